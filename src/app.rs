@@ -1,0 +1,45 @@
+//! What the background services and the UI say to each other. The UI never calls the
+//! network: it sends [`Command`]s and receives payload-light [`Event`]s, then re-reads the
+//! store itself.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::InteractionId;
+
+/// Facts background work reports to the UI.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A sync pass of one account and connector began.
+    SyncStarted { account: String, connector: String },
+    /// A sync pass ended; `new`/`changed` count items written.
+    SyncFinished {
+        account: String,
+        connector: String,
+        ok: bool,
+        new: usize,
+        changed: usize,
+        error: Option<String>,
+    },
+    /// Something the queue shows changed in the store; re-read the visible page.
+    DataChanged,
+    /// The outbox moved a reply forward (queued, sent, confirmed or failed).
+    OutboxChanged,
+    /// The marketplaces cannot be reached since this moment.
+    Offline { since: DateTime<Utc> },
+    /// They can again.
+    Online,
+}
+
+/// Requests from the UI to background services.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Put a reply in the outbox; the outbox delivers it.
+    SendReply {
+        interaction_id: InteractionId,
+        text: String,
+        /// Unique per reply, so a repeated command cannot queue it twice.
+        idempotency_key: String,
+    },
+    /// Run a sync pass now instead of waiting for the next poll.
+    SyncNow,
+}

@@ -1,0 +1,15 @@
+//! Domain types: what the seller answers, independent of any marketplace's wire format.
+//! Pure data and rules; nothing here does IO.
+
+mod interaction;
+mod marketplace;
+mod sla;
+mod text;
+
+pub use interaction::{
+    Answer, AnswerState, ChatMessage, Interaction, InteractionId, ModerationState, NewInteraction,
+    ProductRef, Rating, Sender,
+};
+pub use marketplace::{Channel, Marketplace};
+pub use sla::{Priority, SlaState, SlaTier};
+pub use text::{char_count, first_line};

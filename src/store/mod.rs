@@ -1,0 +1,110 @@
+//! The local SQLite cache: schema, migrations, and the queries every layer uses.
+//!
+//! One writer owns the writable connection ([`Writer`]); every reader opens its own
+//! read-only connection ([`Store::reader`]). WAL mode lets readers run beside the writer.
+
+mod accounts;
+mod interactions;
+mod outbox;
+mod schema;
+mod sync_state;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, OpenFlags};
+
+pub use accounts::{account_by_name, accounts, upsert_account, AccountRow};
+pub use interactions::{
+    chat_messages, interaction, queue_count, queue_page, upsert_interactions, QueueFilter,
+    QueueRow, UpsertSummary,
+};
+pub use outbox::{
+    due_outbox, enqueue_reply, mark_confirmed, mark_failed, mark_sending, mark_sent, outbox_size,
+    OutboxItem, OutboxState,
+};
+pub use sync_state::{cursor, record_sync_run, set_cursor, SyncRunRecord};
+pub use writer::Writer;
+
+/// How long a connection waits for a lock held by another connection before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A handle on the database file; cheap to clone and share.
+#[derive(Debug, Clone)]
+pub struct Store {
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: impl Into<PathBuf>) -> Result<Store> {
+        let path = path.into();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating database folder {}", parent.display()))?;
+        }
+        let mut conn = open_writable(&path)?;
+        schema::migrate(&mut conn)
+            .with_context(|| format!("migrating database {}", path.display()))?;
+        Ok(Store { path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A read-only connection for queries; the UI and CLI readers each own one.
+    pub fn reader(&self) -> Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .with_context(|| format!("opening {} for reading", self.path.display()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(conn)
+    }
+
+    /// Starts the single writer task that owns the writable connection.
+    pub fn writer(&self) -> Result<Writer> {
+        let conn = open_writable(&self.path)?;
+        Ok(Writer::spawn(conn))
+    }
+}
+
+fn open_writable(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)
+        .with_context(|| format!("opening database {}", path.display()))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .context("switching the database to WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+/// Times are stored as unix seconds.
+pub(crate) fn to_db_time(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+pub(crate) fn from_db_time(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    /// A migrated store in a temporary folder that lives as long as the returned guard.
+    pub fn temp_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path().join("agentiq.db")).expect("open store");
+        (dir, store)
+    }
+}
