@@ -12,6 +12,7 @@ pub mod connectors;
 pub mod demo;
 pub mod domain;
 pub mod outbox;
+pub mod services;
 pub mod simulator;
 pub mod sla;
 pub mod store;

@@ -1,1 +1,95 @@
+//! Where AgentIQ keeps its files, and logging to a file there.
+//!
+//! Paths follow the platform (via `directories`); each can be overridden by a flag or an
+//! environment variable (`AGENTIQ_CONFIG_DIR`, `AGENTIQ_DATA_DIR`, `AGENTIQ_LOG_DIR`).
 
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use directories::ProjectDirs;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    pub config_dir: PathBuf,
+    pub data_dir: PathBuf,
+    pub log_dir: PathBuf,
+}
+
+impl Paths {
+    /// Platform defaults, each replaced by its override when one is given.
+    pub fn resolve(
+        config_dir: Option<PathBuf>,
+        data_dir: Option<PathBuf>,
+        log_dir: Option<PathBuf>,
+    ) -> Result<Paths> {
+        let dirs = ProjectDirs::from("ru", "AgentIQ", "agentiq");
+        let fallback = |what: &str| -> Result<PathBuf> {
+            anyhow::bail!(
+                "cannot find a home folder for the {what} directory; set AGENTIQ_{}_DIR",
+                what.to_uppercase()
+            )
+        };
+        let config_dir = match (config_dir, &dirs) {
+            (Some(p), _) => p,
+            (None, Some(d)) => d.config_dir().to_path_buf(),
+            (None, None) => fallback("config")?,
+        };
+        let data_dir = match (data_dir, &dirs) {
+            (Some(p), _) => p,
+            (None, Some(d)) => d.data_dir().to_path_buf(),
+            (None, None) => fallback("data")?,
+        };
+        let log_dir = match (log_dir, &dirs) {
+            (Some(p), _) => p,
+            (None, Some(d)) => d
+                .state_dir()
+                .unwrap_or_else(|| d.data_local_dir())
+                .join("logs"),
+            (None, None) => fallback("log")?,
+        };
+        Ok(Paths {
+            config_dir,
+            data_dir,
+            log_dir,
+        })
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.data_dir.join("agentiq.db")
+    }
+}
+
+/// Sends `tracing` output to a daily file in `log_dir`, never to the terminal. Returns
+/// the guard that flushes the file when dropped.
+pub fn init_logging(log_dir: &Path) -> Result<tracing_appender::non_blocking::WorkerGuard> {
+    std::fs::create_dir_all(log_dir)
+        .with_context(|| format!("creating log folder {}", log_dir.display()))?;
+    let appender = tracing_appender::rolling::daily(log_dir, "agentiq.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AGENTIQ_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .try_init();
+    Ok(guard)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_win() {
+        let p = Paths::resolve(
+            Some("/c".into()),
+            Some("/d".into()),
+            Some("/l".into()),
+        )
+        .unwrap();
+        assert_eq!(p.config_dir, PathBuf::from("/c"));
+        assert_eq!(p.database(), PathBuf::from("/d/agentiq.db"));
+        assert_eq!(p.log_dir, PathBuf::from("/l"));
+    }
+}

@@ -1,1 +1,65 @@
+//! Marketplace connectors: one trait, one module per marketplace API, one registry.
+//!
+//! A connector turns a marketplace's wire format into [`NewInteraction`]s and delivers
+//! answers. Sync, store and UI only ever see the trait.
 
+mod error;
+pub mod http;
+pub mod lenient;
+mod registry;
+pub mod wb;
+
+use async_trait::async_trait;
+
+use crate::domain::{Channel, Marketplace, NewInteraction};
+
+pub use error::ConnectorError;
+pub use registry::{build_connectors, AccountConfig, ConnectorKind, Credentials};
+
+/// One item a connector could not parse: skipped, with the reason recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub external_id: Option<String>,
+    pub reason: String,
+}
+
+/// What one `pull` step returned.
+#[derive(Debug, Clone, Default)]
+pub struct Pull {
+    pub items: Vec<NewInteraction>,
+    pub skipped: Vec<Skipped>,
+    /// The position after these items; persist it together with them.
+    pub cursor: String,
+    /// More is waiting right now: call `pull` again before sleeping.
+    pub more: bool,
+    /// HTTP requests this step made (retries included).
+    pub requests: u32,
+}
+
+/// How to address a reply to one item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyTarget {
+    pub external_id: String,
+    /// WB chats answer by `replySign`, not by id.
+    pub reply_handle: Option<String>,
+    pub product_external_id: Option<String>,
+}
+
+#[async_trait]
+pub trait Connector: Send + Sync {
+    /// Stable name used for cursors and sync records, e.g. `wb_feedbacks`.
+    fn id(&self) -> &'static str;
+    fn marketplace(&self) -> Marketplace;
+    fn channel(&self) -> Channel;
+
+    /// One step of sync from `cursor` (`None` on the very first run).
+    async fn pull(&self, cursor: Option<&str>) -> Result<Pull, ConnectorError>;
+
+    /// Delivers an answer. A success only means the marketplace accepted the call.
+    async fn send_answer(&self, target: &ReplyTarget, text: &str) -> Result<(), ConnectorError>;
+
+    /// Re-reads the item and returns the answer it carries, if any: how delivery is
+    /// confirmed and how a reply interrupted by a crash is checked before resending.
+    async fn current_answer(&self, target: &ReplyTarget)
+        -> Result<Option<String>, ConnectorError>;
+}

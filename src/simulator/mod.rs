@@ -1,1 +1,214 @@
+//! The marketplace simulator: an HTTP server on loopback that speaks the published WB and
+//! Ozon contracts (same paths, bodies, limits and error shapes), seeded with the demo
+//! shops, with new items arriving over time. `agentiq demo` and the tests run against it.
 
+pub mod demo_data;
+mod introspect;
+mod ratelimit;
+pub mod state;
+mod wb_feedbacks;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::connectors::wb::wire::StandardError;
+pub use demo_data::DemoShop;
+pub use introspect::{SimReport, SimReportAnswer};
+use ratelimit::Limiter;
+pub use state::SimState;
+
+/// A shop to serve and the credential its client must present.
+#[derive(Debug, Clone)]
+pub struct SimShop {
+    pub shop: DemoShop,
+    pub token: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimulatorConfig {
+    pub shops: Vec<SimShop>,
+    /// Seed for ids and every random choice, so runs repeat exactly.
+    pub seed: u64,
+    /// How often a new item arrives on each account; `None` for never.
+    pub arrival_every: Option<Duration>,
+}
+
+/// Shared handle the HTTP handlers work on.
+#[derive(Clone)]
+pub struct Sim {
+    state: Arc<Mutex<SimState>>,
+    wb_feedbacks_limit: Arc<Limiter>,
+}
+
+impl Sim {
+    pub fn new(config: &SimulatorConfig) -> Sim {
+        let mut state = SimState::new(config.seed);
+        let now = Utc::now();
+        for shop in &config.shops {
+            state.add_shop(&shop.shop, &shop.token, now);
+        }
+        Sim {
+            state: Arc::new(Mutex::new(state)),
+            wb_feedbacks_limit: Arc::new(Limiter::new(ratelimit::WB_FEEDBACKS)),
+        }
+    }
+
+    /// The state; a handler that panicked cannot leave it poisoned for the others.
+    pub fn lock(&self) -> MutexGuard<'_, SimState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts the request, authenticates it, and enforces the feedbacks/questions limit.
+    fn admit_wb(&self, endpoint: &str, headers: &HeaderMap) -> Result<usize, Response> {
+        let mut state = self.lock();
+        state.count_request(endpoint);
+        let auth = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let Some(account) = state.wb_account_by_token(auth) else {
+            return Err(wb_error(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "token problem; token is missing or invalid",
+            ));
+        };
+        if let Err(wait) = self.wb_feedbacks_limit.check(account) {
+            state.over_limit += 1;
+            drop(state);
+            return Err(wb_rate_limited(
+                wait,
+                self.wb_feedbacks_limit.burst(),
+                self.wb_feedbacks_limit.full_reset(),
+            ));
+        }
+        Ok(account)
+    }
+
+    /// Makes one new item arrive on every account now.
+    pub fn arrive_now(&self) -> usize {
+        self.lock().arrive_reviews(Utc::now())
+    }
+
+    pub fn report(&self) -> SimReport {
+        introspect::report(&self.lock())
+    }
+}
+
+/// WB's standard error body (401, 429 and some 400s).
+fn wb_error(status: StatusCode, title: &str, detail: &str) -> Response {
+    let body = StandardError {
+        title: title.into(),
+        detail: detail.into(),
+        code: format!("sim-{}", status.as_u16()),
+        request_id: format!("{:032x}", rand::random::<u128>()),
+        origin: "agentiq-simulator".into(),
+        status: status.as_u16(),
+        status_text: status.canonical_reason().unwrap_or("").into(),
+        timestamp: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    (status, Json(body)).into_response()
+}
+
+fn wb_rate_limited(wait: Duration, burst: u32, reset: Duration) -> Response {
+    let mut response = wb_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too many requests",
+        "limited by agentiq-simulator",
+    );
+    let headers = response.headers_mut();
+    let retry_secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+    for (name, value) in [
+        ("x-ratelimit-retry", retry_secs.to_string()),
+        ("x-ratelimit-limit", burst.to_string()),
+        ("x-ratelimit-reset", reset.as_secs().max(1).to_string()),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
+    }
+    response
+}
+
+pub fn router(sim: Sim) -> Router {
+    Router::new()
+        .route("/api/v1/feedbacks", get(wb_feedbacks::list))
+        .route("/api/v1/feedback", get(wb_feedbacks::one))
+        .route("/api/v1/feedbacks/answer", post(wb_feedbacks::answer))
+        .route("/_sim/state", get(introspect::state))
+        .route("/_sim/arrive", post(introspect::arrive))
+        .with_state(sim)
+}
+
+/// A running simulator. Dropping it stops the server.
+pub struct SimulatorHandle {
+    pub addr: SocketAddr,
+    pub sim: Sim,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl SimulatorHandle {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for SimulatorHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Starts the simulator on `addr` (port 0 picks a free one) inside the current runtime.
+pub async fn spawn(config: SimulatorConfig, addr: SocketAddr) -> Result<SimulatorHandle> {
+    let sim = Sim::new(&config);
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding the simulator to {addr}"))?;
+    let addr = listener.local_addr()?;
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let app = router(sim.clone());
+    tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(err) = served {
+            tracing::error!(%err, "simulator server stopped");
+        }
+    });
+    if let Some(every) = config.arrival_every {
+        let arrivals = sim.clone();
+        let weak = Arc::downgrade(&sim.state);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if weak.strong_count() <= 1 {
+                    break;
+                }
+                arrivals.arrive_now();
+            }
+        });
+    }
+    tracing::info!(%addr, "simulator listening");
+    Ok(SimulatorHandle {
+        addr,
+        sim,
+        shutdown: Some(shutdown),
+    })
+}

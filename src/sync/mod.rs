@@ -1,1 +1,238 @@
+//! The background sync engine: per account, per connector, pull pages from the persisted
+//! cursor and write them with the cursor in one transaction; then poll.
+//!
+//! Every account runs in its own task, so one slow or failing shop never stalls another.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+use tokio::sync::{mpsc, Notify};
+
+use crate::app::Event;
+use crate::connectors::{Connector, ConnectorError, Pull};
+use crate::store::{self, SyncRunRecord, Writer};
+
+/// One account with its connectors, as the engine runs it.
+pub struct AccountSync {
+    pub account_id: i64,
+    pub name: String,
+    pub connectors: Vec<Arc<dyn Connector>>,
+}
+
+/// What one pass of one connector did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassStats {
+    pub requests: u32,
+    pub pages: u32,
+    pub seen: u32,
+    pub new: u32,
+    pub changed: u32,
+    pub skipped: u32,
+}
+
+/// Upper bound on pages in one pass, so a marketplace that always says "more" cannot keep
+/// a pass running forever; the cursor carries on in the next pass.
+const MAX_PAGES_PER_PASS: u32 = 10_000;
+
+/// Pulls until the connector has nothing more right now, committing each page with its
+/// cursor. Records the run in `sync_runs` whatever the outcome.
+pub async fn sync_pass(
+    writer: &Writer,
+    account_id: i64,
+    connector: &dyn Connector,
+    clock: &(dyn Fn() -> DateTime<Utc> + Send + Sync),
+) -> Result<PassStats, (PassStats, ConnectorError)> {
+    let started_at = clock();
+    let connector_id = connector.id();
+    let mut stats = PassStats::default();
+    let outcome: Result<(), ConnectorError> = async {
+        loop {
+            let cursor = writer
+                .call(move |conn| store::cursor(conn, account_id, connector_id))
+                .await
+                .map_err(store_error)?;
+            let pull = connector.pull(cursor.as_deref()).await?;
+            stats.requests += pull.requests;
+            stats.pages += 1;
+            let more = pull.more;
+            let now = clock();
+            let (seen, new, changed, skipped) = commit_page(writer, account_id, connector_id, pull, now)
+                .await
+                .map_err(store_error)?;
+            stats.seen += seen;
+            stats.new += new;
+            stats.changed += changed;
+            stats.skipped += skipped;
+            if !more || stats.pages >= MAX_PAGES_PER_PASS {
+                return Ok(());
+            }
+        }
+    }
+    .await;
+    let record = SyncRunRecord {
+        account_id,
+        connector: connector_id.to_string(),
+        started_at,
+        finished_at: clock(),
+        ok: outcome.is_ok(),
+        requests: stats.requests,
+        pages: stats.pages,
+        items_seen: stats.seen,
+        items_new: stats.new,
+        items_changed: stats.changed,
+        items_skipped: stats.skipped,
+        error: outcome.as_ref().err().map(|e| e.to_string()),
+    };
+    if let Err(err) = writer
+        .call(move |conn| store::record_sync_run(conn, &record))
+        .await
+    {
+        tracing::error!(%err, "recording a sync run");
+    }
+    match outcome {
+        Ok(()) => Ok(stats),
+        Err(err) => Err((stats, err)),
+    }
+}
+
+/// Writes one page's items, its skipped items and the cursor after it in one transaction.
+async fn commit_page(
+    writer: &Writer,
+    account_id: i64,
+    connector_id: &'static str,
+    pull: Pull,
+    now: DateTime<Utc>,
+) -> Result<(u32, u32, u32, u32)> {
+    writer
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let summary =
+                store::upsert_interactions(&tx, account_id, connector_id, &pull.items, now)
+                    .context("saving a page of items")?;
+            for skipped in &pull.skipped {
+                tracing::warn!(connector = connector_id, id = ?skipped.external_id, reason = %skipped.reason, "skipped a malformed item");
+                tx.execute(
+                    "INSERT INTO audit_log (at, actor, action, detail)
+                     VALUES (?1, 'sync', 'item_skipped',
+                             json_object('connector', ?2, 'external_id', ?3, 'reason', ?4))",
+                    params![
+                        now.timestamp(),
+                        connector_id,
+                        skipped.external_id,
+                        skipped.reason
+                    ],
+                )?;
+            }
+            store::set_cursor(&tx, account_id, connector_id, &pull.cursor, now)?;
+            tx.commit()?;
+            Ok((
+                summary.seen as u32,
+                summary.new as u32,
+                summary.changed as u32,
+                pull.skipped.len() as u32,
+            ))
+        })
+        .await
+}
+
+fn store_error(err: anyhow::Error) -> ConnectorError {
+    // A store failure is not the marketplace's fault, but it ends the pass the same way;
+    // the message keeps the cause.
+    ConnectorError::Malformed {
+        marketplace: "store",
+        endpoint: "local database".into(),
+        message: format!("{err:#}"),
+    }
+}
+
+/// Runs every account's sync loop until `shutdown` fires: a pass of each connector, then a
+/// wait of `poll_every` (or until `sync_now` is notified).
+pub async fn run(
+    writer: Writer,
+    accounts: Vec<AccountSync>,
+    poll_every: Duration,
+    sync_now: Arc<Notify>,
+    events: mpsc::UnboundedSender<Event>,
+    clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+) {
+    let offline = Arc::new(OfflineTracker::default());
+    let mut tasks = Vec::new();
+    for account in accounts {
+        let writer = writer.clone();
+        let sync_now = sync_now.clone();
+        let events = events.clone();
+        let clock = clock.clone();
+        let offline = offline.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                for connector in &account.connectors {
+                    let _ = events.send(Event::SyncStarted {
+                        account: account.name.clone(),
+                        connector: connector.id().to_string(),
+                    });
+                    let result =
+                        sync_pass(&writer, account.account_id, connector.as_ref(), &*clock).await;
+                    let (stats, error) = match result {
+                        Ok(stats) => {
+                            offline.reached(&events);
+                            (stats, None)
+                        }
+                        Err((stats, err)) => {
+                            if err.is_network() {
+                                offline.lost(&events, clock());
+                            }
+                            (stats, Some(err.to_string()))
+                        }
+                    };
+                    if stats.new + stats.changed > 0 {
+                        let _ = events.send(Event::DataChanged);
+                    }
+                    let _ = events.send(Event::SyncFinished {
+                        account: account.name.clone(),
+                        connector: connector.id().to_string(),
+                        ok: error.is_none(),
+                        new: stats.new as usize,
+                        changed: stats.changed as usize,
+                        error,
+                    });
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(poll_every) => {}
+                    _ = sync_now.notified() => {}
+                }
+                if events.is_closed() {
+                    break;
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+}
+
+/// Reports going offline once and coming back once, however many accounts notice.
+#[derive(Default)]
+struct OfflineTracker {
+    since: std::sync::Mutex<Option<DateTime<Utc>>>,
+}
+
+impl OfflineTracker {
+    fn lost(&self, events: &mpsc::UnboundedSender<Event>, now: DateTime<Utc>) {
+        let mut since = self.since.lock().unwrap_or_else(|p| p.into_inner());
+        if since.is_none() {
+            *since = Some(now);
+            let _ = events.send(Event::Offline { since: now });
+        }
+    }
+
+    fn reached(&self, events: &mpsc::UnboundedSender<Event>) {
+        let mut since = self.since.lock().unwrap_or_else(|p| p.into_inner());
+        if since.take().is_some() {
+            let _ = events.send(Event::Online);
+        }
+    }
+}

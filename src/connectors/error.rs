@@ -1,0 +1,64 @@
+use std::time::Duration;
+
+use thiserror::Error;
+
+/// Why a marketplace call failed. Every variant names the marketplace and endpoint; none
+/// carries a credential.
+#[derive(Debug, Error)]
+pub enum ConnectorError {
+    #[error("{marketplace} {endpoint}: unauthorized (HTTP {status}); check the account's token")]
+    Unauthorized {
+        marketplace: &'static str,
+        endpoint: String,
+        status: u16,
+    },
+    #[error("{marketplace} {endpoint}: rate limited; retry in {retry_after:?}")]
+    RateLimited {
+        marketplace: &'static str,
+        endpoint: String,
+        retry_after: Duration,
+    },
+    #[error("{marketplace} {endpoint}: rejected (HTTP {status}): {message}")]
+    Rejected {
+        marketplace: &'static str,
+        endpoint: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{marketplace} {endpoint}: server error (HTTP {status})")]
+    Server {
+        marketplace: &'static str,
+        endpoint: String,
+        status: u16,
+    },
+    #[error("{marketplace} {endpoint}: network: {message}")]
+    Network {
+        marketplace: &'static str,
+        endpoint: String,
+        message: String,
+    },
+    #[error("{marketplace} {endpoint}: unreadable response: {message}")]
+    Malformed {
+        marketplace: &'static str,
+        endpoint: String,
+        message: String,
+    },
+}
+
+impl ConnectorError {
+    /// Worth trying again later without any change on our side.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ConnectorError::RateLimited { .. }
+                | ConnectorError::Server { .. }
+                | ConnectorError::Network { .. }
+                | ConnectorError::Malformed { .. }
+        )
+    }
+
+    /// The marketplace could not be reached at all (offline, DNS, refused).
+    pub fn is_network(&self) -> bool {
+        matches!(self, ConnectorError::Network { .. })
+    }
+}

@@ -1,0 +1,283 @@
+//! WB feedbacks (reviews): `GET /api/v1/feedbacks`, `GET /api/v1/feedback`,
+//! `POST /api/v1/feedbacks/answer`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::wire::{self, Envelope, Feedback, FeedbackList};
+use crate::connectors::http::{read_json, HttpClient};
+use crate::connectors::{Connector, ConnectorError, Pull, ReplyTarget, Skipped};
+use crate::domain::{Answer, Channel, Marketplace, NewInteraction, ProductRef, Rating};
+
+const LIST: &str = "GET /api/v1/feedbacks";
+const ONE: &str = "GET /api/v1/feedback";
+const ANSWER: &str = "POST /api/v1/feedbacks/answer";
+
+/// Items per page; WB allows up to 5000.
+pub const PAGE_SIZE: u32 = 1000;
+
+pub struct WbFeedbacks {
+    http: HttpClient,
+    base_url: String,
+    token: String,
+    page_size: u32,
+}
+
+/// Where the feedbacks sync stands. A pass reads the unanswered list, then the answered
+/// one, each from the newest creation time it has already seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Cursor {
+    /// Which list the next step reads.
+    answered: bool,
+    skip: u32,
+    /// `dateFrom` for each list: the newest creation time fully read in an earlier pass.
+    unanswered_since: i64,
+    answered_since: i64,
+    /// Newest creation time seen in the sweep under way.
+    sweep_max: i64,
+}
+
+impl WbFeedbacks {
+    pub fn new(http: HttpClient, base_url: &str, token: &str) -> Self {
+        WbFeedbacks {
+            http,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+            page_size: PAGE_SIZE,
+        }
+    }
+
+    /// Smaller pages, for tests of pagination.
+    pub fn with_page_size(mut self, take: u32) -> Self {
+        self.page_size = take.clamp(1, 5000);
+        self
+    }
+
+    fn malformed(&self, message: String) -> ConnectorError {
+        ConnectorError::Malformed {
+            marketplace: "wb",
+            endpoint: LIST.into(),
+            message,
+        }
+    }
+}
+
+#[async_trait]
+impl Connector for WbFeedbacks {
+    fn id(&self) -> &'static str {
+        "wb_feedbacks"
+    }
+
+    fn marketplace(&self) -> Marketplace {
+        Marketplace::Wb
+    }
+
+    fn channel(&self) -> Channel {
+        Channel::Review
+    }
+
+    async fn pull(&self, cursor: Option<&str>) -> Result<Pull, ConnectorError> {
+        let mut cur: Cursor = match cursor {
+            Some(text) => serde_json::from_str(text)
+                .map_err(|e| self.malformed(format!("stored cursor unreadable: {e}")))?,
+            None => Cursor::default(),
+        };
+        let since = if cur.answered {
+            cur.answered_since
+        } else {
+            cur.unanswered_since
+        };
+        let url = format!("{}/api/v1/feedbacks", self.base_url);
+        let mut query = vec![
+            ("isAnswered", cur.answered.to_string()),
+            ("take", self.page_size.to_string()),
+            ("skip", cur.skip.to_string()),
+            ("order", "dateAsc".to_string()),
+        ];
+        if since > 0 {
+            query.push(("dateFrom", since.to_string()));
+        }
+        let (response, requests) = self
+            .http
+            .send(LIST, |c| {
+                c.get(&url)
+                    .header("Authorization", &self.token)
+                    .query(&query)
+            })
+            .await?;
+        let envelope: Envelope<FeedbackList> = read_json("wb", LIST, response).await?;
+        if envelope.error {
+            return Err(self.malformed(envelope.error_text));
+        }
+        let list = envelope.data.unwrap_or(FeedbackList {
+            count_unanswered: 0,
+            count_archive: 0,
+            feedbacks: Vec::new(),
+        });
+        let page_len = list.feedbacks.len() as u32;
+        let mut pull = Pull {
+            requests,
+            ..Pull::default()
+        };
+        for raw in list.feedbacks {
+            match parse_feedback(raw) {
+                Ok(item) => {
+                    cur.sweep_max = cur.sweep_max.max(item.created_at.timestamp());
+                    pull.items.push(item);
+                }
+                Err(skipped) => pull.skipped.push(skipped),
+            }
+        }
+        if page_len >= self.page_size {
+            cur.skip += page_len;
+            pull.more = true;
+        } else {
+            // This list is read to the end: next time start from its newest item (WB's
+            // dateFrom is inclusive; re-reading that second is harmless, upserts are
+            // idempotent) and move to the other list.
+            if cur.answered {
+                cur.answered_since = cur.answered_since.max(cur.sweep_max);
+            } else {
+                cur.unanswered_since = cur.unanswered_since.max(cur.sweep_max);
+            }
+            pull.more = !cur.answered;
+            cur.answered = !cur.answered;
+            cur.skip = 0;
+            cur.sweep_max = 0;
+        }
+        pull.cursor = serde_json::to_string(&cur).map_err(|e| self.malformed(e.to_string()))?;
+        Ok(pull)
+    }
+
+    async fn send_answer(&self, target: &ReplyTarget, text: &str) -> Result<(), ConnectorError> {
+        let url = format!("{}/api/v1/feedbacks/answer", self.base_url);
+        let body = wire::AnswerRequest {
+            id: target.external_id.clone(),
+            text: text.to_string(),
+        };
+        self.http
+            .send(ANSWER, |c| {
+                c.post(&url)
+                    .header("Authorization", &self.token)
+                    .json(&body)
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn current_answer(
+        &self,
+        target: &ReplyTarget,
+    ) -> Result<Option<String>, ConnectorError> {
+        let url = format!("{}/api/v1/feedback", self.base_url);
+        let (response, _) = self
+            .http
+            .send(ONE, |c| {
+                c.get(&url)
+                    .header("Authorization", &self.token)
+                    .query(&[("id", &target.external_id)])
+            })
+            .await?;
+        let envelope: Envelope<Feedback> = read_json("wb", ONE, response).await?;
+        Ok(envelope
+            .data
+            .and_then(|f| f.answer)
+            .map(|a| a.text)
+            .filter(|t| !t.is_empty()))
+    }
+}
+
+/// One feedback from the wire into the domain; an unusable item says why.
+pub fn parse_feedback(raw: serde_json::Value) -> Result<NewInteraction, Skipped> {
+    let external_id = raw.get("id").and_then(|v| v.as_str()).map(str::to_string);
+    let skip = |reason: String| Skipped {
+        external_id: external_id.clone(),
+        reason,
+    };
+    let feedback: Feedback =
+        serde_json::from_value(raw.clone()).map_err(|e| skip(format!("unreadable: {e}")))?;
+    if feedback.id.trim().is_empty() {
+        return Err(skip("empty id".into()));
+    }
+    let created_at = DateTime::parse_from_rfc3339(&feedback.created_date)
+        .map_err(|e| skip(format!("createdDate '{}': {e}", feedback.created_date)))?
+        .with_timezone(&Utc);
+    let rating = feedback
+        .product_valuation
+        .and_then(|v| u8::try_from(v).ok())
+        .and_then(Rating::new);
+    let product = feedback.product_details.as_ref().and_then(|d| {
+        d.nm_id.map(|nm| ProductRef {
+            external_id: nm.to_string(),
+            name: d.product_name.clone(),
+            brand: d.brand_name.clone(),
+        })
+    });
+    let answer = feedback
+        .answer
+        .as_ref()
+        .filter(|a| !a.text.trim().is_empty())
+        .map(|a| Answer {
+            text: a.text.clone(),
+            moderation: wire::moderation_from_wire(a.state.as_deref()),
+            editable: a.editable,
+        });
+    Ok(NewInteraction {
+        channel: Channel::Review,
+        external_id: feedback.id,
+        product,
+        customer_name: feedback.user_name,
+        customer_external_id: None,
+        text: feedback.text.unwrap_or_default(),
+        pros: feedback.pros,
+        cons: feedback.cons,
+        photos: feedback.photo_links.map_or(0, |p| p.len() as u32),
+        rating,
+        created_at,
+        answer,
+        archived: false,
+        messages: Vec::new(),
+        reply_handle: None,
+        raw,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_a_full_feedback() {
+        let raw = json!({
+            "id": "Fb01",
+            "text": "Плед колется",
+            "pros": "Тёплый",
+            "cons": "",
+            "productValuation": "2",
+            "createdDate": "2026-11-01T10:20:48+03:00",
+            "answer": null,
+            "productDetails": {"nmId": "146972802", "productName": "Плед", "brandName": "Уют"},
+            "photoLinks": [{"fullSize": "a", "miniSize": "b"}],
+            "userName": "Анна",
+            "someNewField": {"x": 1}
+        });
+        let item = parse_feedback(raw).unwrap();
+        assert_eq!(item.rating.map(Rating::stars), Some(2));
+        assert_eq!(item.cons, None);
+        assert_eq!(item.photos, 1);
+        assert_eq!(item.product.unwrap().external_id, "146972802");
+        assert_eq!(item.created_at.to_rfc3339(), "2026-11-01T07:20:48+00:00");
+    }
+
+    #[test]
+    fn malformed_items_are_skipped_with_a_reason() {
+        let bad_date = json!({"id": "x", "createdDate": "вчера"});
+        let err = parse_feedback(bad_date).unwrap_err();
+        assert_eq!(err.external_id.as_deref(), Some("x"));
+        assert!(err.reason.contains("createdDate"), "{}", err.reason);
+        assert!(parse_feedback(json!({"text": "no id"})).is_err());
+        assert!(parse_feedback(json!([1, 2])).is_err());
+    }
+}

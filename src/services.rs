@@ -1,0 +1,140 @@
+//! Starts the background services for a set of accounts — sync, outbox, and the command
+//! router between them and the UI — and hands back the UI's ends of the channels.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, Notify};
+use tokio::task::JoinHandle;
+
+use crate::app::{Command, Event};
+use crate::connectors::{build_connectors, AccountConfig, Connector};
+use crate::domain::Channel;
+use crate::outbox::Outbox;
+use crate::store::{self, Store, Writer};
+use crate::sync::{self, AccountSync};
+
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+pub struct ServiceOptions {
+    pub poll_every: Duration,
+    pub clock: Clock,
+}
+
+/// The running services; dropping the UI's channel ends stops them.
+pub struct Services {
+    pub events: mpsc::UnboundedReceiver<Event>,
+    pub commands: mpsc::UnboundedSender<Command>,
+    pub writer: Writer,
+    /// Stops the background tasks when dropped.
+    pub guard: ServiceGuard,
+}
+
+pub struct ServiceGuard {
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Services {
+    pub async fn start(store: &Store, accounts: &[AccountConfig], options: ServiceOptions) -> Result<Services> {
+        let writer = store.writer()?;
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let (commands, mut commands_rx) = mpsc::unbounded_channel::<Command>();
+        let mut syncs = Vec::new();
+        let mut by_channel: HashMap<(i64, Channel), Arc<dyn Connector>> = HashMap::new();
+        for account in accounts {
+            let name = account.name.clone();
+            let marketplace = account.marketplace;
+            let account_id = writer
+                .call(move |conn| store::upsert_account(conn, &name, marketplace))
+                .await
+                .with_context(|| format!("registering account {}", account.name))?;
+            let connectors = build_connectors(account)?;
+            for c in &connectors {
+                by_channel.insert((account_id, c.channel()), c.clone());
+            }
+            syncs.push(AccountSync {
+                account_id,
+                name: account.name.clone(),
+                connectors,
+            });
+        }
+        let sync_now = Arc::new(Notify::new());
+        let wake_outbox = Arc::new(Notify::new());
+        let mut tasks = Vec::new();
+        tasks.push(tokio::spawn(sync::run(
+            writer.clone(),
+            syncs,
+            options.poll_every,
+            sync_now.clone(),
+            events_tx.clone(),
+            options.clock.clone(),
+        )));
+        let outbox = Outbox::new(
+            store.clone(),
+            writer.clone(),
+            by_channel,
+            events_tx.clone(),
+            options.clock.clone(),
+        );
+        tasks.push(tokio::spawn(outbox.run(wake_outbox.clone())));
+        let router_writer = writer.clone();
+        let clock = options.clock.clone();
+        tasks.push(tokio::spawn(async move {
+            while let Some(command) = commands_rx.recv().await {
+                match command {
+                    Command::SendReply {
+                        interaction_id,
+                        text,
+                        idempotency_key,
+                    } => {
+                        let now = clock();
+                        let queued = router_writer
+                            .call(move |conn| {
+                                let tx = conn.transaction()?;
+                                let id = store::enqueue_reply(
+                                    &tx,
+                                    interaction_id,
+                                    &text,
+                                    &idempotency_key,
+                                    "human",
+                                    now,
+                                )?;
+                                tx.commit()?;
+                                Ok(id)
+                            })
+                            .await;
+                        match queued {
+                            Ok(_) => {
+                                let _ = events_tx.send(Event::DataChanged);
+                                let _ = events_tx.send(Event::OutboxChanged);
+                                wake_outbox.notify_one();
+                            }
+                            Err(err) => {
+                                tracing::error!(error = %format!("{err:#}"), "queueing a reply");
+                            }
+                        }
+                    }
+                    Command::SyncNow => sync_now.notify_waiters(),
+                }
+            }
+        }));
+        Ok(Services {
+            events,
+            commands,
+            writer,
+            guard: ServiceGuard { tasks },
+        })
+    }
+
+}
+
+impl Drop for ServiceGuard {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! `/_sim/*`: what tests and the curious read back from the simulator.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::state::SimState;
+use super::Sim;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimReport {
+    /// Requests per endpoint, rejected ones included.
+    pub requests: BTreeMap<String, u64>,
+    /// Requests answered 429 for exceeding a published limit.
+    pub over_limit: u64,
+    /// Every answer received, in order.
+    pub answers: Vec<SimReportAnswer>,
+    /// Items per account: total and still unanswered.
+    pub accounts: Vec<SimReportAccount>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimReportAnswer {
+    pub account: String,
+    pub channel: String,
+    pub item_id: String,
+    pub text: String,
+    pub at: DateTime<Utc>,
+    pub known_item: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimReportAccount {
+    pub name: String,
+    pub reviews: usize,
+    pub reviews_unanswered: usize,
+}
+
+impl SimReport {
+    /// How many answers each item received.
+    pub fn answers_per_item(&self) -> BTreeMap<String, usize> {
+        let mut out = BTreeMap::new();
+        for a in &self.answers {
+            *out.entry(a.item_id.clone()).or_default() += 1;
+        }
+        out
+    }
+}
+
+pub fn report(state: &SimState) -> SimReport {
+    SimReport {
+        requests: state.requests.clone(),
+        over_limit: state.over_limit,
+        answers: state
+            .answers
+            .iter()
+            .map(|a| SimReportAnswer {
+                account: a.account.clone(),
+                channel: a.channel.to_string(),
+                item_id: a.item_id.clone(),
+                text: a.text.clone(),
+                at: a.at,
+                known_item: a.known_item,
+            })
+            .collect(),
+        accounts: state
+            .accounts
+            .iter()
+            .map(|a| SimReportAccount {
+                name: a.name.clone(),
+                reviews: a.reviews.len(),
+                reviews_unanswered: a.reviews.iter().filter(|r| r.answer.is_none()).count(),
+            })
+            .collect(),
+    }
+}
+
+/// `GET /_sim/state`
+pub async fn state(State(sim): State<Sim>) -> Json<SimReport> {
+    Json(sim.report())
+}
+
+/// `POST /_sim/arrive`: one new item on every account, now.
+pub async fn arrive(State(sim): State<Sim>) -> Json<serde_json::Value> {
+    let arrived = sim.arrive_now();
+    Json(serde_json::json!({ "arrived": arrived }))
+}

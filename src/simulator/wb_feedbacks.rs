@@ -1,0 +1,245 @@
+//! WB feedbacks endpoints, as the published contract describes them.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, FixedOffset, Utc};
+
+use super::state::{AnswerRecord, SimAccount, SimAnswer, SimReview};
+use super::{wb_error, Sim};
+use crate::connectors::wb::wire::{
+    AnswerRequest, Envelope, Feedback, FeedbackAnswer, FeedbackList, PhotoLink, ProductDetails,
+};
+
+const MAX_TAKE: i64 = 5000;
+const MAX_SKIP: i64 = 199_990;
+
+/// `GET /api/v1/feedbacks`
+pub async fn list(
+    State(sim): State<Sim>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let account = match sim.admit_wb("GET /api/v1/feedbacks", &headers) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let query = match ListQuery::parse(&params) {
+        Ok(q) => q,
+        Err(text) => return bad_request(text),
+    };
+    let state = sim.lock();
+    let acc = &state.accounts[account];
+    let mut matching: Vec<&SimReview> = acc
+        .reviews
+        .iter()
+        .filter(|r| r.answer.is_some() == query.answered)
+        .filter(|r| query.nm_id.is_none_or(|nm| r.product_id == nm))
+        .filter(|r| query.date_from.is_none_or(|from| r.created_at.timestamp() >= from))
+        .filter(|r| query.date_to.is_none_or(|to| r.created_at.timestamp() <= to))
+        .collect();
+    if query.descending {
+        matching.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    } else {
+        matching.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    }
+    let feedbacks = matching
+        .into_iter()
+        .skip(query.skip as usize)
+        .take(query.take as usize)
+        .map(|r| serde_json::to_value(to_wire(acc, r)).unwrap_or_default())
+        .collect();
+    let data = FeedbackList {
+        count_unanswered: acc.reviews.iter().filter(|r| r.answer.is_none()).count() as i64,
+        count_archive: acc.reviews.iter().filter(|r| r.answer.is_some()).count() as i64,
+        feedbacks,
+    };
+    Json(Envelope::ok(data)).into_response()
+}
+
+/// `GET /api/v1/feedback?id=`
+pub async fn one(
+    State(sim): State<Sim>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let account = match sim.admit_wb("GET /api/v1/feedback", &headers) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let Some(id) = params.get("id").filter(|s| !s.is_empty()) else {
+        return bad_request("Неправильный id в запросе".into());
+    };
+    let state = sim.lock();
+    let acc = &state.accounts[account];
+    match acc.reviews.iter().find(|r| &r.id == id) {
+        Some(r) => Json(Envelope::ok(to_wire(acc, r))).into_response(),
+        None => (
+            StatusCode::BAD_REQUEST,
+            Json(Envelope::<()>::error("Невозможно получить отзыв по id")),
+        )
+            .into_response(),
+    }
+}
+
+/// `POST /api/v1/feedbacks/answer` — 204 on success. Like WB, an unknown id is not an
+/// error: the call "succeeds" and nothing is answered.
+pub async fn answer(State(sim): State<Sim>, headers: HeaderMap, body: String) -> Response {
+    let account = match sim.admit_wb("POST /api/v1/feedbacks/answer", &headers) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let request: AnswerRequest = match serde_json::from_str(&body) {
+        Ok(r) => r,
+        Err(_) => {
+            return wb_error(
+                StatusCode::BAD_REQUEST,
+                "invalid json syntax",
+                "failed to decode JSON request",
+            )
+        }
+    };
+    let len = request.text.chars().count();
+    if !(2..=5000).contains(&len) {
+        return wb_error(
+            StatusCode::BAD_REQUEST,
+            "invalid text length",
+            "text must be 2..5000 characters",
+        );
+    }
+    let now = Utc::now();
+    let mut state = sim.lock();
+    let acc_name = state.accounts[account].name.clone();
+    let review = state.accounts[account]
+        .reviews
+        .iter_mut()
+        .find(|r| r.id == request.id);
+    let known_item = review.is_some();
+    if let Some(review) = review {
+        review.answer = Some(SimAnswer {
+            text: request.text.clone(),
+            state: "wbRu".into(),
+            editable: true,
+            at: now,
+        });
+        review.viewed = true;
+    }
+    state.answers.push(AnswerRecord {
+        account: acc_name,
+        channel: "review",
+        item_id: request.id,
+        text: request.text,
+        at: now,
+        known_item,
+    });
+    StatusCode::NO_CONTENT.into_response()
+}
+
+struct ListQuery {
+    answered: bool,
+    take: i64,
+    skip: i64,
+    descending: bool,
+    nm_id: Option<i64>,
+    date_from: Option<i64>,
+    date_to: Option<i64>,
+}
+
+impl ListQuery {
+    fn parse(params: &HashMap<String, String>) -> Result<ListQuery, String> {
+        let int = |name: &str| -> Result<Option<i64>, String> {
+            params
+                .get(name)
+                .map(|v| {
+                    v.parse::<i64>()
+                        .map_err(|_| format!("Некорректное значение параметра {name}"))
+                })
+                .transpose()
+        };
+        let answered = match params.get("isAnswered").map(String::as_str) {
+            Some("true") => true,
+            Some("false") => false,
+            Some(_) => return Err("Некорректное значение параметра isAnswered".into()),
+            None => return Err("Не указан параметр isAnswered".into()),
+        };
+        let take = int("take")?.ok_or("Не указан параметр take")?;
+        let skip = int("skip")?.ok_or("Не указан параметр skip")?;
+        if !(1..=MAX_TAKE).contains(&take) {
+            return Err(format!("Параметр take должен быть от 1 до {MAX_TAKE}"));
+        }
+        if !(0..=MAX_SKIP).contains(&skip) {
+            return Err(format!("Параметр skip должен быть от 0 до {MAX_SKIP}"));
+        }
+        let descending = match params.get("order").map(String::as_str) {
+            None | Some("dateAsc") => false,
+            Some("dateDesc") => true,
+            Some(_) => return Err("Некорректное значение параметра order".into()),
+        };
+        Ok(ListQuery {
+            answered,
+            take,
+            skip,
+            descending,
+            nm_id: int("nmId")?,
+            date_from: int("dateFrom")?,
+            date_to: int("dateTo")?,
+        })
+    }
+}
+
+fn bad_request(text: String) -> Response {
+    (StatusCode::BAD_REQUEST, Json(Envelope::<()>::error(text))).into_response()
+}
+
+/// Moscow time, as WB writes its dates.
+fn moscow(t: DateTime<Utc>) -> String {
+    let offset = FixedOffset::east_opt(3 * 3600).expect("UTC+3 is a valid offset");
+    t.with_timezone(&offset)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+fn to_wire(acc: &SimAccount, r: &SimReview) -> Feedback {
+    let product = acc.products.iter().find(|p| p.id == r.product_id);
+    Feedback {
+        id: r.id.clone(),
+        text: Some(r.text.clone()),
+        pros: Some(r.pros.clone().unwrap_or_default()),
+        cons: Some(r.cons.clone().unwrap_or_default()),
+        product_valuation: Some(i64::from(r.rating)),
+        created_date: moscow(r.created_at),
+        answer: r.answer.as_ref().map(|a| FeedbackAnswer {
+            text: a.text.clone(),
+            state: Some(a.state.clone()),
+            editable: a.editable,
+        }),
+        state: Some("wbRu".into()),
+        product_details: Some(ProductDetails {
+            imt_id: Some(r.product_id / 10 + 7),
+            nm_id: Some(r.product_id),
+            product_name: product.map(|p| p.name.clone()),
+            supplier_article: product.map(|p| p.vendor_code.clone()),
+            supplier_name: Some(acc.name.clone()),
+            brand_name: product.map(|p| p.brand.clone()),
+        }),
+        was_viewed: r.viewed,
+        photo_links: Some(
+            (0..r.photos)
+                .map(|i| PhotoLink {
+                    full_size: Some(format!(
+                        "https://feedback.example.invalid/{}/photos/{i}/fs.jpg",
+                        r.id
+                    )),
+                    mini_size: Some(format!(
+                        "https://feedback.example.invalid/{}/photos/{i}/ms.jpg",
+                        r.id
+                    )),
+                })
+                .collect(),
+        ),
+        user_name: r.author.clone(),
+        subject_name: product.map(|p| p.category.clone()),
+    }
+}

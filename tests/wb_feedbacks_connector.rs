@@ -1,0 +1,175 @@
+//! The WB feedbacks connector against the simulator on loopback.
+
+mod common;
+
+use std::collections::HashSet;
+
+use agentiq::connectors::{Connector, ConnectorError, ReplyTarget};
+use agentiq::simulator::DemoShop;
+
+#[tokio::test]
+async fn pages_through_both_lists_with_take_and_skip() {
+    let sim = common::simulator().await;
+    let connector = common::feedbacks(&sim, common::TOKEN).with_page_size(40);
+    let shop = DemoShop::wb().unwrap();
+    let mut cursor: Option<String> = None;
+    let mut ids = HashSet::new();
+    let mut pages = 0;
+    loop {
+        let pull = connector.pull(cursor.as_deref()).await.expect("pull");
+        pages += 1;
+        assert!(pull.skipped.is_empty());
+        for item in &pull.items {
+            assert!(ids.insert(item.external_id.clone()), "no item twice in one pass");
+        }
+        cursor = Some(pull.cursor);
+        if !pull.more {
+            break;
+        }
+    }
+    assert_eq!(ids.len(), shop.reviews.len(), "every review, answered or not");
+    // 122 unanswered over pages of 40 is 4 pages, 13 answered is 1 more.
+    let unanswered = shop.reviews.iter().filter(|r| r.answer.is_none()).count();
+    assert_eq!(pages, unanswered.div_ceil(40) + 1);
+
+    // The next pass only re-reads from the newest item seen: nothing new.
+    let pull = connector.pull(cursor.as_deref()).await.unwrap();
+    assert!(pull.items.len() <= 2, "incremental pull re-reads at most the boundary second");
+    let report = sim.sim.report();
+    assert_eq!(report.over_limit, 0, "never over the published limit");
+}
+
+#[tokio::test]
+async fn a_new_review_is_picked_up_incrementally() {
+    let sim = common::simulator().await;
+    let connector = common::feedbacks(&sim, common::TOKEN);
+    let mut cursor = None;
+    loop {
+        let pull = connector.pull(cursor.as_deref()).await.unwrap();
+        cursor = Some(pull.cursor);
+        if !pull.more {
+            break;
+        }
+    }
+    assert_eq!(sim.sim.arrive_now(), 1);
+    let pull = connector.pull(cursor.as_deref()).await.unwrap();
+    let shop = DemoShop::wb().unwrap();
+    let first_incoming = &shop.incoming_reviews[0];
+    assert!(
+        pull.items.iter().any(|i| i.text == first_incoming.text),
+        "the arrived review is in the next pull"
+    );
+}
+
+#[tokio::test]
+async fn wrong_token_is_unauthorized_and_never_echoed() {
+    let sim = common::simulator().await;
+    let connector = common::feedbacks(&sim, "not-the-token-SECRET");
+    let err = connector.pull(None).await.unwrap_err();
+    assert!(matches!(err, ConnectorError::Unauthorized { status: 401, .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains("wb"));
+    assert!(!message.contains("SECRET"), "{message}");
+}
+
+#[tokio::test]
+async fn answering_reaches_the_simulator_and_reads_back() {
+    let sim = common::simulator().await;
+    let connector = common::feedbacks(&sim, common::TOKEN);
+    let pull = connector.pull(None).await.unwrap();
+    let item = pull.items.first().expect("an unanswered review");
+    assert!(item.answer.is_none());
+    let target = ReplyTarget {
+        external_id: item.external_id.clone(),
+        reply_handle: None,
+        product_external_id: None,
+    };
+    assert_eq!(connector.current_answer(&target).await.unwrap(), None);
+    connector
+        .send_answer(&target, "Спасибо за отзыв!")
+        .await
+        .expect("answer accepted");
+    assert_eq!(
+        connector.current_answer(&target).await.unwrap().as_deref(),
+        Some("Спасибо за отзыв!")
+    );
+    let report = sim.sim.report();
+    assert_eq!(report.answers.len(), 1);
+    assert_eq!(report.answers[0].item_id, item.external_id);
+    assert!(report.answers[0].known_item);
+}
+
+#[tokio::test]
+async fn simulator_rejects_what_wb_rejects() {
+    let sim = common::simulator().await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/feedbacks", sim.base_url());
+    let too_many = client
+        .get(&url)
+        .header("Authorization", common::TOKEN)
+        .query(&[("isAnswered", "false"), ("take", "5001"), ("skip", "0")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_many.status(), 400);
+    let body: serde_json::Value = too_many.json().await.unwrap();
+    assert_eq!(body["error"], true);
+    assert!(body["errorText"].as_str().unwrap().contains("take"));
+
+    let missing = client
+        .get(&url)
+        .header("Authorization", common::TOKEN)
+        .query(&[("take", "10"), ("skip", "0")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 400, "isAnswered is required");
+
+    let short = client
+        .post(format!("{}/api/v1/feedbacks/answer", sim.base_url()))
+        .header("Authorization", common::TOKEN)
+        .json(&serde_json::json!({"id": "x", "text": "a"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(short.status(), 400, "text shorter than 2 characters");
+
+    // Like WB, an unknown id is accepted silently — which is why the outbox confirms by
+    // re-reading the item.
+    let unknown = client
+        .post(format!("{}/api/v1/feedbacks/answer", sim.base_url()))
+        .header("Authorization", common::TOKEN)
+        .json(&serde_json::json!({"id": "no-such-id", "text": "Спасибо"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 204);
+    assert!(!sim.sim.report().answers[0].known_item);
+}
+
+#[tokio::test]
+async fn bursts_beyond_the_limit_get_wb_429() {
+    let sim = common::simulator().await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/feedbacks", sim.base_url());
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        let resp = client
+            .get(&url)
+            .header("Authorization", common::TOKEN)
+            .query(&[("isAnswered", "false"), ("take", "1"), ("skip", "0")])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(resp.status().as_u16());
+        if resp.status() == 429 {
+            assert!(resp.headers().get("x-ratelimit-retry").is_some());
+            let body: serde_json::Value = resp.json().await.unwrap();
+            assert_eq!(body["title"], "too many requests");
+            assert_eq!(body["status"], 429);
+        }
+    }
+    assert_eq!(&statuses[..6], &[200; 6], "burst of 6 is allowed");
+    assert!(statuses[6..].contains(&429), "{statuses:?}");
+    assert!(sim.sim.report().over_limit >= 1);
+}
