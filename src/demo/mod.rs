@@ -78,6 +78,7 @@ pub async fn prepare(options: &DemoOptions) -> Result<DemoWorld> {
                 shops: vec![SimShop {
                     shop: DemoShop::wb()?,
                     token: token.clone(),
+                    client_id: None,
                 }],
                 seed: options.seed,
                 arrival_every: Some(options.arrival_every),

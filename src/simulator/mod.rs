@@ -31,7 +31,10 @@ pub use state::SimState;
 #[derive(Debug, Clone)]
 pub struct SimShop {
     pub shop: DemoShop,
+    /// WB `Authorization` token, or Ozon `Api-Key`.
     pub token: String,
+    /// Ozon `Client-Id`; `None` for WB.
+    pub client_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,7 +58,7 @@ impl Sim {
         let mut state = SimState::new(config.seed);
         let now = Utc::now();
         for shop in &config.shops {
-            state.add_shop(&shop.shop, &shop.token, now);
+            state.add_shop(&shop.shop, &shop.token, shop.client_id.as_deref(), now);
         }
         Sim {
             state: Arc::new(Mutex::new(state)),
@@ -95,9 +98,10 @@ impl Sim {
         Ok(account)
     }
 
-    /// Makes one new item arrive on every account now.
+    /// Makes one new item arrive on every account now (review, question, chat message
+    /// in turn).
     pub fn arrive_now(&self) -> usize {
-        self.lock().arrive_reviews(Utc::now())
+        self.lock().arrive(Utc::now())
     }
 
     pub fn report(&self) -> SimReport {

@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use super::demo_data::{DemoProduct, DemoReview, DemoShop};
+use super::demo_data::{DemoChatMessage, DemoProduct, DemoQuestion, DemoReview, DemoShop};
 use crate::domain::Marketplace;
 
 /// One seller account on the simulated marketplace.
@@ -22,9 +22,54 @@ pub struct SimAccount {
     pub client_id: Option<String>,
     pub products: Vec<DemoProduct>,
     pub reviews: Vec<SimReview>,
-    /// Reviews that arrive over time, taken in order and then reused with fresh ids.
+    pub questions: Vec<SimQuestion>,
+    pub chats: Vec<SimChat>,
+    /// Items that arrive over time, taken in order and then reused with fresh ids.
     pub incoming_reviews: Vec<DemoReview>,
+    pub incoming_questions: Vec<DemoQuestion>,
+    pub incoming_chat_messages: Vec<DemoChatMessage>,
     pub next_incoming_review: usize,
+    pub next_incoming_question: usize,
+    pub next_incoming_chat_message: usize,
+    /// Which kind of item arrives next: review, question, chat message in turn.
+    pub next_arrival_kind: usize,
+}
+
+/// A buyer question on a product.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimQuestion {
+    pub id: String,
+    pub product_id: i64,
+    pub author: Option<String>,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    pub answer: Option<SimAnswer>,
+    pub viewed: bool,
+    /// Rejected by the seller (WB `state: "none"`): no longer waits for an answer.
+    pub rejected: bool,
+}
+
+/// A buyer chat with its thread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimChat {
+    /// Chat id (WB `chatID`, Ozon `chat_id`).
+    pub id: String,
+    /// WB `replySign`: what a reply must carry; not the chat id.
+    pub reply_sign: String,
+    /// Stable buyer id (WB `clientID`, Ozon user id).
+    pub client_id: String,
+    pub client_name: String,
+    pub product_id: Option<i64>,
+    /// Oldest first.
+    pub messages: Vec<SimMessage>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimMessage {
+    pub id: String,
+    pub from_buyer: bool,
+    pub text: String,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,10 +131,17 @@ impl SimState {
     }
 
     /// Adds a demo shop as an account; item times are relative to `now`.
-    pub fn add_shop(&mut self, shop: &DemoShop, token: &str, now: DateTime<Utc>) -> usize {
+    /// `client_id` is the Ozon `Client-Id` (WB accounts have none).
+    pub fn add_shop(
+        &mut self,
+        shop: &DemoShop,
+        token: &str,
+        client_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> usize {
         let mut reviews = Vec::with_capacity(shop.reviews.len());
         for r in &shop.reviews {
-            let id = self.new_wb_id();
+            let id = self.new_item_id(shop.shop.marketplace);
             reviews.push(SimReview {
                 id,
                 product_id: r.product,
@@ -109,15 +161,58 @@ impl SimState {
                 viewed: r.answer.is_some(),
             });
         }
+        let mut questions = Vec::with_capacity(shop.questions.len());
+        for q in &shop.questions {
+            let id = self.new_item_id(shop.shop.marketplace);
+            let created_at = now - Duration::minutes(q.age_minutes.max(0));
+            questions.push(SimQuestion {
+                id,
+                product_id: q.product,
+                author: q.author.clone(),
+                text: q.text.clone(),
+                created_at,
+                answer: q.answer.as_ref().map(|text| SimAnswer {
+                    text: text.clone(),
+                    state: "wbRu".into(),
+                    editable: false,
+                    at: now - Duration::minutes(q.age_minutes.max(0) / 2),
+                }),
+                viewed: q.answer.is_some(),
+                rejected: false,
+            });
+        }
+        let mut chats = Vec::with_capacity(shop.chats.len());
+        for c in &shop.chats {
+            let chat = self.new_chat(&c.client_name, c.product);
+            let mut chat = chat;
+            for m in &c.messages {
+                let id = self.new_item_id(shop.shop.marketplace);
+                chat.messages.push(SimMessage {
+                    id,
+                    from_buyer: m.from != "seller",
+                    text: m.text.clone(),
+                    at: now - Duration::minutes(m.age_minutes.max(0)),
+                });
+            }
+            chat.messages.sort_by_key(|m| m.at);
+            chats.push(chat);
+        }
         self.accounts.push(SimAccount {
             name: shop.shop.name.clone(),
             marketplace: shop.shop.marketplace,
             token: token.to_string(),
-            client_id: None,
+            client_id: client_id.map(str::to_string),
             products: shop.products.clone(),
             reviews,
+            questions,
+            chats,
             incoming_reviews: shop.incoming_reviews.clone(),
+            incoming_questions: shop.incoming_questions.clone(),
+            incoming_chat_messages: shop.incoming_chat_messages.clone(),
             next_incoming_review: 0,
+            next_incoming_question: 0,
+            next_incoming_chat_message: 0,
+            next_arrival_kind: 0,
         });
         self.accounts.len() - 1
     }
@@ -128,6 +223,34 @@ impl SimState {
         (0..20)
             .map(|_| ALPHABET[self.rng.random_range(0..ALPHABET.len())] as char)
             .collect()
+    }
+
+    /// An item id in the marketplace's style: WB's 20 characters, Ozon's UUID-like ids.
+    pub fn new_item_id(&mut self, marketplace: Marketplace) -> String {
+        match marketplace {
+            Marketplace::Wb => self.new_wb_id(),
+            Marketplace::Ozon => {
+                let a: u32 = self.rng.random();
+                let b: u16 = self.rng.random();
+                let c: u16 = self.rng.random();
+                let d: u16 = self.rng.random();
+                let e: u64 = self.rng.random::<u64>() & 0xffff_ffff_ffff;
+                format!("{a:08x}-{b:04x}-{c:04x}-{d:04x}-{e:012x}")
+            }
+        }
+    }
+
+    /// A new, empty chat with a stable client id and a reply sign distinct from its id.
+    pub fn new_chat(&mut self, client_name: &str, product_id: Option<i64>) -> SimChat {
+        let n: u64 = self.rng.random_range(10_000_000..99_999_999);
+        SimChat {
+            id: format!("1:{:016x}", self.rng.random::<u64>()),
+            reply_sign: format!("{:032x}", self.rng.random::<u128>()),
+            client_id: n.to_string(),
+            client_name: client_name.to_string(),
+            product_id,
+            messages: Vec::new(),
+        }
     }
 
     /// The account a WB `Authorization` header belongs to.
@@ -145,42 +268,116 @@ impl SimState {
         *self.requests.entry(endpoint.to_string()).or_default() += 1;
     }
 
-    /// A new review arrives on every WB account. Now and then one is back-dated so it is
-    /// already close to its deadline, as happens when a marketplace delivers late.
-    pub fn arrive_reviews(&mut self, now: DateTime<Utc>) -> usize {
+    /// One new item arrives on every account, rotating review → question → chat message.
+    /// Now and then a 1–2★ review is back-dated so it is already close to its deadline,
+    /// as happens when a marketplace delivers late.
+    pub fn arrive(&mut self, now: DateTime<Utc>) -> usize {
         let mut arrived = 0;
         for i in 0..self.accounts.len() {
-            if self.accounts[i].incoming_reviews.is_empty() {
-                continue;
+            for _ in 0..3 {
+                let kind = self.accounts[i].next_arrival_kind % 3;
+                self.accounts[i].next_arrival_kind += 1;
+                let done = match kind {
+                    0 => self.arrive_review(i, now),
+                    1 => self.arrive_question(i, now),
+                    _ => self.arrive_chat_message(i, now),
+                };
+                if done {
+                    arrived += 1;
+                    break;
+                }
             }
-            let account = &self.accounts[i];
-            let template =
-                account.incoming_reviews[account.next_incoming_review % account.incoming_reviews.len()]
-                    .clone();
-            let late = template.rating <= 2 && self.rng.random_bool(0.3);
-            let created_at = if late {
-                now - Duration::minutes(self.rng.random_range(35..55))
-            } else {
-                now
-            };
-            let id = self.new_wb_id();
-            let account = &mut self.accounts[i];
-            account.next_incoming_review += 1;
-            account.reviews.push(SimReview {
-                id,
-                product_id: template.product,
-                author: template.author,
-                rating: template.rating,
-                text: template.text,
-                pros: template.pros,
-                cons: template.cons,
-                photos: template.photos,
-                created_at,
-                answer: None,
-                viewed: false,
-            });
-            arrived += 1;
         }
         arrived
+    }
+
+    fn arrive_review(&mut self, i: usize, now: DateTime<Utc>) -> bool {
+        let account = &self.accounts[i];
+        if account.incoming_reviews.is_empty() {
+            return false;
+        }
+        let template = account.incoming_reviews
+            [account.next_incoming_review % account.incoming_reviews.len()]
+        .clone();
+        let late = template.rating <= 2 && self.rng.random_bool(0.3);
+        let created_at = if late {
+            now - Duration::minutes(self.rng.random_range(35..55))
+        } else {
+            now
+        };
+        let id = self.new_item_id(self.accounts[i].marketplace);
+        let account = &mut self.accounts[i];
+        account.next_incoming_review += 1;
+        account.reviews.push(SimReview {
+            id,
+            product_id: template.product,
+            author: template.author,
+            rating: template.rating,
+            text: template.text,
+            pros: template.pros,
+            cons: template.cons,
+            photos: template.photos,
+            created_at,
+            answer: None,
+            viewed: false,
+        });
+        true
+    }
+
+    fn arrive_question(&mut self, i: usize, now: DateTime<Utc>) -> bool {
+        let account = &self.accounts[i];
+        if account.incoming_questions.is_empty() {
+            return false;
+        }
+        let template = account.incoming_questions
+            [account.next_incoming_question % account.incoming_questions.len()]
+        .clone();
+        let id = self.new_item_id(self.accounts[i].marketplace);
+        let account = &mut self.accounts[i];
+        account.next_incoming_question += 1;
+        account.questions.push(SimQuestion {
+            id,
+            product_id: template.product,
+            author: template.author,
+            text: template.text,
+            created_at: now,
+            answer: None,
+            viewed: false,
+            rejected: false,
+        });
+        true
+    }
+
+    fn arrive_chat_message(&mut self, i: usize, now: DateTime<Utc>) -> bool {
+        let account = &self.accounts[i];
+        if account.incoming_chat_messages.is_empty() {
+            return false;
+        }
+        let template = account.incoming_chat_messages
+            [account.next_incoming_chat_message % account.incoming_chat_messages.len()]
+        .clone();
+        let marketplace = account.marketplace;
+        let id = self.new_item_id(marketplace);
+        let existing = self.accounts[i]
+            .chats
+            .iter()
+            .position(|c| c.client_name == template.client_name);
+        let chat_index = match existing {
+            Some(index) => index,
+            None => {
+                let chat = self.new_chat(&template.client_name, template.product);
+                self.accounts[i].chats.push(chat);
+                self.accounts[i].chats.len() - 1
+            }
+        };
+        let account = &mut self.accounts[i];
+        account.next_incoming_chat_message += 1;
+        account.chats[chat_index].messages.push(SimMessage {
+            id,
+            from_buyer: true,
+            text: template.text,
+            at: now,
+        });
+        true
     }
 }

@@ -18,6 +18,7 @@ pub async fn simulator() -> SimulatorHandle {
         shops: vec![SimShop {
             shop: DemoShop::wb().expect("demo shop"),
             token: TOKEN.into(),
+            client_id: None,
         }],
         seed: 42,
         arrival_every: None,
