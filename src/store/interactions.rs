@@ -359,3 +359,165 @@ fn parse_col<T>(
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Sender;
+    use crate::store::test_support::temp_store;
+    use crate::store::{enqueue_reply, upsert_account};
+    use chrono::{Duration, TimeZone};
+
+    fn t(min: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap() + Duration::minutes(min)
+    }
+
+    fn review(id: &str, stars: u8, created: DateTime<Utc>) -> NewInteraction {
+        NewInteraction {
+            channel: Channel::Review,
+            external_id: id.into(),
+            product: Some(ProductRef {
+                external_id: "146972802".into(),
+                name: Some("Плед флисовый".into()),
+                brand: Some("Мягкий Край".into()),
+            }),
+            customer_name: Some("Анна".into()),
+            customer_external_id: None,
+            text: format!("Отзыв {id}"),
+            pros: None,
+            cons: None,
+            photos: 0,
+            rating: Rating::new(stars),
+            created_at: created,
+            answer: None,
+            archived: false,
+            messages: Vec::new(),
+            reply_handle: None,
+            raw: serde_json::json!({ "id": id, "stars": stars }),
+        }
+    }
+
+    fn upsert(conn: &mut Connection, account: i64, items: &[NewInteraction]) -> UpsertSummary {
+        let tx = conn.transaction().unwrap();
+        let s = upsert_interactions(&tx, account, "wb_feedbacks", items, t(100)).unwrap();
+        tx.commit().unwrap();
+        s
+    }
+
+    #[test]
+    fn upserting_the_same_batch_twice_changes_nothing() {
+        let (_dir, store) = temp_store();
+        let mut conn = rusqlite::Connection::open(store.path()).unwrap();
+        let account = upsert_account(&conn, "Уютный дом", Marketplace::Wb).unwrap();
+        let batch = vec![review("a", 1, t(0)), review("b", 5, t(5))];
+        let first = upsert(&mut conn, account, &batch);
+        assert_eq!((first.new, first.changed), (2, 0));
+        let second = upsert(&mut conn, account, &batch);
+        assert_eq!((second.new, second.changed), (0, 0));
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM interactions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 2);
+        let mut changed = batch[0].clone();
+        changed.text = "Исправленный текст".into();
+        changed.raw = serde_json::json!({"id": "a", "edited": true});
+        let third = upsert(&mut conn, account, &[changed]);
+        assert_eq!((third.new, third.changed), (0, 1));
+    }
+
+    #[test]
+    fn queue_is_ordered_by_deadline_and_pages() {
+        let (_dir, store) = temp_store();
+        let mut conn = rusqlite::Connection::open(store.path()).unwrap();
+        let account = upsert_account(&conn, "shop", Marketplace::Wb).unwrap();
+        // 5★ at minute 0 is due in 48 h; 1★ at minute 30 is due in 1 h: it comes first.
+        upsert(
+            &mut conn,
+            account,
+            &[review("five", 5, t(0)), review("one", 1, t(30)), review("three", 3, t(10))],
+        );
+        let reader = store.reader().unwrap();
+        let filter = QueueFilter::default();
+        let page = queue_page(&reader, &filter, 0, 10).unwrap();
+        let order: Vec<_> = page.iter().map(|r| r.preview.as_str()).collect();
+        assert_eq!(order, ["Отзыв one", "Отзыв three", "Отзыв five"]);
+        assert_eq!(page[0].due_at, t(90));
+        assert_eq!(page[0].product_name.as_deref(), Some("Плед флисовый"));
+        assert_eq!(queue_page(&reader, &filter, 1, 1).unwrap()[0].preview, "Отзыв three");
+        assert_eq!(queue_count(&reader, &filter).unwrap(), 3);
+        let breached = QueueFilter {
+            breached_at: Some(t(95)),
+            ..QueueFilter::default()
+        };
+        assert_eq!(queue_count(&reader, &breached).unwrap(), 1);
+        let chats = QueueFilter {
+            channel: Some(Channel::Chat),
+            ..QueueFilter::default()
+        };
+        assert_eq!(queue_count(&reader, &chats).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_queued_reply_keeps_the_item_out_of_the_queue_across_syncs() {
+        let (_dir, store) = temp_store();
+        let mut conn = rusqlite::Connection::open(store.path()).unwrap();
+        let account = upsert_account(&conn, "shop", Marketplace::Wb).unwrap();
+        upsert(&mut conn, account, &[review("a", 2, t(0))]);
+        let id = queue_page(&conn, &QueueFilter::default(), 0, 1).unwrap()[0].id;
+        enqueue_reply(&conn, id, "Спасибо", "key-1", "human", t(1)).unwrap();
+        // Enqueuing the same key again is a no-op.
+        enqueue_reply(&conn, id, "Спасибо", "key-1", "human", t(2)).unwrap();
+        let outbox: i64 = conn
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(outbox, 1);
+        // A sync that still sees the item unanswered does not put it back in the queue.
+        let mut again = review("a", 2, t(0));
+        again.raw = serde_json::json!({"id": "a", "seen": 2});
+        upsert(&mut conn, account, &[again]);
+        assert_eq!(queue_count(&conn, &QueueFilter::default()).unwrap(), 0);
+        assert_eq!(
+            interaction(&conn, id).unwrap().unwrap().state,
+            AnswerState::Pending
+        );
+    }
+
+    #[test]
+    fn chat_threads_are_stored_and_read_oldest_first() {
+        let (_dir, store) = temp_store();
+        let mut conn = rusqlite::Connection::open(store.path()).unwrap();
+        let account = upsert_account(&conn, "shop", Marketplace::Wb).unwrap();
+        let mut chat = review("chat-1", 5, t(0));
+        chat.channel = Channel::Chat;
+        chat.rating = None;
+        chat.messages = vec![
+            ChatMessage {
+                external_id: "m2".into(),
+                sender: Sender::Seller,
+                text: "Здравствуйте".into(),
+                sent_at: t(2),
+            },
+            ChatMessage {
+                external_id: "m1".into(),
+                sender: Sender::Buyer,
+                text: "Где заказ?".into(),
+                sent_at: t(1),
+            },
+            ChatMessage {
+                external_id: "m3".into(),
+                sender: Sender::Buyer,
+                text: "Ау".into(),
+                sent_at: t(3),
+            },
+        ];
+        chat.messages.sort_by_key(|m| m.sent_at);
+        upsert(&mut conn, account, &[chat]);
+        let row = queue_page(&conn, &QueueFilter::default(), 0, 1).unwrap();
+        assert_eq!(row[0].channel, Channel::Chat);
+        let item = interaction(&conn, row[0].id).unwrap().unwrap();
+        assert_eq!(item.waiting_since, t(3), "clock starts at the unanswered buyer message");
+        let thread = chat_messages(&conn, row[0].id).unwrap();
+        let texts: Vec<_> = thread.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(texts, ["Где заказ?", "Здравствуйте", "Ау"]);
+    }
+}

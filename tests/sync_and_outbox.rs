@@ -1,0 +1,217 @@
+//! Sync and the outbox against the simulator: backfill, incremental pick-up, and a reply
+//! that goes out exactly once, also when a crash interrupted it.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use agentiq::connectors::{build_connectors, Connector};
+use agentiq::domain::{AnswerState, Channel};
+use agentiq::outbox::{target_of, Outbox, Step};
+use agentiq::simulator::DemoShop;
+use agentiq::store::{self, QueueFilter, Store, Writer};
+use agentiq::sync::sync_pass;
+use chrono::Utc;
+use tokio::sync::mpsc;
+
+struct World {
+    _dir: tempfile::TempDir,
+    store: Store,
+    writer: Writer,
+    account_id: i64,
+    connector: Arc<dyn Connector>,
+}
+
+async fn world(sim: &agentiq::simulator::SimulatorHandle) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("agentiq.db")).unwrap();
+    let writer = store.writer().unwrap();
+    let account = common::account(sim);
+    let name = account.name.clone();
+    let account_id = writer
+        .call(move |conn| store::upsert_account(conn, &name, agentiq::domain::Marketplace::Wb))
+        .await
+        .unwrap();
+    let connector = build_connectors(&account)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id() == "wb_feedbacks")
+        .unwrap();
+    World {
+        _dir: dir,
+        store,
+        writer,
+        account_id,
+        connector,
+    }
+}
+
+fn outbox(w: &World) -> Outbox {
+    // Nobody listens to the events here; sends to a closed channel are ignored.
+    let (events, _) = mpsc::unbounded_channel();
+    Outbox::new(
+        w.store.clone(),
+        w.writer.clone(),
+        HashMap::from([((w.account_id, Channel::Review), w.connector.clone())]),
+        events,
+        common::clock(),
+    )
+}
+
+async fn backfill(w: &World) {
+    let clock = common::clock();
+    sync_pass(&w.writer, w.account_id, w.connector.as_ref(), &*clock)
+        .await
+        .map_err(|(_, e)| e)
+        .expect("sync pass");
+}
+
+fn open_count(w: &World) -> usize {
+    let reader = w.store.reader().unwrap();
+    store::queue_count(&reader, &QueueFilter::default()).unwrap()
+}
+
+async fn enqueue(w: &World, text: &str, key: &str) -> agentiq::domain::InteractionId {
+    let reader = w.store.reader().unwrap();
+    let top = store::queue_page(&reader, &QueueFilter::default(), 0, 1).unwrap()[0].id;
+    let (text, key) = (text.to_string(), key.to_string());
+    w.writer
+        .call(move |conn| store::enqueue_reply(conn, top, &text, &key, "human", Utc::now()))
+        .await
+        .unwrap();
+    top
+}
+
+#[tokio::test]
+async fn backfill_then_a_new_review_is_picked_up() {
+    let sim = common::simulator().await;
+    let w = world(&sim).await;
+    let clock = common::clock();
+    let stats = sync_pass(&w.writer, w.account_id, w.connector.as_ref(), &*clock)
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap();
+    let shop = DemoShop::wb().unwrap();
+    assert_eq!(stats.new as usize, shop.reviews.len());
+    let unanswered = shop.reviews.iter().filter(|r| r.answer.is_none()).count();
+    assert_eq!(open_count(&w), unanswered);
+
+    sim.sim.arrive_now();
+    let stats = sync_pass(&w.writer, w.account_id, w.connector.as_ref(), &*clock)
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap();
+    assert_eq!(stats.new, 1, "only the new review is new");
+    assert_eq!(open_count(&w), unanswered + 1);
+
+    let reader = w.store.reader().unwrap();
+    let (runs, ok): (i64, i64) = reader
+        .query_row("SELECT count(*), sum(ok) FROM sync_runs", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((runs, ok), (2, 2), "every run is recorded");
+    assert_eq!(sim.sim.report().over_limit, 0);
+}
+
+#[tokio::test]
+async fn a_reply_is_delivered_confirmed_and_leaves_the_queue() {
+    let sim = common::simulator().await;
+    let w = world(&sim).await;
+    backfill(&w).await;
+    let before = open_count(&w);
+    let id = enqueue(&w, "Анна, спасибо за отзыв! Разберёмся.", "k1").await;
+    assert_eq!(open_count(&w), before - 1, "queued replies leave the queue at once");
+
+    let steps = outbox(&w).process_due().await.unwrap();
+    assert_eq!(steps.len(), 1);
+    assert_eq!(steps[0].1, Step::Confirmed);
+    let reader = w.store.reader().unwrap();
+    let item = store::interaction(&reader, id).unwrap().unwrap();
+    assert_eq!(item.state, AnswerState::Answered);
+    assert_eq!(store::outbox_size(&reader).unwrap(), 0);
+
+    // Nothing is due any more, and another pass sends nothing.
+    assert!(outbox(&w).process_due().await.unwrap().is_empty());
+    let per_item = sim.sim.report().answers_per_item();
+    assert_eq!(per_item.get(&item.external_id), Some(&1));
+    assert_eq!(per_item.len(), 1);
+
+    // The next sync sees the answer on the marketplace and keeps the item answered.
+    backfill(&w).await;
+    let item = store::interaction(&reader, id).unwrap().unwrap();
+    assert_eq!(item.state, AnswerState::Answered);
+    assert_eq!(open_count(&w), before - 1);
+}
+
+#[tokio::test]
+async fn a_crash_after_the_call_landed_does_not_send_twice() {
+    let sim = common::simulator().await;
+    let w = world(&sim).await;
+    backfill(&w).await;
+    let id = enqueue(&w, "Спасибо, что написали!", "k-crash").await;
+    // The process marked the row `sending`, the call reached the marketplace, then it died.
+    let reader = w.store.reader().unwrap();
+    let row = store::due_outbox(&reader, Utc::now(), 10).unwrap().remove(0);
+    w.writer
+        .call(move |conn| store::mark_sending(conn, row.id, Utc::now()))
+        .await
+        .unwrap();
+    let item = store::interaction(&reader, id).unwrap().unwrap();
+    w.connector
+        .send_answer(&target_of(&item), "Спасибо, что написали!")
+        .await
+        .unwrap();
+
+    // After restart the outbox asks before sending and finds the answer there.
+    let steps = outbox(&w).process_due().await.unwrap();
+    assert_eq!(steps[0].1, Step::Confirmed);
+    assert_eq!(
+        sim.sim.report().answers_per_item().get(&item.external_id),
+        Some(&1),
+        "exactly one answer on the marketplace"
+    );
+}
+
+#[tokio::test]
+async fn a_crash_before_the_call_landed_sends_once_after_restart() {
+    let sim = common::simulator().await;
+    let w = world(&sim).await;
+    backfill(&w).await;
+    let id = enqueue(&w, "Спасибо за отзыв!", "k-early").await;
+    let reader = w.store.reader().unwrap();
+    let row = store::due_outbox(&reader, Utc::now(), 10).unwrap().remove(0);
+    w.writer
+        .call(move |conn| store::mark_sending(conn, row.id, Utc::now()))
+        .await
+        .unwrap();
+    let steps = outbox(&w).process_due().await.unwrap();
+    assert_eq!(steps[0].1, Step::Confirmed);
+    let item = store::interaction(&reader, id).unwrap().unwrap();
+    assert_eq!(
+        sim.sim.report().answers_per_item().get(&item.external_id),
+        Some(&1)
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_reply_is_failed_with_the_reason_and_back_in_the_queue() {
+    let sim = common::simulator().await;
+    let w = world(&sim).await;
+    backfill(&w).await;
+    let before = open_count(&w);
+    // One character: WB rejects answers shorter than 2 characters with a 400.
+    let id = enqueue(&w, "!", "k-short").await;
+    let steps = outbox(&w).process_due().await.unwrap();
+    assert!(matches!(&steps[0].1, Step::Failed(reason) if reason.contains("400")), "{steps:?}");
+    assert_eq!(open_count(&w), before, "the item is back in the queue");
+    let reader = w.store.reader().unwrap();
+    let row = store::queue_page(&reader, &QueueFilter::default(), 0, 200)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .unwrap();
+    assert!(row.send_error.unwrap().contains("text"));
+    assert!(sim.sim.report().answers.is_empty());
+}
