@@ -32,6 +32,8 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// Longest 429 wait we accept before giving the error to the caller.
     pub max_rate_limit_wait: Duration,
+    /// How long each request may take before it counts as a network failure.
+    pub timeout: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -41,11 +43,12 @@ impl Default for RetryPolicy {
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             max_rate_limit_wait: Duration::from_secs(60),
+            timeout: REQUEST_TIMEOUT,
         }
     }
 }
 
-/// How long each request may take before it counts as a network failure.
+/// Default time each request may take before it counts as a network failure.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
 #[derive(Clone)]
@@ -59,8 +62,8 @@ pub struct HttpClient {
 impl HttpClient {
     pub fn new(marketplace: &'static str, limiter: SharedLimiter, retry: RetryPolicy) -> Self {
         let client = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(Duration::from_secs(10))
+            .timeout(retry.timeout)
+            .connect_timeout(retry.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("agentiq/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
@@ -111,6 +114,31 @@ impl HttpClient {
             };
             tracing::warn!(endpoint, attempt, ?wait, error = %err, "retrying");
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Like [`send`](Self::send), then reads the body as JSON of type `T`; a body that
+    /// breaks off or does not parse is retried like any other transient failure.
+    pub async fn send_json<T: serde::de::DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<(T, u32), ConnectorError> {
+        let mut requests = 0;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (response, n) = self.send(endpoint, &build).await?;
+            requests += n;
+            match read_json::<T>(self.marketplace, endpoint, response).await {
+                Ok(value) => return Ok((value, requests)),
+                Err(err) if attempt < self.retry.max_attempts => {
+                    let wait = self.backoff(attempt);
+                    tracing::warn!(endpoint, attempt, ?wait, error = %err, "retrying unreadable body");
+                    tokio::time::sleep(wait).await;
+                }
+                Err(err) => return Err(err),
+            }
         }
     }
 

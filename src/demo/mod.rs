@@ -82,6 +82,7 @@ pub async fn prepare(options: &DemoOptions) -> Result<DemoWorld> {
                 }],
                 seed: options.seed,
                 arrival_every: Some(options.arrival_every),
+                ..SimulatorConfig::default()
             };
             let handle =
                 simulator::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0))).await?;

@@ -16,6 +16,9 @@ pub struct SimReport {
     pub requests: BTreeMap<String, u64>,
     /// Requests answered 429 for exceeding a published limit.
     pub over_limit: u64,
+    /// Faults injected on purpose (`--faults`), by kind; not counted in `over_limit`.
+    #[serde(default)]
+    pub faults_injected: BTreeMap<String, u64>,
     /// Every answer received, in order.
     pub answers: Vec<SimReportAnswer>,
     /// Items per account: total and still unanswered.
@@ -54,6 +57,7 @@ pub fn report(state: &SimState) -> SimReport {
     SimReport {
         requests: state.requests.clone(),
         over_limit: state.over_limit,
+        faults_injected: BTreeMap::new(),
         answers: state
             .answers
             .iter()

@@ -3,6 +3,7 @@
 //! shops, with new items arriving over time. `agentiq demo` and the tests run against it.
 
 pub mod demo_data;
+pub mod faults;
 mod introspect;
 mod ratelimit;
 pub mod state;
@@ -37,19 +38,22 @@ pub struct SimShop {
     pub client_id: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SimulatorConfig {
     pub shops: Vec<SimShop>,
     /// Seed for ids and every random choice, so runs repeat exactly.
     pub seed: u64,
     /// How often a new item arrives on each account; `None` for never.
     pub arrival_every: Option<Duration>,
+    /// Faults to inject into marketplace responses.
+    pub faults: faults::FaultSpec,
 }
 
 /// Shared handle the HTTP handlers work on.
 #[derive(Clone)]
 pub struct Sim {
     state: Arc<Mutex<SimState>>,
+    faults: Arc<faults::Faults>,
     wb_feedbacks_limit: Arc<Limiter>,
 }
 
@@ -62,6 +66,7 @@ impl Sim {
         }
         Sim {
             state: Arc::new(Mutex::new(state)),
+            faults: Arc::new(faults::Faults::new(config.faults.clone(), config.seed)),
             wb_feedbacks_limit: Arc::new(Limiter::new(ratelimit::WB_FEEDBACKS)),
         }
     }
@@ -105,7 +110,9 @@ impl Sim {
     }
 
     pub fn report(&self) -> SimReport {
-        introspect::report(&self.lock())
+        let mut report = introspect::report(&self.lock());
+        report.faults_injected = self.faults.injected();
+        report
     }
 }
 
@@ -183,7 +190,13 @@ pub async fn spawn(config: SimulatorConfig, addr: SocketAddr) -> Result<Simulato
         .with_context(|| format!("binding the simulator to {addr}"))?;
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = oneshot::channel::<()>();
-    let app = router(sim.clone());
+    let mut app = router(sim.clone());
+    if !config.faults.is_none() {
+        app = app.layer(axum::middleware::from_fn_with_state(
+            sim.faults.clone(),
+            faults::inject,
+        ));
+    }
     tokio::spawn(async move {
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async {

@@ -22,6 +22,7 @@ pub async fn simulator() -> SimulatorHandle {
         }],
         seed: 42,
         arrival_every: None,
+        ..SimulatorConfig::default()
     };
     simulator::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
@@ -34,6 +35,7 @@ pub fn fast_retry() -> RetryPolicy {
         base_backoff: std::time::Duration::from_millis(20),
         max_backoff: std::time::Duration::from_millis(100),
         max_rate_limit_wait: std::time::Duration::from_secs(5),
+        timeout: std::time::Duration::from_secs(5),
     }
 }
 

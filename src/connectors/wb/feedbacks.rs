@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::wire::{self, Envelope, Feedback, FeedbackList};
-use crate::connectors::http::{read_json, HttpClient};
+use crate::connectors::http::HttpClient;
 use crate::connectors::{Connector, ConnectorError, Pull, ReplyTarget, Skipped};
 use crate::domain::{Answer, Channel, Marketplace, NewInteraction, ProductRef, Rating};
 
@@ -16,6 +16,9 @@ const ANSWER: &str = "POST /api/v1/feedbacks/answer";
 
 /// Items per page; WB allows up to 5000.
 pub const PAGE_SIZE: u32 = 1000;
+
+/// The largest `skip` WB accepts.
+const MAX_SKIP: u32 = 199_990;
 
 pub struct WbFeedbacks {
     http: HttpClient,
@@ -98,15 +101,14 @@ impl Connector for WbFeedbacks {
         if since > 0 {
             query.push(("dateFrom", since.to_string()));
         }
-        let (response, requests) = self
+        let (envelope, requests): (Envelope<FeedbackList>, u32) = self
             .http
-            .send(LIST, |c| {
+            .send_json(LIST, |c| {
                 c.get(&url)
                     .header("Authorization", &self.token)
                     .query(&query)
             })
             .await?;
-        let envelope: Envelope<FeedbackList> = read_json("wb", LIST, response).await?;
         if envelope.error {
             return Err(self.malformed(envelope.error_text));
         }
@@ -130,7 +132,20 @@ impl Connector for WbFeedbacks {
             }
         }
         if page_len >= self.page_size {
-            cur.skip += page_len;
+            let next_skip = cur.skip + page_len;
+            if next_skip + self.page_size > MAX_SKIP {
+                // WB refuses a skip past 199990: continue the sweep from the newest
+                // creation time read so far instead (dateFrom is inclusive, so nothing
+                // in that second is lost; re-reads are idempotent).
+                if cur.answered {
+                    cur.answered_since = cur.answered_since.max(cur.sweep_max);
+                } else {
+                    cur.unanswered_since = cur.unanswered_since.max(cur.sweep_max);
+                }
+                cur.skip = 0;
+            } else {
+                cur.skip = next_skip;
+            }
             pull.more = true;
         } else {
             // This list is read to the end: next time start from its newest item (WB's
@@ -171,15 +186,14 @@ impl Connector for WbFeedbacks {
         target: &ReplyTarget,
     ) -> Result<Option<String>, ConnectorError> {
         let url = format!("{}/api/v1/feedback", self.base_url);
-        let (response, _) = self
+        let (envelope, _): (Envelope<Feedback>, u32) = self
             .http
-            .send(ONE, |c| {
+            .send_json(ONE, |c| {
                 c.get(&url)
                     .header("Authorization", &self.token)
                     .query(&[("id", &target.external_id)])
             })
             .await?;
-        let envelope: Envelope<Feedback> = read_json("wb", ONE, response).await?;
         Ok(envelope
             .data
             .and_then(|f| f.answer)
