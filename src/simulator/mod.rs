@@ -6,6 +6,7 @@ pub mod demo_data;
 pub mod faults;
 mod introspect;
 mod ratelimit;
+pub mod scale;
 pub mod state;
 mod wb_feedbacks;
 
@@ -47,6 +48,8 @@ pub struct SimulatorConfig {
     pub arrival_every: Option<Duration>,
     /// Faults to inject into marketplace responses.
     pub faults: faults::FaultSpec,
+    /// Synthetic items to generate on top of the shops' own.
+    pub scale: usize,
 }
 
 /// Shared handle the HTTP handlers work on.
@@ -64,6 +67,7 @@ impl Sim {
         for shop in &config.shops {
             state.add_shop(&shop.shop, &shop.token, shop.client_id.as_deref(), now);
         }
+        scale::generate(&mut state, config.scale, now);
         Sim {
             state: Arc::new(Mutex::new(state)),
             faults: Arc::new(faults::Faults::new(config.faults.clone(), config.seed)),

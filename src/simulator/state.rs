@@ -161,6 +161,8 @@ impl SimState {
                 viewed: r.answer.is_some(),
             });
         }
+        // Lists are served from creation order.
+        reviews.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
         let mut questions = Vec::with_capacity(shop.questions.len());
         for q in &shop.questions {
             let id = self.new_item_id(shop.shop.marketplace);
@@ -181,6 +183,7 @@ impl SimState {
                 rejected: false,
             });
         }
+        questions.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
         let mut chats = Vec::with_capacity(shop.chats.len());
         for c in &shop.chats {
             let chat = self.new_chat(&c.client_name, c.product);
@@ -308,7 +311,9 @@ impl SimState {
         let id = self.new_item_id(self.accounts[i].marketplace);
         let account = &mut self.accounts[i];
         account.next_incoming_review += 1;
-        account.reviews.push(SimReview {
+        // Keep reviews in creation order (a late delivery is back-dated).
+        let at = account.reviews.partition_point(|r| r.created_at <= created_at);
+        account.reviews.insert(at, SimReview {
             id,
             product_id: template.product,
             author: template.author,

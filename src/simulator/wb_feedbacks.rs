@@ -33,23 +33,38 @@ pub async fn list(
     };
     let state = sim.lock();
     let acc = &state.accounts[account];
-    let mut matching: Vec<&SimReview> = acc
-        .reviews
-        .iter()
-        .filter(|r| r.answer.is_some() == query.answered)
-        .filter(|r| query.nm_id.is_none_or(|nm| r.product_id == nm))
-        .filter(|r| query.date_from.is_none_or(|from| r.created_at.timestamp() >= from))
-        .filter(|r| query.date_to.is_none_or(|to| r.created_at.timestamp() <= to))
-        .collect();
-    if query.descending {
-        matching.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    // Reviews are kept in creation order, so the date window is two binary searches and a
+    // page costs skip + take, not the whole list.
+    let start = query.date_from.map_or(0, |from| {
+        acc.reviews
+            .partition_point(|r| r.created_at.timestamp() < from)
+    });
+    let end = query.date_to.map_or(acc.reviews.len(), |to| {
+        acc.reviews
+            .partition_point(|r| r.created_at.timestamp() <= to)
+    });
+    let window = &acc.reviews[start..end.max(start)];
+    let wanted = |r: &&SimReview| {
+        r.answer.is_some() == query.answered && query.nm_id.is_none_or(|nm| r.product_id == nm)
+    };
+    let page: Vec<&SimReview> = if query.descending {
+        window
+            .iter()
+            .rev()
+            .filter(wanted)
+            .skip(query.skip as usize)
+            .take(query.take as usize)
+            .collect()
     } else {
-        matching.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
-    }
-    let feedbacks = matching
+        window
+            .iter()
+            .filter(wanted)
+            .skip(query.skip as usize)
+            .take(query.take as usize)
+            .collect()
+    };
+    let feedbacks = page
         .into_iter()
-        .skip(query.skip as usize)
-        .take(query.take as usize)
         .map(|r| serde_json::to_value(to_wire(acc, r)).unwrap_or_default())
         .collect();
     let data = FeedbackList {
