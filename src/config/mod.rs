@@ -3,10 +3,14 @@
 //! Paths follow the platform (via `directories`); each can be overridden by a flag or an
 //! environment variable (`AGENTIQ_CONFIG_DIR`, `AGENTIQ_DATA_DIR`, `AGENTIQ_LOG_DIR`).
 
+mod accounts;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use directories::ProjectDirs;
+
+pub use accounts::{load_accounts, write_private};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paths {
@@ -56,6 +60,11 @@ impl Paths {
 
     pub fn database(&self) -> PathBuf {
         self.data_dir.join("agentiq.db")
+    }
+
+    /// The user's config file with accounts and preferences.
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.join("config.toml")
     }
 }
 
