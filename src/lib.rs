@@ -7,6 +7,7 @@
 
 pub mod ai;
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod connectors;
 pub mod demo;

@@ -1,20 +1,26 @@
 //! The `agentiq` command line.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Result;
-use clap::{Parser, Subcommand};
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
 
+use agentiq::cli::{simulator_cmd, sync_cmd};
 use agentiq::config::{self, Paths};
 use agentiq::demo::{self, DemoOptions, ExternalSimulator};
+use agentiq::store::Store;
 
 #[derive(Parser)]
 #[command(name = "agentiq", version, about = "Terminal inbox for Wildberries and Ozon sellers")]
 struct Cli {
-    /// Folder for configuration files (keymaps, themes, accounts).
+    /// Folder for configuration files (config.toml, keymaps, themes).
     #[arg(long, env = "AGENTIQ_CONFIG_DIR", global = true)]
     config_dir: Option<PathBuf>,
+    /// Folder for the database.
+    #[arg(long, env = "AGENTIQ_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
     /// Folder for the log file.
     #[arg(long, env = "AGENTIQ_LOG_DIR", global = true)]
     log_dir: Option<PathBuf>,
@@ -25,56 +31,137 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// The inbox on the built-in marketplace simulator with Russian demo shops.
-    Demo {
-        /// Keep the demo database in this folder (default: a temporary one).
-        #[arg(long, env = "AGENTIQ_DATA_DIR")]
-        data_dir: Option<PathBuf>,
-        /// Seconds between new demo items arriving.
-        #[arg(long, default_value_t = 30)]
-        arrival_secs: u64,
-        /// Seconds between sync polls.
-        #[arg(long, default_value_t = 5)]
-        poll_secs: u64,
-        /// Seed for the simulator's ids and choices.
-        #[arg(long, default_value_t = 7)]
-        seed: u64,
-        /// Use a simulator already running at this URL instead of starting one.
-        #[arg(long, requires = "simulator_token")]
-        simulator: Option<String>,
-        /// The WB token that simulator expects.
-        #[arg(long, env = "AGENTIQ_SIMULATOR_TOKEN", hide_env_values = true)]
-        simulator_token: Option<String>,
-    },
+    Demo(DemoArgs),
+    /// The marketplace simulator alone, on a local port.
+    Simulator(SimulatorCliArgs),
+    /// Headless sync of the configured accounts into the database.
+    Sync(SyncArgs),
 }
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
-    match cli.command {
-        Cmd::Demo {
-            data_dir,
-            arrival_secs,
-            poll_secs,
-            seed,
-            simulator,
-            simulator_token,
-        } => {
-            let paths = Paths::resolve(cli.config_dir, data_dir.clone(), cli.log_dir)?;
-            let _log = config::init_logging(&paths.log_dir)?;
-            let runtime = tokio::runtime::Runtime::new()?;
-            let options = DemoOptions {
-                data_dir,
-                simulator: simulator.map(|base_url| ExternalSimulator {
-                    base_url,
-                    wb_token: simulator_token.unwrap_or_default(),
-                }),
-                arrival_every: Duration::from_secs(arrival_secs.max(1)),
-                poll_every: Duration::from_secs(poll_secs.max(1)),
-                seed,
-            };
-            let result = runtime.block_on(demo::run(options));
-            // Background tasks may be mid-request; do not wait for them on the way out.
-            runtime.shutdown_timeout(Duration::from_millis(200));
-            result
+#[derive(Args)]
+struct DemoArgs {
+    /// Seconds between new demo items arriving.
+    #[arg(long, default_value_t = 30)]
+    arrival_secs: u64,
+    /// Seconds between sync polls.
+    #[arg(long, default_value_t = 5)]
+    poll_secs: u64,
+    /// Seed for the simulator's ids and choices.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Use a simulator already running at this URL instead of starting one.
+    #[arg(long, requires = "simulator_token")]
+    simulator: Option<String>,
+    /// The WB token that simulator expects.
+    #[arg(long, env = "AGENTIQ_SIMULATOR_TOKEN", hide_env_values = true)]
+    simulator_token: Option<String>,
+}
+
+#[derive(Args)]
+struct SimulatorCliArgs {
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Synthetic items to generate on top of the demo shops.
+    #[arg(long, default_value_t = 0)]
+    scale: usize,
+    /// Faults to inject, e.g. `5xx=0.1,429=0.02,slow=0.05,drop=0.05,malformed=0.05` or `mixed=0.2`.
+    #[arg(long, default_value = "")]
+    faults: String,
+    /// Seconds between new items arriving on each account; 0 for none.
+    #[arg(long, default_value_t = 30)]
+    arrival_secs: u64,
+    #[arg(long, env = "AGENTIQ_SIM_WB_TOKEN", default_value = "sim-wb-token", hide_env_values = true)]
+    wb_token: String,
+    #[arg(long, default_value = "sim-ozon-client")]
+    ozon_client_id: String,
+    #[arg(long, env = "AGENTIQ_SIM_OZON_KEY", default_value = "sim-ozon-key", hide_env_values = true)]
+    ozon_api_key: String,
+    /// Write a config file (mode 600) with accounts that point at this simulator.
+    #[arg(long)]
+    write_config: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct SyncArgs {
+    /// One pass over every account, then exit (non-zero if any pass failed).
+    #[arg(long, conflicts_with = "daemon")]
+    once: bool,
+    /// Keep syncing and delivering replies until interrupted.
+    #[arg(long)]
+    daemon: bool,
+    /// Seconds between polls in daemon mode.
+    #[arg(long, default_value_t = 60)]
+    poll_secs: u64,
+    /// Config file with [[accounts]] (default: config.toml in the config folder).
+    #[arg(long, env = "AGENTIQ_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("agentiq: {err:#}");
+            std::process::ExitCode::FAILURE
         }
     }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let paths = Paths::resolve(cli.config_dir, cli.data_dir.clone(), cli.log_dir)?;
+    let _log = config::init_logging(&paths.log_dir)?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let result = match cli.command {
+        Cmd::Demo(args) => {
+            let options = DemoOptions {
+                data_dir: cli.data_dir,
+                simulator: args.simulator.map(|base_url| ExternalSimulator {
+                    base_url,
+                    wb_token: args.simulator_token.unwrap_or_default(),
+                }),
+                arrival_every: Duration::from_secs(args.arrival_secs.max(1)),
+                poll_every: Duration::from_secs(args.poll_secs.max(1)),
+                seed: args.seed,
+            };
+            runtime.block_on(demo::run(options))
+        }
+        Cmd::Simulator(args) => {
+            let faults = args
+                .faults
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!("--faults: {e}"))?;
+            let args = simulator_cmd::SimulatorArgs {
+                listen: args.listen,
+                seed: args.seed,
+                scale: args.scale,
+                faults,
+                arrival_every: (args.arrival_secs > 0).then(|| Duration::from_secs(args.arrival_secs)),
+                wb_token: args.wb_token,
+                ozon_client_id: args.ozon_client_id,
+                ozon_api_key: args.ozon_api_key,
+                write_config: args.write_config,
+            };
+            runtime.block_on(simulator_cmd::run(args))
+        }
+        Cmd::Sync(args) => {
+            let config_file = args.config.unwrap_or_else(|| paths.config_file());
+            let accounts = config::load_accounts(&config_file, &|name| std::env::var(name).ok())?;
+            let store = Store::open(paths.database())?;
+            if args.daemon {
+                runtime.block_on(sync_cmd::sync_daemon(
+                    &store,
+                    &accounts,
+                    Duration::from_secs(args.poll_secs.max(1)),
+                ))
+            } else {
+                runtime.block_on(sync_cmd::sync_once(&store, &accounts))
+            }
+        }
+    };
+    // Background tasks may be mid-request; do not wait for them on the way out.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    result
 }

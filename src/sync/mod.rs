@@ -45,6 +45,17 @@ pub async fn sync_pass(
     connector: &dyn Connector,
     clock: &(dyn Fn() -> DateTime<Utc> + Send + Sync),
 ) -> Result<PassStats, (PassStats, ConnectorError)> {
+    sync_pass_with_progress(writer, account_id, connector, clock, &|_| {}).await
+}
+
+/// [`sync_pass`], calling `progress` after each committed page.
+pub async fn sync_pass_with_progress(
+    writer: &Writer,
+    account_id: i64,
+    connector: &dyn Connector,
+    clock: &(dyn Fn() -> DateTime<Utc> + Send + Sync),
+    progress: &(dyn Fn(&PassStats) + Send + Sync),
+) -> Result<PassStats, (PassStats, ConnectorError)> {
     let started_at = clock();
     let connector_id = connector.id();
     let mut stats = PassStats::default();
@@ -66,6 +77,7 @@ pub async fn sync_pass(
             stats.new += new;
             stats.changed += changed;
             stats.skipped += skipped;
+            progress(&stats);
             if !more || stats.pages >= MAX_PAGES_PER_PASS {
                 return Ok(());
             }

@@ -1,0 +1,4 @@
+//! Implementations of the headless commands; `main.rs` only parses arguments.
+
+pub mod simulator_cmd;
+pub mod sync_cmd;

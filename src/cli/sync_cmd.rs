@@ -1,0 +1,138 @@
+//! `agentiq sync --once | --daemon`: headless sync beside (or without) the TUI, on the same
+//! database. Progress bars on a terminal, plain lines otherwise.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use chrono::Utc;
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+use crate::app::Event;
+use crate::connectors::{build_connectors, AccountConfig};
+use crate::services::{Clock, ServiceOptions, Services};
+use crate::store::{self, Store};
+use crate::sync::{sync_pass_with_progress, PassStats};
+
+/// One pass of every connector of every account, concurrently per account. Returns an
+/// error when any pass failed (after all have run).
+pub async fn sync_once(store: &Store, accounts: &[AccountConfig]) -> Result<()> {
+    if accounts.is_empty() {
+        bail!("no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)");
+    }
+    let writer = store.writer()?;
+    let clock: Clock = Arc::new(Utc::now);
+    let bars = std::io::stderr()
+        .is_terminal()
+        .then(MultiProgress::new);
+    let mut tasks = Vec::new();
+    for account in accounts {
+        let name = account.name.clone();
+        let marketplace = account.marketplace;
+        let account_id = writer
+            .call(move |conn| store::upsert_account(conn, &name, marketplace))
+            .await?;
+        for connector in build_connectors(account)? {
+            let label = format!("{} {}", account.name, connector.id());
+            let bar = bars.as_ref().map(|m| {
+                let bar = m.add(ProgressBar::new_spinner());
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {prefix:.bold} {msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                bar.set_prefix(label.clone());
+                bar.enable_steady_tick(Duration::from_millis(120));
+                bar
+            });
+            let writer = writer.clone();
+            let clock = clock.clone();
+            tasks.push(tokio::spawn(async move {
+                let started = Instant::now();
+                let progress_bar = bar.clone();
+                let progress = move |s: &PassStats| {
+                    if let Some(b) = &progress_bar {
+                        b.set_message(format!("{} pages, {} items, {} new", s.pages, s.seen, s.new));
+                    }
+                };
+                let result = sync_pass_with_progress(
+                    &writer,
+                    account_id,
+                    connector.as_ref(),
+                    &*clock,
+                    &progress,
+                )
+                .await;
+                let line = match &result {
+                    Ok(s) => format!(
+                        "{label}: ok, {} pages, {} items ({} new, {} changed, {} skipped), {} requests, {:.1}s",
+                        s.pages, s.seen, s.new, s.changed, s.skipped, s.requests,
+                        started.elapsed().as_secs_f64()
+                    ),
+                    Err((s, err)) => format!("{label}: failed after {} pages: {err}", s.pages),
+                };
+                match bar {
+                    Some(b) => b.finish_with_message(line.clone()),
+                    None => eprintln!("{line}"),
+                }
+                result.is_ok()
+            }));
+        }
+    }
+    let mut failed = 0;
+    for task in tasks {
+        if !task.await.context("a sync task panicked")? {
+            failed += 1;
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} sync pass(es) failed; see above");
+    }
+    Ok(())
+}
+
+/// Syncs and delivers replies until interrupted, printing what happens.
+pub async fn sync_daemon(store: &Store, accounts: &[AccountConfig], poll_every: Duration) -> Result<()> {
+    if accounts.is_empty() {
+        bail!("no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)");
+    }
+    let services = Services::start(
+        store,
+        accounts,
+        ServiceOptions {
+            poll_every,
+            clock: Arc::new(Utc::now),
+        },
+    )
+    .await?;
+    let Services {
+        mut events,
+        commands: _commands,
+        guard: _guard,
+        ..
+    } = services;
+    eprintln!("agentiq sync daemon: {} account(s), polling every {}s; Ctrl-C stops", accounts.len(), poll_every.as_secs());
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(Event::SyncFinished { account, connector, ok, new, changed, error }) => {
+                    let stamp = Utc::now().format("%H:%M:%S");
+                    match error {
+                        None if ok => {
+                            if new + changed > 0 {
+                                eprintln!("{stamp} {account} {connector}: {new} new, {changed} changed");
+                            }
+                        }
+                        _ => eprintln!("{stamp} {account} {connector}: failed: {}", error.unwrap_or_default()),
+                    }
+                }
+                Some(Event::Offline { since }) => eprintln!("offline since {}", since.format("%H:%M")),
+                Some(Event::Online) => eprintln!("online again"),
+                Some(_) => {}
+                None => break,
+            },
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    Ok(())
+}
