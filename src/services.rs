@@ -80,6 +80,10 @@ impl Services {
             options.clock.clone(),
         );
         tasks.push(tokio::spawn(outbox.run(wake_outbox.clone())));
+        tasks.push(tokio::spawn(watch_other_writers(
+            store.clone(),
+            events_tx.clone(),
+        )));
         let router_writer = writer.clone();
         let clock = options.clock.clone();
         tasks.push(tokio::spawn(async move {
@@ -129,6 +133,30 @@ impl Services {
         })
     }
 
+}
+
+/// Another process (e.g. `agentiq sync --daemon`) may write the same database: when the
+/// database changes, tell the UI to re-read. `data_version` changes on every commit made
+/// through another connection.
+async fn watch_other_writers(store: Store, events: mpsc::UnboundedSender<Event>) {
+    let Ok(reader) = store.reader() else {
+        return;
+    };
+    let version = |conn: &rusqlite::Connection| -> Option<i64> {
+        conn.pragma_query_value(None, "data_version", |r| r.get(0)).ok()
+    };
+    let mut last = version(&reader);
+    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        tick.tick().await;
+        let now = version(&reader);
+        if now != last {
+            last = now;
+            if events.send(Event::DataChanged).is_err() {
+                break;
+            }
+        }
+    }
 }
 
 impl Drop for ServiceGuard {

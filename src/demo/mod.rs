@@ -16,6 +16,7 @@ use crate::domain::Marketplace;
 use crate::services::{ServiceOptions, Services};
 use crate::simulator::{self, DemoShop, SimShop, SimulatorConfig, SimulatorHandle};
 use crate::store::Store;
+use crate::tui;
 
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
@@ -51,7 +52,10 @@ pub fn demo_accounts(base_url: &str, wb_token: &str) -> Result<Vec<AccountConfig
         credentials: Credentials::Wb {
             token: wb_token.to_string(),
         },
-        base_urls: BTreeMap::from([("feedbacks".to_string(), base_url.to_string())]),
+        base_urls: ["feedbacks", "chat", "content"]
+            .iter()
+            .map(|host| (host.to_string(), base_url.to_string()))
+            .collect::<BTreeMap<_, _>>(),
         retry: RetryPolicy::default(),
     }])
 }
@@ -117,6 +121,13 @@ pub async fn run(options: DemoOptions) -> Result<()> {
         guard: _guard,
         ..
     } = services;
-    let _ = (events, commands, clock);
-    Ok(())
+    let ctx = tui::TuiContext {
+        store: world.store.clone(),
+        events,
+        commands,
+        keymap: tui::Keymap::embedded_default(),
+        theme: tui::Theme::embedded_dark(),
+        clock,
+    };
+    tui::run(ctx).await
 }

@@ -27,6 +27,9 @@ pub const MAX_CONFIRM_CHECKS: u32 = 5;
 
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
+/// How long the outbox lease lasts without renewal (renewed every loop, about 2 s).
+const LEASE_TTL: chrono::Duration = chrono::Duration::seconds(30);
+
 pub struct Outbox {
     store: Store,
     writer: Writer,
@@ -65,10 +68,26 @@ impl Outbox {
 
     /// Works the outbox until the event channel closes: everything due, then wait for a
     /// wake-up or the next retry.
+    ///
+    /// Only the process holding the `outbox` lease delivers, so a TUI and a sync daemon on
+    /// the same database never send the same reply twice.
     pub async fn run(self, wake: Arc<Notify>) {
+        let holder = store::holder_id();
         loop {
-            if let Err(err) = self.process_due().await {
-                tracing::error!(error = %format!("{err:#}"), "outbox pass failed");
+            let now = (self.clock)();
+            let lease_holder = holder.clone();
+            let held = self
+                .writer
+                .call(move |conn| store::try_lease(conn, "outbox", &lease_holder, now, LEASE_TTL))
+                .await;
+            match held {
+                Ok(true) => {
+                    if let Err(err) = self.process_due().await {
+                        tracing::error!(error = %format!("{err:#}"), "outbox pass failed");
+                    }
+                }
+                Ok(false) => tracing::debug!("another process delivers the outbox"),
+                Err(err) => tracing::error!(error = %format!("{err:#}"), "outbox lease"),
             }
             if self.events.is_closed() {
                 break;

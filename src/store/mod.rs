@@ -5,6 +5,7 @@
 
 mod accounts;
 mod interactions;
+mod leases;
 mod outbox;
 mod schema;
 mod sync_state;
@@ -22,6 +23,7 @@ pub use interactions::{
     chat_messages, interaction, queue_count, queue_page, upsert_interactions, QueueFilter,
     QueueRow, UpsertSummary,
 };
+pub use leases::{holder_id, release_lease, try_lease};
 pub use outbox::{
     due_outbox, enqueue_reply, mark_confirmed, mark_failed, mark_sending, mark_sent, outbox_size,
     OutboxItem, OutboxState,

@@ -4,7 +4,10 @@ use rusqlite_migration::{Migrations, M};
 
 /// Embedded migrations, applied in order; the schema version lives in `user_version`.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("migrations/001_initial.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("migrations/001_initial.sql")),
+        M::up(include_str!("migrations/002_leases.sql")),
+    ])
 }
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
@@ -42,7 +45,7 @@ mod tests {
         let version: i64 = again
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 1);
+        assert_eq!(version, 2);
     }
 
     #[test]

@@ -179,8 +179,20 @@ pub async fn run(
         let clock = clock.clone();
         let offline = offline.clone();
         tasks.push(tokio::spawn(async move {
+            let holder = crate::store::holder_id();
+            let lease = format!("sync:{}", account.account_id);
+            // Long enough to cover a pass between renewals; a crashed holder frees it.
+            let ttl = chrono::Duration::from_std(poll_every * 3).unwrap_or_default()
+                + chrono::Duration::minutes(2);
             loop {
-                for connector in &account.connectors {
+                let now = clock();
+                let (name, who) = (lease.clone(), holder.clone());
+                let held = writer
+                    .call(move |conn| crate::store::try_lease(conn, &name, &who, now, ttl))
+                    .await
+                    .unwrap_or(false);
+                let connectors: &[Arc<dyn Connector>] = if held { &account.connectors } else { &[] };
+                for connector in connectors {
                     let _ = events.send(Event::SyncStarted {
                         account: account.name.clone(),
                         connector: connector.id().to_string(),

@@ -1,0 +1,207 @@
+//! The event loop: terminal input, background events and a 1 s tick in, one coalesced
+//! draw out.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::StreamExt;
+use ratatui_textarea::Input;
+use tokio::sync::mpsc::{self, error::TryRecvError};
+
+use super::action::Action;
+use super::io::Runner;
+use super::keymap::{KeyInput, KeyPress, Keymap, Layer, Resolution};
+use super::state::{AppState, Mode};
+use super::strings;
+use super::terminal::{self, Tui};
+use super::theme::{no_color_requested, Theme};
+use super::view::{self, ViewCtx};
+use super::TuiContext;
+
+/// Runs the UI on `terminal` until the user quits or input ends.
+pub async fn run(terminal: &mut Tui, ctx: TuiContext) -> Result<()> {
+    let TuiContext {
+        store,
+        mut events,
+        commands,
+        keymap,
+        theme,
+        clock,
+    } = ctx;
+    let theme: Theme = if no_color_requested() {
+        theme.without_colors()
+    } else {
+        theme
+    };
+    let mut runner = Runner::new(&store, commands)?;
+    let now = clock();
+    let session = format!(
+        "{}-{}",
+        std::process::id(),
+        now.timestamp_nanos_opt().unwrap_or_else(|| now.timestamp())
+    );
+    let tz = *chrono::Local::now().offset();
+    let mut state = AppState::new(now, session, tz);
+    let size = terminal.size()?;
+    runner.dispatch(
+        &mut state,
+        Action::Resize {
+            width: size.width,
+            height: size.height,
+        },
+        false,
+    );
+
+    let view_ctx = ViewCtx {
+        theme: &theme,
+        keymap: &keymap,
+        strings: strings::current(),
+    };
+    let mut input = spawn_input_reader();
+    let mut keys = KeyInput::default();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut events_open = true;
+    let mut input_open = true;
+    let mut terminate = Box::pin(termination_signal());
+
+    let result = loop {
+        if let Err(e) = terminal::draw(terminal, |f| view::draw(f, &state, &view_ctx)) {
+            break Err(e);
+        }
+        if state.quit || !input_open {
+            break Ok(());
+        }
+        tokio::select! {
+            next = input.events.recv() => match next {
+                Some(Ok(ev)) => on_terminal(ev, &mut state, &mut runner, &keymap, &mut keys),
+                Some(Err(e)) => break Err(e.into()),
+                None => input_open = false,
+            },
+            ev = events.recv(), if events_open => match ev {
+                Some(ev) => runner.dispatch(&mut state, Action::Background(ev), true),
+                // The background services are gone: stop listening, keep the UI.
+                None => events_open = false,
+            },
+            _ = tick.tick() => runner.dispatch(&mut state, Action::Tick(clock()), true),
+            _ = &mut terminate => state.quit = true,
+        }
+        // Take everything else that is ready before drawing again.
+        let mut failed = None;
+        loop {
+            let mut more = false;
+            while input_open && !state.quit {
+                match input.events.try_recv() {
+                    Ok(Ok(ev)) => {
+                        on_terminal(ev, &mut state, &mut runner, &keymap, &mut keys);
+                        more = true;
+                    }
+                    Ok(Err(e)) => {
+                        failed = Some(e);
+                        break;
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => input_open = false,
+                }
+            }
+            while events_open {
+                match events.try_recv() {
+                    Ok(ev) => {
+                        runner.dispatch(&mut state, Action::Background(ev), true);
+                        more = true;
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => events_open = false,
+                }
+            }
+            if !more || state.quit || failed.is_some() {
+                break;
+            }
+        }
+        if let Some(e) = failed {
+            break Err(e.into());
+        }
+        runner.flush(&mut state);
+    };
+    input.task.abort();
+    result
+}
+
+/// Terminal events, read by their own task so the loop can wait on a channel and drain it
+/// without polling the terminal.
+struct InputReader {
+    events: mpsc::UnboundedReceiver<std::io::Result<TermEvent>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn spawn_input_reader() -> InputReader {
+    let (tx, events) = mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        let mut stream = EventStream::new();
+        while let Some(ev) = stream.next().await {
+            let failed = ev.is_err();
+            if tx.send(ev).is_err() || failed {
+                break;
+            }
+        }
+    });
+    InputReader { events, task }
+}
+
+/// Turns one terminal event into actions.
+fn on_terminal(
+    ev: TermEvent,
+    state: &mut AppState,
+    runner: &mut Runner,
+    keymap: &Keymap,
+    keys: &mut KeyInput,
+) {
+    match ev {
+        TermEvent::Key(key_event) => {
+            let Some(key) = KeyPress::from_event(&key_event) else {
+                return;
+            };
+            // Keys act on what is on screen, so pending reads go first.
+            if runner.has_deferred() {
+                runner.flush(state);
+            }
+            match keys.feed(keymap, Layer::for_mode(state.mode), key) {
+                Resolution::Action(action) => runner.dispatch(state, action, false),
+                Resolution::Pending => {}
+                Resolution::Unbound => {
+                    if state.mode == Mode::Editor {
+                        runner.dispatch(state, Action::EditorInput(Input::from(key_event)), false);
+                    }
+                }
+            }
+        }
+        TermEvent::Paste(text) => runner.dispatch(state, Action::Paste(text), false),
+        TermEvent::Resize(width, height) => {
+            runner.dispatch(state, Action::Resize { width, height }, false)
+        }
+        _ => {}
+    }
+}
+
+/// Resolves when the process is asked to stop (SIGTERM, SIGHUP); raw mode turns Ctrl-C
+/// into a key, which the keymap handles.
+async fn termination_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let term = signal(SignalKind::terminate());
+        let hup = signal(SignalKind::hangup());
+        match (term, hup) {
+            (Ok(mut term), Ok(mut hup)) => {
+                tokio::select! {
+                    _ = term.recv() => {},
+                    _ = hup.recv() => {},
+                }
+            }
+            _ => std::future::pending::<()>().await,
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending::<()>().await;
+}

@@ -1,0 +1,702 @@
+//! Keys name actions: per-layer tables loaded from TOML, chords like `g g`, conflict
+//! checks with file and line, and the resolver the event loop feeds key presses into.
+//!
+//! File format (see docs/keymap.md):
+//!
+//! ```toml
+//! [queue]
+//! move_down = ["j", "down"]
+//! top = ["g g", "home"]
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use toml::Spanned;
+
+use super::action::Action;
+use super::load_error::LoadError;
+use super::state::Mode;
+
+/// A keymap file that cannot be loaded.
+pub type KeymapError = LoadError;
+
+/// The keymap shipped with the program.
+pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
+
+/// A table of bindings: `[global]` applies wherever the mode's own table has no match,
+/// except in the editor and the confirmation, which only use their own table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Layer {
+    Global,
+    Queue,
+    Detail,
+    Editor,
+    Confirm,
+    Help,
+}
+
+impl Layer {
+    pub const ALL: [Layer; 6] = [
+        Layer::Global,
+        Layer::Queue,
+        Layer::Detail,
+        Layer::Editor,
+        Layer::Confirm,
+        Layer::Help,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Global => "global",
+            Layer::Queue => "queue",
+            Layer::Detail => "detail",
+            Layer::Editor => "editor",
+            Layer::Confirm => "confirm",
+            Layer::Help => "help",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Layer> {
+        Layer::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The tables consulted in `mode`, first match wins.
+    pub fn for_mode(mode: Mode) -> &'static [Layer] {
+        match mode {
+            Mode::Queue => &[Layer::Queue, Layer::Global],
+            Mode::Detail => &[Layer::Detail, Layer::Global],
+            Mode::Editor => &[Layer::Editor],
+            Mode::Confirm => &[Layer::Confirm],
+            Mode::Help => &[Layer::Help, Layer::Global],
+        }
+    }
+}
+
+/// One key with its modifiers, normalised so that what the terminal reports and what a
+/// keymap file names compare equal (`G` = `shift-g`; Shift is folded into characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyPress {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl KeyPress {
+    pub fn new(code: KeyCode, mods: KeyModifiers) -> KeyPress {
+        let mut mods = mods & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let mut code = code;
+        match code {
+            KeyCode::Char(c) => {
+                let mut c = c;
+                if mods.contains(KeyModifiers::SHIFT) {
+                    c = c.to_uppercase().next().unwrap_or(c);
+                }
+                if mods.contains(KeyModifiers::CONTROL) && c.is_ascii_alphabetic() {
+                    c = c.to_ascii_lowercase();
+                }
+                mods.remove(KeyModifiers::SHIFT);
+                code = KeyCode::Char(c);
+            }
+            KeyCode::BackTab => mods.remove(KeyModifiers::SHIFT),
+            KeyCode::Tab if mods.contains(KeyModifiers::SHIFT) => {
+                mods.remove(KeyModifiers::SHIFT);
+                code = KeyCode::BackTab;
+            }
+            _ => {}
+        }
+        KeyPress { code, mods }
+    }
+
+    /// The key of a terminal key event; `None` for key releases.
+    pub fn from_event(ev: &KeyEvent) -> Option<KeyPress> {
+        (ev.kind != KeyEventKind::Release).then(|| KeyPress::new(ev.code, ev.modifiers))
+    }
+
+    /// Parses one key name: `j`, `G`, `shift-g`, `ctrl-s`, `enter`, `esc`, `f5`, `space`.
+    pub fn parse(name: &str) -> Option<KeyPress> {
+        let mut rest = name;
+        let mut mods = KeyModifiers::NONE;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let (prefix, m) = if lower.starts_with("ctrl-") {
+                ("ctrl-", KeyModifiers::CONTROL)
+            } else if lower.starts_with("alt-") {
+                ("alt-", KeyModifiers::ALT)
+            } else if lower.starts_with("shift-") {
+                ("shift-", KeyModifiers::SHIFT)
+            } else {
+                break;
+            };
+            if rest.len() == prefix.len() {
+                break;
+            }
+            mods |= m;
+            rest = &rest[prefix.len()..];
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) if !c.is_control() => KeyCode::Char(c),
+            _ => named_key(&rest.to_ascii_lowercase())?,
+        };
+        Some(KeyPress::new(code, mods))
+    }
+}
+
+fn named_key(name: &str) -> Option<KeyCode> {
+    Some(match name {
+        "enter" | "return" => KeyCode::Enter,
+        "esc" | "escape" => KeyCode::Esc,
+        "tab" => KeyCode::Tab,
+        "backtab" => KeyCode::BackTab,
+        "backspace" => KeyCode::Backspace,
+        "delete" | "del" => KeyCode::Delete,
+        "insert" | "ins" => KeyCode::Insert,
+        "up" => KeyCode::Up,
+        "down" => KeyCode::Down,
+        "left" => KeyCode::Left,
+        "right" => KeyCode::Right,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        "pageup" | "pgup" => KeyCode::PageUp,
+        "pagedown" | "pgdn" => KeyCode::PageDown,
+        "space" => KeyCode::Char(' '),
+        "minus" => KeyCode::Char('-'),
+        f if f.starts_with('f') => {
+            let n: u8 = f[1..].parse().ok()?;
+            if !(1..=24).contains(&n) {
+                return None;
+            }
+            KeyCode::F(n)
+        }
+        _ => return None,
+    })
+}
+
+impl fmt::Display for KeyPress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("shift-tab"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Delete => f.write_str("delete"),
+            KeyCode::Insert => f.write_str("insert"),
+            KeyCode::Up => f.write_str("up"),
+            KeyCode::Down => f.write_str("down"),
+            KeyCode::Left => f.write_str("left"),
+            KeyCode::Right => f.write_str("right"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::PageUp => f.write_str("pageup"),
+            KeyCode::PageDown => f.write_str("pagedown"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// A sequence of keys as written in a keymap file, e.g. `g g`.
+pub fn display_chord(keys: &[KeyPress]) -> String {
+    keys.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Where a binding was written, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Origin {
+    file: Arc<str>,
+    line: usize,
+    /// Order of loading; the later of two conflicting bindings is the one reported.
+    seq: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Binding {
+    keys: Vec<KeyPress>,
+    action: Action,
+    origin: Origin,
+}
+
+/// What a key sequence means in the current mode.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolution {
+    /// The keys complete a binding.
+    Action(Action),
+    /// The keys start a chord; wait for more.
+    Pending,
+    /// Nothing is bound to them.
+    Unbound,
+}
+
+/// Bindings per layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keymap {
+    layers: [Vec<Binding>; 6],
+    next_seq: usize,
+}
+
+type RawKeys = Spanned<Vec<Spanned<String>>>;
+type RawTable = BTreeMap<Spanned<String>, RawKeys>;
+type RawFile = BTreeMap<Spanned<String>, Spanned<RawTable>>;
+
+impl Keymap {
+    /// A keymap without bindings.
+    pub fn empty() -> Keymap {
+        Keymap {
+            layers: Default::default(),
+            next_seq: 0,
+        }
+    }
+
+    /// The keymap in `keymaps/default.toml`, embedded at build time.
+    pub fn embedded_default() -> Keymap {
+        Keymap::parse("keymaps/default.toml", DEFAULT_KEYMAP)
+            .expect("the embedded keymap is valid (checked by a test)")
+    }
+
+    /// Parses a complete keymap. `file` names it in error messages.
+    pub fn parse(file: &str, text: &str) -> Result<Keymap, KeymapError> {
+        Keymap::empty().overlay(file, text)
+    }
+
+    /// This keymap with a user file on top: each action the file names gets exactly the
+    /// file's keys in that table; everything else stays.
+    pub fn overlay(&self, file: &str, text: &str) -> Result<Keymap, KeymapError> {
+        let raw: RawFile =
+            toml::from_str(text).map_err(|e| LoadError::from_toml(file, text, &e))?;
+        let file_name: Arc<str> = Arc::from(file);
+        let mut map = self.clone();
+        let mut tables: Vec<(Spanned<String>, Spanned<RawTable>)> = raw.into_iter().collect();
+        tables.sort_by_key(|(name, _)| name.span().start);
+        for (layer_name, table) in tables {
+            let layer = Layer::from_name(layer_name.get_ref()).ok_or_else(|| {
+                LoadError::at(
+                    file,
+                    text,
+                    layer_name.span().start,
+                    format!(
+                        "unknown section [{}]; expected one of {}",
+                        layer_name.get_ref(),
+                        Layer::ALL.map(|l| format!("[{}]", l.name())).join(", ")
+                    ),
+                )
+            })?;
+            let mut entries: Vec<(Spanned<String>, RawKeys)> =
+                table.into_inner().into_iter().collect();
+            entries.sort_by_key(|(name, _)| name.span().start);
+            for (action_name, keys) in entries {
+                let at = action_name.span().start;
+                let action = Action::from_name(action_name.get_ref()).ok_or_else(|| {
+                    LoadError::at(
+                        file,
+                        text,
+                        at,
+                        format!(
+                            "unknown action \"{}\" in [{}]",
+                            action_name.get_ref(),
+                            layer.name()
+                        ),
+                    )
+                })?;
+                let bindings = &mut map.layers[layer.index()];
+                bindings.retain(|b| b.action != action);
+                for key in keys.into_inner() {
+                    let key_at = key.span().start;
+                    let chord = parse_chord(key.get_ref()).ok_or_else(|| {
+                        LoadError::at(
+                            file,
+                            text,
+                            key_at,
+                            format!(
+                                "unknown key \"{}\" for {} in [{}]",
+                                key.get_ref(),
+                                action_name.get_ref(),
+                                layer.name()
+                            ),
+                        )
+                    })?;
+                    let seq = map.next_seq;
+                    map.next_seq += 1;
+                    map.layers[layer.index()].push(Binding {
+                        keys: chord,
+                        action: action.clone(),
+                        origin: Origin {
+                            file: file_name.clone(),
+                            line: super::load_error::line_of(text, key_at),
+                            seq,
+                        },
+                    });
+                }
+            }
+        }
+        map.check()?;
+        Ok(map)
+    }
+
+    /// A key (or chord) bound twice, or a key that is also the start of a chord, in one
+    /// table is an error, reported at the later binding.
+    fn check(&self) -> Result<(), KeymapError> {
+        for layer in Layer::ALL {
+            let bindings = &self.layers[layer.index()];
+            for (i, a) in bindings.iter().enumerate() {
+                for b in &bindings[i + 1..] {
+                    let (first, later) = if a.origin.seq < b.origin.seq {
+                        (a, b)
+                    } else {
+                        (b, a)
+                    };
+                    let also = if first.origin.file == later.origin.file {
+                        format!("line {}", first.origin.line)
+                    } else {
+                        format!("{}:{}", first.origin.file, first.origin.line)
+                    };
+                    let message = if a.keys == b.keys {
+                        format!(
+                            "key \"{}\" is bound twice in [{}]: to {} ({also}) and to {}",
+                            display_chord(&later.keys),
+                            layer.name(),
+                            first.action.name().unwrap_or("?"),
+                            later.action.name().unwrap_or("?"),
+                        )
+                    } else if a.keys.starts_with(&b.keys) || b.keys.starts_with(&a.keys) {
+                        let (short, long) = if a.keys.len() < b.keys.len() {
+                            (a, b)
+                        } else {
+                            (b, a)
+                        };
+                        format!(
+                            "key \"{}\" ({}) in [{}] is also the start of \"{}\" ({}); \
+                             one of them could never be used",
+                            display_chord(&short.keys),
+                            short.action.name().unwrap_or("?"),
+                            layer.name(),
+                            display_chord(&long.keys),
+                            long.action.name().unwrap_or("?"),
+                        )
+                    } else {
+                        continue;
+                    };
+                    return Err(LoadError::new(
+                        &later.origin.file,
+                        Some(later.origin.line),
+                        message,
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every binding of `layer`, in file order.
+    pub fn bindings(&self, layer: Layer) -> impl Iterator<Item = (&[KeyPress], &Action)> {
+        self.layers[layer.index()]
+            .iter()
+            .map(|b| (b.keys.as_slice(), &b.action))
+    }
+
+    /// The keys bound to `action` in `layer`, as written in keymap files.
+    pub fn keys_for(&self, layer: Layer, action: &Action) -> Vec<String> {
+        self.bindings(layer)
+            .filter(|(_, a)| *a == action)
+            .map(|(k, _)| display_chord(k))
+            .collect()
+    }
+
+    /// The first key bound to `action` in the first of `layers` that binds it.
+    pub fn first_key(&self, layers: &[Layer], action: &Action) -> Option<String> {
+        layers
+            .iter()
+            .find_map(|l| self.keys_for(*l, action).into_iter().next())
+    }
+
+    /// What `keys` mean in `layers` (searched in order).
+    pub fn resolve(&self, layers: &[Layer], keys: &[KeyPress]) -> Resolution {
+        for layer in layers {
+            let bindings = &self.layers[layer.index()];
+            if let Some(b) = bindings.iter().find(|b| b.keys == keys) {
+                return Resolution::Action(b.action.clone());
+            }
+            if bindings
+                .iter()
+                .any(|b| b.keys.len() > keys.len() && b.keys.starts_with(keys))
+            {
+                return Resolution::Pending;
+            }
+        }
+        Resolution::Unbound
+    }
+}
+
+fn parse_chord(text: &str) -> Option<Vec<KeyPress>> {
+    let keys: Vec<KeyPress> = text
+        .split_whitespace()
+        .map(KeyPress::parse)
+        .collect::<Option<_>>()?;
+    (!keys.is_empty()).then_some(keys)
+}
+
+/// Collects key presses into chords.
+#[derive(Debug, Clone, Default)]
+pub struct KeyInput {
+    pending: Vec<KeyPress>,
+}
+
+impl KeyInput {
+    /// Feeds one key; returns what it completes. A key that breaks a chord is tried
+    /// again on its own.
+    pub fn feed(&mut self, keymap: &Keymap, layers: &[Layer], key: KeyPress) -> Resolution {
+        self.pending.push(key);
+        match keymap.resolve(layers, &self.pending) {
+            Resolution::Pending => Resolution::Pending,
+            Resolution::Action(a) => {
+                self.pending.clear();
+                Resolution::Action(a)
+            }
+            Resolution::Unbound if self.pending.len() > 1 => {
+                self.pending.clear();
+                self.feed(keymap, layers, key)
+            }
+            Resolution::Unbound => {
+                self.pending.clear();
+                Resolution::Unbound
+            }
+        }
+    }
+
+    /// Keys of a chord started but not finished.
+    pub fn pending(&self) -> &[KeyPress] {
+        &self.pending
+    }
+
+    pub fn reset(&mut self) {
+        self.pending.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(name: &str) -> KeyPress {
+        KeyPress::parse(name).expect(name)
+    }
+
+    fn err(text: &str) -> String {
+        Keymap::parse("my.toml", text)
+            .expect_err("should not load")
+            .to_string()
+    }
+
+    #[test]
+    fn embedded_default_parses_and_binds_the_basics() {
+        let map =
+            Keymap::parse("keymaps/default.toml", DEFAULT_KEYMAP).unwrap_or_else(|e| panic!("{e}"));
+        let q = Layer::for_mode(Mode::Queue);
+        for (name, action) in [
+            ("j", Action::MoveDown),
+            ("down", Action::MoveDown),
+            ("k", Action::MoveUp),
+            ("G", Action::Bottom),
+            ("ctrl-d", Action::PageDown),
+            ("ctrl-u", Action::PageUp),
+            ("r", Action::Reply),
+            ("enter", Action::Reply),
+            ("?", Action::Help),
+            ("1", Action::TabAll),
+            ("4", Action::TabChats),
+            ("b", Action::ToggleBreached),
+            ("q", Action::Quit),
+        ] {
+            assert_eq!(
+                map.resolve(q, &[key(name)]),
+                Resolution::Action(action),
+                "{name}"
+            );
+        }
+        let e = Layer::for_mode(Mode::Editor);
+        assert_eq!(
+            map.resolve(e, &[key("ctrl-s")]),
+            Resolution::Action(Action::Send)
+        );
+        assert_eq!(
+            map.resolve(e, &[key("esc")]),
+            Resolution::Action(Action::Cancel)
+        );
+        assert_eq!(map.resolve(e, &[key("q")]), Resolution::Unbound);
+        let c = Layer::for_mode(Mode::Confirm);
+        assert_eq!(
+            map.resolve(c, &[key("y")]),
+            Resolution::Action(Action::Confirm)
+        );
+        assert_eq!(
+            map.resolve(c, &[key("enter")]),
+            Resolution::Action(Action::Confirm)
+        );
+        assert_eq!(
+            map.resolve(c, &[key("n")]),
+            Resolution::Action(Action::Cancel)
+        );
+    }
+
+    #[test]
+    fn chord_g_g_goes_to_top() {
+        let map = Keymap::parse("t.toml", "[queue]\ntop = [\"g g\"]\nmove_down = [\"j\"]\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let layers = Layer::for_mode(Mode::Queue);
+        let mut input = KeyInput::default();
+        assert_eq!(input.feed(&map, layers, key("g")), Resolution::Pending);
+        assert_eq!(input.pending(), &[key("g")]);
+        assert_eq!(
+            input.feed(&map, layers, key("g")),
+            Resolution::Action(Action::Top)
+        );
+        assert!(input.pending().is_empty());
+        // A key that breaks the chord counts on its own.
+        assert_eq!(input.feed(&map, layers, key("g")), Resolution::Pending);
+        assert_eq!(
+            input.feed(&map, layers, key("j")),
+            Resolution::Action(Action::MoveDown)
+        );
+    }
+
+    #[test]
+    fn key_names_normalise() {
+        assert_eq!(key("G"), key("shift-g"));
+        assert_eq!(
+            KeyPress::new(KeyCode::Char('G'), KeyModifiers::SHIFT),
+            key("G")
+        );
+        assert_eq!(
+            KeyPress::new(KeyCode::Char('s'), KeyModifiers::CONTROL),
+            key("ctrl-s")
+        );
+        assert_eq!(key("Ctrl-S"), key("ctrl-s"));
+        assert_eq!(
+            KeyPress::new(KeyCode::Char('?'), KeyModifiers::SHIFT),
+            key("?")
+        );
+        assert_eq!(
+            key("shift-tab"),
+            KeyPress::new(KeyCode::BackTab, KeyModifiers::NONE)
+        );
+        assert_eq!(key("space").to_string(), "space");
+        assert_eq!(key("ctrl-d").to_string(), "ctrl-d");
+        assert_eq!(key("f5").code, KeyCode::F(5));
+        assert_eq!(key("ctrl--").code, KeyCode::Char('-'));
+        assert!(KeyPress::parse("ctrl-foo").is_none());
+        assert!(KeyPress::parse("f99").is_none());
+    }
+
+    #[test]
+    fn unknown_action_names_file_and_line() {
+        assert_eq!(
+            err("[queue]\nmove_down = [\"j\"]\nfly = [\"x\"]\n"),
+            "my.toml:3: unknown action \"fly\" in [queue]"
+        );
+    }
+
+    #[test]
+    fn unknown_key_names_file_and_line() {
+        assert_eq!(
+            err("[queue]\nmove_down = [\"j\",\n  \"ctrl-foo\"]\n"),
+            "my.toml:3: unknown key \"ctrl-foo\" for move_down in [queue]"
+        );
+        assert_eq!(
+            err("[editor]\n\nsend = [\"\"]\n"),
+            "my.toml:3: unknown key \"\" for send in [editor]"
+        );
+    }
+
+    #[test]
+    fn key_bound_twice_names_both_actions() {
+        assert_eq!(
+            err("[queue]\nmove_down = [\"j\"]\nmove_up = [\"k\", \"j\"]\n"),
+            "my.toml:3: key \"j\" is bound twice in [queue]: to move_down (line 2) and to move_up"
+        );
+    }
+
+    #[test]
+    fn same_key_in_different_tables_is_fine() {
+        let map = Keymap::parse(
+            "t.toml",
+            "[queue]\nmove_down = [\"j\"]\n[detail]\nmove_down = [\"j\"]\n[help]\ncancel = [\"?\"]\n[global]\nhelp = [\"?\"]\n",
+        );
+        assert!(map.is_ok(), "{map:?}");
+    }
+
+    #[test]
+    fn key_that_starts_a_chord_is_an_error() {
+        assert_eq!(
+            err("[queue]\ntop = [\"g g\"]\nbottom = [\"g\"]\n"),
+            "my.toml:3: key \"g\" (bottom) in [queue] is also the start of \"g g\" (top); one of them could never be used"
+        );
+    }
+
+    #[test]
+    fn unknown_section_and_toml_syntax() {
+        assert_eq!(
+            err("[queue]\nmove_down = [\"j\"]\n\n[qeueu]\nmove_up = [\"k\"]\n"),
+            "my.toml:4: unknown section [qeueu]; expected one of [global], [queue], [detail], [editor], [confirm], [help]"
+        );
+        let syntax = err("[queue]\nmove_down = [\"j\"\n");
+        assert!(syntax.starts_with("my.toml:"), "{syntax}");
+        let wrong_type = err("[queue]\nmove_down = \"j\"\n");
+        assert!(wrong_type.starts_with("my.toml:2: "), "{wrong_type}");
+    }
+
+    #[test]
+    fn overlay_replaces_an_actions_keys_in_one_table() {
+        let base = Keymap::embedded_default();
+        let user = base
+            .overlay("user.toml", "[queue]\nmove_down = [\"n\"]\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let q = Layer::for_mode(Mode::Queue);
+        assert_eq!(
+            user.resolve(q, &[key("n")]),
+            Resolution::Action(Action::MoveDown)
+        );
+        assert_eq!(user.resolve(q, &[key("j")]), Resolution::Unbound);
+        assert_eq!(
+            user.resolve(q, &[key("k")]),
+            Resolution::Action(Action::MoveUp)
+        );
+        // A clash with a default binding points at the user's line.
+        let clash = base
+            .overlay("user.toml", "\n[queue]\nmove_down = [\"k\"]\n")
+            .expect_err("k is move_up");
+        assert_eq!(clash.line, Some(3));
+        assert_eq!(clash.file, "user.toml");
+        assert!(clash.message.contains("move_up"), "{clash}");
+    }
+
+    #[test]
+    fn hints_use_live_bindings() {
+        let map = Keymap::parse("t.toml", "[queue]\nreply = [\"a\", \"enter\"]\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(map.keys_for(Layer::Queue, &Action::Reply), ["a", "enter"]);
+        assert_eq!(
+            map.first_key(Layer::for_mode(Mode::Queue), &Action::Reply),
+            Some("a".to_string())
+        );
+    }
+}

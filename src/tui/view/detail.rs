@@ -1,0 +1,255 @@
+//! The detail pane: everything known about the selected item.
+
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::domain::{AnswerState, Channel};
+use crate::sla;
+use crate::tui::format;
+use crate::tui::keymap::Keymap;
+use crate::tui::layout;
+use crate::tui::sanitize;
+use crate::tui::state::{AppState, Detail, Mode};
+use crate::tui::strings;
+use crate::tui::theme::{Slot, Theme};
+
+use super::queue::sla_slot;
+use super::ViewCtx;
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
+    let s = ctx.strings;
+    let detail = shown(state);
+    let title = match detail {
+        Some(d) => format!(
+            " {} · {} · {} ",
+            (s.channel_name)(d.interaction.channel),
+            d.interaction.marketplace.mark(),
+            sanitize::line(&d.interaction.account_name)
+        ),
+        None => format!(" {} ", s.detail_title),
+    };
+    let block = ctx
+        .pane(state.mode == Mode::Detail)
+        .title(Span::styled(title, ctx.style(Slot::TextTitle)));
+    let inner = super::inner(area);
+    frame.render_widget(block, area);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    let Some(detail) = detail else {
+        let text = if state.queue.selected_id.is_some() {
+            s.loading
+        } else {
+            s.no_selection
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, ctx.style(Slot::TextMuted)))
+                .alignment(Alignment::Center),
+            Rect::new(inner.x, inner.y + inner.height / 2, inner.width, 1),
+        );
+        return;
+    };
+    let lines = content(detail, state, ctx);
+    let rows = wrapped_rows(&lines, inner.width);
+    let max_scroll = rows.saturating_sub(usize::from(inner.height));
+    let scroll = usize::from(state.detail_scroll).min(max_scroll) as u16;
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        inner,
+    );
+}
+
+/// The item the pane shows: the one being answered, else the selected one.
+fn shown(state: &AppState) -> Option<&Detail> {
+    let id = match &state.editor {
+        Some(e) => Some(e.interaction_id),
+        None => state.queue.selected_id,
+    };
+    state
+        .detail
+        .as_ref()
+        .filter(|d| Some(d.interaction.id) == id)
+}
+
+fn label<'a>(text: &str, ctx: &ViewCtx<'_>) -> Span<'a> {
+    Span::styled(format!("{text}: "), ctx.style(Slot::Label))
+}
+
+fn paragraph(lines: &mut Vec<Line<'static>>, text: &str, ctx: &ViewCtx<'_>, slot: Slot) {
+    for l in sanitize::block(text).lines() {
+        lines.push(Line::styled(l.to_string(), ctx.style(slot)));
+    }
+}
+
+/// The pane's lines before wrapping.
+pub fn content(detail: &Detail, state: &AppState, ctx: &ViewCtx<'_>) -> Vec<Line<'static>> {
+    let s = ctx.strings;
+    let item = &detail.interaction;
+    let mut lines: Vec<Line<'static>> = Vec::new();
+
+    // Product card.
+    match &item.product {
+        Some(p) => {
+            let name = p.name.as_deref().unwrap_or(s.unknown_product);
+            lines.push(Line::styled(
+                sanitize::line(name).into_owned(),
+                ctx.style(Slot::TextTitle),
+            ));
+            let mut card = Vec::new();
+            if let Some(brand) = &p.brand {
+                card.push(label(s.label_brand, ctx));
+                card.push(Span::styled(
+                    format!("{}  ", sanitize::line(brand)),
+                    ctx.style(Slot::Text),
+                ));
+            }
+            card.push(label(s.label_article, ctx));
+            card.push(Span::styled(
+                sanitize::line(&p.external_id).into_owned(),
+                ctx.style(Slot::Text),
+            ));
+            lines.push(Line::from(card));
+        }
+        None => lines.push(Line::styled(s.unknown_product, ctx.style(Slot::TextMuted))),
+    }
+    if item.rating.is_some() {
+        lines.push(Line::styled(
+            format::stars(item.rating),
+            ctx.style(Slot::Stars),
+        ));
+    }
+    lines.push(Line::from(vec![
+        label(s.label_customer, ctx),
+        Span::styled(
+            sanitize::line(item.customer_name.as_deref().unwrap_or(s.unknown_customer))
+                .into_owned(),
+            ctx.style(Slot::Text),
+        ),
+    ]));
+    lines.push(Line::from(vec![
+        label(s.label_created, ctx),
+        Span::styled(
+            format::date_time(item.created_at, state.tz),
+            ctx.style(Slot::Text),
+        ),
+    ]));
+    let sla_state = sla::state_at(item.at_risk_at, item.due_at, state.now);
+    lines.push(Line::from(vec![
+        label(s.label_deadline, ctx),
+        Span::styled(
+            format::date_time(item.due_at, state.tz),
+            ctx.style(Slot::Text),
+        ),
+        Span::styled(
+            format!(" ({})", format::countdown(item.due_at, state.now, s)),
+            ctx.style(sla_slot(sla_state)),
+        ),
+    ]));
+    if item.state == AnswerState::Pending || state.awaiting.contains(&item.id) {
+        lines.push(Line::styled(s.answer_pending, ctx.style(Slot::TextMuted)));
+    }
+
+    // What the customer wrote (a chat's text is its thread, shown below).
+    let thread = item.channel == Channel::Chat && !detail.messages.is_empty();
+    if !thread && !item.text.trim().is_empty() {
+        lines.push(Line::default());
+        paragraph(&mut lines, &item.text, ctx, Slot::Text);
+    }
+    for (name, value) in [(s.label_pros, &item.pros), (s.label_cons, &item.cons)] {
+        if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+            lines.push(Line::default());
+            lines.push(Line::from(label(name, ctx)));
+            paragraph(&mut lines, v, ctx, Slot::Text);
+        }
+    }
+    if item.photos > 0 {
+        lines.push(Line::from(vec![
+            label(s.label_photos, ctx),
+            Span::styled(item.photos.to_string(), ctx.style(Slot::Text)),
+        ]));
+    }
+
+    // The chat thread.
+    if thread {
+        lines.push(Line::default());
+        lines.push(Line::from(label(s.label_thread, ctx)));
+        for m in &detail.messages {
+            let slot = match m.sender {
+                crate::domain::Sender::Buyer => Slot::ChatBuyer,
+                crate::domain::Sender::Seller => Slot::ChatSeller,
+            };
+            lines.push(Line::from(vec![
+                Span::styled((s.sender)(m.sender), ctx.style(slot)),
+                Span::styled(
+                    format!(" {}", format::date_time(m.sent_at, state.tz)),
+                    ctx.style(Slot::TextMuted),
+                ),
+            ]));
+            paragraph(&mut lines, &m.text, ctx, Slot::Text);
+        }
+    }
+
+    // An earlier answer.
+    if let Some(answer) = &item.answer {
+        lines.push(Line::default());
+        let mut head = vec![
+            label(s.label_answer, ctx),
+            Span::styled(
+                (s.moderation)(answer.moderation).to_string(),
+                ctx.style(Slot::TextMuted),
+            ),
+        ];
+        if answer.editable {
+            head.push(Span::styled(
+                format!(", {}", s.answer_editable),
+                ctx.style(Slot::TextMuted),
+            ));
+        }
+        lines.push(Line::from(head));
+        paragraph(&mut lines, &answer.text, ctx, Slot::Text);
+    }
+    lines
+}
+
+/// Rows `lines` take when wrapped to `width` cells (word wrapping may take a little more;
+/// this is used to bound scrolling).
+fn wrapped_rows(lines: &[Line<'_>], width: u16) -> usize {
+    let width = usize::from(width.max(1));
+    lines
+        .iter()
+        .map(|l| l.width().div_ceil(width).max(1))
+        .sum::<usize>()
+        + lines.len() / 8
+}
+
+/// Width inside the detail pane's border at the current terminal size.
+pub fn pane_width(state: &AppState) -> u16 {
+    let area = Rect::new(0, 0, state.width, state.height);
+    let body = layout::body(layout::frame(area).body, true);
+    body.right.map_or(0, |r| r.width.saturating_sub(2))
+}
+
+/// Height inside the detail pane's border at the current terminal size.
+pub fn pane_height(state: &AppState) -> u16 {
+    let area = Rect::new(0, 0, state.width, state.height);
+    layout::frame(area).body.height.saturating_sub(2)
+}
+
+/// Rows the selected item's detail takes at the current size, for bounding scrolling.
+pub fn estimated_rows(state: &AppState, width: u16) -> usize {
+    let Some(detail) = shown(state) else {
+        return 0;
+    };
+    let theme = Theme::plain();
+    let keymap = Keymap::empty();
+    let ctx = ViewCtx {
+        theme: &theme,
+        keymap: &keymap,
+        strings: strings::current(),
+    };
+    wrapped_rows(&content(detail, state, &ctx), width)
+}

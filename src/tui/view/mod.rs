@@ -1,0 +1,100 @@
+//! Drawing: pure functions of `&AppState` plus the theme, keymap and text table. Nothing
+//! here changes state or reads the store.
+
+pub mod detail;
+pub mod editor;
+pub mod help;
+pub mod queue;
+pub mod status;
+pub mod tabs;
+
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::{Block, BorderType, Borders};
+use ratatui::Frame;
+
+use super::keymap::Keymap;
+use super::layout;
+use super::state::{AppState, Mode};
+use super::strings::Strings;
+use super::theme::{Slot, Theme};
+
+/// What every view needs besides the state.
+#[derive(Clone, Copy)]
+pub struct ViewCtx<'a> {
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+    pub strings: &'a Strings,
+}
+
+impl ViewCtx<'_> {
+    pub fn style(&self, slot: Slot) -> Style {
+        self.theme.style(slot)
+    }
+
+    /// A bordered block, highlighted when it has the keyboard.
+    pub fn pane(&self, focused: bool) -> Block<'static> {
+        let (slot, kind) = if focused {
+            (Slot::BorderFocused, BorderType::Thick)
+        } else {
+            (Slot::Border, BorderType::Plain)
+        };
+        Block::new()
+            .borders(Borders::ALL)
+            .border_type(kind)
+            .border_style(self.style(slot))
+    }
+}
+
+/// Whether a narrow terminal should show the detail pane instead of the queue.
+pub fn detail_in_front(state: &AppState) -> bool {
+    match state.mode {
+        Mode::Detail | Mode::Editor | Mode::Confirm => true,
+        Mode::Help => state.help_return == Mode::Detail,
+        Mode::Queue => false,
+    }
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame<'_>, state: &AppState, ctx: &ViewCtx<'_>) {
+    let area = frame.area();
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let rows = layout::frame(area);
+    if let Some(r) = rows.tabs {
+        tabs::render(frame, r, state, ctx);
+    }
+    let body = layout::body(rows.body, detail_in_front(state));
+    if let Some(r) = body.queue {
+        queue::render(frame, r, state, ctx);
+    }
+    if let Some(r) = body.right {
+        let (detail_area, editor_area) = layout::right(r, state.editor.is_some());
+        detail::render(frame, detail_area, state, ctx);
+        if let Some(e) = editor_area {
+            editor::render(frame, e, state, ctx);
+        }
+    }
+    if let Some(r) = rows.status {
+        status::render_status(frame, r, state, ctx);
+    }
+    if let Some(r) = rows.hints {
+        status::render_hints(frame, r, state, ctx);
+    }
+    match state.mode {
+        Mode::Confirm => editor::render_confirm(frame, area, state, ctx),
+        Mode::Help => help::render(frame, area, state, ctx),
+        _ => {}
+    }
+}
+
+/// `area` shrunk by a border on every side (empty when too small).
+pub(crate) fn inner(area: Rect) -> Rect {
+    Rect::new(
+        area.x.saturating_add(1),
+        area.y.saturating_add(1),
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(2),
+    )
+}

@@ -1,0 +1,208 @@
+//! The queue: one item per one or two rows, most urgent deadline first.
+
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::domain::{first_line, Channel, Priority, SlaState};
+use crate::sla;
+use crate::store::QueueRow;
+use crate::tui::format;
+use crate::tui::layout;
+use crate::tui::sanitize;
+use crate::tui::state::{AppState, Mode};
+use crate::tui::theme::Slot;
+
+use super::ViewCtx;
+
+/// Width of the countdown column.
+const COUNTDOWN_WIDTH: usize = 7;
+
+pub fn priority_mark(p: Priority) -> &'static str {
+    match p {
+        Priority::Urgent => "▲",
+        Priority::High => "△",
+        Priority::Normal => "•",
+        Priority::Low => "·",
+    }
+}
+
+pub fn priority_slot(p: Priority) -> Slot {
+    match p {
+        Priority::Urgent => Slot::PriorityUrgent,
+        Priority::High => Slot::PriorityHigh,
+        Priority::Normal => Slot::PriorityNormal,
+        Priority::Low => Slot::PriorityLow,
+    }
+}
+
+pub fn sla_slot(s: SlaState) -> Slot {
+    match s {
+        SlaState::Ok => Slot::SlaOk,
+        SlaState::AtRisk => Slot::SlaAtRisk,
+        SlaState::Breached => Slot::SlaBreached,
+    }
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
+    let q = &state.queue;
+    let title = match q.total {
+        Some(0) | None => format!(" {} ", ctx.strings.queue_title),
+        Some(total) => format!(" {} {}/{} ", ctx.strings.queue_title, q.selected + 1, total),
+    };
+    let block = ctx
+        .pane(state.mode == Mode::Queue)
+        .title(Span::styled(title, ctx.style(Slot::TextTitle)));
+    let inner = super::inner(area);
+    frame.render_widget(block, area);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    let empty = match q.total {
+        None => Some(ctx.strings.loading),
+        Some(0) if state.breached_only => Some(ctx.strings.queue_empty_breached),
+        Some(0) => Some(ctx.strings.queue_empty),
+        Some(_) => None,
+    };
+    if let Some(text) = empty {
+        let y = inner.y + inner.height / 2;
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, ctx.style(Slot::TextMuted)))
+                .alignment(Alignment::Center),
+            Rect::new(inner.x, y, inner.width, 1),
+        );
+        return;
+    }
+    let two_lines = layout::rows_per_item(state.height) == 2 && inner.height >= 2;
+    let width = usize::from(inner.width);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    let mut index = q.scroll;
+    while lines.len() < usize::from(inner.height) && index < q.total() {
+        let selected = index == q.selected;
+        let mut item = match q.row(index) {
+            Some(row) => item_lines(row, state, ctx, width, two_lines),
+            None => vec![Line::styled("…", ctx.style(Slot::TextMuted))],
+        };
+        if selected {
+            let style = ctx.style(Slot::QueueSelected);
+            for line in &mut item {
+                pad(line, width);
+                *line = std::mem::take(line).style(style);
+            }
+        }
+        lines.extend(item);
+        index += 1;
+    }
+    lines.truncate(usize::from(inner.height));
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Pads a line with spaces to `width` cells so a highlight fills the row.
+fn pad(line: &mut Line<'static>, width: usize) {
+    let w = line.width();
+    if w < width {
+        line.spans.push(Span::raw(" ".repeat(width - w)));
+    }
+}
+
+/// The one or two rows of one item.
+pub fn item_lines(
+    row: &QueueRow,
+    state: &AppState,
+    ctx: &ViewCtx<'_>,
+    width: usize,
+    two_lines: bool,
+) -> Vec<Line<'static>> {
+    let s = ctx.strings;
+    let sla_state = sla::state_at(row.at_risk_at, row.due_at, state.now);
+    let priority = sla::priority(row.tier, sla_state);
+    let countdown = format::countdown(row.due_at, state.now, s);
+    let mut head = vec![
+        Span::styled(
+            priority_mark(priority).to_string(),
+            ctx.style(priority_slot(priority)),
+        ),
+        Span::styled(
+            format!("{countdown:>COUNTDOWN_WIDTH$} "),
+            ctx.style(sla_slot(sla_state)),
+        ),
+        Span::styled(
+            format!(
+                "{} {} ",
+                row.marketplace.mark(),
+                (s.channel_short)(row.channel)
+            ),
+            ctx.style(Slot::Label),
+        ),
+        Span::styled(
+            format!("{} ", format::stars(row.rating)),
+            ctx.style(Slot::Stars),
+        ),
+    ];
+    let used: usize = head.iter().map(|sp| sp.width()).sum();
+    let rest = width.saturating_sub(used);
+    // A chat is often about no product: its customer heads the row instead.
+    let (product, customer) = match (&row.product_name, &row.customer_name) {
+        (Some(p), c) => (
+            sanitize::line(p),
+            sanitize::line(c.as_deref().unwrap_or("")),
+        ),
+        (None, Some(c)) if row.channel == Channel::Chat => (sanitize::line(c), "".into()),
+        (None, c) => (
+            s.unknown_product.into(),
+            sanitize::line(c.as_deref().unwrap_or("")),
+        ),
+    };
+    let preview = sanitize::line(first_line(&row.preview)).into_owned();
+    let failed = row
+        .send_error
+        .as_deref()
+        .map(|e| format!("✗ {}: {}", s.send_failed_mark, sanitize::line(e)));
+    if two_lines {
+        let customer_part = if customer.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", format::truncate(&customer, (rest / 3).min(18)))
+        };
+        let product_width = rest.saturating_sub(format::width(&customer_part));
+        head.push(Span::styled(
+            format::truncate(&product, product_width),
+            ctx.style(Slot::Text),
+        ));
+        head.push(Span::styled(customer_part, ctx.style(Slot::TextMuted)));
+        let indent = " ".repeat(COUNTDOWN_WIDTH + 2);
+        let body_width = width.saturating_sub(indent.len());
+        let second = match failed {
+            Some(f) => Span::styled(
+                format::truncate(&f, body_width),
+                ctx.style(Slot::QueueError),
+            ),
+            None => Span::styled(
+                format::truncate(&preview, body_width),
+                ctx.style(Slot::TextMuted),
+            ),
+        };
+        vec![
+            Line::from(head),
+            Line::from(vec![Span::raw(indent), second]),
+        ]
+    } else {
+        let product_width = (rest * 2 / 5).min(30);
+        let product_cell = format::truncate(&product, product_width);
+        let after_product = rest.saturating_sub(format::width(&product_cell) + 1);
+        let customer_cell = format::truncate(&customer, after_product.min(12));
+        let after_customer = after_product.saturating_sub(format::width(&customer_cell) + 1);
+        head.push(Span::styled(product_cell, ctx.style(Slot::Text)));
+        head.push(Span::raw(" "));
+        head.push(Span::styled(customer_cell, ctx.style(Slot::TextMuted)));
+        head.push(Span::raw(" "));
+        let (tail, style) = match failed {
+            Some(f) => (f, ctx.style(Slot::QueueError)),
+            None => (preview, ctx.style(Slot::TextMuted)),
+        };
+        head.push(Span::styled(format::truncate(&tail, after_customer), style));
+        vec![Line::from(head).style(Style::default())]
+    }
+}

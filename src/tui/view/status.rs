@@ -1,0 +1,143 @@
+//! The two bottom rows: sync, connection and outbox state; key hints for the mode.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::tui::action::Action;
+use crate::tui::format;
+use crate::tui::keymap::Layer;
+use crate::tui::sanitize;
+use crate::tui::state::{AppState, Mode};
+use crate::tui::theme::Slot;
+
+use super::ViewCtx;
+
+/// Actions worth a hint in each mode, most useful first.
+pub fn hinted_actions(mode: Mode) -> &'static [Action] {
+    match mode {
+        Mode::Queue => &[
+            Action::Reply,
+            Action::Help,
+            Action::Quit,
+            Action::MoveDown,
+            Action::MoveUp,
+            Action::ToggleBreached,
+            Action::FocusDetail,
+            Action::SyncNow,
+        ],
+        Mode::Detail => &[
+            Action::Reply,
+            Action::FocusQueue,
+            Action::Help,
+            Action::MoveDown,
+            Action::MoveUp,
+        ],
+        Mode::Editor => &[Action::Send, Action::Cancel, Action::Regenerate],
+        Mode::Confirm => &[Action::Confirm, Action::Cancel],
+        Mode::Help => &[Action::Cancel, Action::MoveDown, Action::MoveUp],
+    }
+}
+
+/// `(key, description)` for each hinted action that is bound in `mode`.
+pub fn hints(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, &'static str)> {
+    let layers = Layer::for_mode(state.mode);
+    hinted_actions(state.mode)
+        .iter()
+        .filter_map(|a| {
+            ctx.keymap
+                .first_key(layers, a)
+                .map(|k| (k, (ctx.strings.action)(a)))
+        })
+        .collect()
+}
+
+pub fn render_hints(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
+    let mut spans = Vec::new();
+    let mut used = 0;
+    // Whole hints only, in order of usefulness, as many as fit.
+    for (key, desc) in hints(state, ctx) {
+        let key = format!(" {key}");
+        let desc = format!(" {desc} ");
+        let w = format::width(&key) + format::width(&desc);
+        if used + w > usize::from(area.width) {
+            continue;
+        }
+        used += w;
+        spans.push(Span::styled(key, ctx.style(Slot::StatusKey)));
+        spans.push(Span::styled(desc, ctx.style(Slot::StatusHint)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The status line's parts, most urgent first: (text, slot).
+pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
+    let s = ctx.strings;
+    let mut parts = Vec::new();
+    if let Some(notice) = state.current_notice() {
+        let slot = if notice.is_error() {
+            Slot::StatusError
+        } else {
+            Slot::StatusOk
+        };
+        parts.push((sanitize::line(&(s.notice)(notice)).into_owned(), slot));
+    }
+    if let Some(since) = state.offline_since {
+        parts.push((
+            format!("⚠ {}", (s.offline_since)(&format::time(since, state.tz))),
+            Slot::StatusError,
+        ));
+    }
+    for (account, sync) in &state.sync {
+        let account = sanitize::line(account);
+        let (text, slot) = if !sync.running.is_empty() {
+            (format!("{account}: {}", s.syncing), Slot::StatusBar)
+        } else {
+            match &sync.last {
+                None => continue,
+                Some(last) => match &last.error {
+                    Some(e) => (
+                        format!(
+                            "{account}: ✗ {} {}",
+                            s.sync_error,
+                            format::truncate(&sanitize::line(e), 60)
+                        ),
+                        Slot::StatusError,
+                    ),
+                    None => (
+                        format!(
+                            "{account}: {}",
+                            (s.sync_done)(last.new, last.changed, &format::time(last.at, state.tz))
+                        ),
+                        Slot::StatusBar,
+                    ),
+                },
+            }
+        };
+        parts.push((text, slot));
+    }
+    let outbox = if state.outbox_size == 0 {
+        s.outbox_empty.to_string()
+    } else {
+        (s.outbox)(state.outbox_size)
+    };
+    parts.push((outbox, Slot::StatusBar));
+    parts
+}
+
+pub fn render_status(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
+    let mut spans = Vec::new();
+    for (i, (text, slot)) in parts(state, ctx).into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" │ ", ctx.style(Slot::StatusBar)));
+        } else {
+            spans.push(Span::styled(" ", ctx.style(Slot::StatusBar)));
+        }
+        spans.push(Span::styled(text, ctx.style(slot)));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(ctx.style(Slot::StatusBar)),
+        area,
+    );
+}
