@@ -14,6 +14,7 @@ pub mod demo;
 pub mod domain;
 pub mod outbox;
 pub mod services;
+pub mod settings;
 pub mod simulator;
 pub mod sla;
 pub mod store;

@@ -99,6 +99,12 @@ pub(crate) fn from_db_time(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
 }
 
+/// Applies the migrations to a connection (in-memory databases in tests).
+#[doc(hidden)]
+pub fn migrate_for_tests(conn: &mut Connection) {
+    schema::migrate(conn).expect("migrations apply");
+}
+
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::*;
