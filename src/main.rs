@@ -36,6 +36,11 @@ enum Cmd {
     Simulator(SimulatorCliArgs),
     /// Headless sync of the configured accounts into the database.
     Sync(SyncArgs),
+    /// Online backup of the database to FILE, safe while syncing.
+    Backup {
+        /// Where to write the copy.
+        file: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -145,6 +150,17 @@ fn run(cli: Cli) -> Result<()> {
                 write_config: args.write_config,
             };
             runtime.block_on(simulator_cmd::run(args))
+        }
+        Cmd::Backup { file } => {
+            let database = paths.database();
+            anyhow::ensure!(
+                database.exists(),
+                "no database at {} (run `agentiq sync` first, or pass --data-dir)",
+                database.display()
+            );
+            agentiq::store::backup::backup_to(&database, &file)?;
+            println!("backed up {} to {}", database.display(), file.display());
+            Ok(())
         }
         Cmd::Sync(args) => {
             let config_file = args.config.unwrap_or_else(|| paths.config_file());

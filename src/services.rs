@@ -59,6 +59,7 @@ impl Services {
                 account_id,
                 name: account.name.clone(),
                 connectors,
+                catalog: crate::connectors::catalog::catalog_for(account),
             });
         }
         let sync_now = Arc::new(Notify::new());
@@ -80,6 +81,7 @@ impl Services {
             options.clock.clone(),
         );
         tasks.push(tokio::spawn(outbox.run(wake_outbox.clone())));
+        tasks.push(tokio::spawn(daily_backups(store.clone(), writer.clone())));
         tasks.push(tokio::spawn(watch_other_writers(
             store.clone(),
             events_tx.clone(),
@@ -133,6 +135,43 @@ impl Services {
         })
     }
 
+}
+
+/// Backups kept in `<data>/backups`, one a day.
+pub const DAILY_BACKUPS_KEPT: usize = 7;
+
+/// Once a day, the process holding the `backup` lease copies the database into
+/// `backups/` beside it and drops copies beyond the newest seven.
+async fn daily_backups(store: Store, writer: Writer) {
+    let holder = store::holder_id();
+    let Some(dir) = store.path().parent().map(|p| p.join("backups")) else {
+        return;
+    };
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let now = Utc::now();
+        let who = holder.clone();
+        let held = writer
+            .call(move |c| store::try_lease(c, "backup", &who, now, chrono::Duration::hours(2)))
+            .await
+            .unwrap_or(false);
+        if !held {
+            continue;
+        }
+        let (source, dir) = (store.path().to_path_buf(), dir.clone());
+        let today = now.date_naive();
+        let made = tokio::task::spawn_blocking(move || {
+            store::backup::rotate_daily(&source, &dir, today, DAILY_BACKUPS_KEPT)
+        })
+        .await;
+        match made {
+            Ok(Ok(Some(path))) => tracing::info!(path = %path.display(), "daily backup written"),
+            Ok(Ok(None)) => {}
+            Ok(Err(err)) => tracing::error!(error = %format!("{err:#}"), "daily backup failed"),
+            Err(err) => tracing::error!(%err, "daily backup task failed"),
+        }
+    }
 }
 
 /// Another process (e.g. `agentiq sync --daemon`) may write the same database: when the

@@ -215,3 +215,37 @@ async fn a_rejected_reply_is_failed_with_the_reason_and_back_in_the_queue() {
     assert!(row.send_error.unwrap().contains("text"));
     assert!(sim.sim.report().answers.is_empty());
 }
+
+#[tokio::test]
+async fn an_item_answered_elsewhere_is_reconciled_not_forgotten() {
+    let sim = common::simulator().await;
+    let w = world(&sim).await;
+    backfill(&w).await;
+    let reader = w.store.reader().unwrap();
+    let top = store::queue_page(&reader, &QueueFilter::default(), 0, 1).unwrap()[0].id;
+    let item = store::interaction(&reader, top).unwrap().unwrap();
+    // The seller answers in the marketplace's own portal, not through AgentIQ.
+    w.connector
+        .send_answer(&target_of(&item), "Ответили в личном кабинете")
+        .await
+        .unwrap();
+    // An incremental pass does not see it: the item is older than the watermark.
+    backfill(&w).await;
+    assert_eq!(store::interaction(&reader, top).unwrap().unwrap().state, AnswerState::Open);
+
+    let clock = common::clock();
+    let stats = agentiq::sync::reconcile_pass(&w.writer, w.account_id, w.connector.as_ref(), &*clock)
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap();
+    assert_eq!(stats.changed, 1);
+    let item = store::interaction(&reader, top).unwrap().unwrap();
+    assert_eq!(item.state, AnswerState::Answered);
+    assert_eq!(item.answer.unwrap().text, "Ответили в личном кабинете");
+    // Nothing else moved.
+    let again = agentiq::sync::reconcile_pass(&w.writer, w.account_id, w.connector.as_ref(), &*clock)
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap();
+    assert_eq!(again.changed, 0);
+}

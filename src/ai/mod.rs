@@ -1,5 +1,37 @@
-//! Drafting replies: templates filled from the item, its product and its customer.
+//! The AI layer: classification, drafts and guardrails. Pure and offline-first: nothing
+//! here touches the network except the optional OpenAI-compatible provider in [`llm`],
+//! which always falls back to the offline drafts.
+//!
+//! - [`classify`]: intent (SPEC's fifteen), sentiment and escalation flags from Russian
+//!   lexicons (`data/lexicons/`), the rating and the channel.
+//! - [`offline_draft`] / [`draft_for`]: template drafts (`data/templates/`) with the
+//!   product card, customer history and reuse of approved answers.
+//! - [`guardrails::check`]: the rules every reply passes before it is sent
+//!   (`data/guardrails/`, docs/guardrails.md).
+//! - [`llm`]: drafts from any OpenAI-compatible chat-completions endpoint.
+//! - [`classify_report`] / [`check_report`]: the `agentiq classify` / `agentiq check`
+//!   output.
 
+mod classify;
 mod drafts;
+pub mod guardrails;
+mod intent;
+pub mod lexicon;
+pub mod llm;
+pub mod normalize;
+mod report;
+pub mod reuse;
+pub mod templates;
 
-pub use drafts::{draft_for, Draft, DraftSource};
+pub use classify::{
+    classify, classify_interaction, escalation_requires_human, is_product_complaint,
+    looks_like_question, mass_defect, Classification, Evidence, MassDefectPolicy,
+};
+pub use drafts::{
+    clean_name, draft_for, offline_draft, relevant_spec, short_product_name, CustomerHistory,
+    Draft, DraftContext, DraftSource, ProductCard,
+};
+pub use intent::{Escalation, Intent, Sentiment, SentimentLabel};
+pub use report::{check_report, classify_report};
+pub use reuse::ApprovedAnswer;
+pub use templates::TemplateSet;

@@ -85,6 +85,28 @@ pub async fn sync_once(store: &Store, accounts: &[AccountConfig]) -> Result<()> 
             failed += 1;
         }
     }
+    for account in accounts {
+        let Some(catalog) = crate::connectors::catalog::catalog_for(account) else {
+            continue;
+        };
+        let name = account.name.clone();
+        let marketplace = account.marketplace;
+        let account_id = writer
+            .call(move |conn| store::upsert_account(conn, &name, marketplace))
+            .await?;
+        let mut stored = 0;
+        // Every product seen, a batch at a time, until none is due.
+        loop {
+            let done = crate::sync::refresh_cards(&writer, account_id, catalog.as_ref(), &*clock).await;
+            stored += done.stored;
+            if done.asked < crate::sync::CARDS_PER_CYCLE {
+                break;
+            }
+        }
+        if stored > 0 {
+            eprintln!("{}: {stored} product cards", account.name);
+        }
+    }
     if failed > 0 {
         bail!("{failed} sync pass(es) failed; see above");
     }

@@ -79,6 +79,19 @@ impl HttpClient {
         self.marketplace
     }
 
+    /// The same client (same limiter) making exactly one attempt per `send`: for calls
+    /// that are not idempotent, where the caller must look before trying again.
+    pub fn single_attempt(&self) -> HttpClient {
+        let mut once = self.clone();
+        once.retry.max_attempts = 1;
+        once
+    }
+
+    /// The retry behaviour this client was built with.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
+    }
+
     /// Sends the request `build` makes, retrying transient failures. Returns the
     /// successful response and how many requests it took.
     pub async fn send(

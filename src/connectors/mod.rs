@@ -3,6 +3,7 @@
 //! A connector turns a marketplace's wire format into [`NewInteraction`]s and delivers
 //! answers. Sync, store and UI only ever see the trait.
 
+pub mod catalog;
 mod error;
 pub mod http;
 pub mod lenient;
@@ -62,4 +63,18 @@ pub trait Connector: Send + Sync {
     /// confirmed and how a reply interrupted by a crash is checked before resending.
     async fn current_answer(&self, target: &ReplyTarget)
         -> Result<Option<String>, ConnectorError>;
+
+    /// External ids of every item the marketplace still lists as waiting for an answer,
+    /// read in full (not incrementally). Sync compares it with the local open items to
+    /// find those answered elsewhere. `None`: this connector cannot list them.
+    async fn open_ids(&self) -> Result<Option<Vec<String>>, ConnectorError> {
+        Ok(None)
+    }
+
+    /// Re-reads one item by id; `None` when the marketplace no longer has it.
+    async fn fetch_item(&self, external_id: &str) -> Result<Option<NewInteraction>, ConnectorError> {
+        let _ = external_id;
+        Ok(None)
+    }
 }
+

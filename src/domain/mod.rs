@@ -2,7 +2,9 @@
 //! Pure data and rules; nothing here does IO.
 
 mod interaction;
+pub mod linking;
 mod marketplace;
+mod product;
 mod sla;
 mod text;
 
@@ -11,5 +13,6 @@ pub use interaction::{
     ProductRef, Rating, Sender,
 };
 pub use marketplace::{Channel, Marketplace};
+pub use product::ProductCard;
 pub use sla::{Priority, SlaState, SlaTier};
 pub use text::{char_count, first_line};

@@ -136,9 +136,13 @@ impl Outbox {
             return self.fail(item, &reason, None).await;
         };
         let target = target_of(&interaction);
+        // An earlier attempt may have reached the marketplace even though we saw it fail
+        // (a timeout after the request went out) or never saw its end (a crash): look
+        // before sending again.
+        let look_first = item.state == OutboxState::Sending
+            || (item.state == OutboxState::Queued && item.attempts > 0);
         match item.state {
-            OutboxState::Sending => {
-                // A crash interrupted this attempt: the marketplace may already carry it.
+            _ if look_first => {
                 match connector.current_answer(&target).await {
                     Ok(Some(text)) if same_text(&text, &item.text) => self.confirm(item).await,
                     Ok(Some(_)) => {
@@ -150,7 +154,9 @@ impl Outbox {
                 }
             }
             OutboxState::Sent => self.check_delivery(item, connector.as_ref(), &target).await,
-            OutboxState::Queued => self.send(item, connector.as_ref(), &target).await,
+            OutboxState::Queued | OutboxState::Sending => {
+                self.send(item, connector.as_ref(), &target).await
+            }
             OutboxState::Confirmed | OutboxState::Failed => Ok(Step::Confirmed),
         }
     }
@@ -241,6 +247,12 @@ impl Outbox {
 
     async fn retry_or_fail(&self, item: &OutboxItem, err: ConnectorError) -> Result<Step> {
         let attempts = item.attempts + 1;
+        if err.is_network() {
+            // Offline: the reply waits, however long, and goes out when the network returns.
+            let delay = chrono::Duration::seconds(2i64.pow(attempts.min(5)));
+            let retry_at = (self.clock)() + delay;
+            return self.fail(item, &err.to_string(), Some(retry_at)).await;
+        }
         if err.is_transient() && attempts < MAX_ATTEMPTS {
             let delay = chrono::Duration::seconds(2i64.pow(attempts.min(8)));
             let retry_at = (self.clock)() + delay;

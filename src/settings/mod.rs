@@ -17,6 +17,10 @@ pub trait Section: DeserializeOwned + Serialize + Default {
     const KEY: &'static str;
 }
 
+impl Section for crate::domain::linking::LinkingSettings {
+    const KEY: &'static str = "linking";
+}
+
 /// Where a value applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {

@@ -28,6 +28,9 @@ pub struct FaultSpec {
     pub slow_for: Duration,
     pub drop: f64,
     pub malformed: f64,
+    /// The request is carried out, then the connection drops before the response: the
+    /// client cannot know its call landed.
+    pub lost_response: f64,
 }
 
 impl Default for FaultSpec {
@@ -40,6 +43,7 @@ impl Default for FaultSpec {
             slow_for: Duration::from_secs(30),
             drop: 0.0,
             malformed: 0.0,
+            lost_response: 0.0,
         }
     }
 }
@@ -51,6 +55,7 @@ impl FaultSpec {
             && self.slow == 0.0
             && self.drop == 0.0
             && self.malformed == 0.0
+            && self.lost_response == 0.0
     }
 
     /// The same `rate` of every kind of fault: `--faults mixed=0.2`.
@@ -60,7 +65,8 @@ impl FaultSpec {
             server_error: each,
             rate_limit_storm: each / 5.0,
             slow: each,
-            drop: each,
+            drop: each / 2.0,
+            lost_response: each / 2.0,
             malformed: each,
             ..FaultSpec::default()
         }
@@ -95,6 +101,7 @@ impl FromStr for FaultSpec {
                 "slow" => spec.slow = rate()?,
                 "drop" => spec.drop = rate()?,
                 "malformed" => spec.malformed = rate()?,
+                "lost" => spec.lost_response = rate()?,
                 "mixed" => {
                     let keep = (spec.storm_len, spec.slow_for);
                     spec = FaultSpec::mixed(rate()?);
@@ -104,7 +111,7 @@ impl FromStr for FaultSpec {
                 "storm" => spec.storm_len = number.max(1.0) as u32,
                 other => {
                     return Err(format!(
-                        "unknown fault '{other}' (expected 5xx, 429, slow, drop, malformed, mixed, slow_ms, storm)"
+                        "unknown fault '{other}' (expected 5xx, 429, slow, drop, lost, malformed, mixed, slow_ms, storm)"
                     ))
                 }
             }
@@ -117,11 +124,12 @@ impl fmt::Display for FaultSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "5xx={},429={},slow={},drop={},malformed={},slow_ms={},storm={}",
+            "5xx={},429={},slow={},drop={},lost={},malformed={},slow_ms={},storm={}",
             self.server_error,
             self.rate_limit_storm,
             self.slow,
             self.drop,
+            self.lost_response,
             self.malformed,
             self.slow_for.as_millis(),
             self.storm_len
@@ -135,6 +143,7 @@ enum Fault {
     RateLimited,
     Slow,
     Drop,
+    LostResponse,
     Malformed,
 }
 
@@ -145,6 +154,7 @@ impl Fault {
             Fault::RateLimited => "429",
             Fault::Slow => "slow",
             Fault::Drop => "drop",
+            Fault::LostResponse => "lost",
             Fault::Malformed => "malformed",
         }
     }
@@ -199,6 +209,7 @@ impl Faults {
                 (spec.rate_limit_storm, Fault::RateLimited),
                 (spec.slow, Fault::Slow),
                 (spec.drop, Fault::Drop),
+                (spec.lost_response, Fault::LostResponse),
                 (spec.malformed, Fault::Malformed),
             ] {
                 edge += rate;
@@ -250,7 +261,10 @@ pub async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: N
             tokio::time::sleep(faults.spec.slow_for).await;
             next.run(request).await
         }
-        Some(Fault::Drop) => {
+        Some(fault @ (Fault::Drop | Fault::LostResponse)) => {
+            if fault == Fault::LostResponse {
+                let _done = next.run(request).await;
+            }
             // Headers go out, then the body fails: the client sees the connection drop.
             let body = Body::from_stream(futures::stream::once(async {
                 Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped"))
@@ -288,7 +302,11 @@ mod tests {
         assert_eq!(spec.slow_for, Duration::from_millis(1500));
         assert_eq!(spec.to_string().parse::<FaultSpec>().unwrap(), spec);
         let mixed: FaultSpec = "mixed=0.2".parse().unwrap();
-        let total = mixed.server_error + mixed.slow + mixed.drop + mixed.malformed;
+        let total = mixed.server_error
+            + mixed.slow
+            + mixed.drop
+            + mixed.lost_response
+            + mixed.malformed;
         assert!((total - 0.16).abs() < 1e-9);
     }
 

@@ -2,6 +2,7 @@
 //! Ozon contracts (same paths, bodies, limits and error shapes), seeded with the demo
 //! shops, with new items arriving over time. `agentiq demo` and the tests run against it.
 
+mod catalog;
 pub mod demo_data;
 pub mod faults;
 mod introspect;
@@ -160,6 +161,9 @@ pub fn router(sim: Sim) -> Router {
         .route("/api/v1/feedbacks", get(wb_feedbacks::list))
         .route("/api/v1/feedback", get(wb_feedbacks::one))
         .route("/api/v1/feedbacks/answer", post(wb_feedbacks::answer))
+        .route("/api/v3/upstreams", get(catalog::upstreams))
+        .route("/{vol}/{part}/{nm}/info/ru/card.json", get(catalog::card))
+        .route("/v3/product/info/list", post(catalog::ozon_info_list))
         .route("/_sim/state", get(introspect::state))
         .route("/_sim/arrive", post(introspect::arrive))
         .with_state(sim)

@@ -7,6 +7,7 @@ use crate::domain::{
     Answer, AnswerState, Channel, ChatMessage, Interaction, InteractionId, Marketplace,
     ModerationState, NewInteraction, ProductRef, Rating, Sender, SlaTier,
 };
+use crate::domain::linking::LinkingSettings;
 use crate::sla;
 
 /// What one batch of upserts did.
@@ -27,6 +28,7 @@ pub fn upsert_interactions(
     now: DateTime<Utc>,
 ) -> Result<UpsertSummary> {
     let mut summary = UpsertSummary::default();
+    let linking: LinkingSettings = crate::settings::load(tx, Some(account_id)).unwrap_or_default();
     let mut find = tx.prepare_cached(
         "SELECT id, raw, state, intent FROM interactions
          WHERE account_id = ?1 AND channel = ?2 AND external_id = ?3",
@@ -132,6 +134,14 @@ pub fn upsert_interactions(
                 message.text,
                 to_db_time(message.sent_at),
             ])?;
+        }
+        let name_key = item.customer_name.as_deref().and_then(super::customers::name_key);
+        tx.prepare_cached(
+            "UPDATE interactions SET customer_name_key = ?2 WHERE id = ?1 AND customer_name_key IS NOT ?2",
+        )?
+        .execute(params![id, name_key])?;
+        if existing.is_none() || item.customer_external_id.is_some() {
+            super::customers::link_interaction(tx, account_id, id, item, &linking, now)?;
         }
         if let Some(product) = product {
             tx.prepare_cached(

@@ -4,9 +4,12 @@
 //! read-only connection ([`Store::reader`]). WAL mode lets readers run beside the writer.
 
 mod accounts;
+pub mod backup;
+mod customers;
 mod interactions;
 mod leases;
 mod outbox;
+mod products;
 mod schema;
 mod sync_state;
 mod writer;
@@ -19,6 +22,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags};
 
 pub use accounts::{account_by_name, accounts, upsert_account, AccountRow};
+pub use customers::{customer_profile, name_key, CustomerProfile, HistoryItem};
 pub use interactions::{
     chat_messages, interaction, queue_count, queue_page, upsert_interactions, QueueFilter,
     QueueRow, UpsertSummary,
@@ -28,6 +32,7 @@ pub use outbox::{
     due_outbox, enqueue_reply, mark_confirmed, mark_failed, mark_sending, mark_sent, outbox_size,
     OutboxItem, OutboxState,
 };
+pub use products::{product_card, products_needing_cards, save_cards, CARD_REFRESH_AFTER};
 pub use sync_state::{cursor, record_sync_run, set_cursor, SyncRunRecord};
 pub use writer::Writer;
 

@@ -7,6 +7,8 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("migrations/001_initial.sql")),
         M::up(include_str!("migrations/002_leases.sql")),
+        M::up(include_str!("migrations/003_notifications.sql")),
+        M::up(include_str!("migrations/004_customer_links.sql")),
     ])
 }
 
@@ -45,7 +47,7 @@ mod tests {
         let version: i64 = again
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 2);
+        assert_eq!(version, 4);
     }
 
     #[test]

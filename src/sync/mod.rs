@@ -11,6 +11,12 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 use tokio::sync::{mpsc, Notify};
 
+mod cards;
+mod reconcile;
+
+pub use cards::{refresh_cards, CardRefresh, CARDS_PER_CYCLE};
+pub use reconcile::{reconcile_pass, MAX_REREADS};
+
 use crate::app::Event;
 use crate::connectors::{Connector, ConnectorError, Pull};
 use crate::store::{self, SyncRunRecord, Writer};
@@ -20,6 +26,8 @@ pub struct AccountSync {
     pub account_id: i64,
     pub name: String,
     pub connectors: Vec<Arc<dyn Connector>>,
+    /// Where product cards come from, if anywhere.
+    pub catalog: Option<Arc<dyn crate::connectors::catalog::Catalog>>,
 }
 
 /// What one pass of one connector did.
@@ -32,6 +40,10 @@ pub struct PassStats {
     pub changed: u32,
     pub skipped: u32,
 }
+
+/// Every this many poll cycles, the unanswered lists are compared in full with the local
+/// open items (see `reconcile`).
+pub const RECONCILE_EVERY: u64 = 10;
 
 /// Upper bound on pages in one pass, so a marketplace that always says "more" cannot keep
 /// a pass running forever; the cursor carries on in the next pass.
@@ -180,6 +192,7 @@ pub async fn run(
         let offline = offline.clone();
         tasks.push(tokio::spawn(async move {
             let holder = crate::store::holder_id();
+            let mut cycle: u64 = 0;
             let lease = format!("sync:{}", account.account_id);
             // Long enough to cover a pass between renewals; a crashed holder frees it.
             let ttl = chrono::Duration::from_std(poll_every * 3).unwrap_or_default()
@@ -192,6 +205,18 @@ pub async fn run(
                     .await
                     .unwrap_or(false);
                 let connectors: &[Arc<dyn Connector>] = if held { &account.connectors } else { &[] };
+                cycle += 1;
+                if held && cycle % RECONCILE_EVERY == 0 {
+                    for connector in connectors {
+                        match reconcile_pass(&writer, account.account_id, connector.as_ref(), &*clock).await {
+                            Ok(stats) if stats.changed > 0 => {
+                                let _ = events.send(Event::DataChanged);
+                            }
+                            Ok(_) => {}
+                            Err((_, err)) => tracing::warn!(account = %account.name, error = %err, "reconciliation failed"),
+                        }
+                    }
+                }
                 for connector in connectors {
                     let _ = events.send(Event::SyncStarted {
                         account: account.name.clone(),
@@ -222,6 +247,13 @@ pub async fn run(
                         changed: stats.changed as usize,
                         error,
                     });
+                }
+                if held {
+                    if let Some(catalog) = &account.catalog {
+                        if refresh_cards(&writer, account.account_id, catalog.as_ref(), &*clock).await.stored > 0 {
+                            let _ = events.send(Event::DataChanged);
+                        }
+                    }
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(poll_every) => {}

@@ -171,7 +171,10 @@ impl Connector for WbFeedbacks {
             id: target.external_id.clone(),
             text: text.to_string(),
         };
+        // One attempt only: a retried POST could answer twice. The outbox looks at the
+        // item before it tries again.
         self.http
+            .single_attempt()
             .send(ANSWER, |c| {
                 c.post(&url)
                     .header("Authorization", &self.token)
@@ -185,20 +188,105 @@ impl Connector for WbFeedbacks {
         &self,
         target: &ReplyTarget,
     ) -> Result<Option<String>, ConnectorError> {
+        let Some(raw) = self.read_one(&target.external_id).await? else {
+            return Ok(None);
+        };
+        let feedback: Feedback =
+            serde_json::from_value(raw).map_err(|e| self.malformed(e.to_string()))?;
+        Ok(feedback
+            .answer
+            .map(|a| a.text)
+            .filter(|t| !t.is_empty()))
+    }
+
+    async fn open_ids(&self) -> Result<Option<Vec<String>>, ConnectorError> {
+        let url = format!("{}/api/v1/feedbacks", self.base_url);
+        let mut ids = Vec::new();
+        let mut skip: u32 = 0;
+        let mut since: i64 = 0;
+        loop {
+            let mut query = vec![
+                ("isAnswered", "false".to_string()),
+                ("take", self.page_size.to_string()),
+                ("skip", skip.to_string()),
+                ("order", "dateAsc".to_string()),
+            ];
+            if since > 0 {
+                query.push(("dateFrom", since.to_string()));
+            }
+            let (envelope, _): (Envelope<FeedbackList>, u32) = self
+                .http
+                .send_json(LIST, |c| {
+                    c.get(&url)
+                        .header("Authorization", &self.token)
+                        .query(&query)
+                })
+                .await?;
+            if envelope.error {
+                return Err(self.malformed(envelope.error_text));
+            }
+            let page = envelope.data.map(|d| d.feedbacks).unwrap_or_default();
+            let len = page.len() as u32;
+            let mut newest = since;
+            for raw in &page {
+                if let Some(id) = raw.get("id").and_then(|v| v.as_str()) {
+                    ids.push(id.to_string());
+                }
+                if let Some(t) = raw
+                    .get("createdDate")
+                    .and_then(|v| v.as_str())
+                    .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
+                {
+                    newest = newest.max(t.timestamp());
+                }
+            }
+            if len < self.page_size {
+                break;
+            }
+            if skip + 2 * len > MAX_SKIP {
+                since = newest;
+                skip = 0;
+            } else {
+                skip += len;
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        Ok(Some(ids))
+    }
+
+    async fn fetch_item(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<NewInteraction>, ConnectorError> {
+        let Some(raw) = self.read_one(external_id).await? else {
+            return Ok(None);
+        };
+        parse_feedback(raw)
+            .map(Some)
+            .map_err(|skipped| self.malformed(skipped.reason))
+    }
+}
+
+impl WbFeedbacks {
+    /// `GET /api/v1/feedback?id=`: the feedback as received, or `None` when WB does not
+    /// know it.
+    async fn read_one(&self, id: &str) -> Result<Option<serde_json::Value>, ConnectorError> {
         let url = format!("{}/api/v1/feedback", self.base_url);
-        let (envelope, _): (Envelope<Feedback>, u32) = self
+        let result: Result<(Envelope<serde_json::Value>, u32), ConnectorError> = self
             .http
             .send_json(ONE, |c| {
                 c.get(&url)
                     .header("Authorization", &self.token)
-                    .query(&[("id", &target.external_id)])
+                    .query(&[("id", id)])
             })
-            .await?;
-        Ok(envelope
-            .data
-            .and_then(|f| f.answer)
-            .map(|a| a.text)
-            .filter(|t| !t.is_empty()))
+            .await;
+        match result {
+            Ok((envelope, _)) => Ok(envelope.data.filter(|d| !d.is_null())),
+            // WB answers an unknown id with 400 "Невозможно получить отзыв по id".
+            Err(ConnectorError::Rejected { status: 400, .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 }
 

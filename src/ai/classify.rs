@@ -1,0 +1,582 @@
+//! The offline classifier: intent, sentiment and escalation flags from Russian rules and
+//! lexicons (`data/lexicons/*.toml`), the rating and the channel. Pure and fast: no
+//! network, no model, a few hundred stem patterns over the normalised text.
+//!
+//! How an intent is chosen:
+//!
+//! 1. every intent's lexicon scores the text (strong 3, medium 2, weak 1 per distinct
+//!    pattern that matched; negated matches do not count);
+//! 2. priors from the rating and the channel are added: a 5★ review leans `thanks` (+2),
+//!    4★ a little (+1), 3★ and below lean `quality_complaint` (+1) and damp `thanks`
+//!    (×0.2 at 1–2★: "спасибо, не надо"); in a review that asks nothing, pre-purchase and
+//!    how-to cues are damped (they describe, not ask), and a 5★ review halves
+//!    `quality_complaint`; on the public question channel every pre-purchase intent that
+//!    matched gets +0.5 and `thanks` is damped; care words ("стирать", "посудомойка")
+//!    count for `product_spec` on questions and `usage_howto` in chats;
+//! 3. the root causes `defect_not_working` and `wrong_item` are weighted ×1.3 so that
+//!    "сломался, хочу вернуть деньги" is a defect, not a refund request;
+//! 4. the best score wins; a public question with no match at all is `pre_purchase`,
+//!    anything else with no match is `other`.
+//!
+//! Confidence grows with the winning score and with its margin over the runner-up:
+//! `0.2 + 0.75 · (1 − e^(−s₁/2.5)) · (0.5 + 0.5 · (s₁ − s₂)/s₁)`, so one strong cue gives
+//! about 0.6, several agreeing cues 0.8–0.9, and a close call between two intents less.
+//! Items with no cue get 0.3 (`other`) or 0.35 (a question taken as `pre_purchase`).
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::intent::{Escalation, Intent, Sentiment};
+use super::lexicon::{GroupDef, PatternSet};
+use super::normalize::{is_shouting, tokenize, Token};
+use crate::domain::{Channel, ChatMessage, Interaction, Rating, Sender};
+
+/// What the classifier found in one text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classification {
+    pub intent: Intent,
+    /// 0.0..=1.0
+    pub intent_confidence: f32,
+    pub sentiment: Sentiment,
+    /// Reasons this item must be handled by a human; empty for ordinary items.
+    pub escalations: Vec<Escalation>,
+    /// The words that decided it, for explanations on screen and in `agentiq classify`.
+    pub evidence: Vec<Evidence>,
+}
+
+impl Classification {
+    /// Add an escalation once.
+    pub fn add_escalation(&mut self, e: Escalation) {
+        if !self.escalations.contains(&e) {
+            self.escalations.push(e);
+            self.escalations.sort();
+        }
+    }
+
+    /// See [`escalation_requires_human`].
+    pub fn requires_human(&self) -> bool {
+        escalation_requires_human(self)
+    }
+}
+
+/// A matched fragment of the customer's text and what it was taken for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// An intent name or an escalation name.
+    pub label: String,
+    pub matched: String,
+}
+
+/// Whether an item must never be answered automatically: any escalation flag (health or
+/// allergy, safety, counterfeit, threats, legal or regulator words, mass defect).
+pub fn escalation_requires_human(c: &Classification) -> bool {
+    !c.escalations.is_empty()
+}
+
+struct Model {
+    intents: Vec<(Intent, PatternSet)>,
+    care: PatternSet,
+    positive: PatternSet,
+    negative: PatternSet,
+    escalations: Vec<(Escalation, PatternSet)>,
+}
+
+#[derive(Deserialize)]
+struct IntentsFile {
+    intent: std::collections::BTreeMap<String, GroupDef>,
+}
+
+#[derive(Deserialize)]
+struct SentimentFile {
+    positive: GroupDef,
+    negative: GroupDef,
+}
+
+const INTENTS_TOML: &str = include_str!("../../data/lexicons/intents.toml");
+const SENTIMENT_TOML: &str = include_str!("../../data/lexicons/sentiment.toml");
+const ESCALATIONS_TOML: &str = include_str!("../../data/lexicons/escalations.toml");
+
+fn build_model() -> Result<Model, String> {
+    let file: IntentsFile =
+        toml::from_str(INTENTS_TOML).map_err(|e| format!("data/lexicons/intents.toml: {e}"))?;
+    let mut intents = Vec::new();
+    let mut care = PatternSet::default();
+    for (name, group) in &file.intent {
+        let set = group
+            .compile(3.0, 2.0, 1.0)
+            .map_err(|e| format!("intents.toml [{name}]: {e}"))?;
+        if name == "care" {
+            care = set;
+            continue;
+        }
+        let intent =
+            Intent::parse(name).ok_or_else(|| format!("intents.toml: unknown intent '{name}'"))?;
+        intents.push((intent, set));
+    }
+    let sentiment: SentimentFile =
+        toml::from_str(SENTIMENT_TOML).map_err(|e| format!("data/lexicons/sentiment.toml: {e}"))?;
+    let positive = sentiment.positive.compile(2.0, 1.5, 1.0)?;
+    let negative = sentiment.negative.compile(2.0, 1.5, 1.0)?;
+    let esc: std::collections::BTreeMap<String, GroupDef> = toml::from_str(ESCALATIONS_TOML)
+        .map_err(|e| format!("data/lexicons/escalations.toml: {e}"))?;
+    let mut escalations = Vec::new();
+    for (name, group) in &esc {
+        let kind = Escalation::parse(name)
+            .ok_or_else(|| format!("escalations.toml: unknown escalation '{name}'"))?;
+        // Escalations never drop negated matches (see the file's header).
+        let mut set = group.compile(1.0, 1.0, 1.0)?;
+        set.negatable = false;
+        escalations.push((kind, set));
+    }
+    Ok(Model {
+        intents,
+        care,
+        positive,
+        negative,
+        escalations,
+    })
+}
+
+fn model() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        // The lexicons are compiled into the binary and checked by the tests, so a
+        // failure here is a build defect, not bad input.
+        build_model().unwrap_or_else(|e| panic!("embedded classifier lexicon is invalid: {e}"))
+    })
+}
+
+/// Order in which equal scores are resolved: the more urgent reading first.
+const TIE_ORDER: [Intent; 15] = [
+    Intent::DefectNotWorking,
+    Intent::WrongItem,
+    Intent::CancelRequest,
+    Intent::DeliveryDelay,
+    Intent::RefundExchange,
+    Intent::QualityComplaint,
+    Intent::DeliveryStatus,
+    Intent::Compatibility,
+    Intent::SizingFit,
+    Intent::Availability,
+    Intent::ProductSpec,
+    Intent::UsageHowto,
+    Intent::PrePurchase,
+    Intent::Thanks,
+    Intent::Other,
+];
+
+/// Whether a text reads as a question.
+pub fn looks_like_question(text: &str, tokens: &[Token]) -> bool {
+    if text.contains('?') {
+        return true;
+    }
+    const STARTERS: [&str; 14] = [
+        "подскажите",
+        "скажите",
+        "как",
+        "какой",
+        "какая",
+        "какие",
+        "когда",
+        "сколько",
+        "где",
+        "можно",
+        "есть",
+        "будет",
+        "подойдет",
+        "почему",
+    ];
+    tokens
+        .first()
+        .is_some_and(|t| STARTERS.contains(&t.norm.as_str()))
+        || tokens.iter().any(|t| t.norm == "ли")
+}
+
+/// Classify one customer text.
+pub fn classify(channel: Channel, rating: Option<Rating>, text: &str) -> Classification {
+    let m = model();
+    let tokens = tokenize(text);
+    let stars = rating.map(Rating::stars);
+
+    let mut scored: Vec<(Intent, f32, Vec<String>)> = m
+        .intents
+        .iter()
+        .map(|(intent, set)| {
+            let (score, hits) = set.score(&tokens);
+            let words = hits
+                .iter()
+                .map(|h| text[h.span.clone()].to_string())
+                .collect();
+            (*intent, score, words)
+        })
+        .collect();
+    let (care, care_hits) = m.care.score(&tokens);
+    let care_intent = if channel == Channel::Question {
+        Intent::ProductSpec
+    } else {
+        Intent::UsageHowto
+    };
+    let get = |scored: &mut Vec<(Intent, f32, Vec<String>)>, i: Intent| -> usize {
+        match scored.iter().position(|(x, _, _)| *x == i) {
+            Some(p) => p,
+            None => {
+                scored.push((i, 0.0, Vec::new()));
+                scored.len() - 1
+            }
+        }
+    };
+    let question_like = looks_like_question(text, &tokens);
+    // A review is a statement about a product already bought: care words there describe
+    // how it was used, not a question about how to.
+    if care > 0.0 && (channel != Channel::Review || question_like) {
+        let p = get(&mut scored, care_intent);
+        scored[p].1 += care;
+        scored[p]
+            .2
+            .extend(care_hits.iter().map(|h| text[h.span.clone()].to_string()));
+    }
+
+    // Priors from the rating and the channel.
+    let thanks = get(&mut scored, Intent::Thanks);
+    let quality = get(&mut scored, Intent::QualityComplaint);
+    if channel == Channel::Review {
+        if !question_like {
+            // Reviews rarely ask anything: pre-purchase and how-to cues there are
+            // descriptions ("подсветку можно отключить — это плюс").
+            for (intent, score, _) in scored.iter_mut() {
+                match intent {
+                    Intent::UsageHowto => *score *= 0.3,
+                    Intent::SizingFit => *score *= 0.6,
+                    Intent::DeliveryStatus => *score *= 0.5,
+                    i if i.is_pre_purchase() => *score *= 0.5,
+                    _ => {}
+                }
+            }
+        }
+        match stars {
+            Some(5) => {
+                scored[thanks].1 += 2.0;
+                scored[quality].1 *= 0.5;
+            }
+            Some(4) => scored[thanks].1 += 1.0,
+            Some(3) => {
+                scored[quality].1 += 1.0;
+                scored[thanks].1 *= 0.5;
+            }
+            Some(_) => {
+                scored[quality].1 += 1.0;
+                scored[thanks].1 *= 0.2;
+            }
+            None => {}
+        }
+    }
+    if channel == Channel::Question {
+        scored[thanks].1 *= 0.3;
+        for (intent, score, _) in scored.iter_mut() {
+            if intent.is_pre_purchase() && *score > 0.0 {
+                *score += 0.5;
+            }
+        }
+    }
+    for (intent, score, _) in scored.iter_mut() {
+        if matches!(intent, Intent::DefectNotWorking | Intent::WrongItem) {
+            *score *= 1.3;
+        }
+    }
+
+    scored.sort_by(|a, b| {
+        b.1.total_cmp(&a.1).then_with(|| {
+            let pa = TIE_ORDER.iter().position(|i| *i == a.0);
+            let pb = TIE_ORDER.iter().position(|i| *i == b.0);
+            pa.cmp(&pb)
+        })
+    });
+    let (s1, s2) = (
+        scored.first().map_or(0.0, |s| s.1),
+        scored.get(1).map_or(0.0, |s| s.1),
+    );
+    let mut evidence = Vec::new();
+    // One weak cue alone ("точно", "но") is not enough to name an intent.
+    let (intent, confidence) = if s1 >= 1.5 {
+        let (intent, _, words) = &scored[0];
+        for w in words.iter().take(4) {
+            evidence.push(Evidence {
+                label: intent.as_str().to_string(),
+                matched: w.clone(),
+            });
+        }
+        let strength = 1.0 - (-s1 / 2.5).exp();
+        let margin = (s1 - s2) / s1;
+        (*intent, 0.2 + 0.75 * strength * (0.5 + 0.5 * margin))
+    } else if channel == Channel::Question && question_like {
+        (Intent::PrePurchase, 0.35)
+    } else {
+        (Intent::Other, 0.3)
+    };
+
+    let sentiment = sentiment(m, text, &tokens, stars);
+
+    let mut escalations = Vec::new();
+    for (kind, set) in &m.escalations {
+        let hits = set.find_all(&tokens);
+        if let Some(h) = hits.first() {
+            escalations.push(*kind);
+            evidence.push(Evidence {
+                label: kind.as_str().to_string(),
+                matched: text[h.span.clone()].to_string(),
+            });
+        }
+    }
+    escalations.sort();
+
+    Classification {
+        intent,
+        intent_confidence: confidence.clamp(0.0, 1.0),
+        sentiment,
+        escalations,
+        evidence,
+    }
+}
+
+const POSITIVE_EMOJI: [char; 16] = [
+    '😍', '❤', '👍', '🔥', '😊', '🙂', '😄', '😂', '✨', '💙', '🥰', '👌', '😁', '🤩', '💯', '🙏',
+];
+const NEGATIVE_EMOJI: [char; 10] = ['😡', '🙄', '😠', '🤬', '👎', '😢', '😞', '🙁', '😭', '💩'];
+
+fn sentiment(m: &Model, text: &str, tokens: &[Token], stars: Option<u8>) -> Sentiment {
+    let weight = |set: &PatternSet| -> f32 {
+        set.find_all(tokens)
+            .iter()
+            .map(|h| set.patterns[h.pattern].1)
+            .sum()
+    };
+    let mut raw = weight(&m.positive) - weight(&m.negative);
+    let pos_emoji = text.chars().filter(|c| POSITIVE_EMOJI.contains(c)).count() as f32;
+    let neg_emoji = text.chars().filter(|c| NEGATIVE_EMOJI.contains(c)).count() as f32;
+    raw += pos_emoji.min(3.0) - neg_emoji.min(3.0);
+    if raw <= 0.0 && (is_shouting(text) || text.contains("!!!") || text.contains("???")) {
+        raw -= 1.5;
+    }
+    let lexical = (raw / 3.0).tanh();
+    let score = match stars {
+        Some(s) => {
+            let prior = match s {
+                1 => -0.9,
+                2 => -0.6,
+                3 => -0.1,
+                4 => 0.4,
+                _ => 0.8,
+            };
+            0.6 * prior + 0.4 * lexical
+        }
+        None => lexical,
+    };
+    Sentiment::from_score(score)
+}
+
+/// The text the classifier should read for an interaction: a review's text with its pros
+/// and cons, a question's text, or a chat's buyer messages that still wait for an answer
+/// (falling back to all buyer messages when those say too little).
+pub fn classify_interaction(item: &Interaction, thread: &[ChatMessage]) -> Classification {
+    if item.channel != Channel::Chat || thread.is_empty() {
+        let mut text = item.text.clone();
+        for part in [&item.pros, &item.cons].into_iter().flatten() {
+            if !part.trim().is_empty() {
+                text.push_str(". ");
+                text.push_str(part);
+            }
+        }
+        return classify(item.channel, item.rating, &text);
+    }
+    let unanswered_from = thread
+        .iter()
+        .rposition(|m| m.sender == Sender::Seller)
+        .map_or(0, |i| i + 1);
+    let join = |msgs: &[ChatMessage]| -> String {
+        msgs.iter()
+            .filter(|m| m.sender == Sender::Buyer)
+            .map(|m| m.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let all = join(thread);
+    let tail = join(&thread[unanswered_from..]);
+    let whole = classify(Channel::Chat, item.rating, &all);
+    if tail.trim().is_empty() {
+        return whole;
+    }
+    let mut latest = classify(Channel::Chat, item.rating, &tail);
+    if latest.intent == Intent::Other || latest.intent_confidence < 0.45 {
+        latest.intent = whole.intent;
+        latest.intent_confidence = whole.intent_confidence;
+    }
+    for e in &whole.escalations {
+        latest.add_escalation(*e);
+    }
+    for ev in whole.evidence {
+        if !latest.evidence.contains(&ev) {
+            latest.evidence.push(ev);
+        }
+    }
+    latest
+}
+
+/// When complaints about one product count as a mass defect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MassDefectPolicy {
+    /// How many complaints make a mass defect (default 3).
+    pub min_complaints: usize,
+    /// Within how long (default 3 days).
+    #[serde(with = "duration_hours")]
+    pub window: Duration,
+}
+
+impl Default for MassDefectPolicy {
+    fn default() -> Self {
+        MassDefectPolicy {
+            min_complaints: 3,
+            window: Duration::days(3),
+        }
+    }
+}
+
+mod duration_hours {
+    use chrono::Duration;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(d.num_hours())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Ok(Duration::hours(i64::deserialize(d)?))
+    }
+}
+
+/// Whether a product's recent complaints (their times) amount to a mass defect at `now`:
+/// at least `policy.min_complaints` of them within the last `policy.window`. Future times
+/// (clock skew) count as now.
+pub fn mass_defect(
+    complaint_times: &[DateTime<Utc>],
+    now: DateTime<Utc>,
+    policy: &MassDefectPolicy,
+) -> bool {
+    let since = now - policy.window;
+    complaint_times.iter().filter(|t| **t > since).count() >= policy.min_complaints.max(1)
+}
+
+/// Whether a classified item counts as a complaint about its product (for
+/// [`mass_defect`]): a defect, a wrong item or a quality complaint, or any review of 1–2★.
+pub fn is_product_complaint(c: &Classification, rating: Option<Rating>) -> bool {
+    matches!(
+        c.intent,
+        Intent::DefectNotWorking | Intent::WrongItem | Intent::QualityComplaint
+    ) || rating.is_some_and(|r| r.stars() <= 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ai::intent::SentimentLabel;
+    use chrono::TimeZone;
+
+    fn review(stars: u8, text: &str) -> Classification {
+        classify(Channel::Review, Rating::new(stars), text)
+    }
+
+    #[test]
+    fn lexicons_compile() {
+        let m = build_model().unwrap();
+        assert_eq!(
+            m.intents.len(),
+            14,
+            "every intent but `other` has a lexicon"
+        );
+        assert!(!m.care.is_empty());
+        assert_eq!(m.escalations.len(), 5, "all but mass_defect come from text");
+    }
+
+    #[test]
+    fn five_star_praise_is_thanks() {
+        let c = review(5, "Отличный плед, очень мягкий! Рекомендую.");
+        assert_eq!(c.intent, Intent::Thanks);
+        assert_eq!(c.sentiment.label, SentimentLabel::Positive);
+        assert!(c.escalations.is_empty());
+    }
+
+    #[test]
+    fn defect_beats_refund_request() {
+        let c = review(1, "Сломался через неделю, хочу вернуть деньги");
+        assert_eq!(c.intent, Intent::DefectNotWorking, "{c:?}");
+        assert_eq!(c.sentiment.label, SentimentLabel::Negative);
+    }
+
+    #[test]
+    fn more_cues_mean_more_confidence() {
+        let one = review(1, "Перестал работать.");
+        let many = review(
+            1,
+            "Перестал работать, не включается, индикатор не горит. Брак.",
+        );
+        assert_eq!(one.intent, Intent::DefectNotWorking);
+        assert_eq!(many.intent, Intent::DefectNotWorking);
+        assert!(many.intent_confidence > one.intent_confidence);
+        let nothing = classify(Channel::Chat, None, "Добрый день");
+        assert_eq!(nothing.intent, Intent::Other);
+        assert!(nothing.intent_confidence < one.intent_confidence);
+    }
+
+    #[test]
+    fn negation_is_respected() {
+        let c = review(
+            5,
+            "Ручка не нагревается, ничего не пригорает, не сломалась за год",
+        );
+        assert_eq!(c.intent, Intent::Thanks, "{c:?}");
+    }
+
+    #[test]
+    fn care_words_depend_on_channel() {
+        let q = classify(Channel::Question, None, "Можно стирать в машинке?");
+        assert_eq!(q.intent, Intent::ProductSpec);
+        let chat = classify(Channel::Chat, None, "Как правильно стирать?");
+        assert_eq!(chat.intent, Intent::UsageHowto);
+    }
+
+    #[test]
+    fn unmatched_question_is_pre_purchase() {
+        let q = classify(Channel::Question, None, "А вы сами пробовали?");
+        assert_eq!(q.intent, Intent::PrePurchase);
+        assert!(q.intent_confidence < 0.5);
+    }
+
+    #[test]
+    fn escalations_carry_evidence() {
+        let c = review(1, "Буду писать в Роспотребнадзор, у ребёнка аллергия");
+        assert_eq!(
+            c.escalations,
+            [Escalation::HealthAllergy, Escalation::Legal]
+        );
+        assert!(c.evidence.iter().any(|e| e.matched == "Роспотребнадзор"));
+        assert!(escalation_requires_human(&c));
+    }
+
+    #[test]
+    fn mass_defect_counts_within_window() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 10, 12, 0, 0).unwrap();
+        let p = MassDefectPolicy::default();
+        let days = |d: i64| now - Duration::days(d);
+        assert!(!mass_defect(&[days(0), days(1)], now, &p));
+        assert!(mass_defect(&[days(0), days(1), days(2)], now, &p));
+        assert!(!mass_defect(&[days(0), days(1), days(5)], now, &p));
+        let strict = MassDefectPolicy {
+            min_complaints: 2,
+            window: Duration::days(1),
+        };
+        assert!(mass_defect(&[now, now - Duration::hours(3)], now, &strict));
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(json, r#"{"min_complaints":3,"window":72}"#);
+    }
+}
