@@ -32,9 +32,16 @@ async fn pages_through_both_lists_with_take_and_skip() {
     let unanswered = shop.reviews.iter().filter(|r| r.answer.is_none()).count();
     assert_eq!(pages, unanswered.div_ceil(40) + 1);
 
-    // The next pass only re-reads from the newest item seen: nothing new.
+    // The next pass re-reads only the look-back window behind the newest item seen.
     let pull = connector.pull(cursor.as_deref()).await.unwrap();
-    assert!(pull.items.len() <= 2, "incremental pull re-reads at most the boundary second");
+    let newest = shop.reviews.iter().filter(|r| r.answer.is_none()).map(|r| r.age_minutes).min().unwrap();
+    let in_window = shop
+        .reviews
+        .iter()
+        .filter(|r| r.answer.is_none() && r.age_minutes <= newest + 6 * 60 + 1)
+        .count();
+    assert!(pull.items.len() <= in_window, "{} re-read, window holds {in_window}", pull.items.len());
+    assert!(pull.items.len() < unanswered);
     let report = sim.sim.report();
     assert_eq!(report.over_limit, 0, "never over the published limit");
 }
@@ -172,4 +179,40 @@ async fn bursts_beyond_the_limit_get_wb_429() {
     assert_eq!(&statuses[..6], &[200; 6], "burst of 6 is allowed");
     assert!(statuses[6..].contains(&429), "{statuses:?}");
     assert!(sim.sim.report().over_limit >= 1);
+}
+
+#[tokio::test]
+async fn a_review_published_late_is_still_picked_up() {
+    let sim = common::simulator().await;
+    let connector = common::feedbacks(&sim, common::TOKEN);
+    let mut cursor = None;
+    loop {
+        let pull = connector.pull(cursor.as_deref()).await.unwrap();
+        cursor = Some(pull.cursor);
+        if !pull.more {
+            break;
+        }
+    }
+    // WB publishes a review two hours after its createdDate (it sat in moderation).
+    let late_id = {
+        let mut state = sim.sim.lock();
+        let account = &mut state.accounts[0];
+        let mut late = account.reviews.last().unwrap().clone();
+        late.id = "LateModeratedReview1".into();
+        late.answer = None;
+        late.created_at -= chrono::Duration::hours(2);
+        let at = account.reviews.partition_point(|r| r.created_at <= late.created_at);
+        account.reviews.insert(at, late);
+        "LateModeratedReview1".to_string()
+    };
+    let mut seen = false;
+    loop {
+        let pull = connector.pull(cursor.as_deref()).await.unwrap();
+        seen |= pull.items.iter().any(|i| i.external_id == late_id);
+        cursor = Some(pull.cursor);
+        if !pull.more {
+            break;
+        }
+    }
+    assert!(seen, "a review dated before the watermark is read in the look-back");
 }

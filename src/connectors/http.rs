@@ -24,6 +24,32 @@ pub fn limiter(period: Duration, burst: u32) -> SharedLimiter {
     Arc::new(RateLimiter::direct(quota))
 }
 
+/// The process-wide limiter for one published limit of one seller (`group` names the
+/// limit, `key` the seller: a token or Client-Id and the host). Every connector built for
+/// that seller in this process shares it, however often connectors are built.
+pub fn shared_limiter(group: &str, key: &str, period: Duration, burst: u32) -> SharedLimiter {
+    use std::collections::HashMap;
+    use std::hash::{Hash, Hasher};
+    use std::sync::{Mutex, OnceLock, Weak};
+    type Registry = Mutex<HashMap<(String, u64), Weak<DefaultDirectRateLimiter>>>;
+    static LIMITERS: OnceLock<Registry> = OnceLock::new();
+    // Keys may be secrets: keep only a hash of them, even in memory.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut hasher);
+    let id = (group.to_string(), hasher.finish());
+    let mut map = LIMITERS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(existing) = map.get(&id).and_then(Weak::upgrade) {
+        return existing;
+    }
+    map.retain(|_, weak| weak.strong_count() > 0);
+    let fresh = limiter(period, burst);
+    map.insert(id, Arc::downgrade(&fresh));
+    fresh
+}
+
 /// Retry behaviour for one client.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {

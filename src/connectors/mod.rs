@@ -7,6 +7,7 @@ pub mod catalog;
 mod error;
 pub mod http;
 pub mod lenient;
+pub mod ozon;
 mod registry;
 pub mod wb;
 
@@ -77,4 +78,3 @@ pub trait Connector: Send + Sync {
         Ok(None)
     }
 }
-

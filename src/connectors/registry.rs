@@ -8,8 +8,8 @@ use std::sync::Arc;
 use anyhow::{bail, Result};
 use serde::Deserialize;
 
-use super::http::{limiter, HttpClient, RetryPolicy};
-use super::{wb, Connector};
+use super::http::{shared_limiter, HttpClient, RetryPolicy};
+use super::{ozon, wb, Connector};
 use crate::domain::Marketplace;
 
 /// Secrets for one account. `Debug` never prints them.
@@ -37,13 +37,26 @@ impl fmt::Debug for Credentials {
 #[serde(rename_all = "snake_case")]
 pub enum ConnectorKind {
     WbFeedbacks,
+    WbQuestions,
+    WbChats,
+    OzonReviews,
+    OzonQuestions,
+    OzonChats,
 }
 
 impl ConnectorKind {
     pub fn for_marketplace(marketplace: Marketplace) -> &'static [ConnectorKind] {
         match marketplace {
-            Marketplace::Wb => &[ConnectorKind::WbFeedbacks],
-            Marketplace::Ozon => &[],
+            Marketplace::Wb => &[
+                ConnectorKind::WbFeedbacks,
+                ConnectorKind::WbQuestions,
+                ConnectorKind::WbChats,
+            ],
+            Marketplace::Ozon => &[
+                ConnectorKind::OzonReviews,
+                ConnectorKind::OzonQuestions,
+                ConnectorKind::OzonChats,
+            ],
         }
     }
 }
@@ -75,18 +88,66 @@ pub fn build_connectors(account: &AccountConfig) -> Result<Vec<Arc<dyn Connector
     let mut out: Vec<Arc<dyn Connector>> = Vec::new();
     match (&account.marketplace, &account.credentials) {
         (Marketplace::Wb, Credentials::Wb { token }) => {
-            let feedbacks_limit = limiter(wb::FEEDBACKS_PERIOD, wb::FEEDBACKS_BURST);
-            let http = HttpClient::new("wb", feedbacks_limit, account.retry);
             let base = account.base_url("feedbacks", "https://feedbacks-api.wildberries.ru");
+            let feedbacks_limit = shared_limiter(
+                "wb-feedbacks",
+                &format!("{base} {token}"),
+                wb::FEEDBACKS_PERIOD,
+                wb::FEEDBACKS_BURST,
+            );
+            let http = HttpClient::new("wb", feedbacks_limit, account.retry);
+            // Buyer chats are another host with a limit of their own.
+            let chat_base = account.base_url("chat", "https://buyer-chat-api.wildberries.ru");
+            let chats_http = HttpClient::new(
+                "wb",
+                shared_limiter(
+                    "wb-chats",
+                    &format!("{chat_base} {token}"),
+                    wb::CHATS_PERIOD,
+                    wb::CHATS_BURST,
+                ),
+                account.retry,
+            );
             for kind in ConnectorKind::for_marketplace(Marketplace::Wb) {
                 match kind {
                     ConnectorKind::WbFeedbacks => {
                         out.push(Arc::new(wb::WbFeedbacks::new(http.clone(), &base, token)))
                     }
+                    // Questions draw on the same limit as feedbacks: the same client.
+                    ConnectorKind::WbQuestions => {
+                        out.push(Arc::new(wb::WbQuestions::new(http.clone(), &base, token)))
+                    }
+                    ConnectorKind::WbChats => out.push(Arc::new(wb::WbChats::new(
+                        chats_http.clone(),
+                        &chat_base,
+                        token,
+                    ))),
+                    // Other marketplaces' kinds never come from for_marketplace(Wb).
+                    _ => {}
                 }
             }
         }
-        (Marketplace::Ozon, Credentials::Ozon { .. }) => {}
+        (Marketplace::Ozon, Credentials::Ozon { client_id, api_key }) => {
+            // One limit covers every Ozon method of a Client-Id: one limiter for all three.
+            let base = account.base_url(ozon::HOST_KEY, ozon::PRODUCTION_URL);
+            let limit = ozon::shared_limiter(&base, client_id);
+            let api = ozon::OzonApi::new(&base, client_id, api_key, limit, account.retry);
+            for kind in ConnectorKind::for_marketplace(Marketplace::Ozon) {
+                match kind {
+                    ConnectorKind::OzonReviews => {
+                        out.push(Arc::new(ozon::OzonReviews::new(api.clone())))
+                    }
+                    ConnectorKind::OzonQuestions => {
+                        out.push(Arc::new(ozon::OzonQuestions::new(api.clone())))
+                    }
+                    ConnectorKind::OzonChats => {
+                        out.push(Arc::new(ozon::OzonChats::new(api.clone())))
+                    }
+                    // Other marketplaces' kinds never come from for_marketplace(Ozon).
+                    _ => {}
+                }
+            }
+        }
         (marketplace, _) => bail!(
             "account '{}': credentials do not fit marketplace {marketplace}",
             account.name
@@ -126,5 +187,30 @@ mod tests {
         };
         let err = build_connectors(&account).err().unwrap().to_string();
         assert!(err.contains("shop"), "{err}");
+    }
+
+    #[test]
+    fn a_wb_account_gets_feedbacks_questions_and_chats() {
+        let account = AccountConfig {
+            name: "shop".into(),
+            marketplace: Marketplace::Wb,
+            credentials: Credentials::Wb { token: "t".into() },
+            base_urls: BTreeMap::from([
+                ("feedbacks".to_string(), "http://127.0.0.1:1".to_string()),
+                ("chat".to_string(), "http://127.0.0.1:2".to_string()),
+            ]),
+            retry: RetryPolicy::default(),
+        };
+        let connectors = build_connectors(&account).unwrap();
+        let ids: Vec<_> = connectors.iter().map(|c| (c.id(), c.channel())).collect();
+        use crate::domain::Channel;
+        assert_eq!(
+            ids,
+            [
+                ("wb_feedbacks", Channel::Review),
+                ("wb_questions", Channel::Question),
+                ("wb_chats", Channel::Chat),
+            ]
+        );
     }
 }

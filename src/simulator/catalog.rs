@@ -72,7 +72,7 @@ pub async fn card(State(sim): State<Sim>, Path((vol, part, nm)): Path<(String, S
 
 /// `POST /v3/product/info/list` with `{"sku": [...]}` (or `offer_id` / `product_id`).
 pub async fn ozon_info_list(State(sim): State<Sim>, headers: HeaderMap, body: String) -> Response {
-    let account = match admit_ozon(&sim, "POST /v3/product/info/list", &headers) {
+    let account = match sim.admit_ozon("POST /v3/product/info/list", &headers) {
         Ok(a) => a,
         Err(resp) => return resp,
     };
@@ -120,26 +120,4 @@ pub async fn ozon_info_list(State(sim): State<Sim>, headers: HeaderMap, body: St
         })
         .collect();
     Json(json!({ "items": items })).into_response()
-}
-
-/// Counts and authenticates an Ozon request (`Client-Id` + `Api-Key`).
-fn admit_ozon(sim: &Sim, endpoint: &str, headers: &HeaderMap) -> Result<usize, Response> {
-    let mut state = sim.lock();
-    state.count_request(endpoint);
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let (client, key) = (header("client-id"), header("api-key"));
-    state
-        .accounts
-        .iter()
-        .position(|a| {
-            a.marketplace == Marketplace::Ozon && a.client_id.as_deref() == Some(client) && a.token == key
-        })
-        .filter(|_| !client.is_empty() && !key.is_empty())
-        .ok_or_else(|| {
-            (
-                StatusCode::UNAUTHORIZED,
-                Json(json!({"code": 16, "message": "Client-Id and Api-Key headers are required", "details": []})),
-            )
-                .into_response()
-        })
 }

@@ -40,6 +40,20 @@ pub struct SimReportAccount {
     pub name: String,
     pub reviews: usize,
     pub reviews_unanswered: usize,
+    #[serde(default)]
+    pub questions: usize,
+    /// Neither answered nor rejected.
+    #[serde(default)]
+    pub questions_unanswered: usize,
+    #[serde(default)]
+    pub questions_rejected: usize,
+    #[serde(default)]
+    pub chats: usize,
+    /// Chats whose last message is the buyer's.
+    #[serde(default)]
+    pub chats_waiting: usize,
+    #[serde(default)]
+    pub chat_messages: usize,
 }
 
 impl SimReport {
@@ -77,6 +91,20 @@ pub fn report(state: &SimState) -> SimReport {
                 name: a.name.clone(),
                 reviews: a.reviews.len(),
                 reviews_unanswered: a.reviews.iter().filter(|r| r.answer.is_none()).count(),
+                questions: a.questions.len(),
+                questions_unanswered: a
+                    .questions
+                    .iter()
+                    .filter(|q| q.answer.is_none() && !q.rejected)
+                    .count(),
+                questions_rejected: a.questions.iter().filter(|q| q.rejected).count(),
+                chats: a.chats.len(),
+                chats_waiting: a
+                    .chats
+                    .iter()
+                    .filter(|c| c.messages.last().is_some_and(|m| m.from_buyer))
+                    .count(),
+                chat_messages: a.chats.iter().map(|c| c.messages.len()).sum(),
             })
             .collect(),
     }

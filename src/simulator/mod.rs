@@ -6,10 +6,13 @@ mod catalog;
 pub mod demo_data;
 pub mod faults;
 mod introspect;
+mod ozon;
 mod ratelimit;
 pub mod scale;
 pub mod state;
+mod wb_chats;
 mod wb_feedbacks;
+mod wb_questions;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -59,6 +62,10 @@ pub struct Sim {
     state: Arc<Mutex<SimState>>,
     faults: Arc<faults::Faults>,
     wb_feedbacks_limit: Arc<Limiter>,
+    /// WB buyer chats: a limit of their own.
+    wb_chats_limit: Arc<Limiter>,
+    /// Ozon: about 50 requests/s per Client-Id, every method together.
+    ozon_limit: Arc<Limiter>,
 }
 
 impl Sim {
@@ -73,6 +80,8 @@ impl Sim {
             state: Arc::new(Mutex::new(state)),
             faults: Arc::new(faults::Faults::new(config.faults.clone(), config.seed)),
             wb_feedbacks_limit: Arc::new(Limiter::new(ratelimit::WB_FEEDBACKS)),
+            wb_chats_limit: Arc::new(Limiter::new(ratelimit::WB_CHATS)),
+            ozon_limit: Arc::new(ozon::limiter()),
         }
     }
 
@@ -161,6 +170,22 @@ pub fn router(sim: Sim) -> Router {
         .route("/api/v1/feedbacks", get(wb_feedbacks::list))
         .route("/api/v1/feedback", get(wb_feedbacks::one))
         .route("/api/v1/feedbacks/answer", post(wb_feedbacks::answer))
+        .route("/api/v1/questions", get(wb_questions::list).patch(wb_questions::patch))
+        .route("/api/v1/question", get(wb_questions::one))
+        .route("/api/v1/seller/chats", get(wb_chats::chats))
+        .route("/api/v1/seller/events", get(wb_chats::events))
+        .route("/api/v1/seller/message", post(wb_chats::message))
+        .route("/v1/review/list", post(ozon::review_list))
+        .route("/v1/review/info", post(ozon::review_info))
+        .route("/v1/review/comment/create", post(ozon::comment_create))
+        .route("/v1/review/comment/list", post(ozon::comment_list))
+        .route("/v1/question/list", post(ozon::question_list))
+        .route("/v1/question/info", post(ozon::question_info))
+        .route("/v1/question/answer/create", post(ozon::answer_create))
+        .route("/v1/question/answer/list", post(ozon::answer_list))
+        .route("/v3/chat/list", post(ozon::chat_list))
+        .route("/v3/chat/history", post(ozon::chat_history))
+        .route("/v1/chat/send/message", post(ozon::send_message))
         .route("/api/v3/upstreams", get(catalog::upstreams))
         .route("/{vol}/{part}/{nm}/info/ru/card.json", get(catalog::card))
         .route("/v3/product/info/list", post(catalog::ozon_info_list))

@@ -20,6 +20,12 @@ pub const WB_FEEDBACKS: Limit = Limit {
     burst: 6,
 };
 
+/// WB buyer chats: 10 requests per 10 s (one a second), burst 10.
+pub const WB_CHATS: Limit = Limit {
+    period: Duration::from_secs(1),
+    burst: 10,
+};
+
 pub struct Limiter {
     limit: Limit,
     inner: DefaultKeyedRateLimiter<usize>,

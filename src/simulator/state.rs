@@ -35,6 +35,22 @@ pub struct SimAccount {
     pub next_arrival_kind: usize,
 }
 
+impl SimAccount {
+    /// The time for a new chat message, in whole milliseconds as WB stamps events: now, or
+    /// a millisecond after the newest message when that is not earlier, so chat event
+    /// times only move forward (WB pages events by time).
+    pub fn next_message_time(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let latest = self
+            .chats
+            .iter()
+            .flat_map(|c| c.messages.iter().map(|m| m.at.timestamp_millis()))
+            .max()
+            .unwrap_or(i64::MIN);
+        let ms = now.timestamp_millis().max(latest.saturating_add(1));
+        DateTime::from_timestamp_millis(ms).unwrap_or(now)
+    }
+}
+
 /// A buyer question on a product.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimQuestion {
@@ -377,11 +393,12 @@ impl SimState {
         };
         let account = &mut self.accounts[i];
         account.next_incoming_chat_message += 1;
+        let at = account.next_message_time(now);
         account.chats[chat_index].messages.push(SimMessage {
             id,
             from_buyer: true,
             text: template.text,
-            at: now,
+            at,
         });
         true
     }

@@ -58,11 +58,94 @@ pub fn account(sim: &SimulatorHandle) -> AccountConfig {
         credentials: Credentials::Wb {
             token: TOKEN.into(),
         },
-        base_urls: BTreeMap::from([("feedbacks".to_string(), sim.base_url())]),
+        base_urls: BTreeMap::from([
+            ("feedbacks".to_string(), sim.base_url()),
+            ("chat".to_string(), sim.base_url()),
+            ("cdn".to_string(), sim.base_url()),
+        ]),
         retry: fast_retry(),
     }
 }
 
 pub fn clock() -> Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync> {
     Arc::new(chrono::Utc::now)
+}
+
+pub fn questions(sim: &SimulatorHandle, token: &str) -> agentiq::connectors::wb::WbQuestions {
+    let http = HttpClient::new(
+        "wb",
+        limiter(
+            agentiq::connectors::wb::FEEDBACKS_PERIOD,
+            agentiq::connectors::wb::FEEDBACKS_BURST,
+        ),
+        fast_retry(),
+    );
+    agentiq::connectors::wb::WbQuestions::new(http, &sim.base_url(), token)
+}
+
+pub fn chats(sim: &SimulatorHandle, token: &str) -> agentiq::connectors::wb::WbChats {
+    let http = HttpClient::new(
+        "wb",
+        limiter(
+            agentiq::connectors::wb::CHATS_PERIOD,
+            agentiq::connectors::wb::CHATS_BURST,
+        ),
+        fast_retry(),
+    );
+    agentiq::connectors::wb::WbChats::new(http, &sim.base_url(), token)
+}
+
+// ───────────────────────────── Ozon ─────────────────────────────
+
+pub const OZON_CLIENT_ID: &str = "2871045";
+pub const OZON_API_KEY: &str = "ozon-key-5b1e-SECRET";
+
+/// A simulator with the Ozon demo shop (`Client-Id` + `Api-Key`).
+pub async fn ozon_simulator() -> SimulatorHandle {
+    ozon_simulator_with(SimulatorConfig::default()).await
+}
+
+/// The Ozon demo shop on top of `config` (seed 42 unless set).
+pub async fn ozon_simulator_with(config: SimulatorConfig) -> SimulatorHandle {
+    let config = SimulatorConfig {
+        shops: vec![SimShop {
+            shop: DemoShop::ozon().expect("demo shop"),
+            token: OZON_API_KEY.into(),
+            client_id: Some(OZON_CLIENT_ID.into()),
+        }],
+        seed: if config.seed == 0 { 42 } else { config.seed },
+        ..config
+    };
+    simulator::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("simulator starts")
+}
+
+/// An Ozon API client against the simulator with its own limiter at the published pace.
+pub fn ozon_api(
+    sim: &SimulatorHandle,
+    client_id: &str,
+    api_key: &str,
+) -> agentiq::connectors::ozon::OzonApi {
+    use agentiq::connectors::ozon;
+    agentiq::connectors::ozon::OzonApi::new(
+        &sim.base_url(),
+        client_id,
+        api_key,
+        limiter(ozon::PERIOD, ozon::BURST),
+        fast_retry(),
+    )
+}
+
+pub fn ozon_account(sim: &SimulatorHandle) -> AccountConfig {
+    AccountConfig {
+        name: DemoShop::ozon().expect("demo shop").shop.name,
+        marketplace: Marketplace::Ozon,
+        credentials: Credentials::Ozon {
+            client_id: OZON_CLIENT_ID.into(),
+            api_key: OZON_API_KEY.into(),
+        },
+        base_urls: BTreeMap::from([("seller".to_string(), sim.base_url())]),
+        retry: fast_retry(),
+    }
 }

@@ -39,7 +39,14 @@ struct Cursor {
     answered_since: i64,
     /// Newest creation time seen in the sweep under way.
     sweep_max: i64,
+    /// `dateFrom` of the sweep under way, fixed when it starts so its pages line up.
+    #[serde(default)]
+    sweep_from: Option<i64>,
 }
+
+/// The unanswered list is re-read this far behind its watermark: WB can publish a review
+/// hours after its `createdDate` (moderation), and such a review must not be skipped.
+const UNANSWERED_LOOKBACK_SECS: i64 = 6 * 3600;
 
 impl WbFeedbacks {
     pub fn new(http: HttpClient, base_url: &str, token: &str) -> Self {
@@ -86,11 +93,13 @@ impl Connector for WbFeedbacks {
                 .map_err(|e| self.malformed(format!("stored cursor unreadable: {e}")))?,
             None => Cursor::default(),
         };
-        let since = if cur.answered {
+        let since = *cur.sweep_from.get_or_insert(if cur.answered {
             cur.answered_since
+        } else if cur.unanswered_since > 0 {
+            (cur.unanswered_since - UNANSWERED_LOOKBACK_SECS).max(1)
         } else {
-            cur.unanswered_since
-        };
+            0
+        });
         let url = format!("{}/api/v1/feedbacks", self.base_url);
         let mut query = vec![
             ("isAnswered", cur.answered.to_string()),
@@ -142,6 +151,7 @@ impl Connector for WbFeedbacks {
                 } else {
                     cur.unanswered_since = cur.unanswered_since.max(cur.sweep_max);
                 }
+                cur.sweep_from = Some(cur.sweep_max);
                 cur.skip = 0;
             } else {
                 cur.skip = next_skip;
@@ -160,6 +170,7 @@ impl Connector for WbFeedbacks {
             cur.answered = !cur.answered;
             cur.skip = 0;
             cur.sweep_max = 0;
+            cur.sweep_from = None;
         }
         pull.cursor = serde_json::to_string(&cur).map_err(|e| self.malformed(e.to_string()))?;
         Ok(pull)

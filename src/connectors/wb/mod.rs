@@ -1,9 +1,13 @@
 //! Wildberries: the "Вопросы и отзывы" API (feedbacks, questions) and buyer chats.
 
+pub mod chats;
 mod feedbacks;
+pub mod questions;
 pub mod wire;
 
+pub use chats::WbChats;
 pub use feedbacks::WbFeedbacks;
+pub use questions::WbQuestions;
 
 use std::time::Duration;
 
@@ -11,3 +15,8 @@ use std::time::Duration;
 /// under it (one per 345 ms, burst 5) so jitter on the way never trips the limit.
 pub const FEEDBACKS_PERIOD: Duration = Duration::from_millis(345);
 pub const FEEDBACKS_BURST: u32 = 5;
+
+/// WB buyer chats allow 10 requests per 10 s per seller (one a second), burst 10. We pace
+/// a little under it (one per 1100 ms, burst 9).
+pub const CHATS_PERIOD: Duration = Duration::from_millis(1100);
+pub const CHATS_BURST: u32 = 9;

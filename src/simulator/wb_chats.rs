@@ -1,0 +1,315 @@
+//! WB buyer-chat endpoints (`buyer-chat-api`), as the published contract describes them,
+//! under their own limit: 10 requests per 10 s per account, burst 10.
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::state::{AnswerRecord, SimAccount, SimChat, SimMessage};
+use super::{wb_error, wb_rate_limited, Sim};
+use crate::connectors::wb::wire::{
+    Chat, ChatAttachments, ChatError, ChatEvent, ChatEventMessage, ChatsResponse, EventsResponse,
+    EventsResult, GoodCard, LastMessage, MessageResponse, MessageResult,
+};
+
+/// Events per page of `GET /api/v1/seller/events` (WB does not publish its page size).
+/// A page never splits events of the same millisecond, since `next` is a time.
+pub const EVENTS_PAGE: usize = 100;
+
+/// Longest message WB accepts, in characters.
+const MAX_MESSAGE: usize = 1000;
+
+/// Longest `replySign` WB accepts.
+const MAX_REPLY_SIGN: usize = 255;
+
+impl Sim {
+    /// Counts the request, authenticates it, and enforces the buyer-chat limit. The error
+    /// is the response to send, as for `admit_wb`.
+    #[allow(clippy::result_large_err)]
+    fn admit_wb_chat(&self, endpoint: &str, headers: &HeaderMap) -> Result<usize, Response> {
+        let mut state = self.lock();
+        state.count_request(endpoint);
+        let auth = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let Some(account) = state.wb_account_by_token(auth) else {
+            return Err(wb_error(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "token problem; token is missing or invalid",
+            ));
+        };
+        if let Err(wait) = self.wb_chats_limit.check(account) {
+            state.over_limit += 1;
+            drop(state);
+            return Err(wb_rate_limited(
+                wait,
+                self.wb_chats_limit.burst(),
+                self.wb_chats_limit.full_reset(),
+            ));
+        }
+        Ok(account)
+    }
+}
+
+/// `GET /api/v1/seller/chats`
+pub async fn chats(State(sim): State<Sim>, headers: HeaderMap) -> Response {
+    let account = match sim.admit_wb_chat("GET /api/v1/seller/chats", &headers) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let state = sim.lock();
+    let acc = &state.accounts[account];
+    let result = acc
+        .chats
+        .iter()
+        .map(|c| serde_json::to_value(chat_to_wire(acc, c)).unwrap_or_default())
+        .collect();
+    Json(ChatsResponse {
+        result,
+        errors: None,
+    })
+    .into_response()
+}
+
+/// `GET /api/v1/seller/events?next=` — the events after `next` (unix ms), oldest first;
+/// without `next`, from the beginning. The returned `next` is the time of the page's last
+/// event; an empty page (`totalEvents: 0`) means everything has been read.
+pub async fn events(
+    State(sim): State<Sim>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let account = match sim.admit_wb_chat("GET /api/v1/seller/events", &headers) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let after = match params.get("next").map(|v| v.trim().parse::<i64>()) {
+        None => None,
+        Some(Ok(n)) if n > 0 => Some(n),
+        Some(Ok(_)) => return chat_error("Invalid value for \"next\"", false),
+        Some(Err(_)) => return chat_error("Invalid number", false),
+    };
+    let state = sim.lock();
+    let acc = &state.accounts[account];
+    let mut all: Vec<(i64, usize, usize)> = acc
+        .chats
+        .iter()
+        .enumerate()
+        .flat_map(|(c, chat)| {
+            chat.messages
+                .iter()
+                .enumerate()
+                .map(move |(m, msg)| (msg.at.timestamp_millis(), c, m))
+        })
+        .filter(|(at, _, _)| after.is_none_or(|n| *at > n))
+        .collect();
+    all.sort_unstable();
+    let mut end = all.len().min(EVENTS_PAGE);
+    while end > 0 && end < all.len() && all[end].0 == all[end - 1].0 {
+        end += 1;
+    }
+    let page = &all[..end];
+    let events: Vec<serde_json::Value> = page
+        .iter()
+        .map(|&(_, c, m)| {
+            serde_json::to_value(event_to_wire(acc, &acc.chats[c], m)).unwrap_or_default()
+        })
+        .collect();
+    let time = |ms: i64| {
+        DateTime::from_timestamp_millis(ms).map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+    };
+    let result = EventsResult {
+        next: Some(
+            page.last()
+                .map(|e| e.0)
+                .or(after)
+                .unwrap_or_else(|| Utc::now().timestamp_millis()),
+        ),
+        newest_event_time: page.last().and_then(|e| time(e.0)),
+        oldest_event_time: page.first().and_then(|e| time(e.0)),
+        total_events: events.len() as i64,
+        events,
+    };
+    Json(EventsResponse {
+        result: Some(result),
+        errors: None,
+    })
+    .into_response()
+}
+
+/// `POST /api/v1/seller/message`, multipart: `replySign` (required), `message` (at most
+/// 1000 characters), `file` (any number). 400 `Invalid signature` for a missing or
+/// unknown `replySign`, 400 `Invalid value for "message"` for a message too long or
+/// missing. Every message taken is recorded for `/_sim/state`.
+pub async fn message(State(sim): State<Sim>, request: Request) -> Response {
+    let account = match sim.admit_wb_chat("POST /api/v1/seller/message", request.headers()) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let Ok(mut form) = Multipart::from_request(request, &()).await else {
+        return chat_error("request body must be multipart/form-data", true);
+    };
+    let mut reply_sign: Option<String> = None;
+    let mut text: Option<String> = None;
+    let mut files = 0usize;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => return chat_error("malformed multipart body", true),
+        };
+        match field.name().unwrap_or("") {
+            "replySign" => reply_sign = field.text().await.ok(),
+            "message" => text = field.text().await.ok(),
+            "file" => files += usize::from(field.bytes().await.is_ok()),
+            _ => {}
+        }
+    }
+    let Some(reply_sign) = reply_sign
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty() && s.len() <= MAX_REPLY_SIGN)
+    else {
+        return chat_error("Invalid signature", true);
+    };
+    let text = text.unwrap_or_default();
+    let len = text.chars().count();
+    if len > MAX_MESSAGE || (text.trim().is_empty() && files == 0) {
+        return chat_error("Invalid value for \"message\"", true);
+    }
+    let mut state = sim.lock();
+    let Some(chat_index) = state.accounts[account]
+        .chats
+        .iter()
+        .position(|c| c.reply_sign == reply_sign)
+    else {
+        return chat_error("Invalid signature", true);
+    };
+    let marketplace = state.accounts[account].marketplace;
+    let id = state.new_item_id(marketplace);
+    // Event times only move forward, so a client reading `next` never misses one.
+    let at = state.accounts[account].next_message_time(Utc::now());
+    let body = if text.trim().is_empty() {
+        "[файл]".to_string()
+    } else {
+        text
+    };
+    let acc = &mut state.accounts[account];
+    let account_name = acc.name.clone();
+    let chat = &mut acc.chats[chat_index];
+    chat.messages.push(SimMessage {
+        id,
+        from_buyer: false,
+        text: body.clone(),
+        at,
+    });
+    let chat_id = chat.id.clone();
+    state.answers.push(AnswerRecord {
+        account: account_name,
+        channel: "chat",
+        item_id: chat_id.clone(),
+        text: body,
+        at,
+        known_item: true,
+    });
+    Json(MessageResponse {
+        result: Some(MessageResult {
+            add_time: Some(at.timestamp_millis()),
+            chat_id: Some(chat_id),
+        }),
+        errors: Some(Vec::new()),
+    })
+    .into_response()
+}
+
+/// The buyer-chat API's 400 body; `problem` sends it as `application/problem+json`, as
+/// `POST /api/v1/seller/message` does.
+fn chat_error(detail: &str, problem: bool) -> Response {
+    let body = ChatError {
+        status: 400,
+        title: "Bad Request".into(),
+        origin: "proxy-chats".into(),
+        detail: detail.into(),
+        request_id: format!("{:032x}", rand::random::<u128>()),
+        error: detail.into(),
+    };
+    let mut response = (StatusCode::BAD_REQUEST, Json(body)).into_response();
+    if problem {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+    }
+    response
+}
+
+fn good_card(acc: &SimAccount, chat: &SimChat) -> Option<GoodCard> {
+    let nm = chat.product_id?;
+    let product = acc.products.iter().find(|p| p.id == nm);
+    Some(GoodCard {
+        date: chat.messages.first().map(|m| {
+            (m.at - chrono::Duration::days(3)).to_rfc3339_opts(SecondsFormat::Micros, true)
+        }),
+        nm_id: Some(nm),
+        price: product.map(|p| p.price),
+        price_currency: Some("RUB".into()),
+        rid: None,
+        size: Some("0".into()),
+        status_id: Some(11),
+    })
+}
+
+fn chat_to_wire(acc: &SimAccount, chat: &SimChat) -> Chat {
+    Chat {
+        chat_id: chat.id.clone(),
+        reply_sign: Some(chat.reply_sign.clone()),
+        client_id: Some(chat.client_id.clone()),
+        client_name: Some(chat.client_name.clone()),
+        good_card: good_card(acc, chat),
+        last_message: chat.messages.last().map(|m| LastMessage {
+            text: Some(m.text.clone()),
+            add_timestamp: Some(m.at.timestamp_millis()),
+        }),
+    }
+}
+
+fn event_to_wire(acc: &SimAccount, chat: &SimChat, index: usize) -> ChatEvent {
+    let m = &chat.messages[index];
+    let opens_chat = index == 0;
+    let attachments = good_card(acc, chat)
+        .filter(|_| opens_chat)
+        .map(|card| ChatAttachments {
+            good_card: Some(card),
+            files: None,
+            images: None,
+        });
+    ChatEvent {
+        chat_id: chat.id.clone(),
+        event_id: m.id.clone(),
+        event_type: Some("message".into()),
+        is_new_chat: opens_chat,
+        message: Some(ChatEventMessage {
+            attachments,
+            text: Some(m.text.clone()),
+        }),
+        source: Some(
+            if m.from_buyer {
+                "rusite"
+            } else {
+                "seller-public-api"
+            }
+            .into(),
+        ),
+        add_timestamp: Some(m.at.timestamp_millis()),
+        add_time: Some(m.at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        reply_sign: opens_chat.then(|| chat.reply_sign.clone()),
+        sender: Some(if m.from_buyer { "client" } else { "seller" }.into()),
+        client_id: m.from_buyer.then(|| chat.client_id.clone()),
+        client_name: m.from_buyer.then(|| chat.client_name.clone()),
+    }
+}
