@@ -139,7 +139,7 @@ mod tests {
         // Same name, same product, a day later, talking about the same thing: linked.
         let chat = s(None, Some("ирина"), Some("146972802"), 1, "Плед линяет после первой стирки, что делать?");
         let strong = score(&review, &chat);
-        assert!(strong >= 0.75 && strong < 0.95, "{strong}");
+        assert!((0.75..0.95).contains(&strong), "{strong}");
         // Same name and product, a month later, different words: above the floor, weaker.
         let later = s(None, Some("Ирина"), Some("146972802"), 30, "Когда будет серый цвет?");
         let weaker = score(&review, &later);

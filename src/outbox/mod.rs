@@ -145,6 +145,11 @@ impl Outbox {
             _ if look_first => {
                 match connector.current_answer(&target).await {
                     Ok(Some(text)) if same_text(&text, &item.text) => self.confirm(item).await,
+                    // In a chat the last seller message being another one means ours has
+                    // not landed; on a review or question it means someone else answered.
+                    Ok(Some(_)) if interaction.channel == Channel::Chat => {
+                        self.send(item, connector.as_ref(), &target).await
+                    }
                     Ok(Some(_)) => {
                         self.fail(item, "the item was answered elsewhere meanwhile", None)
                             .await

@@ -132,7 +132,7 @@ mod tests {
             characteristics: vec![("Цвет".into(), "серый".into())],
             ..ProductCard::default()
         };
-        save_cards(&conn, account, &due, &[card.clone()], t0).unwrap();
+        save_cards(&conn, account, &due, std::slice::from_ref(&card), t0).unwrap();
         assert!(products_needing_cards(&conn, account, t0 + Duration::days(1), CARD_REFRESH_AFTER, 10)
             .unwrap()
             .is_empty(), "neither the card nor the missing one is asked again soon");

@@ -206,7 +206,7 @@ pub async fn run(
                     .unwrap_or(false);
                 let connectors: &[Arc<dyn Connector>] = if held { &account.connectors } else { &[] };
                 cycle += 1;
-                if held && cycle % RECONCILE_EVERY == 0 {
+                if held && cycle.is_multiple_of(RECONCILE_EVERY) {
                     for connector in connectors {
                         match reconcile_pass(&writer, account.account_id, connector.as_ref(), &*clock).await {
                             Ok(stats) if stats.changed > 0 => {
