@@ -126,6 +126,7 @@ fn run(cli: Cli) -> Result<()> {
                 simulator: args.simulator.map(|base_url| ExternalSimulator {
                     base_url,
                     wb_token: args.simulator_token.unwrap_or_default(),
+                    ozon: None,
                 }),
                 arrival_every: Duration::from_secs(args.arrival_secs.max(1)),
                 poll_every: Duration::from_secs(args.poll_secs.max(1)),

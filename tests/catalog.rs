@@ -101,3 +101,55 @@ async fn sync_fills_product_cards_for_the_detail_pane() {
     let again = agentiq::sync::refresh_cards(&writer, account_id, catalog.as_ref(), &*clock).await;
     assert_eq!(again.asked, 0, "cards are cached until the refresh interval");
 }
+
+#[tokio::test]
+async fn ozon_items_show_the_product_name_from_its_card() {
+    let sim = both_shops().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("a.db")).unwrap();
+    let writer = store.writer().unwrap();
+    let account = agentiq::connectors::AccountConfig {
+        name: "Хорошая Полка".into(),
+        marketplace: agentiq::domain::Marketplace::Ozon,
+        credentials: agentiq::connectors::Credentials::Ozon {
+            client_id: "4242".into(),
+            api_key: "ozon-key".into(),
+        },
+        base_urls: [("seller".to_string(), sim.base_url())].into_iter().collect(),
+        retry: common::fast_retry(),
+    };
+    let account_id = writer
+        .call(|c| store::upsert_account(c, "Хорошая Полка", agentiq::domain::Marketplace::Ozon))
+        .await
+        .unwrap();
+    let reviews = agentiq::connectors::build_connectors(&account)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.channel() == agentiq::domain::Channel::Review)
+        .unwrap();
+    let clock = common::clock();
+    agentiq::sync::sync_pass(&writer, account_id, reviews.as_ref(), &*clock)
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap();
+    let reader = store.reader().unwrap();
+    let unnamed = |r: &rusqlite::Connection| -> i64 {
+        r.query_row(
+            "SELECT count(*) FROM interactions WHERE product_name IS NULL",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap()
+    };
+    assert!(unnamed(&reader) > 0, "Ozon's review list names no product");
+    let catalog = agentiq::connectors::catalog::catalog_for(&account).unwrap();
+    agentiq::sync::refresh_cards(&writer, account_id, catalog.as_ref(), &*clock).await;
+    assert_eq!(unnamed(&reader), 0, "every item now shows its product's name");
+    // A review arriving later takes the cached name at once.
+    sim.sim.arrive_now();
+    agentiq::sync::sync_pass(&writer, account_id, reviews.as_ref(), &*clock)
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap();
+    assert_eq!(unnamed(&reader), 0);
+}

@@ -33,6 +33,8 @@ pub struct DemoOptions {
 pub struct ExternalSimulator {
     pub base_url: String,
     pub wb_token: String,
+    /// Ozon `Client-Id` and `Api-Key`, when that simulator serves the Ozon shop too.
+    pub ozon: Option<(String, String)>,
 }
 
 /// Everything the demo runs on, kept alive for its duration.
@@ -43,21 +45,40 @@ pub struct DemoWorld {
     _temp: Option<tempfile::TempDir>,
 }
 
-/// The demo WB shop's account as the connectors see it.
-pub fn demo_accounts(base_url: &str, wb_token: &str) -> Result<Vec<AccountConfig>> {
-    let wb = DemoShop::wb()?;
-    Ok(vec![AccountConfig {
-        name: wb.shop.name,
+/// The demo shops' accounts as the connectors see them, every host at the simulator.
+pub fn demo_accounts(
+    base_url: &str,
+    wb_token: &str,
+    ozon: Option<(&str, &str)>,
+) -> Result<Vec<AccountConfig>> {
+    let hosts = |names: &[&str]| -> BTreeMap<String, String> {
+        names
+            .iter()
+            .map(|host| (host.to_string(), base_url.to_string()))
+            .collect()
+    };
+    let mut accounts = vec![AccountConfig {
+        name: DemoShop::wb()?.shop.name,
         marketplace: Marketplace::Wb,
         credentials: Credentials::Wb {
             token: wb_token.to_string(),
         },
-        base_urls: ["feedbacks", "chat", "content"]
-            .iter()
-            .map(|host| (host.to_string(), base_url.to_string()))
-            .collect::<BTreeMap<_, _>>(),
+        base_urls: hosts(&["feedbacks", "chat", "content", "cdn"]),
         retry: RetryPolicy::default(),
-    }])
+    }];
+    if let Some((client_id, api_key)) = ozon {
+        accounts.push(AccountConfig {
+            name: DemoShop::ozon()?.shop.name,
+            marketplace: Marketplace::Ozon,
+            credentials: Credentials::Ozon {
+                client_id: client_id.to_string(),
+                api_key: api_key.to_string(),
+            },
+            base_urls: hosts(&["seller"]),
+            retry: RetryPolicy::default(),
+        });
+    }
+    Ok(accounts)
 }
 
 /// Starts (or connects to) the simulator and opens the demo database.
@@ -74,16 +95,32 @@ pub async fn prepare(options: &DemoOptions) -> Result<DemoWorld> {
         }
     };
     let store = Store::open(data_dir.join("agentiq.db"))?;
-    let (simulator, base_url, token) = match &options.simulator {
-        Some(external) => (None, external.base_url.clone(), external.wb_token.clone()),
+    let (simulator, base_url, token, ozon) = match &options.simulator {
+        Some(external) => (
+            None,
+            external.base_url.clone(),
+            external.wb_token.clone(),
+            external.ozon.clone(),
+        ),
         None => {
             let token = format!("demo-{:032x}", rand::random::<u128>());
+            let ozon = (
+                "demo-client".to_string(),
+                format!("demo-{:032x}", rand::random::<u128>()),
+            );
             let config = SimulatorConfig {
-                shops: vec![SimShop {
-                    shop: DemoShop::wb()?,
-                    token: token.clone(),
-                    client_id: None,
-                }],
+                shops: vec![
+                    SimShop {
+                        shop: DemoShop::wb()?,
+                        token: token.clone(),
+                        client_id: None,
+                    },
+                    SimShop {
+                        shop: DemoShop::ozon()?,
+                        token: ozon.1.clone(),
+                        client_id: Some(ozon.0.clone()),
+                    },
+                ],
                 seed: options.seed,
                 arrival_every: Some(options.arrival_every),
                 ..SimulatorConfig::default()
@@ -91,12 +128,16 @@ pub async fn prepare(options: &DemoOptions) -> Result<DemoWorld> {
             let handle =
                 simulator::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
             let url = handle.base_url();
-            (Some(handle), url, token)
+            (Some(handle), url, token, Some(ozon))
         }
     };
     Ok(DemoWorld {
         store,
-        accounts: demo_accounts(&base_url, &token)?,
+        accounts: demo_accounts(
+            &base_url,
+            &token,
+            ozon.as_ref().map(|(c, k)| (c.as_str(), k.as_str())),
+        )?,
         simulator,
         _temp: temp,
     })

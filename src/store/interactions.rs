@@ -67,7 +67,12 @@ pub fn upsert_interactions(
                     product_brand, customer_name, text, pros, cons, photos, rating, created_at,
                     waiting_since, synced_at, state, answer_text, answer_moderation,
                     answer_editable, tier, at_risk_at, due_at, reply_handle, raw)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                 VALUES (?1, ?2, ?3, ?4, ?5,
+                         coalesce(?6, (SELECT name FROM products
+                                       WHERE account_id = ?1 AND external_id = ?5)),
+                         coalesce(?7, (SELECT brand FROM products
+                                       WHERE account_id = ?1 AND external_id = ?5)),
+                         ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
                          ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)
                  ON CONFLICT (account_id, channel, external_id) DO UPDATE SET
                     source = excluded.source,

@@ -68,6 +68,15 @@ pub fn save_cards(
             characteristics,
             t
         ])?;
+        // Items whose list carried no product name (Ozon's lists give only the sku) show
+        // the card's name in the queue.
+        if let Some(name) = &card.name {
+            conn.prepare_cached(
+                "UPDATE interactions SET product_name = ?3, product_brand = coalesce(product_brand, ?4)
+                 WHERE account_id = ?1 AND product_external_id = ?2 AND product_name IS NULL",
+            )?
+            .execute(params![account_id, card.external_id, name, card.brand])?;
+        }
     }
     for id in asked {
         conn.prepare_cached(
