@@ -9,6 +9,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/002_leases.sql")),
         M::up(include_str!("migrations/003_notifications.sql")),
         M::up(include_str!("migrations/004_customer_links.sql")),
+        M::up(include_str!("migrations/005_replies.sql")),
     ])
 }
 
@@ -47,7 +48,7 @@ mod tests {
         let version: i64 = again
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 4);
+        assert_eq!(version, 5);
     }
 
     #[test]
