@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use agentiq::cli::{simulator_cmd, sync_cmd};
 use agentiq::config::{self, Paths};
 use agentiq::demo::{self, DemoOptions, ExternalSimulator};
+use agentiq::domain::{Channel, Marketplace, Rating};
 use agentiq::store::Store;
 
 #[derive(Parser)]
@@ -36,6 +37,34 @@ enum Cmd {
     Simulator(SimulatorCliArgs),
     /// Headless sync of the configured accounts into the database.
     Sync(SyncArgs),
+    /// Intent, sentiment and escalation flags of a customer text.
+    Classify {
+        /// review, question or chat.
+        #[arg(long, default_value = "review")]
+        channel: Channel,
+        /// Star rating 1-5 (reviews).
+        #[arg(long)]
+        rating: Option<u8>,
+        #[arg(long)]
+        json: bool,
+        /// The customer's text.
+        text: String,
+    },
+    /// Guardrail findings of a reply. Exit code 0 pass, 1 warn, 2 block.
+    Check {
+        #[arg(long, default_value = "review")]
+        channel: Channel,
+        /// wb or ozon (length limits differ).
+        #[arg(long, default_value = "wb")]
+        marketplace: Marketplace,
+        /// What the customer wrote (decides, e.g., whether they asked for a return).
+        #[arg(long, default_value = "")]
+        customer_text: String,
+        #[arg(long)]
+        json: bool,
+        /// The reply to check.
+        reply: String,
+    },
     /// Online backup of the database to FILE, safe while syncing.
     Backup {
         /// Where to write the copy.
@@ -106,7 +135,40 @@ struct SyncArgs {
 }
 
 fn main() -> std::process::ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    // Pure commands: no runtime, no folders, no log file.
+    match &cli.command {
+        Cmd::Classify {
+            channel,
+            rating,
+            json,
+            text,
+        } => {
+            let rating = match rating.map(|r| Rating::new(r).ok_or(r)).transpose() {
+                Ok(r) => r,
+                Err(bad) => {
+                    eprintln!("agentiq: --rating {bad} is outside 1..5");
+                    return std::process::ExitCode::from(64);
+                }
+            };
+            println!("{}", agentiq::ai::classify_report(*channel, rating, text, *json));
+            return std::process::ExitCode::SUCCESS;
+        }
+        Cmd::Check {
+            channel,
+            marketplace,
+            customer_text,
+            json,
+            reply,
+        } => {
+            let (report, code) =
+                agentiq::ai::check_report(*channel, *marketplace, customer_text, reply, *json);
+            println!("{report}");
+            return std::process::ExitCode::from(code.clamp(0, 255) as u8);
+        }
+        _ => {}
+    }
+    match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("agentiq: {err:#}");
@@ -152,6 +214,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             runtime.block_on(simulator_cmd::run(args))
         }
+        Cmd::Classify { .. } | Cmd::Check { .. } => Ok(()),
         Cmd::Backup { file } => {
             let database = paths.database();
             anyhow::ensure!(
