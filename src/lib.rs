@@ -13,6 +13,7 @@ pub mod connectors;
 pub mod demo;
 pub mod domain;
 pub mod outbox;
+pub mod prepare;
 pub mod services;
 pub mod settings;
 pub mod simulator;

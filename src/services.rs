@@ -82,6 +82,13 @@ impl Services {
         );
         tasks.push(tokio::spawn(outbox.run(wake_outbox.clone())));
         tasks.push(tokio::spawn(daily_backups(store.clone(), writer.clone())));
+        tasks.push(tokio::spawn(crate::prepare::run(
+            store.clone(),
+            writer.clone(),
+            Arc::new(Notify::new()),
+            events_tx.clone(),
+            options.clock.clone(),
+        )));
         tasks.push(tokio::spawn(watch_other_writers(
             store.clone(),
             events_tx.clone(),

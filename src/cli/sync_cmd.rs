@@ -107,6 +107,17 @@ pub async fn sync_once(store: &Store, accounts: &[AccountConfig]) -> Result<()> 
             eprintln!("{}: {stored} product cards", account.name);
         }
     }
+    let mut classified = 0;
+    loop {
+        let n = crate::prepare::classify_pending(store, &writer, Utc::now()).await?;
+        if n == 0 {
+            break;
+        }
+        classified += n;
+    }
+    if classified > 0 {
+        eprintln!("{classified} items classified");
+    }
     if failed > 0 {
         bail!("{failed} sync pass(es) failed; see above");
     }

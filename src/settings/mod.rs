@@ -21,6 +21,29 @@ impl Section for crate::domain::linking::LinkingSettings {
     const KEY: &'static str = "linking";
 }
 
+/// Runtime-editable guardrail rules: the seller's banned phrases (inflected forms match).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct GuardrailSettings {
+    /// Phrases a reply must not contain; empty means the shipped list.
+    pub banned_phrases: Vec<String>,
+}
+
+impl GuardrailSettings {
+    /// The seller's list, or the shipped one when they have none.
+    pub fn effective_banned_phrases(&self) -> Vec<String> {
+        if self.banned_phrases.is_empty() {
+            crate::ai::guardrails::default_banned_phrases()
+        } else {
+            self.banned_phrases.clone()
+        }
+    }
+}
+
+impl Section for GuardrailSettings {
+    const KEY: &'static str = "guardrails";
+}
+
 /// Where a value applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {

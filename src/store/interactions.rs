@@ -90,7 +90,8 @@ pub fn upsert_interactions(
                     tier = excluded.tier, at_risk_at = excluded.at_risk_at,
                     due_at = excluded.due_at,
                     reply_handle = coalesce(excluded.reply_handle, reply_handle),
-                    raw = excluded.raw
+                    raw = excluded.raw,
+                    classified_at = NULL
                  RETURNING id",
             )?
             .query_row(
@@ -145,6 +146,13 @@ pub fn upsert_interactions(
             "UPDATE interactions SET customer_name_key = ?2 WHERE id = ?1 AND customer_name_key IS NOT ?2",
         )?
         .execute(params![id, name_key])?;
+        if existing.is_some() {
+            // What the customer wrote may have changed: a waiting draft is stale.
+            tx.prepare_cached(
+                "UPDATE drafts SET outcome = 'discarded' WHERE interaction_id = ?1 AND outcome IS NULL",
+            )?
+            .execute(params![id])?;
+        }
         if existing.is_none() || item.customer_external_id.is_some() {
             super::customers::link_interaction(tx, account_id, id, item, &linking, now)?;
         }

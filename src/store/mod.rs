@@ -6,6 +6,7 @@
 mod accounts;
 pub mod backup;
 mod customers;
+mod drafts;
 mod interactions;
 mod leases;
 mod outbox;
@@ -23,6 +24,10 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use accounts::{account_by_name, accounts, upsert_account, AccountRow};
 pub use customers::{customer_profile, name_key, CustomerProfile, HistoryItem};
+pub use drafts::{
+    insert_draft, items_needing_drafts, latest_draft, recent_answers, set_draft_outcome, NewDraft,
+    StoredDraft,
+};
 pub use interactions::{
     chat_messages, interaction, queue_count, queue_page, upsert_interactions, QueueFilter,
     QueueRow, UpsertSummary,

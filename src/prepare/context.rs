@@ -1,0 +1,161 @@
+//! Everything a draft may use, read from the store: the item, its thread, its product's
+//! card, the customer's history, the seller's approved answers to similar items, the
+//! seller's recent answers, and the banned phrases.
+
+use anyhow::Result;
+use rusqlite::{params, Connection};
+
+use crate::ai::guardrails::{check, CheckContext, Verdict};
+use crate::ai::{ApprovedAnswer, CustomerHistory, DraftContext, ProductCard};
+use crate::domain::{ChatMessage, Interaction, InteractionId, Rating};
+use crate::settings::GuardrailSettings;
+use crate::store;
+
+/// Approved answers looked up per draft.
+const APPROVED_EXAMPLES: usize = 5;
+/// Recent answers compared against, for variety and near-duplicates.
+const RECENT_ANSWERS: usize = 30;
+
+/// Owned inputs of a draft; [`DraftInputs::context`] lends them to the drafting code.
+#[derive(Debug, Clone)]
+pub struct DraftInputs {
+    pub interaction: Interaction,
+    pub thread: Vec<ChatMessage>,
+    pub product: Option<ProductCard>,
+    pub history: Option<CustomerHistory>,
+    pub approved: Vec<ApprovedAnswer>,
+    pub recent_answers: Vec<String>,
+    pub banned_phrases: Vec<String>,
+}
+
+impl DraftInputs {
+    pub fn load(conn: &Connection, id: InteractionId) -> Result<Option<DraftInputs>> {
+        let Some(interaction) = store::interaction(conn, id)? else {
+            return Ok(None);
+        };
+        let thread = store::chat_messages(conn, id)?;
+        let product = match &interaction.product {
+            Some(p) => store::product_card(conn, interaction.account_id, &p.external_id)?
+                .map(|card| ProductCard {
+                    id: Some(card.external_id),
+                    name: card.name.or_else(|| p.name.clone()).unwrap_or_default(),
+                    brand: card.brand.or_else(|| p.brand.clone()),
+                    category: card.category,
+                    characteristics: card.characteristics,
+                    price: card.price.map(|p| p as f64),
+                    description: card.description,
+                })
+                .or_else(|| {
+                    p.name.clone().map(|name| ProductCard {
+                        id: Some(p.external_id.clone()),
+                        name,
+                        brand: p.brand.clone(),
+                        ..ProductCard::default()
+                    })
+                }),
+            None => None,
+        };
+        let history = store::customer_profile(conn, id)?.map(|profile| {
+            let earlier: Vec<_> = profile.items.iter().filter(|i| i.id != id).collect();
+            CustomerHistory {
+                previous_interactions: earlier.len() as u32,
+                previous_complaints: profile.complaints as u32,
+                previous_positive: earlier
+                    .iter()
+                    .filter(|i| i.rating.is_some_and(|r| r.stars() >= 4))
+                    .count() as u32,
+                summary: None,
+            }
+        });
+        let approved = approved_answers(conn, &interaction, APPROVED_EXAMPLES)?;
+        let recent_answers = store::recent_answers(conn, interaction.account_id, RECENT_ANSWERS)?;
+        let banned_phrases = crate::settings::load::<GuardrailSettings>(conn, Some(interaction.account_id))?
+            .effective_banned_phrases();
+        Ok(Some(DraftInputs {
+            interaction,
+            thread,
+            product,
+            history,
+            approved,
+            recent_answers,
+            banned_phrases,
+        }))
+    }
+
+    pub fn context(&self) -> DraftContext<'_> {
+        let mut ctx = DraftContext::new(&self.interaction, &self.thread);
+        if let Some(p) = &self.product {
+            ctx = ctx.with_product(p);
+        }
+        if let Some(h) = &self.history {
+            ctx = ctx.with_history(h);
+        }
+        ctx.approved = &self.approved;
+        ctx.recent_answers = &self.recent_answers;
+        ctx.banned_phrases = &self.banned_phrases;
+        ctx
+    }
+
+    /// What the customer wrote: the text, or a chat's buyer messages.
+    pub fn customer_text(&self) -> String {
+        self.context().customer_text()
+    }
+
+    /// The guardrail verdict on `reply` for this item.
+    pub fn check(&self, reply: &str) -> Verdict {
+        let customer = self.customer_text();
+        let ctx = CheckContext::new(self.interaction.channel, self.interaction.marketplace, &customer)
+            .with_recent_answers(&self.recent_answers)
+            .with_banned_phrases(&self.banned_phrases);
+        check(reply, &ctx)
+    }
+}
+
+/// The seller's answers to the most similar earlier items of the same account and channel
+/// (full-text match on the customer's words, best first).
+pub fn approved_answers(conn: &Connection, item: &Interaction, limit: usize) -> Result<Vec<ApprovedAnswer>> {
+    let words: Vec<String> = item
+        .text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 4)
+        .map(|w| {
+            let folded = w.to_lowercase().replace('ё', "е");
+            // Prefix queries catch inflections: "сломался" finds "сломалась".
+            let stem: String = folded.chars().take(6).collect();
+            format!("\"{stem}\"*")
+        })
+        .take(12)
+        .collect();
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = words.join(" OR ");
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.channel, i.text, i.answer_text, i.customer_name, i.product_external_id,
+                i.product_name, i.intent, i.rating
+         FROM interactions_fts f JOIN interactions i ON i.id = f.rowid
+         WHERE interactions_fts MATCH ?1 AND i.account_id = ?2 AND i.channel = ?3
+           AND i.answer_text IS NOT NULL AND i.id != ?4
+         ORDER BY bm25(interactions_fts) LIMIT ?5",
+    )?;
+    let rows = stmt
+        .query_map(
+            params![query, item.account_id, item.channel.as_str(), item.id.0, limit as i64],
+            |r| {
+                let channel: String = r.get(0)?;
+                let intent: Option<String> = r.get(6)?;
+                Ok(ApprovedAnswer {
+                    channel: channel.parse().unwrap_or(item.channel),
+                    customer_text: r.get(1)?,
+                    answer: r.get(2)?,
+                    customer_name: r.get(3)?,
+                    product_id: r.get(4)?,
+                    product_name: r.get(5)?,
+                    intent: intent.and_then(|i| i.parse().ok()),
+                    rating: r.get::<_, Option<u8>>(7)?.and_then(Rating::new),
+                })
+            },
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}

@@ -1,0 +1,209 @@
+//! Background preparation, so opening an item is instant: classify what sync brings in
+//! (intent, sentiment, escalations; the SLA tier follows the intent) and draft replies
+//! for the top of the queue. Work runs off the writer thread; results go through it.
+
+mod context;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+use tokio::sync::{mpsc, Notify};
+
+pub use context::{approved_answers, DraftInputs};
+
+use crate::app::Event;
+use crate::domain::InteractionId;
+use crate::store::{self, Store, Writer};
+
+/// Items classified per batch.
+const CLASSIFY_BATCH: usize = 500;
+/// Drafts kept ready at the top of the queue.
+pub const DRAFT_AHEAD: usize = 20;
+
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Classifies items that have not been classified since they last changed, and moves
+/// their SLA clock to the tier the intent implies. Returns how many were classified.
+pub async fn classify_pending(store: &Store, writer: &Writer, now: DateTime<Utc>) -> Result<usize> {
+    let store = store.clone();
+    let results = tokio::task::spawn_blocking(move || -> Result<Vec<Classified>> {
+        let reader = store.reader()?;
+        let mut stmt = reader.prepare(
+            "SELECT id FROM interactions WHERE classified_at IS NULL ORDER BY due_at LIMIT ?1",
+        )?;
+        let ids = stmt
+            .query_map(params![CLASSIFY_BATCH as i64], |r| Ok(InteractionId(r.get(0)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(item) = store::interaction(&reader, id)? else {
+                continue;
+            };
+            let thread = if item.channel == crate::domain::Channel::Chat {
+                store::chat_messages(&reader, id)?
+            } else {
+                Vec::new()
+            };
+            let c = crate::ai::classify_interaction(&item, &thread);
+            let intent = c.intent.as_str();
+            let mut clock = crate::sla::clock(item.channel, item.rating, Some(intent), item.waiting_since);
+            // Mentions of a regulator, a court or threats are critical whatever the intent.
+            if c.escalations.iter().any(|e| {
+                matches!(e, crate::ai::Escalation::Legal | crate::ai::Escalation::Threat)
+            }) {
+                clock = crate::sla::clock(
+                    item.channel,
+                    item.rating,
+                    Some("defect_not_working"),
+                    item.waiting_since,
+                );
+            }
+            out.push(Classified {
+                id,
+                intent: intent.to_string(),
+                intent_confidence: f64::from(c.intent_confidence),
+                sentiment: c.sentiment.label.as_str().to_string(),
+                sentiment_score: f64::from(c.sentiment.score),
+                escalations: serde_json::to_string(
+                    &c.escalations.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
+                )?,
+                tier: clock.tier.as_str().to_string(),
+                at_risk_at: clock.at_risk_at.timestamp(),
+                due_at: clock.due_at.timestamp(),
+            });
+        }
+        Ok(out)
+    })
+    .await??;
+    let n = results.len();
+    if n == 0 {
+        return Ok(0);
+    }
+    writer
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            for c in &results {
+                tx.prepare_cached(
+                    "UPDATE interactions SET intent = ?2, intent_confidence = ?3, sentiment = ?4,
+                            sentiment_score = ?5, escalations = ?6, tier = ?7, at_risk_at = ?8,
+                            due_at = ?9, classified_at = ?10
+                     WHERE id = ?1",
+                )?
+                .execute(params![
+                    c.id.0,
+                    c.intent,
+                    c.intent_confidence,
+                    c.sentiment,
+                    c.sentiment_score,
+                    c.escalations,
+                    c.tier,
+                    c.at_risk_at,
+                    c.due_at,
+                    now.timestamp()
+                ])?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await?;
+    Ok(n)
+}
+
+struct Classified {
+    id: InteractionId,
+    intent: String,
+    intent_confidence: f64,
+    sentiment: String,
+    sentiment_score: f64,
+    escalations: String,
+    tier: String,
+    at_risk_at: i64,
+    due_at: i64,
+}
+
+/// Drafts replies for open items at the top of the queue that have none. Returns how many
+/// were written.
+pub async fn prepare_drafts(store: &Store, writer: &Writer, now: DateTime<Utc>, ahead: usize) -> Result<usize> {
+    let store = store.clone();
+    let drafts = tokio::task::spawn_blocking(move || -> Result<Vec<(InteractionId, crate::ai::Draft, String, String)>> {
+        let reader = store.reader()?;
+        let ids = store::items_needing_drafts(&reader, ahead)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(inputs) = DraftInputs::load(&reader, id)? else {
+                continue;
+            };
+            let variant = id.0 as u64 ^ now.timestamp() as u64;
+            let draft = crate::ai::offline_draft(&inputs.context(), variant);
+            let verdict = inputs.check(&draft.text);
+            let findings = serde_json::to_string(&verdict.findings.iter().map(|f| {
+                serde_json::json!({ "rule": f.rule.as_str(), "severity": f.severity.as_str(), "span": [f.span.start, f.span.end] })
+            }).collect::<Vec<_>>())?;
+            out.push((id, draft, verdict.level.as_str().to_string(), findings));
+        }
+        Ok(out)
+    })
+    .await??;
+    let n = drafts.len();
+    if n == 0 {
+        return Ok(0);
+    }
+    writer
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            for (id, draft, verdict, findings) in &drafts {
+                store::insert_draft(
+                    &tx,
+                    &store::NewDraft {
+                        interaction_id: *id,
+                        text: &draft.text,
+                        source: draft.source.as_str(),
+                        confidence: f64::from(draft.confidence),
+                        prompt_version: draft.prompt_version.as_deref(),
+                        verdict,
+                        findings_json: findings,
+                    },
+                    "drafter",
+                    now,
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await?;
+    Ok(n)
+}
+
+/// Classifies and drafts until the event channel closes: after every wake-up (sync
+/// brought something in) and every few seconds.
+pub async fn run(store: Store, writer: Writer, wake: Arc<Notify>, events: mpsc::UnboundedSender<Event>, clock: Clock) {
+    loop {
+        let now = clock();
+        match classify_pending(&store, &writer, now).await {
+            Ok(n) if n > 0 => {
+                let _ = events.send(Event::DataChanged);
+                // More may be waiting: go round again at once.
+                continue;
+            }
+            Ok(_) => {}
+            Err(err) => tracing::error!(error = %format!("{err:#}"), "classifying"),
+        }
+        match prepare_drafts(&store, &writer, now, DRAFT_AHEAD).await {
+            Ok(n) if n > 0 => {
+                let _ = events.send(Event::DataChanged);
+            }
+            Ok(_) => {}
+            Err(err) => tracing::error!(error = %format!("{err:#}"), "drafting"),
+        }
+        if events.is_closed() {
+            break;
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(3)) => {}
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Background preparation: every synced item is classified (and its SLA follows the
+//! intent), and the top of the queue has a draft ready before anyone opens it.
+
+mod common;
+
+use agentiq::connectors::build_connectors;
+use agentiq::domain::Marketplace;
+use agentiq::store::{self, QueueFilter, Store};
+use agentiq::sync::sync_pass;
+use chrono::Utc;
+
+#[tokio::test]
+async fn synced_items_are_classified_and_the_queue_top_gets_drafts() {
+    let sim = common::simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("a.db")).unwrap();
+    let writer = store.writer().unwrap();
+    let account = common::account(&sim);
+    let name = account.name.clone();
+    let account_id = writer
+        .call(move |c| store::upsert_account(c, &name, Marketplace::Wb))
+        .await
+        .unwrap();
+    let clock = common::clock();
+    for connector in build_connectors(&account).unwrap() {
+        sync_pass(&writer, account_id, connector.as_ref(), &*clock)
+            .await
+            .map_err(|(_, e)| e)
+            .unwrap();
+    }
+    let now = Utc::now();
+    let mut total = 0;
+    loop {
+        let n = agentiq::prepare::classify_pending(&store, &writer, now).await.unwrap();
+        if n == 0 {
+            break;
+        }
+        total += n;
+    }
+    let reader = store.reader().unwrap();
+    let all: i64 = reader
+        .query_row("SELECT count(*) FROM interactions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(total as i64, all, "every item classified once");
+    let unclassified: i64 = reader
+        .query_row(
+            "SELECT count(*) FROM interactions WHERE intent IS NULL OR classified_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unclassified, 0);
+    // A review about a defect is critical: 30 minutes from the customer's message.
+    let (tier, span): (String, i64) = reader
+        .query_row(
+            "SELECT tier, due_at - waiting_since FROM interactions
+             WHERE intent = 'defect_not_working' AND channel = 'review' LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((tier.as_str(), span), ("critical", 30 * 60));
+
+    let drafted = agentiq::prepare::prepare_drafts(&store, &writer, now, 20).await.unwrap();
+    assert_eq!(drafted, 20);
+    let top = store::queue_page(&reader, &QueueFilter::default(), 0, 20).unwrap();
+    for row in &top {
+        let draft = store::latest_draft(&reader, row.id).unwrap().expect("a draft is ready");
+        assert_ne!(draft.verdict.as_deref(), Some("block"), "{}", draft.text);
+        assert!(!draft.text.contains('{'), "no placeholder: {}", draft.text);
+    }
+    // Nothing more to do until something changes.
+    assert_eq!(agentiq::prepare::prepare_drafts(&store, &writer, now, 20).await.unwrap(), 0);
+    let audited: i64 = reader
+        .query_row("SELECT count(*) FROM audit_log WHERE action = 'draft_created'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(audited, 20, "every draft is in the audit log");
+}
