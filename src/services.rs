@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use crate::app::{Command, Event};
 use crate::connectors::{build_connectors, AccountConfig, Connector};
 use crate::domain::Channel;
-use crate::outbox::Outbox;
+use crate::outbox::{enqueue_checked, Actor, EnqueueOutcome, Outbox, ReplyRequest, SentDraft};
 use crate::store::{self, Store, Writer};
 use crate::sync::{self, AccountSync};
 
@@ -94,6 +94,7 @@ impl Services {
             events_tx.clone(),
         )));
         let router_writer = writer.clone();
+        let router_store = store.clone();
         let clock = options.clock.clone();
         tasks.push(tokio::spawn(async move {
             while let Some(command) = commands_rx.recv().await {
@@ -104,26 +105,35 @@ impl Services {
                         idempotency_key,
                     } => {
                         let now = clock();
-                        let queued = router_writer
-                            .call(move |conn| {
-                                let tx = conn.transaction()?;
-                                let id = store::enqueue_reply(
-                                    &tx,
-                                    interaction_id,
-                                    &text,
-                                    &idempotency_key,
-                                    "human",
-                                    now,
-                                )?;
-                                tx.commit()?;
-                                Ok(id)
-                            })
-                            .await;
-                        match queued {
-                            Ok(_) => {
+                        // The draft the editor started from, when one was prepared.
+                        let draft = router_store
+                            .reader()
+                            .ok()
+                            .and_then(|r| store::latest_draft(&r, interaction_id).ok().flatten())
+                            .map(|d| SentDraft {
+                                id: Some(d.id),
+                                text: d.text,
+                                source: d.source,
+                            });
+                        let request = ReplyRequest {
+                            interaction_id,
+                            text,
+                            idempotency_key,
+                            draft,
+                            override_block: false,
+                            actor: Actor::Human,
+                            undo_until: None,
+                            shadow: false,
+                        };
+                        match enqueue_checked(&router_store, &router_writer, request, now).await {
+                            Ok(EnqueueOutcome::Queued { .. }) => {
                                 let _ = events_tx.send(Event::DataChanged);
                                 let _ = events_tx.send(Event::OutboxChanged);
                                 wake_outbox.notify_one();
+                            }
+                            Ok(EnqueueOutcome::Refused { reasons }) => {
+                                tracing::warn!(?reasons, "reply refused by the guardrails");
+                                let _ = events_tx.send(Event::DataChanged);
                             }
                             Err(err) => {
                                 tracing::error!(error = %format!("{err:#}"), "queueing a reply");

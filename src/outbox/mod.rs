@@ -6,6 +6,10 @@
 //! to `sent`; it is `confirmed` once re-reading the item shows the answer (WB accepts
 //! answers to ids that do not exist, so an OK alone proves nothing).
 
+mod enqueue;
+
+pub use enqueue::{cancel_reply, edit_distance, enqueue_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft};
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;

@@ -146,6 +146,16 @@ pub fn upsert_interactions(
             "UPDATE interactions SET customer_name_key = ?2 WHERE id = ?1 AND customer_name_key IS NOT ?2",
         )?
         .execute(params![id, name_key])?;
+        let was_waiting = existing
+            .as_ref()
+            .is_some_and(|e| e.2 == AnswerState::Open.as_str() || e.2 == AnswerState::Pending.as_str());
+        if was_waiting && state == AnswerState::Answered {
+            // Answered since we last looked (elsewhere, or our reply became visible).
+            tx.prepare_cached(
+                "UPDATE interactions SET first_answered_at = coalesce(first_answered_at, ?2) WHERE id = ?1",
+            )?
+            .execute(params![id, to_db_time(now)])?;
+        }
         if existing.is_some() {
             // What the customer wrote may have changed: a waiting draft is stale.
             tx.prepare_cached(

@@ -112,7 +112,8 @@ pub fn due_outbox(conn: &Connection, now: DateTime<Utc>, limit: usize) -> Result
     let mut stmt = conn.prepare_cached(
         "SELECT id, interaction_id, idempotency_key, text, state, attempts, last_error, created_at
          FROM outbox
-         WHERE state IN ('queued', 'sending', 'sent') AND next_attempt_at <= ?1
+         WHERE state IN ('queued', 'sending', 'sent') AND next_attempt_at <= ?1 AND shadow = 0
+           AND (undo_until IS NULL OR undo_until <= ?1)
          ORDER BY id LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![to_db_time(now), limit as i64], |r| {
@@ -134,7 +135,7 @@ pub fn due_outbox(conn: &Connection, now: DateTime<Utc>, limit: usize) -> Result
 /// Replies not yet delivered nor given up on: what the status bar calls the outbox size.
 pub fn outbox_size(conn: &Connection) -> Result<usize> {
     let n: i64 = conn.query_row(
-        "SELECT count(*) FROM outbox WHERE state IN ('queued', 'sending', 'sent')",
+        "SELECT count(*) FROM outbox WHERE state IN ('queued', 'sending', 'sent') AND shadow = 0",
         [],
         |r| r.get(0),
     )?;
@@ -177,9 +178,11 @@ pub fn mark_confirmed(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<
     conn.execute(
         "UPDATE interactions SET state = 'answered',
                 answer_text = coalesce(answer_text, ?2),
-                answer_moderation = coalesce(answer_moderation, 'under_review')
+                answer_moderation = coalesce(answer_moderation, 'under_review'),
+                first_answered_at = coalesce(first_answered_at,
+                    (SELECT coalesce(sent_at, ?3) FROM outbox WHERE id = ?4))
          WHERE id = ?1 AND state IN ('pending', 'open')",
-        params![interaction_id, text],
+        params![interaction_id, text, t, id],
     )?;
     conn.execute(
         "INSERT INTO audit_log (at, actor, action, interaction_id, detail)
