@@ -2,6 +2,7 @@
 //! (intent, sentiment, escalations; the SLA tier follows the intent) and draft replies
 //! for the top of the queue. Work runs off the writer thread; results go through it.
 
+mod auto;
 mod context;
 
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 use tokio::sync::{mpsc, Notify};
 
+pub use auto::{auto_round, breaker, AutoPolicy, AutoRound, AUTOMATION_LINK_CONFIDENCE, HARD_MIN_RATING};
 pub use context::{approved_answers, DraftInputs};
 
 use crate::app::Event;
@@ -127,10 +129,18 @@ struct Classified {
 /// Drafts replies for open items at the top of the queue that have none. Returns how many
 /// were written.
 pub async fn prepare_drafts(store: &Store, writer: &Writer, now: DateTime<Utc>, ahead: usize) -> Result<usize> {
+    let ids = store::items_needing_drafts(&store.reader()?, ahead)?;
+    draft_items(store, writer, ids, now).await
+}
+
+/// Drafts a reply for each of `ids` and stores it. Returns how many were written.
+pub async fn draft_items(store: &Store, writer: &Writer, ids: Vec<InteractionId>, now: DateTime<Utc>) -> Result<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
     let store = store.clone();
     let drafts = tokio::task::spawn_blocking(move || -> Result<Vec<(InteractionId, crate::ai::Draft, String, String)>> {
         let reader = store.reader()?;
-        let ids = store::items_needing_drafts(&reader, ahead)?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             let Some(inputs) = DraftInputs::load(&reader, id)? else {
@@ -197,6 +207,24 @@ pub async fn run(store: Store, writer: Writer, wake: Arc<Notify>, events: mpsc::
             }
             Ok(_) => {}
             Err(err) => tracing::error!(error = %format!("{err:#}"), "drafting"),
+        }
+        let accounts = store
+            .reader()
+            .and_then(|r| store::accounts(&r))
+            .unwrap_or_default();
+        for account in accounts {
+            match auto_round(&store, &writer, account.id, now).await {
+                Ok(round) if round.queued + round.shadowed > 0 => {
+                    let _ = events.send(Event::DataChanged);
+                    let _ = events.send(Event::OutboxChanged);
+                }
+                Ok(round) => {
+                    if let Some(reason) = round.paused {
+                        tracing::warn!(account = %account.name, %reason, "automation paused");
+                    }
+                }
+                Err(err) => tracing::error!(error = %format!("{err:#}"), "auto-response"),
+            }
         }
         if events.is_closed() {
             break;

@@ -1,0 +1,200 @@
+//! Auto-response for low-risk items: off by default; when on, a candidate's prepared draft
+//! goes through the same guardrails, waits out an undo window (or is only recorded, in
+//! shadow mode), and is logged. A circuit breaker pauses automation when sends fail or
+//! findings spike.
+
+use anyhow::Result;
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::InteractionId;
+use crate::outbox::{enqueue_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft};
+use crate::settings::Section;
+use crate::store::{Store, Writer};
+
+/// The `[auto_response]` settings section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AutoPolicy {
+    pub enabled: bool,
+    pub shadow: bool,
+    pub undo_seconds: i64,
+    pub channels: Vec<String>,
+    pub intents: Vec<String>,
+    pub min_rating: u8,
+    pub min_draft_confidence: f64,
+    pub max_failures: i64,
+    pub max_findings: i64,
+    pub window_minutes: i64,
+}
+
+impl Default for AutoPolicy {
+    fn default() -> Self {
+        AutoPolicy {
+            enabled: false,
+            shadow: false,
+            undo_seconds: 60,
+            channels: vec!["review".into()],
+            intents: vec!["thanks".into()],
+            min_rating: 5,
+            min_draft_confidence: 0.6,
+            max_failures: 3,
+            max_findings: 5,
+            window_minutes: 60,
+        }
+    }
+}
+
+impl Section for AutoPolicy {
+    const KEY: &'static str = "auto_response";
+}
+
+/// No review below this is ever answered automatically, whatever the settings say.
+pub const HARD_MIN_RATING: u8 = 4;
+/// Automation trusts a customer link only when it is the marketplace's own id at this
+/// confidence or more.
+pub const AUTOMATION_LINK_CONFIDENCE: f64 = 0.85;
+
+/// What one automation round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AutoRound {
+    pub queued: usize,
+    pub shadowed: usize,
+    /// The breaker is open: automation paused, with the reason.
+    pub paused: Option<String>,
+}
+
+/// Why automation is paused now, if it is.
+pub fn breaker(conn: &rusqlite::Connection, policy: &AutoPolicy, account_id: i64, now: DateTime<Utc>) -> Result<Option<String>> {
+    let since = (now - Duration::minutes(policy.window_minutes)).timestamp();
+    let failures: i64 = conn.query_row(
+        "SELECT count(*) FROM outbox o JOIN interactions i ON i.id = o.interaction_id
+         WHERE i.account_id = ?1 AND o.actor = 'auto' AND o.state = 'failed'
+           AND coalesce(o.last_error, '') != 'cancelled' AND o.updated_at >= ?2",
+        params![account_id, since],
+        |r| r.get(0),
+    )?;
+    if failures >= policy.max_failures {
+        return Ok(Some(format!("{failures} auto-replies failed in the last {} min", policy.window_minutes)));
+    }
+    let findings: i64 = conn.query_row(
+        "SELECT count(*) FROM drafts d JOIN interactions i ON i.id = d.interaction_id
+         WHERE i.account_id = ?1 AND d.created_at >= ?2 AND d.verdict IN ('warn', 'block')
+           AND i.intent IN (SELECT value FROM json_each(?3))",
+        params![account_id, since, serde_json::to_string(&policy.intents)?],
+        |r| r.get(0),
+    )?;
+    if findings >= policy.max_findings {
+        return Ok(Some(format!(
+            "{findings} candidate drafts drew guardrail findings in the last {} min",
+            policy.window_minutes
+        )));
+    }
+    Ok(None)
+}
+
+/// The policy's filter on items, shared by the two queries below.
+const ELIGIBLE: &str = "i.account_id = ?1 AND i.state = 'open' AND i.classified_at IS NOT NULL
+           AND i.channel IN (SELECT value FROM json_each(?2))
+           AND i.intent IN (SELECT value FROM json_each(?3))
+           AND (i.channel != 'review' OR i.rating >= ?4)
+           AND i.escalations = '[]'
+           AND (i.customer_id IS NULL
+                OR (i.customer_link_method = 'deterministic' AND i.customer_confidence >= ?5))
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.interaction_id = i.id)";
+
+/// Eligible items that have no draft yet (the drafter only works the top of the queue).
+fn undrafted(conn: &rusqlite::Connection, policy: &AutoPolicy, account_id: i64) -> Result<Vec<InteractionId>> {
+    let sql = format!(
+        "SELECT i.id FROM interactions i WHERE {ELIGIBLE}
+           AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.interaction_id = i.id AND d.outcome IS NULL)
+         ORDER BY i.due_at LIMIT 50"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt
+        .query_map(
+            params![
+                account_id,
+                serde_json::to_string(&policy.channels)?,
+                serde_json::to_string(&policy.intents)?,
+                policy.min_rating.max(HARD_MIN_RATING),
+                AUTOMATION_LINK_CONFIDENCE,
+            ],
+            |r| Ok(InteractionId(r.get(0)?)),
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Items of `account_id` that the policy allows to answer automatically, with their draft.
+fn candidates(conn: &rusqlite::Connection, policy: &AutoPolicy, account_id: i64) -> Result<Vec<(InteractionId, i64, String, String)>> {
+    let min_rating = policy.min_rating.max(HARD_MIN_RATING);
+    let mut stmt = conn.prepare(&format!(
+        "SELECT i.id, d.id, d.text, d.source FROM interactions i
+         JOIN drafts d ON d.id = (SELECT max(id) FROM drafts WHERE interaction_id = i.id AND outcome IS NULL)
+         WHERE {ELIGIBLE}
+           AND d.verdict = 'pass' AND d.confidence >= ?6
+         ORDER BY i.due_at LIMIT 50"
+    ))?;
+    let rows = stmt
+        .query_map(
+            params![
+                account_id,
+                serde_json::to_string(&policy.channels)?,
+                serde_json::to_string(&policy.intents)?,
+                min_rating,
+                AUTOMATION_LINK_CONFIDENCE,
+                policy.min_draft_confidence,
+            ],
+            |r| Ok((InteractionId(r.get(0)?), r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// One round of automation for one account.
+pub async fn auto_round(store: &Store, writer: &Writer, account_id: i64, now: DateTime<Utc>) -> Result<AutoRound> {
+    let (policy, paused, picked) = {
+        let reader = store.reader()?;
+        let policy: AutoPolicy = crate::settings::load(&reader, Some(account_id))?;
+        if !policy.enabled {
+            return Ok(AutoRound::default());
+        }
+        let paused = breaker(&reader, &policy, account_id, now)?;
+        let picked = if paused.is_none() {
+            let missing = undrafted(&reader, &policy, account_id)?;
+            if !missing.is_empty() {
+                super::draft_items(store, writer, missing, now).await?;
+            }
+            candidates(&reader, &policy, account_id)?
+        } else {
+            Vec::new()
+        };
+        (policy, paused, picked)
+    };
+    let mut round = AutoRound {
+        paused,
+        ..AutoRound::default()
+    };
+    for (id, draft_id, text, source) in picked {
+        let request = ReplyRequest {
+            interaction_id: id,
+            text: text.clone(),
+            idempotency_key: format!("auto-{}-{draft_id}", id.0),
+            draft: Some(SentDraft { id: Some(draft_id), text, source }),
+            override_block: false,
+            actor: Actor::Auto,
+            undo_until: Some(now + Duration::seconds(policy.undo_seconds.max(0))),
+            shadow: policy.shadow,
+        };
+        if let EnqueueOutcome::Queued { .. } = enqueue_checked(store, writer, request, now).await? {
+            if policy.shadow {
+                round.shadowed += 1;
+            } else {
+                round.queued += 1;
+            }
+        }
+    }
+    Ok(round)
+}

@@ -1,0 +1,133 @@
+//! Auto-response: off by default; when on, only low-risk items (policy intents, 4–5★, no
+//! escalation, no uncertain customer link) get their draft queued, held for the undo
+//! window; shadow mode records without sending; the circuit breaker pauses automation.
+
+mod common;
+
+use agentiq::connectors::build_connectors;
+use agentiq::domain::Marketplace;
+use agentiq::prepare::{auto_round, classify_pending, AutoPolicy};
+use agentiq::settings::{self, Scope};
+use agentiq::store::{self, Store, Writer};
+use chrono::{Duration, Utc};
+
+async fn world() -> (tempfile::TempDir, Store, Writer, i64, agentiq::simulator::SimulatorHandle) {
+    let sim = common::simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("a.db")).unwrap();
+    let writer = store.writer().unwrap();
+    let account = common::account(&sim);
+    let name = account.name.clone();
+    let account_id = writer
+        .call(move |c| store::upsert_account(c, &name, Marketplace::Wb))
+        .await
+        .unwrap();
+    let feedbacks = build_connectors(&account).unwrap().into_iter().find(|c| c.id() == "wb_feedbacks").unwrap();
+    agentiq::sync::sync_pass(&writer, account_id, feedbacks.as_ref(), &*common::clock())
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap();
+    while classify_pending(&store, &writer, Utc::now()).await.unwrap() > 0 {}
+    (dir, store, writer, account_id, sim)
+}
+
+fn enable(writer: &Writer, policy: AutoPolicy) -> impl std::future::Future<Output = ()> + '_ {
+    async move {
+        writer.call(move |c| settings::save(c, Scope::Global, &policy)).await.unwrap();
+    }
+}
+
+fn auto_rows(store: &Store) -> Vec<(i64, Option<i64>, i64, u8)> {
+    let reader = store.reader().unwrap();
+    let mut stmt = reader
+        .prepare(
+            "SELECT o.interaction_id, o.undo_until, o.shadow, i.rating FROM outbox o
+             JOIN interactions i ON i.id = o.interaction_id WHERE o.actor = 'auto'",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn off_by_default_then_only_low_risk_items_with_an_undo_window() {
+    let (_dir, store, writer, account_id, sim) = world().await;
+    let now = Utc::now();
+    let round = auto_round(&store, &writer, account_id, now).await.unwrap();
+    assert_eq!(round.queued, 0, "automation is off by default");
+    assert!(auto_rows(&store).is_empty());
+
+    enable(&writer, AutoPolicy { enabled: true, min_rating: 1, ..AutoPolicy::default() }).await;
+    let round = auto_round(&store, &writer, account_id, now).await.unwrap();
+    assert!(round.queued > 0, "some 5★ thank-you reviews qualify: {round:?}");
+    for (id, undo_until, shadow, rating) in auto_rows(&store) {
+        assert!(rating >= 4, "never below 4★ even when settings say 1 (item {id})");
+        assert_eq!(undo_until, Some((now + Duration::seconds(60)).timestamp()));
+        assert_eq!(shadow, 0);
+    }
+    let reader = store.reader().unwrap();
+    let escalated: i64 = reader
+        .query_row(
+            "SELECT count(*) FROM outbox o JOIN interactions i ON i.id = o.interaction_id
+             WHERE o.actor = 'auto' AND i.escalations != '[]'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(escalated, 0);
+    // Nothing is due before the undo window ends, so nothing reached the marketplace.
+    assert!(store::due_outbox(&reader, now + Duration::seconds(59), 100).unwrap().is_empty());
+    assert!(sim.sim.report().answers.is_empty());
+    // A second round does not queue the same items again.
+    let again = auto_round(&store, &writer, account_id, now).await.unwrap();
+    assert_eq!(again.queued, 0);
+}
+
+#[tokio::test]
+async fn shadow_mode_records_without_sending() {
+    let (_dir, store, writer, account_id, _sim) = world().await;
+    enable(&writer, AutoPolicy { enabled: true, shadow: true, ..AutoPolicy::default() }).await;
+    let round = auto_round(&store, &writer, account_id, Utc::now()).await.unwrap();
+    assert!(round.shadowed > 0);
+    assert_eq!(round.queued, 0);
+    let reader = store.reader().unwrap();
+    assert_eq!(store::outbox_size(&reader).unwrap(), 0);
+    let logged: i64 = reader
+        .query_row("SELECT count(*) FROM audit_log WHERE action = 'reply_shadowed'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(logged as usize, round.shadowed);
+}
+
+#[tokio::test]
+async fn the_breaker_pauses_automation_after_failures() {
+    let (_dir, store, writer, account_id, _sim) = world().await;
+    enable(&writer, AutoPolicy { enabled: true, max_failures: 2, ..AutoPolicy::default() }).await;
+    let now = Utc::now();
+    // Two auto-replies failed recently.
+    writer
+        .call(move |c| {
+            let ids: Vec<i64> = c
+                .prepare("SELECT id FROM interactions WHERE state = 'open' LIMIT 2")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for (n, id) in ids.iter().enumerate() {
+                c.execute(
+                    "INSERT INTO outbox (interaction_id, idempotency_key, text, state, next_attempt_at,
+                                         created_at, updated_at, actor, last_error)
+                     VALUES (?1, ?2, 'x', 'failed', 0, ?3, ?3, 'auto', 'HTTP 500')",
+                    rusqlite::params![id, format!("f{n}"), now.timestamp()],
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let round = auto_round(&store, &writer, account_id, now).await.unwrap();
+    assert!(round.paused.is_some());
+    assert_eq!(round.queued, 0);
+    // Outside the window the breaker closes again.
+    let later = auto_round(&store, &writer, account_id, now + Duration::hours(2)).await.unwrap();
+    assert!(later.paused.is_none());
+}
