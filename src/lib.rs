@@ -12,6 +12,7 @@ pub mod config;
 pub mod connectors;
 pub mod demo;
 pub mod domain;
+pub mod notify;
 pub mod outbox;
 pub mod prepare;
 pub mod services;

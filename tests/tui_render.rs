@@ -1,188 +1,13 @@
-//! The inbox drawn from a real store at common and tiny terminal sizes.
+//! The inbox drawn from a real store at common and tiny terminal sizes, in both
+//! languages and every shipped theme.
+
+mod tui_support;
 
 use agentiq::app::{Command, Event};
-use agentiq::domain::{
-    Channel, ChatMessage, Marketplace, NewInteraction, ProductRef, Rating, Sender,
-};
-use agentiq::store::{upsert_account, upsert_interactions, Store};
-use agentiq::tui::{draw, strings, Action, AppState, Keymap, Mode, Runner, Theme, ViewCtx};
-use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
+use agentiq::tui::theme::{ColorSupport, BUILTIN_THEMES};
+use agentiq::tui::{Action, Mode, Theme};
 use ratatui::style::Color;
-use ratatui::Terminal;
-use tokio::sync::mpsc;
-
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap()
-}
-
-fn item(channel: Channel, id: &str, age: Duration) -> NewInteraction {
-    NewInteraction {
-        channel,
-        external_id: id.into(),
-        product: None,
-        customer_name: None,
-        customer_external_id: None,
-        text: String::new(),
-        pros: None,
-        cons: None,
-        photos: 0,
-        rating: None,
-        created_at: t0() - age,
-        answer: None,
-        archived: false,
-        messages: vec![],
-        reply_handle: None,
-        raw: serde_json::json!({ "id": id }),
-    }
-}
-
-fn product(name: &str, brand: &str, id: &str) -> Option<ProductRef> {
-    Some(ProductRef {
-        external_id: id.into(),
-        name: Some(name.into()),
-        brand: Some(brand.into()),
-    })
-}
-
-/// Five open items: a review breached a day ago, an urgent two-star review with ten
-/// minutes left, a question, a chat, and a review full of escape sequences.
-fn items() -> Vec<NewInteraction> {
-    let old = NewInteraction {
-        rating: Rating::new(5),
-        product: product("Кружка керамическая", "Дом", "111"),
-        customer_name: Some("Ирина".into()),
-        text: "Всё отлично, спасибо".into(),
-        ..item(Channel::Review, "r-old", Duration::days(3))
-    };
-    let urgent = NewInteraction {
-        rating: Rating::new(2),
-        product: product("Плед флисовый 150×200", "Уют", "222"),
-        customer_name: Some("Анна".into()),
-        text: "Пришёл с дыркой на углу\nВторая строка".into(),
-        pros: Some("Мягкий".into()),
-        cons: Some("Дырка".into()),
-        photos: 3,
-        ..item(Channel::Review, "r-urgent", Duration::minutes(50))
-    };
-    let question = NewInteraction {
-        product: product("Чайник электрический", "Кипяток", "333"),
-        customer_name: Some("Пётр".into()),
-        text: "Есть ли в чёрном цвете?".into(),
-        ..item(Channel::Question, "q-1", Duration::hours(2))
-    };
-    let chat = NewInteraction {
-        customer_name: Some("Олег".into()),
-        text: "Где мой заказ?".into(),
-        messages: vec![ChatMessage {
-            external_id: "m1".into(),
-            sender: Sender::Buyer,
-            text: "Где мой заказ?".into(),
-            sent_at: t0() - Duration::hours(3),
-        }],
-        ..item(Channel::Chat, "c-1", Duration::hours(3))
-    };
-    let hostile = NewInteraction {
-        rating: Rating::new(3),
-        product: product("Товар\u{202E}gnp.exe", "X", "444"),
-        customer_name: Some("Злоумышленник\u{1B}[31m".into()),
-        text: "\u{1B}[2J\u{1B}]52;c;cm0gLXJm\u{07}Злой текст\u{200B}".into(),
-        ..item(Channel::Review, "r-hostile", Duration::hours(2))
-    };
-    vec![old, urgent, question, chat, hostile]
-}
-
-fn filled_store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path().join("agentiq.db")).expect("open store");
-    let writer = store.writer().expect("writer");
-    let items = items();
-    writer
-        .call_blocking(move |conn| {
-            let tx = conn.transaction()?;
-            let account = upsert_account(&tx, "shop", Marketplace::Wb)?;
-            upsert_interactions(&tx, account, "test", &items, t0())?;
-            tx.commit()?;
-            Ok(())
-        })
-        .expect("write test data");
-    (dir, store)
-}
-
-struct Harness {
-    _dir: tempfile::TempDir,
-    state: AppState,
-    runner: Runner,
-    commands: mpsc::UnboundedReceiver<Command>,
-    keymap: Keymap,
-    theme: Theme,
-}
-
-impl Harness {
-    fn new(width: u16, height: u16) -> Harness {
-        let (dir, store) = filled_store();
-        let (tx, commands) = mpsc::unbounded_channel();
-        let mut runner = Runner::new(&store, tx).expect("runner");
-        let mut state = AppState::new(t0(), "test", FixedOffset::east_opt(3 * 3600).unwrap());
-        runner.dispatch(&mut state, Action::Resize { width, height }, false);
-        Harness {
-            _dir: dir,
-            state,
-            runner,
-            commands,
-            keymap: Keymap::embedded_default(),
-            theme: Theme::embedded_dark(),
-        }
-    }
-
-    fn act(&mut self, action: Action) {
-        self.runner.dispatch(&mut self.state, action, false);
-    }
-
-    fn render(&self, width: u16, height: u16) -> Buffer {
-        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-        let ctx = ViewCtx {
-            theme: &self.theme,
-            keymap: &self.keymap,
-            strings: strings::current(),
-        };
-        terminal.draw(|f| draw(f, &self.state, &ctx)).expect("draw");
-        terminal.backend().buffer().clone()
-    }
-}
-
-/// The buffer as text, one line per row.
-fn text(buffer: &Buffer) -> String {
-    let width = usize::from(buffer.area.width);
-    let mut out = String::new();
-    for (i, cell) in buffer.content().iter().enumerate() {
-        out.push_str(cell.symbol());
-        if (i + 1) % width == 0 {
-            out.push('\n');
-        }
-    }
-    out
-}
-
-fn assert_shows(screen: &str, expected: &[&str]) {
-    for e in expected {
-        assert!(screen.contains(e), "screen lacks {e:?}:\n{screen}");
-    }
-}
-
-fn assert_inert(buffer: &Buffer) {
-    for cell in buffer.content() {
-        for c in cell.symbol().chars() {
-            assert!(
-                !c.is_control()
-                    && !('\u{200B}'..='\u{200F}').contains(&c)
-                    && !('\u{202A}'..='\u{202E}').contains(&c),
-                "cell holds {c:?}"
-            );
-        }
-    }
-}
+use tui_support::*;
 
 #[test]
 fn inbox_at_120_by_40() {
@@ -200,6 +25,7 @@ fn inbox_at_120_by_40() {
             "4:Чаты 1",
             "просрочено",
             // queue: products, stars, countdowns, marks
+            "Очередь 1/5",
             "Плед флисовый 150×200",
             "Чайник электрический",
             "★★☆☆☆",
@@ -221,15 +47,11 @@ fn inbox_at_120_by_40() {
             "r ответить",
             "? справка",
             "q выход",
+            "/ поиск по всей истории",
         ],
     );
     assert_inert(&buffer);
-    for leftover in ["[2J", "52;c", "[31m", "cm0gLXJm"] {
-        assert!(
-            !screen.contains(leftover),
-            "escape residue {leftover:?}:\n{screen}"
-        );
-    }
+    assert_lacks(&screen, &["[2J", "52;c", "[31m", "cm0gLXJm"]);
 }
 
 #[test]
@@ -242,7 +64,7 @@ fn inbox_at_80_by_24() {
         &[
             "1:Все 5",
             "Плед",
-            "★★☆☆☆",
+            "2★",
             "10m",
             "-1d00h",
             "Кружка",
@@ -251,6 +73,32 @@ fn inbox_at_80_by_24() {
         ],
     );
     assert_inert(&buffer);
+}
+
+#[test]
+fn inbox_at_60_by_20_is_still_readable() {
+    let mut h = Harness::new(60, 20);
+    let screen = text(&h.render(60, 20));
+    assert_shows(
+        &screen,
+        &[
+            // No room for the key hints in the tab bar: the tabs themselves stay.
+            "Все 5",
+            "Отзывы 3",
+            "просрочено 1",
+            "Очередь 1/5",
+            "-1d00h",
+            "Кружка керамическая",
+            "Плед флисовый 150×200",
+            "r ответить",
+        ],
+    );
+    // At 60 columns the queue has the screen; every item shows its countdown.
+    for countdown in ["-1d00h", "10m", "1h00m", "2h00m"] {
+        assert!(screen.contains(countdown), "{countdown}:\n{screen}");
+    }
+    h.act(Action::FocusDetail);
+    assert_shows(&text(&h.render(60, 20)), &["Всё отлично, спасибо"]);
 }
 
 #[test]
@@ -280,50 +128,79 @@ fn detail_shows_review_fields_and_chat_thread() {
 
 #[test]
 fn reply_editor_and_confirmation_render_and_send() {
-    let mut h = Harness::new(120, 40);
-    h.act(Action::MoveDown);
-    h.act(Action::Reply);
-    assert_eq!(h.state.mode, Mode::Editor);
-    let screen = text(&h.render(120, 40));
-    assert_shows(
-        &screen,
-        &[
-            "Ответ · Отзыв WB",
-            "/5000",
-            "Здравствуйте",
-            "ctrl-s отправить",
-            "esc отмена",
-        ],
-    );
-    h.act(Action::Send);
-    let screen = text(&h.render(120, 40));
-    assert_shows(
-        &screen,
-        &["Отправить ответ?", "y отправить", "n вернуться к тексту"],
-    );
-    h.act(Action::Confirm);
-    let command = h.commands.try_recv().expect("one command");
-    assert!(matches!(command, Command::SendReply { .. }), "{command:?}");
-    assert!(h.commands.try_recv().is_err(), "exactly one command");
-    let screen = text(&h.render(120, 40));
-    assert_shows(&screen, &["Ответ поставлен в очередь отправки"]);
+    for (w, hgt) in SIZES {
+        let mut h = Harness::new(w, hgt);
+        h.act(Action::MoveDown);
+        h.act(Action::Reply);
+        assert_eq!(h.state.mode, Mode::Editor);
+        let draft = h.state.editor.as_ref().expect("editor").text();
+        let first_word: String = draft.chars().take_while(|c| c.is_alphabetic()).collect();
+        assert!(!first_word.is_empty(), "{draft}");
+        let screen = text(&h.render(w, hgt));
+        assert_shows(&screen, &["/5000", &first_word, "ctrl-s отправить"]);
+        if w >= 80 {
+            assert_shows(&screen, &["Ответ · Отзыв WB", "esc отмена"]);
+        }
+        h.act(Action::Send);
+        let screen = text(&h.render(w, hgt));
+        assert_shows(&screen, &["Отправить ответ?", "y отправить"]);
+        h.act(Action::Confirm);
+        let command = h.commands.try_recv().expect("one command");
+        assert!(matches!(command, Command::SendReply { .. }), "{command:?}");
+        assert!(h.commands.try_recv().is_err(), "exactly one command");
+        let screen = text(&h.render(w, hgt));
+        assert_shows(&screen, &["Ответ поставлен в очередь"]);
+    }
 }
 
 #[test]
-fn help_lists_every_binding() {
+fn editor_undo_redo_and_hints() {
     let mut h = Harness::new(120, 40);
-    h.act(Action::Help);
+    h.act(Action::Reply);
+    let draft = h.state.editor.as_ref().expect("editor").text();
+    h.type_text("!!");
+    assert_eq!(
+        h.state.editor.as_ref().unwrap().text(),
+        format!("{draft}!!")
+    );
+    h.act(Action::Undo);
+    h.act(Action::Undo);
+    assert_eq!(h.state.editor.as_ref().unwrap().text(), draft);
+    h.act(Action::Redo);
+    assert_eq!(h.state.editor.as_ref().unwrap().text(), format!("{draft}!"));
     let screen = text(&h.render(120, 40));
     assert_shows(
         &screen,
-        &[
-            "Клавиши",
-            "Везде [global]",
-            "справка",
-            "Очередь [queue]",
-            "g g",
-        ],
+        &["ctrl-z отменить правку", "ctrl-g другой черновик"],
     );
+    // $EDITOR hands text back through an action; undo can bring the old text back.
+    h.act(Action::ExternalEdited(Ok("Новый текст\n".into())));
+    assert_eq!(h.state.editor.as_ref().unwrap().text(), "Новый текст");
+    assert_shows(
+        &text(&h.render(120, 40)),
+        &["Новый текст", "Текст вернулся из внешнего редактора"],
+    );
+    h.act(Action::ExternalEdited(Err("vi: not found".into())));
+    assert_shows(
+        &text(&h.render(120, 40)),
+        &["Внешний редактор: vi: not found"],
+    );
+}
+
+#[test]
+fn help_lists_every_binding_and_filters_by_typing() {
+    for (w, hgt) in SIZES {
+        let mut h = Harness::new(w, hgt);
+        h.act(Action::Help);
+        let screen = text(&h.render(w, hgt));
+        assert_shows(&screen, &["Клавиши", "Найти:", "Везде [global]", "справка"]);
+        h.type_text("журнал");
+        let screen = text(&h.render(w, hgt));
+        assert_shows(&screen, &["Найти: журнал", "g a", "журнал действий"]);
+        assert_lacks(&screen, &["ответить", "Очередь [queue]"]);
+        h.type_text("zzz");
+        assert_shows(&text(&h.render(w, hgt)), &["Таких клавиш нет"]);
+    }
 }
 
 #[test]
@@ -358,13 +235,90 @@ fn breached_view_shows_only_overdue_items() {
     assert_eq!(h.state.queue.total, Some(1));
     let screen = text(&h.render(120, 40));
     assert_shows(&screen, &["Кружка керамическая", "◉ просрочено"]);
-    assert!(!screen.contains("Чайник"), "{screen}");
+    assert_lacks(&screen, &["Чайник"]);
+}
+
+#[test]
+fn english_is_complete_on_every_screen() {
+    let mut h = Harness::new(120, 40).in_english();
+    let screen = text(&h.render(120, 40));
+    assert_shows(
+        &screen,
+        &[
+            "1:All 5",
+            "2:Reviews 3",
+            "overdue",
+            "Queue 1/5",
+            "WB Rev",
+            "outbox empty",
+            "r reply",
+            "? help",
+            "q quit",
+        ],
+    );
+    h.act(Action::FocusDetail);
+    assert_shows(&text(&h.render(120, 40)), &["Article: 111", "Answer by:"]);
+    h.act(Action::Help);
+    assert_shows(
+        &text(&h.render(120, 40)),
+        &["Keys", "Everywhere [global]", "Find:"],
+    );
+    h.act(Action::Cancel);
+    h.act(Action::ScreenSyncHealth);
+    assert_shows(
+        &text(&h.render(120, 40)),
+        &["Sync health", "No sync has run yet"],
+    );
+    h.act(Action::ScreenAuditLog);
+    assert_shows(
+        &text(&h.render(120, 40)),
+        &["Audit log", "The log is empty"],
+    );
+    // No Russian UI text anywhere (customer text is Russian, so look at the chrome).
+    let screen = text(&h.render(120, 40));
+    let chrome: String = screen
+        .lines()
+        .take(1)
+        .chain(screen.lines().rev().take(2))
+        .collect();
+    assert!(
+        !chrome.chars().any(|c| ('\u{400}'..='\u{4FF}').contains(&c)),
+        "{chrome}"
+    );
+}
+
+#[test]
+fn every_theme_renders_and_colours_fit_the_terminal() {
+    for (name, _, _) in BUILTIN_THEMES {
+        let theme = Theme::builtin(name).expect("builtin");
+        for support in [ColorSupport::TrueColor, ColorSupport::Ansi256] {
+            let mut h = Harness::new(80, 24);
+            h.theme = theme.clone().for_terminal(support);
+            let buffer = h.render(80, 24);
+            assert_shows(&text(&buffer), &["1:Все 5", "Кружка"]);
+            for cell in buffer.content() {
+                for c in [cell.fg, cell.bg] {
+                    if support == ColorSupport::Ansi256 {
+                        assert!(!matches!(c, Color::Rgb(..)), "{name}: {c:?}");
+                    }
+                }
+            }
+        }
+    }
+    // The light theme paints its own background.
+    let mut h = Harness::new(80, 24);
+    h.theme = Theme::builtin("light").expect("light");
+    let buffer = h.render(80, 24);
+    assert!(
+        buffer.content().iter().all(|c| c.bg != Color::Reset),
+        "every cell has the light background"
+    );
 }
 
 #[test]
 fn no_color_theme_paints_no_colours() {
     let mut h = Harness::new(80, 24);
-    h.theme = Theme::embedded_dark().without_colors();
+    h.theme = Theme::embedded_dark().for_terminal(ColorSupport::None);
     let buffer = h.render(80, 24);
     for cell in buffer.content() {
         assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset));
@@ -375,20 +329,64 @@ fn no_color_theme_paints_no_colours() {
 fn tiny_terminals_do_not_panic() {
     let mut h = Harness::new(20, 5);
     for (w, h_) in [(20, 5), (1, 1), (0, 0), (5, 20), (60, 3), (59, 8), (200, 2)] {
-        h.act(Action::Resize {
-            width: w,
-            height: h_,
-        });
+        h.resize(w, h_);
         h.render(w, h_);
     }
-    h.act(Action::Resize {
-        width: 20,
-        height: 5,
-    });
-    for action in [Action::Reply, Action::Send, Action::Help] {
+    h.resize(20, 5);
+    for action in [
+        Action::Reply,
+        Action::Send,
+        Action::Help,
+        Action::Cancel,
+        Action::Cancel,
+        Action::Cancel,
+        Action::ScreenSyncHealth,
+        Action::ScreenAuditLog,
+        Action::Search,
+    ] {
         h.act(action);
-        for (w, h_) in [(20, 5), (3, 2), (1, 1)] {
+        for (w, h_) in [(20, 5), (3, 2), (1, 1), (60, 20)] {
             h.render(w, h_);
+        }
+    }
+}
+
+#[test]
+fn the_template_picker_at_three_sizes() {
+    use agentiq::tui::templates::{Template, TemplateSource};
+    for (w, hgt) in SIZES {
+        let mut h = Harness::new(w, hgt);
+        h.state.templates = Some(TemplateSource::new(|item, _| {
+            let name = item.customer_name.clone().unwrap_or_default();
+            vec![
+                Template {
+                    label: "благодарность".into(),
+                    text: format!("{name}, спасибо за отзыв!"),
+                },
+                Template {
+                    label: "брак или не работает".into(),
+                    text: format!("{name}, нам жаль, что товар подвёл."),
+                },
+            ]
+        }));
+        h.act(Action::MoveDown);
+        h.act(Action::Reply);
+        h.act(Action::InsertTemplate);
+        assert_eq!(h.state.mode, Mode::Picker);
+        let screen = text(&h.render(w, hgt));
+        assert_shows(
+            &screen,
+            &["Шаблоны", "благодарность", "Анна, спасибо за отзыв!"],
+        );
+        h.act(Action::MoveDown);
+        h.act(Action::Confirm);
+        let reply = h.state.editor.as_ref().expect("editor").text();
+        assert!(
+            reply.ends_with("Анна, нам жаль, что товар подвёл."),
+            "{reply}"
+        );
+        if w >= 80 {
+            assert_shows(&text(&h.render(w, hgt)), &["ctrl-t вставить шаблон"]);
         }
     }
 }

@@ -16,12 +16,20 @@ use super::ConnectorError;
 pub type SharedLimiter = Arc<DefaultDirectRateLimiter>;
 
 /// A limiter that sends one request per `period` with at most `burst` at once.
+///
+/// It starts empty: the marketplace's own bucket may still remember requests of a
+/// process that ran a moment ago (a restart, a crash), so a new process earns its burst at
+/// the steady rate instead of spending one it may not have.
 pub fn limiter(period: Duration, burst: u32) -> SharedLimiter {
     let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
     let quota = Quota::with_period(period)
         .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
         .allow_burst(burst);
-    Arc::new(RateLimiter::direct(quota))
+    let limiter = RateLimiter::direct(quota);
+    for _ in 0..burst.get() {
+        let _ = limiter.check();
+    }
+    Arc::new(limiter)
 }
 
 /// The process-wide limiter for one published limit of one seller (`group` names the

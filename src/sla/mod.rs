@@ -1,9 +1,38 @@
-//! SLA policy: which tier an item falls in, when it goes at risk, when it breaches, and
-//! the priority bucket the queue marks it with. Pure functions of the item and `now`.
+//! SLA policy: which tier an item falls in, when it goes at risk, when it breaches, the
+//! marketplaces' hard edges, and the priority bucket the queue marks it with. Pure
+//! functions of the item's facts, the settings and `now`; see `docs/sla.md`.
+//!
+//! [`Policy`] holds the rules of one account, built from the `[sla]`, `[priority]` and
+//! `[working_hours]` settings sections ([`Policy::load`]); [`Policies`] holds several. The
+//! free functions below ([`clock`], [`priority`], [`tier_for`], [`default_budget`]) apply
+//! the shipped defaults and stay for callers without settings.
+
+mod clock;
+mod hours;
+mod policy;
+mod settings;
+
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::domain::{Channel, Priority, Rating, SlaState, SlaTier};
+use crate::domain::{AnswerState, Channel, Priority, Rating, SlaState, SlaTier};
+
+pub use clock::{system_now, ManualClock, Now};
+pub use hours::{parse_hhmm, WorkingHours};
+pub use policy::{is_shouting, time_left, HardEdge, ItemFacts, Policies, Policy, PriorityInputs};
+pub use settings::{BudgetMinutes, PrioritySettings, SlaSettings, WorkingHoursSettings};
+
+/// Settings that cannot be turned into a policy, with the section and field at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PolicyError(String);
+
+impl PolicyError {
+    pub fn new(message: impl Into<String>) -> PolicyError {
+        PolicyError(message.into())
+    }
+}
 
 /// An item's clock: when it started, when it goes at risk, when it breaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,80 +49,37 @@ impl SlaClock {
     }
 }
 
-/// Intents that make a public question a pre-purchase one (answered within minutes).
-const PRE_PURCHASE_INTENTS: [&str; 5] = [
-    "pre_purchase",
-    "availability",
-    "sizing_fit",
-    "product_spec",
-    "compatibility",
-];
+/// The shipped default policy, built once.
+pub fn default_policy() -> &'static Policy {
+    static DEFAULT: OnceLock<Policy> = OnceLock::new();
+    DEFAULT.get_or_init(Policy::default)
+}
 
-/// The tier an item falls in by SPEC section 2, from what is known about it.
+/// The tier an item falls in by SPEC section 2, with the shipped rules.
 pub fn tier_for(channel: Channel, rating: Option<Rating>, intent: Option<&str>) -> SlaTier {
-    match intent {
-        Some("defect_not_working" | "wrong_item") => return SlaTier::Critical,
-        Some("thanks") => return SlaTier::Low,
-        _ => {}
-    }
-    match channel {
-        Channel::Review => match rating.map(Rating::stars) {
-            Some(1 | 2) => SlaTier::Urgent,
-            Some(3) => SlaTier::High,
-            _ => match intent {
-                Some(i) if i.starts_with("delivery_") => SlaTier::High,
-                Some("refund_exchange" | "cancel_request") => SlaTier::High,
-                Some("quality_complaint" | "usage_howto") => SlaTier::Normal,
-                _ => SlaTier::Low,
-            },
-        },
-        Channel::Question => match intent {
-            Some(i) if PRE_PURCHASE_INTENTS.contains(&i) => SlaTier::High,
-            Some(i) if i.starts_with("delivery_") => SlaTier::High,
-            Some("refund_exchange" | "cancel_request") => SlaTier::High,
-            _ => SlaTier::Normal,
-        },
-        Channel::Chat => match intent {
-            Some(i) if i.starts_with("delivery_") => SlaTier::High,
-            Some("refund_exchange" | "cancel_request") => SlaTier::High,
-            Some(_) => SlaTier::Normal,
-            // A chat nobody has classified yet is a new chat.
-            None => SlaTier::High,
-        },
-    }
+    default_policy().tier(
+        &ItemFacts::new(channel, DateTime::<Utc>::default())
+            .rating(rating)
+            .intent(intent),
+    )
 }
 
 /// Default (target, deadline) for a tier; questions in the high tier are much faster.
 pub fn default_budget(tier: SlaTier, channel: Channel) -> (Duration, Duration) {
-    match tier {
-        SlaTier::Critical => (Duration::minutes(15), Duration::minutes(30)),
-        SlaTier::Urgent => (Duration::minutes(30), Duration::hours(1)),
-        SlaTier::High if channel == Channel::Question => {
-            (Duration::minutes(5), Duration::minutes(30))
-        }
-        SlaTier::High => (Duration::hours(1), Duration::hours(4)),
-        SlaTier::Normal => (Duration::hours(4), Duration::hours(24)),
-        SlaTier::Low => (Duration::hours(24), Duration::hours(48)),
-    }
+    default_policy().budget(tier, channel)
 }
 
-/// The clock of an item that started waiting at `waiting_since`.
+/// The clock of an item that started waiting at `waiting_since`, with the shipped rules.
 pub fn clock(
     channel: Channel,
     rating: Option<Rating>,
     intent: Option<&str>,
     waiting_since: DateTime<Utc>,
 ) -> SlaClock {
-    let tier = tier_for(channel, rating, intent);
-    let (target, deadline) = default_budget(tier, channel);
-    SlaClock {
-        tier,
-        started: waiting_since,
-        at_risk_at: waiting_since + target,
-        due_at: waiting_since + deadline,
-    }
+    default_policy().clock(channel, rating, intent, waiting_since)
 }
 
+/// Where a clock stands at `now`.
 pub fn state_at(at_risk_at: DateTime<Utc>, due_at: DateTime<Utc>, now: DateTime<Utc>) -> SlaState {
     if now >= due_at {
         SlaState::Breached
@@ -104,23 +90,25 @@ pub fn state_at(at_risk_at: DateTime<Utc>, due_at: DateTime<Utc>, now: DateTime<
     }
 }
 
-/// Priority bucket: the tier's own level, raised one step once the clock is at risk or
-/// breached, so an item never ranks lower as time passes.
-pub fn priority(tier: SlaTier, state: SlaState) -> Priority {
-    let base = match tier {
-        SlaTier::Critical | SlaTier::Urgent => Priority::Urgent,
-        SlaTier::High => Priority::High,
-        SlaTier::Normal => Priority::Normal,
-        SlaTier::Low => Priority::Low,
-    };
-    match state {
-        SlaState::Ok => base,
-        SlaState::AtRisk | SlaState::Breached => match base {
-            Priority::Urgent | Priority::High => Priority::Urgent,
-            Priority::Normal => Priority::High,
-            Priority::Low => Priority::Normal,
-        },
+/// Where an item stands: only an open item's clock runs; an answered, pending (reply in
+/// flight) or archived item is never at risk.
+pub fn state_for(
+    answer: AnswerState,
+    at_risk_at: DateTime<Utc>,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> SlaState {
+    match answer {
+        AnswerState::Open => state_at(at_risk_at, due_at, now),
+        AnswerState::Pending | AnswerState::Answered | AnswerState::Archived => SlaState::Ok,
     }
+}
+
+/// Priority bucket from the tier and the clock alone, with the shipped thresholds: the
+/// tier's own level, raised one step once the clock is at risk or breached, so an item
+/// never ranks lower as time passes.
+pub fn priority(tier: SlaTier, state: SlaState) -> Priority {
+    default_policy().priority(&PriorityInputs::new(tier, state))
 }
 
 /// WB archives a review that stayed unanswered this long; it can no longer be answered.
@@ -172,7 +160,10 @@ mod tests {
     #[test]
     fn new_chat_is_high() {
         assert_eq!(tier_for(Channel::Chat, None, None), SlaTier::High);
-        assert_eq!(tier_for(Channel::Chat, None, Some("other")), SlaTier::Normal);
+        assert_eq!(
+            tier_for(Channel::Chat, None, Some("other")),
+            SlaTier::Normal
+        );
     }
 
     #[test]

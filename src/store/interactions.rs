@@ -1,13 +1,14 @@
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::types::Value;
+use rusqlite::{params, Connection, OptionalExtension, Row, StatementStatus, Transaction};
 
 use super::{from_db_time, to_db_time};
+use crate::domain::linking::LinkingSettings;
 use crate::domain::{
     Answer, AnswerState, Channel, ChatMessage, Interaction, InteractionId, Marketplace,
     ModerationState, NewInteraction, ProductRef, Rating, Sender, SlaTier,
 };
-use crate::domain::linking::LinkingSettings;
 use crate::sla;
 
 /// What one batch of upserts did.
@@ -124,9 +125,7 @@ pub fn upsert_interactions(
                 ],
                 |r| r.get(0),
             )
-            .with_context(|| {
-                format!("saving {} {}", item.channel.as_str(), item.external_id)
-            })?;
+            .with_context(|| format!("saving {} {}", item.channel.as_str(), item.external_id))?;
         for message in &item.messages {
             tx.prepare_cached(
                 "INSERT INTO chat_messages (interaction_id, external_id, sender, text, sent_at)
@@ -141,14 +140,17 @@ pub fn upsert_interactions(
                 to_db_time(message.sent_at),
             ])?;
         }
-        let name_key = item.customer_name.as_deref().and_then(super::customers::name_key);
+        let name_key = item
+            .customer_name
+            .as_deref()
+            .and_then(super::customers::name_key);
         tx.prepare_cached(
             "UPDATE interactions SET customer_name_key = ?2 WHERE id = ?1 AND customer_name_key IS NOT ?2",
         )?
         .execute(params![id, name_key])?;
-        let was_waiting = existing
-            .as_ref()
-            .is_some_and(|e| e.2 == AnswerState::Open.as_str() || e.2 == AnswerState::Pending.as_str());
+        let was_waiting = existing.as_ref().is_some_and(|e| {
+            e.2 == AnswerState::Open.as_str() || e.2 == AnswerState::Pending.as_str()
+        });
         if was_waiting && state == AnswerState::Answered {
             // Answered since we last looked (elsewhere, or our reply became visible).
             tx.prepare_cached(
@@ -188,19 +190,82 @@ pub fn upsert_interactions(
     Ok(summary)
 }
 
-/// Which slice of interactions the queue shows.
+/// Which answer states the queue shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum AnswerFilter {
+    /// Waiting for the seller (`open`): the inbox.
+    #[default]
+    Unanswered,
+    /// Answered, or with a reply on its way (`answered`, `pending`).
+    Answered,
+    /// Every state, archived included: the whole history.
+    All,
+}
+
+/// The order of the queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum QueueSort {
+    /// Earliest deadline first: overdue items lead.
+    #[default]
+    Deadline,
+    /// Priority bucket (tier, raised once at risk), then deadline.
+    Priority,
+    /// Most recently written first.
+    Newest,
+}
+
+impl QueueSort {
+    pub const ALL: [QueueSort; 3] = [QueueSort::Deadline, QueueSort::Priority, QueueSort::Newest];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueSort::Deadline => "deadline",
+            QueueSort::Priority => "priority",
+            QueueSort::Newest => "newest",
+        }
+    }
+}
+
+/// The classifier's intent, or none yet.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum IntentFilter {
+    Is(String),
+    /// Not classified yet (`intent` is NULL).
+    Unclassified,
+}
+
+/// Which slice of interactions the queue shows, and in which order. The default is the
+/// inbox: every open item, earliest deadline first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueueFilter {
     pub channel: Option<Channel>,
     pub account_id: Option<i64>,
-    /// Only items whose deadline has passed at this moment.
+    /// Only open items whose deadline has passed at this moment.
     pub breached_at: Option<DateTime<Utc>>,
+    pub marketplace: Option<Marketplace>,
+    pub answered: AnswerFilter,
+    /// Stars, inclusive range; items without a rating never match.
+    pub rating: Option<(u8, u8)>,
+    pub intent: Option<IntentFilter>,
+    /// The product's marketplace id (WB nmId, Ozon sku), exactly.
+    pub product: Option<String>,
+    /// With (`true`) or without (`false`) a draft not yet used or discarded.
+    pub has_draft: Option<bool>,
+    /// Full-text terms, all of which must match (see `store::search`).
+    pub text: Vec<super::search::TextTerm>,
+    pub sort: QueueSort,
+    /// The moment open items count as at risk for [`QueueSort::Priority`]; without it the
+    /// tier alone ranks.
+    pub ranked_at: Option<DateTime<Utc>>,
 }
 
 impl QueueFilter {
-    fn where_clause(&self) -> (String, Vec<rusqlite::types::Value>) {
-        use rusqlite::types::Value;
-        let mut sql = String::from("i.state = 'open'");
+    fn where_clause(&self) -> (String, Vec<Value>) {
+        let mut sql = String::from(match self.answered {
+            AnswerFilter::Unanswered => "i.state = 'open'",
+            AnswerFilter::Answered => "i.state IN ('answered', 'pending')",
+            AnswerFilter::All => "1",
+        });
         let mut args = Vec::new();
         if let Some(channel) = self.channel {
             sql.push_str(" AND i.channel = ?");
@@ -210,12 +275,142 @@ impl QueueFilter {
             sql.push_str(" AND i.account_id = ?");
             args.push(Value::Integer(account));
         }
+        if let Some(marketplace) = self.marketplace {
+            sql.push_str(" AND i.account_id IN (SELECT id FROM accounts WHERE marketplace = ?)");
+            args.push(Value::Text(marketplace.as_str().into()));
+        }
         if let Some(now) = self.breached_at {
-            sql.push_str(" AND i.due_at <= ?");
+            sql.push_str(" AND i.state = 'open' AND i.due_at <= ?");
             args.push(Value::Integer(to_db_time(now)));
+        }
+        if let Some((low, high)) = self.rating {
+            sql.push_str(" AND i.rating BETWEEN ? AND ?");
+            args.push(Value::Integer(i64::from(low)));
+            args.push(Value::Integer(i64::from(high)));
+        }
+        match &self.intent {
+            Some(IntentFilter::Is(intent)) => {
+                sql.push_str(" AND i.intent = ?");
+                args.push(Value::Text(intent.clone()));
+            }
+            Some(IntentFilter::Unclassified) => sql.push_str(" AND i.intent IS NULL"),
+            None => {}
+        }
+        if let Some(product) = &self.product {
+            sql.push_str(" AND i.product_external_id = ?");
+            args.push(Value::Text(product.clone()));
+        }
+        if let Some(has) = self.has_draft {
+            sql.push_str(if has {
+                " AND EXISTS"
+            } else {
+                " AND NOT EXISTS"
+            });
+            sql.push_str(
+                " (SELECT 1 FROM drafts d WHERE d.interaction_id = i.id AND d.outcome IS NULL)",
+            );
+        }
+        if let Some(expression) = super::search::fts_expression(&self.text) {
+            sql.push_str(
+                " AND i.id IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH ?)",
+            );
+            args.push(Value::Text(expression));
         }
         (sql, args)
     }
+
+    /// The sort columns, in the order of [`QueueKey`]'s used fields, and whether they
+    /// descend.
+    fn order(&self) -> (Vec<String>, bool) {
+        match self.sort {
+            QueueSort::Deadline => (vec!["i.due_at".into(), "i.id".into()], false),
+            QueueSort::Newest => (vec!["i.created_at".into(), "i.id".into()], true),
+            QueueSort::Priority => {
+                let ranked_at = self.ranked_at.map(to_db_time);
+                let rank = format!(
+                    "max((CASE i.tier WHEN 'critical' THEN 0 WHEN 'urgent' THEN 0 \
+                     WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END) - {}, 0)",
+                    match ranked_at {
+                        Some(t) => format!("(i.state = 'open' AND i.at_risk_at <= {t})"),
+                        None => "0".into(),
+                    }
+                );
+                (vec![rank, "i.due_at".into(), "i.id".into()], false)
+            }
+        }
+    }
+}
+
+/// Where a row stands in the queue's order: compared as a tuple, `rank` first. Which
+/// fields count depends on the sort (deadline: due time and id; newest: creation time and
+/// id, descending; priority: rank, due time and id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct QueueKey {
+    pub rank: i64,
+    pub time: i64,
+    pub id: i64,
+}
+
+impl QueueKey {
+    /// The key of `row` in the order of `filter`.
+    pub fn of(row: &QueueRow, filter: &QueueFilter) -> QueueKey {
+        let id = row.id.0;
+        match filter.sort {
+            QueueSort::Deadline => QueueKey {
+                rank: 0,
+                time: to_db_time(row.due_at),
+                id,
+            },
+            QueueSort::Newest => QueueKey {
+                rank: 0,
+                time: to_db_time(row.created_at),
+                id,
+            },
+            QueueSort::Priority => {
+                let base: i64 = match row.tier {
+                    SlaTier::Critical | SlaTier::Urgent => 0,
+                    SlaTier::High => 1,
+                    SlaTier::Normal => 2,
+                    SlaTier::Low => 3,
+                };
+                let at_risk = filter.ranked_at.is_some_and(|t| {
+                    row.state == AnswerState::Open && to_db_time(row.at_risk_at) <= to_db_time(t)
+                });
+                QueueKey {
+                    rank: (base - i64::from(at_risk)).max(0),
+                    time: to_db_time(row.due_at),
+                    id,
+                }
+            }
+        }
+    }
+
+    fn values(self, sort: QueueSort) -> Vec<Value> {
+        match sort {
+            QueueSort::Priority => vec![
+                Value::Integer(self.rank),
+                Value::Integer(self.time),
+                Value::Integer(self.id),
+            ],
+            QueueSort::Deadline | QueueSort::Newest => {
+                vec![Value::Integer(self.time), Value::Integer(self.id)]
+            }
+        }
+    }
+}
+
+/// Where a page of the queue starts. Each seek costs the rows it skips, so a reader picks
+/// the nearest known place: the top, the bottom, or a row it already holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seek {
+    /// `skip` rows below the top.
+    Start { skip: usize },
+    /// The page ends `skip` rows above the bottom.
+    End { skip: usize },
+    /// After the row with `key`, `skip` rows further down.
+    After { key: QueueKey, skip: usize },
+    /// The page ends `skip` rows above the row with `key`.
+    Before { key: QueueKey, skip: usize },
 }
 
 /// One line of the queue: just what the list shows.
@@ -230,6 +425,7 @@ pub struct QueueRow {
     pub customer_name: Option<String>,
     pub preview: String,
     pub tier: SlaTier,
+    pub state: AnswerState,
     pub created_at: DateTime<Utc>,
     pub at_risk_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
@@ -237,42 +433,118 @@ pub struct QueueRow {
     pub send_error: Option<String>,
 }
 
+/// Rows of one read and what it cost SQLite.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueueWindow {
+    /// In queue order.
+    pub rows: Vec<QueueRow>,
+    /// Virtual-machine steps the read took: grows with the rows skipped and scanned, so
+    /// it shows whether a read walked the table.
+    pub vm_steps: u64,
+}
+
 /// Longest preview the queue reads per row; the list shows one line of it.
 const PREVIEW_CHARS: i64 = 240;
 
-/// A page of the queue in its default order: earliest deadline first.
+/// A page of the queue in its order, `offset` rows from the top.
 pub fn queue_page(
     conn: &Connection,
     filter: &QueueFilter,
     offset: usize,
     limit: usize,
 ) -> Result<Vec<QueueRow>> {
+    Ok(queue_window(conn, filter, Seek::Start { skip: offset }, limit)?.rows)
+}
+
+/// Up to `limit` rows of the queue from `seek`, in queue order.
+pub fn queue_window(
+    conn: &Connection,
+    filter: &QueueFilter,
+    seek: Seek,
+    limit: usize,
+) -> Result<QueueWindow> {
     let (where_sql, mut args) = filter.where_clause();
+    let (columns, descending) = filter.order();
+    let (key, skip, backwards) = match seek {
+        Seek::Start { skip } => (None, skip, false),
+        Seek::End { skip } => (None, skip, true),
+        Seek::After { key, skip } => (Some(key), skip, false),
+        Seek::Before { key, skip } => (Some(key), skip, true),
+    };
+    // Reading backwards is reading the reverse order forwards.
+    let descending = descending != backwards;
+    let tuple = columns.join(", ");
+    let mut where_sql = where_sql;
+    if let Some(key) = key {
+        let op = if descending { "<" } else { ">" };
+        let marks = vec!["?"; columns.len()].join(", ");
+        where_sql.push_str(&format!(" AND ({tuple}) {op} ({marks})"));
+        args.extend(key.values(filter.sort));
+    }
+    let direction = if descending { "DESC" } else { "ASC" };
+    let order_by = columns
+        .iter()
+        .map(|c| format!("{c} {direction}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
         "SELECT i.id, a.name, a.marketplace, i.channel, i.rating, i.product_name,
                 i.customer_name, substr(i.text, 1, {PREVIEW_CHARS}), i.tier, i.created_at,
                 i.at_risk_at, i.due_at,
                 (SELECT o.last_error FROM outbox o WHERE o.interaction_id = i.id
-                   AND o.state = 'failed' ORDER BY o.id DESC LIMIT 1)
+                   AND o.state = 'failed' ORDER BY o.id DESC LIMIT 1),
+                i.state
          FROM interactions i JOIN accounts a ON a.id = i.account_id
          WHERE {where_sql}
-         ORDER BY i.due_at, i.id
+         ORDER BY {order_by}
          LIMIT ? OFFSET ?"
     );
-    args.push(rusqlite::types::Value::Integer(limit as i64));
-    args.push(rusqlite::types::Value::Integer(offset as i64));
+    args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+    args.push(Value::Integer(i64::try_from(skip).unwrap_or(i64::MAX)));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), row_to_queue_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    stmt.reset_status(StatementStatus::VmStep);
+    let mut rows = stmt
+        .query_map(rusqlite::params_from_iter(args), row_to_queue_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let vm_steps = u64::try_from(stmt.reset_status(StatementStatus::VmStep)).unwrap_or(0);
+    if backwards {
+        rows.reverse();
+    }
+    Ok(QueueWindow { rows, vm_steps })
 }
 
+/// Rows matching `filter`, in any order.
 pub fn queue_count(conn: &Connection, filter: &QueueFilter) -> Result<usize> {
     let (where_sql, args) = filter.where_clause();
     let sql = format!("SELECT count(*) FROM interactions i WHERE {where_sql}");
     let n: i64 = conn
         .prepare_cached(&sql)?
         .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
-    Ok(n as usize)
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Rows matching `filter` per channel (its own channel ignored), in the order of
+/// [`Channel::ALL`]: one pass for all the tab counts.
+pub fn queue_count_by_channel(conn: &Connection, filter: &QueueFilter) -> Result<[usize; 3]> {
+    let any_channel = QueueFilter {
+        channel: None,
+        ..filter.clone()
+    };
+    let (where_sql, args) = any_channel.where_clause();
+    let sql = format!(
+        "SELECT i.channel, count(*) FROM interactions i WHERE {where_sql} GROUP BY i.channel"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+    let mut counts = [0usize; 3];
+    while let Some(row) = rows.next()? {
+        let channel: String = row.get(0)?;
+        let n: i64 = row.get(1)?;
+        if let Some(i) = Channel::ALL.iter().position(|c| c.as_str() == channel) {
+            counts[i] = usize::try_from(n).unwrap_or(0);
+        }
+    }
+    Ok(counts)
 }
 
 fn row_to_queue_row(r: &Row<'_>) -> rusqlite::Result<QueueRow> {
@@ -290,6 +562,7 @@ fn row_to_queue_row(r: &Row<'_>) -> rusqlite::Result<QueueRow> {
         at_risk_at: from_db_time(r.get(10)?),
         due_at: from_db_time(r.get(11)?),
         send_error: r.get(12)?,
+        state: parse_col(r, 13, AnswerState::parse)?,
     })
 }
 
@@ -467,7 +740,11 @@ mod tests {
         upsert(
             &mut conn,
             account,
-            &[review("five", 5, t(0)), review("one", 1, t(30)), review("three", 3, t(10))],
+            &[
+                review("five", 5, t(0)),
+                review("one", 1, t(30)),
+                review("three", 3, t(10)),
+            ],
         );
         let reader = store.reader().unwrap();
         let filter = QueueFilter::default();
@@ -476,7 +753,10 @@ mod tests {
         assert_eq!(order, ["Отзыв one", "Отзыв three", "Отзыв five"]);
         assert_eq!(page[0].due_at, t(90));
         assert_eq!(page[0].product_name.as_deref(), Some("Плед флисовый"));
-        assert_eq!(queue_page(&reader, &filter, 1, 1).unwrap()[0].preview, "Отзыв three");
+        assert_eq!(
+            queue_page(&reader, &filter, 1, 1).unwrap()[0].preview,
+            "Отзыв three"
+        );
         assert_eq!(queue_count(&reader, &filter).unwrap(), 3);
         let breached = QueueFilter {
             breached_at: Some(t(95)),
@@ -488,6 +768,169 @@ mod tests {
             ..QueueFilter::default()
         };
         assert_eq!(queue_count(&reader, &chats).unwrap(), 0);
+        assert_eq!(queue_count_by_channel(&reader, &chats).unwrap(), [3, 0, 0]);
+    }
+
+    #[test]
+    fn every_filter_and_sort_reads_and_keysets_agree_with_offsets() {
+        let (_dir, store) = temp_store();
+        let mut conn = rusqlite::Connection::open(store.path()).unwrap();
+        let wb = upsert_account(&conn, "Уютный дом", Marketplace::Wb).unwrap();
+        let ozon = upsert_account(&conn, "Альфа", Marketplace::Ozon).unwrap();
+        let mut batch: Vec<NewInteraction> = (0..30)
+            .map(|i| review(&format!("r{i}"), 1 + (i % 5) as u8, t(i * 7 % 30)))
+            .collect();
+        batch[3].answer = Some(Answer {
+            text: "Спасибо".into(),
+            moderation: ModerationState::Published,
+            editable: false,
+        });
+        batch[4].text = "Плёд пришёл мятый".into();
+        upsert(&mut conn, wb, &batch[..20]);
+        upsert(&mut conn, ozon, &batch[20..]);
+        conn.execute(
+            "UPDATE interactions SET intent = 'wrong_item' WHERE external_id IN ('r1', 'r2')",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO drafts (interaction_id, text, source, confidence, created_at)
+             SELECT id, 'x', 'template', 0.5, 0 FROM interactions WHERE external_id = 'r5'",
+            [],
+        )
+        .unwrap();
+        let reader = store.reader().unwrap();
+        let count = |f: QueueFilter| queue_count(&reader, &f).unwrap();
+        let base = QueueFilter::default();
+        assert_eq!(count(base.clone()), 29, "one is answered");
+        assert_eq!(
+            count(QueueFilter {
+                answered: AnswerFilter::Answered,
+                ..base.clone()
+            }),
+            1
+        );
+        assert_eq!(
+            count(QueueFilter {
+                answered: AnswerFilter::All,
+                ..base.clone()
+            }),
+            30
+        );
+        assert_eq!(
+            count(QueueFilter {
+                marketplace: Some(Marketplace::Ozon),
+                ..base.clone()
+            }),
+            10
+        );
+        assert_eq!(
+            count(QueueFilter {
+                account_id: Some(wb),
+                ..base.clone()
+            }),
+            19
+        );
+        assert_eq!(
+            count(QueueFilter {
+                rating: Some((1, 2)),
+                ..base.clone()
+            }),
+            12
+        );
+        assert_eq!(
+            count(QueueFilter {
+                intent: Some(IntentFilter::Is("wrong_item".into())),
+                ..base.clone()
+            }),
+            2
+        );
+        assert_eq!(
+            count(QueueFilter {
+                intent: Some(IntentFilter::Unclassified),
+                ..base.clone()
+            }),
+            27
+        );
+        assert_eq!(
+            count(QueueFilter {
+                has_draft: Some(true),
+                ..base.clone()
+            }),
+            1
+        );
+        assert_eq!(
+            count(QueueFilter {
+                has_draft: Some(false),
+                ..base.clone()
+            }),
+            28
+        );
+        assert_eq!(
+            count(QueueFilter {
+                product: Some("146972802".into()),
+                ..base.clone()
+            }),
+            29
+        );
+        let text = |words: &str| QueueFilter {
+            text: vec![crate::store::search::TextTerm::any(words)],
+            ..base.clone()
+        };
+        assert_eq!(count(text("ПРИШЁЛ")), 1, "case and ё folded");
+        assert_eq!(count(text("пришел")), 1);
+        assert_eq!(count(text("плёд")), 29, "every review names the product");
+        assert_eq!(count(text("мят")), 1);
+        assert_eq!(count(text("отзыв r1")), 11, "r1 is a prefix of r10 … r19");
+        assert_eq!(count(text("отзыв r29")), 1);
+        // Every sort: keyset seeks from any row agree with plain offsets.
+        for sort in QueueSort::ALL {
+            let f = QueueFilter {
+                sort,
+                ranked_at: Some(t(20)),
+                ..base.clone()
+            };
+            let all = queue_page(&reader, &f, 0, 100).unwrap();
+            assert_eq!(all.len(), 29);
+            for i in 0..all.len() {
+                let key = QueueKey::of(&all[i], &f);
+                let after = queue_window(&reader, &f, Seek::After { key, skip: 2 }, 3)
+                    .unwrap()
+                    .rows;
+                assert_eq!(
+                    after,
+                    all[(i + 3).min(29)..(i + 6).min(29)],
+                    "{sort:?} after {i}"
+                );
+                let before = queue_window(&reader, &f, Seek::Before { key, skip: 1 }, 2)
+                    .unwrap()
+                    .rows;
+                let end = i.saturating_sub(1);
+                assert_eq!(
+                    before,
+                    all[end.saturating_sub(2)..end],
+                    "{sort:?} before {i}"
+                );
+            }
+            let last = queue_window(&reader, &f, Seek::End { skip: 0 }, 4)
+                .unwrap()
+                .rows;
+            assert_eq!(last, all[25..]);
+        }
+        // Newest first really is newest first.
+        let newest = queue_page(
+            &reader,
+            &QueueFilter {
+                sort: QueueSort::Newest,
+                ..base.clone()
+            },
+            0,
+            100,
+        )
+        .unwrap();
+        assert!(newest
+            .windows(2)
+            .all(|w| w[0].created_at >= w[1].created_at));
     }
 
     #[test]
@@ -548,7 +991,11 @@ mod tests {
         let row = queue_page(&conn, &QueueFilter::default(), 0, 1).unwrap();
         assert_eq!(row[0].channel, Channel::Chat);
         let item = interaction(&conn, row[0].id).unwrap().unwrap();
-        assert_eq!(item.waiting_since, t(3), "clock starts at the unanswered buyer message");
+        assert_eq!(
+            item.waiting_since,
+            t(3),
+            "clock starts at the unanswered buyer message"
+        );
         let thread = chat_messages(&conn, row[0].id).unwrap();
         let texts: Vec<_> = thread.iter().map(|m| m.text.as_str()).collect();
         assert_eq!(texts, ["Где заказ?", "Здравствуйте", "Ау"]);

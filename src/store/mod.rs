@@ -12,6 +12,7 @@ mod leases;
 mod outbox;
 mod products;
 mod schema;
+pub mod search;
 mod sync_state;
 mod writer;
 
@@ -29,8 +30,10 @@ pub use drafts::{
     StoredDraft,
 };
 pub use interactions::{
-    chat_messages, interaction, queue_count, queue_page, upsert_interactions, QueueFilter,
-    QueueRow, UpsertSummary,
+    chat_messages, interaction, queue_count, queue_count_by_channel, queue_page, queue_window,
+    upsert_interactions,
+    AnswerFilter, IntentFilter, QueueFilter, QueueKey, QueueRow, QueueSort, QueueWindow, Seek,
+    UpsertSummary,
 };
 pub use leases::{holder_id, release_lease, try_lease};
 pub use outbox::{

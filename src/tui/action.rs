@@ -7,9 +7,29 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::{Command, Event};
 use crate::domain::InteractionId;
-use crate::store::QueueFilter;
+use crate::store::{AccountRow, QueueFilter, Seek};
 
+use super::reads::{AuditSnapshot, HealthRow};
 use super::state::{Detail, QueueSnapshot};
+
+/// Declares the bindable actions once: the enum variants, their stable names in keymap
+/// files (snake_case, the same as serde's) and the order help lists them in.
+macro_rules! bindable {
+    ($($variant:ident => $name:literal,)*) => {
+        impl Action {
+            /// Every action a keymap may bind, in the order help lists them.
+            pub const BINDABLE: &'static [Action] = &[$(Action::$variant,)*];
+
+            /// The name used in keymap files, or `None` for actions that cannot be bound.
+            pub fn name(&self) -> Option<&'static str> {
+                Some(match self {
+                    $(Action::$variant => $name,)*
+                    _ => return None,
+                })
+            }
+        }
+    };
+}
 
 /// Everything [`super::update`] reacts to.
 ///
@@ -33,15 +53,31 @@ pub enum Action {
     NextTab,
     PrevTab,
     ToggleBreached,
+    CycleAccount,
+    CycleMarketplace,
+    CycleAnswered,
+    CycleSort,
+    Filter,
+    ClearFilters,
+    Search,
+    SearchNext,
+    SearchPrev,
     FocusDetail,
     FocusQueue,
     Reply,
     Send,
     Regenerate,
+    Undo,
+    Redo,
+    ExternalEditor,
+    InsertTemplate,
     Confirm,
     Cancel,
     SyncNow,
     Refresh,
+    ScreenInbox,
+    ScreenSyncHealth,
+    ScreenAuditLog,
     Help,
     Quit,
 
@@ -60,9 +96,18 @@ pub enum Action {
     /// A key the editor receives as text input.
     #[serde(skip)]
     EditorInput(Input),
+    /// A key typed into the search or filter line.
+    #[serde(skip)]
+    PromptInput(Input),
+    /// A key typed into help's filter.
+    #[serde(skip)]
+    HelpInput(Input),
     /// Text pasted into the terminal.
     #[serde(skip)]
     Paste(String),
+    /// A click or a wheel turn at a terminal cell.
+    #[serde(skip)]
+    Mouse(MouseInput),
     /// A page of the queue (and maybe the counts) was read.
     #[serde(skip)]
     QueueLoaded(Box<QueueSnapshot>),
@@ -72,6 +117,21 @@ pub enum Action {
     /// The selected interaction no longer exists.
     #[serde(skip)]
     DetailMissing(InteractionId),
+    /// The accounts, for the account filter and `account:` in queries.
+    #[serde(skip)]
+    AccountsLoaded(Vec<AccountRow>),
+    /// The sync health table was read.
+    #[serde(skip)]
+    HealthLoaded(Vec<HealthRow>),
+    /// A page of the audit log was read.
+    #[serde(skip)]
+    AuditLoaded(Box<AuditSnapshot>),
+    /// `$EDITOR` returned: the new text, or why it failed.
+    #[serde(skip)]
+    ExternalEdited(Result<String, String>),
+    /// A configuration file could not be used; the message names file and line.
+    #[serde(skip)]
+    ConfigProblem(String),
     /// A read failed; the message is shown in the status bar.
     #[serde(skip)]
     LoadFailed(String),
@@ -80,66 +140,50 @@ pub enum Action {
     CommandFailed,
 }
 
+bindable! {
+    MoveDown => "move_down",
+    MoveUp => "move_up",
+    Top => "top",
+    Bottom => "bottom",
+    PageDown => "page_down",
+    PageUp => "page_up",
+    TabAll => "tab_all",
+    TabReviews => "tab_reviews",
+    TabQuestions => "tab_questions",
+    TabChats => "tab_chats",
+    NextTab => "next_tab",
+    PrevTab => "prev_tab",
+    ToggleBreached => "toggle_breached",
+    CycleAccount => "cycle_account",
+    CycleMarketplace => "cycle_marketplace",
+    CycleAnswered => "cycle_answered",
+    CycleSort => "cycle_sort",
+    Filter => "filter",
+    ClearFilters => "clear_filters",
+    Search => "search",
+    SearchNext => "search_next",
+    SearchPrev => "search_prev",
+    FocusDetail => "focus_detail",
+    FocusQueue => "focus_queue",
+    Reply => "reply",
+    Send => "send",
+    Regenerate => "regenerate",
+    Undo => "undo",
+    Redo => "redo",
+    ExternalEditor => "external_editor",
+    InsertTemplate => "insert_template",
+    Confirm => "confirm",
+    Cancel => "cancel",
+    SyncNow => "sync_now",
+    Refresh => "refresh",
+    ScreenInbox => "screen_inbox",
+    ScreenSyncHealth => "screen_sync_health",
+    ScreenAuditLog => "screen_audit_log",
+    Help => "help",
+    Quit => "quit",
+}
+
 impl Action {
-    /// Every action a keymap may bind, in the order help lists them.
-    pub const BINDABLE: &'static [Action] = &[
-        Action::MoveDown,
-        Action::MoveUp,
-        Action::Top,
-        Action::Bottom,
-        Action::PageDown,
-        Action::PageUp,
-        Action::TabAll,
-        Action::TabReviews,
-        Action::TabQuestions,
-        Action::TabChats,
-        Action::NextTab,
-        Action::PrevTab,
-        Action::ToggleBreached,
-        Action::FocusDetail,
-        Action::FocusQueue,
-        Action::Reply,
-        Action::Send,
-        Action::Regenerate,
-        Action::Confirm,
-        Action::Cancel,
-        Action::SyncNow,
-        Action::Refresh,
-        Action::Help,
-        Action::Quit,
-    ];
-
-    /// The name used in keymap files, or `None` for actions that cannot be bound.
-    pub fn name(&self) -> Option<&'static str> {
-        Some(match self {
-            Action::MoveDown => "move_down",
-            Action::MoveUp => "move_up",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::PageDown => "page_down",
-            Action::PageUp => "page_up",
-            Action::TabAll => "tab_all",
-            Action::TabReviews => "tab_reviews",
-            Action::TabQuestions => "tab_questions",
-            Action::TabChats => "tab_chats",
-            Action::NextTab => "next_tab",
-            Action::PrevTab => "prev_tab",
-            Action::ToggleBreached => "toggle_breached",
-            Action::FocusDetail => "focus_detail",
-            Action::FocusQueue => "focus_queue",
-            Action::Reply => "reply",
-            Action::Send => "send",
-            Action::Regenerate => "regenerate",
-            Action::Confirm => "confirm",
-            Action::Cancel => "cancel",
-            Action::SyncNow => "sync_now",
-            Action::Refresh => "refresh",
-            Action::Help => "help",
-            Action::Quit => "quit",
-            _ => return None,
-        })
-    }
-
     /// The bindable action called `name` in keymap files.
     pub fn from_name(name: &str) -> Option<Action> {
         Action::BINDABLE
@@ -147,6 +191,21 @@ impl Action {
             .find(|a| a.name() == Some(name))
             .cloned()
     }
+}
+
+/// What the mouse did, at which terminal cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MouseInput {
+    pub kind: MouseKind,
+    pub column: u16,
+    pub row: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MouseKind {
+    Click,
+    WheelUp,
+    WheelDown,
 }
 
 /// What the event loop does on behalf of [`super::update`].
@@ -158,20 +217,50 @@ pub enum Effect {
     LoadQueue(QueueRequest),
     /// Read one interaction (and its chat thread) for the detail pane.
     LoadDetail(InteractionId),
+    /// Read the accounts.
+    LoadAccounts,
+    /// Read the sync health table.
+    LoadHealth,
+    /// Read a page of the audit log.
+    LoadAudit(AuditRequest),
+    /// Suspend the UI and edit this text in `$EDITOR`.
+    ExternalEditor(String),
     /// Leave the UI.
     Quit,
+}
+
+/// How the reader finds the first row of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageSeek {
+    /// From the top or the bottom, whichever is nearer once the total is counted.
+    Nearest,
+    /// Exactly so (relative to a row already held, or to an end).
+    Exact(Seek),
 }
 
 /// Which rows of the queue to read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueRequest {
     pub filter: QueueFilter,
+    /// The view the request was made for; an answer for an older view is dropped.
+    pub view: u64,
     /// The moment "breached" is judged at for the breached count.
     pub now: DateTime<Utc>,
+    /// Absolute index of the first row asked for.
     pub offset: usize,
     pub limit: usize,
-    /// Also read the per-tab counts and the outbox size.
+    pub seek: PageSeek,
+    /// Also count the rows, read the per-tab counts and the outbox size.
     pub with_counts: bool,
+}
+
+/// Which rows of the audit log to read, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditRequest {
+    pub offset: usize,
+    pub limit: usize,
+    /// Also count the entries.
+    pub with_total: bool,
 }
 
 #[cfg(test)]

@@ -4,23 +4,24 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use crossterm::event::{Event as TermEvent, EventStream};
+use crossterm::event::{Event as TermEvent, EventStream, MouseButton, MouseEventKind};
 use futures::StreamExt;
 use ratatui_textarea::Input;
 use tokio::sync::mpsc::{self, error::TryRecvError};
 
-use super::action::Action;
+use super::action::{Action, MouseInput, MouseKind};
+use super::editor_handoff;
 use super::io::Runner;
 use super::keymap::{KeyInput, KeyPress, Keymap, Layer, Resolution};
 use super::state::{AppState, Mode};
-use super::strings;
+use super::strings::Strings;
 use super::terminal::{self, Tui};
-use super::theme::{no_color_requested, Theme};
+use super::theme::ColorSupport;
 use super::view::{self, ViewCtx};
-use super::TuiContext;
+use super::{TuiContext, TuiOptions};
 
 /// Runs the UI on `terminal` until the user quits or input ends.
-pub async fn run(terminal: &mut Tui, ctx: TuiContext) -> Result<()> {
+pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Result<()> {
     let TuiContext {
         store,
         mut events,
@@ -29,11 +30,7 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext) -> Result<()> {
         theme,
         clock,
     } = ctx;
-    let theme: Theme = if no_color_requested() {
-        theme.without_colors()
-    } else {
-        theme
-    };
+    let theme = theme.for_terminal(ColorSupport::detect());
     let mut runner = Runner::new(&store, commands)?;
     let now = clock();
     let session = format!(
@@ -43,20 +40,18 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext) -> Result<()> {
     );
     let tz = *chrono::Local::now().offset();
     let mut state = AppState::new(now, session, tz);
+    state.lang = options.lang;
+    state.templates = options.templates.clone();
+    for problem in options.config_problems {
+        runner.dispatch(&mut state, Action::ConfigProblem(problem), false);
+    }
     let size = terminal.size()?;
-    runner.dispatch(
-        &mut state,
-        Action::Resize {
-            width: size.width,
-            height: size.height,
-        },
-        false,
-    );
+    runner.start(&mut state, size.width, size.height);
 
     let view_ctx = ViewCtx {
         theme: &theme,
         keymap: &keymap,
-        strings: strings::current(),
+        strings: Strings::for_lang(options.lang),
     };
     let mut input = spawn_input_reader();
     let mut keys = KeyInput::default();
@@ -123,9 +118,37 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext) -> Result<()> {
             break Err(e.into());
         }
         runner.flush(&mut state);
+        if let Some(text) = runner.take_external_editor() {
+            if let Err(e) = hand_off(terminal, &mut input, text, &mut state, &mut runner).await {
+                break Err(e);
+            }
+            keys.reset();
+        }
     };
     input.task.abort();
     result
+}
+
+/// Hands the terminal to `$EDITOR`: stops reading input (so no key is stolen from the
+/// editor), leaves the alternate screen, runs the editor, takes the terminal back and
+/// repaints, then starts reading input again.
+async fn hand_off(
+    terminal: &mut Tui,
+    input: &mut InputReader,
+    text: String,
+    state: &mut AppState,
+    runner: &mut Runner,
+) -> Result<()> {
+    input.task.abort();
+    let _ = (&mut input.task).await;
+    terminal::suspend();
+    let result = tokio::task::spawn_blocking(move || editor_handoff::edit(&text))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+    terminal::resume(terminal)?;
+    *input = spawn_input_reader();
+    runner.dispatch(state, Action::ExternalEdited(result), false);
+    Ok(())
 }
 
 /// Terminal events, read by their own task so the loop can wait on a channel and drain it
@@ -170,15 +193,37 @@ fn on_terminal(
                 Resolution::Action(action) => runner.dispatch(state, action, false),
                 Resolution::Pending => {}
                 Resolution::Unbound => {
-                    if state.mode == Mode::Editor {
-                        runner.dispatch(state, Action::EditorInput(Input::from(key_event)), false);
-                    }
+                    let input = Input::from(key_event);
+                    let action = match state.mode {
+                        Mode::Editor => Action::EditorInput(input),
+                        Mode::Prompt => Action::PromptInput(input),
+                        Mode::Help => Action::HelpInput(input),
+                        _ => return,
+                    };
+                    runner.dispatch(state, action, false);
                 }
             }
         }
         TermEvent::Paste(text) => runner.dispatch(state, Action::Paste(text), false),
         TermEvent::Resize(width, height) => {
             runner.dispatch(state, Action::Resize { width, height }, false)
+        }
+        TermEvent::Mouse(mouse) => {
+            let kind = match mouse.kind {
+                MouseEventKind::Down(MouseButton::Left) => MouseKind::Click,
+                MouseEventKind::ScrollUp => MouseKind::WheelUp,
+                MouseEventKind::ScrollDown => MouseKind::WheelDown,
+                _ => return,
+            };
+            if runner.has_deferred() {
+                runner.flush(state);
+            }
+            let input = MouseInput {
+                kind,
+                column: mouse.column,
+                row: mouse.row,
+            };
+            runner.dispatch(state, Action::Mouse(input), false);
         }
         _ => {}
     }

@@ -1,6 +1,7 @@
 //! Carries out [`Effect`]s: reads through the UI's own read-only connection and hands
 //! commands to the background services. The reads are small and indexed (one page of the
-//! queue, one item), so they run on the UI task.
+//! queue, one item, one page of a screen), so they run on the UI task. Handing the
+//! terminal to `$EDITOR` is left to the event loop ([`Runner::take_external_editor`]).
 
 use std::collections::VecDeque;
 
@@ -9,11 +10,12 @@ use rusqlite::Connection;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::app::Command;
-use crate::domain::{Channel, InteractionId};
-use crate::store::{self, QueueFilter, Store};
+use crate::domain::InteractionId;
+use crate::store::{self, Store};
 
 use super::action::{Action, Effect, QueueRequest};
-use super::state::{AppState, Counts, Detail, QueueSnapshot};
+use super::reads::{self, ReadStats};
+use super::state::AppState;
 use super::update::update;
 
 /// Longest chain of effects one action may cause; a guard against a loop, never reached
@@ -26,6 +28,8 @@ pub struct Runner {
     commands: UnboundedSender<Command>,
     deferred_queue: Option<QueueRequest>,
     deferred_detail: Option<InteractionId>,
+    external_editor: Option<String>,
+    stats: ReadStats,
 }
 
 impl Runner {
@@ -35,7 +39,22 @@ impl Runner {
             commands,
             deferred_queue: None,
             deferred_detail: None,
+            external_editor: None,
+            stats: ReadStats::default(),
         })
+    }
+
+    /// Reads the accounts and the first page at this terminal size.
+    pub fn start(&mut self, state: &mut AppState, width: u16, height: u16) {
+        if let Some(action) = self.perform(state, Effect::LoadAccounts) {
+            self.dispatch(state, action, false);
+        }
+        self.dispatch(state, Action::Resize { width, height }, false);
+    }
+
+    /// What the queue reads have cost so far.
+    pub fn stats(&self) -> ReadStats {
+        self.stats
     }
 
     /// Applies `action` and everything that follows from it. With `defer_reads`, the
@@ -62,7 +81,7 @@ impl Runner {
                     }
                     Effect::LoadDetail(id) if defer => self.deferred_detail = Some(id),
                     effect => {
-                        if let Some(next) = self.perform(effect) {
+                        if let Some(next) = self.perform(state, effect) {
                             work.push_back((next, false));
                         }
                     }
@@ -74,13 +93,13 @@ impl Runner {
     /// Performs the reads deferred so far.
     pub fn flush(&mut self, state: &mut AppState) {
         if let Some(request) = self.deferred_queue.take() {
-            let next = self.perform(Effect::LoadQueue(request));
+            let next = self.perform(state, Effect::LoadQueue(request));
             if let Some(action) = next {
                 self.dispatch(state, action, false);
             }
         }
         if let Some(id) = self.deferred_detail.take() {
-            let next = self.perform(Effect::LoadDetail(id));
+            let next = self.perform(state, Effect::LoadDetail(id));
             if let Some(action) = next {
                 self.dispatch(state, action, false);
             }
@@ -92,82 +111,50 @@ impl Runner {
         self.deferred_queue.is_some() || self.deferred_detail.is_some()
     }
 
-    fn perform(&mut self, effect: Effect) -> Option<Action> {
+    /// Text to edit in `$EDITOR`, when the reducer asked for it; the event loop suspends
+    /// the terminal, runs the editor and dispatches [`Action::ExternalEdited`].
+    pub fn take_external_editor(&mut self) -> Option<String> {
+        self.external_editor.take()
+    }
+
+    fn perform(&mut self, state: &AppState, effect: Effect) -> Option<Action> {
+        let failed = |e: anyhow::Error| Action::LoadFailed(format!("{e:#}"));
         match effect {
             Effect::Command(command) => self
                 .commands
                 .send(command)
                 .is_err()
                 .then_some(Action::CommandFailed),
-            Effect::LoadQueue(request) => Some(match read_queue(&self.conn, request) {
-                Ok(snapshot) => Action::QueueLoaded(Box::new(snapshot)),
-                Err(e) => Action::LoadFailed(format!("{e:#}")),
-            }),
-            Effect::LoadDetail(id) => Some(match read_detail(&self.conn, id) {
+            Effect::LoadQueue(request) => Some(
+                match reads::read_queue(&self.conn, request, &mut self.stats) {
+                    Ok(snapshot) => Action::QueueLoaded(Box::new(snapshot)),
+                    Err(e) => failed(e),
+                },
+            ),
+            Effect::LoadDetail(id) => Some(match reads::read_detail(&self.conn, id) {
                 Ok(Some(detail)) => Action::DetailLoaded(Box::new(detail)),
                 Ok(None) => Action::DetailMissing(id),
-                Err(e) => Action::LoadFailed(format!("{e:#}")),
+                Err(e) => failed(e),
             }),
+            Effect::LoadAccounts => Some(match store::accounts(&self.conn) {
+                Ok(accounts) => Action::AccountsLoaded(accounts),
+                Err(e) => failed(e),
+            }),
+            Effect::LoadHealth => Some(match reads::read_health(&self.conn, state.now) {
+                Ok(rows) => Action::HealthLoaded(rows),
+                Err(e) => failed(e),
+            }),
+            Effect::LoadAudit(request) => Some(
+                match reads::read_audit(&self.conn, request, state.audit.total) {
+                    Ok(snapshot) => Action::AuditLoaded(Box::new(snapshot)),
+                    Err(e) => failed(e),
+                },
+            ),
+            Effect::ExternalEditor(text) => {
+                self.external_editor = Some(text);
+                None
+            }
             Effect::Quit => None,
         }
     }
-}
-
-/// One page of the queue, and the counts when asked, from one consistent snapshot.
-pub fn read_queue(conn: &Connection, request: QueueRequest) -> Result<QueueSnapshot> {
-    let tx = conn.unchecked_transaction()?;
-    let total = store::queue_count(&tx, &request.filter)?;
-    let rows = store::queue_page(&tx, &request.filter, request.offset, request.limit)?;
-    let (counts, outbox_size) = if request.with_counts {
-        let with_channel = |channel: Option<Channel>| {
-            store::queue_count(
-                &tx,
-                &QueueFilter {
-                    channel,
-                    ..request.filter.clone()
-                },
-            )
-        };
-        let counts = Counts {
-            all: with_channel(None)?,
-            reviews: with_channel(Some(Channel::Review))?,
-            questions: with_channel(Some(Channel::Question))?,
-            chats: with_channel(Some(Channel::Chat))?,
-            breached: store::queue_count(
-                &tx,
-                &QueueFilter {
-                    channel: None,
-                    account_id: request.filter.account_id,
-                    breached_at: Some(request.now),
-                },
-            )?,
-        };
-        (Some(counts), Some(store::outbox_size(&tx)?))
-    } else {
-        (None, None)
-    };
-    drop(tx);
-    Ok(QueueSnapshot {
-        request,
-        total,
-        rows,
-        counts,
-        outbox_size,
-    })
-}
-
-/// The whole interaction and, for a chat, its thread.
-pub fn read_detail(conn: &Connection, id: InteractionId) -> Result<Option<Detail>> {
-    let Some(interaction) = store::interaction(conn, id)? else {
-        return Ok(None);
-    };
-    let messages = if interaction.channel == Channel::Chat {
-        store::chat_messages(conn, id)?
-    } else {
-        Vec::new()
-    };
-    Ok(Some(Detail {
-        interaction,
-        messages,
-    }))
 }

@@ -23,11 +23,24 @@ use super::state::Mode;
 /// A keymap file that cannot be loaded.
 pub type KeymapError = LoadError;
 
-/// The keymap shipped with the program.
+/// The keymap shipped with the program (vim-style).
 pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
+/// The Emacs-style keymap shipped with the program.
+pub const EMACS_KEYMAP: &str = include_str!("../../keymaps/emacs.toml");
 
-/// A table of bindings: `[global]` applies wherever the mode's own table has no match,
-/// except in the editor and the confirmation, which only use their own table.
+/// Built-in keymaps by name: (name, file as shipped, text).
+pub const BUILTIN_KEYMAPS: [(&str, &str, &str); 2] = [
+    ("default", "keymaps/default.toml", DEFAULT_KEYMAP),
+    ("emacs", "keymaps/emacs.toml", EMACS_KEYMAP),
+];
+
+/// Number of layers.
+const LAYERS: usize = 9;
+
+/// A table of bindings: `[global]` applies in the queue, the detail pane and full
+/// screens wherever their own table has no match. The editor, the confirmation, the
+/// search line, the template picker and help use only their own table, because there
+/// typed keys are text (or, in the picker, a choice).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Layer {
     Global,
@@ -35,16 +48,22 @@ pub enum Layer {
     Detail,
     Editor,
     Confirm,
+    Search,
+    Screen,
+    Picker,
     Help,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 6] = [
+    pub const ALL: [Layer; LAYERS] = [
         Layer::Global,
         Layer::Queue,
         Layer::Detail,
         Layer::Editor,
         Layer::Confirm,
+        Layer::Search,
+        Layer::Screen,
+        Layer::Picker,
         Layer::Help,
     ];
 
@@ -55,6 +74,9 @@ impl Layer {
             Layer::Detail => "detail",
             Layer::Editor => "editor",
             Layer::Confirm => "confirm",
+            Layer::Search => "search",
+            Layer::Screen => "screen",
+            Layer::Picker => "picker",
             Layer::Help => "help",
         }
     }
@@ -74,7 +96,10 @@ impl Layer {
             Mode::Detail => &[Layer::Detail, Layer::Global],
             Mode::Editor => &[Layer::Editor],
             Mode::Confirm => &[Layer::Confirm],
-            Mode::Help => &[Layer::Help, Layer::Global],
+            Mode::Prompt => &[Layer::Search],
+            Mode::Screen => &[Layer::Screen, Layer::Global],
+            Mode::Picker => &[Layer::Picker],
+            Mode::Help => &[Layer::Help],
         }
     }
 }
@@ -251,8 +276,10 @@ pub enum Resolution {
 /// Bindings per layer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Keymap {
-    layers: [Vec<Binding>; 6],
+    layers: [Vec<Binding>; LAYERS],
     next_seq: usize,
+    /// The files this keymap was built from, in order.
+    sources: Vec<String>,
 }
 
 type RawKeys = Spanned<Vec<Spanned<String>>>;
@@ -265,6 +292,7 @@ impl Keymap {
         Keymap {
             layers: Default::default(),
             next_seq: 0,
+            sources: Vec::new(),
         }
     }
 
@@ -272,6 +300,19 @@ impl Keymap {
     pub fn embedded_default() -> Keymap {
         Keymap::parse("keymaps/default.toml", DEFAULT_KEYMAP)
             .expect("the embedded keymap is valid (checked by a test)")
+    }
+
+    /// A keymap shipped with the program, by name (`default`, `emacs`).
+    pub fn builtin(name: &str) -> Option<Keymap> {
+        BUILTIN_KEYMAPS
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .and_then(|(_, file, text)| Keymap::parse(file, text).ok())
+    }
+
+    /// The files this keymap was built from, first to last.
+    pub fn sources(&self) -> &[String] {
+        &self.sources
     }
 
     /// Parses a complete keymap. `file` names it in error messages.
@@ -286,6 +327,7 @@ impl Keymap {
             toml::from_str(text).map_err(|e| LoadError::from_toml(file, text, &e))?;
         let file_name: Arc<str> = Arc::from(file);
         let mut map = self.clone();
+        map.sources.push(file.to_string());
         let mut tables: Vec<(Spanned<String>, Spanned<RawTable>)> = raw.into_iter().collect();
         tables.sort_by_key(|(name, _)| name.span().start);
         for (layer_name, table) in tables {
@@ -656,7 +698,7 @@ mod tests {
     fn unknown_section_and_toml_syntax() {
         assert_eq!(
             err("[queue]\nmove_down = [\"j\"]\n\n[qeueu]\nmove_up = [\"k\"]\n"),
-            "my.toml:4: unknown section [qeueu]; expected one of [global], [queue], [detail], [editor], [confirm], [help]"
+            "my.toml:4: unknown section [qeueu]; expected one of [global], [queue], [detail], [editor], [confirm], [search], [screen], [picker], [help]"
         );
         let syntax = err("[queue]\nmove_down = [\"j\"\n");
         assert!(syntax.starts_with("my.toml:"), "{syntax}");
@@ -668,11 +710,11 @@ mod tests {
     fn overlay_replaces_an_actions_keys_in_one_table() {
         let base = Keymap::embedded_default();
         let user = base
-            .overlay("user.toml", "[queue]\nmove_down = [\"n\"]\n")
+            .overlay("user.toml", "[queue]\nmove_down = [\"x\"]\n")
             .unwrap_or_else(|e| panic!("{e}"));
         let q = Layer::for_mode(Mode::Queue);
         assert_eq!(
-            user.resolve(q, &[key("n")]),
+            user.resolve(q, &[key("x")]),
             Resolution::Action(Action::MoveDown)
         );
         assert_eq!(user.resolve(q, &[key("j")]), Resolution::Unbound);

@@ -4,7 +4,7 @@
 use ratatui::layout::Rect;
 
 /// Narrower than this, the queue and the detail pane take turns instead of sharing.
-pub const SIDE_BY_SIDE_MIN_WIDTH: u16 = 60;
+pub const SIDE_BY_SIDE_MIN_WIDTH: u16 = 80;
 
 /// The rows of the whole screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +59,42 @@ pub fn rows_per_item(height: u16) -> u16 {
 pub fn queue_capacity(height: u16) -> usize {
     let inner = body_height(height).saturating_sub(2);
     usize::from((inner / rows_per_item(height)).max(1))
+}
+
+/// The parts of a full screen (sync health, audit log) inside its border: a header row,
+/// the list, and under it a few rows for the selected entry when there is room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScreenList {
+    pub header: Rect,
+    pub list: Rect,
+    pub footer: Option<Rect>,
+}
+
+/// Rows of the footer that shows the selected entry in full.
+const SCREEN_FOOTER: u16 = 4;
+
+pub fn screen_list(body: Rect) -> ScreenList {
+    let inner = Rect::new(
+        body.x.saturating_add(1),
+        body.y.saturating_add(1),
+        body.width.saturating_sub(2),
+        body.height.saturating_sub(2),
+    );
+    let footer_h = if inner.height >= 12 { SCREEN_FOOTER } else { 0 };
+    let header_h = inner.height.min(1);
+    let list_h = inner.height.saturating_sub(header_h + footer_h);
+    ScreenList {
+        header: Rect::new(inner.x, inner.y, inner.width, header_h),
+        list: Rect::new(inner.x, inner.y + header_h, inner.width, list_h),
+        footer: (footer_h > 0)
+            .then(|| Rect::new(inner.x, inner.y + header_h + list_h, inner.width, footer_h)),
+    }
+}
+
+/// Rows of a full screen's list at terminal height `height`; at least one.
+pub fn screen_capacity(height: u16) -> usize {
+    let body = frame(Rect::new(0, 0, 1, height)).body;
+    usize::from(screen_list(body).list.height.max(1))
 }
 
 /// Which panes the body shows.
@@ -150,6 +186,19 @@ mod tests {
         assert_eq!(queue_capacity(24), 9);
         assert_eq!(queue_capacity(5), 1);
         assert_eq!(queue_capacity(0), 1);
+    }
+
+    #[test]
+    fn screen_lists_leave_room_for_header_and_footer() {
+        let l = screen_list(Rect::new(0, 1, 120, 37));
+        assert_eq!(l.header, Rect::new(1, 2, 118, 1));
+        assert_eq!(l.list.height, 30);
+        assert_eq!(l.footer.map(|f| f.height), Some(4));
+        assert_eq!(screen_capacity(40), 30);
+        assert_eq!(screen_capacity(20), 10);
+        let small = screen_list(Rect::new(0, 1, 60, 8));
+        assert_eq!((small.list.height, small.footer), (5, None));
+        assert_eq!(screen_capacity(0), 1);
     }
 
     #[test]

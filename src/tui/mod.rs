@@ -16,18 +16,28 @@
 //! * [`io::Runner`] performs effects: paged reads through the UI's own read-only
 //!   connection, and commands to the background services.
 //! * Customer and product text passes [`sanitize`] before it reaches a cell.
-//! * All UI text lives in [`strings`].
+//! * All UI text lives in [`strings`], in Russian and English ([`lang`]).
+//! * The queue's filter is a [`lens`]; search and filters share the query language of
+//!   `store::search` (docs/search.md).
+//! * Keymaps and themes load from the config folder with [`load_keymap`] and
+//!   [`load_theme`]; a bad file is reported and the defaults are used.
 
 pub mod action;
+pub mod config;
+pub mod editor_handoff;
 pub mod event_loop;
 pub mod format;
 pub mod io;
 pub mod keymap;
+pub mod lang;
 pub mod layout;
+pub mod lens;
 pub mod load_error;
+pub mod reads;
 pub mod sanitize;
 pub mod state;
 pub mod strings;
+pub mod templates;
 pub mod terminal;
 pub mod theme;
 pub mod update;
@@ -39,11 +49,14 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 pub use action::{Action, Effect, QueueRequest};
+pub use config::{keymap_report, load_keymap, load_theme};
 pub use io::Runner;
 pub use keymap::{KeyPress, Keymap, KeymapError, Layer};
+pub use lang::{pick_language, Lang};
 pub use load_error::LoadError;
-pub use state::{AppState, Mode, Tab};
-pub use theme::{Slot, Theme, ThemeError};
+pub use reads::ReadStats;
+pub use state::{AppState, Mode, Screen, Tab};
+pub use theme::{ColorSupport, Slot, Theme, ThemeError};
 pub use update::update;
 pub use view::{draw, ViewCtx};
 
@@ -65,16 +78,66 @@ pub struct TuiContext {
     pub commands: UnboundedSender<crate::app::Command>,
     /// Usually [`Keymap::embedded_default`], maybe with a user file overlaid.
     pub keymap: Keymap,
-    /// Usually [`Theme::embedded_dark`]; `NO_COLOR` is honoured on top of it.
+    /// Usually from [`load_theme`]; adapted to the terminal (`COLORTERM`, `NO_COLOR`)
+    /// when the UI starts.
     pub theme: Theme,
     pub clock: Clock,
 }
 
-/// Runs the inbox until the user quits. The terminal is restored however it ends,
-/// including on panic.
+impl TuiContext {
+    /// A context with the built-in default keymap and the dark theme.
+    pub fn new(
+        store: crate::store::Store,
+        events: UnboundedReceiver<crate::app::Event>,
+        commands: UnboundedSender<crate::app::Command>,
+        clock: Clock,
+    ) -> TuiContext {
+        TuiContext {
+            store,
+            events,
+            commands,
+            keymap: Keymap::embedded_default(),
+            theme: Theme::embedded_dark(),
+            clock,
+        }
+    }
+}
+
+/// How the UI presents itself, beyond keys and colours.
+#[derive(Debug, Clone, Default)]
+pub struct TuiOptions {
+    /// The UI language; [`pick_language`] chooses it from `--lang`, the config file and
+    /// the locale.
+    pub lang: Lang,
+    /// Problems met while loading configuration (keymap, theme), shown in the status
+    /// line until dismissed; the UI runs on the defaults meanwhile.
+    pub config_problems: Vec<String>,
+    /// Templates the editor can insert (`insert_template`); without them the key says
+    /// there are none.
+    pub templates: Option<templates::TemplateSource>,
+}
+
+impl TuiOptions {
+    /// The language from the locale, no problems.
+    pub fn from_env() -> TuiOptions {
+        TuiOptions {
+            lang: pick_language(None),
+            config_problems: Vec::new(),
+            templates: None,
+        }
+    }
+}
+
+/// Runs the inbox until the user quits, in the locale's language. The terminal is
+/// restored however it ends, including on panic.
 pub async fn run(ctx: TuiContext) -> anyhow::Result<()> {
+    run_with(ctx, TuiOptions::from_env()).await
+}
+
+/// [`run`] with explicit options.
+pub async fn run_with(ctx: TuiContext, options: TuiOptions) -> anyhow::Result<()> {
     let (mut terminal, guard) = terminal::enter()?;
-    let result = event_loop::run(&mut terminal, ctx).await;
+    let result = event_loop::run(&mut terminal, ctx, options).await;
     drop(guard);
     result
 }

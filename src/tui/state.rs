@@ -6,9 +6,15 @@ use chrono::{DateTime, FixedOffset, Utc};
 use ratatui_textarea::TextArea;
 
 use crate::domain::{char_count, Channel, ChatMessage, Interaction, InteractionId, Marketplace};
-use crate::store::{QueueFilter, QueueRow};
+use crate::store::search::QueryError;
+use crate::store::{AccountRow, QueueFilter, QueueRow};
 
+use super::lang::Lang;
 use super::layout;
+use super::reads::{AuditRow, HealthRow};
+use super::templates::{TemplatePicker, TemplateSource};
+
+pub use super::lens::{Lens, Tab};
 
 /// Which part of the screen has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -23,45 +29,23 @@ pub enum Mode {
     Confirm,
     /// The help overlay.
     Help,
+    /// Typing a search or a filter in the line at the bottom.
+    Prompt,
+    /// A screen other than the inbox (see [`Screen`]) has the keyboard.
+    Screen,
+    /// Choosing a template to insert into the reply.
+    Picker,
 }
 
-/// A channel tab above the queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Tab {
-    All,
-    Reviews,
-    Questions,
-    Chats,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::All, Tab::Reviews, Tab::Questions, Tab::Chats];
-
-    pub fn channel(self) -> Option<Channel> {
-        match self {
-            Tab::All => None,
-            Tab::Reviews => Some(Channel::Review),
-            Tab::Questions => Some(Channel::Question),
-            Tab::Chats => Some(Channel::Chat),
-        }
-    }
-
-    fn index(self) -> usize {
-        match self {
-            Tab::All => 0,
-            Tab::Reviews => 1,
-            Tab::Questions => 2,
-            Tab::Chats => 3,
-        }
-    }
-
-    pub fn next(self) -> Tab {
-        Tab::ALL[(self.index() + 1) % Tab::ALL.len()]
-    }
-
-    pub fn prev(self) -> Tab {
-        Tab::ALL[(self.index() + Tab::ALL.len() - 1) % Tab::ALL.len()]
-    }
+/// What fills the body of the terminal. The inbox is home; other screens are one key
+/// away and go back to it with `cancel`. New screens (analytics, settings) are new
+/// variants here, a view module and a layer of keys.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Screen {
+    #[default]
+    Inbox,
+    SyncHealth,
+    AuditLog,
 }
 
 /// Open items per tab under the current view, and breached items overall.
@@ -89,8 +73,8 @@ impl Counts {
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueSnapshot {
     pub request: super::action::QueueRequest,
-    /// Rows matching the request's filter in total.
-    pub total: usize,
+    /// Rows matching the request's filter in total, when counted.
+    pub total: Option<usize>,
     /// Rows `request.offset ..` in queue order.
     pub rows: Vec<QueueRow>,
     pub counts: Option<Counts>,
@@ -191,12 +175,106 @@ pub struct SyncOutcome {
     pub error: Option<String>,
 }
 
+/// What kind of line the prompt is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    /// `/`: the whole history, shown as a queue.
+    Search,
+    /// `f`: the current queue, narrowed.
+    Filter,
+}
+
+/// The one-line input at the bottom for a search or a filter.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub textarea: TextArea<'static>,
+}
+
+impl Prompt {
+    pub fn text(&self) -> String {
+        self.textarea.lines().join(" ")
+    }
+}
+
+/// A search in progress: the inbox view to go back to. (The search itself is the lens.)
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchState {
+    pub saved_lens: Lens,
+    pub saved_selected: usize,
+    pub saved_scroll: usize,
+    pub saved_id: Option<InteractionId>,
+}
+
+/// A list on a full screen: which row is selected and which is at the top.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListCursor {
+    pub selected: usize,
+    pub scroll: usize,
+}
+
+impl ListCursor {
+    /// Moves to `index` within `len` rows, keeping it among `visible` rows on screen.
+    pub fn select(&mut self, index: usize, len: usize, visible: usize) {
+        if len == 0 {
+            *self = ListCursor::default();
+            return;
+        }
+        self.selected = index.min(len - 1);
+        let visible = visible.max(1);
+        self.scroll = self.scroll.min(len.saturating_sub(visible));
+        if self.selected < self.scroll {
+            self.scroll = self.selected;
+        } else if self.selected >= self.scroll + visible {
+            self.scroll = self.selected + 1 - visible;
+        }
+    }
+}
+
+/// The sync health screen.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HealthView {
+    /// `None` until read.
+    pub rows: Option<Vec<HealthRow>>,
+    pub cursor: ListCursor,
+}
+
+/// The audit log screen: only the page around the cursor is held.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditView {
+    /// Entries in total; `None` until read.
+    pub total: Option<usize>,
+    /// Absolute index of `rows[0]`, newest first.
+    pub offset: usize,
+    pub rows: Vec<AuditRow>,
+    pub cursor: ListCursor,
+}
+
+impl AuditView {
+    pub fn row(&self, index: usize) -> Option<&AuditRow> {
+        index
+            .checked_sub(self.offset)
+            .and_then(|i| self.rows.get(i))
+    }
+
+    pub fn covers(&self, from: usize, len: usize) -> bool {
+        let end = (from + len).min(self.total.unwrap_or(0));
+        end <= from || (from >= self.offset && end <= self.offset + self.rows.len())
+    }
+}
+
 /// A short message in the status bar; the view turns it into text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
     EmptyReply,
-    TooLong { len: usize, max: usize },
-    TooShort { len: usize, min: usize },
+    TooLong {
+        len: usize,
+        max: usize,
+    },
+    TooShort {
+        len: usize,
+        min: usize,
+    },
     Queued,
     NothingSelected,
     AlreadySending,
@@ -206,14 +284,34 @@ pub enum Notice {
     LoadFailed(String),
     SyncRequested,
     DraftRegenerated,
+    /// A search or filter that cannot be used.
+    BadQuery(QueryError),
+    /// `n`/`N` without a search.
+    NoSearch,
+    /// A keymap or theme file could not be used; the defaults are.
+    ConfigProblem(String),
+    /// `$EDITOR` could not be run, or failed.
+    ExternalEditorFailed(String),
+    /// The text came back from `$EDITOR`.
+    ExternalEditorDone,
+    /// No templates are available for this item.
+    NoTemplates,
 }
 
 impl Notice {
     pub fn is_error(&self) -> bool {
         !matches!(
             self,
-            Notice::Queued | Notice::SyncRequested | Notice::DraftRegenerated
+            Notice::Queued
+                | Notice::SyncRequested
+                | Notice::DraftRegenerated
+                | Notice::ExternalEditorDone
         )
+    }
+
+    /// Stays until dismissed (`cancel`) rather than fading after [`NOTICE_SECONDS`].
+    pub fn is_sticky(&self) -> bool {
+        matches!(self, Notice::ConfigProblem(_))
     }
 }
 
@@ -224,16 +322,30 @@ pub const NOTICE_SECONDS: i64 = 8;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub mode: Mode,
-    pub tab: Tab,
-    pub breached_only: bool,
+    pub screen: Screen,
+    /// What the queue shows.
+    pub lens: Lens,
+    /// Set while the queue shows search results.
+    pub search: Option<SearchState>,
+    /// Bumped whenever the lens changes; reads made for an older view are dropped.
+    pub view_gen: u64,
+    pub accounts: Vec<AccountRow>,
     pub counts: Counts,
     pub queue: QueueView,
     pub detail: Option<Detail>,
     pub detail_scroll: u16,
     pub editor: Option<Editor>,
-    /// Help overlay scroll and the mode it returns to.
+    pub prompt: Option<Prompt>,
+    /// The template picker over the editor, when open.
+    pub picker: Option<TemplatePicker>,
+    /// Where templates come from; `None` when none were given.
+    pub templates: Option<TemplateSource>,
+    /// Help overlay scroll, filter, and the mode it returns to.
     pub help_scroll: u16,
+    pub help_filter: String,
     pub help_return: Mode,
+    pub health: HealthView,
+    pub audit: AuditView,
     pub sync: BTreeMap<String, AccountSync>,
     pub offline_since: Option<DateTime<Utc>>,
     pub outbox_size: usize,
@@ -241,6 +353,8 @@ pub struct AppState {
     pub now: DateTime<Utc>,
     /// Offset used to show times (the user's local zone at start).
     pub tz: FixedOffset,
+    /// The UI language (drafts are Russian whatever it is).
+    pub lang: Lang,
     pub width: u16,
     pub height: u16,
     pub quit: bool,
@@ -250,6 +364,8 @@ pub struct AppState {
     pub(crate) session: String,
     pub(crate) send_seq: u64,
     pub(crate) draft_variant: u64,
+    /// When the queue was last read in full; "breached" and "at risk" are judged then
+    /// until the next full read, so pages read in between agree with each other.
     pub(crate) last_reload: DateTime<Utc>,
 }
 
@@ -259,21 +375,31 @@ impl AppState {
     pub fn new(now: DateTime<Utc>, session: impl Into<String>, tz: FixedOffset) -> AppState {
         AppState {
             mode: Mode::Queue,
-            tab: Tab::All,
-            breached_only: false,
+            screen: Screen::Inbox,
+            lens: Lens::default(),
+            search: None,
+            view_gen: 0,
+            accounts: Vec::new(),
             counts: Counts::default(),
             queue: QueueView::default(),
             detail: None,
             detail_scroll: 0,
             editor: None,
+            prompt: None,
+            picker: None,
+            templates: None,
             help_scroll: 0,
+            help_filter: String::new(),
             help_return: Mode::Queue,
+            health: HealthView::default(),
+            audit: AuditView::default(),
             sync: BTreeMap::new(),
             offline_since: None,
             outbox_size: 0,
             notice: None,
             now,
             tz,
+            lang: Lang::Ru,
             width: 80,
             height: 24,
             quit: false,
@@ -287,16 +413,27 @@ impl AppState {
 
     /// The filter the queue shows now.
     pub fn filter(&self) -> QueueFilter {
-        QueueFilter {
-            channel: self.tab.channel(),
-            account_id: None,
-            breached_at: self.breached_only.then_some(self.now),
+        self.lens.filter(self.last_reload)
+    }
+
+    /// The lens "clear filters" and the filter line start from: the inbox, or the whole
+    /// history while searching.
+    pub fn base_lens(&self) -> Lens {
+        if self.search.is_some() {
+            Lens::search()
+        } else {
+            Lens::default()
         }
     }
 
     /// Queue items that fit on screen at the current size.
     pub fn visible_items(&self) -> usize {
         layout::queue_capacity(self.height)
+    }
+
+    /// Rows of a full screen's list that fit at the current size.
+    pub fn visible_screen_rows(&self) -> usize {
+        layout::screen_capacity(self.height)
     }
 
     /// The detail of the selected item, if it is loaded.

@@ -7,7 +7,9 @@ use std::sync::Once;
 
 use anyhow::{Context, Result};
 use crossterm::cursor::{Hide, Show};
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, BeginSynchronizedUpdate, EndSynchronizedUpdate,
     EnterAlternateScreen, LeaveAlternateScreen,
@@ -36,29 +38,53 @@ impl Drop for Guard {
 /// Switches to raw mode and the alternate screen. Keep the guard alive while the UI runs.
 pub fn enter() -> Result<(Tui, Guard)> {
     install_panic_hook();
-    ACTIVE.store(true, Ordering::SeqCst);
     let guard = Guard { _private: () };
+    take_over()?;
+    let terminal =
+        Terminal::new(CrosstermBackend::new(io::stdout())).context("starting the terminal UI")?;
+    Ok((terminal, guard))
+}
+
+fn take_over() -> Result<()> {
+    ACTIVE.store(true, Ordering::SeqCst);
     enable_raw_mode().context("switching the terminal to raw mode")?;
     execute!(
         io::stdout(),
         EnterAlternateScreen,
         EnableBracketedPaste,
+        EnableMouseCapture,
         Hide
     )
     .context("entering the alternate screen")?;
-    let terminal =
-        Terminal::new(CrosstermBackend::new(io::stdout())).context("starting the terminal UI")?;
-    Ok((terminal, guard))
+    Ok(())
 }
 
 /// Leaves raw mode and the alternate screen; does nothing when already restored.
 pub fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let mut out = io::stdout();
-        let _ = execute!(out, DisableBracketedPaste, LeaveAlternateScreen, Show);
+        let _ = execute!(
+            out,
+            DisableMouseCapture,
+            DisableBracketedPaste,
+            LeaveAlternateScreen,
+            Show
+        );
         let _ = disable_raw_mode();
         let _ = out.flush();
     }
+}
+
+/// Gives the terminal back for a while (to `$EDITOR`): the normal screen, cooked mode.
+pub fn suspend() {
+    restore();
+}
+
+/// Takes the terminal again after [`suspend`] and makes the next draw repaint it all.
+pub fn resume(terminal: &mut Tui) -> Result<()> {
+    take_over()?;
+    terminal.clear().context("clearing the screen")?;
+    Ok(())
 }
 
 /// A panic restores the terminal first, so the report is readable.

@@ -13,8 +13,24 @@ use super::load_error::LoadError;
 /// A theme file that cannot be loaded.
 pub type ThemeError = LoadError;
 
-/// The theme shipped with the program.
+/// The themes shipped with the program.
 pub const DARK_THEME: &str = include_str!("../../themes/dark.toml");
+pub const LIGHT_THEME: &str = include_str!("../../themes/light.toml");
+pub const HIGH_CONTRAST_THEME: &str = include_str!("../../themes/high-contrast.toml");
+
+/// Built-in themes by name: (name, file as shipped, text).
+pub const BUILTIN_THEMES: [(&str, &str, &str); 3] = [
+    ("dark", "themes/dark.toml", DARK_THEME),
+    ("light", "themes/light.toml", LIGHT_THEME),
+    (
+        "high-contrast",
+        "themes/high-contrast.toml",
+        HIGH_CONTRAST_THEME,
+    ),
+];
+
+/// How deep `extends` may chain before it is taken for a loop.
+const MAX_EXTENDS: usize = 8;
 
 macro_rules! slots {
     ($($slot:ident => $name:literal,)*) => {
@@ -34,6 +50,7 @@ macro_rules! slots {
 }
 
 slots! {
+    Base => "base",
     Text => "text",
     TextMuted => "text.muted",
     TextTitle => "text.title",
@@ -64,6 +81,10 @@ slots! {
     ChatBuyer => "chat.buyer",
     ChatSeller => "chat.seller",
     Overlay => "overlay",
+    Prompt => "prompt",
+    FilterBar => "filter",
+    TableHeader => "table.header",
+    QueueAnswered => "queue.answered",
 }
 
 impl Slot {
@@ -118,107 +139,26 @@ impl Theme {
             .expect("the embedded theme is valid (checked by a test)")
     }
 
+    /// A theme shipped with the program, by name (`dark`, `light`, `high-contrast`).
+    pub fn builtin(name: &str) -> Option<Theme> {
+        Theme::parse_with(name_file(name)?, builtin_text(name)?, &no_user_themes).ok()
+    }
+
     /// Parses a theme. Without `extends` it must style every slot; with
-    /// `extends = "dark"` it changes only the slots it names. `file` names it in errors.
+    /// `extends = "dark"` (or another built-in theme) it changes only the slots it names.
+    /// `file` names it in errors.
     pub fn parse(file: &str, text: &str) -> Result<Theme, ThemeError> {
-        let raw: RawTheme =
-            toml::from_str(text).map_err(|e| LoadError::from_toml(file, text, &e))?;
-        let (mut theme, mut defined) = match &raw.extends {
-            None => (Theme::plain(), vec![false; Slot::ALL.len()]),
-            Some(parent) if parent.get_ref() == "dark" => {
-                (Theme::embedded_dark(), vec![true; Slot::ALL.len()])
-            }
-            Some(parent) => {
-                return Err(LoadError::at(
-                    file,
-                    text,
-                    parent.span().start,
-                    format!(
-                        "unknown theme \"{}\" in extends; the built-in one is \"dark\"",
-                        parent.get_ref()
-                    ),
-                ))
-            }
-        };
-        theme.name = raw.name.clone().unwrap_or_else(|| file.to_string());
-        for (slot_name, style) in &raw.styles {
-            let slot = Slot::from_name(slot_name.get_ref()).ok_or_else(|| {
-                LoadError::at(
-                    file,
-                    text,
-                    slot_name.span().start,
-                    format!(
-                        "unknown style \"{}\"; known styles: {}",
-                        slot_name.get_ref(),
-                        Slot::ALL
-                            .iter()
-                            .map(|s| s.name())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-            })?;
-            let style = style.get_ref();
-            let colour = |value: &Option<Spanned<String>>, what: &str| {
-                value
-                    .as_ref()
-                    .map(|v| resolve_colour(&raw.palette, v.get_ref()).ok_or(v))
-                    .transpose()
-                    .map_err(|v| {
-                        LoadError::at(
-                            file,
-                            text,
-                            v.span().start,
-                            format!(
-                                "unknown colour \"{}\" for {what} of \"{}\"",
-                                v.get_ref(),
-                                slot.name()
-                            ),
-                        )
-                    })
-            };
-            let mut s = Style::default();
-            if let Some(fg) = colour(&style.fg, "fg")? {
-                s = s.fg(fg);
-            }
-            if let Some(bg) = colour(&style.bg, "bg")? {
-                s = s.bg(bg);
-            }
-            for m in &style.modifiers {
-                let modifier = parse_modifier(m.get_ref()).ok_or_else(|| {
-                    LoadError::at(
-                        file,
-                        text,
-                        m.span().start,
-                        format!(
-                            "unknown modifier \"{}\" for \"{}\"; expected bold, dim, italic, \
-                             underlined, reversed or crossed_out",
-                            m.get_ref(),
-                            slot.name()
-                        ),
-                    )
-                })?;
-                s = s.add_modifier(modifier);
-            }
-            theme.styles[slot.index()] = s;
-            defined[slot.index()] = true;
-        }
-        let missing: Vec<&str> = Slot::ALL
-            .iter()
-            .filter(|s| !defined[s.index()])
-            .map(|s| s.name())
-            .collect();
-        if !missing.is_empty() {
-            return Err(LoadError::new(
-                file,
-                None,
-                format!(
-                    "no style for {}; add them or start the file with extends = \"dark\"",
-                    missing.join(", ")
-                ),
-            ));
-        }
-        Ok(theme)
+        Theme::parse_with(file, text, &no_user_themes)
+    }
+
+    /// Like [`Theme::parse`]; `extends` may also name a theme `user_theme` finds (the
+    /// user's own themes folder), which wins over a built-in theme of the same name.
+    pub fn parse_with(
+        file: &str,
+        text: &str,
+        user_theme: &UserThemes<'_>,
+    ) -> Result<Theme, ThemeError> {
+        parse_depth(file, text, user_theme, 0)
     }
 
     pub fn style(&self, slot: Slot) -> Style {
@@ -238,6 +178,237 @@ impl Theme {
             *style = plain;
         }
         self
+    }
+}
+
+/// Finds a user theme by name for the file that names it in `extends`: `(file name,
+/// text)`. It should not return the asking file itself, so a user's copy of `dark` can
+/// say `extends = "dark"` and mean the built-in one.
+pub type UserThemes<'a> = dyn Fn(&str, &str) -> Option<(String, String)> + 'a;
+
+fn no_user_themes(_: &str, _: &str) -> Option<(String, String)> {
+    None
+}
+
+fn name_file(name: &str) -> Option<&'static str> {
+    BUILTIN_THEMES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, f, _)| *f)
+}
+
+fn builtin_text(name: &str) -> Option<&'static str> {
+    BUILTIN_THEMES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, _, t)| *t)
+}
+
+fn parse_depth(
+    file: &str,
+    text: &str,
+    user_theme: &UserThemes<'_>,
+    depth: usize,
+) -> Result<Theme, ThemeError> {
+    let raw: RawTheme = toml::from_str(text).map_err(|e| LoadError::from_toml(file, text, &e))?;
+    let (mut theme, mut defined) = match &raw.extends {
+        None => (Theme::plain(), vec![false; Slot::ALL.len()]),
+        Some(parent) => {
+            let name = parent.get_ref();
+            let at = parent.span().start;
+            if depth >= MAX_EXTENDS {
+                return Err(LoadError::at(
+                    file,
+                    text,
+                    at,
+                    format!("extends goes more than {MAX_EXTENDS} themes deep; is there a loop?"),
+                ));
+            }
+            let base = match user_theme(name, file) {
+                Some((f, t)) => parse_depth(&f, &t, user_theme, depth + 1)?,
+                None => match (name_file(name), builtin_text(name)) {
+                    (Some(f), Some(t)) => parse_depth(f, t, user_theme, depth + 1)?,
+                    _ => {
+                        return Err(LoadError::at(
+                            file,
+                            text,
+                            at,
+                            format!(
+                                "unknown theme \"{name}\" in extends; the built-in ones are {}",
+                                BUILTIN_THEMES
+                                    .iter()
+                                    .map(|(n, _, _)| format!("\"{n}\""))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ))
+                    }
+                },
+            };
+            (base, vec![true; Slot::ALL.len()])
+        }
+    };
+    theme.name = raw.name.clone().unwrap_or_else(|| file.to_string());
+    for (slot_name, style) in &raw.styles {
+        let slot = Slot::from_name(slot_name.get_ref()).ok_or_else(|| {
+            LoadError::at(
+                file,
+                text,
+                slot_name.span().start,
+                format!(
+                    "unknown style \"{}\"; known styles: {}",
+                    slot_name.get_ref(),
+                    Slot::ALL
+                        .iter()
+                        .map(|s| s.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?;
+        let style = style.get_ref();
+        let colour = |value: &Option<Spanned<String>>, what: &str| {
+            value
+                .as_ref()
+                .map(|v| resolve_colour(&raw.palette, v.get_ref()).ok_or(v))
+                .transpose()
+                .map_err(|v| {
+                    LoadError::at(
+                        file,
+                        text,
+                        v.span().start,
+                        format!(
+                            "unknown colour \"{}\" for {what} of \"{}\"",
+                            v.get_ref(),
+                            slot.name()
+                        ),
+                    )
+                })
+        };
+        let mut s = Style::default();
+        if let Some(fg) = colour(&style.fg, "fg")? {
+            s = s.fg(fg);
+        }
+        if let Some(bg) = colour(&style.bg, "bg")? {
+            s = s.bg(bg);
+        }
+        for m in &style.modifiers {
+            let modifier = parse_modifier(m.get_ref()).ok_or_else(|| {
+                LoadError::at(
+                    file,
+                    text,
+                    m.span().start,
+                    format!(
+                        "unknown modifier \"{}\" for \"{}\"; expected bold, dim, italic, \
+                         underlined, reversed or crossed_out",
+                        m.get_ref(),
+                        slot.name()
+                    ),
+                )
+            })?;
+            s = s.add_modifier(modifier);
+        }
+        theme.styles[slot.index()] = s;
+        defined[slot.index()] = true;
+    }
+    let missing: Vec<&str> = Slot::ALL
+        .iter()
+        .filter(|s| !defined[s.index()])
+        .map(|s| s.name())
+        .collect();
+    if !missing.is_empty() {
+        return Err(LoadError::new(
+            file,
+            None,
+            format!(
+                "no style for {}; add them or start the file with extends = \"dark\"",
+                missing.join(", ")
+            ),
+        ));
+    }
+    Ok(theme)
+}
+
+/// What colours the terminal can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorSupport {
+    /// `NO_COLOR` is set: modifiers only.
+    None,
+    /// The 256-colour palette; `#rrggbb` colours are approximated.
+    Ansi256,
+    /// 24-bit colour (`COLORTERM` is `truecolor` or `24bit`).
+    TrueColor,
+}
+
+impl ColorSupport {
+    /// From the process environment.
+    pub fn detect() -> ColorSupport {
+        ColorSupport::detect_with(&|name| std::env::var(name).ok())
+    }
+
+    /// From `env`, for tests: `NO_COLOR` (set and not empty) wins, then `COLORTERM`.
+    pub fn detect_with(env: &dyn Fn(&str) -> Option<String>) -> ColorSupport {
+        if env("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+            return ColorSupport::None;
+        }
+        match env("COLORTERM")
+            .map(|v| v.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            Some("truecolor" | "24bit") => ColorSupport::TrueColor,
+            _ => ColorSupport::Ansi256,
+        }
+    }
+}
+
+impl Theme {
+    /// The theme as this terminal can show it.
+    pub fn for_terminal(self, support: ColorSupport) -> Theme {
+        match support {
+            ColorSupport::TrueColor => self,
+            ColorSupport::None => self.without_colors(),
+            ColorSupport::Ansi256 => self.map_colours(|c| match c {
+                Color::Rgb(r, g, b) => Color::Indexed(nearest_256(r, g, b)),
+                other => other,
+            }),
+        }
+    }
+
+    fn map_colours(mut self, f: impl Fn(Color) -> Color) -> Theme {
+        for style in &mut self.styles {
+            style.fg = style.fg.map(&f);
+            style.bg = style.bg.map(&f);
+        }
+        self
+    }
+}
+
+/// The xterm-256 index nearest to an RGB colour: the 6×6×6 cube (16–231) or the grey
+/// ramp (232–255), whichever is closer.
+pub fn nearest_256(r: u8, g: u8, b: u8) -> u8 {
+    const LEVELS: [u8; 6] = [0, 95, 135, 175, 215, 255];
+    let level = |v: u8| -> usize {
+        LEVELS
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, l)| (i32::from(**l) - i32::from(v)).abs())
+            .map_or(0, |(i, _)| i)
+    };
+    let dist = |(r2, g2, b2): (u8, u8, u8)| -> i32 {
+        let d = |a: u8, b: u8| (i32::from(a) - i32::from(b)).pow(2);
+        d(r, r2) + d(g, g2) + d(b, b2)
+    };
+    let (ri, gi, bi) = (level(r), level(g), level(b));
+    let cube = (LEVELS[ri], LEVELS[gi], LEVELS[bi]);
+    let cube_index = 16 + 36 * ri + 6 * gi + bi;
+    let avg = (u32::from(r) + u32::from(g) + u32::from(b)) / 3;
+    let grey_step = ((avg.saturating_sub(8) + 5) / 10).min(23) as u8;
+    let grey_value = 8 + 10 * grey_step;
+    let grey = (grey_value, grey_value, grey_value);
+    if dist(grey) < dist(cube) {
+        232 + grey_step
+    } else {
+        cube_index as u8
     }
 }
 
@@ -318,16 +489,97 @@ mod tests {
             "my.toml:3: unknown modifier \"blink\" for \"border\"; expected bold, dim, italic, underlined, reversed or crossed_out"
         );
         assert_eq!(
-            err("extends = \"light\"\n"),
-            "my.toml:1: unknown theme \"light\" in extends; the built-in one is \"dark\""
+            err("extends = \"sepia\"\n"),
+            "my.toml:1: unknown theme \"sepia\" in extends; the built-in ones are \"dark\", \"light\", \"high-contrast\""
         );
         let missing = err("[styles]\n\"text\" = { fg = \"red\" }\n");
         assert!(
-            missing.starts_with("my.toml: no style for text.muted, "),
+            missing.starts_with("my.toml: no style for base, text.muted, "),
             "{missing}"
         );
         let field = err("extends = \"dark\"\n[styles]\n\"text\" = { colour = \"red\" }\n");
         assert!(field.starts_with("my.toml:3: "), "{field}");
+    }
+
+    #[test]
+    fn every_builtin_theme_defines_every_slot() {
+        for (name, file, text) in BUILTIN_THEMES {
+            let theme = Theme::parse(file, text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(theme.name, name);
+            assert_eq!(Theme::builtin(name), Some(theme));
+        }
+        assert_eq!(Theme::builtin("sepia"), None);
+    }
+
+    #[test]
+    fn user_themes_extend_each_other_without_looping() {
+        let user = |name: &str, _asking: &str| match name {
+            "mine" => Some((
+                "themes/mine.toml".to_string(),
+                "extends = \"light\"\n[styles]\n\"stars\" = { fg = \"red\" }\n".to_string(),
+            )),
+            "loop" => Some((
+                "themes/loop.toml".to_string(),
+                "extends = \"loop\"\n".to_string(),
+            )),
+            _ => None,
+        };
+        let t = Theme::parse_with("t.toml", "extends = \"mine\"\n", &user).unwrap();
+        assert_eq!(t.style(Slot::Stars).fg, Some(Color::Red));
+        let light = Theme::builtin("light").unwrap();
+        assert_eq!(t.style(Slot::Text), light.style(Slot::Text));
+        let e = Theme::parse_with("t.toml", "extends = \"loop\"\n", &user).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("themes/loop.toml:1: extends goes more than"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn colour_support_follows_the_environment() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(
+            ColorSupport::detect_with(&env(&[("COLORTERM", "truecolor")])),
+            ColorSupport::TrueColor
+        );
+        assert_eq!(
+            ColorSupport::detect_with(&env(&[("COLORTERM", "24bit")])),
+            ColorSupport::TrueColor
+        );
+        assert_eq!(ColorSupport::detect_with(&env(&[])), ColorSupport::Ansi256);
+        assert_eq!(
+            ColorSupport::detect_with(&env(&[("COLORTERM", "truecolor"), ("NO_COLOR", "1")])),
+            ColorSupport::None
+        );
+        assert_eq!(
+            ColorSupport::detect_with(&env(&[("NO_COLOR", "")])),
+            ColorSupport::Ansi256
+        );
+    }
+
+    #[test]
+    fn rgb_becomes_the_nearest_of_256() {
+        assert_eq!(nearest_256(0xff, 0x5f, 0x5f), 203);
+        assert_eq!(nearest_256(0, 0, 0), 16);
+        assert_eq!(nearest_256(255, 255, 255), 231);
+        assert_eq!(nearest_256(0x80, 0x80, 0x80), 244);
+        assert_eq!(nearest_256(0x21, 0x25, 0x2b), 235);
+        let t = Theme::embedded_dark().for_terminal(ColorSupport::Ansi256);
+        for slot in Slot::ALL {
+            let s = t.style(*slot);
+            for c in [s.fg, s.bg].into_iter().flatten() {
+                assert!(!matches!(c, Color::Rgb(..)), "{} kept {c:?}", slot.name());
+            }
+        }
+        assert_eq!(t.style(Slot::SlaBreached).fg, Some(Color::Indexed(203)));
     }
 
     #[test]

@@ -149,3 +149,12 @@ pub fn ozon_account(sim: &SimulatorHandle) -> AccountConfig {
         retry: fast_retry(),
     }
 }
+
+/// A client that does not pace itself, for tests of how a 429 is waited out.
+pub fn unpaced() -> HttpClient {
+    HttpClient::new(
+        "wb",
+        limiter(std::time::Duration::from_millis(1), 1000),
+        fast_retry(),
+    )
+}

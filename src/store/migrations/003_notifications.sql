@@ -13,3 +13,5 @@ CREATE TABLE IF NOT EXISTS notifications_sent (
     PRIMARY KEY (subject, level, since)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS notifications_sent_at ON notifications_sent (at);
+-- The watcher's look-up: open items whose target has passed.
+CREATE INDEX IF NOT EXISTS interactions_open_at_risk ON interactions (state, at_risk_at);

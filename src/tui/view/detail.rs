@@ -12,7 +12,7 @@ use crate::tui::keymap::Keymap;
 use crate::tui::layout;
 use crate::tui::sanitize;
 use crate::tui::state::{AppState, Detail, Mode};
-use crate::tui::strings;
+use crate::tui::strings::Strings;
 use crate::tui::theme::{Slot, Theme};
 
 use super::queue::sla_slot;
@@ -151,6 +151,11 @@ pub fn content(detail: &Detail, state: &AppState, ctx: &ViewCtx<'_>) -> Vec<Line
     ]));
     if item.state == AnswerState::Pending || state.awaiting.contains(&item.id) {
         lines.push(Line::styled(s.answer_pending, ctx.style(Slot::TextMuted)));
+    } else if item.state != AnswerState::Open {
+        lines.push(Line::from(vec![
+            label(s.label_state, ctx),
+            Span::styled((s.answer_state)(item.state), ctx.style(Slot::QueueAnswered)),
+        ]));
     }
 
     // What the customer wrote (a chat's text is its thread, shown below).
@@ -215,15 +220,38 @@ pub fn content(detail: &Detail, state: &AppState, ctx: &ViewCtx<'_>) -> Vec<Line
     lines
 }
 
-/// Rows `lines` take when wrapped to `width` cells (word wrapping may take a little more;
-/// this is used to bound scrolling).
+/// Rows `lines` take when wrapped to `width` cells; this bounds scrolling.
 fn wrapped_rows(lines: &[Line<'_>], width: u16) -> usize {
     let width = usize::from(width.max(1));
     lines
         .iter()
-        .map(|l| l.width().div_ceil(width).max(1))
-        .sum::<usize>()
-        + lines.len() / 8
+        .map(|l| {
+            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            word_wrapped_rows(&text, width)
+        })
+        .sum()
+}
+
+/// Rows `text` takes when wrapped at word boundaries to `width` cells, the way the
+/// paragraph widget wraps it (a word longer than a row is broken).
+fn word_wrapped_rows(text: &str, width: usize) -> usize {
+    let mut rows = 1;
+    let mut used = 0;
+    for word in text.split_inclusive(' ') {
+        let w = format::width(word);
+        let visible = format::width(word.trim_end_matches(' '));
+        if used > 0 && used + visible > width {
+            rows += 1;
+            used = 0;
+        }
+        if w > width && used == 0 {
+            rows += (w - 1) / width;
+            used = w % width;
+        } else {
+            used += w;
+        }
+    }
+    rows
 }
 
 /// Width inside the detail pane's border at the current terminal size.
@@ -249,7 +277,61 @@ pub fn estimated_rows(state: &AppState, width: u16) -> usize {
     let ctx = ViewCtx {
         theme: &theme,
         keymap: &keymap,
-        strings: strings::current(),
+        strings: Strings::for_lang(state.lang),
     };
     wrapped_rows(&content(detail, state, &ctx), width)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::buffer::Buffer;
+    use ratatui::widgets::Widget;
+
+    /// Rows the paragraph widget really uses for `text` at `width`.
+    fn rendered_rows(text: &str, width: u16) -> usize {
+        let area = Rect::new(0, 0, width, 400);
+        let mut buffer = Buffer::empty(area);
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .render(area, &mut buffer);
+        (0..area.height)
+            .rev()
+            .find(|&y| (0..width).any(|x| buffer[(x, y)].symbol() != " "))
+            .map_or(1, |y| usize::from(y) + 1)
+    }
+
+    #[test]
+    fn the_wrap_estimate_matches_the_widget() {
+        let texts = [
+            "Очень длинный отзыв. ".repeat(40),
+            "Пришёл с дыркой на углу, продавец не отвечает уже третий день подряд".into(),
+            format!("{} конец", "а".repeat(130)),
+            "коротко".into(),
+            "слово слово".into(),
+        ];
+        for text in &texts {
+            for width in [10u16, 23, 40, 58, 77] {
+                let text = text.trim_end();
+                assert_eq!(
+                    word_wrapped_rows(text, usize::from(width)),
+                    rendered_rows(text, width),
+                    "{width}: {text}"
+                );
+            }
+        }
+        // Wide characters break differently; the estimate may be a little long, never
+        // short (short would hide the end of the text).
+        let wide = "日本語のテキスト 😀😀😀 混在 wide ＡＢＣ text ".repeat(6);
+        for width in [10u16, 23, 40, 58, 77] {
+            let (estimate, real) = (
+                word_wrapped_rows(&wide, usize::from(width)),
+                rendered_rows(&wide, width),
+            );
+            assert!(
+                real <= estimate && estimate <= real + real / 4 + 1,
+                "{width}: {estimate} vs {real}"
+            );
+        }
+    }
 }

@@ -25,7 +25,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
         Slot::EditorCounter
     };
     let block = ctx
-        .pane(matches!(state.mode, Mode::Editor | Mode::Confirm))
+        .pane(matches!(
+            state.mode,
+            Mode::Editor | Mode::Confirm | Mode::Picker
+        ))
         .title(Span::styled(
             format!(
                 " {} · {} {} ",

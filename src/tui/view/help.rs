@@ -1,6 +1,8 @@
-//! The help overlay: every binding of the live keymap, by mode, with what it does.
+//! The help overlay: every binding of the live keymap, by mode, with what it does;
+//! typing narrows it.
 
 use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
@@ -9,6 +11,7 @@ use crate::tui::action::Action;
 use crate::tui::format;
 use crate::tui::keymap::{display_chord, Keymap, Layer};
 use crate::tui::layout;
+use crate::tui::sanitize;
 use crate::tui::state::AppState;
 use crate::tui::theme::Slot;
 
@@ -27,22 +30,37 @@ pub fn grouped(keymap: &Keymap, layer: Layer) -> Vec<(Action, Vec<String>)> {
     out
 }
 
-/// The overlay's lines.
-pub fn lines(ctx: &ViewCtx<'_>) -> Vec<Line<'static>> {
+/// Text folded for matching: lower case, ё as е.
+fn fold(s: &str) -> String {
+    s.to_lowercase().replace('ё', "е")
+}
+
+/// The overlay's lines, only the bindings matching `filter` (by what they do, the
+/// action's name, a key, or the mode) when it is not empty.
+pub fn lines(ctx: &ViewCtx<'_>, filter: &str) -> Vec<Line<'static>> {
     let s = ctx.strings;
+    let wanted = fold(filter.trim());
     let mut lines = Vec::new();
     for layer in Layer::ALL {
-        let groups = grouped(ctx.keymap, layer);
+        let layer_title = format!("{} [{}]", (s.layer)(layer), layer.name());
+        let layer_matches = !wanted.is_empty() && fold(&layer_title).contains(&wanted);
+        let groups: Vec<(Action, Vec<String>)> = grouped(ctx.keymap, layer)
+            .into_iter()
+            .filter(|(action, keys)| {
+                wanted.is_empty()
+                    || layer_matches
+                    || fold((s.action)(action)).contains(&wanted)
+                    || action.name().is_some_and(|n| n.contains(&wanted))
+                    || keys.iter().any(|k| fold(k) == wanted)
+            })
+            .collect();
         if groups.is_empty() {
             continue;
         }
         if !lines.is_empty() {
             lines.push(Line::default());
         }
-        lines.push(Line::styled(
-            format!("{} [{}]", (s.layer)(layer), layer.name()),
-            ctx.style(Slot::TextTitle),
-        ));
+        lines.push(Line::styled(layer_title, ctx.style(Slot::TextTitle)));
         for (action, keys) in groups {
             let keys = keys.join(", ");
             lines.push(Line::from(vec![
@@ -58,6 +76,9 @@ pub fn lines(ctx: &ViewCtx<'_>) -> Vec<Line<'static>> {
             ]));
         }
     }
+    if lines.is_empty() {
+        lines.push(Line::styled(s.help_no_match, ctx.style(Slot::TextMuted)));
+    }
     lines.push(Line::default());
     lines.push(Line::styled(s.help_footer, ctx.style(Slot::TextMuted)));
     lines
@@ -69,24 +90,49 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
         area.width.saturating_sub(4).min(78),
         area.height.saturating_sub(2),
     );
-    let lines = lines(ctx);
-    let visible = usize::from(popup.height.saturating_sub(2));
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(ctx.style(Slot::BorderFocused))
+        .title(Span::styled(
+            format!(" {} ", ctx.strings.help_title),
+            ctx.style(Slot::TextTitle),
+        ));
+    let inner = block.inner(popup);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(block.style(ctx.style(Slot::Overlay)), popup);
+    if inner.height == 0 {
+        return;
+    }
+    // The filter line: what has been typed, and a cursor.
+    let find = Line::from(vec![
+        Span::styled(
+            format!("{}: ", ctx.strings.help_filter),
+            ctx.style(Slot::Label),
+        ),
+        Span::styled(
+            sanitize::line(&state.help_filter).into_owned(),
+            ctx.style(Slot::Prompt),
+        ),
+        Span::styled(" ", Style::default().add_modifier(Modifier::REVERSED)),
+    ]);
+    frame.render_widget(
+        Paragraph::new(find),
+        Rect::new(inner.x, inner.y, inner.width, 1),
+    );
+    let list = Rect::new(
+        inner.x,
+        inner.y + 1,
+        inner.width,
+        inner.height.saturating_sub(1),
+    );
+    let lines = lines(ctx, &state.help_filter);
+    let visible = usize::from(list.height);
     let max_scroll = lines.len().saturating_sub(visible);
     let scroll = usize::from(state.help_scroll).min(max_scroll) as u16;
-    frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines)
             .style(ctx.style(Slot::Overlay))
-            .scroll((scroll, 0))
-            .block(
-                Block::new()
-                    .borders(Borders::ALL)
-                    .border_style(ctx.style(Slot::BorderFocused))
-                    .title(Span::styled(
-                        format!(" {} ", ctx.strings.help_title),
-                        ctx.style(Slot::TextTitle),
-                    )),
-            ),
-        popup,
+            .scroll((scroll, 0)),
+        list,
     );
 }

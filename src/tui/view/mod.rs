@@ -1,11 +1,16 @@
 //! Drawing: pure functions of `&AppState` plus the theme, keymap and text table. Nothing
 //! here changes state or reads the store.
 
+pub mod audit;
 pub mod detail;
 pub mod editor;
+pub mod health;
 pub mod help;
+pub mod picker;
+pub mod prompt;
 pub mod queue;
 pub mod status;
+pub mod table;
 pub mod tabs;
 
 use ratatui::layout::Rect;
@@ -15,7 +20,7 @@ use ratatui::Frame;
 
 use super::keymap::Keymap;
 use super::layout;
-use super::state::{AppState, Mode};
+use super::state::{AppState, Mode, Screen};
 use super::strings::Strings;
 use super::theme::{Slot, Theme};
 
@@ -49,9 +54,9 @@ impl ViewCtx<'_> {
 /// Whether a narrow terminal should show the detail pane instead of the queue.
 pub fn detail_in_front(state: &AppState) -> bool {
     match state.mode {
-        Mode::Detail | Mode::Editor | Mode::Confirm => true,
+        Mode::Detail | Mode::Editor | Mode::Confirm | Mode::Picker => true,
         Mode::Help => state.help_return == Mode::Detail,
-        Mode::Queue => false,
+        Mode::Queue | Mode::Prompt | Mode::Screen => false,
     }
 }
 
@@ -61,30 +66,45 @@ pub fn draw(frame: &mut Frame<'_>, state: &AppState, ctx: &ViewCtx<'_>) {
     if area.width == 0 || area.height == 0 {
         return;
     }
+    frame.render_widget(Block::new().style(ctx.style(Slot::Base)), area);
     let rows = layout::frame(area);
     if let Some(r) = rows.tabs {
-        tabs::render(frame, r, state, ctx);
-    }
-    let body = layout::body(rows.body, detail_in_front(state));
-    if let Some(r) = body.queue {
-        queue::render(frame, r, state, ctx);
-    }
-    if let Some(r) = body.right {
-        let (detail_area, editor_area) = layout::right(r, state.editor.is_some());
-        detail::render(frame, detail_area, state, ctx);
-        if let Some(e) = editor_area {
-            editor::render(frame, e, state, ctx);
+        match state.screen {
+            Screen::Inbox => tabs::render(frame, r, state, ctx),
+            _ => tabs::render_screens(frame, r, state, ctx),
         }
+    }
+    match state.screen {
+        Screen::Inbox => {
+            let body = layout::body(rows.body, detail_in_front(state));
+            if let Some(r) = body.queue {
+                queue::render(frame, r, state, ctx);
+            }
+            if let Some(r) = body.right {
+                let (detail_area, editor_area) = layout::right(r, state.editor.is_some());
+                detail::render(frame, detail_area, state, ctx);
+                if let Some(e) = editor_area {
+                    editor::render(frame, e, state, ctx);
+                }
+            }
+        }
+        Screen::SyncHealth => health::render(frame, rows.body, state, ctx),
+        Screen::AuditLog => audit::render(frame, rows.body, state, ctx),
     }
     if let Some(r) = rows.status {
         status::render_status(frame, r, state, ctx);
     }
     if let Some(r) = rows.hints {
-        status::render_hints(frame, r, state, ctx);
+        if state.mode == Mode::Prompt {
+            prompt::render(frame, r, state, ctx);
+        } else {
+            status::render_hints(frame, r, state, ctx);
+        }
     }
     match state.mode {
         Mode::Confirm => editor::render_confirm(frame, area, state, ctx),
         Mode::Help => help::render(frame, area, state, ctx),
+        Mode::Picker => picker::render(frame, area, state, ctx),
         _ => {}
     }
 }

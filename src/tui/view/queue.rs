@@ -6,11 +6,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::domain::{first_line, Channel, Priority, SlaState};
+use crate::domain::{first_line, AnswerState, Channel, Priority, SlaState};
 use crate::sla;
 use crate::store::QueueRow;
 use crate::tui::format;
 use crate::tui::layout;
+use crate::tui::lens::describe_refine;
 use crate::tui::sanitize;
 use crate::tui::state::{AppState, Mode};
 use crate::tui::theme::Slot;
@@ -18,7 +19,9 @@ use crate::tui::theme::Slot;
 use super::ViewCtx;
 
 /// Width of the countdown column.
-const COUNTDOWN_WIDTH: usize = 7;
+const COUNTDOWN_WIDTH: usize = 8;
+/// Narrower than this, a row shows stars as a number.
+const COMPACT_BELOW: usize = 50;
 
 pub fn priority_mark(p: Priority) -> &'static str {
     match p {
@@ -46,24 +49,70 @@ pub fn sla_slot(s: SlaState) -> Slot {
     }
 }
 
+/// What narrows the queue beyond its tab, in words: account, marketplace, answered,
+/// order, and the rest of the query. Empty for the plain inbox.
+pub fn lens_summary(state: &AppState, ctx: &ViewCtx<'_>) -> String {
+    let s = ctx.strings;
+    let lens = &state.lens;
+    let base = state.base_lens();
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(id) = lens.account {
+        let name = state.accounts.iter().find(|a| a.id == id).map_or_else(
+            || format!("#{id}"),
+            |a| sanitize::line(&a.name).into_owned(),
+        );
+        parts.push(name);
+    }
+    if let Some(m) = lens.marketplace {
+        parts.push(m.mark().to_string());
+    }
+    if lens.answered != base.answered {
+        parts.push((s.answered)(lens.answered).to_string());
+    }
+    if lens.sort != base.sort {
+        parts.push((s.sort)(lens.sort).to_string());
+    }
+    let refine = describe_refine(&lens.refine);
+    if !refine.is_empty() {
+        parts.push(sanitize::line(&refine).into_owned());
+    }
+    parts.join(" · ")
+}
+
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
     let q = &state.queue;
-    let title = match q.total {
-        Some(0) | None => format!(" {} ", ctx.strings.queue_title),
-        Some(total) => format!(" {} {}/{} ", ctx.strings.queue_title, q.selected + 1, total),
+    let s = ctx.strings;
+    let name = if state.search.is_some() {
+        s.search_title
+    } else {
+        s.queue_title
     };
-    let block = ctx
+    let title = match q.total {
+        Some(0) | None => format!(" {name} "),
+        Some(total) => format!(" {name} {}/{} ", q.selected + 1, total),
+    };
+    let mut block = ctx
         .pane(state.mode == Mode::Queue)
         .title(Span::styled(title, ctx.style(Slot::TextTitle)));
+    let summary = lens_summary(state, ctx);
+    if !summary.is_empty() {
+        let room = usize::from(area.width.saturating_sub(4));
+        block = block.title_bottom(Span::styled(
+            format!(" {} ", format::truncate(&summary, room.saturating_sub(2))),
+            ctx.style(Slot::FilterBar),
+        ));
+    }
     let inner = super::inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {
         return;
     }
     let empty = match q.total {
-        None => Some(ctx.strings.loading),
-        Some(0) if state.breached_only => Some(ctx.strings.queue_empty_breached),
-        Some(0) => Some(ctx.strings.queue_empty),
+        None => Some(s.loading),
+        Some(0) if state.search.is_some() => Some(s.queue_empty_search),
+        Some(0) if state.lens.breached_only => Some(s.queue_empty_breached),
+        Some(0) if !summary.is_empty() => Some(s.queue_empty_filtered),
+        Some(0) => Some(s.queue_empty),
         Some(_) => None,
     };
     if let Some(text) = empty {
@@ -99,6 +148,16 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// A short mark for an item that is not waiting: answered, on its way, archived.
+pub fn state_mark(state: AnswerState) -> &'static str {
+    match state {
+        AnswerState::Open => "",
+        AnswerState::Pending => "→",
+        AnswerState::Answered => "✓",
+        AnswerState::Archived => "⌀",
+    }
+}
+
 /// Pads a line with spaces to `width` cells so a highlight fills the row.
 fn pad(line: &mut Line<'static>, width: usize) {
     let w = line.width();
@@ -118,16 +177,32 @@ pub fn item_lines(
     let s = ctx.strings;
     let sla_state = sla::state_at(row.at_risk_at, row.due_at, state.now);
     let priority = sla::priority(row.tier, sla_state);
-    let countdown = format::countdown(row.due_at, state.now, s);
+    // Answered items (search results) have no clock: a mark of their state instead.
+    let (mark, clock) = match row.state {
+        AnswerState::Open => (
+            Span::styled(
+                priority_mark(priority).to_string(),
+                ctx.style(priority_slot(priority)),
+            ),
+            Span::styled(
+                format!(
+                    "{:>COUNTDOWN_WIDTH$} ",
+                    format::countdown(row.due_at, state.now, s)
+                ),
+                ctx.style(sla_slot(sla_state)),
+            ),
+        ),
+        other => (
+            Span::raw(" "),
+            Span::styled(
+                format!("{:>COUNTDOWN_WIDTH$} ", state_mark(other)),
+                ctx.style(Slot::QueueAnswered),
+            ),
+        ),
+    };
     let mut head = vec![
-        Span::styled(
-            priority_mark(priority).to_string(),
-            ctx.style(priority_slot(priority)),
-        ),
-        Span::styled(
-            format!("{countdown:>COUNTDOWN_WIDTH$} "),
-            ctx.style(sla_slot(sla_state)),
-        ),
+        mark,
+        clock,
         Span::styled(
             format!(
                 "{} {} ",
@@ -137,7 +212,13 @@ pub fn item_lines(
             ctx.style(Slot::Label),
         ),
         Span::styled(
-            format!("{} ", format::stars(row.rating)),
+            if width < COMPACT_BELOW {
+                // `2★` instead of five stars on narrow panes.
+                row.rating
+                    .map_or_else(|| "   ".to_string(), |r| format!("{}★ ", r.stars()))
+            } else {
+                format!("{} ", format::stars(row.rating))
+            },
             ctx.style(Slot::Stars),
         ),
     ];

@@ -14,13 +14,24 @@ use crate::tui::theme::Slot;
 
 use super::ViewCtx;
 
-/// Actions worth a hint in each mode, most useful first.
-pub fn hinted_actions(mode: Mode) -> &'static [Action] {
-    match mode {
+/// Actions worth a hint in the current mode, most useful first.
+pub fn hinted_actions(state: &AppState) -> &'static [Action] {
+    match state.mode {
+        Mode::Queue if state.search.is_some() => &[
+            Action::SearchNext,
+            Action::SearchPrev,
+            Action::Cancel,
+            Action::Reply,
+            Action::Search,
+            Action::Filter,
+            Action::Help,
+        ],
         Mode::Queue => &[
             Action::Reply,
             Action::Help,
             Action::Quit,
+            Action::Search,
+            Action::Filter,
             Action::MoveDown,
             Action::MoveUp,
             Action::ToggleBreached,
@@ -34,16 +45,37 @@ pub fn hinted_actions(mode: Mode) -> &'static [Action] {
             Action::MoveDown,
             Action::MoveUp,
         ],
-        Mode::Editor => &[Action::Send, Action::Cancel, Action::Regenerate],
+        Mode::Editor => &[
+            Action::Send,
+            Action::Cancel,
+            Action::Regenerate,
+            Action::InsertTemplate,
+            Action::Undo,
+            Action::ExternalEditor,
+        ],
+        Mode::Picker => &[
+            Action::Confirm,
+            Action::Cancel,
+            Action::MoveDown,
+            Action::MoveUp,
+        ],
         Mode::Confirm => &[Action::Confirm, Action::Cancel],
         Mode::Help => &[Action::Cancel, Action::MoveDown, Action::MoveUp],
+        Mode::Prompt => &[Action::Confirm, Action::Cancel],
+        Mode::Screen => &[
+            Action::Cancel,
+            Action::MoveDown,
+            Action::MoveUp,
+            Action::Refresh,
+            Action::Help,
+        ],
     }
 }
 
 /// `(key, description)` for each hinted action that is bound in `mode`.
 pub fn hints(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, &'static str)> {
     let layers = Layer::for_mode(state.mode);
-    hinted_actions(state.mode)
+    hinted_actions(state)
         .iter()
         .filter_map(|a| {
             ctx.keymap

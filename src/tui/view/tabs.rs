@@ -1,4 +1,5 @@
-//! The tab bar: channels with open counts and the breached-only toggle.
+//! The tab bar: channels with open counts and the breached-only toggle; on the full
+//! screens, the screens one key away.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -7,7 +8,7 @@ use ratatui::Frame;
 
 use crate::tui::action::Action;
 use crate::tui::keymap::Layer;
-use crate::tui::state::{AppState, Tab};
+use crate::tui::state::{AppState, Screen, Tab};
 use crate::tui::theme::Slot;
 
 use super::ViewCtx;
@@ -33,15 +34,60 @@ pub fn label(tab: Tab, ctx: &ViewCtx<'_>) -> &'static str {
 
 fn key_prefix(action: &Action, ctx: &ViewCtx<'_>) -> String {
     ctx.keymap
-        .first_key(&[Layer::Queue, Layer::Global], action)
+        .first_key(&[Layer::Queue, Layer::Screen, Layer::Global], action)
         .map(|k| format!("{k}:"))
         .unwrap_or_default()
 }
 
+/// The screens with their keys, the current one highlighted.
+pub fn render_screens(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
+    let mut spans = Vec::new();
+    for (screen, action) in [
+        (Screen::Inbox, Action::ScreenInbox),
+        (Screen::SyncHealth, Action::ScreenSyncHealth),
+        (Screen::AuditLog, Action::ScreenAuditLog),
+    ] {
+        let slot = if screen == state.screen {
+            Slot::TabActive
+        } else {
+            Slot::TabInactive
+        };
+        spans.push(Span::styled(
+            format!(
+                " {}{} ",
+                key_prefix(&action, ctx),
+                (ctx.strings.screen)(screen)
+            ),
+            ctx.style(slot),
+        ));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
+    // The roomiest form that fits: key hints and gaps go first on narrow terminals.
+    let fits = |line: &Line<'_>| line.width() <= usize::from(area.width);
+    let line = [true, false]
+        .into_iter()
+        .map(|keys| tab_line(state, ctx, keys))
+        .find(fits)
+        .unwrap_or_else(|| tab_line(state, ctx, false));
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn tab_line(state: &AppState, ctx: &ViewCtx<'_>, keys: bool) -> Line<'static> {
+    let prefix = |action: &Action| {
+        if keys {
+            key_prefix(action, ctx)
+        } else {
+            String::new()
+        }
+    };
+    let gap = if keys { " " } else { "" };
     let mut spans = Vec::new();
     for tab in Tab::ALL {
-        let slot = if tab == state.tab {
+        let slot = if tab == state.lens.tab {
             Slot::TabActive
         } else {
             Slot::TabInactive
@@ -54,24 +100,28 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
         spans.push(Span::styled(
             format!(
                 " {}{} {} ",
-                key_prefix(&tab_action(tab), ctx),
+                prefix(&tab_action(tab)),
                 label(tab, ctx),
                 count
             ),
             ctx.style(slot),
         ));
-        spans.push(Span::raw(" "));
+        spans.push(Span::raw(gap));
     }
-    let breached_slot = if state.breached_only {
+    let breached_slot = if state.lens.breached_only {
         Slot::TabActive
     } else {
         Slot::TabInactive
     };
-    let mark = if state.breached_only { "◉" } else { "○" };
+    let mark = if state.lens.breached_only {
+        "◉"
+    } else {
+        "○"
+    };
     spans.push(Span::styled(
         format!(
             " {}{mark} {} ",
-            key_prefix(&Action::ToggleBreached, ctx),
+            prefix(&Action::ToggleBreached),
             ctx.strings.breached_filter
         ),
         ctx.style(breached_slot),
@@ -82,5 +132,5 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
             ctx.style(Slot::TabBreached),
         ));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    Line::from(spans)
 }

@@ -1,0 +1,243 @@
+//! Reading what the notifier looks at, on a read-only connection: open items at or past
+//! their target that still have an event to act on, the first-sync baselines, and the
+//! latest sync runs of every account.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::Result;
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::model::{LedgerKey, Level, OpenItem, Snapshot, SyncHealth};
+use crate::domain::{Channel, InteractionId, Rating, SlaTier};
+
+/// Most items one evaluation reads.
+pub const MAX_ITEMS: usize = 2000;
+
+/// First-sync baselines already found: they never change once set.
+pub type Baselines = HashMap<(i64, String), DateTime<Utc>>;
+
+fn time(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}
+
+fn parse_tier(s: &str) -> Option<SlaTier> {
+    Some(match s {
+        "critical" => SlaTier::Critical,
+        "urgent" => SlaTier::Urgent,
+        "high" => SlaTier::High,
+        "normal" => SlaTier::Normal,
+        "low" => SlaTier::Low,
+        _ => return None,
+    })
+}
+
+/// The accounts in the database, id and name.
+pub fn accounts(conn: &Connection) -> Result<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare_cached("SELECT id, name FROM accounts ORDER BY id")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+struct Row {
+    item: OpenItem,
+    source: String,
+    at_risk_known: bool,
+}
+
+/// Reads a snapshot at `now` and the ledger keys among it already acted on. `baselines`
+/// caches first-sync times between calls.
+pub fn snapshot(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    baselines: &mut Baselines,
+) -> Result<(Snapshot, HashSet<LedgerKey>)> {
+    let mut known = HashSet::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.id, i.account_id, a.name, i.channel, i.rating, i.tier, i.waiting_since,
+                i.at_risk_at, i.due_at, i.product_name, substr(i.text, 1, 200), i.source,
+                EXISTS (SELECT 1 FROM notifications_sent n WHERE n.subject = 'item:' || i.id
+                        AND n.level = 'at_risk' AND n.since = i.waiting_since)
+         FROM interactions i JOIN accounts a ON a.id = i.account_id
+         WHERE i.state = 'open' AND i.at_risk_at <= ?1
+           AND NOT EXISTS (SELECT 1 FROM notifications_sent n WHERE n.subject = 'item:' || i.id
+                           AND n.level = 'breached' AND n.since = i.waiting_since)
+           AND (i.due_at <= ?1 OR NOT EXISTS (
+                SELECT 1 FROM notifications_sent n WHERE n.subject = 'item:' || i.id
+                AND n.level = 'at_risk' AND n.since = i.waiting_since))
+         ORDER BY i.due_at, i.id
+         LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![now.timestamp(), MAX_ITEMS as i64], |r| {
+        let channel: String = r.get(3)?;
+        let tier: String = r.get(5)?;
+        let product: Option<String> = r.get(9)?;
+        let text: String = r.get::<_, Option<String>>(10)?.unwrap_or_default();
+        let first_line = text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let title = match product.filter(|p| !p.trim().is_empty()) {
+            Some(p) if first_line.is_empty() => p,
+            Some(p) => format!("{p} — «{first_line}»"),
+            None => format!("«{first_line}»"),
+        };
+        Ok((
+            channel.parse::<Channel>().ok(),
+            parse_tier(&tier),
+            (
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<u8>>(4)?.and_then(Rating::new),
+                r.get::<_, i64>(6)?,
+                r.get::<_, i64>(7)?,
+                r.get::<_, i64>(8)?,
+                title,
+                r.get::<_, String>(11)?,
+                r.get::<_, bool>(12)?,
+            ),
+        ))
+    })?;
+    let mut items = Vec::new();
+    for row in rows {
+        let (
+            channel,
+            tier,
+            (
+                id,
+                account_id,
+                account_name,
+                rating,
+                waiting,
+                at_risk,
+                due,
+                title,
+                source,
+                at_risk_known,
+            ),
+        ) = row?;
+        let (Some(channel), Some(tier)) = (channel, tier) else {
+            tracing::warn!(
+                id,
+                "an interaction with an unknown channel or tier; not notifying"
+            );
+            continue;
+        };
+        items.push(Row {
+            item: OpenItem {
+                id: InteractionId(id),
+                account_id,
+                account_name,
+                channel,
+                rating,
+                title,
+                tier,
+                waiting_since: time(waiting),
+                at_risk_at: time(at_risk),
+                due_at: time(due),
+                baseline: None,
+            },
+            source,
+            at_risk_known,
+        });
+    }
+    drop(stmt);
+    let mut first_ok = conn.prepare_cached(
+        "SELECT finished_at FROM sync_runs WHERE account_id = ?1 AND connector = ?2 AND ok = 1
+         ORDER BY started_at, id LIMIT 1",
+    )?;
+    let mut out = Vec::with_capacity(items.len());
+    for mut row in items {
+        let cache_key = (row.item.account_id, row.source);
+        if !baselines.contains_key(&cache_key) {
+            let found: Option<i64> = first_ok
+                .query_row(params![cache_key.0, cache_key.1], |r| r.get(0))
+                .optional()?;
+            if let Some(secs) = found {
+                baselines.insert(cache_key.clone(), time(secs));
+            }
+        }
+        row.item.baseline = baselines.get(&cache_key).copied();
+        if row.at_risk_known {
+            known.insert(LedgerKey::item(
+                row.item.id,
+                Level::AtRisk,
+                row.item.waiting_since,
+            ));
+        }
+        out.push(row.item);
+    }
+    drop(first_ok);
+    let sync = sync_health(conn)?;
+    for h in &sync {
+        let key = LedgerKey::sync(h.account_id, &h.connector, h.since);
+        if super::ledger::contains(conn, &key)? {
+            known.insert(key);
+        }
+    }
+    Ok((
+        Snapshot {
+            now,
+            items: out,
+            sync,
+        },
+        known,
+    ))
+}
+
+/// Per account and connector in recent use, the failed runs since its last successful one
+/// (a streak is identified by the start of its first run, so it notifies once however
+/// long it lasts).
+pub fn sync_health(conn: &Connection) -> Result<Vec<SyncHealth>> {
+    let mut recent = conn.prepare_cached(
+        "SELECT DISTINCT connector FROM (SELECT connector FROM sync_runs WHERE account_id = ?1
+         ORDER BY started_at DESC, id DESC LIMIT 50)",
+    )?;
+    let mut last_ok = conn.prepare_cached(
+        "SELECT started_at FROM sync_runs WHERE account_id = ?1 AND connector = ?2 AND ok = 1
+         ORDER BY started_at DESC, id DESC LIMIT 1",
+    )?;
+    let mut streak = conn.prepare_cached(
+        "SELECT count(*), min(started_at) FROM (SELECT started_at FROM sync_runs
+         WHERE account_id = ?1 AND connector = ?2 AND started_at > ?3
+         ORDER BY started_at LIMIT 10000)",
+    )?;
+    let mut last_error = conn.prepare_cached(
+        "SELECT error FROM sync_runs WHERE account_id = ?1 AND connector = ?2
+         ORDER BY started_at DESC, id DESC LIMIT 1",
+    )?;
+    let mut out = Vec::new();
+    for (account_id, account_name) in accounts(conn)? {
+        let connectors = recent
+            .query_map(params![account_id], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        for connector in connectors {
+            let ok_at: Option<i64> = last_ok
+                .query_row(params![account_id, connector], |r| r.get(0))
+                .optional()?;
+            let (failures, since): (i64, Option<i64>) = streak.query_row(
+                params![account_id, connector, ok_at.unwrap_or(i64::MIN)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let Some(since) = since.filter(|_| failures > 0) else {
+                continue;
+            };
+            let error: Option<String> = last_error
+                .query_row(params![account_id, connector], |r| r.get(0))
+                .optional()?
+                .flatten();
+            out.push(SyncHealth {
+                account_id,
+                account_name: account_name.clone(),
+                connector,
+                failures: u32::try_from(failures).unwrap_or(u32::MAX),
+                since: time(since),
+                last_error: error,
+            });
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,142 @@
+//! The UI's reads through its own read-only connection: one page of the queue, one
+//! item, the sync health table, one page of the audit log. Each is small and indexed, so
+//! it runs on the UI task; [`ReadStats`] counts what they cost.
+
+pub mod audit;
+pub mod health;
+
+use anyhow::Result;
+use rusqlite::Connection;
+
+use crate::domain::{Channel, InteractionId};
+use crate::store::{self, QueueFilter, Seek};
+
+use super::action::{PageSeek, QueueRequest};
+use super::state::{Counts, Detail, QueueSnapshot};
+
+pub use audit::{read_audit, AuditRow, AuditSnapshot};
+pub use health::{read_health, HealthRow};
+
+/// What the reads cost so far; tests assert that scrolling costs the same at any depth.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Queue pages read.
+    pub pages: u64,
+    /// Queue rows those pages returned.
+    pub rows: u64,
+    /// SQLite steps those pages took (grows with rows skipped or scanned).
+    pub page_steps: u64,
+    /// `count(*)` queries run (the total, tab counts, breached count).
+    pub counts: u64,
+}
+
+/// One page of the queue, and the counts when asked, from one consistent snapshot.
+pub fn read_queue(
+    conn: &Connection,
+    request: QueueRequest,
+    stats: &mut ReadStats,
+) -> Result<QueueSnapshot> {
+    let tx = conn.unchecked_transaction()?;
+    // One pass counts every tab; the total is the current tab's count.
+    let by_channel = if request.with_counts {
+        stats.counts += 1;
+        Some(store::queue_count_by_channel(&tx, &request.filter)?)
+    } else {
+        None
+    };
+    let total = by_channel.map(|by| match request.filter.channel {
+        Some(c) => Channel::ALL
+            .iter()
+            .position(|x| *x == c)
+            .map_or(0, |i| by[i]),
+        None => by.iter().sum(),
+    });
+    let (seek, limit) = match (request.seek, total) {
+        (PageSeek::Exact(seek), _) => (seek, request.limit),
+        (PageSeek::Nearest, Some(total)) => nearest(request.offset, request.limit, total),
+        (PageSeek::Nearest, None) => (
+            Seek::Start {
+                skip: request.offset,
+            },
+            request.limit,
+        ),
+    };
+    let window = store::queue_window(&tx, &request.filter, seek, limit)?;
+    stats.pages += 1;
+    stats.rows += window.rows.len() as u64;
+    stats.page_steps += window.vm_steps;
+    let (counts, outbox_size) = match by_channel {
+        Some([reviews, questions, chats]) => {
+            // Breached items: a range of the deadline index, however big the queue.
+            stats.counts += 1;
+            let breached = store::queue_count(
+                &tx,
+                &QueueFilter {
+                    account_id: request.filter.account_id,
+                    marketplace: request.filter.marketplace,
+                    breached_at: Some(request.now),
+                    ..QueueFilter::default()
+                },
+            )?;
+            let counts = Counts {
+                all: reviews + questions + chats,
+                reviews,
+                questions,
+                chats,
+                breached,
+            };
+            (Some(counts), Some(store::outbox_size(&tx)?))
+        }
+        None => (None, None),
+    };
+    drop(tx);
+    Ok(QueueSnapshot {
+        request,
+        total,
+        rows: window.rows,
+        counts,
+        outbox_size,
+    })
+}
+
+/// Rows `offset .. offset + limit` of `total`, reached from the nearer end.
+fn nearest(offset: usize, limit: usize, total: usize) -> (Seek, usize) {
+    let end = offset.saturating_add(limit).min(total);
+    let from_bottom = total - end;
+    if offset < total && offset > from_bottom {
+        (Seek::End { skip: from_bottom }, end - offset)
+    } else {
+        (Seek::Start { skip: offset }, limit)
+    }
+}
+
+/// The whole interaction and, for a chat, its thread.
+pub fn read_detail(conn: &Connection, id: InteractionId) -> Result<Option<Detail>> {
+    let Some(interaction) = store::interaction(conn, id)? else {
+        return Ok(None);
+    };
+    let messages = if interaction.channel == Channel::Chat {
+        store::chat_messages(conn, id)?
+    } else {
+        Vec::new()
+    };
+    Ok(Some(Detail {
+        interaction,
+        messages,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_end_wins() {
+        assert_eq!(nearest(0, 30, 1000), (Seek::Start { skip: 0 }, 30));
+        assert_eq!(nearest(400, 30, 1000), (Seek::Start { skip: 400 }, 30));
+        assert_eq!(nearest(970, 30, 1000), (Seek::End { skip: 0 }, 30));
+        assert_eq!(nearest(980, 30, 1000), (Seek::End { skip: 0 }, 20));
+        assert_eq!(nearest(600, 30, 1000), (Seek::End { skip: 370 }, 30));
+        assert_eq!(nearest(5, 30, 3), (Seek::Start { skip: 5 }, 30));
+    }
+}

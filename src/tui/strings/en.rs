@@ -1,0 +1,280 @@
+//! English UI text.
+
+use crate::domain::{AnswerState, Channel, ModerationState, Sender};
+use crate::store::search::QueryError;
+use crate::store::{AnswerFilter, QueueSort};
+use crate::tui::action::Action;
+use crate::tui::keymap::Layer;
+use crate::tui::state::{Notice, Screen};
+
+use super::Strings;
+
+/// The English table.
+pub static EN: Strings = Strings {
+    tab_all: "All",
+    tab_reviews: "Reviews",
+    tab_questions: "Questions",
+    tab_chats: "Chats",
+    breached_filter: "overdue",
+
+    queue_title: "Queue",
+    search_title: "Search",
+    queue_empty: "Nothing waits for an answer",
+    queue_empty_breached: "Nothing is overdue",
+    queue_empty_filtered: "Nothing matches the filter",
+    queue_empty_search: "Nothing found",
+    loading: "loading…",
+    send_failed_mark: "not sent",
+
+    detail_title: "Details",
+    no_selection: "Pick an item in the queue",
+    label_product: "Product",
+    label_brand: "Brand",
+    label_article: "Article",
+    label_customer: "Customer",
+    label_account: "Account",
+    label_created: "Written",
+    label_deadline: "Answer by",
+    label_pros: "Pros",
+    label_cons: "Cons",
+    label_photos: "Photos",
+    label_thread: "Conversation",
+    label_answer: "Seller's answer",
+    label_text: "Text",
+    label_state: "State",
+    unknown_product: "no product",
+    unknown_customer: "no name",
+    answer_pending: "answer on its way",
+    answer_editable: "can be edited once",
+
+    editor_title: "Reply",
+    confirm_title: "Confirm",
+    confirm_question: "Send the reply?",
+    confirm_yes: "send",
+    confirm_no: "back to the text",
+
+    prompt_search: "Search",
+    prompt_filter: "Filter",
+    prompt_search_placeholder: "words and filters, e.g. blanket rating:<=2 answered:all",
+    prompt_filter_placeholder: "e.g. rating:<=2 mp:wb intent:wrong_item product:123",
+
+    picker_title: "Templates",
+    help_title: "Keys",
+    help_footer: "Your own keys go in keymap.toml in the config folder",
+    help_filter: "Find",
+    help_no_match: "No such keys",
+
+    health_empty: "No sync has run yet",
+    health_account: "Account",
+    health_connector: "Source",
+    health_last_run: "Last run",
+    health_last_success: "Success",
+    health_success: "OK 24h",
+    health_items: "Items 24h",
+    health_failures: "Failing",
+    health_error: "Error",
+    health_running: "running",
+    never: "never",
+
+    audit_empty: "The log is empty",
+    audit_time: "Time",
+    audit_actor: "Who",
+    audit_action: "Action",
+    audit_item: "Item",
+    audit_detail: "Detail",
+
+    syncing: "syncing…",
+    sync_error: "error",
+    outbox_empty: "outbox empty",
+
+    unit_minute: "m",
+    unit_hour: "h",
+    unit_day: "d",
+
+    sync_done,
+    offline_since,
+    outbox,
+    notice,
+    query_error,
+    channel_short,
+    channel_name,
+    answer_state,
+    answered,
+    sort,
+    moderation,
+    sender,
+    screen,
+    layer,
+    action,
+};
+
+fn sync_done(new: usize, changed: usize, at: &str) -> String {
+    match (new, changed) {
+        (0, 0) => format!("✓ {at}"),
+        (n, 0) => format!("✓ {at}, {n} new"),
+        (n, c) => format!("✓ {at}, {n} new, {c} changed"),
+    }
+}
+
+fn offline_since(at: &str) -> String {
+    format!("offline since {at}")
+}
+
+fn outbox(n: usize) -> String {
+    format!("outbox: {n}")
+}
+
+fn notice(notice: &Notice) -> String {
+    match notice {
+        Notice::EmptyReply => "An empty reply was not sent".into(),
+        Notice::TooLong { len, max } => {
+            format!("Not sent: {len} characters, the limit is {max}")
+        }
+        Notice::TooShort { len, min } => {
+            format!("Not sent: {len} characters, at least {min} needed")
+        }
+        Notice::Queued => "The reply is queued for sending".into(),
+        Notice::NothingSelected => "The queue is empty: nothing to answer".into(),
+        Notice::AlreadySending => "A reply to this item is already on its way".into(),
+        Notice::NotOpen => "This item can no longer be answered".into(),
+        Notice::DetailLoading => "The details are still loading; try again".into(),
+        Notice::CommandFailed => "The background service is not answering: not sent".into(),
+        Notice::LoadFailed(e) => format!("Could not read the database: {e}"),
+        Notice::SyncRequested => "Sync requested".into(),
+        Notice::DraftRegenerated => "The draft was replaced by another one".into(),
+        Notice::BadQuery(e) => format!("Query not understood, {}", query_error(e)),
+        Notice::NoSearch => "No search yet: start one with /".into(),
+        Notice::ConfigProblem(e) => format!("{e} (using the defaults)"),
+        Notice::ExternalEditorFailed(e) => format!("External editor: {e}"),
+        Notice::ExternalEditorDone => "The text is back from the external editor".into(),
+        Notice::NoTemplates => "No templates for this item".into(),
+    }
+}
+
+fn query_error(e: &QueryError) -> String {
+    e.to_string()
+}
+
+fn channel_short(c: Channel) -> &'static str {
+    match c {
+        Channel::Review => "Rev",
+        Channel::Question => "Qst",
+        Channel::Chat => "Cht",
+    }
+}
+
+fn channel_name(c: Channel) -> &'static str {
+    match c {
+        Channel::Review => "Review",
+        Channel::Question => "Question",
+        Channel::Chat => "Chat",
+    }
+}
+
+fn answer_state(s: AnswerState) -> &'static str {
+    match s {
+        AnswerState::Open => "waiting",
+        AnswerState::Pending => "reply on its way",
+        AnswerState::Answered => "answered",
+        AnswerState::Archived => "archived",
+    }
+}
+
+fn answered(a: AnswerFilter) -> &'static str {
+    match a {
+        AnswerFilter::Unanswered => "unanswered",
+        AnswerFilter::Answered => "answered",
+        AnswerFilter::All => "any state",
+    }
+}
+
+fn sort(s: QueueSort) -> &'static str {
+    match s {
+        QueueSort::Deadline => "by deadline",
+        QueueSort::Priority => "by priority",
+        QueueSort::Newest => "newest first",
+    }
+}
+
+fn moderation(m: ModerationState) -> &'static str {
+    match m {
+        ModerationState::Published => "published",
+        ModerationState::UnderReview => "under review",
+        ModerationState::Rejected => "rejected by moderation",
+    }
+}
+
+fn sender(s: Sender) -> &'static str {
+    match s {
+        Sender::Buyer => "Customer",
+        Sender::Seller => "Seller",
+    }
+}
+
+fn screen(s: Screen) -> &'static str {
+    match s {
+        Screen::Inbox => "Inbox",
+        Screen::SyncHealth => "Sync health",
+        Screen::AuditLog => "Audit log",
+    }
+}
+
+fn layer(l: Layer) -> &'static str {
+    match l {
+        Layer::Global => "Everywhere",
+        Layer::Queue => "Queue",
+        Layer::Detail => "Details",
+        Layer::Editor => "Reply editor",
+        Layer::Confirm => "Confirmation",
+        Layer::Search => "Search and filter line",
+        Layer::Screen => "Sync health and audit log",
+        Layer::Picker => "Template picker",
+        Layer::Help => "Help",
+    }
+}
+
+fn action(a: &Action) -> &'static str {
+    match a {
+        Action::MoveDown => "down",
+        Action::MoveUp => "up",
+        Action::Top => "to the top",
+        Action::Bottom => "to the bottom",
+        Action::PageDown => "page down",
+        Action::PageUp => "page up",
+        Action::TabAll => "all channels",
+        Action::TabReviews => "reviews",
+        Action::TabQuestions => "questions",
+        Action::TabChats => "chats",
+        Action::NextTab => "next tab",
+        Action::PrevTab => "previous tab",
+        Action::ToggleBreached => "overdue only",
+        Action::CycleAccount => "account: all / one by one",
+        Action::CycleMarketplace => "marketplace: all / WB / Ozon",
+        Action::CycleAnswered => "unanswered / answered / all",
+        Action::CycleSort => "order: deadline / priority / newest",
+        Action::Filter => "filter with a query",
+        Action::ClearFilters => "clear filters",
+        Action::Search => "search the whole history",
+        Action::SearchNext => "next result",
+        Action::SearchPrev => "previous result",
+        Action::FocusDetail => "to the details",
+        Action::FocusQueue => "to the queue",
+        Action::Reply => "reply",
+        Action::Send => "send",
+        Action::Regenerate => "another draft",
+        Action::Undo => "undo",
+        Action::Redo => "redo",
+        Action::ExternalEditor => "edit in $EDITOR",
+        Action::InsertTemplate => "insert a template",
+        Action::Confirm => "confirm",
+        Action::Cancel => "cancel",
+        Action::SyncNow => "sync now",
+        Action::Refresh => "re-read",
+        Action::ScreenInbox => "inbox",
+        Action::ScreenSyncHealth => "sync health",
+        Action::ScreenAuditLog => "audit log",
+        Action::Help => "help",
+        Action::Quit => "quit",
+        _ => "",
+    }
+}

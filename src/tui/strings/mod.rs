@@ -1,0 +1,228 @@
+//! Every piece of text the inbox shows, in one table per language ([`ru`], [`en`]).
+//! Nothing outside this module spells out UI text. Drafts are Russian whatever the UI
+//! language is; they come from `crate::ai`, not from here.
+
+mod en;
+mod ru;
+
+use crate::domain::{AnswerState, Channel, ModerationState, Sender};
+use crate::store::search::QueryError;
+use crate::store::{AnswerFilter, QueueSort};
+
+use super::action::Action;
+use super::keymap::Layer;
+use super::lang::Lang;
+use super::state::{Notice, Screen};
+
+pub use en::EN;
+pub use ru::RU;
+
+/// One language's UI text.
+pub struct Strings {
+    pub tab_all: &'static str,
+    pub tab_reviews: &'static str,
+    pub tab_questions: &'static str,
+    pub tab_chats: &'static str,
+    pub breached_filter: &'static str,
+
+    pub queue_title: &'static str,
+    pub search_title: &'static str,
+    pub queue_empty: &'static str,
+    pub queue_empty_breached: &'static str,
+    pub queue_empty_filtered: &'static str,
+    pub queue_empty_search: &'static str,
+    pub loading: &'static str,
+    pub send_failed_mark: &'static str,
+
+    pub detail_title: &'static str,
+    pub no_selection: &'static str,
+    pub label_product: &'static str,
+    pub label_brand: &'static str,
+    pub label_article: &'static str,
+    pub label_customer: &'static str,
+    pub label_account: &'static str,
+    pub label_created: &'static str,
+    pub label_deadline: &'static str,
+    pub label_pros: &'static str,
+    pub label_cons: &'static str,
+    pub label_photos: &'static str,
+    pub label_thread: &'static str,
+    pub label_answer: &'static str,
+    pub label_text: &'static str,
+    pub label_state: &'static str,
+    pub unknown_product: &'static str,
+    pub unknown_customer: &'static str,
+    pub answer_pending: &'static str,
+    pub answer_editable: &'static str,
+
+    pub editor_title: &'static str,
+    pub confirm_title: &'static str,
+    pub confirm_question: &'static str,
+    pub confirm_yes: &'static str,
+    pub confirm_no: &'static str,
+
+    pub prompt_search: &'static str,
+    pub prompt_filter: &'static str,
+    pub prompt_search_placeholder: &'static str,
+    pub prompt_filter_placeholder: &'static str,
+
+    pub picker_title: &'static str,
+    pub help_title: &'static str,
+    pub help_footer: &'static str,
+    pub help_filter: &'static str,
+    pub help_no_match: &'static str,
+
+    pub health_empty: &'static str,
+    pub health_account: &'static str,
+    pub health_connector: &'static str,
+    pub health_last_run: &'static str,
+    pub health_last_success: &'static str,
+    pub health_success: &'static str,
+    pub health_items: &'static str,
+    pub health_failures: &'static str,
+    pub health_error: &'static str,
+    pub health_running: &'static str,
+    pub never: &'static str,
+
+    pub audit_empty: &'static str,
+    pub audit_time: &'static str,
+    pub audit_actor: &'static str,
+    pub audit_action: &'static str,
+    pub audit_item: &'static str,
+    pub audit_detail: &'static str,
+
+    pub syncing: &'static str,
+    pub sync_error: &'static str,
+    pub outbox_empty: &'static str,
+
+    /// Units of the SLA countdown: minutes, hours, days.
+    pub unit_minute: &'static str,
+    pub unit_hour: &'static str,
+    pub unit_day: &'static str,
+
+    pub sync_done: fn(new: usize, changed: usize, at: &str) -> String,
+    pub offline_since: fn(at: &str) -> String,
+    pub outbox: fn(n: usize) -> String,
+    pub notice: fn(&Notice) -> String,
+    pub query_error: fn(&QueryError) -> String,
+    pub channel_short: fn(Channel) -> &'static str,
+    pub channel_name: fn(Channel) -> &'static str,
+    pub answer_state: fn(AnswerState) -> &'static str,
+    pub answered: fn(AnswerFilter) -> &'static str,
+    pub sort: fn(QueueSort) -> &'static str,
+    pub moderation: fn(ModerationState) -> &'static str,
+    pub sender: fn(Sender) -> &'static str,
+    pub screen: fn(Screen) -> &'static str,
+    pub layer: fn(Layer) -> &'static str,
+    pub action: fn(&Action) -> &'static str,
+}
+
+impl Strings {
+    pub fn for_lang(lang: Lang) -> &'static Strings {
+        match lang {
+            Lang::Ru => &RU,
+            Lang::En => &EN,
+        }
+    }
+}
+
+/// The Russian table: the default, and what tests render with.
+pub fn current() -> &'static Strings {
+    &RU
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Channel;
+    use crate::store::search::{parse_query, Key, QueryErrorKind};
+
+    fn tables() -> [(&'static str, &'static Strings); 2] {
+        [("ru", &RU), ("en", &EN)]
+    }
+
+    fn notices() -> Vec<Notice> {
+        let query = parse_query("colour:red").expect_err("bad query");
+        vec![
+            Notice::EmptyReply,
+            Notice::TooLong { len: 9, max: 5 },
+            Notice::TooShort { len: 1, min: 2 },
+            Notice::Queued,
+            Notice::NothingSelected,
+            Notice::AlreadySending,
+            Notice::NotOpen,
+            Notice::DetailLoading,
+            Notice::CommandFailed,
+            Notice::LoadFailed("x".into()),
+            Notice::SyncRequested,
+            Notice::DraftRegenerated,
+            Notice::BadQuery(query),
+            Notice::NoSearch,
+            Notice::ConfigProblem("keymap.toml:1: x".into()),
+            Notice::ExternalEditorFailed("vi".into()),
+            Notice::ExternalEditorDone,
+            Notice::NoTemplates,
+        ]
+    }
+
+    #[test]
+    fn every_action_layer_and_notice_has_text_in_both_languages() {
+        for (lang, s) in tables() {
+            for a in Action::BINDABLE {
+                assert!(!(s.action)(a).is_empty(), "{lang}: {a:?}");
+            }
+            for l in Layer::ALL {
+                assert!(!(s.layer)(l).is_empty(), "{lang}: {l:?}");
+            }
+            for n in notices() {
+                assert!(!(s.notice)(&n).is_empty(), "{lang}: {n:?}");
+            }
+            for sc in [Screen::Inbox, Screen::SyncHealth, Screen::AuditLog] {
+                assert!(!(s.screen)(sc).is_empty(), "{lang}: {sc:?}");
+            }
+            for c in Channel::ALL {
+                assert!(!(s.channel_name)(c).is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn english_has_no_russian_and_differs_from_russian() {
+        let cyrillic = |t: &str| t.chars().any(|c| ('\u{400}'..='\u{4FF}').contains(&c));
+        for a in Action::BINDABLE {
+            assert!(!cyrillic((EN.action)(a)), "{a:?}");
+            assert_ne!((EN.action)(a), (RU.action)(a), "{a:?}");
+        }
+        for n in notices() {
+            let text = (EN.notice)(&n);
+            assert!(!cyrillic(&text), "{text}");
+        }
+        for t in [
+            EN.tab_all,
+            EN.queue_title,
+            EN.help_title,
+            EN.health_account,
+            EN.audit_time,
+        ] {
+            assert!(!cyrillic(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn query_errors_read_in_both_languages() {
+        let e = parse_query("rating:9").expect_err("bad");
+        assert_eq!(
+            (RU.query_error)(&e),
+            "позиция 1: rating:9 — непонятное значение; нужно число звёзд 1–5, например 2, <=2, >3, 4-5"
+        );
+        assert_eq!(
+            (EN.query_error)(&e),
+            "at 1: rating:9 is not understood; expected a number of stars 1-5, e.g. 2, <=2, >3, 4-5"
+        );
+        let unknown = QueryError {
+            at: 0,
+            kind: QueryErrorKind::EmptyValue(Key::Sort),
+        };
+        assert!((RU.query_error)(&unknown).contains("sort"));
+    }
+}

@@ -1,0 +1,320 @@
+//! Русский текст интерфейса.
+
+use crate::domain::{AnswerState, Channel, ModerationState, Sender};
+use crate::store::search::{Key, QueryError, QueryErrorKind};
+use crate::store::{AnswerFilter, QueueSort};
+use crate::tui::action::Action;
+use crate::tui::keymap::Layer;
+use crate::tui::state::{Notice, Screen};
+
+use super::Strings;
+
+/// The Russian table.
+pub static RU: Strings = Strings {
+    tab_all: "Все",
+    tab_reviews: "Отзывы",
+    tab_questions: "Вопросы",
+    tab_chats: "Чаты",
+    breached_filter: "просрочено",
+
+    queue_title: "Очередь",
+    search_title: "Поиск",
+    queue_empty: "Открытых обращений нет",
+    queue_empty_breached: "Просроченных обращений нет",
+    queue_empty_filtered: "Под фильтр ничего не подходит",
+    queue_empty_search: "Ничего не найдено",
+    loading: "загрузка…",
+    send_failed_mark: "не отправлено",
+
+    detail_title: "Карточка",
+    no_selection: "Выберите обращение в очереди",
+    label_product: "Товар",
+    label_brand: "Бренд",
+    label_article: "Артикул",
+    label_customer: "Покупатель",
+    label_account: "Кабинет",
+    label_created: "Создано",
+    label_deadline: "Ответить до",
+    label_pros: "Достоинства",
+    label_cons: "Недостатки",
+    label_photos: "Фото",
+    label_thread: "Переписка",
+    label_answer: "Ответ продавца",
+    label_text: "Текст",
+    label_state: "Состояние",
+    unknown_product: "товар не указан",
+    unknown_customer: "имя не указано",
+    answer_pending: "ответ отправляется",
+    answer_editable: "можно изменить один раз",
+
+    editor_title: "Ответ",
+    confirm_title: "Подтверждение",
+    confirm_question: "Отправить ответ?",
+    confirm_yes: "отправить",
+    confirm_no: "вернуться к тексту",
+
+    prompt_search: "Поиск",
+    prompt_filter: "Фильтр",
+    prompt_search_placeholder: "слова и фильтры, например: плед rating:<=2 answered:all",
+    prompt_filter_placeholder: "например: rating:<=2 mp:wb intent:wrong_item product:123",
+
+    picker_title: "Шаблоны",
+    help_title: "Клавиши",
+    help_footer: "Свои клавиши — в keymap.toml в папке настроек",
+    help_filter: "Найти",
+    help_no_match: "Таких клавиш нет",
+
+    health_empty: "Синхронизаций ещё не было",
+    health_account: "Кабинет",
+    health_connector: "Источник",
+    health_last_run: "Запуск",
+    health_last_success: "Успех",
+    health_success: "Успешно 24ч",
+    health_items: "Записи 24ч",
+    health_failures: "Сбоев подряд",
+    health_error: "Ошибка",
+    health_running: "идёт",
+    never: "никогда",
+
+    audit_empty: "Журнал пуст",
+    audit_time: "Время",
+    audit_actor: "Кто",
+    audit_action: "Действие",
+    audit_item: "Обращение",
+    audit_detail: "Подробности",
+
+    syncing: "синхронизация…",
+    sync_error: "ошибка",
+    outbox_empty: "исходящих нет",
+
+    unit_minute: "m",
+    unit_hour: "h",
+    unit_day: "d",
+
+    sync_done,
+    offline_since,
+    outbox,
+    notice,
+    query_error,
+    channel_short,
+    channel_name,
+    answer_state,
+    answered,
+    sort,
+    moderation,
+    sender,
+    screen,
+    layer,
+    action,
+};
+
+fn sync_done(new: usize, changed: usize, at: &str) -> String {
+    match (new, changed) {
+        (0, 0) => format!("✓ {at}"),
+        (n, 0) => format!("✓ {at}, новых {n}"),
+        (n, c) => format!("✓ {at}, новых {n}, изменено {c}"),
+    }
+}
+
+fn offline_since(at: &str) -> String {
+    format!("нет связи с {at}")
+}
+
+fn outbox(n: usize) -> String {
+    format!("исходящие: {n}")
+}
+
+fn notice(notice: &Notice) -> String {
+    match notice {
+        Notice::EmptyReply => "Пустой ответ не отправлен".into(),
+        Notice::TooLong { len, max } => {
+            format!("Ответ не отправлен: {len} знаков при пределе {max}")
+        }
+        Notice::TooShort { len, min } => {
+            format!("Ответ не отправлен: {len} знаков, нужно не меньше {min}")
+        }
+        Notice::Queued => "Ответ поставлен в очередь отправки".into(),
+        Notice::NothingSelected => "Очередь пуста: отвечать не на что".into(),
+        Notice::AlreadySending => "Ответ на это обращение уже отправляется".into(),
+        Notice::NotOpen => "На это обращение уже нельзя ответить".into(),
+        Notice::DetailLoading => "Карточка ещё загружается, повторите".into(),
+        Notice::CommandFailed => "Фоновая служба не отвечает: ответ не отправлен".into(),
+        Notice::LoadFailed(e) => format!("Не удалось прочитать базу: {e}"),
+        Notice::SyncRequested => "Синхронизация запрошена".into(),
+        Notice::DraftRegenerated => "Черновик заменён новым вариантом".into(),
+        Notice::BadQuery(e) => format!("Запрос не понят, {}", query_error(e)),
+        Notice::NoSearch => "Поиска нет: начните его с /".into(),
+        Notice::ConfigProblem(e) => format!("{e} — работают настройки по умолчанию"),
+        Notice::ExternalEditorFailed(e) => format!("Внешний редактор: {e}"),
+        Notice::ExternalEditorDone => "Текст вернулся из внешнего редактора".into(),
+        Notice::NoTemplates => "Шаблонов для этого обращения нет".into(),
+    }
+}
+
+fn expected(key: Key) -> &'static str {
+    match key {
+        Key::Channel => "review, question или chat",
+        Key::Marketplace => "wb или ozon",
+        Key::Account => "имя кабинета",
+        Key::Answered => "yes, no или all",
+        Key::Rating => "число звёзд 1–5, например 2, <=2, >3, 4-5",
+        Key::Intent => "намерение, например defect_not_working, или none",
+        Key::Product => "артикул или слова из названия",
+        Key::Customer => "слова из имени покупателя",
+        Key::Draft => "yes или no",
+        Key::Breached => "yes",
+        Key::Sort => "deadline, priority или newest",
+    }
+}
+
+fn query_error(e: &QueryError) -> String {
+    let what = match &e.kind {
+        QueryErrorKind::UnclosedQuote => "не закрыта кавычка".to_string(),
+        QueryErrorKind::UnknownKey(k) => format!(
+            "неизвестный фильтр «{k}»; есть {} (текст с двоеточием возьмите в кавычки)",
+            Key::ALL.map(Key::name).join(", ")
+        ),
+        QueryErrorKind::EmptyValue(k) => {
+            format!("у {} нет значения; нужно {}", k.name(), expected(*k))
+        }
+        QueryErrorKind::BadValue { key, value } => format!(
+            "{}:{value} — непонятное значение; нужно {}",
+            key.name(),
+            expected(*key)
+        ),
+        QueryErrorKind::UnknownAccount { name, known } => {
+            format!("нет кабинета «{name}»; есть {}", known.join(", "))
+        }
+        QueryErrorKind::AmbiguousAccount { name, matches } => {
+            format!(
+                "«{name}» подходит к нескольким кабинетам: {}",
+                matches.join(", ")
+            )
+        }
+    };
+    format!("позиция {}: {what}", e.at + 1)
+}
+
+fn channel_short(c: Channel) -> &'static str {
+    match c {
+        Channel::Review => "Отз",
+        Channel::Question => "Впр",
+        Channel::Chat => "Чат",
+    }
+}
+
+fn channel_name(c: Channel) -> &'static str {
+    match c {
+        Channel::Review => "Отзыв",
+        Channel::Question => "Вопрос",
+        Channel::Chat => "Чат",
+    }
+}
+
+fn answer_state(s: AnswerState) -> &'static str {
+    match s {
+        AnswerState::Open => "ждёт ответа",
+        AnswerState::Pending => "ответ отправляется",
+        AnswerState::Answered => "отвечено",
+        AnswerState::Archived => "в архиве",
+    }
+}
+
+fn answered(a: AnswerFilter) -> &'static str {
+    match a {
+        AnswerFilter::Unanswered => "без ответа",
+        AnswerFilter::Answered => "с ответом",
+        AnswerFilter::All => "все состояния",
+    }
+}
+
+fn sort(s: QueueSort) -> &'static str {
+    match s {
+        QueueSort::Deadline => "по сроку",
+        QueueSort::Priority => "по приоритету",
+        QueueSort::Newest => "сначала новые",
+    }
+}
+
+fn moderation(m: ModerationState) -> &'static str {
+    match m {
+        ModerationState::Published => "опубликован",
+        ModerationState::UnderReview => "на модерации",
+        ModerationState::Rejected => "отклонён модерацией",
+    }
+}
+
+fn sender(s: Sender) -> &'static str {
+    match s {
+        Sender::Buyer => "Покупатель",
+        Sender::Seller => "Продавец",
+    }
+}
+
+fn screen(s: Screen) -> &'static str {
+    match s {
+        Screen::Inbox => "Входящие",
+        Screen::SyncHealth => "Синхронизация",
+        Screen::AuditLog => "Журнал действий",
+    }
+}
+
+fn layer(l: Layer) -> &'static str {
+    match l {
+        Layer::Global => "Везде",
+        Layer::Queue => "Очередь",
+        Layer::Detail => "Карточка",
+        Layer::Editor => "Редактор ответа",
+        Layer::Confirm => "Подтверждение",
+        Layer::Search => "Строка поиска и фильтра",
+        Layer::Screen => "Экраны синхронизации и журнала",
+        Layer::Picker => "Выбор шаблона",
+        Layer::Help => "Справка",
+    }
+}
+
+fn action(a: &Action) -> &'static str {
+    match a {
+        Action::MoveDown => "вниз",
+        Action::MoveUp => "вверх",
+        Action::Top => "в начало",
+        Action::Bottom => "в конец",
+        Action::PageDown => "страница вниз",
+        Action::PageUp => "страница вверх",
+        Action::TabAll => "все каналы",
+        Action::TabReviews => "отзывы",
+        Action::TabQuestions => "вопросы",
+        Action::TabChats => "чаты",
+        Action::NextTab => "следующая вкладка",
+        Action::PrevTab => "предыдущая вкладка",
+        Action::ToggleBreached => "только просроченные",
+        Action::CycleAccount => "кабинет: все / по очереди",
+        Action::CycleMarketplace => "площадка: все / WB / Ozon",
+        Action::CycleAnswered => "без ответа / с ответом / все",
+        Action::CycleSort => "порядок: срок / приоритет / новые",
+        Action::Filter => "фильтр запросом",
+        Action::ClearFilters => "сбросить фильтры",
+        Action::Search => "поиск по всей истории",
+        Action::SearchNext => "следующий найденный",
+        Action::SearchPrev => "предыдущий найденный",
+        Action::FocusDetail => "к карточке",
+        Action::FocusQueue => "к очереди",
+        Action::Reply => "ответить",
+        Action::Send => "отправить",
+        Action::Regenerate => "другой черновик",
+        Action::Undo => "отменить правку",
+        Action::Redo => "вернуть правку",
+        Action::ExternalEditor => "править во внешнем редакторе",
+        Action::InsertTemplate => "вставить шаблон",
+        Action::Confirm => "подтвердить",
+        Action::Cancel => "отмена",
+        Action::SyncNow => "синхронизировать",
+        Action::Refresh => "перечитать",
+        Action::ScreenInbox => "входящие",
+        Action::ScreenSyncHealth => "состояние синхронизации",
+        Action::ScreenAuditLog => "журнал действий",
+        Action::Help => "справка",
+        Action::Quit => "выход",
+        _ => "",
+    }
+}

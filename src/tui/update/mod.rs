@@ -1,0 +1,224 @@
+//! The reducer: the only place the inbox state changes. It does no IO; whatever needs the
+//! outside world comes back as [`Effect`]s for the event loop.
+//!
+//! One module per part of the screen: [`queue`] (paging, selection, the lens, search),
+//! [`reply`] (the editor and sending), [`screens`] (sync health, audit log, help, the
+//! prompt line) and [`mouse`].
+
+mod mouse;
+mod queue;
+mod reply;
+mod screens;
+#[cfg(test)]
+mod tests;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::app::{Command, Event};
+
+use super::action::{Action, Effect};
+use super::sanitize;
+use super::state::{AccountSync, AppState, Mode, Notice, Screen, SyncOutcome, NOTICE_SECONDS};
+
+/// Re-read the queue at least this often, so counts follow the clock.
+const RELOAD_EVERY: Duration = Duration::seconds(30);
+/// In the breached view items join as their deadlines pass; re-read more often.
+const RELOAD_EVERY_BREACHED: Duration = Duration::seconds(5);
+
+/// Applies `action` to `state` and returns what the event loop must do next.
+pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match action {
+        Action::Tick(now) => tick(state, now, &mut fx),
+        Action::Resize { width, height } => {
+            state.width = width;
+            state.height = height;
+            queue::keep_selection_visible(state);
+            queue::request_page_if_needed(state, &mut fx);
+            screens::on_resize(state, &mut fx);
+        }
+        Action::Background(event) => background(state, event, &mut fx),
+        Action::QueueLoaded(snapshot) => queue::loaded(state, *snapshot, &mut fx),
+        Action::DetailLoaded(detail) => {
+            let wanted = queue::shown_detail_id(state);
+            if wanted == Some(detail.interaction.id) {
+                if state.detail.as_ref().map(|d| d.interaction.id) != wanted {
+                    state.detail_scroll = 0;
+                }
+                state.detail = Some(*detail);
+            }
+        }
+        Action::DetailMissing(id) => {
+            if state.detail.as_ref().map(|d| d.interaction.id) == Some(id) {
+                state.detail = None;
+            }
+        }
+        Action::AccountsLoaded(accounts) => state.accounts = accounts,
+        Action::HealthLoaded(rows) => screens::health_loaded(state, rows),
+        Action::AuditLoaded(snapshot) => screens::audit_loaded(state, *snapshot, &mut fx),
+        Action::ExternalEdited(result) => reply::external_edited(state, result),
+        Action::ConfigProblem(message) => notify(state, Notice::ConfigProblem(message)),
+        Action::LoadFailed(message) => notify(state, Notice::LoadFailed(message)),
+        Action::CommandFailed => notify(state, Notice::CommandFailed),
+        Action::EditorInput(input) => {
+            if state.mode == Mode::Editor {
+                if let Some(editor) = state.editor.as_mut() {
+                    editor.textarea.input(input);
+                }
+            }
+        }
+        Action::PromptInput(input) => screens::prompt_input(state, input),
+        Action::HelpInput(input) => screens::help_input(state, input),
+        Action::Paste(text) => paste(state, &text),
+        Action::Mouse(input) => mouse::handle(state, input, &mut fx),
+        Action::Quit => {
+            state.quit = true;
+            fx.push(Effect::Quit);
+        }
+        action => match state.mode {
+            Mode::Queue => queue::queue_mode(state, action, &mut fx),
+            Mode::Detail => detail_mode(state, action, &mut fx),
+            Mode::Editor => reply::editor_mode(state, action, &mut fx),
+            Mode::Confirm => reply::confirm_mode(state, action, &mut fx),
+            Mode::Help => screens::help_mode(state, action),
+            Mode::Prompt => screens::prompt_mode(state, action, &mut fx),
+            Mode::Screen => screens::screen_mode(state, action, &mut fx),
+            Mode::Picker => reply::picker_mode(state, action),
+        },
+    }
+    fx
+}
+
+pub(super) fn notify(state: &mut AppState, notice: Notice) {
+    state.notice = Some((notice, state.now));
+}
+
+fn paste(state: &mut AppState, text: &str) {
+    match state.mode {
+        Mode::Editor => {
+            if let Some(editor) = state.editor.as_mut() {
+                editor.textarea.insert_str(sanitize::block(text));
+            }
+        }
+        Mode::Prompt => {
+            if let Some(prompt) = state.prompt.as_mut() {
+                prompt.textarea.insert_str(sanitize::line(text));
+            }
+        }
+        Mode::Help => {
+            state.help_filter.push_str(&sanitize::line(text));
+            state.help_scroll = 0;
+        }
+        _ => {}
+    }
+}
+
+fn tick(state: &mut AppState, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    state.now = now;
+    if let Some((notice, at)) = &state.notice {
+        if !notice.is_sticky() && now - *at >= Duration::seconds(NOTICE_SECONDS) {
+            state.notice = None;
+        }
+    }
+    let every = if state.lens.breached_only {
+        RELOAD_EVERY_BREACHED
+    } else {
+        RELOAD_EVERY
+    };
+    if now - state.last_reload >= every {
+        queue::reload(state, fx);
+    }
+}
+
+fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
+    match event {
+        Event::SyncStarted { account, connector } => {
+            state
+                .sync
+                .entry(account)
+                .or_default()
+                .running
+                .insert(connector);
+            queue::reload(state, fx);
+        }
+        Event::SyncFinished {
+            account,
+            connector,
+            ok,
+            new,
+            changed,
+            error,
+        } => {
+            let entry: &mut AccountSync = state.sync.entry(account).or_default();
+            entry.running.remove(&connector);
+            entry.last = Some(SyncOutcome {
+                at: state.now,
+                new,
+                changed,
+                error: if ok {
+                    None
+                } else {
+                    Some(error.unwrap_or_default())
+                },
+            });
+            queue::reload(state, fx);
+            queue::reload_detail(state, fx);
+            if state.screen == Screen::SyncHealth {
+                fx.push(Effect::LoadHealth);
+            }
+        }
+        Event::DataChanged | Event::OutboxChanged => {
+            queue::reload(state, fx);
+            queue::reload_detail(state, fx);
+            if state.screen == Screen::AuditLog {
+                screens::reload_audit(state, fx);
+            }
+        }
+        Event::Offline { since } => state.offline_since = Some(since),
+        Event::Online => state.offline_since = None,
+    }
+}
+
+fn detail_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
+    let page = (state.visible_items() as u16).max(2);
+    match action {
+        Action::MoveDown => reply::scroll_detail(state, 1),
+        Action::MoveUp => reply::scroll_detail(state, -1),
+        Action::PageDown => reply::scroll_detail(state, i32::from(page)),
+        Action::PageUp => reply::scroll_detail(state, -i32::from(page)),
+        Action::Top => state.detail_scroll = 0,
+        Action::Bottom => reply::scroll_detail(state, i32::from(u16::MAX)),
+        Action::FocusQueue | Action::Cancel => state.mode = Mode::Queue,
+        Action::Reply => reply::open_editor(state, fx),
+        other => common(state, other, fx),
+    }
+}
+
+/// Actions that mean the same in the queue, the detail pane and the full screens.
+fn common(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
+    match action {
+        Action::SyncNow => {
+            fx.push(Effect::Command(Command::SyncNow));
+            notify(state, Notice::SyncRequested);
+        }
+        Action::Refresh => {
+            queue::reload(state, fx);
+            queue::reload_detail(state, fx);
+            fx.push(Effect::LoadAccounts);
+        }
+        Action::Help => {
+            state.help_return = state.mode;
+            state.help_scroll = 0;
+            state.help_filter.clear();
+            state.mode = Mode::Help;
+        }
+        Action::ScreenInbox => screens::set_screen(state, Screen::Inbox, fx),
+        Action::ScreenSyncHealth => screens::set_screen(state, Screen::SyncHealth, fx),
+        Action::ScreenAuditLog => screens::set_screen(state, Screen::AuditLog, fx),
+        Action::Search => {
+            screens::set_screen(state, Screen::Inbox, fx);
+            screens::open_prompt(state, super::state::PromptKind::Search);
+        }
+        other => queue::lens_action(state, other, fx),
+    }
+}

@@ -1,0 +1,507 @@
+//! The queue, tabs, sending: behaviour the inbox had from the start.
+
+use super::*;
+use crate::app::Event;
+use crate::tui::sanitize;
+use crate::tui::state::{Mode, Notice, Tab};
+use crate::tui::update::queue::margin;
+
+#[test]
+fn first_load_selects_the_top_item_and_loads_its_detail() {
+    let (state, _) = started(5);
+    assert_eq!(state.queue.total, Some(5));
+    assert_eq!(state.queue.selected, 0);
+    assert_eq!(state.queue.selected_id, Some(InteractionId(1)));
+    assert_eq!(
+        state.selected_detail().map(|d| d.interaction.id),
+        Some(InteractionId(1))
+    );
+}
+
+#[test]
+fn navigation_stays_in_bounds() {
+    let (mut state, mut fake) = started(3);
+    fake.act(&mut state, Action::MoveUp);
+    assert_eq!(state.queue.selected, 0);
+    for _ in 0..10 {
+        fake.act(&mut state, Action::MoveDown);
+    }
+    assert_eq!(state.queue.selected, 2);
+    assert_eq!(state.queue.selected_id, Some(InteractionId(3)));
+    fake.act(&mut state, Action::PageDown);
+    assert_eq!(state.queue.selected, 2);
+    fake.act(&mut state, Action::Top);
+    assert_eq!(state.queue.selected_id, Some(InteractionId(1)));
+    fake.act(&mut state, Action::Bottom);
+    assert_eq!(state.queue.selected_id, Some(InteractionId(3)));
+    fake.act(&mut state, Action::PageUp);
+    assert_eq!(state.queue.selected, 0);
+}
+
+#[test]
+fn empty_queue_navigation_is_harmless() {
+    let (mut state, mut fake) = started(0);
+    for a in [
+        Action::MoveDown,
+        Action::Bottom,
+        Action::PageDown,
+        Action::MoveUp,
+    ] {
+        fake.act(&mut state, a);
+    }
+    assert_eq!(state.queue.selected, 0);
+    assert_eq!(state.queue.selected_id, None);
+    let cmds = fake.act(&mut state, Action::Reply);
+    assert!(cmds.is_empty());
+    assert_eq!(state.mode, Mode::Queue);
+    assert_eq!(state.current_notice(), Some(&Notice::NothingSelected));
+}
+
+#[test]
+fn long_queues_are_read_page_by_page() {
+    let (mut state, mut fake) = started(1000);
+    let v = state.visible_items();
+    assert!(state.queue.rows.len() <= v + 2 * margin(v));
+    fake.act(&mut state, Action::Bottom);
+    assert_eq!(state.queue.selected, 999);
+    assert_eq!(state.queue.selected_id, Some(InteractionId(1000)));
+    assert!(state.queue.scroll + v == 1000);
+    assert!(state.queue.covers(state.queue.scroll, v));
+    let reads = fake.reads;
+    fake.act(&mut state, Action::MoveUp);
+    assert_eq!(fake.reads, reads, "a short move needs no read");
+}
+
+#[test]
+fn selection_stays_on_the_same_item_after_a_reload() {
+    let (mut state, mut fake) = started(100);
+    for _ in 0..30 {
+        fake.act(&mut state, Action::MoveDown);
+    }
+    assert_eq!(state.queue.selected_id, Some(InteractionId(31)));
+    let screen_row = state.queue.selected - state.queue.scroll;
+    // Two new items arrive ahead of it.
+    fake.rows.insert(0, row(1000));
+    fake.rows.insert(0, row(1001));
+    fake.act(&mut state, Action::Background(Event::DataChanged));
+    assert_eq!(state.queue.selected_id, Some(InteractionId(31)));
+    assert_eq!(state.queue.selected, 32);
+    assert_eq!(
+        state.queue.selected - state.queue.scroll,
+        screen_row,
+        "the cursor stays on the same screen row"
+    );
+    assert_eq!(
+        state.selected_detail().map(|d| d.interaction.id),
+        Some(InteractionId(31))
+    );
+    // An item ahead of it goes away.
+    fake.rows.retain(|r| r.id != InteractionId(5));
+    fake.act(&mut state, Action::Background(Event::DataChanged));
+    assert_eq!(state.queue.selected_id, Some(InteractionId(31)));
+    assert_eq!(state.queue.selected, 31);
+}
+
+#[test]
+fn selection_follows_the_item_in_a_short_queue() {
+    let (mut state, mut fake) = started(10);
+    fake.act(&mut state, Action::MoveDown);
+    fake.act(&mut state, Action::MoveDown);
+    fake.rows.insert(0, row(100));
+    fake.act(&mut state, Action::Background(Event::DataChanged));
+    assert_eq!(state.queue.selected_id, Some(InteractionId(3)));
+    assert_eq!(state.queue.selected, 3);
+}
+
+#[test]
+fn when_the_selected_item_leaves_the_next_one_is_selected() {
+    let (mut state, mut fake) = started(5);
+    fake.act(&mut state, Action::MoveDown);
+    fake.rows.retain(|r| r.id != InteractionId(2));
+    fake.act(&mut state, Action::Background(Event::OutboxChanged));
+    assert_eq!(state.queue.selected, 1);
+    assert_eq!(state.queue.selected_id, Some(InteractionId(3)));
+    assert_eq!(
+        state.selected_detail().map(|d| d.interaction.id),
+        Some(InteractionId(3))
+    );
+}
+
+#[test]
+fn reply_opens_the_editor_with_the_draft() {
+    let (mut state, mut fake) = started(3);
+    fake.act(&mut state, Action::Reply);
+    assert_eq!(state.mode, Mode::Editor);
+    let editor = state.editor.as_ref().expect("editor open");
+    assert_eq!(editor.interaction_id, InteractionId(1));
+    let detail = state.selected_detail().expect("detail");
+    let expected = crate::ai::draft_for(&detail.interaction, &detail.messages, 0);
+    assert_eq!(editor.text(), sanitize::block(&expected.text));
+    assert_eq!(
+        (editor.min_chars, editor.max_chars),
+        Channel::Review.reply_length(Marketplace::Wb)
+    );
+}
+
+#[test]
+fn send_then_confirm_emits_exactly_one_reply_with_the_editor_text() {
+    let (mut state, mut fake) = started(3);
+    fake.act(&mut state, Action::Reply);
+    clear_editor(&mut state);
+    type_text(&mut state, "Спасибо, заменим плед.");
+    let cmds = fake.act(&mut state, Action::Send);
+    assert!(cmds.is_empty(), "nothing is sent before confirmation");
+    assert_eq!(state.mode, Mode::Confirm);
+    let cmds = fake.act(&mut state, Action::Confirm);
+    assert_eq!(cmds.len(), 1);
+    match &cmds[0] {
+        Command::SendReply {
+            interaction_id,
+            text,
+            idempotency_key,
+        } => {
+            assert_eq!(*interaction_id, InteractionId(1));
+            assert_eq!(text, "Спасибо, заменим плед.");
+            assert!(idempotency_key.contains("s1"), "{idempotency_key}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(state.editor.is_none());
+    assert_eq!(state.mode, Mode::Queue);
+    // Confirming again sends nothing more.
+    assert!(fake.act(&mut state, Action::Confirm).is_empty());
+    // Answering the same item again is refused until the store shows it.
+    assert!(fake.act(&mut state, Action::Reply).is_empty());
+    assert_eq!(state.current_notice(), Some(&Notice::AlreadySending));
+    assert_eq!(state.mode, Mode::Queue);
+}
+
+#[test]
+fn three_keys_answer_the_top_item() {
+    let (mut state, mut fake) = started(3);
+    let mut cmds = Vec::new();
+    for a in [Action::Reply, Action::Send, Action::Confirm] {
+        cmds.extend(fake.act(&mut state, a));
+    }
+    assert!(matches!(
+        cmds.as_slice(),
+        [Command::SendReply {
+            interaction_id: InteractionId(1),
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn idempotency_keys_differ_per_reply() {
+    let (mut state, mut fake) = started(3);
+    let mut keys = Vec::new();
+    for _ in 0..2 {
+        fake.act(&mut state, Action::MoveDown);
+        for a in [Action::Reply, Action::Send] {
+            fake.act(&mut state, a);
+        }
+        for c in fake.act(&mut state, Action::Confirm) {
+            if let Command::SendReply {
+                idempotency_key, ..
+            } = c
+            {
+                keys.push(idempotency_key);
+            }
+        }
+    }
+    assert_eq!(keys.len(), 2);
+    assert_ne!(keys[0], keys[1]);
+}
+
+#[test]
+fn cancel_emits_nothing() {
+    let (mut state, mut fake) = started(3);
+    fake.act(&mut state, Action::Reply);
+    // Cancel in the confirmation goes back to the text...
+    fake.act(&mut state, Action::Send);
+    let cmds = fake.act(&mut state, Action::Cancel);
+    assert!(cmds.is_empty());
+    assert_eq!(state.mode, Mode::Editor);
+    assert!(state.editor.is_some());
+    // ...and cancel in the editor closes it.
+    let fx = update(&mut state, Action::Cancel);
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Command(_))),
+        "{fx:?}"
+    );
+    assert_eq!(state.mode, Mode::Queue);
+    assert!(state.editor.is_none());
+}
+
+#[test]
+fn empty_text_refuses_to_send() {
+    let (mut state, mut fake) = started(3);
+    fake.act(&mut state, Action::Reply);
+    clear_editor(&mut state);
+    type_text(&mut state, "   ");
+    let cmds = fake.act(&mut state, Action::Send);
+    assert!(cmds.is_empty());
+    assert_eq!(state.mode, Mode::Editor);
+    assert_eq!(state.current_notice(), Some(&Notice::EmptyReply));
+    assert!(fake.act(&mut state, Action::Confirm).is_empty());
+}
+
+#[test]
+fn over_limit_text_refuses_to_send() {
+    let (mut state, mut fake) = started(3);
+    fake.act(&mut state, Action::Reply);
+    clear_editor(&mut state);
+    let editor = state.editor.as_mut().expect("editor");
+    editor.textarea.insert_str("я".repeat(5001));
+    assert!(editor.over_limit());
+    let cmds = fake.act(&mut state, Action::Send);
+    assert!(cmds.is_empty());
+    assert_eq!(state.mode, Mode::Editor);
+    assert_eq!(
+        state.current_notice(),
+        Some(&Notice::TooLong {
+            len: 5001,
+            max: 5000
+        })
+    );
+}
+
+#[test]
+fn background_updates_keep_the_editor_and_its_text() {
+    let (mut state, mut fake) = started(3);
+    fake.act(&mut state, Action::Reply);
+    clear_editor(&mut state);
+    type_text(&mut state, "черновик");
+    fake.rows.retain(|r| r.id != InteractionId(1));
+    fake.act(&mut state, Action::Background(Event::DataChanged));
+    assert_eq!(state.mode, Mode::Editor);
+    let editor = state.editor.as_ref().expect("editor");
+    assert_eq!(editor.text(), "черновик");
+    assert_eq!(editor.interaction_id, InteractionId(1));
+}
+
+#[test]
+fn editor_keys_do_not_navigate() {
+    let (mut state, mut fake) = started(3);
+    fake.act(&mut state, Action::Reply);
+    // `j` typed in the editor is text, not a move: the event loop sends it as input.
+    type_text(&mut state, "j");
+    fake.act(&mut state, Action::MoveDown);
+    assert_eq!(state.queue.selected, 0);
+    assert!(state.editor.as_ref().expect("editor").text().ends_with('j'));
+}
+
+#[test]
+fn tabs_and_breached_filter_reset_and_reload() {
+    let (mut state, _) = started(3);
+    let fx = update(&mut state, Action::TabQuestions);
+    assert_eq!(state.lens.tab, Tab::Questions);
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::LoadQueue(QueueRequest { filter, with_counts: true, .. })]
+            if filter.channel == Some(Channel::Question)
+    ));
+    let fx = update(&mut state, Action::ToggleBreached);
+    assert!(state.lens.breached_only);
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::LoadQueue(QueueRequest { filter, .. })] if filter.breached_at == Some(t0())
+    ));
+}
+
+#[test]
+fn stale_page_for_another_tab_is_dropped() {
+    let (mut state, mut fake) = started(3);
+    let fx = update(&mut state, Action::TabChats);
+    let old = QueueRequest {
+        filter: Default::default(),
+        view: state.view_gen - 1,
+        now: t0(),
+        offset: 0,
+        limit: 10,
+        seek: PageSeek::Nearest,
+        with_counts: true,
+    };
+    update(
+        &mut state,
+        Action::QueueLoaded(Box::new(QueueSnapshot {
+            request: old,
+            total: Some(99),
+            rows: vec![row(7)],
+            counts: None,
+            outbox_size: None,
+        })),
+    );
+    assert_eq!(state.queue.total, None);
+    fake.run(&mut state, fx);
+    assert_eq!(state.queue.total, Some(3));
+}
+
+#[test]
+fn sync_and_offline_events_reach_the_status() {
+    let (mut state, mut fake) = started(1);
+    fake.act(
+        &mut state,
+        Action::Background(Event::SyncStarted {
+            account: "shop".into(),
+            connector: "wb-feedbacks".into(),
+        }),
+    );
+    assert!(state.sync["shop"].running.contains("wb-feedbacks"));
+    fake.act(
+        &mut state,
+        Action::Background(Event::SyncFinished {
+            account: "shop".into(),
+            connector: "wb-feedbacks".into(),
+            ok: false,
+            new: 0,
+            changed: 0,
+            error: Some("429".into()),
+        }),
+    );
+    let s = &state.sync["shop"];
+    assert!(s.running.is_empty());
+    assert_eq!(
+        s.last.as_ref().and_then(|l| l.error.clone()),
+        Some("429".into())
+    );
+    fake.act(
+        &mut state,
+        Action::Background(Event::Offline { since: t0() }),
+    );
+    assert_eq!(state.offline_since, Some(t0()));
+    fake.act(&mut state, Action::Background(Event::Online));
+    assert_eq!(state.offline_since, None);
+}
+
+#[test]
+fn help_opens_and_closes_and_quit_quits() {
+    let (mut state, _) = started(1);
+    update(&mut state, Action::FocusDetail);
+    update(&mut state, Action::Help);
+    assert_eq!(state.mode, Mode::Help);
+    update(&mut state, Action::Cancel);
+    assert_eq!(state.mode, Mode::Detail);
+    let fx = update(&mut state, Action::Quit);
+    assert!(state.quit);
+    assert_eq!(fx, vec![Effect::Quit]);
+}
+
+#[test]
+fn notices_expire_and_ticks_reload() {
+    let (mut state, _) = started(1);
+    update(&mut state, Action::SyncNow);
+    assert!(state.notice.is_some());
+    let fx = update(&mut state, Action::Tick(t0() + Duration::seconds(9)));
+    assert!(state.notice.is_none());
+    assert!(fx.is_empty());
+    let fx = update(&mut state, Action::Tick(t0() + Duration::seconds(31)));
+    assert!(matches!(fx.as_slice(), [Effect::LoadQueue(_)]));
+}
+
+#[test]
+fn undo_and_redo_walk_the_edits() {
+    let (mut state, mut fake) = started(3);
+    fake.act(&mut state, Action::Reply);
+    let draft = state.editor.as_ref().expect("editor").text();
+    type_text(&mut state, "ab");
+    fake.act(&mut state, Action::Undo);
+    assert_eq!(state.editor.as_ref().unwrap().text(), format!("{draft}a"));
+    fake.act(&mut state, Action::Undo);
+    fake.act(&mut state, Action::Undo);
+    assert_eq!(
+        state.editor.as_ref().unwrap().text(),
+        draft,
+        "undo stops at the draft"
+    );
+    fake.act(&mut state, Action::Redo);
+    assert_eq!(state.editor.as_ref().unwrap().text(), format!("{draft}a"));
+    // Regenerating is one edit: undo brings the text back.
+    let before = state.editor.as_ref().unwrap().text();
+    fake.act(&mut state, Action::Regenerate);
+    fake.act(&mut state, Action::Undo);
+    fake.act(&mut state, Action::Undo);
+    assert_eq!(state.editor.as_ref().unwrap().text(), before);
+}
+
+#[test]
+fn the_external_editor_gets_the_text_and_gives_it_back() {
+    let (mut state, mut fake) = started(3);
+    fake.act(&mut state, Action::Reply);
+    clear_editor(&mut state);
+    type_text(&mut state, "черновик");
+    fake.act(&mut state, Action::ExternalEditor);
+    assert_eq!(fake.external_editor, vec!["черновик".to_string()]);
+    assert_eq!(state.mode, Mode::Editor);
+    fake.act(
+        &mut state,
+        Action::ExternalEdited(Ok("Исправлено\u{1B}[2J\nвторая строка\n\n".into())),
+    );
+    assert_eq!(
+        state.editor.as_ref().unwrap().text(),
+        "Исправлено\nвторая строка"
+    );
+    assert_eq!(state.current_notice(), Some(&Notice::ExternalEditorDone));
+    // Two steps back (the old text out, the new one in) bring the old text back.
+    fake.act(&mut state, Action::Undo);
+    fake.act(&mut state, Action::Undo);
+    assert_eq!(state.editor.as_ref().unwrap().text(), "черновик");
+    fake.act(
+        &mut state,
+        Action::ExternalEdited(Err("vi: not found".into())),
+    );
+    assert_eq!(
+        state.current_notice(),
+        Some(&Notice::ExternalEditorFailed("vi: not found".into()))
+    );
+    assert_eq!(state.editor.as_ref().unwrap().text(), "черновик");
+    // Outside the editor nothing asks for $EDITOR.
+    fake.act(&mut state, Action::Cancel);
+    fake.act(&mut state, Action::ExternalEditor);
+    assert_eq!(fake.external_editor.len(), 1);
+}
+
+#[test]
+fn templates_are_picked_and_inserted_at_the_cursor() {
+    use crate::tui::templates::{Template, TemplateSource};
+    let (mut state, mut fake) = started(3);
+    fake.act(&mut state, Action::Reply);
+    clear_editor(&mut state);
+    fake.act(&mut state, Action::InsertTemplate);
+    assert_eq!(state.current_notice(), Some(&Notice::NoTemplates));
+    assert_eq!(state.mode, Mode::Editor);
+    state.templates = Some(TemplateSource::new(|item, _| {
+        let name = item.customer_name.clone().unwrap_or_default();
+        vec![
+            Template {
+                label: "благодарность".into(),
+                text: format!("{name}, спасибо за отзыв!"),
+            },
+            Template {
+                label: "брак".into(),
+                text: format!("{name}, нам жаль, что товар подвёл.\u{1B}[2J"),
+            },
+        ]
+    }));
+    type_text(&mut state, "Здравствуйте! ");
+    fake.act(&mut state, Action::InsertTemplate);
+    assert_eq!(state.mode, Mode::Picker);
+    fake.act(&mut state, Action::MoveDown);
+    fake.act(&mut state, Action::MoveDown);
+    assert_eq!(state.picker.as_ref().map(|p| p.selected), Some(1));
+    fake.act(&mut state, Action::Confirm);
+    assert_eq!(state.mode, Mode::Editor);
+    assert!(state.picker.is_none());
+    assert_eq!(
+        state.editor.as_ref().unwrap().text(),
+        "Здравствуйте! Анна, нам жаль, что товар подвёл."
+    );
+    fake.act(&mut state, Action::InsertTemplate);
+    fake.act(&mut state, Action::Cancel);
+    assert_eq!(state.mode, Mode::Editor);
+    assert!(
+        state.editor.is_some(),
+        "cancelling the picker keeps the reply"
+    );
+}

@@ -1,0 +1,65 @@
+//! The template picker over the screen: each template's label and the start of its text.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+use crate::domain::first_line;
+use crate::tui::format;
+use crate::tui::layout;
+use crate::tui::sanitize;
+use crate::tui::state::AppState;
+use crate::tui::theme::Slot;
+
+use super::ViewCtx;
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
+    let Some(picker) = &state.picker else {
+        return;
+    };
+    let height = (picker.items.len() as u16)
+        .saturating_add(2)
+        .min(area.height);
+    let popup = layout::centered(area, area.width.saturating_sub(4).min(90), height);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(ctx.style(Slot::BorderFocused))
+        .title(Span::styled(
+            format!(" {} ", ctx.strings.picker_title),
+            ctx.style(Slot::TextTitle),
+        ));
+    let inner = block.inner(popup);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(block.style(ctx.style(Slot::Overlay)), popup);
+    let visible = usize::from(inner.height);
+    let scroll = picker.selected.saturating_sub(visible.saturating_sub(1));
+    let width = usize::from(inner.width);
+    let lines: Vec<Line<'static>> = picker
+        .items
+        .iter()
+        .enumerate()
+        .skip(scroll)
+        .take(visible)
+        .map(|(i, t)| {
+            let label = format::truncate(&sanitize::line(&t.label), (width / 3).max(8));
+            let rest = width.saturating_sub(format::width(&label) + 2);
+            let text = format::truncate(&sanitize::line(first_line(&t.text)), rest);
+            let line = Line::from(vec![
+                Span::styled(label, ctx.style(Slot::Label)),
+                Span::raw("  "),
+                Span::styled(text, ctx.style(Slot::Text)),
+            ]);
+            if i == picker.selected {
+                let mut line = line.style(ctx.style(Slot::QueueSelected));
+                let w = line.width();
+                line.spans
+                    .push(Span::raw(" ".repeat(width.saturating_sub(w))));
+                line
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
