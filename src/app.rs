@@ -28,6 +28,14 @@ pub enum Event {
     Offline { since: DateTime<Utc> },
     /// They can again.
     Online,
+    /// Something to tell the user in the status line: a notification the desktop could
+    /// not show, with the terminal bell when asked for.
+    Notice { text: String, bell: bool },
+    /// A reply was not queued: the guardrails found a block and nobody overrode it.
+    ReplyRefused {
+        interaction_id: InteractionId,
+        reasons: Vec<String>,
+    },
 }
 
 /// Requests from the UI to background services.

@@ -33,6 +33,12 @@ struct Cli {
 enum Cmd {
     /// The inbox on the built-in marketplace simulator with Russian demo shops.
     Demo(DemoArgs),
+    /// Print the effective keymap (built-in plus the user's keymap.toml), as a keymap file.
+    Keys {
+        /// default, emacs, or a file name in the config folder's keymaps/.
+        #[arg(long, default_value = "default")]
+        keymap: String,
+    },
     /// The marketplace simulator alone, on a local port.
     Simulator(SimulatorCliArgs),
     /// Headless sync of the configured accounts into the database.
@@ -74,6 +80,15 @@ enum Cmd {
 
 #[derive(Args)]
 struct DemoArgs {
+    /// UI language: ru or en (default: from the locale).
+    #[arg(long, env = "AGENTIQ_LANG")]
+    lang: Option<String>,
+    /// Keymap: default, emacs, or a file name in the config folder's keymaps/.
+    #[arg(long, default_value = "default")]
+    keymap: String,
+    /// Theme: dark, light, high-contrast, or a file name in the config folder's themes/.
+    #[arg(long, default_value = "dark")]
+    theme: String,
     /// Seconds between new demo items arriving.
     #[arg(long, default_value_t = 30)]
     arrival_secs: u64,
@@ -193,6 +208,10 @@ fn run(cli: Cli) -> Result<()> {
                 arrival_every: Duration::from_secs(args.arrival_secs.max(1)),
                 poll_every: Duration::from_secs(args.poll_secs.max(1)),
                 seed: args.seed,
+                config_dir: paths.config_dir.clone(),
+                lang: args.lang,
+                keymap: args.keymap,
+                theme: args.theme,
             };
             runtime.block_on(demo::run(options))
         }
@@ -215,6 +234,14 @@ fn run(cli: Cli) -> Result<()> {
             runtime.block_on(simulator_cmd::run(args))
         }
         Cmd::Classify { .. } | Cmd::Check { .. } => Ok(()),
+        Cmd::Keys { keymap } => {
+            let (map, problem) = agentiq::tui::load_keymap(&paths.config_dir, &keymap);
+            if let Some(problem) = problem {
+                eprintln!("{problem}");
+            }
+            print!("{}", agentiq::tui::keymap_report(&map));
+            Ok(())
+        }
         Cmd::Backup { file } => {
             let database = paths.database();
             anyhow::ensure!(

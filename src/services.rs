@@ -22,6 +22,8 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 pub struct ServiceOptions {
     pub poll_every: Duration,
     pub clock: Clock,
+    /// Language of desktop notifications.
+    pub notify_lang: crate::notify::Lang,
 }
 
 /// The running services; dropping the UI's channel ends stops them.
@@ -82,6 +84,21 @@ impl Services {
         );
         tasks.push(tokio::spawn(outbox.run(wake_outbox.clone())));
         tasks.push(tokio::spawn(daily_backups(store.clone(), writer.clone())));
+        tasks.push(crate::notify::spawn(
+            store.clone(),
+            writer.clone(),
+            options.clock.clone(),
+            options.notify_lang,
+            {
+                let events = events_tx.clone();
+                Box::new(move |n: crate::notify::InAppNotice| {
+                    let _ = events.send(Event::Notice {
+                        text: n.text,
+                        bell: n.bell,
+                    });
+                })
+            },
+        ));
         tasks.push(tokio::spawn(crate::prepare::run(
             store.clone(),
             writer.clone(),
@@ -133,7 +150,10 @@ impl Services {
                             }
                             Ok(EnqueueOutcome::Refused { reasons }) => {
                                 tracing::warn!(?reasons, "reply refused by the guardrails");
-                                let _ = events_tx.send(Event::DataChanged);
+                                let _ = events_tx.send(Event::ReplyRefused {
+                                    interaction_id,
+                                    reasons,
+                                });
                             }
                             Err(err) => {
                                 tracing::error!(error = %format!("{err:#}"), "queueing a reply");

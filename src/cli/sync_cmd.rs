@@ -135,6 +135,7 @@ pub async fn sync_daemon(store: &Store, accounts: &[AccountConfig], poll_every: 
         ServiceOptions {
             poll_every,
             clock: Arc::new(Utc::now),
+            notify_lang: crate::notify::Lang::Ru,
         },
     )
     .await?;
@@ -158,6 +159,10 @@ pub async fn sync_daemon(store: &Store, accounts: &[AccountConfig], poll_every: 
                         }
                         _ => eprintln!("{stamp} {account} {connector}: failed: {}", error.unwrap_or_default()),
                     }
+                }
+                Some(Event::Notice { text, bell }) => {
+                    let bell = if bell { "\x07" } else { "" };
+                    eprintln!("{} {text}{bell}", Utc::now().format("%H:%M:%S"));
                 }
                 Some(Event::Offline { since }) => eprintln!("offline since {}", since.format("%H:%M")),
                 Some(Event::Online) => eprintln!("online again"),

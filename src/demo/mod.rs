@@ -27,6 +27,14 @@ pub struct DemoOptions {
     pub arrival_every: Duration,
     pub poll_every: Duration,
     pub seed: u64,
+    /// Where the user's keymap and theme files live.
+    pub config_dir: PathBuf,
+    /// `--lang`; the locale decides when `None`.
+    pub lang: Option<String>,
+    /// Keymap name: `default`, `emacs`, or a file in the config folder's `keymaps/`.
+    pub keymap: String,
+    /// Theme name: `dark`, `light`, `high-contrast`, or a file in `themes/`.
+    pub theme: String,
 }
 
 #[derive(Debug, Clone)]
@@ -147,12 +155,17 @@ pub async fn prepare(options: &DemoOptions) -> Result<DemoWorld> {
 pub async fn run(options: DemoOptions) -> Result<()> {
     let world = prepare(&options).await?;
     let clock: crate::services::Clock = Arc::new(Utc::now);
+    let lang = tui::pick_language(options.lang.as_deref());
     let services = Services::start(
         &world.store,
         &world.accounts,
         ServiceOptions {
             poll_every: options.poll_every,
             clock: clock.clone(),
+            notify_lang: match lang {
+                tui::Lang::Ru => crate::notify::Lang::Ru,
+                tui::Lang::En => crate::notify::Lang::En,
+            },
         },
     )
     .await?;
@@ -162,13 +175,54 @@ pub async fn run(options: DemoOptions) -> Result<()> {
         guard: _guard,
         ..
     } = services;
+    let (keymap, keymap_problem) = tui::load_keymap(&options.config_dir, &options.keymap);
+    let (theme, theme_problem) = tui::load_theme(&options.config_dir, &options.theme);
     let ctx = tui::TuiContext {
         store: world.store.clone(),
         events,
         commands,
-        keymap: tui::Keymap::embedded_default(),
-        theme: tui::Theme::embedded_dark(),
+        keymap,
+        theme,
         clock,
     };
-    tui::run(ctx).await
+    tui::run_with(
+        ctx,
+        tui::TuiOptions {
+            lang,
+            config_problems: [keymap_problem, theme_problem].into_iter().flatten().collect(),
+            templates: Some(ai_templates()),
+        },
+    )
+    .await
+}
+
+/// The seller's templates for the editor's picker (`Ctrl-T`), filled for the open item.
+fn ai_templates() -> tui::templates::TemplateSource {
+    use crate::ai::templates::{fill, Vars};
+    use crate::ai::{Intent, TemplateSet};
+    use tui::templates::{Template, TemplateSource};
+    TemplateSource::new(|item, _| {
+        let set = TemplateSet::defaults();
+        let vars = Vars {
+            name: item.customer_name.clone(),
+            product: item.product.as_ref().and_then(|p| p.name.clone()),
+            brand: item.product.as_ref().and_then(|p| p.brand.clone()),
+            spec: None,
+            marketplace: Some(item.marketplace.mark().into()),
+        };
+        Intent::ALL
+            .iter()
+            .filter_map(|i| {
+                let text = set
+                    .intent(item.channel, *i)
+                    .bodies
+                    .iter()
+                    .find_map(|w| fill(w, &vars))?;
+                Some(Template {
+                    label: i.label_ru().into(),
+                    text,
+                })
+            })
+            .collect()
+    })
 }

@@ -40,6 +40,7 @@ pub async fn classify_pending(store: &Store, writer: &Writer, now: DateTime<Utc>
             .query_map(params![CLASSIFY_BATCH as i64], |r| Ok(InteractionId(r.get(0)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::with_capacity(ids.len());
+        let mut policies = std::collections::HashMap::new();
         for id in ids {
             let Some(item) = store::interaction(&reader, id)? else {
                 continue;
@@ -51,18 +52,22 @@ pub async fn classify_pending(store: &Store, writer: &Writer, now: DateTime<Utc>
             };
             let c = crate::ai::classify_interaction(&item, &thread);
             let intent = c.intent.as_str();
-            let mut clock = crate::sla::clock(item.channel, item.rating, Some(intent), item.waiting_since);
             // Mentions of a regulator, a court or threats are critical whatever the intent.
-            if c.escalations.iter().any(|e| {
+            let legal = c.escalations.iter().any(|e| {
                 matches!(e, crate::ai::Escalation::Legal | crate::ai::Escalation::Threat)
-            }) {
-                clock = crate::sla::clock(
-                    item.channel,
-                    item.rating,
-                    Some("defect_not_working"),
-                    item.waiting_since,
-                );
+            });
+            let policy = policies
+                .entry(item.account_id)
+                .or_insert_with(|| crate::sla::Policy::load_or_default(&reader, Some(item.account_id)));
+            let mut facts = crate::sla::ItemFacts::new(item.channel, item.waiting_since)
+                .rating(item.rating)
+                .intent(Some(intent))
+                .marketplace(item.marketplace, item.created_at)
+                .legal(legal);
+            if item.channel == crate::domain::Channel::Chat {
+                facts = facts.new_chat(!thread.iter().any(|m| m.sender == crate::domain::Sender::Seller));
             }
+            let clock = policy.clock_for(&facts);
             out.push(Classified {
                 id,
                 intent: intent.to_string(),

@@ -30,20 +30,29 @@ pub fn upsert_interactions(
 ) -> Result<UpsertSummary> {
     let mut summary = UpsertSummary::default();
     let linking: LinkingSettings = crate::settings::load(tx, Some(account_id)).unwrap_or_default();
+    let policy = sla::Policy::load_or_default(tx, Some(account_id));
+    let marketplace: Option<Marketplace> = tx
+        .query_row(
+            "SELECT marketplace FROM accounts WHERE id = ?1",
+            params![account_id],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .and_then(|m| m.parse().ok());
     let mut find = tx.prepare_cached(
-        "SELECT id, raw, state, intent FROM interactions
+        "SELECT id, raw, state, intent, escalations FROM interactions
          WHERE account_id = ?1 AND channel = ?2 AND external_id = ?3",
     )?;
     for item in items {
         summary.seen += 1;
         let raw = serde_json::to_string(&item.raw)?;
-        let existing: Option<(i64, String, String, Option<String>)> = find
+        let existing: Option<(i64, String, String, Option<String>, String)> = find
             .query_row(
                 params![account_id, item.channel.as_str(), item.external_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()?;
-        if let Some((_, old_raw, _, _)) = &existing {
+        if let Some((_, old_raw, _, _, _)) = &existing {
             if *old_raw == raw {
                 continue;
             }
@@ -51,14 +60,20 @@ pub fn upsert_interactions(
         let mut state = item.answer_state();
         // A reply of ours still in flight keeps the item pending until the marketplace
         // shows it, so the queue does not offer the same item twice.
-        if let Some((_, _, old_state, _)) = &existing {
+        if let Some((_, _, old_state, _, _)) = &existing {
             if old_state == AnswerState::Pending.as_str() && state == AnswerState::Open {
                 state = AnswerState::Pending;
             }
         }
         let intent = existing.as_ref().and_then(|e| e.3.clone());
         let waiting_since = item.waiting_since();
-        let clock = sla::clock(item.channel, item.rating, intent.as_deref(), waiting_since);
+        // A regulator, court or threat found by the classifier keeps the item critical.
+        let legal = existing
+            .as_ref()
+            .is_some_and(|e| e.4.contains("\"legal\"") || e.4.contains("\"threat\""));
+        let clock = policy
+            .clock_for(&sla::ItemFacts::of(item, marketplace, intent.as_deref()).legal(legal));
+        let _ = waiting_since;
         let product = item.product.as_ref();
         let answer = item.answer.as_ref();
         let id: i64 = tx

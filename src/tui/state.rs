@@ -87,6 +87,8 @@ pub struct Detail {
     pub interaction: Interaction,
     /// The chat thread, oldest first; empty for reviews and questions.
     pub messages: Vec<ChatMessage>,
+    /// The draft prepared in the background, if one is waiting: the editor opens on it.
+    pub prepared_draft: Option<String>,
 }
 
 /// The visible part of the queue and the selection in it. Positions are absolute indexes
@@ -296,6 +298,10 @@ pub enum Notice {
     ExternalEditorDone,
     /// No templates are available for this item.
     NoTemplates,
+    /// A message from the background (e.g. a notification with no desktop to show it).
+    Alert(String),
+    /// The guardrails stopped a reply; the reasons.
+    Refused(String),
 }
 
 impl Notice {
@@ -303,6 +309,7 @@ impl Notice {
         !matches!(
             self,
             Notice::Queued
+                | Notice::Alert(_)
                 | Notice::SyncRequested
                 | Notice::DraftRegenerated
                 | Notice::ExternalEditorDone

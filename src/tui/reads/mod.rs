@@ -120,9 +120,11 @@ pub fn read_detail(conn: &Connection, id: InteractionId) -> Result<Option<Detail
     } else {
         Vec::new()
     };
+    let prepared_draft = store::latest_draft(conn, id)?.map(|d| d.text);
     Ok(Some(Detail {
         interaction,
         messages,
+        prepared_draft,
     }))
 }
 

@@ -145,6 +145,8 @@ fn notice(notice: &Notice) -> String {
         Notice::BadQuery(e) => format!("Query not understood, {}", query_error(e)),
         Notice::NoSearch => "No search yet: start one with /".into(),
         Notice::ConfigProblem(e) => format!("{e} (using the defaults)"),
+        Notice::Alert(text) => text.clone(),
+        Notice::Refused(why) => format!("Not sent, the guardrails block it: {why}"),
         Notice::ExternalEditorFailed(e) => format!("External editor: {e}"),
         Notice::ExternalEditorDone => "The text is back from the external editor".into(),
         Notice::NoTemplates => "No templates for this item".into(),

@@ -145,6 +145,8 @@ fn notice(notice: &Notice) -> String {
         Notice::BadQuery(e) => format!("Запрос не понят, {}", query_error(e)),
         Notice::NoSearch => "Поиска нет: начните его с /".into(),
         Notice::ConfigProblem(e) => format!("{e} — работают настройки по умолчанию"),
+        Notice::Alert(text) => text.clone(),
+        Notice::Refused(why) => format!("Не отправлено, правила запрещают: {why}"),
         Notice::ExternalEditorFailed(e) => format!("Внешний редактор: {e}"),
         Notice::ExternalEditorDone => "Текст вернулся из внешнего редактора".into(),
         Notice::NoTemplates => "Шаблонов для этого обращения нет".into(),

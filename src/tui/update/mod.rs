@@ -176,6 +176,11 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
         }
         Event::Offline { since } => state.offline_since = Some(since),
         Event::Online => state.offline_since = None,
+        Event::Notice { text, bell: _ } => notify(state, Notice::Alert(text)),
+        Event::ReplyRefused { reasons, .. } => {
+            notify(state, Notice::Refused(reasons.join("; ")));
+            queue::reload(state, fx);
+        }
     }
 }
 

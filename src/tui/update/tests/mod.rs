@@ -177,6 +177,7 @@ impl Fake {
                             Action::DetailLoaded(Box::new(Detail {
                                 interaction: interaction(id),
                                 messages: vec![],
+                                prepared_draft: None,
                             }))
                         } else {
                             Action::DetailMissing(id)
