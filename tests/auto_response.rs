@@ -31,10 +31,8 @@ async fn world() -> (tempfile::TempDir, Store, Writer, i64, agentiq::simulator::
     (dir, store, writer, account_id, sim)
 }
 
-fn enable(writer: &Writer, policy: AutoPolicy) -> impl std::future::Future<Output = ()> + '_ {
-    async move {
-        writer.call(move |c| settings::save(c, Scope::Global, &policy)).await.unwrap();
-    }
+async fn enable(writer: &Writer, policy: AutoPolicy) {
+    writer.call(move |c| settings::save(c, Scope::Global, &policy)).await.unwrap();
 }
 
 fn auto_rows(store: &Store) -> Vec<(i64, Option<i64>, i64, u8)> {
