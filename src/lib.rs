@@ -6,6 +6,7 @@
 //! marketplace), `tui` (the inbox). See docs/architecture.md.
 
 pub mod ai;
+pub mod analytics;
 pub mod app;
 pub mod cli;
 pub mod config;

@@ -14,7 +14,11 @@ use agentiq::domain::{Channel, Marketplace, Rating};
 use agentiq::store::Store;
 
 #[derive(Parser)]
-#[command(name = "agentiq", version, about = "Terminal inbox for Wildberries and Ozon sellers")]
+#[command(
+    name = "agentiq",
+    version,
+    about = "Terminal inbox for Wildberries and Ozon sellers"
+)]
 struct Cli {
     /// Folder for configuration files (config.toml, keymaps, themes).
     #[arg(long, env = "AGENTIQ_CONFIG_DIR", global = true)]
@@ -71,11 +75,71 @@ enum Cmd {
         /// The reply to check.
         reply: String,
     },
+    /// The five pilot metrics against their targets, this period against the previous one.
+    Metrics {
+        #[command(flatten)]
+        filter: FilterCli,
+        #[arg(long)]
+        json: bool,
+    },
+    /// CSV export of interactions (one row per item) or of daily metrics.
+    Export {
+        /// interactions or metrics
+        what: ExportWhat,
+        /// Only csv.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Excel-friendly CSV: UTF-8 BOM, `;` separator, CRLF.
+        #[arg(long)]
+        excel: bool,
+        #[command(flatten)]
+        filter: FilterCli,
+        /// Write here instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Online backup of the database to FILE, safe while syncing.
     Backup {
         /// Where to write the copy.
         file: PathBuf,
     },
+}
+
+#[derive(Args)]
+struct FilterCli {
+    /// First day (YYYY-MM-DD, Moscow time); default: the last 7 days.
+    #[arg(long)]
+    from: Option<String>,
+    /// Last day, inclusive.
+    #[arg(long)]
+    to: Option<String>,
+    /// An account's name or id.
+    #[arg(long)]
+    account: Option<String>,
+    /// wb or ozon.
+    #[arg(long)]
+    marketplace: Option<String>,
+    /// review, question or chat.
+    #[arg(long)]
+    channel: Option<String>,
+}
+
+impl FilterCli {
+    fn args(&self) -> agentiq::analytics::FilterArgs {
+        agentiq::analytics::FilterArgs {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            account: self.account.clone(),
+            marketplace: self.marketplace.clone(),
+            channel: self.channel.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportWhat {
+    Interactions,
+    Metrics,
 }
 
 #[derive(Args)]
@@ -122,11 +186,21 @@ struct SimulatorCliArgs {
     /// Seconds between new items arriving on each account; 0 for none.
     #[arg(long, default_value_t = 30)]
     arrival_secs: u64,
-    #[arg(long, env = "AGENTIQ_SIM_WB_TOKEN", default_value = "sim-wb-token", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "AGENTIQ_SIM_WB_TOKEN",
+        default_value = "sim-wb-token",
+        hide_env_values = true
+    )]
     wb_token: String,
     #[arg(long, default_value = "sim-ozon-client")]
     ozon_client_id: String,
-    #[arg(long, env = "AGENTIQ_SIM_OZON_KEY", default_value = "sim-ozon-key", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "AGENTIQ_SIM_OZON_KEY",
+        default_value = "sim-ozon-key",
+        hide_env_values = true
+    )]
     ozon_api_key: String,
     /// Write a config file (mode 600) with accounts that point at this simulator.
     #[arg(long)]
@@ -166,7 +240,10 @@ fn main() -> std::process::ExitCode {
                     return std::process::ExitCode::from(64);
                 }
             };
-            println!("{}", agentiq::ai::classify_report(*channel, rating, text, *json));
+            println!(
+                "{}",
+                agentiq::ai::classify_report(*channel, rating, text, *json)
+            );
             return std::process::ExitCode::SUCCESS;
         }
         Cmd::Check {
@@ -225,7 +302,8 @@ fn run(cli: Cli) -> Result<()> {
                 seed: args.seed,
                 scale: args.scale,
                 faults,
-                arrival_every: (args.arrival_secs > 0).then(|| Duration::from_secs(args.arrival_secs)),
+                arrival_every: (args.arrival_secs > 0)
+                    .then(|| Duration::from_secs(args.arrival_secs)),
                 wb_token: args.wb_token,
                 ozon_client_id: args.ozon_client_id,
                 ozon_api_key: args.ozon_api_key,
@@ -240,6 +318,56 @@ fn run(cli: Cli) -> Result<()> {
                 eprintln!("{problem}");
             }
             print!("{}", agentiq::tui::keymap_report(&map));
+            Ok(())
+        }
+        Cmd::Metrics { filter, json } => {
+            let reader = open_existing(&paths)?;
+            let now = chrono::Utc::now();
+            let query = agentiq::analytics::resolve_query(&reader, &filter.args(), now)?;
+            println!(
+                "{}",
+                agentiq::analytics::metrics_report(&reader, &query, now, json)?
+            );
+            Ok(())
+        }
+        Cmd::Export {
+            what,
+            format,
+            excel,
+            filter,
+            output,
+        } => {
+            anyhow::ensure!(format == "csv", "--format {format}: only csv is supported");
+            let reader = open_existing(&paths)?;
+            let now = chrono::Utc::now();
+            let query = agentiq::analytics::ExportQuery::new(
+                agentiq::analytics::resolve_query(&reader, &filter.args(), now)?,
+                now,
+            );
+            let format = if excel {
+                agentiq::analytics::ExportFormat::Excel
+            } else {
+                agentiq::analytics::ExportFormat::Csv
+            };
+            let mut out: Box<dyn std::io::Write> = match &output {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path)
+                        .with_context(|| format!("creating {}", path.display()))?,
+                )),
+                None => Box::new(std::io::stdout().lock()),
+            };
+            let rows = match what {
+                ExportWhat::Interactions => {
+                    agentiq::analytics::export_interactions(&reader, &query, format, &mut out)?
+                }
+                ExportWhat::Metrics => {
+                    agentiq::analytics::export_metrics(&reader, &query, format, &mut out)?
+                }
+            };
+            out.flush()?;
+            if let Some(path) = output {
+                eprintln!("{rows} rows written to {}", path.display());
+            }
             Ok(())
         }
         Cmd::Backup { file } => {
@@ -271,4 +399,15 @@ fn run(cli: Cli) -> Result<()> {
     // Background tasks may be mid-request; do not wait for them on the way out.
     runtime.shutdown_timeout(Duration::from_millis(200));
     result
+}
+
+/// A read-only connection to the database, which must exist already.
+fn open_existing(paths: &Paths) -> Result<rusqlite::Connection> {
+    let database = paths.database();
+    anyhow::ensure!(
+        database.exists(),
+        "no database at {} (run `agentiq sync` first, or pass --data-dir)",
+        database.display()
+    );
+    Store::open(&database)?.reader()
 }

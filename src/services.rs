@@ -40,7 +40,11 @@ pub struct ServiceGuard {
 }
 
 impl Services {
-    pub async fn start(store: &Store, accounts: &[AccountConfig], options: ServiceOptions) -> Result<Services> {
+    pub async fn start(
+        store: &Store,
+        accounts: &[AccountConfig],
+        options: ServiceOptions,
+    ) -> Result<Services> {
         let writer = store.writer()?;
         let (events_tx, events) = mpsc::unbounded_channel();
         let (commands, mut commands_rx) = mpsc::unbounded_channel::<Command>();
@@ -171,7 +175,6 @@ impl Services {
             guard: ServiceGuard { tasks },
         })
     }
-
 }
 
 /// Backups kept in `<data>/backups`, one a day.
@@ -219,7 +222,8 @@ async fn watch_other_writers(store: Store, events: mpsc::UnboundedSender<Event>)
         return;
     };
     let version = |conn: &rusqlite::Connection| -> Option<i64> {
-        conn.pragma_query_value(None, "data_version", |r| r.get(0)).ok()
+        conn.pragma_query_value(None, "data_version", |r| r.get(0))
+            .ok()
     };
     let mut last = version(&reader);
     let mut tick = tokio::time::interval(Duration::from_secs(2));

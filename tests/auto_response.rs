@@ -11,7 +11,13 @@ use agentiq::settings::{self, Scope};
 use agentiq::store::{self, Store, Writer};
 use chrono::{Duration, Utc};
 
-async fn world() -> (tempfile::TempDir, Store, Writer, i64, agentiq::simulator::SimulatorHandle) {
+async fn world() -> (
+    tempfile::TempDir,
+    Store,
+    Writer,
+    i64,
+    agentiq::simulator::SimulatorHandle,
+) {
     let sim = common::simulator().await;
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("a.db")).unwrap();
@@ -22,7 +28,11 @@ async fn world() -> (tempfile::TempDir, Store, Writer, i64, agentiq::simulator::
         .call(move |c| store::upsert_account(c, &name, Marketplace::Wb))
         .await
         .unwrap();
-    let feedbacks = build_connectors(&account).unwrap().into_iter().find(|c| c.id() == "wb_feedbacks").unwrap();
+    let feedbacks = build_connectors(&account)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id() == "wb_feedbacks")
+        .unwrap();
     agentiq::sync::sync_pass(&writer, account_id, feedbacks.as_ref(), &*common::clock())
         .await
         .map_err(|(_, e)| e)
@@ -32,7 +42,10 @@ async fn world() -> (tempfile::TempDir, Store, Writer, i64, agentiq::simulator::
 }
 
 async fn enable(writer: &Writer, policy: AutoPolicy) {
-    writer.call(move |c| settings::save(c, Scope::Global, &policy)).await.unwrap();
+    writer
+        .call(move |c| settings::save(c, Scope::Global, &policy))
+        .await
+        .unwrap();
 }
 
 fn auto_rows(store: &Store) -> Vec<(i64, Option<i64>, i64, u8)> {
@@ -57,11 +70,25 @@ async fn off_by_default_then_only_low_risk_items_with_an_undo_window() {
     assert_eq!(round.queued, 0, "automation is off by default");
     assert!(auto_rows(&store).is_empty());
 
-    enable(&writer, AutoPolicy { enabled: true, min_rating: 1, ..AutoPolicy::default() }).await;
+    enable(
+        &writer,
+        AutoPolicy {
+            enabled: true,
+            min_rating: 1,
+            ..AutoPolicy::default()
+        },
+    )
+    .await;
     let round = auto_round(&store, &writer, account_id, now).await.unwrap();
-    assert!(round.queued > 0, "some 5★ thank-you reviews qualify: {round:?}");
+    assert!(
+        round.queued > 0,
+        "some 5★ thank-you reviews qualify: {round:?}"
+    );
     for (id, undo_until, shadow, rating) in auto_rows(&store) {
-        assert!(rating >= 4, "never below 4★ even when settings say 1 (item {id})");
+        assert!(
+            rating >= 4,
+            "never below 4★ even when settings say 1 (item {id})"
+        );
         assert_eq!(undo_until, Some((now + Duration::seconds(60)).timestamp()));
         assert_eq!(shadow, 0);
     }
@@ -76,7 +103,9 @@ async fn off_by_default_then_only_low_risk_items_with_an_undo_window() {
         .unwrap();
     assert_eq!(escalated, 0);
     // Nothing is due before the undo window ends, so nothing reached the marketplace.
-    assert!(store::due_outbox(&reader, now + Duration::seconds(59), 100).unwrap().is_empty());
+    assert!(store::due_outbox(&reader, now + Duration::seconds(59), 100)
+        .unwrap()
+        .is_empty());
     assert!(sim.sim.report().answers.is_empty());
     // A second round does not queue the same items again.
     let again = auto_round(&store, &writer, account_id, now).await.unwrap();
@@ -86,14 +115,28 @@ async fn off_by_default_then_only_low_risk_items_with_an_undo_window() {
 #[tokio::test]
 async fn shadow_mode_records_without_sending() {
     let (_dir, store, writer, account_id, _sim) = world().await;
-    enable(&writer, AutoPolicy { enabled: true, shadow: true, ..AutoPolicy::default() }).await;
-    let round = auto_round(&store, &writer, account_id, Utc::now()).await.unwrap();
+    enable(
+        &writer,
+        AutoPolicy {
+            enabled: true,
+            shadow: true,
+            ..AutoPolicy::default()
+        },
+    )
+    .await;
+    let round = auto_round(&store, &writer, account_id, Utc::now())
+        .await
+        .unwrap();
     assert!(round.shadowed > 0);
     assert_eq!(round.queued, 0);
     let reader = store.reader().unwrap();
     assert_eq!(store::outbox_size(&reader).unwrap(), 0);
     let logged: i64 = reader
-        .query_row("SELECT count(*) FROM audit_log WHERE action = 'reply_shadowed'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'reply_shadowed'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(logged as usize, round.shadowed);
 }
@@ -101,7 +144,15 @@ async fn shadow_mode_records_without_sending() {
 #[tokio::test]
 async fn the_breaker_pauses_automation_after_failures() {
     let (_dir, store, writer, account_id, _sim) = world().await;
-    enable(&writer, AutoPolicy { enabled: true, max_failures: 2, ..AutoPolicy::default() }).await;
+    enable(
+        &writer,
+        AutoPolicy {
+            enabled: true,
+            max_failures: 2,
+            ..AutoPolicy::default()
+        },
+    )
+    .await;
     let now = Utc::now();
     // Two auto-replies failed recently.
     writer
@@ -126,6 +177,8 @@ async fn the_breaker_pauses_automation_after_failures() {
     assert!(round.paused.is_some());
     assert_eq!(round.queued, 0);
     // Outside the window the breaker closes again.
-    let later = auto_round(&store, &writer, account_id, now + Duration::hours(2)).await.unwrap();
+    let later = auto_round(&store, &writer, account_id, now + Duration::hours(2))
+        .await
+        .unwrap();
     assert!(later.paused.is_none());
 }

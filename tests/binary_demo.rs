@@ -28,7 +28,10 @@ fn wait_for(
             return;
         }
         let left = deadline.saturating_duration_since(Instant::now());
-        assert!(!left.is_zero(), "timed out waiting for {what}; screen:\n{contents}");
+        assert!(
+            !left.is_zero(),
+            "timed out waiting for {what}; screen:\n{contents}"
+        );
         if let Ok(chunk) = output.recv_timeout(left.min(Duration::from_millis(200))) {
             screen.process(&chunk);
             raw.extend_from_slice(&chunk);
@@ -51,13 +54,7 @@ fn answering_the_top_review_in_the_real_binary_reaches_the_simulator() {
         })
         .expect("a pseudo-terminal");
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_agentiq"));
-    cmd.args([
-        "demo",
-        "--simulator",
-        &sim.base_url(),
-        "--poll-secs",
-        "1",
-    ]);
+    cmd.args(["demo", "--simulator", &sim.base_url(), "--poll-secs", "1"]);
     cmd.env("AGENTIQ_SIMULATOR_TOKEN", common::TOKEN);
     cmd.env("AGENTIQ_DATA_DIR", dir.path().join("data"));
     cmd.env("AGENTIQ_LOG_DIR", dir.path().join("logs"));
@@ -89,14 +86,18 @@ fn answering_the_top_review_in_the_real_binary_reaches_the_simulator() {
         .filter(|r| r.answer.is_none())
         .count();
     let tab = format!("Отзывы {unanswered}");
-    wait_for(&mut screen, &output, &mut raw, "the synced queue", |s| s.contains(&tab));
+    wait_for(&mut screen, &output, &mut raw, "the synced queue", |s| {
+        s.contains(&tab)
+    });
 
     let mut key = |bytes: &[u8]| {
         writer.write_all(bytes).unwrap();
         writer.flush().unwrap();
     };
     key(b"r");
-    wait_for(&mut screen, &output, &mut raw, "the editor", |s| s.contains("/5000"));
+    wait_for(&mut screen, &output, &mut raw, "the editor", |s| {
+        s.contains("/5000")
+    });
     key(b"\x13"); // Ctrl-S
     wait_for(&mut screen, &output, &mut raw, "the confirmation", |s| {
         s.contains("подтвердить")
@@ -104,9 +105,13 @@ fn answering_the_top_review_in_the_real_binary_reaches_the_simulator() {
     key(b"y");
 
     let fewer = format!("Отзывы {}", unanswered - 1);
-    wait_for(&mut screen, &output, &mut raw, "the item to leave the queue", |s| {
-        s.contains(&fewer)
-    });
+    wait_for(
+        &mut screen,
+        &output,
+        &mut raw,
+        "the item to leave the queue",
+        |s| s.contains(&fewer),
+    );
     let deadline = Instant::now() + PATIENCE;
     let report = loop {
         let report = sim.sim.report();
@@ -115,7 +120,12 @@ fn answering_the_top_review_in_the_real_binary_reaches_the_simulator() {
         }
         let _ = output.recv_timeout(Duration::from_millis(100));
     };
-    assert_eq!(report.answers.len(), 1, "exactly one answer: {:?}", report.answers);
+    assert_eq!(
+        report.answers.len(),
+        1,
+        "exactly one answer: {:?}",
+        report.answers
+    );
     let answer = &report.answers[0];
     assert!(answer.known_item, "the answer names a real review");
     // The draft that went out greets the buyer of that very review by name.
@@ -128,7 +138,11 @@ fn answering_the_top_review_in_the_real_binary_reaches_the_simulator() {
             .and_then(|r| r.author.clone())
             .expect("the answered review has an author")
     };
-    assert!(answer.text.contains(&author), "{} should name {author}", answer.text);
+    assert!(
+        answer.text.contains(&author),
+        "{} should name {author}",
+        answer.text
+    );
 
     key(b"q");
     let deadline = Instant::now() + PATIENCE;
@@ -146,5 +160,8 @@ fn answering_the_top_review_in_the_real_binary_reaches_the_simulator() {
         raw.extend_from_slice(&chunk);
     }
     let text = String::from_utf8_lossy(&raw);
-    assert!(text.contains("\x1b[?1049l"), "the alternate screen was left");
+    assert!(
+        text.contains("\x1b[?1049l"),
+        "the alternate screen was left"
+    );
 }

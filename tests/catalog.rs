@@ -37,13 +37,21 @@ async fn wb_cards_come_from_the_cdn_route_map() {
     let product = &shop.products[0];
     let cards = WbCards::new(&sim.base_url(), common::fast_retry());
     let found = cards
-        .cards(&[product.id.to_string(), "99999999".into(), "not-a-number".into()])
+        .cards(&[
+            product.id.to_string(),
+            "99999999".into(),
+            "not-a-number".into(),
+        ])
         .await
         .unwrap();
     assert_eq!(found.len(), 1, "unknown and malformed ids have no card");
     let card = &found[0];
     assert_eq!(card.name.as_deref(), Some(product.name.as_str()));
-    assert_eq!(card.brand.as_deref(), Some(product.brand.as_str()), "brand sits under selling");
+    assert_eq!(
+        card.brand.as_deref(),
+        Some(product.brand.as_str()),
+        "brand sits under selling"
+    );
     assert_eq!(card.category.as_deref(), Some(product.category.as_str()));
     assert_eq!(card.price, None, "WB's public card has no price");
     assert_eq!(card.characteristics.len(), product.characteristics.len());
@@ -58,7 +66,10 @@ async fn ozon_cards_carry_the_price_and_need_credentials() {
     let found = good.cards(&[product.id.to_string()]).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].price, Some(product.price));
-    assert_eq!(found[0].vendor_code.as_deref(), Some(product.vendor_code.as_str()));
+    assert_eq!(
+        found[0].vendor_code.as_deref(),
+        Some(product.vendor_code.as_str())
+    );
     let bad = OzonProducts::new(&sim.base_url(), "4242", "wrong", common::fast_retry());
     assert!(bad.cards(&[product.id.to_string()]).await.is_err());
 }
@@ -99,7 +110,10 @@ async fn sync_fills_product_cards_for_the_detail_pane() {
     assert_eq!(card.description.as_deref(), Some(p.description.as_str()));
     assert!(!card.characteristics.is_empty());
     let again = agentiq::sync::refresh_cards(&writer, account_id, catalog.as_ref(), &*clock).await;
-    assert_eq!(again.asked, 0, "cards are cached until the refresh interval");
+    assert_eq!(
+        again.asked, 0,
+        "cards are cached until the refresh interval"
+    );
 }
 
 #[tokio::test]
@@ -115,7 +129,9 @@ async fn ozon_items_show_the_product_name_from_its_card() {
             client_id: "4242".into(),
             api_key: "ozon-key".into(),
         },
-        base_urls: [("seller".to_string(), sim.base_url())].into_iter().collect(),
+        base_urls: [("seller".to_string(), sim.base_url())]
+            .into_iter()
+            .collect(),
         retry: common::fast_retry(),
     };
     let account_id = writer
@@ -144,7 +160,11 @@ async fn ozon_items_show_the_product_name_from_its_card() {
     assert!(unnamed(&reader) > 0, "Ozon's review list names no product");
     let catalog = agentiq::connectors::catalog::catalog_for(&account).unwrap();
     agentiq::sync::refresh_cards(&writer, account_id, catalog.as_ref(), &*clock).await;
-    assert_eq!(unnamed(&reader), 0, "every item now shows its product's name");
+    assert_eq!(
+        unnamed(&reader),
+        0,
+        "every item now shows its product's name"
+    );
     // A review arriving later takes the cached name at once.
     sim.sim.arrive_now();
     agentiq::sync::sync_pass(&writer, account_id, reviews.as_ref(), &*clock)

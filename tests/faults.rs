@@ -60,17 +60,26 @@ async fn sync_converges_under_twenty_percent_mixed_faults() {
         if n as usize == expected && failures < passes {
             break;
         }
-        assert!(passes < 60, "did not converge: {n}/{expected} after {passes} passes");
+        assert!(
+            passes < 60,
+            "did not converge: {n}/{expected} after {passes} passes"
+        );
     }
     let report = sim.sim.report();
     let injected: u64 = report.faults_injected.values().sum();
-    assert!(injected > 0, "faults were injected: {:?}", report.faults_injected);
+    assert!(
+        injected > 0,
+        "faults were injected: {:?}",
+        report.faults_injected
+    );
     // What the store recorded matches what happened.
     let reader = store.reader().unwrap();
     let (runs, ok): (i64, i64) = reader
-        .query_row("SELECT count(*), coalesce(sum(ok), 0) FROM sync_runs", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT count(*), coalesce(sum(ok), 0) FROM sync_runs",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
     assert_eq!(runs, passes);
     assert_eq!(runs - ok, failures);

@@ -54,7 +54,15 @@ fn db_ids(db: &Path) -> BTreeSet<(String, &'static str, String)> {
         .unwrap();
     stmt.query_map([], |r| {
         let channel: String = r.get(1)?;
-        Ok((r.get::<_, String>(0)?, if channel == "review" { "review" } else { "question" }, r.get::<_, String>(2)?))
+        Ok((
+            r.get::<_, String>(0)?,
+            if channel == "review" {
+                "review"
+            } else {
+                "question"
+            },
+            r.get::<_, String>(2)?,
+        ))
     })
     .unwrap()
     .collect::<Result<_, _>>()
@@ -77,12 +85,18 @@ fn trials(n: usize, scale: usize, seed: u64) {
     let sim = runtime.block_on(simulator_cmd::start(&args)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("accounts.toml");
-    agentiq::config::write_private(&config, &simulator_cmd::config_for(&args, &sim.base_url()).unwrap()).unwrap();
+    agentiq::config::write_private(
+        &config,
+        &simulator_cmd::config_for(&args, &sim.base_url()).unwrap(),
+    )
+    .unwrap();
 
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut killed = 0;
     for _ in 0..n {
-        let mut child = sync_command(dir.path(), &config).spawn().expect("agentiq sync starts");
+        let mut child = sync_command(dir.path(), &config)
+            .spawn()
+            .expect("agentiq sync starts");
         let at = Duration::from_millis(rng.random_range(50..2500));
         let started = Instant::now();
         // Kill at that moment unless it finished first.
@@ -105,15 +119,24 @@ fn trials(n: usize, scale: usize, seed: u64) {
 
     let db = dir.path().join("data").join("agentiq.db");
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(integrity, "ok");
     let expected = sim_ids(&sim);
     let stored = db_ids(&db);
     let missing: Vec<_> = expected.difference(&stored).take(5).collect();
     let extra: Vec<_> = stored.difference(&expected).take(5).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}, extra {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, extra {extra:?}"
+    );
     let chats_db: i64 = conn
-        .query_row("SELECT count(*) FROM interactions WHERE channel = 'chat'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM interactions WHERE channel = 'chat'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     let chats_sim: usize = sim.sim.lock().accounts.iter().map(|a| a.chats.len()).sum();
     assert_eq!(chats_db as usize, chats_sim, "every chat once");
@@ -126,7 +149,11 @@ fn trials(n: usize, scale: usize, seed: u64) {
         )
         .unwrap();
     assert_eq!(doubled, 0, "no chat message twice");
-    assert_eq!(sim.sim.report().over_limit, 0, "restarts never tripped a rate limit");
+    assert_eq!(
+        sim.sim.report().over_limit,
+        0,
+        "restarts never tripped a rate limit"
+    );
 }
 
 #[test]

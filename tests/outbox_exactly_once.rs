@@ -56,7 +56,10 @@ async fn lost_responses_never_double_an_answer() {
 
     let mut synced = false;
     for _ in 0..30 {
-        if sync_pass(&writer, account_id, connector.as_ref(), &*clock).await.is_ok() {
+        if sync_pass(&writer, account_id, connector.as_ref(), &*clock)
+            .await
+            .is_ok()
+        {
             synced = true;
             break;
         }
@@ -69,7 +72,9 @@ async fn lost_responses_never_double_an_answer() {
         let id = row.id;
         let text = format!("Спасибо за отзыв, ответ номер {n}!");
         writer
-            .call(move |c| store::enqueue_reply(c, id, &text, &format!("key-{n}"), "human", Utc::now()))
+            .call(move |c| {
+                store::enqueue_reply(c, id, &text, &format!("key-{n}"), "human", Utc::now())
+            })
             .await
             .unwrap();
     }

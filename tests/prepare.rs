@@ -31,7 +31,9 @@ async fn synced_items_are_classified_and_the_queue_top_gets_drafts() {
     let now = Utc::now();
     let mut total = 0;
     loop {
-        let n = agentiq::prepare::classify_pending(&store, &writer, now).await.unwrap();
+        let n = agentiq::prepare::classify_pending(&store, &writer, now)
+            .await
+            .unwrap();
         if n == 0 {
             break;
         }
@@ -61,18 +63,31 @@ async fn synced_items_are_classified_and_the_queue_top_gets_drafts() {
         .unwrap();
     assert_eq!((tier.as_str(), span), ("critical", 30 * 60));
 
-    let drafted = agentiq::prepare::prepare_drafts(&store, &writer, now, 20).await.unwrap();
+    let drafted = agentiq::prepare::prepare_drafts(&store, &writer, now, 20)
+        .await
+        .unwrap();
     assert_eq!(drafted, 20);
     let top = store::queue_page(&reader, &QueueFilter::default(), 0, 20).unwrap();
     for row in &top {
-        let draft = store::latest_draft(&reader, row.id).unwrap().expect("a draft is ready");
+        let draft = store::latest_draft(&reader, row.id)
+            .unwrap()
+            .expect("a draft is ready");
         assert_ne!(draft.verdict.as_deref(), Some("block"), "{}", draft.text);
         assert!(!draft.text.contains('{'), "no placeholder: {}", draft.text);
     }
     // Nothing more to do until something changes.
-    assert_eq!(agentiq::prepare::prepare_drafts(&store, &writer, now, 20).await.unwrap(), 0);
+    assert_eq!(
+        agentiq::prepare::prepare_drafts(&store, &writer, now, 20)
+            .await
+            .unwrap(),
+        0
+    );
     let audited: i64 = reader
-        .query_row("SELECT count(*) FROM audit_log WHERE action = 'draft_created'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'draft_created'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(audited, 20, "every draft is in the audit log");
 }

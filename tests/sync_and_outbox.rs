@@ -122,7 +122,11 @@ async fn a_reply_is_delivered_confirmed_and_leaves_the_queue() {
     backfill(&w).await;
     let before = open_count(&w);
     let id = enqueue(&w, "Анна, спасибо за отзыв! Разберёмся.", "k1").await;
-    assert_eq!(open_count(&w), before - 1, "queued replies leave the queue at once");
+    assert_eq!(
+        open_count(&w),
+        before - 1,
+        "queued replies leave the queue at once"
+    );
 
     let steps = outbox(&w).process_due().await.unwrap();
     assert_eq!(steps.len(), 1);
@@ -153,7 +157,9 @@ async fn a_crash_after_the_call_landed_does_not_send_twice() {
     let id = enqueue(&w, "Спасибо, что написали!", "k-crash").await;
     // The process marked the row `sending`, the call reached the marketplace, then it died.
     let reader = w.store.reader().unwrap();
-    let row = store::due_outbox(&reader, Utc::now(), 10).unwrap().remove(0);
+    let row = store::due_outbox(&reader, Utc::now(), 10)
+        .unwrap()
+        .remove(0);
     w.writer
         .call(move |conn| store::mark_sending(conn, row.id, Utc::now()))
         .await
@@ -181,7 +187,9 @@ async fn a_crash_before_the_call_landed_sends_once_after_restart() {
     backfill(&w).await;
     let id = enqueue(&w, "Спасибо за отзыв!", "k-early").await;
     let reader = w.store.reader().unwrap();
-    let row = store::due_outbox(&reader, Utc::now(), 10).unwrap().remove(0);
+    let row = store::due_outbox(&reader, Utc::now(), 10)
+        .unwrap()
+        .remove(0);
     w.writer
         .call(move |conn| store::mark_sending(conn, row.id, Utc::now()))
         .await
@@ -204,7 +212,10 @@ async fn a_rejected_reply_is_failed_with_the_reason_and_back_in_the_queue() {
     // One character: WB rejects answers shorter than 2 characters with a 400.
     let id = enqueue(&w, "!", "k-short").await;
     let steps = outbox(&w).process_due().await.unwrap();
-    assert!(matches!(&steps[0].1, Step::Failed(reason) if reason.contains("400")), "{steps:?}");
+    assert!(
+        matches!(&steps[0].1, Step::Failed(reason) if reason.contains("400")),
+        "{steps:?}"
+    );
     assert_eq!(open_count(&w), before, "the item is back in the queue");
     let reader = w.store.reader().unwrap();
     let row = store::queue_page(&reader, &QueueFilter::default(), 0, 200)
@@ -231,21 +242,26 @@ async fn an_item_answered_elsewhere_is_reconciled_not_forgotten() {
         .unwrap();
     // An incremental pass does not see it: the item is older than the watermark.
     backfill(&w).await;
-    assert_eq!(store::interaction(&reader, top).unwrap().unwrap().state, AnswerState::Open);
+    assert_eq!(
+        store::interaction(&reader, top).unwrap().unwrap().state,
+        AnswerState::Open
+    );
 
     let clock = common::clock();
-    let stats = agentiq::sync::reconcile_pass(&w.writer, w.account_id, w.connector.as_ref(), &*clock)
-        .await
-        .map_err(|(_, e)| e)
-        .unwrap();
+    let stats =
+        agentiq::sync::reconcile_pass(&w.writer, w.account_id, w.connector.as_ref(), &*clock)
+            .await
+            .map_err(|(_, e)| e)
+            .unwrap();
     assert_eq!(stats.changed, 1);
     let item = store::interaction(&reader, top).unwrap().unwrap();
     assert_eq!(item.state, AnswerState::Answered);
     assert_eq!(item.answer.unwrap().text, "Ответили в личном кабинете");
     // Nothing else moved.
-    let again = agentiq::sync::reconcile_pass(&w.writer, w.account_id, w.connector.as_ref(), &*clock)
-        .await
-        .map_err(|(_, e)| e)
-        .unwrap();
+    let again =
+        agentiq::sync::reconcile_pass(&w.writer, w.account_id, w.connector.as_ref(), &*clock)
+            .await
+            .map_err(|(_, e)| e)
+            .unwrap();
     assert_eq!(again.changed, 0);
 }

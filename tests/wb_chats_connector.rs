@@ -450,7 +450,8 @@ async fn bursts_beyond_the_chat_limit_get_wb_429_and_the_client_waits() {
     assert_eq!(feedbacks.status(), 200);
 
     // Unpaced, so the client itself meets the 429 and must wait it out.
-    let connector = agentiq::connectors::wb::WbChats::new(common::unpaced(), &sim.base_url(), common::TOKEN);
+    let connector =
+        agentiq::connectors::wb::WbChats::new(common::unpaced(), &sim.base_url(), common::TOKEN);
     let started = Instant::now();
     let pull = connector.pull(None).await.expect("pull after waiting");
     assert!(

@@ -20,27 +20,44 @@ async fn pages_through_both_lists_with_take_and_skip() {
         pages += 1;
         assert!(pull.skipped.is_empty());
         for item in &pull.items {
-            assert!(ids.insert(item.external_id.clone()), "no item twice in one pass");
+            assert!(
+                ids.insert(item.external_id.clone()),
+                "no item twice in one pass"
+            );
         }
         cursor = Some(pull.cursor);
         if !pull.more {
             break;
         }
     }
-    assert_eq!(ids.len(), shop.reviews.len(), "every review, answered or not");
+    assert_eq!(
+        ids.len(),
+        shop.reviews.len(),
+        "every review, answered or not"
+    );
     // 122 unanswered over pages of 40 is 4 pages, 13 answered is 1 more.
     let unanswered = shop.reviews.iter().filter(|r| r.answer.is_none()).count();
     assert_eq!(pages, unanswered.div_ceil(40) + 1);
 
     // The next pass re-reads only the look-back window behind the newest item seen.
     let pull = connector.pull(cursor.as_deref()).await.unwrap();
-    let newest = shop.reviews.iter().filter(|r| r.answer.is_none()).map(|r| r.age_minutes).min().unwrap();
+    let newest = shop
+        .reviews
+        .iter()
+        .filter(|r| r.answer.is_none())
+        .map(|r| r.age_minutes)
+        .min()
+        .unwrap();
     let in_window = shop
         .reviews
         .iter()
         .filter(|r| r.answer.is_none() && r.age_minutes <= newest + 6 * 60 + 1)
         .count();
-    assert!(pull.items.len() <= in_window, "{} re-read, window holds {in_window}", pull.items.len());
+    assert!(
+        pull.items.len() <= in_window,
+        "{} re-read, window holds {in_window}",
+        pull.items.len()
+    );
     assert!(pull.items.len() < unanswered);
     let report = sim.sim.report();
     assert_eq!(report.over_limit, 0, "never over the published limit");
@@ -73,7 +90,10 @@ async fn wrong_token_is_unauthorized_and_never_echoed() {
     let sim = common::simulator().await;
     let connector = common::feedbacks(&sim, "not-the-token-SECRET");
     let err = connector.pull(None).await.unwrap_err();
-    assert!(matches!(err, ConnectorError::Unauthorized { status: 401, .. }), "{err:?}");
+    assert!(
+        matches!(err, ConnectorError::Unauthorized { status: 401, .. }),
+        "{err:?}"
+    );
     let message = err.to_string();
     assert!(message.contains("wb"));
     assert!(!message.contains("SECRET"), "{message}");
@@ -201,7 +221,9 @@ async fn a_review_published_late_is_still_picked_up() {
         late.id = "LateModeratedReview1".into();
         late.answer = None;
         late.created_at -= chrono::Duration::hours(2);
-        let at = account.reviews.partition_point(|r| r.created_at <= late.created_at);
+        let at = account
+            .reviews
+            .partition_point(|r| r.created_at <= late.created_at);
         account.reviews.insert(at, late);
         "LateModeratedReview1".to_string()
     };
@@ -214,5 +236,8 @@ async fn a_review_published_late_is_still_picked_up() {
             break;
         }
     }
-    assert!(seen, "a review dated before the watermark is read in the look-back");
+    assert!(
+        seen,
+        "a review dated before the watermark is read in the look-back"
+    );
 }

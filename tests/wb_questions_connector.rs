@@ -425,8 +425,11 @@ async fn questions_share_the_feedbacks_bucket_and_a_429_is_waited_out() {
 
     // The connector meets the same 429, waits what X-Ratelimit-Retry says, and goes on.
     // Unpaced, so the client itself meets the 429 and must wait it out.
-    let connector =
-        agentiq::connectors::wb::WbQuestions::new(common::unpaced(), &sim.base_url(), common::TOKEN);
+    let connector = agentiq::connectors::wb::WbQuestions::new(
+        common::unpaced(),
+        &sim.base_url(),
+        common::TOKEN,
+    );
     let started = Instant::now();
     let pull = connector.pull(None).await.expect("pull after waiting");
     assert!(

@@ -48,7 +48,7 @@ pub fn config_for(args: &SimulatorArgs, base_url: &str) -> Result<String> {
     Ok(format!(
         "# Accounts served by `agentiq simulator` at {base_url}\n\n\
          [[accounts]]\nname = {}\nmarketplace = \"wb\"\ntoken = {}\n\
-         base_urls = {{ feedbacks = {url}, chat = {url}, content = {url} }}\n\n\
+         base_urls = {{ feedbacks = {url}, chat = {url}, content = {url}, cdn = {url} }}\n\n\
          [[accounts]]\nname = {}\nmarketplace = \"ozon\"\nclient_id = {}\napi_key = {}\n\
          base_urls = {{ seller = {url} }}\n",
         q(&wb),

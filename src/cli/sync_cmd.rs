@@ -23,9 +23,7 @@ pub async fn sync_once(store: &Store, accounts: &[AccountConfig]) -> Result<()> 
     }
     let writer = store.writer()?;
     let clock: Clock = Arc::new(Utc::now);
-    let bars = std::io::stderr()
-        .is_terminal()
-        .then(MultiProgress::new);
+    let bars = std::io::stderr().is_terminal().then(MultiProgress::new);
     let mut tasks = Vec::new();
     for account in accounts {
         let name = account.name.clone();
@@ -97,7 +95,8 @@ pub async fn sync_once(store: &Store, accounts: &[AccountConfig]) -> Result<()> 
         let mut stored = 0;
         // Every product seen, a batch at a time, until none is due.
         loop {
-            let done = crate::sync::refresh_cards(&writer, account_id, catalog.as_ref(), &*clock).await;
+            let done =
+                crate::sync::refresh_cards(&writer, account_id, catalog.as_ref(), &*clock).await;
             stored += done.stored;
             if done.asked < crate::sync::CARDS_PER_CYCLE {
                 break;
@@ -125,7 +124,11 @@ pub async fn sync_once(store: &Store, accounts: &[AccountConfig]) -> Result<()> 
 }
 
 /// Syncs and delivers replies until interrupted, printing what happens.
-pub async fn sync_daemon(store: &Store, accounts: &[AccountConfig], poll_every: Duration) -> Result<()> {
+pub async fn sync_daemon(
+    store: &Store,
+    accounts: &[AccountConfig],
+    poll_every: Duration,
+) -> Result<()> {
     if accounts.is_empty() {
         bail!("no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)");
     }
@@ -145,7 +148,11 @@ pub async fn sync_daemon(store: &Store, accounts: &[AccountConfig], poll_every: 
         guard: _guard,
         ..
     } = services;
-    eprintln!("agentiq sync daemon: {} account(s), polling every {}s; Ctrl-C stops", accounts.len(), poll_every.as_secs());
+    eprintln!(
+        "agentiq sync daemon: {} account(s), polling every {}s; Ctrl-C stops",
+        accounts.len(),
+        poll_every.as_secs()
+    );
     loop {
         tokio::select! {
             event = events.recv() => match event {

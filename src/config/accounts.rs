@@ -37,19 +37,29 @@ struct AccountEntry {
 
 /// Reads the accounts in `path`. `env` looks up environment variables (injectable for
 /// tests).
-pub fn load_accounts(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<AccountConfig>> {
+pub fn load_accounts(
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<AccountConfig>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading config {}", path.display()))?;
-    let file: ConfigFile = toml::from_str(&text)
-        .with_context(|| format!("config {} is not valid", path.display()))?;
+    let file: ConfigFile =
+        toml::from_str(&text).with_context(|| format!("config {} is not valid", path.display()))?;
     let owner_only = owner_only(path)?;
     let mut names = std::collections::BTreeSet::new();
     let mut out = Vec::new();
     for entry in file.accounts {
         if !names.insert(entry.name.clone()) {
-            bail!("{}: account '{}' is listed twice", path.display(), entry.name);
+            bail!(
+                "{}: account '{}' is listed twice",
+                path.display(),
+                entry.name
+            );
         }
-        let secret = |inline: &Option<String>, env_name: &Option<String>, what: &str| -> Result<String> {
+        let secret = |inline: &Option<String>,
+                      env_name: &Option<String>,
+                      what: &str|
+         -> Result<String> {
             match (inline, env_name) {
                 (Some(_), _) if !owner_only => bail!(
                     "{}: account '{}' has its {what} in a file others can read; run `chmod 600 {}` or use {what}_env",
@@ -71,7 +81,11 @@ pub fn load_accounts(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Resul
             },
             Marketplace::Ozon => Credentials::Ozon {
                 client_id: entry.client_id.clone().with_context(|| {
-                    format!("{}: Ozon account '{}' needs client_id", path.display(), entry.name)
+                    format!(
+                        "{}: Ozon account '{}' needs client_id",
+                        path.display(),
+                        entry.name
+                    )
                 })?,
                 api_key: secret(&entry.api_key, &entry.api_key_env, "api_key")?,
             },
@@ -166,7 +180,9 @@ api_key_env = "OZON_KEY"
         };
         let accounts = load_accounts(&path, &env).unwrap();
         assert_eq!(accounts.len(), 2);
-        assert!(matches!(&accounts[0].credentials, Credentials::Wb { token } if token == "wb-secret"));
+        assert!(
+            matches!(&accounts[0].credentials, Credentials::Wb { token } if token == "wb-secret")
+        );
         assert_eq!(accounts[0].base_urls["feedbacks"], "http://127.0.0.1:9");
         let err = load_accounts(&path, &no_env).unwrap_err().to_string();
         assert!(err.contains("WB_TOKEN"), "{err}");
@@ -192,15 +208,25 @@ api_key_env = "OZON_KEY"
     fn mistakes_are_named() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
-        std::fs::write(&path, "[[accounts]]\nname = \"a\"\nmarketplace = \"amazon\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "[[accounts]]\nname = \"a\"\nmarketplace = \"amazon\"\n",
+        )
+        .unwrap();
         let err = format!("{:#}", load_accounts(&path, &no_env).unwrap_err());
-        assert!(err.contains("config.toml") && err.contains("amazon"), "{err}");
+        assert!(
+            err.contains("config.toml") && err.contains("amazon"),
+            "{err}"
+        );
         std::fs::write(
             &path,
             "[[accounts]]\nname = \"a\"\nmarketplace = \"ozon\"\napi_key_env = \"X\"\n",
         )
         .unwrap();
-        let err = format!("{:#}", load_accounts(&path, &|_| Some("k".into())).unwrap_err());
+        let err = format!(
+            "{:#}",
+            load_accounts(&path, &|_| Some("k".into())).unwrap_err()
+        );
         assert!(err.contains("client_id"), "{err}");
     }
 }

@@ -91,12 +91,7 @@ mod tests {
 
     #[test]
     fn overrides_win() {
-        let p = Paths::resolve(
-            Some("/c".into()),
-            Some("/d".into()),
-            Some("/l".into()),
-        )
-        .unwrap();
+        let p = Paths::resolve(Some("/c".into()), Some("/d".into()), Some("/l".into())).unwrap();
         assert_eq!(p.config_dir, PathBuf::from("/c"));
         assert_eq!(p.database(), PathBuf::from("/d/agentiq.db"));
         assert_eq!(p.log_dir, PathBuf::from("/l"));

@@ -164,7 +164,12 @@ impl WbCards {
     async fn card(&self, nm_id: i64) -> Result<Option<ProductCard>, ConnectorError> {
         let vol = nm_id / 100_000;
         let part = nm_id / 1000;
-        let Some(route) = self.routes().await?.iter().find(|r| (r.from..=r.to).contains(&vol)) else {
+        let Some(route) = self
+            .routes()
+            .await?
+            .iter()
+            .find(|r| (r.from..=r.to).contains(&vol))
+        else {
             return Ok(None);
         };
         let url = format!(
@@ -186,7 +191,12 @@ impl WbCards {
             .map(|o| (o.name, o.value))
             .collect();
         characteristics.dedup();
-        let composition: Vec<String> = card.compositions.into_iter().map(|c| c.name).filter(|n| !n.is_empty()).collect();
+        let composition: Vec<String> = card
+            .compositions
+            .into_iter()
+            .map(|c| c.name)
+            .filter(|n| !n.is_empty())
+            .collect();
         if !composition.is_empty() && !characteristics.iter().any(|(n, _)| n == "Состав") {
             characteristics.push(("Состав".into(), composition.join(", ")));
         }
@@ -341,7 +351,12 @@ pub fn catalog_for(account: &super::AccountConfig) -> Option<Arc<dyn Catalog>> {
                 .get("seller")
                 .cloned()
                 .unwrap_or_else(|| "https://api-seller.ozon.ru".into());
-            Some(Arc::new(OzonProducts::new(&base, client_id, api_key, account.retry)))
+            Some(Arc::new(OzonProducts::new(
+                &base,
+                client_id,
+                api_key,
+                account.retry,
+            )))
         }
     }
 }
@@ -373,7 +388,10 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(card.imt_name.as_deref(), Some("Плед флисовый"));
-        assert_eq!(card.selling.unwrap().brand_name.as_deref(), Some("Мягкий Край"));
+        assert_eq!(
+            card.selling.unwrap().brand_name.as_deref(),
+            Some("Мягкий Край")
+        );
         assert_eq!(card.options.len(), 2);
         assert_eq!(card.grouped_options[0].options[0].value, "150×200");
     }

@@ -201,7 +201,11 @@ impl HttpClient {
         Duration::from_millis(jittered)
     }
 
-    async fn classify(&self, endpoint: &str, response: Response) -> Result<Response, ConnectorError> {
+    async fn classify(
+        &self,
+        endpoint: &str,
+        response: Response,
+    ) -> Result<Response, ConnectorError> {
         let status = response.status();
         if status.is_success() {
             return Ok(response);
@@ -291,11 +295,21 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(
     endpoint: &str,
     response: Response,
 ) -> Result<T, ConnectorError> {
-    let bytes = response.bytes().await.map_err(|e| ConnectorError::Network {
-        marketplace,
-        endpoint: endpoint.to_string(),
-        message: format!("reading body: {}", if e.is_timeout() { "timed out" } else { "failed" }),
-    })?;
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| ConnectorError::Network {
+            marketplace,
+            endpoint: endpoint.to_string(),
+            message: format!(
+                "reading body: {}",
+                if e.is_timeout() {
+                    "timed out"
+                } else {
+                    "failed"
+                }
+            ),
+        })?;
     serde_json::from_slice(&bytes).map_err(|e| ConnectorError::Malformed {
         marketplace,
         endpoint: endpoint.to_string(),

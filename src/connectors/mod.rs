@@ -62,8 +62,7 @@ pub trait Connector: Send + Sync {
 
     /// Re-reads the item and returns the answer it carries, if any: how delivery is
     /// confirmed and how a reply interrupted by a crash is checked before resending.
-    async fn current_answer(&self, target: &ReplyTarget)
-        -> Result<Option<String>, ConnectorError>;
+    async fn current_answer(&self, target: &ReplyTarget) -> Result<Option<String>, ConnectorError>;
 
     /// External ids of every item the marketplace still lists as waiting for an answer,
     /// read in full (not incrementally). Sync compares it with the local open items to
@@ -73,7 +72,10 @@ pub trait Connector: Send + Sync {
     }
 
     /// Re-reads one item by id; `None` when the marketplace no longer has it.
-    async fn fetch_item(&self, external_id: &str) -> Result<Option<NewInteraction>, ConnectorError> {
+    async fn fetch_item(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<NewInteraction>, ConnectorError> {
         let _ = external_id;
         Ok(None)
     }

@@ -133,8 +133,7 @@ pub async fn prepare(options: &DemoOptions) -> Result<DemoWorld> {
                 arrival_every: Some(options.arrival_every),
                 ..SimulatorConfig::default()
             };
-            let handle =
-                simulator::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+            let handle = simulator::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
             let url = handle.base_url();
             (Some(handle), url, token, Some(ozon))
         }
@@ -189,7 +188,10 @@ pub async fn run(options: DemoOptions) -> Result<()> {
         ctx,
         tui::TuiOptions {
             lang,
-            config_problems: [keymap_problem, theme_problem].into_iter().flatten().collect(),
+            config_problems: [keymap_problem, theme_problem]
+                .into_iter()
+                .flatten()
+                .collect(),
             templates: Some(ai_templates()),
         },
     )

@@ -49,7 +49,11 @@ impl Default for LinkingSettings {
 }
 
 /// The confidence (0..=1) that `a` and `b` were written by the same customer, and how.
-pub fn link_score(a: &LinkSignals<'_>, b: &LinkSignals<'_>, settings: &LinkingSettings) -> (f32, LinkMethod) {
+pub fn link_score(
+    a: &LinkSignals<'_>,
+    b: &LinkSignals<'_>,
+    settings: &LinkingSettings,
+) -> (f32, LinkMethod) {
     if let (Some(x), Some(y)) = (a.customer_external_id, b.customer_external_id) {
         return if x == y {
             (1.0, LinkMethod::Deterministic)
@@ -110,7 +114,13 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap()
     }
 
-    fn s<'a>(id: Option<&'a str>, name: Option<&'a str>, product: Option<&'a str>, days: i64, text: &'a str) -> LinkSignals<'a> {
+    fn s<'a>(
+        id: Option<&'a str>,
+        name: Option<&'a str>,
+        product: Option<&'a str>,
+        days: i64,
+        text: &'a str,
+    ) -> LinkSignals<'a> {
         LinkSignals {
             customer_external_id: id,
             name,
@@ -128,37 +138,82 @@ mod tests {
     fn stable_ids_link_with_certainty_or_not_at_all() {
         let a = s(Some("100"), Some("Анна"), None, 0, "");
         let b = s(Some("100"), Some("Аня"), None, 30, "");
-        assert_eq!(link_score(&a, &b, &LinkingSettings::default()), (1.0, LinkMethod::Deterministic));
+        assert_eq!(
+            link_score(&a, &b, &LinkingSettings::default()),
+            (1.0, LinkMethod::Deterministic)
+        );
         let c = s(Some("200"), Some("Анна"), None, 0, "");
         assert_eq!(score(&a, &c), 0.0, "different ids are different people");
     }
 
     #[test]
     fn expected_confidences_for_name_links() {
-        let review = s(None, Some("Ирина"), Some("146972802"), 0, "Плед колется и линяет после стирки");
+        let review = s(
+            None,
+            Some("Ирина"),
+            Some("146972802"),
+            0,
+            "Плед колется и линяет после стирки",
+        );
         // Same name, same product, a day later, talking about the same thing: linked.
-        let chat = s(None, Some("ирина"), Some("146972802"), 1, "Плед линяет после первой стирки, что делать?");
+        let chat = s(
+            None,
+            Some("ирина"),
+            Some("146972802"),
+            1,
+            "Плед линяет после первой стирки, что делать?",
+        );
         let strong = score(&review, &chat);
         assert!((0.75..0.95).contains(&strong), "{strong}");
         // Same name and product, a month later, different words: above the floor, weaker.
-        let later = s(None, Some("Ирина"), Some("146972802"), 30, "Когда будет серый цвет?");
+        let later = s(
+            None,
+            Some("Ирина"),
+            Some("146972802"),
+            30,
+            "Когда будет серый цвет?",
+        );
         let weaker = score(&review, &later);
         assert!(weaker >= 0.55 && weaker < strong, "{weaker}");
         // Same name, another product, different words: below the 0.55 floor.
-        let other = s(None, Some("Ирина"), Some("183450117"), 2, "Подойдёт ли на двуспальную кровать?");
+        let other = s(
+            None,
+            Some("Ирина"),
+            Some("183450117"),
+            2,
+            "Подойдёт ли на двуспальную кровать?",
+        );
         assert!(score(&review, &other) < 0.55);
         // Outside the 45-day window: nothing.
         let old = s(None, Some("Ирина"), Some("146972802"), 60, "Плед линяет");
         assert_eq!(score(&review, &old), 0.0);
         // Another name: nothing.
-        let anna = s(None, Some("Анна"), Some("146972802"), 1, "Плед линяет после стирки");
+        let anna = s(
+            None,
+            Some("Анна"),
+            Some("146972802"),
+            1,
+            "Плед линяет после стирки",
+        );
         assert_eq!(score(&review, &anna), 0.0);
     }
 
     #[test]
     fn probabilistic_links_never_reach_automation_level() {
-        let a = s(None, Some("Олег"), Some("1"), 0, "одинаковый длинный текст отзыва");
-        let b = s(None, Some("Олег"), Some("1"), 0, "одинаковый длинный текст отзыва");
+        let a = s(
+            None,
+            Some("Олег"),
+            Some("1"),
+            0,
+            "одинаковый длинный текст отзыва",
+        );
+        let b = s(
+            None,
+            Some("Олег"),
+            Some("1"),
+            0,
+            "одинаковый длинный текст отзыва",
+        );
         let (score, method) = link_score(&a, &b, &LinkingSettings::default());
         assert_eq!(method, LinkMethod::Probabilistic);
         assert!(score <= 0.95);

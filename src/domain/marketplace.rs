@@ -42,7 +42,9 @@ impl FromStr for Marketplace {
         match s.to_ascii_lowercase().as_str() {
             "wb" | "wildberries" => Ok(Marketplace::Wb),
             "ozon" => Ok(Marketplace::Ozon),
-            other => Err(format!("unknown marketplace '{other}' (expected wb or ozon)")),
+            other => Err(format!(
+                "unknown marketplace '{other}' (expected wb or ozon)"
+            )),
         }
     }
 }

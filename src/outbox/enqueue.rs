@@ -54,14 +54,20 @@ pub struct ReplyRequest {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum EnqueueOutcome {
-    Queued { outbox_id: i64, verdict: Level },
+    Queued {
+        outbox_id: i64,
+        verdict: Level,
+    },
     /// Not queued: a block-level finding and no deliberate override. Reasons in Russian.
-    Refused { reasons: Vec<String> },
+    Refused {
+        reasons: Vec<String>,
+    },
 }
 
 /// Normalised edit distance (0 = unchanged, 1 = all new) from the draft to what is sent.
 pub fn edit_distance(draft: &str, sent: &str) -> f64 {
-    f64::from(1.0 - crate::ai::normalize::similarity_normalized(draft.trim(), sent.trim())).clamp(0.0, 1.0)
+    f64::from(1.0 - crate::ai::normalize::similarity_normalized(draft.trim(), sent.trim()))
+        .clamp(0.0, 1.0)
 }
 
 /// Checks the reply and, unless a block stops it, writes it to the outbox.
@@ -170,7 +176,11 @@ pub async fn enqueue_checked(
 
 /// Undoes a reply still waiting out its undo window: it will not be sent and the item is
 /// back in the queue. Returns whether there was something to undo.
-pub fn cancel_reply(conn: &rusqlite::Connection, outbox_id: i64, now: DateTime<Utc>) -> Result<bool> {
+pub fn cancel_reply(
+    conn: &rusqlite::Connection,
+    outbox_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let changed = conn.execute(
         "UPDATE outbox SET state = 'failed', last_error = 'cancelled', cancelled_at = ?2, updated_at = ?2
          WHERE id = ?1 AND state = 'queued' AND attempts = 0 AND shadow = 0",

@@ -8,7 +8,9 @@
 
 mod enqueue;
 
-pub use enqueue::{cancel_reply, edit_distance, enqueue_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft};
+pub use enqueue::{
+    cancel_reply, edit_distance, enqueue_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft,
+};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -288,7 +290,12 @@ impl Outbox {
                 Ok(())
             })
             .await?;
-        tracing::warn!(outbox = id, reason, retry = retry_at.is_some(), "reply not delivered");
+        tracing::warn!(
+            outbox = id,
+            reason,
+            retry = retry_at.is_some(),
+            "reply not delivered"
+        );
         Ok(match retry_at {
             Some(_) => Step::Retrying(reason.to_string()),
             None => Step::Failed(reason.to_string()),

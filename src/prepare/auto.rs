@@ -66,7 +66,12 @@ pub struct AutoRound {
 }
 
 /// Why automation is paused now, if it is.
-pub fn breaker(conn: &rusqlite::Connection, policy: &AutoPolicy, account_id: i64, now: DateTime<Utc>) -> Result<Option<String>> {
+pub fn breaker(
+    conn: &rusqlite::Connection,
+    policy: &AutoPolicy,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<String>> {
     let since = (now - Duration::minutes(policy.window_minutes)).timestamp();
     let failures: i64 = conn.query_row(
         "SELECT count(*) FROM outbox o JOIN interactions i ON i.id = o.interaction_id
@@ -76,7 +81,10 @@ pub fn breaker(conn: &rusqlite::Connection, policy: &AutoPolicy, account_id: i64
         |r| r.get(0),
     )?;
     if failures >= policy.max_failures {
-        return Ok(Some(format!("{failures} auto-replies failed in the last {} min", policy.window_minutes)));
+        return Ok(Some(format!(
+            "{failures} auto-replies failed in the last {} min",
+            policy.window_minutes
+        )));
     }
     let findings: i64 = conn.query_row(
         "SELECT count(*) FROM drafts d JOIN interactions i ON i.id = d.interaction_id
@@ -105,7 +113,11 @@ const ELIGIBLE: &str = "i.account_id = ?1 AND i.state = 'open' AND i.classified_
            AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.interaction_id = i.id)";
 
 /// Eligible items that have no draft yet (the drafter only works the top of the queue).
-fn undrafted(conn: &rusqlite::Connection, policy: &AutoPolicy, account_id: i64) -> Result<Vec<InteractionId>> {
+fn undrafted(
+    conn: &rusqlite::Connection,
+    policy: &AutoPolicy,
+    account_id: i64,
+) -> Result<Vec<InteractionId>> {
     let sql = format!(
         "SELECT i.id FROM interactions i WHERE {ELIGIBLE}
            AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.interaction_id = i.id AND d.outcome IS NULL)
@@ -128,7 +140,11 @@ fn undrafted(conn: &rusqlite::Connection, policy: &AutoPolicy, account_id: i64) 
 }
 
 /// Items of `account_id` that the policy allows to answer automatically, with their draft.
-fn candidates(conn: &rusqlite::Connection, policy: &AutoPolicy, account_id: i64) -> Result<Vec<(InteractionId, i64, String, String)>> {
+fn candidates(
+    conn: &rusqlite::Connection,
+    policy: &AutoPolicy,
+    account_id: i64,
+) -> Result<Vec<(InteractionId, i64, String, String)>> {
     let min_rating = policy.min_rating.max(HARD_MIN_RATING);
     let mut stmt = conn.prepare(&format!(
         "SELECT i.id, d.id, d.text, d.source FROM interactions i
@@ -154,7 +170,12 @@ fn candidates(conn: &rusqlite::Connection, policy: &AutoPolicy, account_id: i64)
 }
 
 /// One round of automation for one account.
-pub async fn auto_round(store: &Store, writer: &Writer, account_id: i64, now: DateTime<Utc>) -> Result<AutoRound> {
+pub async fn auto_round(
+    store: &Store,
+    writer: &Writer,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> Result<AutoRound> {
     let (policy, paused, picked) = {
         let reader = store.reader()?;
         let policy: AutoPolicy = crate::settings::load(&reader, Some(account_id))?;
@@ -182,7 +203,11 @@ pub async fn auto_round(store: &Store, writer: &Writer, account_id: i64, now: Da
             interaction_id: id,
             text: text.clone(),
             idempotency_key: format!("auto-{}-{draft_id}", id.0),
-            draft: Some(SentDraft { id: Some(draft_id), text, source }),
+            draft: Some(SentDraft {
+                id: Some(draft_id),
+                text,
+                source,
+            }),
             override_block: false,
             actor: Actor::Auto,
             undo_until: Some(now + Duration::seconds(policy.undo_seconds.max(0))),

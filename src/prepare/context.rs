@@ -69,8 +69,9 @@ impl DraftInputs {
         });
         let approved = approved_answers(conn, &interaction, APPROVED_EXAMPLES)?;
         let recent_answers = store::recent_answers(conn, interaction.account_id, RECENT_ANSWERS)?;
-        let banned_phrases = crate::settings::load::<GuardrailSettings>(conn, Some(interaction.account_id))?
-            .effective_banned_phrases();
+        let banned_phrases =
+            crate::settings::load::<GuardrailSettings>(conn, Some(interaction.account_id))?
+                .effective_banned_phrases();
         Ok(Some(DraftInputs {
             interaction,
             thread,
@@ -104,16 +105,24 @@ impl DraftInputs {
     /// The guardrail verdict on `reply` for this item.
     pub fn check(&self, reply: &str) -> Verdict {
         let customer = self.customer_text();
-        let ctx = CheckContext::new(self.interaction.channel, self.interaction.marketplace, &customer)
-            .with_recent_answers(&self.recent_answers)
-            .with_banned_phrases(&self.banned_phrases);
+        let ctx = CheckContext::new(
+            self.interaction.channel,
+            self.interaction.marketplace,
+            &customer,
+        )
+        .with_recent_answers(&self.recent_answers)
+        .with_banned_phrases(&self.banned_phrases);
         check(reply, &ctx)
     }
 }
 
 /// The seller's answers to the most similar earlier items of the same account and channel
 /// (full-text match on the customer's words, best first).
-pub fn approved_answers(conn: &Connection, item: &Interaction, limit: usize) -> Result<Vec<ApprovedAnswer>> {
+pub fn approved_answers(
+    conn: &Connection,
+    item: &Interaction,
+    limit: usize,
+) -> Result<Vec<ApprovedAnswer>> {
     let words: Vec<String> = item
         .text
         .split(|c: char| !c.is_alphanumeric())
@@ -140,7 +149,13 @@ pub fn approved_answers(conn: &Connection, item: &Interaction, limit: usize) -> 
     )?;
     let rows = stmt
         .query_map(
-            params![query, item.account_id, item.channel.as_str(), item.id.0, limit as i64],
+            params![
+                query,
+                item.account_id,
+                item.channel.as_str(),
+                item.id.0,
+                limit as i64
+            ],
             |r| {
                 let channel: String = r.get(0)?;
                 let intent: Option<String> = r.get(6)?;

@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 use tokio::sync::{mpsc, Notify};
 
-pub use auto::{auto_round, breaker, AutoPolicy, AutoRound, AUTOMATION_LINK_CONFIDENCE, HARD_MIN_RATING};
+pub use auto::{
+    auto_round, breaker, AutoPolicy, AutoRound, AUTOMATION_LINK_CONFIDENCE, HARD_MIN_RATING,
+};
 pub use context::{approved_answers, DraftInputs};
 
 use crate::app::Event;
@@ -37,7 +39,9 @@ pub async fn classify_pending(store: &Store, writer: &Writer, now: DateTime<Utc>
             "SELECT id FROM interactions WHERE classified_at IS NULL ORDER BY due_at LIMIT ?1",
         )?;
         let ids = stmt
-            .query_map(params![CLASSIFY_BATCH as i64], |r| Ok(InteractionId(r.get(0)?)))?
+            .query_map(params![CLASSIFY_BATCH as i64], |r| {
+                Ok(InteractionId(r.get(0)?))
+            })?
             .collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::with_capacity(ids.len());
         let mut policies = std::collections::HashMap::new();
@@ -54,18 +58,25 @@ pub async fn classify_pending(store: &Store, writer: &Writer, now: DateTime<Utc>
             let intent = c.intent.as_str();
             // Mentions of a regulator, a court or threats are critical whatever the intent.
             let legal = c.escalations.iter().any(|e| {
-                matches!(e, crate::ai::Escalation::Legal | crate::ai::Escalation::Threat)
+                matches!(
+                    e,
+                    crate::ai::Escalation::Legal | crate::ai::Escalation::Threat
+                )
             });
-            let policy = policies
-                .entry(item.account_id)
-                .or_insert_with(|| crate::sla::Policy::load_or_default(&reader, Some(item.account_id)));
+            let policy = policies.entry(item.account_id).or_insert_with(|| {
+                crate::sla::Policy::load_or_default(&reader, Some(item.account_id))
+            });
             let mut facts = crate::sla::ItemFacts::new(item.channel, item.waiting_since)
                 .rating(item.rating)
                 .intent(Some(intent))
                 .marketplace(item.marketplace, item.created_at)
                 .legal(legal);
             if item.channel == crate::domain::Channel::Chat {
-                facts = facts.new_chat(!thread.iter().any(|m| m.sender == crate::domain::Sender::Seller));
+                facts = facts.new_chat(
+                    !thread
+                        .iter()
+                        .any(|m| m.sender == crate::domain::Sender::Seller),
+                );
             }
             let clock = policy.clock_for(&facts);
             out.push(Classified {
@@ -133,13 +144,23 @@ struct Classified {
 
 /// Drafts replies for open items at the top of the queue that have none. Returns how many
 /// were written.
-pub async fn prepare_drafts(store: &Store, writer: &Writer, now: DateTime<Utc>, ahead: usize) -> Result<usize> {
+pub async fn prepare_drafts(
+    store: &Store,
+    writer: &Writer,
+    now: DateTime<Utc>,
+    ahead: usize,
+) -> Result<usize> {
     let ids = store::items_needing_drafts(&store.reader()?, ahead)?;
     draft_items(store, writer, ids, now).await
 }
 
 /// Drafts a reply for each of `ids` and stores it. Returns how many were written.
-pub async fn draft_items(store: &Store, writer: &Writer, ids: Vec<InteractionId>, now: DateTime<Utc>) -> Result<usize> {
+pub async fn draft_items(
+    store: &Store,
+    writer: &Writer,
+    ids: Vec<InteractionId>,
+    now: DateTime<Utc>,
+) -> Result<usize> {
     if ids.is_empty() {
         return Ok(0);
     }
@@ -194,7 +215,13 @@ pub async fn draft_items(store: &Store, writer: &Writer, ids: Vec<InteractionId>
 
 /// Classifies and drafts until the event channel closes: after every wake-up (sync
 /// brought something in) and every few seconds.
-pub async fn run(store: Store, writer: Writer, wake: Arc<Notify>, events: mpsc::UnboundedSender<Event>, clock: Clock) {
+pub async fn run(
+    store: Store,
+    writer: Writer,
+    wake: Arc<Notify>,
+    events: mpsc::UnboundedSender<Event>,
+    clock: Clock,
+) {
     loop {
         let now = clock();
         match classify_pending(&store, &writer, now).await {

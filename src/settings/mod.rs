@@ -62,7 +62,8 @@ impl Scope {
 
 /// The shipped defaults of one section, as JSON.
 fn shipped(key: &str) -> Result<serde_json::Value> {
-    let table: toml::Table = toml::from_str(DEFAULTS).context("data/settings.toml is not valid TOML")?;
+    let table: toml::Table =
+        toml::from_str(DEFAULTS).context("data/settings.toml is not valid TOML")?;
     Ok(match table.get(key) {
         Some(v) => serde_json::to_value(v)?,
         None => serde_json::Value::Object(Default::default()),
@@ -77,8 +78,10 @@ fn stored(conn: &Connection, scope: Scope, key: &str) -> Result<Option<serde_jso
             |r| r.get(0),
         )
         .optional()?;
-    text.map(|t| serde_json::from_str(&t).with_context(|| format!("setting {key} is not valid JSON")))
-        .transpose()
+    text.map(|t| {
+        serde_json::from_str(&t).with_context(|| format!("setting {key} is not valid JSON"))
+    })
+    .transpose()
 }
 
 /// Merges `over` into `base`, object by object; anything else replaces.
@@ -167,14 +170,30 @@ mod tests {
     fn account_overrides_global_overrides_default_field_by_field() {
         let conn = db();
         assert_eq!(load::<Probe>(&conn, None).unwrap(), Probe::default());
-        save(&conn, Scope::Global, &Probe { a: 1, b: "g".into(), nested: Nested { x: 1, y: 2 } }).unwrap();
+        save(
+            &conn,
+            Scope::Global,
+            &Probe {
+                a: 1,
+                b: "g".into(),
+                nested: Nested { x: 1, y: 2 },
+            },
+        )
+        .unwrap();
         conn.execute(
             "INSERT INTO settings (scope, key, value, updated_at) VALUES ('account:7', 'probe_for_tests', '{\"nested\":{\"y\":9}}', 0)",
             [],
         )
         .unwrap();
         let acc = load::<Probe>(&conn, Some(7)).unwrap();
-        assert_eq!(acc, Probe { a: 1, b: "g".into(), nested: Nested { x: 1, y: 9 } });
+        assert_eq!(
+            acc,
+            Probe {
+                a: 1,
+                b: "g".into(),
+                nested: Nested { x: 1, y: 9 }
+            }
+        );
         let other = load::<Probe>(&conn, Some(8)).unwrap();
         assert_eq!(other.nested.y, 2);
         clear(&conn, Scope::Account(7), "probe_for_tests").unwrap();

@@ -29,9 +29,14 @@ pub async fn upstreams(headers: HeaderMap) -> Response {
 }
 
 /// `GET /vol{V}/part{P}/{nmId}/info/ru/card.json` (public, no token).
-pub async fn card(State(sim): State<Sim>, Path((vol, part, nm)): Path<(String, String, String)>) -> Response {
+pub async fn card(
+    State(sim): State<Sim>,
+    Path((vol, part, nm)): Path<(String, String, String)>,
+) -> Response {
     let parse = |s: &str, prefix: &str| s.strip_prefix(prefix).and_then(|n| n.parse::<i64>().ok());
-    let (Some(vol), Some(part), Ok(nm)) = (parse(&vol, "vol"), parse(&part, "part"), nm.parse::<i64>()) else {
+    let (Some(vol), Some(part), Ok(nm)) =
+        (parse(&vol, "vol"), parse(&part, "part"), nm.parse::<i64>())
+    else {
         return StatusCode::NOT_FOUND.into_response();
     };
     if vol != nm / 100_000 || part != nm / 1000 {

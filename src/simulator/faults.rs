@@ -270,15 +270,18 @@ pub async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: N
                 Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped"))
             }));
             let mut response = Response::new(body);
-            response
-                .headers_mut()
-                .insert("content-type", "application/json".parse().expect("static header"));
+            response.headers_mut().insert(
+                "content-type",
+                "application/json".parse().expect("static header"),
+            );
             response
         }
         Some(Fault::Malformed) => {
             let response = next.run(request).await;
             let (parts, body) = response.into_parts();
-            let bytes = axum::body::to_bytes(body, 64 << 20).await.unwrap_or_default();
+            let bytes = axum::body::to_bytes(body, 64 << 20)
+                .await
+                .unwrap_or_default();
             let cut = bytes.len() / 2;
             let mut broken = bytes[..cut].to_vec();
             broken.extend_from_slice(b"\x00{\"");
@@ -302,19 +305,25 @@ mod tests {
         assert_eq!(spec.slow_for, Duration::from_millis(1500));
         assert_eq!(spec.to_string().parse::<FaultSpec>().unwrap(), spec);
         let mixed: FaultSpec = "mixed=0.2".parse().unwrap();
-        let total = mixed.server_error
-            + mixed.slow
-            + mixed.drop
-            + mixed.lost_response
-            + mixed.malformed;
+        let total =
+            mixed.server_error + mixed.slow + mixed.drop + mixed.lost_response + mixed.malformed;
         assert!((total - 0.16).abs() < 1e-9);
     }
 
     #[test]
     fn bad_specs_say_what_is_wrong() {
-        assert!("5xx=2".parse::<FaultSpec>().unwrap_err().contains("outside"));
-        assert!("teapot=0.1".parse::<FaultSpec>().unwrap_err().contains("unknown fault"));
-        assert!("5xx".parse::<FaultSpec>().unwrap_err().contains("name=rate"));
+        assert!("5xx=2"
+            .parse::<FaultSpec>()
+            .unwrap_err()
+            .contains("outside"));
+        assert!("teapot=0.1"
+            .parse::<FaultSpec>()
+            .unwrap_err()
+            .contains("unknown fault"));
+        assert!("5xx"
+            .parse::<FaultSpec>()
+            .unwrap_err()
+            .contains("name=rate"));
     }
 
     #[test]

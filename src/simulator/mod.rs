@@ -173,7 +173,10 @@ pub fn router(sim: Sim) -> Router {
         .route("/api/v1/feedbacks", get(wb_feedbacks::list))
         .route("/api/v1/feedback", get(wb_feedbacks::one))
         .route("/api/v1/feedbacks/answer", post(wb_feedbacks::answer))
-        .route("/api/v1/questions", get(wb_questions::list).patch(wb_questions::patch))
+        .route(
+            "/api/v1/questions",
+            get(wb_questions::list).patch(wb_questions::patch),
+        )
         .route("/api/v1/question", get(wb_questions::one))
         .route("/api/v1/seller/chats", get(wb_chats::chats))
         .route("/api/v1/seller/events", get(wb_chats::events))

@@ -25,7 +25,9 @@ pub fn generate(state: &mut SimState, n: usize, now: DateTime<Utc>) {
         let share = n / accounts + usize::from(i < n % accounts);
         generate_for(state, i, share, now);
         let account = &mut state.accounts[i];
-        account.reviews.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        account
+            .reviews
+            .sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
         account
             .questions
             .sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
@@ -69,7 +71,12 @@ fn generate_for(state: &mut SimState, i: usize, n: usize, now: DateTime<Utc>) {
     let chat_pool: Vec<String> = account
         .chats
         .iter()
-        .flat_map(|c| c.messages.iter().filter(|m| m.from_buyer).map(|m| m.text.clone()))
+        .flat_map(|c| {
+            c.messages
+                .iter()
+                .filter(|m| m.from_buyer)
+                .map(|m| m.text.clone())
+        })
         .collect();
     if review_pool.is_empty() || names.is_empty() {
         return;
@@ -145,7 +152,10 @@ fn generate_for(state: &mut SimState, i: usize, n: usize, now: DateTime<Utc>) {
         } else {
             let client = name.unwrap_or_else(|| "Покупатель".into());
             let mut chat = state.new_chat(&client, Some(product_id));
-            let text = chat_pool.choose(&mut state.rng).cloned().unwrap_or_default();
+            let text = chat_pool
+                .choose(&mut state.rng)
+                .cloned()
+                .unwrap_or_default();
             chat.messages.push(SimMessage {
                 id,
                 from_buyer: true,
@@ -197,7 +207,10 @@ mod tests {
         for a in &s.accounts {
             assert!(a.reviews.len() > a.questions.len());
             assert!(a.questions.len() > 100);
-            assert!(a.reviews.windows(2).all(|w| w[0].created_at <= w[1].created_at));
+            assert!(a
+                .reviews
+                .windows(2)
+                .all(|w| w[0].created_at <= w[1].created_at));
         }
     }
 
@@ -209,7 +222,11 @@ mod tests {
         generate(&mut a, 500, now);
         generate(&mut b, 500, now);
         let texts = |s: &SimState| -> Vec<String> {
-            s.accounts[0].reviews.iter().map(|r| format!("{}{}", r.id, r.text)).collect()
+            s.accounts[0]
+                .reviews
+                .iter()
+                .map(|r| format!("{}{}", r.id, r.text))
+                .collect()
         };
         assert_eq!(texts(&a), texts(&b));
     }

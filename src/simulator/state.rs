@@ -328,20 +328,25 @@ impl SimState {
         let account = &mut self.accounts[i];
         account.next_incoming_review += 1;
         // Keep reviews in creation order (a late delivery is back-dated).
-        let at = account.reviews.partition_point(|r| r.created_at <= created_at);
-        account.reviews.insert(at, SimReview {
-            id,
-            product_id: template.product,
-            author: template.author,
-            rating: template.rating,
-            text: template.text,
-            pros: template.pros,
-            cons: template.cons,
-            photos: template.photos,
-            created_at,
-            answer: None,
-            viewed: false,
-        });
+        let at = account
+            .reviews
+            .partition_point(|r| r.created_at <= created_at);
+        account.reviews.insert(
+            at,
+            SimReview {
+                id,
+                product_id: template.product,
+                author: template.author,
+                rating: template.rating,
+                text: template.text,
+                pros: template.pros,
+                cons: template.cons,
+                photos: template.photos,
+                created_at,
+                answer: None,
+                viewed: false,
+            },
+        );
         true
     }
 

@@ -36,7 +36,10 @@ pub fn backup_to(source: &Path, target: &Path) -> Result<()> {
     let check = Connection::open_with_flags(&partial, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let verdict: String = check.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     drop(check);
-    anyhow::ensure!(verdict == "ok", "the backup copy failed its integrity check: {verdict}");
+    anyhow::ensure!(
+        verdict == "ok",
+        "the backup copy failed its integrity check: {verdict}"
+    );
     std::fs::rename(&partial, target)
         .with_context(|| format!("moving the backup to {}", target.display()))?;
     Ok(())
@@ -44,7 +47,12 @@ pub fn backup_to(source: &Path, target: &Path) -> Result<()> {
 
 /// Makes today's backup in `dir` unless it exists, and keeps only the newest `keep`.
 /// Returns the path written, if any.
-pub fn rotate_daily(source: &Path, dir: &Path, today: NaiveDate, keep: usize) -> Result<Option<PathBuf>> {
+pub fn rotate_daily(
+    source: &Path,
+    dir: &Path,
+    today: NaiveDate,
+    keep: usize,
+) -> Result<Option<PathBuf>> {
     let name = format!("agentiq-{}.db", today.format("%Y-%m-%d"));
     let target = dir.join(&name);
     let written = if target.exists() {
@@ -66,7 +74,8 @@ pub fn rotate_daily(source: &Path, dir: &Path, today: NaiveDate, keep: usize) ->
     existing.sort();
     let excess = existing.len().saturating_sub(keep.max(1));
     for old in existing.into_iter().take(excess) {
-        std::fs::remove_file(&old).with_context(|| format!("removing old backup {}", old.display()))?;
+        std::fs::remove_file(&old)
+            .with_context(|| format!("removing old backup {}", old.display()))?;
     }
     Ok(written)
 }
@@ -85,7 +94,9 @@ mod tests {
         let copy = dir.path().join("copy.db");
         backup_to(store.path(), &copy).unwrap();
         let c = Connection::open(&copy).unwrap();
-        let n: i64 = c.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0)).unwrap();
+        let n: i64 = c
+            .query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(n, 1);
 
         let backups = dir.path().join("backups");
@@ -93,7 +104,12 @@ mod tests {
             let date = NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
             let written = rotate_daily(store.path(), &backups, date, 7).unwrap();
             assert!(written.is_some());
-            assert!(rotate_daily(store.path(), &backups, date, 7).unwrap().is_none(), "once a day");
+            assert!(
+                rotate_daily(store.path(), &backups, date, 7)
+                    .unwrap()
+                    .is_none(),
+                "once a day"
+            );
         }
         let mut left: Vec<_> = std::fs::read_dir(&backups)
             .unwrap()

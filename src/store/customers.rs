@@ -24,7 +24,11 @@ pub fn link_interaction(
     settings: &LinkingSettings,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if let Some(external) = item.customer_external_id.as_deref().filter(|s| !s.is_empty()) {
+    if let Some(external) = item
+        .customer_external_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+    {
         conn.prepare_cached(
             "INSERT INTO customers (account_id, external_id, name, created_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (account_id, external_id) DO UPDATE SET name = coalesce(excluded.name, name)",
@@ -35,7 +39,13 @@ pub fn link_interaction(
             params![account_id, external],
             |r| r.get(0),
         )?;
-        set_link(conn, interaction_id, customer, 1.0, LinkMethod::Deterministic)?;
+        set_link(
+            conn,
+            interaction_id,
+            customer,
+            1.0,
+            LinkMethod::Deterministic,
+        )?;
         return Ok(());
     }
     let Some(key) = item.customer_name.as_deref().and_then(name_key) else {
@@ -104,15 +114,33 @@ pub fn link_interaction(
                 params![account_id, item.customer_name, to_db_time(now)],
             )?;
             let id = conn.last_insert_rowid();
-            set_link(conn, candidate.0, id, f64::from(score), LinkMethod::Probabilistic)?;
+            set_link(
+                conn,
+                candidate.0,
+                id,
+                f64::from(score),
+                LinkMethod::Probabilistic,
+            )?;
             id
         }
     };
-    set_link(conn, interaction_id, customer, f64::from(score), LinkMethod::Probabilistic)?;
+    set_link(
+        conn,
+        interaction_id,
+        customer,
+        f64::from(score),
+        LinkMethod::Probabilistic,
+    )?;
     Ok(())
 }
 
-fn set_link(conn: &Connection, interaction_id: i64, customer: i64, confidence: f64, method: LinkMethod) -> Result<()> {
+fn set_link(
+    conn: &Connection,
+    interaction_id: i64,
+    customer: i64,
+    confidence: f64,
+    method: LinkMethod,
+) -> Result<()> {
     let method = match method {
         LinkMethod::Deterministic => "deterministic",
         LinkMethod::Probabilistic => "probabilistic",
@@ -152,7 +180,10 @@ pub struct CustomerProfile {
 }
 
 /// The profile of whoever wrote `interaction`, if they are linked to a customer.
-pub fn customer_profile(conn: &Connection, interaction: InteractionId) -> Result<Option<CustomerProfile>> {
+pub fn customer_profile(
+    conn: &Connection,
+    interaction: InteractionId,
+) -> Result<Option<CustomerProfile>> {
     let found: Option<(i64, Option<String>, Option<String>)> = conn
         .query_row(
             "SELECT c.id, c.name, c.external_id FROM interactions i JOIN customers c ON c.id = i.customer_id
@@ -190,7 +221,9 @@ pub fn customer_profile(conn: &Connection, interaction: InteractionId) -> Result
     let complaints = items
         .iter()
         .filter(|i| i.id != interaction)
-        .filter(|i| i.rating.is_some_and(|r| r.stars() <= 2) || i.sentiment.as_deref() == Some("negative"))
+        .filter(|i| {
+            i.rating.is_some_and(|r| r.stars() <= 2) || i.sentiment.as_deref() == Some("negative")
+        })
         .count();
     Ok(Some(CustomerProfile {
         customer_id,
@@ -210,7 +243,14 @@ mod tests {
     use crate::store::{upsert_account, upsert_interactions};
     use chrono::TimeZone;
 
-    fn item(id: &str, name: &str, product: &str, day: i64, text: &str, stars: u8) -> NewInteraction {
+    fn item(
+        id: &str,
+        name: &str,
+        product: &str,
+        day: i64,
+        text: &str,
+        stars: u8,
+    ) -> NewInteraction {
         NewInteraction {
             channel: Channel::Review,
             external_id: id.into(),
@@ -249,13 +289,27 @@ mod tests {
         let (_dir, store) = temp_store();
         let mut conn = Connection::open(store.path()).unwrap();
         let account = upsert_account(&conn, "shop", Marketplace::Wb).unwrap();
-        let mut chat = item("chat-1", "Ирина", "146972802", 3, "Плед линяет, что делать?", 1);
+        let mut chat = item(
+            "chat-1",
+            "Ирина",
+            "146972802",
+            3,
+            "Плед линяет, что делать?",
+            1,
+        );
         chat.channel = Channel::Chat;
         chat.rating = None;
         chat.customer_external_id = Some("555".into());
         let batch = vec![
             item("a", "Ирина", "146972802", 0, "Плед линяет после стирки", 2),
-            item("b", "ирина", "146972802", 1, "Плед линяет после первой стирки", 1),
+            item(
+                "b",
+                "ирина",
+                "146972802",
+                1,
+                "Плед линяет после первой стирки",
+                1,
+            ),
             item("c", "Анна", "146972802", 1, "Плед линяет после стирки", 2),
             chat,
         ];
@@ -277,9 +331,15 @@ mod tests {
         assert_ne!(chat_customer, ca);
 
         let b_id: i64 = conn
-            .query_row("SELECT id FROM interactions WHERE external_id = 'b'", [], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM interactions WHERE external_id = 'b'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
-        let profile = customer_profile(&conn, InteractionId(b_id)).unwrap().unwrap();
+        let profile = customer_profile(&conn, InteractionId(b_id))
+            .unwrap()
+            .unwrap();
         assert_eq!(profile.items.len(), 2);
         assert_eq!(profile.complaints, 1, "the earlier 2★ review");
         assert_eq!(profile.open_items, 2);

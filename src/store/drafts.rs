@@ -37,7 +37,12 @@ pub struct NewDraft<'a> {
 }
 
 /// Stores a draft and its audit record; returns its id.
-pub fn insert_draft(conn: &Connection, draft: &NewDraft<'_>, actor: &str, now: DateTime<Utc>) -> Result<i64> {
+pub fn insert_draft(
+    conn: &Connection,
+    draft: &NewDraft<'_>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO drafts (interaction_id, text, source, confidence, prompt_version, verdict, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -113,7 +118,12 @@ pub fn items_needing_drafts(conn: &Connection, top: usize) -> Result<Vec<Interac
 }
 
 /// Records what became of a draft when a reply was sent (or the draft dropped).
-pub fn set_draft_outcome(conn: &Connection, draft_id: i64, outcome: &str, edit_distance: Option<f64>) -> Result<()> {
+pub fn set_draft_outcome(
+    conn: &Connection,
+    draft_id: i64,
+    outcome: &str,
+    edit_distance: Option<f64>,
+) -> Result<()> {
     conn.prepare_cached("UPDATE drafts SET outcome = ?2, edit_distance = ?3 WHERE id = ?1")?
         .execute(params![draft_id, outcome, edit_distance])?;
     Ok(())

@@ -50,10 +50,19 @@ mod tests {
         let ttl = Duration::seconds(30);
         assert!(try_lease(&conn, "outbox", "a", t0, ttl).unwrap());
         assert!(!try_lease(&conn, "outbox", "b", t0 + Duration::seconds(10), ttl).unwrap());
-        assert!(try_lease(&conn, "outbox", "a", t0 + Duration::seconds(20), ttl).unwrap(), "renew");
+        assert!(
+            try_lease(&conn, "outbox", "a", t0 + Duration::seconds(20), ttl).unwrap(),
+            "renew"
+        );
         assert!(!try_lease(&conn, "outbox", "b", t0 + Duration::seconds(49), ttl).unwrap());
-        assert!(try_lease(&conn, "outbox", "b", t0 + Duration::seconds(50), ttl).unwrap(), "expired");
-        assert!(try_lease(&conn, "sync:1", "a", t0, ttl).unwrap(), "leases are independent");
+        assert!(
+            try_lease(&conn, "outbox", "b", t0 + Duration::seconds(50), ttl).unwrap(),
+            "expired"
+        );
+        assert!(
+            try_lease(&conn, "sync:1", "a", t0, ttl).unwrap(),
+            "leases are independent"
+        );
         release_lease(&conn, "outbox", "b").unwrap();
         assert!(try_lease(&conn, "outbox", "a", t0 + Duration::seconds(51), ttl).unwrap());
     }

@@ -14,6 +14,7 @@ mod products;
 mod schema;
 pub mod search;
 mod sync_state;
+pub mod synthetic;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -31,9 +32,8 @@ pub use drafts::{
 };
 pub use interactions::{
     chat_messages, interaction, queue_count, queue_count_by_channel, queue_page, queue_window,
-    upsert_interactions,
-    AnswerFilter, IntentFilter, QueueFilter, QueueKey, QueueRow, QueueSort, QueueWindow, Seek,
-    UpsertSummary,
+    upsert_interactions, AnswerFilter, IntentFilter, QueueFilter, QueueKey, QueueRow, QueueSort,
+    QueueWindow, Seek, UpsertSummary,
 };
 pub use leases::{holder_id, release_lease, try_lease};
 pub use outbox::{
@@ -93,8 +93,8 @@ impl Store {
 }
 
 fn open_writable(path: &Path) -> Result<Connection> {
-    let conn = Connection::open(path)
-        .with_context(|| format!("opening database {}", path.display()))?;
+    let conn =
+        Connection::open(path).with_context(|| format!("opening database {}", path.display()))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")
         .context("switching the database to WAL")?;

@@ -88,7 +88,11 @@ pub fn save_cards(
 }
 
 /// The cached card of one product.
-pub fn product_card(conn: &Connection, account_id: i64, external_id: &str) -> Result<Option<ProductCard>> {
+pub fn product_card(
+    conn: &Connection,
+    account_id: i64,
+    external_id: &str,
+) -> Result<Option<ProductCard>> {
     let found = conn
         .prepare_cached(
             "SELECT name, brand, category, vendor_code, price, description, characteristics
@@ -142,16 +146,37 @@ mod tests {
             ..ProductCard::default()
         };
         save_cards(&conn, account, &due, std::slice::from_ref(&card), t0).unwrap();
-        assert!(products_needing_cards(&conn, account, t0 + Duration::days(1), CARD_REFRESH_AFTER, 10)
+        assert!(
+            products_needing_cards(
+                &conn,
+                account,
+                t0 + Duration::days(1),
+                CARD_REFRESH_AFTER,
+                10
+            )
             .unwrap()
-            .is_empty(), "neither the card nor the missing one is asked again soon");
+            .is_empty(),
+            "neither the card nor the missing one is asked again soon"
+        );
         assert_eq!(
-            products_needing_cards(&conn, account, t0 + Duration::days(8), CARD_REFRESH_AFTER, 10).unwrap().len(),
+            products_needing_cards(
+                &conn,
+                account,
+                t0 + Duration::days(8),
+                CARD_REFRESH_AFTER,
+                10
+            )
+            .unwrap()
+            .len(),
             2
         );
         let stored = product_card(&conn, account, "1").unwrap().unwrap();
         assert_eq!(stored, card);
         let missing = product_card(&conn, account, "2").unwrap().unwrap();
-        assert_eq!(missing.name.as_deref(), Some("из отзыва"), "a missing card keeps what reviews said");
+        assert_eq!(
+            missing.name.as_deref(),
+            Some("из отзыва"),
+            "a missing card keeps what reviews said"
+        );
     }
 }

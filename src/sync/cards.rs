@@ -29,7 +29,13 @@ pub async fn refresh_cards(
     let now = clock();
     let due = writer
         .call(move |conn| {
-            store::products_needing_cards(conn, account_id, now, store::CARD_REFRESH_AFTER, CARDS_PER_CYCLE)
+            store::products_needing_cards(
+                conn,
+                account_id,
+                now,
+                store::CARD_REFRESH_AFTER,
+                CARDS_PER_CYCLE,
+            )
         })
         .await;
     let ids = match due {

@@ -82,9 +82,10 @@ pub async fn sync_pass_with_progress(
             stats.pages += 1;
             let more = pull.more;
             let now = clock();
-            let (seen, new, changed, skipped) = commit_page(writer, account_id, connector_id, pull, now)
-                .await
-                .map_err(store_error)?;
+            let (seen, new, changed, skipped) =
+                commit_page(writer, account_id, connector_id, pull, now)
+                    .await
+                    .map_err(store_error)?;
             stats.seen += seen;
             stats.new += new;
             stats.changed += changed;

@@ -100,7 +100,10 @@ pub async fn reconcile_pass(
         items_skipped: 0,
         error: outcome.as_ref().err().map(|e| e.to_string()),
     };
-    if let Err(err) = writer.call(move |conn| store::record_sync_run(conn, &record)).await {
+    if let Err(err) = writer
+        .call(move |conn| store::record_sync_run(conn, &record))
+        .await
+    {
         tracing::error!(%err, "recording a reconciliation run");
     }
     match outcome {

@@ -195,19 +195,13 @@ impl Connector for WbFeedbacks {
         Ok(())
     }
 
-    async fn current_answer(
-        &self,
-        target: &ReplyTarget,
-    ) -> Result<Option<String>, ConnectorError> {
+    async fn current_answer(&self, target: &ReplyTarget) -> Result<Option<String>, ConnectorError> {
         let Some(raw) = self.read_one(&target.external_id).await? else {
             return Ok(None);
         };
         let feedback: Feedback =
             serde_json::from_value(raw).map_err(|e| self.malformed(e.to_string()))?;
-        Ok(feedback
-            .answer
-            .map(|a| a.text)
-            .filter(|t| !t.is_empty()))
+        Ok(feedback.answer.map(|a| a.text).filter(|t| !t.is_empty()))
     }
 
     async fn open_ids(&self) -> Result<Option<Vec<String>>, ConnectorError> {

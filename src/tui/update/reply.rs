@@ -130,7 +130,10 @@ pub(super) fn open_editor(state: &mut AppState, fx: &mut Vec<Effect>) {
     let (min_chars, max_chars) = channel.reply_length(marketplace);
     // The draft prepared in the background (what the outbox compares edits against), or
     // a fresh one when none is ready yet.
-    let text = match state.selected_detail().and_then(|d| d.prepared_draft.clone()) {
+    let text = match state
+        .selected_detail()
+        .and_then(|d| d.prepared_draft.clone())
+    {
         Some(prepared) => sanitize::block(&prepared).into_owned(),
         None => draft_text(state, id),
     };

@@ -1,0 +1,330 @@
+//! CSV exports of interactions and of daily metrics (`agentiq export`).
+//!
+//! [`ExportFormat::Csv`] is RFC 4180: `,` between fields, CRLF after each record, a field
+//! quoted when it holds `,`, `"`, CR or LF (quotes doubled), UTF-8 without BOM.
+//! [`ExportFormat::Excel`] is what Excel in a Russian locale opens correctly by double
+//! click: a UTF-8 byte-order mark first (else Cyrillic turns to mojibake), `;` between
+//! fields (the list separator there, since `,` is the decimal separator), decimal commas
+//! in numbers, CRLF, the same quoting with `;` as the separator; and a text cell starting
+//! with `=`, `+`, `-`, `@`, tab or CR gets a leading `'` so Excel never runs customer or
+//! marketplace text as a formula.
+
+use std::io::Write;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use super::facts::{self, ItemRow, ItemSelect};
+use super::metrics::{metrics_with_days, MetricSet};
+use super::period::TIME_ZONE;
+use super::MetricsQuery;
+
+/// Which flavour of CSV to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExportFormat {
+    /// RFC 4180, for scripts and spreadsheets that ask how to read it.
+    Csv,
+    /// UTF-8 BOM, `;`, decimal commas, CRLF: opens in Excel with Cyrillic intact.
+    Excel,
+}
+
+/// What to export: the items created in (or the days of) the filter's period, with SLA
+/// outcomes judged at `now`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportQuery {
+    pub filter: MetricsQuery,
+    pub now: DateTime<Utc>,
+}
+
+impl ExportQuery {
+    pub fn new(filter: MetricsQuery, now: DateTime<Utc>) -> ExportQuery {
+        ExportQuery { filter, now }
+    }
+}
+
+/// The UTF-8 byte-order mark that tells Excel the file is UTF-8.
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn writer(format: ExportFormat, out: &mut dyn Write) -> Result<csv::Writer<&mut dyn Write>> {
+    let delimiter = match format {
+        ExportFormat::Csv => b',',
+        ExportFormat::Excel => {
+            out.write_all(BOM)?;
+            b';'
+        }
+    };
+    Ok(csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(out))
+}
+
+/// Formats cells for one flavour.
+#[derive(Clone, Copy)]
+struct Cells(ExportFormat);
+
+impl Cells {
+    /// Free text (names, findings). In the Excel flavour a leading formula character is
+    /// neutralised.
+    fn text(self, s: &str) -> String {
+        let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+        if self.0 == ExportFormat::Excel && risky {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn opt_text(self, s: Option<&str>) -> String {
+        s.map(|s| self.text(s)).unwrap_or_default()
+    }
+
+    /// A decimal number with `places` decimals; a comma in the Excel flavour.
+    fn number(self, x: f64, places: usize) -> String {
+        let s = format!("{x:.places$}");
+        match self.0 {
+            ExportFormat::Csv => s,
+            ExportFormat::Excel => s.replace('.', ","),
+        }
+    }
+
+    fn opt_number(self, x: Option<f64>, places: usize) -> String {
+        x.map(|x| self.number(x, places)).unwrap_or_default()
+    }
+
+    /// A ratio as a percentage with one decimal (`85.0`), empty without data.
+    fn percent(self, r: Option<f64>) -> String {
+        self.opt_number(r.map(|r| r * 100.0), 1)
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in Europe/Moscow, which every spreadsheet reads as a date-time.
+fn local_time(secs: Option<i64>) -> String {
+    secs.and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+        .map(|t| {
+            t.with_timezone(&TIME_ZONE)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// Where an item stands against its SLA deadline at `now`:
+/// `met` answered before the deadline; `missed` answered at or after it, or unanswered
+/// past it; `open` unanswered with the deadline still ahead; `not_due` closed without a
+/// known answer time (answered at an unrecorded time, or archived before the deadline),
+/// so no outcome is due.
+pub(crate) fn sla_outcome(item: &ItemRow, now: i64) -> &'static str {
+    match item.answer_at(now) {
+        Some(a) if a < item.due_at => "met",
+        Some(_) => "missed",
+        None if item.answered_at_unknown_time(now) => "not_due",
+        None if now >= item.due_at => "missed",
+        None if item.state == "archived" => "not_due",
+        None => "open",
+    }
+}
+
+/// `rule:severity` of each finding, comma-separated; text that is not a findings list is
+/// passed through as it is.
+fn findings_cell(findings: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(findings) {
+        Ok(serde_json::Value::Array(list)) => list
+            .iter()
+            .map(|f| {
+                let rule = f.get("rule").and_then(|v| v.as_str()).unwrap_or("?");
+                match f.get("severity").and_then(|v| v.as_str()) {
+                    Some(sev) => format!("{rule}:{sev}"),
+                    None => rule.to_string(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => findings.trim().to_string(),
+    }
+}
+
+/// The interactions export's columns, in order.
+pub const INTERACTION_COLUMNS: [&str; 23] = [
+    "id",
+    "account",
+    "marketplace",
+    "channel",
+    "external_id",
+    "product_id",
+    "product_name",
+    "rating",
+    "intent",
+    "sentiment",
+    "state",
+    "sla_tier",
+    "created_at",
+    "due_at",
+    "first_answered_at",
+    "answer_minutes",
+    "sla_outcome",
+    "reply_actor",
+    "draft_source",
+    "edit_distance",
+    "verdict",
+    "overridden",
+    "findings",
+];
+
+/// One row per interaction created in the period (oldest first) with its times (Europe/
+/// Moscow), SLA tier and outcome, and the first reply AgentIQ delivered for it (actor,
+/// draft source, edit distance, verdict, override, findings; empty when none). Returns the
+/// number of rows written, header excluded.
+pub fn export_interactions(
+    conn: &Connection,
+    query: &ExportQuery,
+    format: ExportFormat,
+    out: &mut dyn Write,
+) -> Result<usize> {
+    let items = if query.filter.from < query.filter.to {
+        facts::items(conn, &query.filter, ItemSelect::CreatedIn, None)?
+    } else {
+        Vec::new()
+    };
+    let now = query.now.timestamp();
+    let cells = Cells(format);
+    let mut w = writer(format, out)?;
+    w.write_record(INTERACTION_COLUMNS)?;
+    for item in &items {
+        let answer = item.answer_at(now);
+        let reply = facts::first_reply(conn, item.id)?;
+        let reply = reply.as_ref();
+        let record: [String; 23] = [
+            item.id.to_string(),
+            cells.text(&item.account_name),
+            item.marketplace.as_str().to_string(),
+            item.channel.as_str().to_string(),
+            cells.text(&item.external_id),
+            cells.opt_text(item.product_external_id.as_deref()),
+            cells.opt_text(item.product_name.as_deref()),
+            item.rating.map(|r| r.to_string()).unwrap_or_default(),
+            cells.opt_text(item.intent.as_deref()),
+            cells.opt_text(item.sentiment.as_deref()),
+            item.state.clone(),
+            item.tier.clone(),
+            local_time(Some(item.created_at)),
+            local_time(Some(item.due_at)),
+            local_time(answer),
+            answer
+                .map(|a| ((a - item.created_at) / 60).to_string())
+                .unwrap_or_default(),
+            sla_outcome(item, now).to_string(),
+            reply.map(|r| r.actor.clone()).unwrap_or_default(),
+            reply.map(|r| r.draft_source.clone()).unwrap_or_default(),
+            cells.opt_number(reply.and_then(|r| r.edit_distance), 3),
+            cells.opt_text(reply.and_then(|r| r.verdict.as_deref())),
+            reply
+                .map(|r| u8::from(r.overridden).to_string())
+                .unwrap_or_default(),
+            reply
+                .map(|r| cells.text(&findings_cell(&r.findings)))
+                .unwrap_or_default(),
+        ];
+        w.write_record(&record)?;
+    }
+    w.flush()?;
+    Ok(items.len())
+}
+
+/// The metrics export's columns, in order.
+pub const METRIC_COLUMNS: [&str; 17] = [
+    "day",
+    "questions_sla_met",
+    "questions_sla_due",
+    "questions_sla_pct",
+    "reviews_24h_answered",
+    "reviews_24h_received",
+    "reviews_24h_pct",
+    "drafts_accepted",
+    "human_replies_sent",
+    "draft_acceptance_pct",
+    "auto_replies_sent",
+    "harmful_replies",
+    "replies_sent",
+    "harmful_pct",
+    "sync_ok",
+    "sync_runs",
+    "sync_success_pct",
+];
+
+fn metric_record(cells: Cells, day: String, m: &MetricSet) -> [String; 17] {
+    [
+        day,
+        m.questions_sla.numerator.to_string(),
+        m.questions_sla.denominator.to_string(),
+        cells.percent(m.questions_sla.ratio),
+        m.reviews_24h.numerator.to_string(),
+        m.reviews_24h.denominator.to_string(),
+        cells.percent(m.reviews_24h.ratio),
+        m.draft_acceptance.numerator.to_string(),
+        m.draft_acceptance.denominator.to_string(),
+        cells.percent(m.draft_acceptance.ratio),
+        m.auto_replies.sent.to_string(),
+        m.harmful_rate.numerator.to_string(),
+        m.harmful_rate.denominator.to_string(),
+        cells.percent(m.harmful_rate.ratio),
+        m.sync_success.numerator.to_string(),
+        m.sync_success.denominator.to_string(),
+        cells.percent(m.sync_success.ratio),
+    ]
+}
+
+/// One row per local day (Europe/Moscow) of the period with the five metrics' counts and
+/// percentages (empty without data), then a `total` row for the whole period. Returns the
+/// number of day rows written (header and total excluded).
+pub fn export_metrics(
+    conn: &Connection,
+    query: &ExportQuery,
+    format: ExportFormat,
+    out: &mut dyn Write,
+) -> Result<usize> {
+    let (total, daily) = metrics_with_days(conn, &query.filter, query.now)?;
+    let cells = Cells(format);
+    let mut w = writer(format, out)?;
+    w.write_record(METRIC_COLUMNS)?;
+    for d in &daily {
+        w.write_record(metric_record(
+            cells,
+            d.day.format("%Y-%m-%d").to_string(),
+            &d.metrics,
+        ))?;
+    }
+    w.write_record(metric_record(cells, "total".into(), &total))?;
+    w.flush()?;
+    Ok(daily.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excel_cells_use_commas_and_defuse_formulas() {
+        let x = Cells(ExportFormat::Excel);
+        assert_eq!(x.number(0.05, 3), "0,050");
+        assert_eq!(x.text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(x.text("Плед"), "Плед");
+        let c = Cells(ExportFormat::Csv);
+        assert_eq!(c.number(0.05, 3), "0.050");
+        assert_eq!(c.text("=1+1"), "=1+1");
+    }
+
+    #[test]
+    fn findings_become_rule_severity_pairs() {
+        assert_eq!(
+            findings_cell(
+                r#"[{"rule":"promise_money","severity":"block"},{"rule":"brush_off","severity":"warn"}]"#
+            ),
+            "promise_money:block, brush_off:warn"
+        );
+        assert_eq!(findings_cell("[]"), "");
+        assert_eq!(findings_cell("oops"), "oops");
+    }
+}
