@@ -11,7 +11,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use agentiq::domain::linking::LinkingSettings;
 use agentiq::domain::{Marketplace, NewInteraction, Rating};
+use agentiq::settings::{self, Scope};
 use agentiq::store::synthetic::{self, SyntheticItem};
 use agentiq::store::{self, name_key, Store};
 use chrono::{DateTime, Utc};
@@ -59,6 +61,15 @@ fn pages(items: &[SyntheticItem], accounts: &[(String, Marketplace)]) -> Vec<Pag
 
 /// An empty, migrated store with the accounts, in a folder that lives as long as the guard.
 fn fresh_store(accounts: &[(String, Marketplace)]) -> (tempfile::TempDir, Store, Vec<i64>) {
+    fresh_store_with(accounts, true)
+}
+
+/// [`fresh_store`]; without `linking`, the `[linking]` setting's window is 0 days, so no
+/// item is compared with others by name (a diagnostic: what name linking costs).
+fn fresh_store_with(
+    accounts: &[(String, Marketplace)],
+    linking: bool,
+) -> (tempfile::TempDir, Store, Vec<i64>) {
     let tmp = common::target_dir().join("bench-db");
     std::fs::create_dir_all(&tmp).unwrap();
     let dir = tempfile::tempdir_in(tmp).unwrap();
@@ -68,6 +79,13 @@ fn fresh_store(accounts: &[(String, Marketplace)]) -> (tempfile::TempDir, Store,
         .iter()
         .map(|(name, mp)| store::upsert_account(&conn, name, *mp).unwrap())
         .collect();
+    if !linking {
+        let off = LinkingSettings {
+            window_days: 0,
+            ..LinkingSettings::default()
+        };
+        settings::save(&conn, Scope::Global, &off).unwrap();
+    }
     (dir, store, ids)
 }
 
@@ -227,6 +245,7 @@ fn main() {
         .unwrap();
     let real_id = format!("ingest/{n}/sync writer");
     let bare_id = format!("ingest/{n}/bare bulk insert");
+    let unlinked_id = format!("ingest/{n}/sync writer, no name linking");
     {
         let mut group = c.benchmark_group(format!("ingest/{n}"));
         group.sample_size(common::SAMPLES);
@@ -263,7 +282,52 @@ fn main() {
                 common::record(&bare_id, total, iters)
             })
         });
+        group.bench_function("sync writer, no name linking", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let (_dir, store, ids) = fresh_store_with(&accounts, false);
+                    let pages: Vec<Page> = all_pages
+                        .iter()
+                        .map(|p| Page {
+                            account: p.account,
+                            source: p.source,
+                            items: p.items.clone(),
+                        })
+                        .collect();
+                    let started = Instant::now();
+                    ingest_real(&rt, &store, &ids, pages, now);
+                    total += started.elapsed();
+                }
+                common::record(&unlinked_id, total, iters)
+            })
+        });
         group.finish();
+    }
+    // The goal's ratio: the two paths in alternating rounds, so both see the same load.
+    let (paired_real, paired_bare) = (format!("paired:{real_id}"), format!("paired:{bare_id}"));
+    let rounds = if common::measuring() { 8 } else { 1 };
+    for round in 0..rounds {
+        for path in [round % 2, 1 - round % 2] {
+            let (_dir, store, ids) = fresh_store(&accounts);
+            if path == 0 {
+                let pages: Vec<Page> = all_pages
+                    .iter()
+                    .map(|p| Page {
+                        account: p.account,
+                        source: p.source,
+                        items: p.items.clone(),
+                    })
+                    .collect();
+                let started = Instant::now();
+                ingest_real(&rt, &store, &ids, pages, now);
+                common::record(&paired_real, started.elapsed(), 1);
+            } else {
+                let started = Instant::now();
+                ingest_bare(store.path(), &ids, &all_pages, now);
+                common::record(&paired_bare, started.elapsed(), 1);
+            }
+        }
     }
 
     // One sync page of 1 000 new WB items into a database that already holds 10k or 1M
@@ -284,34 +348,47 @@ fn main() {
             .unwrap()
             .unwrap()
             .id;
-        let name = format!("page into {size}");
-        let id = format!("ingest/{name}");
         let mut group = c.benchmark_group("ingest");
-        group.bench_function(&name, |b| {
-            b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let items = fresh.clone();
-                    total += writer
-                        .call_blocking(move |conn| {
-                            let tx = conn.transaction()?;
-                            let started = Instant::now();
-                            store::upsert_interactions(
-                                &tx,
-                                account_id,
-                                "wb_feedbacks",
-                                &items,
-                                now,
-                            )?;
-                            let elapsed = started.elapsed();
-                            drop(tx);
-                            Ok(elapsed)
-                        })
-                        .unwrap();
-                }
-                common::record(&id, total, iters)
-            })
-        });
+        for linking in [true, false] {
+            let name = if linking {
+                format!("page into {size}")
+            } else {
+                format!("page into {size}, no name linking")
+            };
+            let id = format!("ingest/{name}");
+            group.bench_function(&name, |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let items = fresh.clone();
+                        total += writer
+                            .call_blocking(move |conn| {
+                                let tx = conn.transaction()?;
+                                if !linking {
+                                    let off = LinkingSettings {
+                                        window_days: 0,
+                                        ..LinkingSettings::default()
+                                    };
+                                    settings::save(&tx, Scope::Global, &off)?;
+                                }
+                                let started = Instant::now();
+                                store::upsert_interactions(
+                                    &tx,
+                                    account_id,
+                                    "wb_feedbacks",
+                                    &items,
+                                    now,
+                                )?;
+                                let elapsed = started.elapsed();
+                                drop(tx);
+                                Ok(elapsed)
+                            })
+                            .unwrap();
+                    }
+                    common::record(&id, total, iters)
+                })
+            });
+        }
         group.finish();
     }
     c.final_summary();
@@ -323,8 +400,14 @@ fn main() {
                     "ingest {n} items: sync writer ({} pages) vs bare insert",
                     all_pages.len()
                 ),
-                real_id,
-                bare_id,
+                paired_real,
+                paired_bare,
+                Goal::SpeedAtLeast(0.5),
+            ),
+            Line::new(
+                format!("ingest {n} items: sync writer with name linking off vs bare insert (diagnostic)"),
+                unlinked_id,
+                bare_id.clone(),
                 Goal::SpeedAtLeast(0.5),
             ),
             Line::new(
@@ -334,6 +417,14 @@ fn main() {
                 ),
                 format!("ingest/page into {large}"),
                 format!("ingest/page into {small}"),
+                Goal::None,
+            ),
+            Line::new(
+                format!(
+                    "the same page with name linking off: {large}-item vs {small}-item database (diagnostic)"
+                ),
+                format!("ingest/page into {large}, no name linking"),
+                format!("ingest/page into {small}, no name linking"),
                 Goal::None,
             ),
         ],

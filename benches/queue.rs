@@ -15,6 +15,7 @@
 mod common;
 
 use std::hint::black_box;
+use std::time::Duration;
 
 use agentiq::store::search::{fts_expression, parse_query};
 use agentiq::store::{self, AnswerFilter, QueueFilter, QueueKey, QueueSort, Seek, Store};
@@ -87,6 +88,52 @@ fn run_bare(conn: &Connection, sql: &str, arg: Option<&str>) -> Vec<i64> {
         ids.push(row.get(0).unwrap());
     }
     ids
+}
+
+/// [`run_bare`], but every column read into an owned Rust value, as any caller of plain
+/// rusqlite would.
+fn run_bare_owned(conn: &Connection, sql: &str) -> Vec<i64> {
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        i64,
+        i64,
+        i64,
+        Option<String>,
+        String,
+    );
+    let mut stmt = conn.prepare_cached(sql).unwrap();
+    let rows: Vec<Row> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+                r.get(10)?,
+                r.get(11)?,
+                r.get(12)?,
+                r.get(13)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    black_box(&rows);
+    rows.iter().map(|r| r.0).collect()
 }
 
 fn bare_conn(path: &std::path::Path) -> Connection {
@@ -176,15 +223,50 @@ fn main() {
                     black_box(run_bare(&bare, &sql, None));
                 },
             );
+            // The goal's ratios: the app and the bare run in alternating rounds.
+            let round = Duration::from_millis(300);
+            let (app_id, bare_id) = common::paired(
+                &id(&format!("page {s}")),
+                || {
+                    black_box(store::queue_page(&reader, &filter, 0, PAGE).unwrap());
+                },
+                &id(&format!("page {s} bare")),
+                || {
+                    black_box(run_bare(&bare, &sql, None));
+                },
+                round,
+            );
             lines.push(Line::new(
                 format!(
                     "first page ({PAGE} rows), sort {s}, {}: queue_page vs same SQL bare",
                     label(n)
                 ),
-                id(&format!("page {s}")),
-                id(&format!("page {s} bare")),
+                app_id.clone(),
+                bare_id,
                 Goal::AtMost(1.3),
             ));
+            if sort == QueueSort::Deadline {
+                let (app_id, owned_id) = common::paired(
+                    &id("page deadline (2)"),
+                    || {
+                        black_box(store::queue_page(&reader, &filter, 0, PAGE).unwrap());
+                    },
+                    &id("page deadline bare owned"),
+                    || {
+                        black_box(run_bare_owned(&bare, &sql));
+                    },
+                    round,
+                );
+                lines.push(Line::new(
+                    format!(
+                        "first page ({PAGE} rows), sort deadline, {}: queue_page vs same SQL bare, rows read into owned values",
+                        label(n)
+                    ),
+                    app_id,
+                    owned_id,
+                    Goal::AtMost(1.3),
+                ));
+            }
         }
 
         // What the inbox reads on opening and on every refresh: the page and the counts.
@@ -361,19 +443,42 @@ fn main() {
                         );
                     },
                 );
+                let round = Duration::from_millis(300);
+                let (app_id, fts5_id) = common::paired(
+                    &id(&name),
+                    || {
+                        black_box(search(&reader));
+                    },
+                    &id(&format!("{name} fts5")),
+                    || {
+                        black_box(run_bare(&bare, &fts_sql(), Some(&expression)));
+                    },
+                    round,
+                );
                 lines.push(Line::new(
                     format!(
                         "search \"{term}\" ({hits} hits), {}: first {PAGE} hits vs bare FTS5 query",
                         label(n)
                     ),
-                    id(&name),
-                    id(&format!("{name} fts5")),
+                    app_id,
+                    fts5_id,
                     Goal::AtMost(1.3),
                 ));
+                let (app_id, sql_id) = common::paired(
+                    &id(&format!("{name} (2)")),
+                    || {
+                        black_box(search(&reader));
+                    },
+                    &id(&format!("{name} sql")),
+                    || {
+                        black_box(run_bare(&bare, &search_sql(), Some(&expression)));
+                    },
+                    round,
+                );
                 lines.push(Line::new(
                     format!("search \"{term}\", {}: vs the same SQL bare", label(n)),
-                    id(&name),
-                    id(&format!("{name} sql")),
+                    app_id,
+                    sql_id,
                     Goal::AtMost(1.3),
                 ));
                 lines.push(Line::new(

@@ -8,6 +8,7 @@
 mod common;
 
 use std::hint::black_box;
+use std::time::Duration;
 
 use agentiq::app::Command;
 use agentiq::store::Store;
@@ -80,13 +81,31 @@ fn main() {
     let mut c = common::criterion();
     let small = common::small();
     let large = common::large();
-    for n in [small, large] {
-        let store = Store::open(common::bench_db(n)).unwrap();
-        let mut inbox = Inbox::open(&store);
-        assert!(
-            inbox.state.queue.total.unwrap_or(0) > 200,
-            "the inbox has items"
-        );
+    let mut inboxes: Vec<(usize, Inbox)> = [small, large]
+        .into_iter()
+        .map(|n| {
+            let inbox = Inbox::open(&Store::open(common::bench_db(n)).unwrap());
+            assert!(
+                inbox.state.queue.total.unwrap_or(0) > 200,
+                "the inbox has items"
+            );
+            (n, inbox)
+        })
+        .collect();
+    // The goal's ratio: both frames measured in alternating rounds.
+    let (frame_large, frame_small) = {
+        let (first, second) = inboxes.split_at_mut(1);
+        let (small_inbox, large_inbox) = (&mut first[0].1, &mut second[0].1);
+        common::paired(
+            &format!("render/{}/frame", label(large)),
+            || large_inbox.frame(),
+            &format!("render/{}/frame", label(small)),
+            || small_inbox.frame(),
+            Duration::from_millis(200),
+        )
+    };
+    for (n, inbox) in &mut inboxes {
+        let n = *n;
         let group_name = format!("render/{}", label(n));
         let id = |name: &str| format!("{group_name}/{name}");
         let mut group = c.benchmark_group(&group_name);
@@ -126,7 +145,13 @@ fn main() {
         "render",
         &[
             Line::new(
-                format!("inbox frame 120×40, {l} vs {s}"),
+                format!("inbox frame 120×40, {l} vs {s} (alternating rounds)"),
+                frame_large,
+                frame_small,
+                Goal::AtMost(1.2),
+            ),
+            Line::new(
+                format!("inbox frame 120×40, {l} vs {s} (criterion, one after the other)"),
                 at(large, "frame"),
                 at(small, "frame"),
                 Goal::AtMost(1.2),

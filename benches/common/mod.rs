@@ -128,11 +128,16 @@ pub fn record(id: &str, elapsed: Duration, iters: u64) -> Duration {
 }
 
 /// The median time per iteration recorded under `id`, over its measured samples (the
-/// warm-up's are dropped).
+/// warm-up's are dropped; a [`paired`] measurement keeps every round).
 pub fn median(id: &str) -> Option<f64> {
     let map = SAMPLES_BY_ID.lock().unwrap();
     let all = map.get(id)?;
-    let mut kept: Vec<f64> = all[all.len().saturating_sub(SAMPLES)..].to_vec();
+    let keep = if id.starts_with("paired:") {
+        all.len()
+    } else {
+        SAMPLES
+    };
+    let mut kept: Vec<f64> = all[all.len().saturating_sub(keep)..].to_vec();
     kept.sort_by(f64::total_cmp);
     Some(kept[kept.len() / 2])
 }
@@ -248,4 +253,46 @@ pub fn measure(
             record(id, started.elapsed(), iters)
         })
     });
+}
+
+/// Rounds of a [`paired`] measurement.
+const ROUNDS: usize = 15;
+
+/// Measures `a` and `b` in alternating rounds, so both see the same load on a busy
+/// machine; the ratio of their medians is what the goal lines report. Recorded under
+/// `paired:<id>`; returns those ids. In `cargo test --benches` each runs once.
+pub fn paired(
+    id_a: &str,
+    mut a: impl FnMut(),
+    id_b: &str,
+    mut b: impl FnMut(),
+    round: Duration,
+) -> (String, String) {
+    let (pa, pb) = (format!("paired:{id_a}"), format!("paired:{id_b}"));
+    let time = |f: &mut dyn FnMut(), iters: u64| {
+        let started = Instant::now();
+        for _ in 0..iters {
+            f();
+        }
+        started.elapsed()
+    };
+    // One call each to warm up and to size the rounds.
+    let (ta, tb) = (time(&mut a, 1), time(&mut b, 1));
+    if !measuring() {
+        record(&pa, ta, 1);
+        record(&pb, tb, 1);
+        return (pa, pb);
+    }
+    let iters = |t: Duration| (round.as_nanos() / t.as_nanos().max(1)).clamp(1, 100_000) as u64;
+    let (na, nb) = (iters(ta), iters(tb));
+    for r in 0..ROUNDS {
+        if r % 2 == 0 {
+            record(&pa, time(&mut a, na), na);
+            record(&pb, time(&mut b, nb), nb);
+        } else {
+            record(&pb, time(&mut b, nb), nb);
+            record(&pa, time(&mut a, na), na);
+        }
+    }
+    (pa, pb)
 }
