@@ -133,13 +133,19 @@ pub fn set_draft_outcome(
 /// and the guardrails flag near-duplicates.
 pub fn recent_answers(conn: &Connection, account_id: i64, limit: usize) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
+        // Each half is limited on its own index before the merge, so the cost does not
+        // grow with the history.
         "SELECT text FROM (
-             SELECT o.text AS text, o.created_at AS at
-             FROM outbox o JOIN interactions i ON i.id = o.interaction_id
-             WHERE i.account_id = ?1 AND o.state IN ('sent', 'confirmed') AND o.shadow = 0
+             SELECT * FROM (
+                 SELECT o.text AS text, o.created_at AS at
+                 FROM outbox o JOIN interactions i ON i.id = o.interaction_id
+                 WHERE i.account_id = ?1 AND o.state IN ('sent', 'confirmed') AND o.shadow = 0
+                 ORDER BY o.created_at DESC LIMIT ?2)
              UNION ALL
-             SELECT answer_text, synced_at FROM interactions
-             WHERE account_id = ?1 AND answer_text IS NOT NULL
+             SELECT * FROM (
+                 SELECT answer_text AS text, synced_at AS at FROM interactions
+                 WHERE account_id = ?1 AND answer_text IS NOT NULL
+                 ORDER BY synced_at DESC LIMIT ?2)
          ) ORDER BY at DESC LIMIT ?2",
     )?;
     let texts = stmt
