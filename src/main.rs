@@ -205,6 +205,10 @@ struct SimulatorCliArgs {
     /// Write a config file (mode 600) with accounts that point at this simulator.
     #[arg(long)]
     write_config: Option<PathBuf>,
+    /// Serve the accounts of this folder of wire-format files (wb/, ozon/) instead of the
+    /// demo shops; see docs/connectors.md.
+    #[arg(long)]
+    fixtures: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -308,6 +312,7 @@ fn run(cli: Cli) -> Result<()> {
                 ozon_client_id: args.ozon_client_id,
                 ozon_api_key: args.ozon_api_key,
                 write_config: args.write_config,
+                fixtures: args.fixtures,
             };
             runtime.block_on(simulator_cmd::run(args))
         }

@@ -81,6 +81,7 @@ fn trials(n: usize, scale: usize, seed: u64) {
         ozon_client_id: "kill-test".into(),
         ozon_api_key: "kill-test-ozon".into(),
         write_config: None,
+        fixtures: None,
     };
     let sim = runtime.block_on(simulator_cmd::start(&args)).unwrap();
     let dir = tempfile::tempdir().unwrap();

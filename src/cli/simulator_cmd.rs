@@ -4,10 +4,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::config::write_private;
+use crate::domain::Marketplace;
 use crate::simulator::faults::FaultSpec;
+use crate::simulator::fixtures;
+use crate::simulator::state::SimAccount;
 use crate::simulator::{self, DemoShop, SimShop, SimulatorConfig, SimulatorHandle};
 
 #[derive(Debug, Clone)]
@@ -22,10 +25,17 @@ pub struct SimulatorArgs {
     pub ozon_api_key: String,
     /// Write a config file with these accounts pointing at this simulator.
     pub write_config: Option<PathBuf>,
+    /// Serve the accounts of this fixtures folder (wire-format files) instead of the
+    /// demo shops; see `simulator::fixtures` for the layout.
+    pub fixtures: Option<PathBuf>,
 }
 
-/// The demo shops with the credentials the simulator will expect.
+/// The demo shops with the credentials the simulator will expect; none when fixtures
+/// replace them.
 pub fn shops(args: &SimulatorArgs) -> Result<Vec<SimShop>> {
+    if args.fixtures.is_some() {
+        return Ok(Vec::new());
+    }
     Ok(vec![
         SimShop {
             shop: DemoShop::wb()?,
@@ -40,24 +50,52 @@ pub fn shops(args: &SimulatorArgs) -> Result<Vec<SimShop>> {
     ])
 }
 
+/// The fixture accounts with the credentials the simulator will expect.
+pub fn fixture_accounts(args: &SimulatorArgs) -> Result<Vec<SimAccount>> {
+    let Some(dir) = &args.fixtures else {
+        return Ok(Vec::new());
+    };
+    let shops =
+        fixtures::load(dir).with_context(|| format!("loading fixtures from {}", dir.display()))?;
+    Ok(shops
+        .into_iter()
+        .map(|shop| match shop.marketplace {
+            Marketplace::Wb => shop.into_account(&args.wb_token, None),
+            Marketplace::Ozon => shop.into_account(&args.ozon_api_key, Some(&args.ozon_client_id)),
+        })
+        .collect())
+}
+
 /// A config file whose accounts talk to the simulator at `base_url`.
 pub fn config_for(args: &SimulatorArgs, base_url: &str) -> Result<String> {
-    let wb = DemoShop::wb()?.shop.name;
-    let ozon = DemoShop::ozon()?.shop.name;
+    let accounts = match &args.fixtures {
+        Some(dir) => fixtures::account_names(dir)?,
+        None => vec![
+            (DemoShop::wb()?.shop.name, Marketplace::Wb),
+            (DemoShop::ozon()?.shop.name, Marketplace::Ozon),
+        ],
+    };
     let q = |s: &str| toml::Value::String(s.to_string()).to_string();
-    Ok(format!(
-        "# Accounts served by `agentiq simulator` at {base_url}\n\n\
-         [[accounts]]\nname = {}\nmarketplace = \"wb\"\ntoken = {}\n\
-         base_urls = {{ feedbacks = {url}, chat = {url}, content = {url}, cdn = {url} }}\n\n\
-         [[accounts]]\nname = {}\nmarketplace = \"ozon\"\nclient_id = {}\napi_key = {}\n\
-         base_urls = {{ seller = {url} }}\n",
-        q(&wb),
-        q(&args.wb_token),
-        q(&ozon),
-        q(&args.ozon_client_id),
-        q(&args.ozon_api_key),
-        url = q(base_url),
-    ))
+    let url = q(base_url);
+    let mut text = format!("# Accounts served by `agentiq simulator` at {base_url}\n");
+    for (name, marketplace) in accounts {
+        text.push_str(&match marketplace {
+            Marketplace::Wb => format!(
+                "\n[[accounts]]\nname = {}\nmarketplace = \"wb\"\ntoken = {}\n\
+                 base_urls = {{ feedbacks = {url}, chat = {url}, content = {url}, cdn = {url} }}\n",
+                q(&name),
+                q(&args.wb_token),
+            ),
+            Marketplace::Ozon => format!(
+                "\n[[accounts]]\nname = {}\nmarketplace = \"ozon\"\nclient_id = {}\napi_key = {}\n\
+                 base_urls = {{ seller = {url} }}\n",
+                q(&name),
+                q(&args.ozon_client_id),
+                q(&args.ozon_api_key),
+            ),
+        });
+    }
+    Ok(text)
 }
 
 pub async fn start(args: &SimulatorArgs) -> Result<SimulatorHandle> {
@@ -67,6 +105,7 @@ pub async fn start(args: &SimulatorArgs) -> Result<SimulatorHandle> {
         arrival_every: args.arrival_every,
         faults: args.faults.clone(),
         scale: args.scale,
+        accounts: fixture_accounts(args)?,
     };
     simulator::spawn(config, args.listen).await
 }
@@ -79,6 +118,9 @@ pub async fn run(args: SimulatorArgs) -> Result<()> {
     println!("state: {url}/_sim/state");
     if !args.faults.is_none() {
         println!("faults: {}", args.faults);
+    }
+    if let Some(dir) = &args.fixtures {
+        println!("fixtures: {}", dir.display());
     }
     if let Some(path) = &args.write_config {
         write_private(path, &config_for(&args, &url)?)?;

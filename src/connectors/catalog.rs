@@ -11,7 +11,7 @@ use tokio::sync::OnceCell;
 
 use super::http::{limiter, HttpClient, RetryPolicy};
 use super::lenient;
-use super::ConnectorError;
+use super::{ConnectorError, Skipped};
 use crate::domain::ProductCard;
 
 #[async_trait]
@@ -178,39 +178,54 @@ impl WbCards {
             route.host
         );
         let endpoint = "GET card.json";
-        let card: WbCard = match self.http.send_json(endpoint, |c| c.get(&url)).await {
-            Ok((card, _)) => card,
+        let raw: serde_json::Value = match self.http.send_json(endpoint, |c| c.get(&url)).await {
+            Ok((raw, _)) => raw,
             Err(ConnectorError::Rejected { status: 404, .. }) => return Ok(None),
             Err(err) => return Err(err),
         };
-        let mut characteristics: Vec<(String, String)> = card
-            .options
-            .into_iter()
-            .chain(card.grouped_options.into_iter().flat_map(|g| g.options))
-            .filter(|o| !o.name.is_empty() && !o.value.is_empty())
-            .map(|o| (o.name, o.value))
-            .collect();
-        characteristics.dedup();
-        let composition: Vec<String> = card
-            .compositions
-            .into_iter()
-            .map(|c| c.name)
-            .filter(|n| !n.is_empty())
-            .collect();
-        if !composition.is_empty() && !characteristics.iter().any(|(n, _)| n == "Состав") {
-            characteristics.push(("Состав".into(), composition.join(", ")));
-        }
-        Ok(Some(ProductCard {
-            external_id: nm_id.to_string(),
-            name: card.imt_name,
-            brand: card.selling.and_then(|s| s.brand_name),
-            category: card.subj_name,
-            vendor_code: card.vendor_code,
-            price: None,
-            description: card.description,
-            characteristics,
-        }))
+        wb_card_from_json(nm_id, raw)
+            .map(Some)
+            .map_err(|skipped| ConnectorError::Malformed {
+                marketplace: "wb",
+                endpoint: endpoint.into(),
+                message: skipped.reason,
+            })
     }
+}
+
+/// WB's public `card.json` of `nm_id` as our product card. The card carries no price.
+pub fn wb_card_from_json(nm_id: i64, raw: serde_json::Value) -> Result<ProductCard, Skipped> {
+    let card: WbCard = serde_json::from_value(raw).map_err(|e| Skipped {
+        external_id: Some(nm_id.to_string()),
+        reason: format!("unreadable card.json: {e}"),
+    })?;
+    let mut characteristics: Vec<(String, String)> = card
+        .options
+        .into_iter()
+        .chain(card.grouped_options.into_iter().flat_map(|g| g.options))
+        .filter(|o| !o.name.is_empty() && !o.value.is_empty())
+        .map(|o| (o.name, o.value))
+        .collect();
+    characteristics.dedup();
+    let composition: Vec<String> = card
+        .compositions
+        .into_iter()
+        .map(|c| c.name)
+        .filter(|n| !n.is_empty())
+        .collect();
+    if !composition.is_empty() && !characteristics.iter().any(|(n, _)| n == "Состав") {
+        characteristics.push(("Состав".into(), composition.join(", ")));
+    }
+    Ok(ProductCard {
+        external_id: nm_id.to_string(),
+        name: card.imt_name,
+        brand: card.selling.and_then(|s| s.brand_name),
+        category: card.subj_name,
+        vendor_code: card.vendor_code,
+        price: None,
+        description: card.description,
+        characteristics,
+    })
 }
 
 #[async_trait]
@@ -309,28 +324,50 @@ impl Catalog for OzonProducts {
                 })
                 .await?;
             for raw in list.items {
-                let Ok(item) = serde_json::from_value::<OzonItem>(raw) else {
-                    continue;
-                };
-                let sku = item
-                    .sku
-                    .or_else(|| item.sources.iter().find_map(|s| s.sku))
-                    .filter(|s| chunk.contains(s));
-                let Some(sku) = sku else { continue };
-                out.push(ProductCard {
-                    external_id: sku.to_string(),
-                    name: item.name,
-                    brand: item.brand,
-                    category: item.category,
-                    vendor_code: item.offer_id,
-                    price: item.price.as_ref().and_then(price_roubles),
-                    description: item.description,
-                    characteristics: Vec::new(),
-                });
+                match ozon_card_from_json(raw, chunk) {
+                    Ok(card) => out.push(card),
+                    Err(skipped) => {
+                        tracing::warn!(sku = ?skipped.external_id, reason = %skipped.reason, "skipped an Ozon product")
+                    }
+                }
             }
         }
         Ok(out)
     }
+}
+
+/// One item of Ozon's `/v3/product/info/list` as our product card, if it is one of the
+/// `wanted` skus (by `sku`, or the sku of one of its `sources`).
+pub fn ozon_card_from_json(raw: serde_json::Value, wanted: &[i64]) -> Result<ProductCard, Skipped> {
+    let external_id = raw.get("sku").and_then(|v| {
+        v.as_i64()
+            .map(|n| n.to_string())
+            .or(v.as_str().map(str::to_string))
+    });
+    let item: OzonItem = serde_json::from_value(raw).map_err(|e| Skipped {
+        external_id: external_id.clone(),
+        reason: format!("unreadable product: {e}"),
+    })?;
+    let sku = item
+        .sku
+        .or_else(|| item.sources.iter().find_map(|s| s.sku))
+        .filter(|s| wanted.contains(s));
+    let Some(sku) = sku else {
+        return Err(Skipped {
+            external_id,
+            reason: "no sku that was asked for".into(),
+        });
+    };
+    Ok(ProductCard {
+        external_id: sku.to_string(),
+        name: item.name,
+        brand: item.brand,
+        category: item.category,
+        vendor_code: item.offer_id,
+        price: item.price.as_ref().and_then(price_roubles),
+        description: item.description,
+        characteristics: Vec::new(),
+    })
 }
 
 /// The catalog an account's products come from.

@@ -5,6 +5,7 @@
 mod catalog;
 pub mod demo_data;
 pub mod faults;
+pub mod fixtures;
 mod introspect;
 mod ozon;
 mod ratelimit;
@@ -54,6 +55,8 @@ pub struct SimulatorConfig {
     pub faults: faults::FaultSpec,
     /// Synthetic items to generate on top of the shops' own.
     pub scale: usize,
+    /// Accounts given in full (read from fixture files), served after the shops.
+    pub accounts: Vec<state::SimAccount>,
 }
 
 /// Shared handle the HTTP handlers work on.
@@ -75,6 +78,7 @@ impl Sim {
         for shop in &config.shops {
             state.add_shop(&shop.shop, &shop.token, shop.client_id.as_deref(), now);
         }
+        state.accounts.extend(config.accounts.iter().cloned());
         scale::generate(&mut state, config.scale, now);
         Sim {
             state: Arc::new(Mutex::new(state)),

@@ -677,9 +677,13 @@ pub async fn answer_list(State(sim): State<Sim>, headers: HeaderMap, body: Bytes
 
 // ───────────────────────────── chats ─────────────────────────────
 
-/// Ozon's `chat_id` for a simulator chat.
+/// Ozon's `chat_id` for a simulator chat: the fixture's own id, else one derived from
+/// the simulator's id.
 pub fn chat_wire_id(chat: &SimChat) -> String {
-    uuid_of(&[&chat.id, "ozon-chat"])
+    match &chat.wire_id {
+        Some(id) => id.clone(),
+        None => uuid_of(&[&chat.id, "ozon-chat"]),
+    }
 }
 
 /// Message ids: 64-bit, increasing along each thread and unique in the account.
@@ -985,6 +989,7 @@ mod tests {
             client_name: "Оля".into(),
             product_id: None,
             messages: vec![m(true), m(false), m(true), m(true)],
+            wire_id: None,
         };
         assert_eq!(unread(&chat), 2..4);
         chat.messages.push(m(false));

@@ -78,6 +78,9 @@ pub struct SimChat {
     pub product_id: Option<i64>,
     /// Oldest first.
     pub messages: Vec<SimMessage>,
+    /// The marketplace's own id for this chat when it came from a fixture file: Ozon
+    /// serves it as `chat_id` instead of the id derived from `id`.
+    pub wire_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -269,6 +272,7 @@ impl SimState {
             client_name: client_name.to_string(),
             product_id,
             messages: Vec::new(),
+            wire_id: None,
         }
     }
 

@@ -10,8 +10,8 @@ mod reviews;
 pub mod wire;
 
 pub use chats::{parse_chat, ChatCursor, OzonChats, ParsedChat};
-pub use questions::{parse_question, OzonQuestions, ParsedQuestion, QuestionCursor};
-pub use reviews::{parse_review, OzonReviews, ParsedReview, ReviewCursor};
+pub use questions::{newest_answer, parse_question, OzonQuestions, ParsedQuestion, QuestionCursor};
+pub use reviews::{newest_seller_comment, parse_review, OzonReviews, ParsedReview, ReviewCursor};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
