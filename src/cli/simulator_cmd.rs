@@ -106,6 +106,7 @@ pub async fn start(args: &SimulatorArgs) -> Result<SimulatorHandle> {
         faults: args.faults.clone(),
         scale: args.scale,
         accounts: fixture_accounts(args)?,
+        unlimited: false,
     };
     simulator::spawn(config, args.listen).await
 }

@@ -57,6 +57,10 @@ pub struct SimulatorConfig {
     pub scale: usize,
     /// Accounts given in full (read from fixture files), served after the shops.
     pub accounts: Vec<state::SimAccount>,
+    /// Do not enforce the published rate limits. Only for tests that run hundreds of
+    /// sync cycles against a client built without pacing (property tests); every test
+    /// about limits, and every user-facing command, keeps them.
+    pub unlimited: bool,
 }
 
 /// Shared handle the HTTP handlers work on.
@@ -80,12 +84,22 @@ impl Sim {
         }
         state.accounts.extend(config.accounts.iter().cloned());
         scale::generate(&mut state, config.scale, now);
+        let limit = |published: ratelimit::Limit| {
+            if config.unlimited {
+                ratelimit::Limit {
+                    period: Duration::from_nanos(1),
+                    burst: u32::MAX,
+                }
+            } else {
+                published
+            }
+        };
         Sim {
             state: Arc::new(Mutex::new(state)),
             faults: Arc::new(faults::Faults::new(config.faults.clone(), config.seed)),
-            wb_feedbacks_limit: Arc::new(Limiter::new(ratelimit::WB_FEEDBACKS)),
-            wb_chats_limit: Arc::new(Limiter::new(ratelimit::WB_CHATS)),
-            ozon_limit: Arc::new(ozon::limiter()),
+            wb_feedbacks_limit: Arc::new(Limiter::new(limit(ratelimit::WB_FEEDBACKS))),
+            wb_chats_limit: Arc::new(Limiter::new(limit(ratelimit::WB_CHATS))),
+            ozon_limit: Arc::new(Limiter::new(limit(ozon::LIMIT))),
         }
     }
 

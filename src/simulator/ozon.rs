@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::ratelimit::{Limit, Limiter};
+use super::ratelimit::Limit;
 use super::state::{
     AnswerRecord, SimAccount, SimAnswer, SimChat, SimMessage, SimQuestion, SimReview,
 };
@@ -53,10 +53,6 @@ pub const QUESTION_PAGE: usize = 20;
 pub const ANSWER_PAGE: usize = 20;
 /// Ozon refuses a seller message this long after the buyer's last one (FBO).
 pub const REPLY_WINDOW_HOURS: i64 = 48;
-
-pub(super) fn limiter() -> Limiter {
-    Limiter::new(LIMIT)
-}
 
 impl Sim {
     /// Counts the request, authenticates `Client-Id` + `Api-Key`, and enforces the

@@ -1,6 +1,6 @@
 //! Reconciliation: items that left the marketplace's unanswered list without our reply
 //! (answered in the seller portal, archived, removed) are re-read and updated, never
-//! forgotten.
+//! forgotten; so are answers still under moderation, whose verdict no list shows.
 
 use std::collections::HashSet;
 
@@ -27,20 +27,28 @@ pub async fn reconcile_pass(
     let source = connector.id();
     let mut stats = PassStats::default();
     let outcome: Result<(), ConnectorError> = async {
-        let local_open: Vec<String> = writer
+        let (local_open, under_review): (Vec<String>, Vec<String>) = writer
             .call(move |conn| {
-                let mut stmt = conn.prepare(
-                    "SELECT external_id FROM interactions
-                     WHERE account_id = ?1 AND source = ?2 AND state IN ('open', 'pending')",
-                )?;
-                let ids = stmt
-                    .query_map(params![account_id, source], |r| r.get(0))?
-                    .collect::<Result<Vec<String>, _>>()?;
-                Ok(ids)
+                let ids = |sql: &str| -> anyhow::Result<Vec<String>> {
+                    let mut stmt = conn.prepare(sql)?;
+                    let ids = stmt
+                        .query_map(params![account_id, source], |r| r.get(0))?
+                        .collect::<Result<Vec<String>, _>>()?;
+                    Ok(ids)
+                };
+                Ok((
+                    ids("SELECT external_id FROM interactions
+                         WHERE account_id = ?1 AND source = ?2 AND state IN ('open', 'pending')")?,
+                    // Answered, but the verdict of moderation is still to come: it left the
+                    // unanswered list, so only a re-read can see it change.
+                    ids("SELECT external_id FROM interactions
+                         WHERE account_id = ?1 AND source = ?2 AND state = 'answered'
+                           AND answer_moderation = 'under_review'")?,
+                ))
             })
             .await
             .map_err(store_error)?;
-        if local_open.is_empty() {
+        if local_open.is_empty() && under_review.is_empty() {
             return Ok(());
         }
         let Some(listed) = connector.open_ids().await? else {
@@ -51,6 +59,7 @@ pub async fn reconcile_pass(
         let gone: Vec<String> = local_open
             .into_iter()
             .filter(|id| !listed.contains(id))
+            .chain(under_review)
             .take(MAX_REREADS)
             .collect();
         let mut reread = Vec::new();
