@@ -195,7 +195,7 @@ impl WbCards {
 
 /// WB's public `card.json` of `nm_id` as our product card. The card carries no price.
 pub fn wb_card_from_json(nm_id: i64, raw: serde_json::Value) -> Result<ProductCard, Skipped> {
-    let card: WbCard = serde_json::from_value(raw).map_err(|e| Skipped {
+    let card: WbCard = lenient::from_raw(&raw).map_err(|e| Skipped {
         external_id: Some(nm_id.to_string()),
         reason: format!("unreadable card.json: {e}"),
     })?;
@@ -344,7 +344,7 @@ pub fn ozon_card_from_json(raw: serde_json::Value, wanted: &[i64]) -> Result<Pro
             .map(|n| n.to_string())
             .or(v.as_str().map(str::to_string))
     });
-    let item: OzonItem = serde_json::from_value(raw).map_err(|e| Skipped {
+    let item: OzonItem = lenient::from_raw(&raw).map_err(|e| Skipped {
         external_id: external_id.clone(),
         reason: format!("unreadable product: {e}"),
     })?;

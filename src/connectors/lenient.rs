@@ -67,6 +67,19 @@ pub fn bool_lenient<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     }
 }
 
+/// A raw item as `T`; the error names the field that did not read (`at createdDate:
+/// invalid type: map, expected a string`), so a skipped item's reason points at it.
+pub fn from_raw<T: serde::de::DeserializeOwned>(raw: &serde_json::Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(raw).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." {
+            e.into_inner().to_string()
+        } else {
+            format!("at {path}: {}", e.into_inner())
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +106,15 @@ mod tests {
         assert_eq!(probe(r#"{"id": 1234567890123}"#).id, "1234567890123");
         assert!(probe(r#"{"b": "true", "id": 1}"#).b);
         assert!(!probe(r#"{"b": false, "id": 1}"#).b);
+    }
+
+    #[test]
+    fn a_raw_item_error_names_the_field() {
+        let raw = serde_json::json!({"n": {"x": 1}, "id": 1});
+        let err = from_raw::<Probe>(&raw).err().unwrap();
+        assert!(err.starts_with("at n: "), "{err}");
+        let err = from_raw::<Probe>(&serde_json::json!([1])).err().unwrap();
+        assert!(!err.starts_with("at "), "{err}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use super::wire::{
     ChatListResponse, SendMessageRequest,
 };
 use super::{is_ambiguous, parse_time, raw_id, read_cursor, same_text, write_cursor, OzonApi};
+use crate::connectors::lenient;
 use crate::connectors::{Connector, ConnectorError, Pull, ReplyTarget, Skipped};
 use crate::domain::{Channel, ChatMessage, Marketplace, NewInteraction, ProductRef, Sender};
 
@@ -170,7 +171,7 @@ impl Connector for OzonChats {
         let mut pull = Pull::default();
         let page_len = list.chats.len();
         for raw in list.chats {
-            let info: ChatInfo = match serde_json::from_value(raw.clone()) {
+            let info: ChatInfo = match lenient::from_raw(&raw) {
                 Ok(info) => info,
                 Err(e) => {
                     pull.skipped.push(Skipped {
@@ -297,7 +298,7 @@ fn read_thread_full(chat_id: &str, raw: Vec<serde_json::Value>) -> (Thread, Vec<
     let mut newest: Option<(chrono::DateTime<chrono::Utc>, u64, String)> = None;
     for value in raw {
         let id = raw_id(&value, "message_id");
-        let message: super::wire::ChatMessage = match serde_json::from_value(value) {
+        let message: super::wire::ChatMessage = match lenient::from_raw(&value) {
             Ok(m) => m,
             Err(e) => {
                 skipped.push(Skipped {
@@ -373,8 +374,8 @@ pub fn parse_chat(
         external_id: external_id.clone(),
         reason,
     };
-    let info: ChatInfo = serde_json::from_value(info_raw.clone())
-        .map_err(|e| skip(format!("unreadable chat: {e}")))?;
+    let info: ChatInfo =
+        lenient::from_raw(&info_raw).map_err(|e| skip(format!("unreadable chat: {e}")))?;
     let chat_id = info.chat.chat_id.clone();
     if chat_id.is_empty() {
         return Err(skip("empty chat_id".into()));

@@ -20,6 +20,7 @@ use super::wire::{
 use super::{
     format_time, is_ambiguous, parse_time, raw_id, read_cursor, same_text, write_cursor, OzonApi,
 };
+use crate::connectors::lenient;
 use crate::connectors::{Connector, ConnectorError, Pull, ReplyTarget, Skipped};
 use crate::domain::{Answer, Channel, Marketplace, ModerationState, NewInteraction, ProductRef};
 
@@ -311,7 +312,7 @@ pub fn parse_question(raw: serde_json::Value) -> Result<ParsedQuestion, Skipped>
         reason,
     };
     let question: Question =
-        serde_json::from_value(raw.clone()).map_err(|e| skip(format!("unreadable: {e}")))?;
+        lenient::from_raw(&raw).map_err(|e| skip(format!("unreadable: {e}")))?;
     if question.id.is_empty() {
         return Err(skip("empty id".into()));
     }

@@ -17,6 +17,7 @@ use super::wire::{
     ReviewListRequest, ReviewListResponse,
 };
 use super::{is_ambiguous, parse_time, raw_id, read_cursor, same_text, write_cursor, OzonApi};
+use crate::connectors::lenient;
 use crate::connectors::{Connector, ConnectorError, Pull, ReplyTarget, Skipped};
 use crate::domain::{
     Answer, Channel, Marketplace, ModerationState, NewInteraction, ProductRef, Rating,
@@ -343,8 +344,7 @@ pub fn parse_review(raw: serde_json::Value) -> Result<ParsedReview, Skipped> {
         external_id: external_id.clone(),
         reason,
     };
-    let review: Review =
-        serde_json::from_value(raw.clone()).map_err(|e| skip(format!("unreadable: {e}")))?;
+    let review: Review = lenient::from_raw(&raw).map_err(|e| skip(format!("unreadable: {e}")))?;
     if review.id.is_empty() {
         return Err(skip("empty id".into()));
     }

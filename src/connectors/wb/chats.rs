@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::wire::{Chat, ChatEvent, ChatsResponse, EventsResponse, MessageResponse};
 use crate::connectors::http::HttpClient;
+use crate::connectors::lenient;
 use crate::connectors::{Connector, ConnectorError, Pull, ReplyTarget, Skipped};
 use crate::domain::{Channel, ChatMessage, Marketplace, NewInteraction, ProductRef, Sender};
 
@@ -512,7 +513,7 @@ pub fn parse_event(raw: serde_json::Value) -> Result<ParsedEvent, Skipped> {
         reason,
     };
     let event: ChatEvent =
-        serde_json::from_value(raw.clone()).map_err(|e| skip(format!("unreadable event: {e}")))?;
+        lenient::from_raw(&raw).map_err(|e| skip(format!("unreadable event: {e}")))?;
     if event.chat_id.trim().is_empty() {
         return Err(skip("event without chatID".into()));
     }
@@ -535,7 +536,7 @@ pub fn parse_chat(raw: serde_json::Value) -> Result<Chat, Skipped> {
         .get("chatID")
         .and_then(|v| v.as_str())
         .map(str::to_string);
-    let chat: Chat = serde_json::from_value(raw).map_err(|e| Skipped {
+    let chat: Chat = lenient::from_raw(&raw).map_err(|e| Skipped {
         external_id: external_id.clone(),
         reason: format!("unreadable chat: {e}"),
     })?;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::wire::{self, Envelope, Feedback, FeedbackList};
 use crate::connectors::http::HttpClient;
+use crate::connectors::lenient;
 use crate::connectors::{Connector, ConnectorError, Pull, ReplyTarget, Skipped};
 use crate::domain::{Answer, Channel, Marketplace, NewInteraction, ProductRef, Rating};
 
@@ -303,7 +304,7 @@ pub fn parse_feedback(raw: serde_json::Value) -> Result<NewInteraction, Skipped>
         reason,
     };
     let feedback: Feedback =
-        serde_json::from_value(raw.clone()).map_err(|e| skip(format!("unreadable: {e}")))?;
+        lenient::from_raw(&raw).map_err(|e| skip(format!("unreadable: {e}")))?;
     if feedback.id.trim().is_empty() {
         return Err(skip("empty id".into()));
     }

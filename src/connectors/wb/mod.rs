@@ -6,7 +6,7 @@ pub mod questions;
 pub mod wire;
 
 pub use chats::WbChats;
-pub use feedbacks::WbFeedbacks;
+pub use feedbacks::{parse_feedback, WbFeedbacks};
 pub use questions::WbQuestions;
 
 use std::time::Duration;

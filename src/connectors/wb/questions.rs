@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::wire::{self, Envelope, Question, QuestionList, QuestionPatch};
 use crate::connectors::http::HttpClient;
+use crate::connectors::lenient;
 use crate::connectors::{Connector, ConnectorError, Pull, ReplyTarget, Skipped};
 use crate::domain::{Answer, Channel, Marketplace, ModerationState, NewInteraction, ProductRef};
 
@@ -343,7 +344,7 @@ pub fn parse_question(raw: serde_json::Value) -> Result<NewInteraction, Skipped>
         reason,
     };
     let question: Question =
-        serde_json::from_value(raw.clone()).map_err(|e| skip(format!("unreadable: {e}")))?;
+        lenient::from_raw(&raw).map_err(|e| skip(format!("unreadable: {e}")))?;
     if question.id.trim().is_empty() {
         return Err(skip("empty id".into()));
     }
