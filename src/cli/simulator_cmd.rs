@@ -13,7 +13,7 @@ use crate::simulator::fixtures;
 use crate::simulator::state::SimAccount;
 use crate::simulator::{self, DemoShop, SimShop, SimulatorConfig, SimulatorHandle};
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SimulatorArgs {
     pub listen: SocketAddr,
     pub seed: u64,
@@ -28,6 +28,24 @@ pub struct SimulatorArgs {
     /// Serve the accounts of this fixtures folder (wire-format files) instead of the
     /// demo shops; see `simulator::fixtures` for the layout.
     pub fixtures: Option<PathBuf>,
+}
+
+/// `Debug` never prints the credentials the simulator expects.
+impl std::fmt::Debug for SimulatorArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimulatorArgs")
+            .field("listen", &self.listen)
+            .field("seed", &self.seed)
+            .field("scale", &self.scale)
+            .field("faults", &self.faults)
+            .field("arrival_every", &self.arrival_every)
+            .field("wb_token", &"<redacted>")
+            .field("ozon_client_id", &self.ozon_client_id)
+            .field("ozon_api_key", &"<redacted>")
+            .field("write_config", &self.write_config)
+            .field("fixtures", &self.fixtures)
+            .finish()
+    }
 }
 
 /// The demo shops with the credentials the simulator will expect; none when fixtures

@@ -37,12 +37,29 @@ pub struct DemoOptions {
     pub theme: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ExternalSimulator {
     pub base_url: String,
     pub wb_token: String,
     /// Ozon `Client-Id` and `Api-Key`, when that simulator serves the Ozon shop too.
     pub ozon: Option<(String, String)>,
+}
+
+/// `Debug` never prints the credentials.
+impl std::fmt::Debug for ExternalSimulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExternalSimulator")
+            .field("base_url", &self.base_url)
+            .field("wb_token", &"<redacted>")
+            .field(
+                "ozon",
+                &self
+                    .ozon
+                    .as_ref()
+                    .map(|(client_id, _)| (client_id, "<redacted>")),
+            )
+            .finish()
+    }
 }
 
 /// Everything the demo runs on, kept alive for its duration.
