@@ -26,7 +26,7 @@ const MARK: &str = "7f3a9c";
 
 struct Run {
     dir: tempfile::TempDir,
-    captured: Vec<(String, Vec<u8>)>,
+    captured: Vec<Captured>,
 }
 
 impl Run {
@@ -92,8 +92,11 @@ fn queue_counted(screen: &str) -> bool {
     })
 }
 
+/// A file's name and its bytes.
+type Captured = (String, Vec<u8>);
+
 /// Every file under the folders, as it is on disk now.
-fn snapshot(run: &Run, folders: &[&str]) -> Vec<(String, Vec<u8>)> {
+fn snapshot(run: &Run, folders: &[&str]) -> Vec<Captured> {
     let mut files = Vec::new();
     for folder in folders {
         files_under(&run.dir.path().join(folder), &mut files);
@@ -107,7 +110,7 @@ fn snapshot(run: &Run, folders: &[&str]) -> Vec<(String, Vec<u8>)> {
 /// The inbox in a pseudo-terminal until its queue shows, then quit; returns the raw
 /// terminal output, the final screen, and the files of the data and log folders as they
 /// were while it ran (the database's WAL is only there while it is open).
-fn tui(run: &Run, base_url: &str) -> (Vec<u8>, String, Vec<(String, Vec<u8>)>) {
+fn tui(run: &Run, base_url: &str) -> (Vec<u8>, String, Vec<Captured>) {
     const ROWS: u16 = 40;
     const COLS: u16 = 120;
     let pty = native_pty_system()
