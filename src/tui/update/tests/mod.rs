@@ -39,6 +39,8 @@ pub(super) fn row(id: i64) -> QueueRow {
         at_risk_at: t0() + Duration::minutes(30),
         due_at: t0() + Duration::minutes(60 + id),
         send_error: None,
+        account_id: 1,
+        intent: None,
     }
 }
 
@@ -170,6 +172,7 @@ impl Fake {
                                 ..Counts::default()
                             }),
                             outbox_size: with_counts.then_some(0),
+                            policies: None,
                         }))
                     }
                     Effect::LoadDetail(id) => {
@@ -178,6 +181,7 @@ impl Fake {
                                 interaction: interaction(id),
                                 messages: vec![],
                                 prepared_draft: None,
+                                revenue: None,
                             }))
                         } else {
                             Action::DetailMissing(id)
@@ -187,6 +191,10 @@ impl Fake {
                     Effect::LoadHealth => {
                         self.other.push(Effect::LoadHealth);
                         Action::HealthLoaded(self.health.clone())
+                    }
+                    effect @ (Effect::LoadAnalytics(_) | Effect::LoadSettings(_)) => {
+                        self.other.push(effect);
+                        continue;
                     }
                     Effect::LoadAudit(request) => {
                         self.other.push(Effect::LoadAudit(request));
