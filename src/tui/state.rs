@@ -507,7 +507,8 @@ pub struct AnalyticsView {
 impl Default for AnalyticsView {
     fn default() -> Self {
         AnalyticsView {
-            days: 30,
+            // As `agentiq metrics` without --from/--to, so the two agree at a glance.
+            days: 7,
             account: None,
             data: None,
             loading: false,

@@ -148,7 +148,8 @@ fn columns(ctx: &ViewCtx<'_>) -> [Column; 8] {
         rank,
     };
     [
-        col(s.analytics_metric, 12, true, 0),
+        // Metric names (the longest is 24 cells) come before the chart.
+        col(s.analytics_metric, 24, true, 0),
         col(s.analytics_value, 6, false, 1),
         col("", 1, false, 2),
         col(s.analytics_target, 6, false, 3),

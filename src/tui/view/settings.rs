@@ -200,7 +200,7 @@ fn render_fields(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &View
         },
         Column {
             header: s.settings_source,
-            min: 8,
+            min: 12,
             flex: false,
             rank: 2,
         },

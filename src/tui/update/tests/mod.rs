@@ -1,6 +1,7 @@
 //! Reducer tests: sequences of actions against `AppState` with an in-memory stand-in
 //! for the store, asserting state and effects.
 
+mod analytics_settings;
 mod paging;
 mod queue;
 mod reply;
