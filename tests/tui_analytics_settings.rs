@@ -152,7 +152,10 @@ fn analytics_keys_change_period_and_account_and_escape_goes_home() {
     h.act(Action::CyclePeriod);
     assert_eq!(h.state.analytics.days, 30);
     assert!(h.state.analytics.request > first);
-    assert_shows(&h.screen(120, 40), &["Analytics", "last 30 days", "all accounts"]);
+    assert_shows(
+        &h.screen(120, 40),
+        &["Analytics", "last 30 days", "all accounts"],
+    );
     h.act(Action::CyclePeriod);
     assert_eq!(h.state.analytics.days, 90);
     h.act(Action::CyclePeriod);
@@ -254,7 +257,10 @@ fn a_setting_edited_per_account_is_stored_and_read_back_by_the_sla_module() {
     assert_eq!(own.urgent_max_rating, 3);
     let policies = Policies::load(&reader, &[shop, shop + 1]);
     assert_eq!(
-        policies.for_account(shop).priority_settings().urgent_max_rating,
+        policies
+            .for_account(shop)
+            .priority_settings()
+            .urgent_max_rating,
         3
     );
     assert_eq!(
@@ -328,7 +334,10 @@ fn lists_and_templates_are_edited_one_entry_per_line() {
     select_field(&mut h, "guardrails", "banned_phrases");
     h.act(Action::Confirm);
     assert_eq!(h.state.mode, Mode::Editor);
-    assert_shows(&h.screen(120, 40), &["По одному на строку", "ctrl-s сохранить"]);
+    assert_shows(
+        &h.screen(120, 40),
+        &["По одному на строку", "ctrl-s сохранить"],
+    );
     h.act(Action::EditorInput(Input {
         key: Key::Char('a'),
         ctrl: true,
@@ -377,7 +386,10 @@ fn lists_and_templates_are_edited_one_entry_per_line() {
     h.type_text(" {oops}");
     h.act(Action::Send);
     assert_eq!(h.state.mode, Mode::Editor);
-    assert_shows(&h.screen(120, 40), &["Не сохранено: review.intent.thanks.bodies"]);
+    assert_shows(
+        &h.screen(120, 40),
+        &["Не сохранено: review.intent.thanks.bodies"],
+    );
     assert!(
         matches!(h.state.current_notice(), Some(Notice::SettingRefused { reason, .. })
             if reason.contains("unknown placeholder {oops}")),
@@ -394,13 +406,16 @@ fn the_settings_screen_reads_at_every_size_in_both_languages() {
     h.act(Action::ScreenSettings);
     for (w, hgt) in SIZES {
         let screen = h.screen(w, hgt);
-        assert_shows(&screen, &["Настройки", "critical.target", "15", "по умолчанию"]);
+        assert_shows(
+            &screen,
+            &["Настройки", "critical.target", "15", "по умолчанию"],
+        );
     }
     assert_shows(
         &h.screen(120, 40),
         &["Сроки SLA", "Приоритет", "Шаблоны", "общие (все кабинеты)"],
     );
-    assert_shows(&h.screen(60, 20), &["1/8"]);
+    assert_shows(&h.screen(60, 20), &["Сроки SLA", "›"]);
     let mut h = h.in_english();
     h.act(Action::NextTab);
     for (w, hgt) in SIZES {
@@ -478,7 +493,11 @@ fn the_detail_pane_shows_the_revenue_an_item_puts_at_risk() {
         }
         h.act(Action::MoveDown);
     }
-    assert_eq!(external_id(&h).as_deref(), Some("r-urgent"), "the 2★ review");
+    assert_eq!(
+        external_id(&h).as_deref(),
+        Some("r-urgent"),
+        "the 2★ review"
+    );
     let revenue = h
         .state
         .selected_detail()

@@ -75,6 +75,11 @@ pub const EDITABLE: &[Editable] = &[
         check: decode::<crate::analytics::RevenueSettings>,
     },
     Editable {
+        key: "linking",
+        default: shipped_of::<crate::domain::linking::LinkingSettings>,
+        check: decode::<crate::domain::linking::LinkingSettings>,
+    },
+    Editable {
         key: TEMPLATES_KEY,
         default: templates_default,
         check: check_templates,
@@ -228,7 +233,8 @@ pub fn has_path(value: &Value, path: &[String]) -> bool {
 
 /// The value at `path` inside `value`.
 pub fn get_path<'a>(value: &'a Value, path: &[String]) -> Option<&'a Value> {
-    path.iter().try_fold(value, |v, key| v.as_object()?.get(key))
+    path.iter()
+        .try_fold(value, |v, key| v.as_object()?.get(key))
 }
 
 /// `stored` with `path` set to `new`, creating the tables on the way.
@@ -290,7 +296,12 @@ pub fn without_path(stored: &Value, path: &[String]) -> Option<Value> {
 /// checking that the merged section is usable. Changes to `[sla]` and `[working_hours]`
 /// mark the scope's open items for re-classification, so background preparation moves
 /// their clocks to the new rules.
-pub fn store_layer(conn: &Connection, scope: Scope, key: &str, layer: Option<&Value>) -> Result<()> {
+pub fn store_layer(
+    conn: &Connection,
+    scope: Scope,
+    key: &str,
+    layer: Option<&Value>,
+) -> Result<()> {
     let Some(section) = editable(key) else {
         bail!("[{key}] is not an editable settings section");
     };
@@ -375,7 +386,8 @@ mod tests {
         for e in EDITABLE {
             let v = e.default_value().unwrap();
             assert!(v.is_object(), "{}", e.key);
-            e.check(v).unwrap_or_else(|why| panic!("[{}]: {why}", e.key));
+            e.check(v)
+                .unwrap_or_else(|why| panic!("[{}]: {why}", e.key));
         }
     }
 

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::analytics::{Dashboard, MetricsQuery};
 use crate::app::{Command, Event};
+use crate::domain::InteractionId;
 use crate::settings::editable::Layers;
 use crate::settings::Scope;
-use crate::domain::InteractionId;
 use crate::store::{AccountRow, QueueFilter, Seek};
 
 use super::reads::{AuditSnapshot, HealthRow};

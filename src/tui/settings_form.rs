@@ -113,9 +113,19 @@ pub fn overridden_here(layers: &Layers, scope: Scope, path: &[String]) -> bool {
         .is_some_and(|v| get_path(v, path).is_some())
 }
 
+/// A number as typed: values stored from an `f32` field (0.8500000238418579) read as
+/// the `f32` they are (0.85).
+fn number(n: &Number) -> String {
+    match n.as_f64() {
+        Some(x) if n.is_f64() && f64::from(x as f32) == x => (x as f32).to_string(),
+        _ => n.to_string(),
+    }
+}
+
 /// The value on one line: lists joined with commas, strings as they are.
 pub fn display(value: &Value) -> String {
     match value {
+        Value::Number(n) => number(n),
         Value::String(s) => s.clone(),
         Value::Array(items) if items.iter().all(Value::is_string) => items
             .iter()
@@ -130,6 +140,7 @@ pub fn display(value: &Value) -> String {
 /// The text the editor or the prompt opens with.
 pub fn edit_text(value: &Value) -> String {
     match value {
+        Value::Number(n) => number(n),
         Value::String(s) => s.clone(),
         Value::Array(items) if items.iter().all(Value::is_string) => items
             .iter()
@@ -205,7 +216,13 @@ mod tests {
         let names: Vec<_> = f.iter().map(Field::name).collect();
         assert_eq!(
             names,
-            ["batch_from", "bell", "channels_list", "empty", "quiet_hours.start"]
+            [
+                "batch_from",
+                "bell",
+                "channels_list",
+                "empty",
+                "quiet_hours.start"
+            ]
         );
         let by = |n: &str| f.iter().find(|x| x.name() == n).unwrap().clone();
         assert_eq!(
@@ -235,14 +252,27 @@ mod tests {
             Err(InputError::NotANumber)
         );
         assert_eq!(parse_input(FieldKind::Bool, "да"), Ok(json!(true)));
-        assert_eq!(parse_input(FieldKind::Bool, "maybe"), Err(InputError::NotABool));
+        assert_eq!(
+            parse_input(FieldKind::Bool, "maybe"),
+            Err(InputError::NotABool)
+        );
         assert_eq!(
             parse_input(FieldKind::List, "а\n\n б \n"),
             Ok(json!(["а", "б"]))
         );
         assert_eq!(parse_input(FieldKind::Json, "[1, 2]"), Ok(json!([1, 2])));
-        assert_eq!(parse_input(FieldKind::Json, "[1,"), Err(InputError::NotJson));
+        assert_eq!(
+            parse_input(FieldKind::Json, "[1,"),
+            Err(InputError::NotJson)
+        );
         assert_eq!(edit_text(&json!(["a", "b"])), "a\nb");
         assert_eq!(display(&json!(["a", "b"])), "a, b");
+        let from_f32 = serde_json::to_value(0.85_f32).unwrap();
+        assert_eq!(
+            (display(&from_f32), edit_text(&from_f32)),
+            ("0.85".into(), "0.85".into())
+        );
+        assert_eq!(display(&json!(0.1)), "0.1");
+        assert_eq!(display(&json!(1500)), "1500");
     }
 }

@@ -318,7 +318,10 @@ pub enum Notice {
     /// The guardrails stopped a reply; the reasons.
     Refused(String),
     /// A settings value was not saved: the field and why.
-    SettingRefused { field: String, reason: String },
+    SettingRefused {
+        field: String,
+        reason: String,
+    },
     /// A settings change was stored.
     SettingSaved,
     /// Reset asked for a field that has no value of its own at this scope.

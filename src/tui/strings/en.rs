@@ -121,7 +121,7 @@ pub static EN: Strings = Strings {
     analytics_protected: "protected by fast answers",
     analytics_top_products: "Products with open complaints",
     analytics_no_complaints: "No open complaints",
-    analytics_complaints: "complaints",
+    analytics_complaints,
     analytics_overdue: "overdue",
     unit_pp: "pp",
     analytics_period,
@@ -136,6 +136,7 @@ pub static EN: Strings = Strings {
     settings_prompt_placeholder: "the new value; Enter saves, Esc cancels",
     settings_editor_title: "One entry per line",
     settings_edit: "edit",
+    settings_scope_hint: "scope: global / each account",
     settings_save: "save",
     setting_source,
     settings_section,
@@ -367,6 +368,7 @@ fn settings_section(key: &str) -> &'static str {
         "auto_response" => "Auto-replies",
         "guardrails" => "Banned phrases",
         "revenue" => "Revenue factors",
+        "linking" => "Customer linking",
         "templates" => "Templates",
         _ => "Other",
     }
@@ -382,4 +384,11 @@ fn revenue_protected(amount: &str) -> String {
 
 fn revenue_pending(amount: &str, by: &str) -> String {
     format!("Answer by {by} to protect ≈ {amount}")
+}
+
+fn analytics_complaints(n: u32) -> String {
+    match n {
+        1 => "1 complaint".into(),
+        n => format!("{n} complaints"),
+    }
 }

@@ -130,7 +130,8 @@ pub struct Strings {
     pub analytics_protected: &'static str,
     pub analytics_top_products: &'static str,
     pub analytics_no_complaints: &'static str,
-    pub analytics_complaints: &'static str,
+    /// "5 complaints", in the language's plural form.
+    pub analytics_complaints: fn(n: u32) -> String,
     pub analytics_overdue: &'static str,
     /// Percentage points, the unit of a change between two percentages.
     pub unit_pp: &'static str,
@@ -148,6 +149,7 @@ pub struct Strings {
     pub settings_prompt_placeholder: &'static str,
     pub settings_editor_title: &'static str,
     pub settings_edit: &'static str,
+    pub settings_scope_hint: &'static str,
     pub settings_save: &'static str,
     pub setting_source: fn(crate::tui::settings_form::Source) -> &'static str,
     /// A settings section's name by its key (`sla`, `templates`, ...).
@@ -267,6 +269,23 @@ mod tests {
         ] {
             assert!(!cyrillic(t), "{t}");
         }
+    }
+
+    #[test]
+    fn complaints_take_the_russian_plural() {
+        let ru: Vec<String> = [1, 2, 5, 11, 21, 24].map(RU.analytics_complaints).into();
+        assert_eq!(
+            ru,
+            [
+                "1 жалоба",
+                "2 жалобы",
+                "5 жалоб",
+                "11 жалоб",
+                "21 жалоба",
+                "24 жалобы"
+            ]
+        );
+        assert_eq!((EN.analytics_complaints)(1), "1 complaint");
     }
 
     #[test]

@@ -121,7 +121,7 @@ pub static RU: Strings = Strings {
     analytics_protected: "защищено быстрыми ответами",
     analytics_top_products: "Товары с открытыми жалобами",
     analytics_no_complaints: "Открытых жалоб нет",
-    analytics_complaints: "жалоб",
+    analytics_complaints,
     analytics_overdue: "просрочено",
     unit_pp: "п.п.",
     analytics_period,
@@ -136,6 +136,7 @@ pub static RU: Strings = Strings {
     settings_prompt_placeholder: "новое значение; Enter сохраняет, Esc отменяет",
     settings_editor_title: "По одному на строку",
     settings_edit: "изменить",
+    settings_scope_hint: "область: общие / каждый кабинет",
     settings_save: "сохранить",
     setting_source,
     settings_section,
@@ -407,6 +408,7 @@ fn settings_section(key: &str) -> &'static str {
         "auto_response" => "Автоответы",
         "guardrails" => "Запретные фразы",
         "revenue" => "Оценка выручки",
+        "linking" => "Связь покупателей",
         "templates" => "Шаблоны",
         _ => "Прочее",
     }
@@ -422,4 +424,14 @@ fn revenue_protected(amount: &str) -> String {
 
 fn revenue_pending(amount: &str, by: &str) -> String {
     format!("Ответ до {by} защитит ≈ {amount}")
+}
+
+fn analytics_complaints(n: u32) -> String {
+    let word = match (n % 10, n % 100) {
+        (_, 11..=14) => "жалоб",
+        (1, _) => "жалоба",
+        (2..=4, _) => "жалобы",
+        _ => "жалоб",
+    };
+    format!("{n} {word}")
 }

@@ -67,7 +67,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::ConfigProblem(message) => notify(state, Notice::ConfigProblem(message)),
         Action::LoadFailed(message) => notify(state, Notice::LoadFailed(message)),
         Action::CommandFailed => notify(state, Notice::CommandFailed),
-        Action::EditorInput(input) if state.mode == Mode::Editor && settings::editor_open(state) => {
+        Action::EditorInput(input)
+            if state.mode == Mode::Editor && settings::editor_open(state) =>
+        {
             settings::editor_input(state, input)
         }
         Action::EditorInput(input) => {

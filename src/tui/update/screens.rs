@@ -112,7 +112,15 @@ pub(super) fn move_screen_cursor(state: &mut AppState, index: usize, fx: &mut Ve
             state.audit.cursor.select(index, total, v);
             request_audit_if_needed(state, fx);
         }
-        Screen::Inbox | Screen::Analytics | Screen::Settings => {}
+        Screen::Settings => {
+            let len = state.settings.fields.len();
+            state.settings.cursor.select(index, len, v);
+        }
+        Screen::Analytics => {
+            let last = crate::analytics::MetricKind::ALL.len() - 1;
+            state.analytics.selected = index.min(last);
+        }
+        Screen::Inbox => {}
     }
 }
 

@@ -29,10 +29,14 @@ pub(super) fn loaded(state: &mut AppState, scope: Scope, sections: Vec<Layers>) 
         return; // read for a scope the user has left
     }
     state.settings.sections = Some(sections);
-    state.settings.section = state
-        .settings
-        .section
-        .min(state.settings.sections.as_ref().map_or(0, Vec::len).saturating_sub(1));
+    state.settings.section = state.settings.section.min(
+        state
+            .settings
+            .sections
+            .as_ref()
+            .map_or(0, Vec::len)
+            .saturating_sub(1),
+    );
     refresh_fields(state);
 }
 
@@ -72,7 +76,11 @@ pub(super) fn screen_mode(state: &mut AppState, action: Action, fx: &mut Vec<Eff
         Action::Top => state.settings.cursor.select(0, len, v),
         Action::Bottom => state.settings.cursor.select(len.saturating_sub(1), len, v),
         Action::NextTab | Action::PrevTab if count > 0 => {
-            let step = if action == Action::NextTab { 1 } else { count - 1 };
+            let step = if action == Action::NextTab {
+                1
+            } else {
+                count - 1
+            };
             state.settings.section = (state.settings.section + step) % count;
             state.settings.cursor = Default::default();
             refresh_fields(state);
@@ -224,12 +232,8 @@ pub(super) fn external_edited(state: &mut AppState, result: Result<String, Strin
                 .as_mut()
                 .and_then(|e| e.textarea.as_mut())
             {
-                let mut fresh = TextArea::new(
-                    sanitize::block(&text)
-                        .lines()
-                        .map(str::to_string)
-                        .collect(),
-                );
+                let mut fresh =
+                    TextArea::new(sanitize::block(&text).lines().map(str::to_string).collect());
                 fresh.set_cursor_line_style(Style::default());
                 fresh.set_wrap_mode(WrapMode::WordOrGlyph);
                 *t = fresh;

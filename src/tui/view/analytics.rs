@@ -4,9 +4,9 @@
 //! metric also gets a full-width chart by day.
 
 use ratatui::layout::{Alignment, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Sparkline};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph};
 use ratatui::Frame;
 
 use crate::analytics::{roubles, Change, Dashboard, Metric, MetricKind, Trend};
@@ -19,9 +19,9 @@ use super::table::{self, Column};
 use super::ViewCtx;
 
 /// Below this many rows left, the selected metric gets no chart of its own.
-const CHART_MIN_ROWS: u16 = 14;
+const CHART_MIN_ROWS: u16 = 16;
 /// Height of that chart, its title included.
-const CHART_ROWS: u16 = 7;
+const CHART_ROWS: u16 = 9;
 
 /// A metric's value as `agentiq metrics` prints it: `87.5%`, or `—` without data.
 pub fn percent(ratio: Option<f64>) -> String {
@@ -65,8 +65,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     }
     let Some(data) = a.data.as_deref() else {
         frame.render_widget(
-            Paragraph::new(Span::styled(s.analytics_computing, ctx.style(Slot::TextMuted)))
-                .alignment(Alignment::Center),
+            Paragraph::new(Span::styled(
+                s.analytics_computing,
+                ctx.style(Slot::TextMuted),
+            ))
+            .alignment(Alignment::Center),
             Rect::new(inner.x, inner.y + inner.height / 2, inner.width, 1),
         );
         return;
@@ -234,8 +237,16 @@ fn metric_cells(
 
 fn revenue_line(data: &Dashboard, ctx: &ViewCtx<'_>, width: usize) -> Line<'static> {
     let s = ctx.strings;
-    let at_risk = format!("{}: ≈ {}", s.analytics_at_risk, roubles(data.revenue.at_risk));
-    let protected = format!(" · {} ≈ {}", s.analytics_protected, roubles(data.revenue.protected));
+    let at_risk = format!(
+        "{}: ≈ {}",
+        s.analytics_at_risk,
+        roubles(data.revenue.at_risk)
+    );
+    let protected = format!(
+        " · {} ≈ {}",
+        s.analytics_protected,
+        roubles(data.revenue.protected)
+    );
     let risk_slot = if data.revenue.at_risk > 0.0 {
         Slot::MetricFail
     } else {
@@ -244,11 +255,15 @@ fn revenue_line(data: &Dashboard, ctx: &ViewCtx<'_>, width: usize) -> Line<'stat
     let room = width.saturating_sub(format::width(&at_risk));
     Line::from(vec![
         Span::styled(format::truncate(&at_risk, width), ctx.style(risk_slot)),
-        Span::styled(format::truncate(&protected, room), ctx.style(Slot::MetricPass)),
+        Span::styled(
+            format::truncate(&protected, room),
+            ctx.style(Slot::MetricPass),
+        ),
     ])
 }
 
-/// The selected metric by day, as a bar per day (gaps for days without data).
+/// The selected metric by day, a bar per day in percent (a gap for a day without data),
+/// as wide as the terminal allows; the days under the bars when they are wide enough.
 fn render_chart(
     frame: &mut Frame<'_>,
     area: Rect,
@@ -257,7 +272,6 @@ fn render_chart(
     ctx: &ViewCtx<'_>,
 ) {
     let kind = MetricKind::ALL[state.analytics.selected.min(MetricKind::ALL.len() - 1)];
-    let labels = data.day_labels();
     let title = format!(
         "{}: {} · {}",
         ctx.strings.analytics_by_day,
@@ -271,29 +285,58 @@ fn render_chart(
         )),
         Rect::new(area.x, area.y, area.width, 1),
     );
-    let bars: Vec<Option<u64>> = data.percent_series(kind);
-    let shown = bars.len().min(usize::from(area.width));
-    let bars = &bars[bars.len() - shown..];
-    let chart_area = Rect::new(area.x, area.y + 1, area.width, area.height.saturating_sub(2));
+    let series = data.percent_series(kind);
+    let labels = data.day_labels();
+    let width = usize::from(area.width);
+    let per_day = (width + 1) / series.len().max(1);
+    // Bars up to 7 cells with a gap between; one cell and no gap when days are many.
+    let (bar_width, gap) = if per_day >= 2 {
+        ((per_day - 1).min(7), 1)
+    } else {
+        (1, 0)
+    };
+    let shown = series.len().min(width / (bar_width + gap).max(1));
+    let first = series.len() - shown;
+    let with_labels = bar_width >= 5;
+    let bars: Vec<Bar<'static>> = series[first..]
+        .iter()
+        .zip(labels[first..].iter())
+        .map(|(value, day)| {
+            let bar = Bar::new(value.unwrap_or(0))
+                .text_value(value.map_or_else(|| "—".to_string(), |p| p.to_string()));
+            if with_labels {
+                bar.label(Line::from(day.clone()))
+            } else {
+                bar
+            }
+        })
+        .collect();
+    let chart_rows = area.height.saturating_sub(if with_labels { 1 } else { 2 });
     frame.render_widget(
-        Sparkline::default()
-            .data(bars.iter().copied())
+        BarChart::default()
+            .data(BarGroup::new(bars))
+            .bar_width(bar_width as u16)
+            .bar_gap(gap as u16)
             .max(100)
-            .style(ctx.style(Slot::Chart)),
-        chart_area,
+            .bar_style(ctx.style(Slot::Chart))
+            .value_style(ctx.style(Slot::Chart).add_modifier(Modifier::REVERSED))
+            .label_style(ctx.style(Slot::TextMuted)),
+        Rect::new(area.x, area.y + 1, area.width, chart_rows),
     );
-    // The first and last day under the chart.
-    if let (Some(first), Some(last)) = (labels.get(labels.len() - shown), labels.last()) {
-        let (fw, lw) = (format::width(first), format::width(last));
-        let axis = if shown > fw + lw {
-            format!("{first}{}{last}", " ".repeat(shown - fw - lw))
-        } else {
-            last.clone()
-        };
-        frame.render_widget(
-            Paragraph::new(Span::styled(axis, ctx.style(Slot::TextMuted))),
-            Rect::new(area.x, area.y + area.height - 1, area.width, 1),
-        );
+    if !with_labels {
+        // The first and last day under narrow bars.
+        if let (Some(first), Some(last)) = (labels.get(first), labels.last()) {
+            let (fw, lw) = (format::width(first), format::width(last));
+            let axis = if shown > fw + lw {
+                format!("{first}{}{last}", " ".repeat(shown - fw - lw))
+            } else {
+                last.clone()
+            };
+            frame.render_widget(
+                Paragraph::new(Span::styled(axis, ctx.style(Slot::TextMuted))),
+                Rect::new(area.x, area.y + area.height - 1, area.width, 1),
+            );
+        }
     }
 }
 
@@ -316,19 +359,20 @@ fn top_products(data: &Dashboard, ctx: &ViewCtx<'_>, area: Rect) -> Vec<Line<'st
         .iter()
         .take(usize::from(area.height.saturating_sub(1)))
     {
+        let complaints = (s.analytics_complaints)(p.open_complaints);
         let counts = if p.overdue > 0 {
-            format!(
-                " {} {} · {} {}",
-                p.open_complaints, s.analytics_complaints, p.overdue, s.analytics_overdue
-            )
+            format!(" {complaints} · {} {}", p.overdue, s.analytics_overdue)
         } else {
-            format!(" {} {}", p.open_complaints, s.analytics_complaints)
+            format!(" {complaints}")
         };
         let name = p
             .product_name
             .as_deref()
             .or(p.product_external_id.as_deref())
-            .map_or_else(|| s.unknown_product.to_string(), |n| sanitize::line(n).into_owned());
+            .map_or_else(
+                || s.unknown_product.to_string(),
+                |n| sanitize::line(n).into_owned(),
+            );
         let head = format!("{} {name}", p.marketplace.mark());
         let room = width.saturating_sub(format::width(&counts));
         let slot = if p.overdue > 0 {

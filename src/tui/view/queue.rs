@@ -157,10 +157,7 @@ pub fn row_priority(row: &QueueRow, sla_state: SlaState, state: &AppState) -> Pr
         intent: row.intent.as_deref(),
         ..sla::PriorityInputs::new(row.tier, sla_state)
     };
-    state
-        .policies
-        .for_account(row.account_id)
-        .priority(&inputs)
+    state.policies.for_account(row.account_id).priority(&inputs)
 }
 
 /// A short mark for an item that is not waiting: answered, on its way, archived.

@@ -138,38 +138,55 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     }
 }
 
-/// The sections in a row, the shown one highlighted; when they do not all fit, the shown
-/// one with its position.
+/// The sections in a row, the shown one highlighted; when they do not all fit, as many
+/// as fit around the shown one, with arrows where more are hidden.
 fn section_tabs(keys: &[&str], current: usize, ctx: &ViewCtx<'_>, width: usize) -> Line<'static> {
-    let name = |k: &str| (ctx.strings.settings_section)(k);
-    let spans: Vec<Span<'static>> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            let slot = if i == current {
-                Slot::TabActive
-            } else {
-                Slot::TabInactive
-            };
-            Span::styled(format!(" {} ", name(k)), ctx.style(slot))
-        })
-        .collect();
+    let tab = |i: usize| {
+        let slot = if i == current {
+            Slot::TabActive
+        } else {
+            Slot::TabInactive
+        };
+        let name = keys
+            .get(i)
+            .map_or("", |k| (ctx.strings.settings_section)(k));
+        Span::styled(format!(" {name} "), ctx.style(slot))
+    };
+    let width_of = |from: usize, to: usize| -> usize {
+        let arrows = usize::from(from > 0) * 2 + usize::from(to < keys.len()) * 2;
+        (from..to).map(|i| tab(i).width()).sum::<usize>() + arrows
+    };
+    let (mut from, mut to) = (current.min(keys.len()), (current + 1).min(keys.len()));
+    loop {
+        let grown_right = to < keys.len() && width_of(from, to + 1) <= width;
+        if grown_right {
+            to += 1;
+        }
+        let grown_left = from > 0 && width_of(from - 1, to) <= width;
+        if grown_left {
+            from -= 1;
+        }
+        if !grown_right && !grown_left {
+            break;
+        }
+    }
+    let mut spans = Vec::new();
+    if from > 0 {
+        spans.push(Span::styled("‹ ", ctx.style(Slot::TabInactive)));
+    }
+    spans.extend((from..to).map(tab));
+    if to < keys.len() {
+        spans.push(Span::styled(" ›", ctx.style(Slot::TabInactive)));
+    }
     let line = Line::from(spans);
     if line.width() <= width {
         return line;
     }
-    let shown = keys.get(current).map_or("", |k| name(k));
-    Line::from(vec![
-        Span::styled("‹ ", ctx.style(Slot::TabInactive)),
-        Span::styled(
-            format::truncate(shown, width.saturating_sub(12)),
-            ctx.style(Slot::TabActive),
-        ),
-        Span::styled(
-            format!(" {}/{} ›", current + 1, keys.len()),
-            ctx.style(Slot::TabInactive),
-        ),
-    ])
+    // Not even the shown section fits with its arrows: its name, cut.
+    let name = keys
+        .get(current)
+        .map_or("", |k| (ctx.strings.settings_section)(k));
+    Line::styled(format::truncate(name, width), ctx.style(Slot::TabActive))
 }
 
 fn render_fields(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {

@@ -105,8 +105,9 @@ pub fn hints(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, &'static str)>
             let desc = match a {
                 // In the settings editor the editor's send key saves.
                 Action::Send if settings_editor => ctx.strings.settings_save,
-                Action::Confirm if state.screen == Screen::Settings => {
-                    ctx.strings.settings_edit
+                Action::Confirm if state.screen == Screen::Settings => ctx.strings.settings_edit,
+                Action::CycleAccount if state.screen == Screen::Settings => {
+                    ctx.strings.settings_scope_hint
                 }
                 a => (ctx.strings.action)(a),
             };

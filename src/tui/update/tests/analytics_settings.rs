@@ -48,7 +48,10 @@ fn saves(commands: &[Command]) -> Vec<(Scope, String, Option<serde_json::Value>)
 fn analytics_opens_asks_for_the_week_and_walks_periods_and_accounts() {
     let (mut state, mut fake) = started(3);
     fake.act(&mut state, Action::ScreenAnalytics);
-    assert_eq!((state.screen, state.mode), (Screen::Analytics, Mode::Screen));
+    assert_eq!(
+        (state.screen, state.mode),
+        (Screen::Analytics, Mode::Screen)
+    );
     assert!(state.analytics.loading);
     let asked = analytics_requests(&fake);
     assert_eq!(asked.len(), 1);
@@ -122,10 +125,7 @@ fn settings_open() -> (AppState, Fake) {
     let (mut state, mut fake) = started(3);
     fake.act(&mut state, Action::ScreenSettings);
     assert_eq!((state.screen, state.mode), (Screen::Settings, Mode::Screen));
-    assert!(fake
-        .other
-        .iter()
-        .any(|e| *e == Effect::LoadSettings(Scope::Global)));
+    assert!(fake.other.contains(&Effect::LoadSettings(Scope::Global)));
     fake.act(
         &mut state,
         Action::SettingsLoaded {
@@ -309,10 +309,7 @@ fn reset_removes_only_this_scopes_value() {
     );
     let sent = fake.act(&mut state, Action::ResetSetting);
     assert!(saves(&sent).is_empty());
-    assert_eq!(
-        state.current_notice(),
-        Some(&Notice::SettingNotOverridden)
-    );
+    assert_eq!(state.current_notice(), Some(&Notice::SettingNotOverridden));
 }
 
 #[test]
