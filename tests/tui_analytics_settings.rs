@@ -413,7 +413,13 @@ fn the_settings_screen_reads_at_every_size_in_both_languages() {
     }
     assert_shows(
         &h.screen(120, 40),
-        &["Сроки SLA", "Приоритет", "Шаблоны", "общие (все кабинеты)"],
+        &[
+            "Сроки SLA",
+            "Приоритет",
+            "Связь покупателей",
+            "›",
+            "общие (все кабинеты)",
+        ],
     );
     assert_shows(&h.screen(60, 20), &["Сроки SLA", "›"]);
     let mut h = h.in_english();
@@ -512,4 +518,43 @@ fn the_detail_pane_shows_the_revenue_an_item_puts_at_risk() {
         &h.screen(120, 40),
         &[&format!("Revenue at risk ≈ {amount}")],
     );
+}
+
+#[test]
+fn a_changed_sla_deadline_moves_open_clocks_at_the_next_preparation() {
+    let mut h = Harness::new(120, 40);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let store = h.store.clone();
+    let writer = store.writer().expect("writer");
+    let classify_all = |runtime: &tokio::runtime::Runtime| {
+        while runtime
+            .block_on(agentiq::prepare::classify_pending(&store, &writer, t0()))
+            .expect("classify")
+            > 0
+        {}
+    };
+    classify_all(&runtime);
+    let due = |store: &Store| -> i64 {
+        store
+            .reader()
+            .expect("reader")
+            .query_row(
+                "SELECT due_at - created_at FROM interactions WHERE external_id = 'r-urgent'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("due")
+    };
+    assert_eq!(due(&h.store), 3600, "a 2★ review: urgent, one hour");
+    h.act(Action::ScreenSettings);
+    select_field(&mut h, "sla", "urgent.deadline");
+    h.act(Action::Confirm);
+    clear_prompt(&mut h);
+    h.type_text("120");
+    h.act(Action::Confirm);
+    assert_eq!(deliver_saves(&mut h), 1);
+    classify_all(&runtime);
+    assert_eq!(due(&h.store), 7200, "two hours once preparation ran again");
 }

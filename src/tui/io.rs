@@ -92,13 +92,15 @@ impl Runner {
         let spawned = std::thread::Builder::new()
             .name("analytics".into())
             .spawn(move || {
-                let result = store
-                    .reader()
-                    .and_then(|conn| {
+                // An answer always comes back, even from a panic, so nobody waits forever.
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    store.reader().and_then(|conn| {
                         crate::analytics::dashboard(&conn, &request.query, request.now)
                     })
-                    .map(Box::new)
-                    .map_err(|e| format!("{e:#}"));
+                }))
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the analytics computation failed")))
+                .map(Box::new)
+                .map_err(|e| format!("{e:#}"));
                 let _ = answer.send(Action::AnalyticsLoaded {
                     request: request.request,
                     result,
