@@ -36,6 +36,8 @@ pub enum Event {
         interaction_id: InteractionId,
         reasons: Vec<String>,
     },
+    /// A settings section was stored (`error` is `None`) or refused, with the reason.
+    SettingSaved { key: String, error: Option<String> },
 }
 
 /// Requests from the UI to background services.
@@ -50,4 +52,12 @@ pub enum Command {
     },
     /// Run a sync pass now instead of waiting for the next poll.
     SyncNow,
+    /// Store `layer` as the value of settings section `key` for `scope` (only the fields
+    /// it holds override), or remove the scope's value for `None`. Checked again before
+    /// it is written; the answer is [`Event::SettingSaved`].
+    SaveSetting {
+        scope: crate::settings::Scope,
+        key: String,
+        layer: Option<serde_json::Value>,
+    },
 }

@@ -103,6 +103,30 @@ enum Cmd {
         /// Where to write the copy.
         file: PathBuf,
     },
+    /// The seller's reply templates as TOML: export them to edit, import them back.
+    Templates {
+        #[command(subcommand)]
+        action: TemplatesCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum TemplatesCmd {
+    /// Write the templates in effect (shipped plus the seller's edits) to FILE.
+    Export {
+        file: PathBuf,
+        /// An account's name or id; default: the global templates.
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Check FILE and store it as the seller's templates (it may hold only what differs
+    /// from the shipped ones), replacing those stored before.
+    Import {
+        file: PathBuf,
+        /// An account's name or id; default: global.
+        #[arg(long)]
+        account: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -384,6 +408,21 @@ fn run(cli: Cli) -> Result<()> {
             );
             agentiq::store::backup::backup_to(&database, &file)?;
             println!("backed up {} to {}", database.display(), file.display());
+            Ok(())
+        }
+        Cmd::Templates { action } => {
+            let database = paths.database();
+            let store = Store::open(&database)?;
+            match action {
+                TemplatesCmd::Export { file, account } => {
+                    agentiq::cli::templates_cmd::export(&store, account.as_deref(), &file)?;
+                    println!("templates written to {}", file.display());
+                }
+                TemplatesCmd::Import { file, account } => {
+                    agentiq::cli::templates_cmd::import(&store, account.as_deref(), &file)?;
+                    println!("templates imported from {}", file.display());
+                }
+            }
             Ok(())
         }
         Cmd::Sync(args) => {

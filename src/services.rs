@@ -165,6 +165,15 @@ impl Services {
                         }
                     }
                     Command::SyncNow => sync_now.notify_waiters(),
+                    Command::SaveSetting { scope, key, layer } => {
+                        let event = save_setting(&router_writer, scope, key, layer).await;
+                        let saved = matches!(&event, Event::SettingSaved { error: None, .. });
+                        let _ = events_tx.send(event);
+                        if saved {
+                            // Clocks may move and priorities change: the queue re-reads.
+                            let _ = events_tx.send(Event::DataChanged);
+                        }
+                    }
                 }
             }
         }));
@@ -174,6 +183,30 @@ impl Services {
             writer,
             guard: ServiceGuard { tasks },
         })
+    }
+}
+
+/// Stores a settings change from the UI through the writer, checked against the section's
+/// type and rules first ([`crate::settings::editable::store_layer`]). The services read
+/// settings afresh on every cycle, so the change applies from their next one.
+pub async fn save_setting(
+    writer: &Writer,
+    scope: crate::settings::Scope,
+    key: String,
+    layer: Option<serde_json::Value>,
+) -> Event {
+    let section = key.clone();
+    let result = writer
+        .call(move |conn| {
+            crate::settings::editable::store_layer(conn, scope, &section, layer.as_ref())
+        })
+        .await;
+    if let Err(err) = &result {
+        tracing::warn!(key, error = %format!("{err:#}"), "a settings change was refused");
+    }
+    Event::SettingSaved {
+        key,
+        error: result.err().map(|e| format!("{e:#}")),
     }
 }
 

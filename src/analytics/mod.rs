@@ -34,7 +34,7 @@ pub use metrics::{
     MetricKind, MetricSet, PeriodComparison, Target, Trend,
 };
 pub use period::{local_day, local_midnight, parse_bound, resolve_query, FilterArgs, TIME_ZONE};
-pub use report::metrics_report;
+pub use report::{metrics_report, roubles};
 pub use revenue::{
     revenue, revenue_for_item, ItemRevenue, ProductRevenue, RevenueKind, RevenueSettings,
     RevenueStatus, RevenueSummary,

@@ -145,7 +145,7 @@ fn percent(r: Option<f64>) -> String {
 }
 
 /// Whole roubles with thin groups: `12 300 ₽`.
-pub(crate) fn roubles(x: f64) -> String {
+pub fn roubles(x: f64) -> String {
     let whole = x.round() as i64;
     let digits = whole.unsigned_abs().to_string();
     let mut grouped = String::new();

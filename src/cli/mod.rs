@@ -2,3 +2,4 @@
 
 pub mod simulator_cmd;
 pub mod sync_cmd;
+pub mod templates_cmd;

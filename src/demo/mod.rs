@@ -209,19 +209,28 @@ pub async fn run(options: DemoOptions) -> Result<()> {
                 .into_iter()
                 .flatten()
                 .collect(),
-            templates: Some(ai_templates()),
+            templates: Some(ai_templates(world.store.clone())),
         },
     )
     .await
 }
 
-/// The seller's templates for the editor's picker (`Ctrl-T`), filled for the open item.
-fn ai_templates() -> tui::templates::TemplateSource {
+/// The seller's templates for the editor's picker (`Ctrl-T`), filled for the open item:
+/// those edited in settings for its account, else the shipped ones. Read when the picker
+/// opens, so an edit applies at once.
+fn ai_templates(store: crate::store::Store) -> tui::templates::TemplateSource {
     use crate::ai::templates::{fill, Vars};
     use crate::ai::{Intent, TemplateSet};
     use tui::templates::{Template, TemplateSource};
-    TemplateSource::new(|item, _| {
-        let set = TemplateSet::defaults();
+    TemplateSource::new(move |item, _| {
+        let stored = store
+            .reader()
+            .and_then(|r| crate::settings::editable::load_templates(&r, Some(item.account_id)))
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %format!("{e:#}"), "stored templates unusable; using the shipped ones");
+                None
+            });
+        let set = stored.as_ref().unwrap_or_else(|| TemplateSet::defaults());
         let vars = Vars {
             name: item.customer_name.clone(),
             product: item.product.as_ref().and_then(|p| p.name.clone()),

@@ -1,6 +1,6 @@
 //! Everything a draft may use, read from the store: the item, its thread, its product's
 //! card, the customer's history, the seller's approved answers to similar items, the
-//! seller's recent answers, and the banned phrases.
+//! seller's recent answers, the banned phrases and the seller's templates.
 
 use anyhow::Result;
 use rusqlite::{params, Connection};
@@ -26,6 +26,8 @@ pub struct DraftInputs {
     pub approved: Vec<ApprovedAnswer>,
     pub recent_answers: Vec<String>,
     pub banned_phrases: Vec<String>,
+    /// The seller's templates from the settings; `None` uses the shipped ones.
+    pub templates: Option<crate::ai::TemplateSet>,
 }
 
 impl DraftInputs {
@@ -72,6 +74,8 @@ impl DraftInputs {
         let banned_phrases =
             crate::settings::load::<GuardrailSettings>(conn, Some(interaction.account_id))?
                 .effective_banned_phrases();
+        let templates =
+            crate::settings::editable::load_templates(conn, Some(interaction.account_id))?;
         Ok(Some(DraftInputs {
             interaction,
             thread,
@@ -80,6 +84,7 @@ impl DraftInputs {
             approved,
             recent_answers,
             banned_phrases,
+            templates,
         }))
     }
 
@@ -94,6 +99,9 @@ impl DraftInputs {
         ctx.approved = &self.approved;
         ctx.recent_answers = &self.recent_answers;
         ctx.banned_phrases = &self.banned_phrases;
+        if let Some(t) = &self.templates {
+            ctx = ctx.with_templates(t);
+        }
         ctx
     }
 

@@ -5,6 +5,8 @@
 //! field: the shipped default, then the global value stored in the database, then the
 //! account's own override.
 
+pub mod editable;
+
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
@@ -123,6 +125,22 @@ pub fn save<S: Section>(conn: &Connection, scope: Scope, section: &S) -> Result<
         "INSERT INTO settings (scope, key, value, updated_at) VALUES (?1, ?2, ?3, strftime('%s','now'))
          ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
         params![scope.as_db(), S::KEY, value],
+    )?;
+    Ok(())
+}
+
+/// Stores `value` (a whole or partial section, as JSON) for `scope` as it is. Callers
+/// check it first; the settings screen goes through [`editable::store_layer`].
+pub fn save_value(
+    conn: &Connection,
+    scope: Scope,
+    key: &str,
+    value: &serde_json::Value,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO settings (scope, key, value, updated_at) VALUES (?1, ?2, ?3, strftime('%s','now'))
+         ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        params![scope.as_db(), key, value.to_string()],
     )?;
     Ok(())
 }

@@ -450,7 +450,7 @@ pub fn is_shouting(text: &str) -> bool {
 
 /// The policies of several accounts, loaded once and looked up by account id; an account
 /// without its own settings (or with unusable ones) gets the global policy.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Policies {
     global: Policy,
     accounts: HashMap<i64, Policy>,

@@ -446,6 +446,10 @@ pub struct QueueRow {
     pub due_at: DateTime<Utc>,
     /// Why the last send of a reply to this item failed, if it did.
     pub send_error: Option<String>,
+    /// The account the item belongs to: its settings decide the priority mark.
+    pub account_id: i64,
+    /// The classifier's intent, once classified.
+    pub intent: Option<String>,
 }
 
 /// Rows of one read and what it cost SQLite.
@@ -508,7 +512,7 @@ pub fn queue_window(
                 i.at_risk_at, i.due_at,
                 (SELECT o.last_error FROM outbox o WHERE o.interaction_id = i.id
                    AND o.state = 'failed' ORDER BY o.id DESC LIMIT 1),
-                i.state
+                i.state, i.account_id, i.intent
          FROM interactions i JOIN accounts a ON a.id = i.account_id
          WHERE {where_sql}
          ORDER BY {order_by}
@@ -578,6 +582,8 @@ fn row_to_queue_row(r: &Row<'_>) -> rusqlite::Result<QueueRow> {
         due_at: from_db_time(r.get(11)?),
         send_error: r.get(12)?,
         state: parse_col(r, 13, AnswerState::parse)?,
+        account_id: r.get(14)?,
+        intent: r.get(15)?,
     })
 }
 

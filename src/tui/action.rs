@@ -5,8 +5,11 @@ use chrono::{DateTime, Utc};
 use ratatui_textarea::Input;
 use serde::{Deserialize, Serialize};
 
+use crate::analytics::{Dashboard, MetricsQuery};
 use crate::app::{Command, Event};
 use crate::domain::InteractionId;
+use crate::settings::editable::Layers;
+use crate::settings::Scope;
 use crate::store::{AccountRow, QueueFilter, Seek};
 
 use super::reads::{AuditSnapshot, HealthRow};
@@ -80,6 +83,10 @@ pub enum Action {
     ScreenAuditLog,
     Help,
     Quit,
+    ScreenAnalytics,
+    ScreenSettings,
+    CyclePeriod,
+    ResetSetting,
 
     /// The clock moved on (1 s tick).
     #[serde(skip)]
@@ -138,6 +145,18 @@ pub enum Action {
     /// A command could not be handed to the background services.
     #[serde(skip)]
     CommandFailed,
+    /// The analytics figures of request `request` were computed, or why not.
+    #[serde(skip)]
+    AnalyticsLoaded {
+        request: u64,
+        result: Result<Box<Dashboard>, String>,
+    },
+    /// The editable settings sections' layers for `scope` were read.
+    #[serde(skip)]
+    SettingsLoaded {
+        scope: Scope,
+        sections: Vec<Layers>,
+    },
 }
 
 bindable! {
@@ -181,6 +200,10 @@ bindable! {
     ScreenAuditLog => "screen_audit_log",
     Help => "help",
     Quit => "quit",
+    ScreenAnalytics => "screen_analytics",
+    ScreenSettings => "screen_settings",
+    CyclePeriod => "cycle_period",
+    ResetSetting => "reset_setting",
 }
 
 impl Action {
@@ -223,6 +246,10 @@ pub enum Effect {
     LoadHealth,
     /// Read a page of the audit log.
     LoadAudit(AuditRequest),
+    /// Compute the analytics figures off the UI thread.
+    LoadAnalytics(AnalyticsRequest),
+    /// Read the editable settings sections for a scope.
+    LoadSettings(Scope),
     /// Suspend the UI and edit this text in `$EDITOR`.
     ExternalEditor(String),
     /// Leave the UI.
@@ -252,6 +279,15 @@ pub struct QueueRequest {
     pub seek: PageSeek,
     /// Also count the rows, read the per-tab counts and the outbox size.
     pub with_counts: bool,
+}
+
+/// The analytics figures to compute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalyticsRequest {
+    /// Numbered so an answer to an older request is dropped.
+    pub request: u64,
+    pub query: MetricsQuery,
+    pub now: DateTime<Utc>,
 }
 
 /// Which rows of the audit log to read, newest first.

@@ -326,10 +326,15 @@ mod tests {
         assert_eq!(problem, None, "j is free in the emacs queue");
         let (_, problem) = load_keymap(clash.path(), "default");
         let problem = problem.expect("clash");
+        let move_down_line = super::super::keymap::DEFAULT_KEYMAP
+            .lines()
+            .position(|l| l.starts_with("move_down = [\"j\""))
+            .expect("default keymap binds j")
+            + 1;
         assert!(
-            problem.ends_with(
-                ":2: key \"j\" is bound twice in [queue]: to move_down (keymaps/default.toml:23) and to reply"
-            ),
+            problem.ends_with(&format!(
+                ":2: key \"j\" is bound twice in [queue]: to move_down (keymaps/default.toml:{move_down_line}) and to reply"
+            )),
             "{problem}"
         );
     }

@@ -32,6 +32,9 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Re
     } = ctx;
     let theme = theme.for_terminal(ColorSupport::detect());
     let mut runner = Runner::new(&store, commands)?;
+    let mut job_results = runner
+        .take_job_results()
+        .ok_or_else(|| anyhow::anyhow!("the runner's job results were already taken"))?;
     let now = clock();
     let session = format!(
         "{}-{}",
@@ -79,6 +82,7 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Re
                 // The background services are gone: stop listening, keep the UI.
                 None => events_open = false,
             },
+            Some(action) = job_results.recv() => runner.job_finished(&mut state, action),
             _ = tick.tick() => runner.dispatch(&mut state, Action::Tick(clock()), true),
             _ = &mut terminate => state.quit = true,
         }

@@ -1,19 +1,21 @@
 //! Carries out [`Effect`]s: reads through the UI's own read-only connection and hands
 //! commands to the background services. The reads are small and indexed (one page of the
-//! queue, one item, one page of a screen), so they run on the UI task. Handing the
+//! queue, one item, one page of a screen), so they run on the UI task. The analytics
+//! figures scan a whole period, so they are computed on a thread of their own with its
+//! own connection, and come back as an action ([`Runner::take_job_results`]). Handing the
 //! terminal to `$EDITOR` is left to the event loop ([`Runner::take_external_editor`]).
 
 use std::collections::VecDeque;
 
 use anyhow::Result;
 use rusqlite::Connection;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use crate::app::Command;
 use crate::domain::InteractionId;
 use crate::store::{self, Store};
 
-use super::action::{Action, Effect, QueueRequest};
+use super::action::{Action, AnalyticsRequest, Effect, QueueRequest};
 use super::reads::{self, ReadStats};
 use super::state::AppState;
 use super::update::update;
@@ -30,10 +32,17 @@ pub struct Runner {
     deferred_detail: Option<InteractionId>,
     external_editor: Option<String>,
     stats: ReadStats,
+    store: Store,
+    /// Where background jobs send their answers, and where they arrive until the event
+    /// loop takes the receiving end.
+    job_results: UnboundedSender<Action>,
+    job_inbox: Option<UnboundedReceiver<Action>>,
+    jobs_in_flight: usize,
 }
 
 impl Runner {
     pub fn new(store: &Store, commands: UnboundedSender<Command>) -> Result<Runner> {
+        let (job_results, job_inbox) = mpsc::unbounded_channel();
         Ok(Runner {
             conn: store.reader()?,
             commands,
@@ -41,7 +50,68 @@ impl Runner {
             deferred_detail: None,
             external_editor: None,
             stats: ReadStats::default(),
+            store: store.clone(),
+            job_results,
+            job_inbox: Some(job_inbox),
+            jobs_in_flight: 0,
         })
+    }
+
+    /// The answers of background jobs, for the event loop to wait on and dispatch.
+    pub fn take_job_results(&mut self) -> Option<UnboundedReceiver<Action>> {
+        self.job_inbox.take()
+    }
+
+    /// Waits for every background job started so far (and those their answers start)
+    /// and applies the answers: for callers without an event loop, such as tests.
+    pub fn settle(&mut self, state: &mut AppState) {
+        while self.jobs_in_flight > 0 {
+            let Some(inbox) = self.job_inbox.as_mut() else {
+                return;
+            };
+            let Some(action) = inbox.blocking_recv() else {
+                return;
+            };
+            self.jobs_in_flight -= 1;
+            self.dispatch(state, action, false);
+        }
+    }
+
+    /// Applies the answer of a background job that arrived through
+    /// [`Runner::take_job_results`].
+    pub fn job_finished(&mut self, state: &mut AppState, action: Action) {
+        self.jobs_in_flight = self.jobs_in_flight.saturating_sub(1);
+        self.dispatch(state, action, false);
+    }
+
+    /// Computes the analytics figures on a thread of its own.
+    fn spawn_analytics(&mut self, request: AnalyticsRequest) {
+        let store = self.store.clone();
+        let answer = self.job_results.clone();
+        self.jobs_in_flight += 1;
+        let spawned = std::thread::Builder::new()
+            .name("analytics".into())
+            .spawn(move || {
+                // An answer always comes back, even from a panic, so nobody waits forever.
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    store.reader().and_then(|conn| {
+                        crate::analytics::dashboard(&conn, &request.query, request.now)
+                    })
+                }))
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the analytics computation failed")))
+                .map(Box::new)
+                .map_err(|e| format!("{e:#}"));
+                let _ = answer.send(Action::AnalyticsLoaded {
+                    request: request.request,
+                    result,
+                });
+            });
+        if let Err(e) = spawned {
+            let _ = self.job_results.send(Action::AnalyticsLoaded {
+                request: request.request,
+                result: Err(format!("starting the analytics thread: {e}")),
+            });
+        }
     }
 
     /// Reads the accounts and the first page at this terminal size.
@@ -131,7 +201,7 @@ impl Runner {
                     Err(e) => failed(e),
                 },
             ),
-            Effect::LoadDetail(id) => Some(match reads::read_detail(&self.conn, id) {
+            Effect::LoadDetail(id) => Some(match reads::read_detail(&self.conn, id, state.now) {
                 Ok(Some(detail)) => Action::DetailLoaded(Box::new(detail)),
                 Ok(None) => Action::DetailMissing(id),
                 Err(e) => failed(e),
@@ -147,6 +217,16 @@ impl Runner {
             Effect::LoadAudit(request) => Some(
                 match reads::read_audit(&self.conn, request, state.audit.total) {
                     Ok(snapshot) => Action::AuditLoaded(Box::new(snapshot)),
+                    Err(e) => failed(e),
+                },
+            ),
+            Effect::LoadAnalytics(request) => {
+                self.spawn_analytics(request);
+                None
+            }
+            Effect::LoadSettings(scope) => Some(
+                match crate::settings::editable::read_layers(&self.conn, scope) {
+                    Ok(sections) => Action::SettingsLoaded { scope, sections },
                     Err(e) => failed(e),
                 },
             ),

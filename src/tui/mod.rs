@@ -35,6 +35,7 @@ pub mod lens;
 pub mod load_error;
 pub mod reads;
 pub mod sanitize;
+pub mod settings_form;
 pub mod state;
 pub mod strings;
 pub mod templates;

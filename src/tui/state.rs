@@ -1,17 +1,23 @@
 //! The one root state of the inbox. Only [`super::update`] changes it; views read it.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use ratatui_textarea::TextArea;
 
+use crate::analytics::Dashboard;
 use crate::domain::{char_count, Channel, ChatMessage, Interaction, InteractionId, Marketplace};
+use crate::settings::editable::Layers;
+use crate::settings::Scope;
+use crate::sla::Policies;
 use crate::store::search::QueryError;
 use crate::store::{AccountRow, QueueFilter, QueueRow};
 
 use super::lang::Lang;
 use super::layout;
 use super::reads::{AuditRow, HealthRow};
+use super::settings_form::Field;
 use super::templates::{TemplatePicker, TemplateSource};
 
 pub use super::lens::{Lens, Tab};
@@ -46,6 +52,8 @@ pub enum Screen {
     Inbox,
     SyncHealth,
     AuditLog,
+    Analytics,
+    Settings,
 }
 
 /// Open items per tab under the current view, and breached items overall.
@@ -79,6 +87,8 @@ pub struct QueueSnapshot {
     pub rows: Vec<QueueRow>,
     pub counts: Option<Counts>,
     pub outbox_size: Option<usize>,
+    /// The accounts' SLA and priority rules, read with the counts (once per refresh).
+    pub policies: Option<Arc<Policies>>,
 }
 
 /// The selected interaction in full.
@@ -89,6 +99,9 @@ pub struct Detail {
     pub messages: Vec<ChatMessage>,
     /// The draft prepared in the background, if one is waiting: the editor opens on it.
     pub prepared_draft: Option<String>,
+    /// Roubles at risk or protected by this item, when the revenue model applies to it;
+    /// read with the item, at the time it was read.
+    pub revenue: Option<crate::analytics::ItemRevenue>,
 }
 
 /// The visible part of the queue and the selection in it. Positions are absolute indexes
@@ -184,6 +197,8 @@ pub enum PromptKind {
     Search,
     /// `f`: the current queue, narrowed.
     Filter,
+    /// A settings value (the field in [`SettingsView::editing`]).
+    Setting,
 }
 
 /// The one-line input at the bottom for a search or a filter.
@@ -302,6 +317,15 @@ pub enum Notice {
     Alert(String),
     /// The guardrails stopped a reply; the reasons.
     Refused(String),
+    /// A settings value was not saved: the field and why.
+    SettingRefused {
+        field: String,
+        reason: String,
+    },
+    /// A settings change was stored.
+    SettingSaved,
+    /// Reset asked for a field that has no value of its own at this scope.
+    SettingNotOverridden,
 }
 
 impl Notice {
@@ -313,6 +337,7 @@ impl Notice {
                 | Notice::SyncRequested
                 | Notice::DraftRegenerated
                 | Notice::ExternalEditorDone
+                | Notice::SettingSaved
         )
     }
 
@@ -374,6 +399,10 @@ pub struct AppState {
     /// When the queue was last read in full; "breached" and "at risk" are judged then
     /// until the next full read, so pages read in between agree with each other.
     pub(crate) last_reload: DateTime<Utc>,
+    /// Each account's SLA and priority rules, for the queue's priority marks.
+    pub policies: Arc<Policies>,
+    pub analytics: AnalyticsView,
+    pub settings: SettingsView,
 }
 
 impl AppState {
@@ -415,6 +444,9 @@ impl AppState {
             send_seq: 0,
             draft_variant: 0,
             last_reload: now,
+            policies: Arc::default(),
+            analytics: AnalyticsView::default(),
+            settings: SettingsView::default(),
         }
     }
 
@@ -452,5 +484,89 @@ impl AppState {
 
     pub fn current_notice(&self) -> Option<&Notice> {
         self.notice.as_ref().map(|(n, _)| n)
+    }
+}
+
+/// The periods the analytics screen offers, in days; `cycle_period` walks them.
+pub const ANALYTICS_PERIODS: [u32; 3] = [7, 30, 90];
+
+/// The analytics screen: which period and account, and the figures for them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalyticsView {
+    /// The last this many local days, today included.
+    pub days: u32,
+    /// One account, or all.
+    pub account: Option<i64>,
+    /// The latest figures; kept while newer ones are computed.
+    pub data: Option<Box<Dashboard>>,
+    /// A computation is under way.
+    pub loading: bool,
+    /// Number of the latest request; answers to older ones are dropped.
+    pub request: u64,
+    /// The metric whose daily chart is shown in full.
+    pub selected: usize,
+}
+
+impl Default for AnalyticsView {
+    fn default() -> Self {
+        AnalyticsView {
+            // As `agentiq metrics` without --from/--to, so the two agree at a glance.
+            days: 7,
+            account: None,
+            data: None,
+            loading: false,
+            request: 0,
+            selected: 0,
+        }
+    }
+}
+
+/// A settings field being edited.
+#[derive(Debug, Clone)]
+pub struct SettingEdit {
+    /// The section's key.
+    pub key: &'static str,
+    pub path: Vec<String>,
+    /// The multi-line editor for lists (one entry per line); `None` when the value is
+    /// typed in the one-line prompt.
+    pub textarea: Option<TextArea<'static>>,
+}
+
+/// The settings screen: one scope (global or an account), its sections' layers and the
+/// fields of the section shown.
+#[derive(Debug, Clone)]
+pub struct SettingsView {
+    pub scope: Scope,
+    /// Every editable section's layers for `scope`; `None` until read.
+    pub sections: Option<Vec<Layers>>,
+    /// Index of the section shown.
+    pub section: usize,
+    /// The shown section's fields, recomputed when its layers change.
+    pub fields: Vec<Field>,
+    pub cursor: ListCursor,
+    pub editing: Option<SettingEdit>,
+}
+
+impl Default for SettingsView {
+    fn default() -> Self {
+        SettingsView {
+            scope: Scope::Global,
+            sections: None,
+            section: 0,
+            fields: Vec::new(),
+            cursor: ListCursor::default(),
+            editing: None,
+        }
+    }
+}
+
+impl SettingsView {
+    /// The layers of the section shown.
+    pub fn current(&self) -> Option<&Layers> {
+        self.sections.as_ref()?.get(self.section)
+    }
+
+    pub fn selected_field(&self) -> Option<&Field> {
+        self.fields.get(self.cursor.selected)
     }
 }

@@ -85,6 +85,10 @@ slots! {
     FilterBar => "filter",
     TableHeader => "table.header",
     QueueAnswered => "queue.answered",
+    MetricPass => "metric.pass",
+    MetricFail => "metric.fail",
+    Chart => "chart",
+    SettingOverride => "setting.override",
 }
 
 impl Slot {

@@ -185,8 +185,10 @@ impl Harness {
         }
     }
 
+    /// Applies `action` and waits for the background jobs it started (analytics).
     pub fn act(&mut self, action: Action) {
         self.runner.dispatch(&mut self.state, action, false);
+        self.runner.settle(&mut self.state);
     }
 
     pub fn resize(&mut self, width: u16, height: u16) {

@@ -65,6 +65,13 @@ pub fn read_queue(
     stats.pages += 1;
     stats.rows += window.rows.len() as u64;
     stats.page_steps += window.vm_steps;
+    // The accounts' rules, once per full read: the queue's priority marks use them.
+    let policies = if request.with_counts {
+        let ids: Vec<i64> = store::accounts(&tx)?.iter().map(|a| a.id).collect();
+        Some(std::sync::Arc::new(crate::sla::Policies::load(&tx, &ids)))
+    } else {
+        None
+    };
     let (counts, outbox_size) = match by_channel {
         Some([reviews, questions, chats]) => {
             // Breached items: a range of the deadline index, however big the queue.
@@ -96,6 +103,7 @@ pub fn read_queue(
         rows: window.rows,
         counts,
         outbox_size,
+        policies,
     })
 }
 
@@ -110,8 +118,13 @@ fn nearest(offset: usize, limit: usize, total: usize) -> (Seek, usize) {
     }
 }
 
-/// The whole interaction and, for a chat, its thread.
-pub fn read_detail(conn: &Connection, id: InteractionId) -> Result<Option<Detail>> {
+/// The whole interaction, for a chat its thread, and the roubles it puts at risk or
+/// protects at `now`.
+pub fn read_detail(
+    conn: &Connection,
+    id: InteractionId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<Detail>> {
     let Some(interaction) = store::interaction(conn, id)? else {
         return Ok(None);
     };
@@ -121,10 +134,12 @@ pub fn read_detail(conn: &Connection, id: InteractionId) -> Result<Option<Detail
         Vec::new()
     };
     let prepared_draft = store::latest_draft(conn, id)?.map(|d| d.text);
+    let revenue = crate::analytics::revenue_for_item(conn, id, now)?;
     Ok(Some(Detail {
         interaction,
         messages,
         prepared_draft,
+        revenue,
     }))
 }
 

@@ -106,6 +106,44 @@ pub static EN: Strings = Strings {
     screen,
     layer,
     action,
+
+    analytics_all_accounts: "all accounts",
+    analytics_computing: "computing…",
+    analytics_metric: "Metric",
+    analytics_value: "Value",
+    analytics_count: "Count",
+    analytics_target: "Target",
+    analytics_previous: "Before",
+    analytics_change: "Change",
+    analytics_by_day: "By day",
+    analytics_no_data: "no data",
+    analytics_at_risk: "Revenue at risk",
+    analytics_protected: "protected by fast answers",
+    analytics_top_products: "Products with open complaints",
+    analytics_no_complaints: "No open complaints",
+    analytics_complaints,
+    analytics_overdue: "overdue",
+    unit_pp: "pp",
+    analytics_period,
+    analytics_auto,
+    metric_name,
+
+    settings_global: "global (all accounts)",
+    settings_field: "Field",
+    settings_value: "Value",
+    settings_source: "From",
+    settings_empty: "Nothing to set here",
+    settings_prompt_placeholder: "the new value; Enter saves, Esc cancels",
+    settings_editor_title: "One entry per line",
+    settings_edit: "edit",
+    settings_scope_hint: "scope: global / each account",
+    settings_save: "save",
+    setting_source,
+    settings_section,
+
+    revenue_at_risk,
+    revenue_protected,
+    revenue_pending,
 };
 
 fn sync_done(new: usize, changed: usize, at: &str) -> String {
@@ -149,6 +187,9 @@ fn notice(notice: &Notice) -> String {
         Notice::Refused(why) => format!("Not sent, the guardrails block it: {why}"),
         Notice::ExternalEditorFailed(e) => format!("External editor: {e}"),
         Notice::ExternalEditorDone => "The text is back from the external editor".into(),
+        Notice::SettingRefused { field, reason } => format!("Not saved: {field}: {reason}"),
+        Notice::SettingSaved => "Setting saved".into(),
+        Notice::SettingNotOverridden => "This field has no value of its own here".into(),
         Notice::NoTemplates => "No templates for this item".into(),
     }
 }
@@ -217,6 +258,8 @@ fn screen(s: Screen) -> &'static str {
     match s {
         Screen::Inbox => "Inbox",
         Screen::SyncHealth => "Sync health",
+        Screen::Analytics => "Analytics",
+        Screen::Settings => "Settings",
         Screen::AuditLog => "Audit log",
     }
 }
@@ -229,7 +272,7 @@ fn layer(l: Layer) -> &'static str {
         Layer::Editor => "Reply editor",
         Layer::Confirm => "Confirmation",
         Layer::Search => "Search and filter line",
-        Layer::Screen => "Sync health and audit log",
+        Layer::Screen => "Full screens: sync health, audit log, analytics, settings",
         Layer::Picker => "Template picker",
         Layer::Help => "Help",
     }
@@ -277,6 +320,75 @@ fn action(a: &Action) -> &'static str {
         Action::ScreenAuditLog => "audit log",
         Action::Help => "help",
         Action::Quit => "quit",
+        Action::ScreenAnalytics => "analytics",
+        Action::ScreenSettings => "settings",
+        Action::CyclePeriod => "period: 7 / 30 / 90 days",
+        Action::ResetSetting => "reset the field (global value or default)",
         _ => "",
+    }
+}
+
+fn analytics_period(days: u32) -> String {
+    match days {
+        1 => "today".into(),
+        n => format!("last {n} days"),
+    }
+}
+
+fn analytics_auto(sent: u64, all: u64, share: &str) -> String {
+    format!("Auto-replies: {sent} of {all} sent ({share}), not counted in draft acceptance")
+}
+
+fn metric_name(k: crate::analytics::MetricKind) -> &'static str {
+    use crate::analytics::MetricKind;
+    match k {
+        MetricKind::QuestionsSla => "Questions within SLA",
+        MetricKind::Reviews24h => "Reviews answered in 24 h",
+        MetricKind::DraftAcceptance => "Drafts sent as written",
+        MetricKind::HarmfulRate => "Replies breaking a rule",
+        MetricKind::SyncSuccess => "Sync runs succeeded",
+    }
+}
+
+fn setting_source(s: crate::tui::settings_form::Source) -> &'static str {
+    use crate::tui::settings_form::Source;
+    match s {
+        Source::Default => "default",
+        Source::Global => "global",
+        Source::Account => "this account",
+    }
+}
+
+fn settings_section(key: &str) -> &'static str {
+    match key {
+        "sla" => "SLA targets",
+        "priority" => "Priority",
+        "working_hours" => "Working hours",
+        "notifications" => "Notifications",
+        "auto_response" => "Auto-replies",
+        "guardrails" => "Banned phrases",
+        "revenue" => "Revenue factors",
+        "linking" => "Customer linking",
+        "templates" => "Templates",
+        _ => "Other",
+    }
+}
+
+fn revenue_at_risk(amount: &str) -> String {
+    format!("Revenue at risk ≈ {amount}")
+}
+
+fn revenue_protected(amount: &str) -> String {
+    format!("Revenue protected ≈ {amount}")
+}
+
+fn revenue_pending(amount: &str, by: &str) -> String {
+    format!("Answer by {by} to protect ≈ {amount}")
+}
+
+fn analytics_complaints(n: u32) -> String {
+    match n {
+        1 => "1 complaint".into(),
+        n => format!("{n} complaints"),
     }
 }

@@ -115,6 +115,51 @@ pub struct Strings {
     pub screen: fn(Screen) -> &'static str,
     pub layer: fn(Layer) -> &'static str,
     pub action: fn(&Action) -> &'static str,
+
+    pub analytics_all_accounts: &'static str,
+    pub analytics_computing: &'static str,
+    pub analytics_metric: &'static str,
+    pub analytics_value: &'static str,
+    pub analytics_count: &'static str,
+    pub analytics_target: &'static str,
+    pub analytics_previous: &'static str,
+    pub analytics_change: &'static str,
+    pub analytics_by_day: &'static str,
+    pub analytics_no_data: &'static str,
+    pub analytics_at_risk: &'static str,
+    pub analytics_protected: &'static str,
+    pub analytics_top_products: &'static str,
+    pub analytics_no_complaints: &'static str,
+    /// "5 complaints", in the language's plural form.
+    pub analytics_complaints: fn(n: u32) -> String,
+    pub analytics_overdue: &'static str,
+    /// Percentage points, the unit of a change between two percentages.
+    pub unit_pp: &'static str,
+    /// "the last 30 days"
+    pub analytics_period: fn(days: u32) -> String,
+    /// Auto-replies: sent of all replies sent, their share.
+    pub analytics_auto: fn(sent: u64, all: u64, share: &str) -> String,
+    pub metric_name: fn(crate::analytics::MetricKind) -> &'static str,
+
+    pub settings_global: &'static str,
+    pub settings_field: &'static str,
+    pub settings_value: &'static str,
+    pub settings_source: &'static str,
+    pub settings_empty: &'static str,
+    pub settings_prompt_placeholder: &'static str,
+    pub settings_editor_title: &'static str,
+    pub settings_edit: &'static str,
+    pub settings_scope_hint: &'static str,
+    pub settings_save: &'static str,
+    pub setting_source: fn(crate::tui::settings_form::Source) -> &'static str,
+    /// A settings section's name by its key (`sla`, `templates`, ...).
+    pub settings_section: fn(&str) -> &'static str,
+
+    /// The detail pane's revenue line: roubles at risk, protected, or to play for by a
+    /// time.
+    pub revenue_at_risk: fn(amount: &str) -> String,
+    pub revenue_protected: fn(amount: &str) -> String,
+    pub revenue_pending: fn(amount: &str, by: &str) -> String,
 }
 
 impl Strings {
@@ -162,6 +207,12 @@ mod tests {
             Notice::ExternalEditorFailed("vi".into()),
             Notice::ExternalEditorDone,
             Notice::NoTemplates,
+            Notice::SettingRefused {
+                field: "sla.urgent.target".into(),
+                reason: "x".into(),
+            },
+            Notice::SettingSaved,
+            Notice::SettingNotOverridden,
         ]
     }
 
@@ -177,8 +228,20 @@ mod tests {
             for n in notices() {
                 assert!(!(s.notice)(&n).is_empty(), "{lang}: {n:?}");
             }
-            for sc in [Screen::Inbox, Screen::SyncHealth, Screen::AuditLog] {
+            for sc in [
+                Screen::Inbox,
+                Screen::SyncHealth,
+                Screen::AuditLog,
+                Screen::Analytics,
+                Screen::Settings,
+            ] {
                 assert!(!(s.screen)(sc).is_empty(), "{lang}: {sc:?}");
+            }
+            for k in crate::analytics::MetricKind::ALL {
+                assert!(!(s.metric_name)(k).is_empty(), "{lang}: {k:?}");
+            }
+            for e in crate::settings::editable::EDITABLE {
+                assert!(!(s.settings_section)(e.key).is_empty(), "{lang}: {}", e.key);
             }
             for c in Channel::ALL {
                 assert!(!(s.channel_name)(c).is_empty());
@@ -206,6 +269,23 @@ mod tests {
         ] {
             assert!(!cyrillic(t), "{t}");
         }
+    }
+
+    #[test]
+    fn complaints_take_the_russian_plural() {
+        let ru: Vec<String> = [1, 2, 5, 11, 21, 24].map(RU.analytics_complaints).into();
+        assert_eq!(
+            ru,
+            [
+                "1 жалоба",
+                "2 жалобы",
+                "5 жалоб",
+                "11 жалоб",
+                "21 жалоба",
+                "24 жалобы"
+            ]
+        );
+        assert_eq!((EN.analytics_complaints)(1), "1 complaint");
     }
 
     #[test]

@@ -106,6 +106,44 @@ pub static RU: Strings = Strings {
     screen,
     layer,
     action,
+
+    analytics_all_accounts: "все кабинеты",
+    analytics_computing: "считаю…",
+    analytics_metric: "Показатель",
+    analytics_value: "Значение",
+    analytics_count: "Счёт",
+    analytics_target: "Цель",
+    analytics_previous: "Раньше",
+    analytics_change: "Изменение",
+    analytics_by_day: "По дням",
+    analytics_no_data: "нет данных",
+    analytics_at_risk: "Выручка под риском",
+    analytics_protected: "защищено быстрыми ответами",
+    analytics_top_products: "Товары с открытыми жалобами",
+    analytics_no_complaints: "Открытых жалоб нет",
+    analytics_complaints,
+    analytics_overdue: "просрочено",
+    unit_pp: "п.п.",
+    analytics_period,
+    analytics_auto,
+    metric_name,
+
+    settings_global: "общие (все кабинеты)",
+    settings_field: "Поле",
+    settings_value: "Значение",
+    settings_source: "Откуда",
+    settings_empty: "Здесь нечего настраивать",
+    settings_prompt_placeholder: "новое значение; Enter сохраняет, Esc отменяет",
+    settings_editor_title: "По одному на строку",
+    settings_edit: "изменить",
+    settings_scope_hint: "область: общие / каждый кабинет",
+    settings_save: "сохранить",
+    setting_source,
+    settings_section,
+
+    revenue_at_risk,
+    revenue_protected,
+    revenue_pending,
 };
 
 fn sync_done(new: usize, changed: usize, at: &str) -> String {
@@ -149,6 +187,9 @@ fn notice(notice: &Notice) -> String {
         Notice::Refused(why) => format!("Не отправлено, правила запрещают: {why}"),
         Notice::ExternalEditorFailed(e) => format!("Внешний редактор: {e}"),
         Notice::ExternalEditorDone => "Текст вернулся из внешнего редактора".into(),
+        Notice::SettingRefused { field, reason } => format!("Не сохранено: {field}: {reason}"),
+        Notice::SettingSaved => "Настройка сохранена".into(),
+        Notice::SettingNotOverridden => "У этого поля здесь нет своего значения".into(),
         Notice::NoTemplates => "Шаблонов для этого обращения нет".into(),
     }
 }
@@ -257,6 +298,8 @@ fn screen(s: Screen) -> &'static str {
     match s {
         Screen::Inbox => "Входящие",
         Screen::SyncHealth => "Синхронизация",
+        Screen::Analytics => "Аналитика",
+        Screen::Settings => "Настройки",
         Screen::AuditLog => "Журнал действий",
     }
 }
@@ -269,7 +312,7 @@ fn layer(l: Layer) -> &'static str {
         Layer::Editor => "Редактор ответа",
         Layer::Confirm => "Подтверждение",
         Layer::Search => "Строка поиска и фильтра",
-        Layer::Screen => "Экраны синхронизации и журнала",
+        Layer::Screen => "Экраны: синхронизация, журнал, аналитика, настройки",
         Layer::Picker => "Выбор шаблона",
         Layer::Help => "Справка",
     }
@@ -317,6 +360,78 @@ fn action(a: &Action) -> &'static str {
         Action::ScreenAuditLog => "журнал действий",
         Action::Help => "справка",
         Action::Quit => "выход",
+        Action::ScreenAnalytics => "аналитика",
+        Action::ScreenSettings => "настройки",
+        Action::CyclePeriod => "период: 7 / 30 / 90 дней",
+        Action::ResetSetting => "сбросить поле (к общему значению или по умолчанию)",
         _ => "",
     }
+}
+
+fn analytics_period(days: u32) -> String {
+    match days {
+        1 => "сегодня".into(),
+        n => format!("за {n} дн."),
+    }
+}
+
+fn analytics_auto(sent: u64, all: u64, share: &str) -> String {
+    format!("Автоответы: {sent} из {all} отправленных ({share}), в принятии черновиков не учтены")
+}
+
+fn metric_name(k: crate::analytics::MetricKind) -> &'static str {
+    use crate::analytics::MetricKind;
+    match k {
+        MetricKind::QuestionsSla => "Вопросы в срок (SLA)",
+        MetricKind::Reviews24h => "Отзывы с ответом за 24 ч",
+        MetricKind::DraftAcceptance => "Черновики без правок",
+        MetricKind::HarmfulRate => "Ответы с нарушениями",
+        MetricKind::SyncSuccess => "Успешные синхронизации",
+    }
+}
+
+fn setting_source(s: crate::tui::settings_form::Source) -> &'static str {
+    use crate::tui::settings_form::Source;
+    match s {
+        Source::Default => "по умолчанию",
+        Source::Global => "общее",
+        Source::Account => "кабинета",
+    }
+}
+
+fn settings_section(key: &str) -> &'static str {
+    match key {
+        "sla" => "Сроки SLA",
+        "priority" => "Приоритет",
+        "working_hours" => "Рабочие часы",
+        "notifications" => "Уведомления",
+        "auto_response" => "Автоответы",
+        "guardrails" => "Запретные фразы",
+        "revenue" => "Оценка выручки",
+        "linking" => "Связь покупателей",
+        "templates" => "Шаблоны",
+        _ => "Прочее",
+    }
+}
+
+fn revenue_at_risk(amount: &str) -> String {
+    format!("Выручка под риском ≈ {amount}")
+}
+
+fn revenue_protected(amount: &str) -> String {
+    format!("Выручка защищена ≈ {amount}")
+}
+
+fn revenue_pending(amount: &str, by: &str) -> String {
+    format!("Ответ до {by} защитит ≈ {amount}")
+}
+
+fn analytics_complaints(n: u32) -> String {
+    let word = match (n % 10, n % 100) {
+        (_, 11..=14) => "жалоб",
+        (1, _) => "жалоба",
+        (2..=4, _) => "жалобы",
+        _ => "жалоб",
+    };
+    format!("{n} {word}")
 }

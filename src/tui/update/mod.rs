@@ -5,10 +5,12 @@
 //! [`reply`] (the editor and sending), [`screens`] (sync health, audit log, help, the
 //! prompt line) and [`mouse`].
 
+mod analytics;
 mod mouse;
 mod queue;
 mod reply;
 mod screens;
+mod settings;
 #[cfg(test)]
 mod tests;
 
@@ -56,10 +58,20 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::AccountsLoaded(accounts) => state.accounts = accounts,
         Action::HealthLoaded(rows) => screens::health_loaded(state, rows),
         Action::AuditLoaded(snapshot) => screens::audit_loaded(state, *snapshot, &mut fx),
+        Action::ExternalEdited(result) if settings::editor_open(state) => {
+            settings::external_edited(state, result)
+        }
         Action::ExternalEdited(result) => reply::external_edited(state, result),
+        Action::AnalyticsLoaded { request, result } => analytics::loaded(state, request, result),
+        Action::SettingsLoaded { scope, sections } => settings::loaded(state, scope, sections),
         Action::ConfigProblem(message) => notify(state, Notice::ConfigProblem(message)),
         Action::LoadFailed(message) => notify(state, Notice::LoadFailed(message)),
         Action::CommandFailed => notify(state, Notice::CommandFailed),
+        Action::EditorInput(input)
+            if state.mode == Mode::Editor && settings::editor_open(state) =>
+        {
+            settings::editor_input(state, input)
+        }
         Action::EditorInput(input) => {
             if state.mode == Mode::Editor {
                 if let Some(editor) = state.editor.as_mut() {
@@ -78,6 +90,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         action => match state.mode {
             Mode::Queue => queue::queue_mode(state, action, &mut fx),
             Mode::Detail => detail_mode(state, action, &mut fx),
+            Mode::Editor if settings::editor_open(state) => {
+                settings::editor_mode(state, action, &mut fx)
+            }
             Mode::Editor => reply::editor_mode(state, action, &mut fx),
             Mode::Confirm => reply::confirm_mode(state, action, &mut fx),
             Mode::Help => screens::help_mode(state, action),
@@ -95,6 +110,7 @@ pub(super) fn notify(state: &mut AppState, notice: Notice) {
 
 fn paste(state: &mut AppState, text: &str) {
     match state.mode {
+        Mode::Editor if settings::editor_open(state) => settings::paste(state, text),
         Mode::Editor => {
             if let Some(editor) = state.editor.as_mut() {
                 editor.textarea.insert_str(sanitize::block(text));
@@ -166,12 +182,16 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             if state.screen == Screen::SyncHealth {
                 fx.push(Effect::LoadHealth);
             }
+            analytics::refresh_if_idle(state, fx);
         }
         Event::DataChanged | Event::OutboxChanged => {
             queue::reload(state, fx);
             queue::reload_detail(state, fx);
             if state.screen == Screen::AuditLog {
                 screens::reload_audit(state, fx);
+            }
+            if event == Event::OutboxChanged {
+                analytics::refresh_if_idle(state, fx);
             }
         }
         Event::Offline { since } => state.offline_since = Some(since),
@@ -181,6 +201,7 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             notify(state, Notice::Refused(reasons.join("; ")));
             queue::reload(state, fx);
         }
+        Event::SettingSaved { key, error } => settings::saved(state, &key, error, fx),
     }
 }
 
@@ -220,6 +241,8 @@ fn common(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         Action::ScreenInbox => screens::set_screen(state, Screen::Inbox, fx),
         Action::ScreenSyncHealth => screens::set_screen(state, Screen::SyncHealth, fx),
         Action::ScreenAuditLog => screens::set_screen(state, Screen::AuditLog, fx),
+        Action::ScreenAnalytics => screens::set_screen(state, Screen::Analytics, fx),
+        Action::ScreenSettings => screens::set_screen(state, Screen::Settings, fx),
         Action::Search => {
             screens::set_screen(state, Screen::Inbox, fx);
             screens::open_prompt(state, super::state::PromptKind::Search);

@@ -39,11 +39,15 @@ pub(super) fn handle(state: &mut AppState, input: MouseInput, fx: &mut Vec<Effec
         let list = layout::screen_list(body).list;
         let (selected, scroll) = match state.screen {
             Screen::SyncHealth => (state.health.cursor.selected, state.health.cursor.scroll),
+            Screen::Settings => (state.settings.cursor.selected, state.settings.cursor.scroll),
+            Screen::Analytics => (state.analytics.selected, 0),
             _ => (state.audit.cursor.selected, state.audit.cursor.scroll),
         };
+        // Analytics and settings lay out their own rows: the wheel only.
+        let own_layout = matches!(state.screen, Screen::Settings | Screen::Analytics);
         let target = if wheel != 0 {
             selected.saturating_add_signed(wheel)
-        } else if list.contains(at) {
+        } else if list.contains(at) && !own_layout {
             scroll + usize::from(at.y - list.y)
         } else {
             return;

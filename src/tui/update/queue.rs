@@ -319,6 +319,9 @@ pub(super) fn loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut Vec<Eff
     if let Some(n) = snap.outbox_size {
         state.outbox_size = n;
     }
+    if let Some(policies) = snap.policies {
+        state.policies = policies;
+    }
     let old_id = state.queue.selected_id;
     let screen_row = state.queue.selected.saturating_sub(state.queue.scroll);
     let request = snap.request.clone();

@@ -27,6 +27,23 @@ pub(super) fn set_screen(state: &mut AppState, screen: Screen, fx: &mut Vec<Effe
             state.audit = Default::default();
             reload_audit(state, fx);
         }
+        Screen::Analytics => {
+            state.mode = Mode::Screen;
+            super::analytics::request(state, fx);
+        }
+        Screen::Settings => {
+            state.mode = Mode::Screen;
+            super::settings::reload(state, fx);
+        }
+    }
+}
+
+/// What every full screen does with keys it has no use for: Esc goes back to the inbox,
+/// the rest means what it means everywhere.
+pub(super) fn screen_common(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
+    match action {
+        Action::Cancel => set_screen(state, Screen::Inbox, fx),
+        other => super::common(state, other, fx),
     }
 }
 
@@ -51,6 +68,8 @@ pub(super) fn screen_mode(state: &mut AppState, action: Action, fx: &mut Vec<Eff
             state.health.cursor,
         ),
         Screen::AuditLog => (state.audit.total.unwrap_or(0), state.audit.cursor),
+        Screen::Analytics => return super::analytics::screen_mode(state, action, fx),
+        Screen::Settings => return super::settings::screen_mode(state, action, fx),
         Screen::Inbox => return super::common(state, action, fx),
     };
     let target = match action {
@@ -68,6 +87,13 @@ pub(super) fn screen_mode(state: &mut AppState, action: Action, fx: &mut Vec<Eff
             }
             return;
         }
+        // Keys of the analytics and settings screens; here they would change the inbox.
+        Action::CyclePeriod
+        | Action::CycleAccount
+        | Action::NextTab
+        | Action::PrevTab
+        | Action::Confirm
+        | Action::ResetSetting => return,
         other => return super::common(state, other, fx),
     };
     move_screen_cursor(state, target, fx);
@@ -85,6 +111,14 @@ pub(super) fn move_screen_cursor(state: &mut AppState, index: usize, fx: &mut Ve
             let total = state.audit.total.unwrap_or(0);
             state.audit.cursor.select(index, total, v);
             request_audit_if_needed(state, fx);
+        }
+        Screen::Settings => {
+            let len = state.settings.fields.len();
+            state.settings.cursor.select(index, len, v);
+        }
+        Screen::Analytics => {
+            let last = crate::analytics::MetricKind::ALL.len() - 1;
+            state.analytics.selected = index.min(last);
         }
         Screen::Inbox => {}
     }
@@ -197,7 +231,7 @@ pub(super) fn help_input(state: &mut AppState, input: Input) {
 pub(super) fn open_prompt(state: &mut AppState, kind: PromptKind) {
     let base = match kind {
         PromptKind::Search => Lens::search(),
-        PromptKind::Filter => state.base_lens(),
+        PromptKind::Filter | PromptKind::Setting => state.base_lens(),
     };
     let text = match (kind, &state.search) {
         (PromptKind::Search, None) => String::new(),
@@ -220,6 +254,21 @@ pub(super) fn open_prompt(state: &mut AppState, kind: PromptKind) {
 }
 
 pub(super) fn prompt_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
+    if let Some(Prompt {
+        kind: PromptKind::Setting,
+        textarea,
+    }) = &state.prompt
+    {
+        match action {
+            Action::Confirm => {
+                let text = textarea.lines().join("\n");
+                super::settings::submit_prompt(state, text, fx);
+            }
+            Action::Cancel => super::settings::cancel_edit(state),
+            _ => {}
+        }
+        return;
+    }
     match action {
         Action::Confirm => submit_prompt(state, fx),
         Action::Cancel => {
@@ -274,7 +323,7 @@ fn submit_prompt(state: &mut AppState, fx: &mut Vec<Effect>) {
     let (kind, text) = (prompt.kind, prompt.text());
     let base = match kind {
         PromptKind::Search => Lens::search(),
-        PromptKind::Filter => state.base_lens(),
+        PromptKind::Filter | PromptKind::Setting => state.base_lens(),
     };
     if kind == PromptKind::Search && text.trim().is_empty() {
         state.prompt = None;
@@ -291,6 +340,8 @@ fn submit_prompt(state: &mut AppState, fx: &mut Vec<Effect>) {
             match kind {
                 PromptKind::Search => queue::start_search(state, lens, fx),
                 PromptKind::Filter => queue::set_lens(state, lens, fx),
+                // Handled by the settings screen before the query is parsed.
+                PromptKind::Setting => {}
             }
         }
         Err(e) => notify(state, Notice::BadQuery(e)),

@@ -85,6 +85,29 @@ fn paragraph(lines: &mut Vec<Line<'static>>, text: &str, ctx: &ViewCtx<'_>, slot
     }
 }
 
+/// What the item puts at risk or protects, in roubles, when the revenue model applies.
+fn revenue_line(detail: &Detail, state: &AppState, ctx: &ViewCtx<'_>) -> Option<Line<'static>> {
+    use crate::analytics::{roubles, RevenueStatus};
+    let s = ctx.strings;
+    let r = detail.revenue.as_ref()?;
+    let (text, slot) = match r.status {
+        RevenueStatus::AtRisk => ((s.revenue_at_risk)(&roubles(r.at_risk)), Slot::MetricFail),
+        RevenueStatus::Protected => (
+            (s.revenue_protected)(&roubles(r.protected)),
+            Slot::MetricPass,
+        ),
+        RevenueStatus::Pending => (
+            (s.revenue_pending)(
+                &roubles(r.gain_if_fast),
+                &format::date_time(r.protect_by, state.tz),
+            ),
+            Slot::SlaAtRisk,
+        ),
+        RevenueStatus::Neutral => return None,
+    };
+    Some(Line::styled(text, ctx.style(slot)))
+}
+
 /// The pane's lines before wrapping.
 pub fn content(detail: &Detail, state: &AppState, ctx: &ViewCtx<'_>) -> Vec<Line<'static>> {
     let s = ctx.strings;
@@ -149,6 +172,9 @@ pub fn content(detail: &Detail, state: &AppState, ctx: &ViewCtx<'_>) -> Vec<Line
             ctx.style(sla_slot(sla_state)),
         ),
     ]));
+    if let Some(line) = revenue_line(detail, state, ctx) {
+        lines.push(line);
+    }
     if item.state == AnswerState::Pending || state.awaiting.contains(&item.id) {
         lines.push(Line::styled(s.answer_pending, ctx.style(Slot::TextMuted)));
     } else if item.state != AnswerState::Open {

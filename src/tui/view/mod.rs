@@ -1,6 +1,7 @@
 //! Drawing: pure functions of `&AppState` plus the theme, keymap and text table. Nothing
 //! here changes state or reads the store.
 
+pub mod analytics;
 pub mod audit;
 pub mod detail;
 pub mod editor;
@@ -9,6 +10,7 @@ pub mod help;
 pub mod picker;
 pub mod prompt;
 pub mod queue;
+pub mod settings;
 pub mod status;
 pub mod table;
 pub mod tabs;
@@ -54,6 +56,7 @@ impl ViewCtx<'_> {
 /// Whether a narrow terminal should show the detail pane instead of the queue.
 pub fn detail_in_front(state: &AppState) -> bool {
     match state.mode {
+        Mode::Editor if state.screen == Screen::Settings => false,
         Mode::Detail | Mode::Editor | Mode::Confirm | Mode::Picker => true,
         Mode::Help => state.help_return == Mode::Detail,
         Mode::Queue | Mode::Prompt | Mode::Screen => false,
@@ -90,6 +93,8 @@ pub fn draw(frame: &mut Frame<'_>, state: &AppState, ctx: &ViewCtx<'_>) {
         }
         Screen::SyncHealth => health::render(frame, rows.body, state, ctx),
         Screen::AuditLog => audit::render(frame, rows.body, state, ctx),
+        Screen::Analytics => analytics::render(frame, rows.body, state, ctx),
+        Screen::Settings => settings::render(frame, rows.body, state, ctx),
     }
     if let Some(r) = rows.status {
         status::render_status(frame, r, state, ctx);

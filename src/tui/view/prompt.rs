@@ -18,8 +18,17 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     };
     let s = ctx.strings;
     let (label, placeholder) = match prompt.kind {
-        PromptKind::Search => (s.prompt_search, s.prompt_search_placeholder),
-        PromptKind::Filter => (s.prompt_filter, s.prompt_filter_placeholder),
+        PromptKind::Search => (s.prompt_search.to_string(), s.prompt_search_placeholder),
+        PromptKind::Filter => (s.prompt_filter.to_string(), s.prompt_filter_placeholder),
+        PromptKind::Setting => (
+            state
+                .settings
+                .editing
+                .as_ref()
+                .map(|e| e.path.join("."))
+                .unwrap_or_default(),
+            s.settings_prompt_placeholder,
+        ),
     };
     let label = format!(" {label}: ");
     let label_width = (format::width(&label) as u16).min(area.width);

@@ -148,6 +148,18 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// The priority mark of a row under its own account's thresholds (read once per full
+/// reload of the queue, not per row or frame).
+pub fn row_priority(row: &QueueRow, sla_state: SlaState, state: &AppState) -> Priority {
+    let inputs = sla::PriorityInputs {
+        channel: Some(row.channel),
+        rating: row.rating,
+        intent: row.intent.as_deref(),
+        ..sla::PriorityInputs::new(row.tier, sla_state)
+    };
+    state.policies.for_account(row.account_id).priority(&inputs)
+}
+
 /// A short mark for an item that is not waiting: answered, on its way, archived.
 pub fn state_mark(state: AnswerState) -> &'static str {
     match state {
@@ -176,7 +188,7 @@ pub fn item_lines(
 ) -> Vec<Line<'static>> {
     let s = ctx.strings;
     let sla_state = sla::state_at(row.at_risk_at, row.due_at, state.now);
-    let priority = sla::priority(row.tier, sla_state);
+    let priority = row_priority(row, sla_state, state);
     // Answered items (search results) have no clock: a mark of their state instead.
     let (mark, clock) = match row.state {
         AnswerState::Open => (

@@ -9,7 +9,7 @@ use crate::tui::action::Action;
 use crate::tui::format;
 use crate::tui::keymap::Layer;
 use crate::tui::sanitize;
-use crate::tui::state::{AppState, Mode};
+use crate::tui::state::{AppState, Mode, Screen};
 use crate::tui::theme::Slot;
 
 use super::ViewCtx;
@@ -17,6 +17,29 @@ use super::ViewCtx;
 /// Actions worth a hint in the current mode, most useful first.
 pub fn hinted_actions(state: &AppState) -> &'static [Action] {
     match state.mode {
+        Mode::Screen if state.screen == Screen::Analytics => &[
+            Action::Cancel,
+            Action::CyclePeriod,
+            Action::CycleAccount,
+            Action::MoveDown,
+            Action::Refresh,
+            Action::Help,
+        ],
+        Mode::Screen if state.screen == Screen::Settings => &[
+            Action::Cancel,
+            Action::Confirm,
+            Action::ResetSetting,
+            Action::NextTab,
+            Action::CycleAccount,
+            Action::MoveDown,
+            Action::Help,
+        ],
+        Mode::Editor if state.screen == Screen::Settings => &[
+            Action::Send,
+            Action::Cancel,
+            Action::Undo,
+            Action::ExternalEditor,
+        ],
         Mode::Queue if state.search.is_some() => &[
             Action::SearchNext,
             Action::SearchPrev,
@@ -75,12 +98,20 @@ pub fn hinted_actions(state: &AppState) -> &'static [Action] {
 /// `(key, description)` for each hinted action that is bound in `mode`.
 pub fn hints(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, &'static str)> {
     let layers = Layer::for_mode(state.mode);
+    let settings_editor = state.mode == Mode::Editor && state.screen == Screen::Settings;
     hinted_actions(state)
         .iter()
         .filter_map(|a| {
-            ctx.keymap
-                .first_key(layers, a)
-                .map(|k| (k, (ctx.strings.action)(a)))
+            let desc = match a {
+                // In the settings editor the editor's send key saves.
+                Action::Send if settings_editor => ctx.strings.settings_save,
+                Action::Confirm if state.screen == Screen::Settings => ctx.strings.settings_edit,
+                Action::CycleAccount if state.screen == Screen::Settings => {
+                    ctx.strings.settings_scope_hint
+                }
+                a => (ctx.strings.action)(a),
+            };
+            ctx.keymap.first_key(layers, a).map(|k| (k, desc))
         })
         .collect()
 }

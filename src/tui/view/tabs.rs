@@ -39,30 +39,53 @@ fn key_prefix(action: &Action, ctx: &ViewCtx<'_>) -> String {
         .unwrap_or_default()
 }
 
-/// The screens with their keys, the current one highlighted.
+/// The screens with their keys, the current one highlighted; on a narrow terminal
+/// without the keys, and narrower still only the current screen.
 pub fn render_screens(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
+    let fits = |line: &Line<'_>| line.width() <= usize::from(area.width);
+    let line = [(true, false), (false, false)]
+        .into_iter()
+        .map(|(keys, only_current)| screens_line(state, ctx, keys, only_current))
+        .find(fits)
+        .unwrap_or_else(|| screens_line(state, ctx, true, true));
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn screens_line(
+    state: &AppState,
+    ctx: &ViewCtx<'_>,
+    keys: bool,
+    only_current: bool,
+) -> Line<'static> {
     let mut spans = Vec::new();
     for (screen, action) in [
         (Screen::Inbox, Action::ScreenInbox),
         (Screen::SyncHealth, Action::ScreenSyncHealth),
         (Screen::AuditLog, Action::ScreenAuditLog),
+        (Screen::Analytics, Action::ScreenAnalytics),
+        (Screen::Settings, Action::ScreenSettings),
     ] {
-        let slot = if screen == state.screen {
+        let current = screen == state.screen;
+        if only_current && !current && screen != Screen::Inbox {
+            continue;
+        }
+        let slot = if current {
             Slot::TabActive
         } else {
             Slot::TabInactive
         };
+        let prefix = if keys {
+            key_prefix(&action, ctx)
+        } else {
+            String::new()
+        };
         spans.push(Span::styled(
-            format!(
-                " {}{} ",
-                key_prefix(&action, ctx),
-                (ctx.strings.screen)(screen)
-            ),
+            format!(" {prefix}{} ", (ctx.strings.screen)(screen)),
             ctx.style(slot),
         ));
-        spans.push(Span::raw(" "));
+        spans.push(Span::raw(if keys { " " } else { "" }));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    Line::from(spans)
 }
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {

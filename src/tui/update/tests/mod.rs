@@ -1,6 +1,7 @@
 //! Reducer tests: sequences of actions against `AppState` with an in-memory stand-in
 //! for the store, asserting state and effects.
 
+mod analytics_settings;
 mod paging;
 mod queue;
 mod reply;
@@ -39,6 +40,8 @@ pub(super) fn row(id: i64) -> QueueRow {
         at_risk_at: t0() + Duration::minutes(30),
         due_at: t0() + Duration::minutes(60 + id),
         send_error: None,
+        account_id: 1,
+        intent: None,
     }
 }
 
@@ -170,6 +173,7 @@ impl Fake {
                                 ..Counts::default()
                             }),
                             outbox_size: with_counts.then_some(0),
+                            policies: None,
                         }))
                     }
                     Effect::LoadDetail(id) => {
@@ -178,6 +182,7 @@ impl Fake {
                                 interaction: interaction(id),
                                 messages: vec![],
                                 prepared_draft: None,
+                                revenue: None,
                             }))
                         } else {
                             Action::DetailMissing(id)
@@ -187,6 +192,10 @@ impl Fake {
                     Effect::LoadHealth => {
                         self.other.push(Effect::LoadHealth);
                         Action::HealthLoaded(self.health.clone())
+                    }
+                    effect @ (Effect::LoadAnalytics(_) | Effect::LoadSettings(_)) => {
+                        self.other.push(effect);
+                        continue;
                     }
                     Effect::LoadAudit(request) => {
                         self.other.push(Effect::LoadAudit(request));

@@ -1,0 +1,279 @@
+//! The settings screen: the scope (global or one account), the sections as tabs, the
+//! shown section's fields with their values and where each comes from, and the selected
+//! field in full; a list being edited takes the lower part of the screen.
+
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::settings::Scope;
+use crate::tui::format;
+use crate::tui::sanitize;
+use crate::tui::settings_form::{self, Source};
+use crate::tui::state::{AppState, Mode, Screen};
+use crate::tui::theme::Slot;
+
+use super::table::{self, Column};
+use super::ViewCtx;
+
+/// Rows kept for the selected field in full, when the screen is tall enough.
+const FOOTER_ROWS: u16 = 4;
+
+fn source_slot(source: Source) -> Slot {
+    match source {
+        Source::Default => Slot::TextMuted,
+        Source::Global => Slot::Label,
+        Source::Account => Slot::SettingOverride,
+    }
+}
+
+/// The scope in words.
+pub fn scope_name(state: &AppState, ctx: &ViewCtx<'_>) -> String {
+    match state.settings.scope {
+        Scope::Global => ctx.strings.settings_global.to_string(),
+        Scope::Account(id) => state.accounts.iter().find(|a| a.id == id).map_or_else(
+            || format!("#{id}"),
+            |a| sanitize::line(&a.name).into_owned(),
+        ),
+    }
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
+    let s = ctx.strings;
+    let st = &state.settings;
+    let title = format!(
+        " {} · {} ",
+        (s.screen)(Screen::Settings),
+        scope_name(state, ctx)
+    );
+    let block = ctx
+        .pane(state.mode == Mode::Screen)
+        .title(Span::styled(title, ctx.style(Slot::TextTitle)));
+    let inner = super::inner(area);
+    frame.render_widget(block, area);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    let Some(sections) = st.sections.as_ref() else {
+        frame.render_widget(
+            Paragraph::new(Span::styled(s.loading, ctx.style(Slot::TextMuted)))
+                .alignment(Alignment::Center),
+            Rect::new(inner.x, inner.y + inner.height / 2, inner.width, 1),
+        );
+        return;
+    };
+    let width = usize::from(inner.width);
+    let keys: Vec<&str> = sections.iter().map(|l| l.key).collect();
+    frame.render_widget(
+        Paragraph::new(section_tabs(&keys, st.section, ctx, width)),
+        Rect::new(inner.x, inner.y, inner.width, 1),
+    );
+    let body = Rect::new(
+        inner.x,
+        inner.y + 1,
+        inner.width,
+        inner.height.saturating_sub(1),
+    );
+    let editing = st.editing.as_ref().and_then(|e| e.textarea.as_ref());
+    let (list_area, lower) = match editing {
+        // The list editor takes the lower half.
+        Some(_) => {
+            let h = (body.height / 2).max(3).min(body.height);
+            (
+                Rect::new(body.x, body.y, body.width, body.height - h),
+                Some(Rect::new(body.x, body.y + body.height - h, body.width, h)),
+            )
+        }
+        None if body.height >= 8 + FOOTER_ROWS => (
+            Rect::new(body.x, body.y, body.width, body.height - FOOTER_ROWS),
+            Some(Rect::new(
+                body.x,
+                body.y + body.height - FOOTER_ROWS,
+                body.width,
+                FOOTER_ROWS,
+            )),
+        ),
+        None => (body, None),
+    };
+    render_fields(frame, list_area, state, ctx);
+    match (editing, lower) {
+        (Some(textarea), Some(r)) => {
+            let name = st
+                .editing
+                .as_ref()
+                .map(|e| e.path.join("."))
+                .unwrap_or_default();
+            let block = Block::new()
+                .borders(Borders::TOP)
+                .border_style(ctx.style(Slot::BorderFocused))
+                .title(Span::styled(
+                    format!(" {name} · {} ", s.settings_editor_title),
+                    ctx.style(Slot::Label),
+                ));
+            let text_area = Rect::new(r.x, r.y + 1, r.width, r.height.saturating_sub(1));
+            frame.render_widget(block, r);
+            frame.render_widget(textarea, text_area);
+        }
+        (None, Some(r)) => {
+            if let Some(field) = st.selected_field() {
+                let lines = vec![
+                    Line::styled(field.name(), ctx.style(Slot::Label)),
+                    Line::styled(
+                        sanitize::block(&settings_form::display(&field.value)).into_owned(),
+                        ctx.style(Slot::Text),
+                    ),
+                ];
+                frame.render_widget(
+                    Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+                        Block::new()
+                            .borders(Borders::TOP)
+                            .border_style(ctx.style(Slot::Border)),
+                    ),
+                    r,
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The sections in a row, the shown one highlighted; when they do not all fit, as many
+/// as fit around the shown one, with arrows where more are hidden.
+fn section_tabs(keys: &[&str], current: usize, ctx: &ViewCtx<'_>, width: usize) -> Line<'static> {
+    let tab = |i: usize| {
+        let slot = if i == current {
+            Slot::TabActive
+        } else {
+            Slot::TabInactive
+        };
+        let name = keys
+            .get(i)
+            .map_or("", |k| (ctx.strings.settings_section)(k));
+        Span::styled(format!(" {name} "), ctx.style(slot))
+    };
+    let width_of = |from: usize, to: usize| -> usize {
+        let arrows = usize::from(from > 0) * 2 + usize::from(to < keys.len()) * 2;
+        (from..to).map(|i| tab(i).width()).sum::<usize>() + arrows
+    };
+    let (mut from, mut to) = (current.min(keys.len()), (current + 1).min(keys.len()));
+    loop {
+        let grown_right = to < keys.len() && width_of(from, to + 1) <= width;
+        if grown_right {
+            to += 1;
+        }
+        let grown_left = from > 0 && width_of(from - 1, to) <= width;
+        if grown_left {
+            from -= 1;
+        }
+        if !grown_right && !grown_left {
+            break;
+        }
+    }
+    let mut spans = Vec::new();
+    if from > 0 {
+        spans.push(Span::styled("‹ ", ctx.style(Slot::TabInactive)));
+    }
+    spans.extend((from..to).map(tab));
+    if to < keys.len() {
+        spans.push(Span::styled(" ›", ctx.style(Slot::TabInactive)));
+    }
+    let line = Line::from(spans);
+    if line.width() <= width {
+        return line;
+    }
+    // Not even the shown section fits with its arrows: its name, cut.
+    let name = keys
+        .get(current)
+        .map_or("", |k| (ctx.strings.settings_section)(k));
+    Line::styled(format::truncate(name, width), ctx.style(Slot::TabActive))
+}
+
+fn render_fields(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
+    let s = ctx.strings;
+    let st = &state.settings;
+    if area.height == 0 {
+        return;
+    }
+    if st.fields.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled(s.settings_empty, ctx.style(Slot::TextMuted))),
+            area,
+        );
+        return;
+    }
+    let columns = [
+        Column {
+            header: s.settings_field,
+            min: 14,
+            flex: true,
+            rank: 0,
+        },
+        Column {
+            header: s.settings_value,
+            min: 12,
+            flex: true,
+            rank: 1,
+        },
+        Column {
+            header: s.settings_source,
+            min: 12,
+            flex: false,
+            rank: 2,
+        },
+    ];
+    let widths = table::widths(&columns, usize::from(area.width));
+    let header = columns
+        .iter()
+        .map(|c| (c.header.to_string(), ctx.style(Slot::TableHeader)))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(table::row(header, &widths)),
+        Rect::new(area.x, area.y, area.width, 1),
+    );
+    let list = Rect::new(
+        area.x,
+        area.y + 1,
+        area.width,
+        area.height.saturating_sub(1),
+    );
+    let cursor = st.cursor;
+    // Keep the cursor on screen even when the editor shrank the list.
+    let visible = usize::from(list.height).max(1);
+    let scroll = if cursor.selected >= cursor.scroll + visible {
+        cursor.selected + 1 - visible
+    } else {
+        cursor.scroll
+    };
+    let lines: Vec<Line<'static>> = st
+        .fields
+        .iter()
+        .enumerate()
+        .skip(scroll)
+        .take(visible)
+        .map(|(i, f)| {
+            let value_slot = match f.source {
+                Source::Default => Slot::Text,
+                other => source_slot(other),
+            };
+            let cells = vec![
+                (f.name(), ctx.style(Slot::Text)),
+                (
+                    sanitize::line(&settings_form::display(&f.value)).into_owned(),
+                    ctx.style(value_slot),
+                ),
+                (
+                    (s.setting_source)(f.source).to_string(),
+                    ctx.style(source_slot(f.source)),
+                ),
+            ];
+            let line = table::row(cells, &widths);
+            if i == cursor.selected {
+                line.style(ctx.style(Slot::QueueSelected))
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), list);
+}
