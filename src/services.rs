@@ -124,6 +124,7 @@ impl Services {
                         interaction_id,
                         text,
                         idempotency_key,
+                        override_block,
                     } => {
                         let now = clock();
                         // The draft the editor started from, when one was prepared.
@@ -141,7 +142,7 @@ impl Services {
                             text,
                             idempotency_key,
                             draft,
-                            override_block: false,
+                            override_block,
                             actor: Actor::Human,
                             undo_until: None,
                             shadow: false,
@@ -165,6 +166,34 @@ impl Services {
                         }
                     }
                     Command::SyncNow => sync_now.notify_waiters(),
+                    Command::UndoAutoReply {
+                        interaction_id,
+                        outbox_id,
+                    } => {
+                        let now = clock();
+                        let undone = router_writer
+                            .call(move |conn| {
+                                // One transaction: the row, the item and the audit entry.
+                                let tx = conn.transaction()?;
+                                let undone = crate::outbox::cancel_reply(&tx, outbox_id, now)?;
+                                tx.commit()?;
+                                Ok(undone)
+                            })
+                            .await;
+                        match undone {
+                            Ok(undone) => {
+                                let _ = events_tx.send(Event::AutoReplyUndone {
+                                    interaction_id,
+                                    undone,
+                                });
+                                let _ = events_tx.send(Event::DataChanged);
+                                let _ = events_tx.send(Event::OutboxChanged);
+                            }
+                            Err(err) => {
+                                tracing::error!(error = %format!("{err:#}"), outbox_id, "undoing an auto-reply");
+                            }
+                        }
+                    }
                 }
             }
         }));

@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, Notify};
 pub use auto::{
     auto_round, breaker, AutoPolicy, AutoRound, AUTOMATION_LINK_CONFIDENCE, HARD_MIN_RATING,
 };
-pub use context::{approved_answers, DraftInputs};
+pub use context::{approved_answers, reply_guard, DraftInputs};
 
 use crate::app::Event;
 use crate::domain::InteractionId;

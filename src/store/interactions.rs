@@ -446,6 +446,16 @@ pub struct QueueRow {
     pub due_at: DateTime<Utc>,
     /// Why the last send of a reply to this item failed, if it did.
     pub send_error: Option<String>,
+    /// An auto-reply to this item waiting out its undo window.
+    pub auto_reply: Option<PendingAutoReply>,
+}
+
+/// An auto-reply held in the outbox until `undo_until`; until then it can be cancelled
+/// (`outbox::cancel_reply`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingAutoReply {
+    pub outbox_id: i64,
+    pub undo_until: DateTime<Utc>,
 }
 
 /// Rows of one read and what it cost SQLite.
@@ -457,6 +467,11 @@ pub struct QueueWindow {
     /// it shows whether a read walked the table.
     pub vm_steps: u64,
 }
+
+/// The outbox rows of an item that are an auto-reply still undoable (never attempted, not
+/// shadow), newest first; what `outbox::cancel_reply` accepts.
+const UNDOABLE_AUTO: &str = "AND o.state = 'queued' AND o.attempts = 0 AND o.shadow = 0
+     AND o.actor = 'auto' AND o.undo_until IS NOT NULL ORDER BY o.id DESC LIMIT 1";
 
 /// Longest preview the queue reads per row; the list shows one line of it.
 const PREVIEW_CHARS: i64 = 240;
@@ -507,8 +522,10 @@ pub fn queue_window(
                 i.customer_name, substr(i.text, 1, {PREVIEW_CHARS}), i.tier, i.created_at,
                 i.at_risk_at, i.due_at,
                 (SELECT o.last_error FROM outbox o WHERE o.interaction_id = i.id
-                   AND o.state = 'failed' ORDER BY o.id DESC LIMIT 1),
-                i.state
+                   AND o.state = 'failed' AND o.cancelled_at IS NULL ORDER BY o.id DESC LIMIT 1),
+                i.state,
+                (SELECT o.id FROM outbox o WHERE o.interaction_id = i.id {UNDOABLE_AUTO}),
+                (SELECT o.undo_until FROM outbox o WHERE o.interaction_id = i.id {UNDOABLE_AUTO})
          FROM interactions i JOIN accounts a ON a.id = i.account_id
          WHERE {where_sql}
          ORDER BY {order_by}
@@ -578,6 +595,13 @@ fn row_to_queue_row(r: &Row<'_>) -> rusqlite::Result<QueueRow> {
         due_at: from_db_time(r.get(11)?),
         send_error: r.get(12)?,
         state: parse_col(r, 13, AnswerState::parse)?,
+        auto_reply: match (r.get::<_, Option<i64>>(14)?, r.get::<_, Option<i64>>(15)?) {
+            (Some(outbox_id), Some(until)) => Some(PendingAutoReply {
+                outbox_id,
+                undo_until: from_db_time(until),
+            }),
+            _ => None,
+        },
     })
 }
 

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use ratatui_textarea::Input;
 use serde::{Deserialize, Serialize};
 
+use crate::ai::guardrails::Verdict;
 use crate::app::{Command, Event};
 use crate::domain::InteractionId;
 use crate::store::{AccountRow, QueueFilter, Seek};
@@ -80,6 +81,7 @@ pub enum Action {
     ScreenAuditLog,
     Help,
     Quit,
+    UndoAutoReply,
 
     /// The clock moved on (1 s tick).
     #[serde(skip)]
@@ -138,6 +140,17 @@ pub enum Action {
     /// A command could not be handed to the background services.
     #[serde(skip)]
     CommandFailed,
+    /// A key typed into the override confirmation word.
+    #[serde(skip)]
+    OverrideInput(Input),
+    /// The full guardrail check of the reply's text at `revision` (the near-duplicate
+    /// comparison reads the store, so it runs off the UI thread).
+    #[serde(skip)]
+    ReplyChecked {
+        interaction_id: InteractionId,
+        revision: u64,
+        verdict: Verdict,
+    },
 }
 
 bindable! {
@@ -181,6 +194,7 @@ bindable! {
     ScreenAuditLog => "screen_audit_log",
     Help => "help",
     Quit => "quit",
+    UndoAutoReply => "undo_auto_reply",
 }
 
 impl Action {
@@ -227,6 +241,17 @@ pub enum Effect {
     ExternalEditor(String),
     /// Leave the UI.
     Quit,
+    /// Check the reply's text against the guardrails in full, off the UI thread, once the
+    /// typing pauses; the answer comes back as [`Action::ReplyChecked`].
+    CheckReply(ReplyCheck),
+}
+
+/// A reply's text to check, and the revision it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplyCheck {
+    pub interaction_id: InteractionId,
+    pub revision: u64,
+    pub text: String,
 }
 
 /// How the reader finds the first row of a page.

@@ -42,6 +42,7 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Re
     let mut state = AppState::new(now, session, tz);
     state.lang = options.lang;
     state.templates = options.templates.clone();
+    state.finding_highlight = theme.style(super::theme::Slot::EditorFindingSpan);
     for problem in options.config_problems {
         runner.dispatch(&mut state, Action::ConfigProblem(problem), false);
     }
@@ -60,6 +61,7 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Re
     let mut events_open = true;
     let mut input_open = true;
     let mut terminate = Box::pin(termination_signal());
+    let mut late = runner.take_late_actions();
 
     let result = loop {
         if let Err(e) = terminal::draw(terminal, |f| view::draw(f, &state, &view_ctx)) {
@@ -80,6 +82,11 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Re
                 None => events_open = false,
             },
             _ = tick.tick() => runner.dispatch(&mut state, Action::Tick(clock()), true),
+            _ = until(runner.check_due_at()) => runner.start_check(),
+            action = recv_late(&mut late) => match action {
+                Some(action) => runner.dispatch(&mut state, action, false),
+                None => late = None,
+            },
             _ = &mut terminate => state.quit = true,
         }
         // Take everything else that is ready before drawing again.
@@ -127,6 +134,22 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Re
     };
     input.task.abort();
     result
+}
+
+/// Resolves at `at`, or never when there is nothing to wait for.
+async fn until(at: Option<std::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next action from work done off the UI thread; never, once that channel is gone.
+async fn recv_late(late: &mut Option<mpsc::UnboundedReceiver<Action>>) -> Option<Action> {
+    match late {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Hands the terminal to `$EDITOR`: stops reading input (so no key is stolen from the
@@ -198,6 +221,7 @@ fn on_terminal(
                         Mode::Editor => Action::EditorInput(input),
                         Mode::Prompt => Action::PromptInput(input),
                         Mode::Help => Action::HelpInput(input),
+                        Mode::Override => Action::OverrideInput(input),
                         _ => return,
                     };
                     runner.dispatch(state, action, false);

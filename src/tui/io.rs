@@ -4,16 +4,17 @@
 //! terminal to `$EDITOR` is left to the event loop ([`Runner::take_external_editor`]).
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rusqlite::Connection;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use crate::app::Command;
 use crate::domain::InteractionId;
 use crate::store::{self, Store};
 
-use super::action::{Action, Effect, QueueRequest};
+use super::action::{Action, Effect, QueueRequest, ReplyCheck};
 use super::reads::{self, ReadStats};
 use super::state::AppState;
 use super::update::update;
@@ -22,25 +23,39 @@ use super::update::update;
 /// in practice.
 const MAX_STEPS: usize = 64;
 
+/// How long typing must pause before the reply is checked in full (off the UI thread).
+pub const CHECK_DEBOUNCE: Duration = Duration::from_millis(150);
+
 /// Runs actions through [`update`] and performs the effects they return.
 pub struct Runner {
     conn: Connection,
+    store: Store,
     commands: UnboundedSender<Command>,
     deferred_queue: Option<QueueRequest>,
     deferred_detail: Option<InteractionId>,
     external_editor: Option<String>,
     stats: ReadStats,
+    /// The latest reply check asked for, and when typing will have paused long enough.
+    pending_check: Option<(ReplyCheck, Instant)>,
+    /// Results of work done off the UI thread, for the event loop to dispatch.
+    late_tx: UnboundedSender<Action>,
+    late_rx: Option<UnboundedReceiver<Action>>,
 }
 
 impl Runner {
     pub fn new(store: &Store, commands: UnboundedSender<Command>) -> Result<Runner> {
+        let (late_tx, late_rx) = mpsc::unbounded_channel();
         Ok(Runner {
             conn: store.reader()?,
+            store: store.clone(),
             commands,
             deferred_queue: None,
             deferred_detail: None,
             external_editor: None,
             stats: ReadStats::default(),
+            pending_check: None,
+            late_tx,
+            late_rx: Some(late_rx),
         })
     }
 
@@ -111,6 +126,59 @@ impl Runner {
         self.deferred_queue.is_some() || self.deferred_detail.is_some()
     }
 
+    /// The actions that work done off the UI thread sends back (full reply checks); the
+    /// event loop takes this once and dispatches what arrives.
+    pub fn take_late_actions(&mut self) -> Option<UnboundedReceiver<Action>> {
+        self.late_rx.take()
+    }
+
+    /// When the pending reply check is due, if one is.
+    pub fn check_due_at(&self) -> Option<Instant> {
+        self.pending_check.as_ref().map(|(_, at)| *at)
+    }
+
+    /// Starts the pending reply check on its own thread: it reads what the outbox reads
+    /// (`DraftInputs`, the seller's recent answers included) and runs the same check, so
+    /// the editor shows what the send path will decide. The verdict comes back through
+    /// [`Runner::take_late_actions`] tagged with the text's revision.
+    pub fn start_check(&mut self) {
+        let Some((check, _)) = self.pending_check.take() else {
+            return;
+        };
+        let store = self.store.clone();
+        let late = self.late_tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("reply-check".into())
+            .spawn(move || {
+                let ReplyCheck {
+                    interaction_id,
+                    revision,
+                    text,
+                } = check;
+                let verdict = (|| -> Result<_> {
+                    let reader = store.reader()?;
+                    let inputs = crate::prepare::DraftInputs::load(&reader, interaction_id)?
+                        .with_context(|| {
+                            format!("interaction {} does not exist", interaction_id.0)
+                        })?;
+                    Ok(inputs.check(&text))
+                })();
+                let action = match verdict {
+                    Ok(verdict) => Action::ReplyChecked {
+                        interaction_id,
+                        revision,
+                        verdict,
+                    },
+                    Err(e) => Action::LoadFailed(format!("{e:#}")),
+                };
+                // The UI may be gone; then nobody needs the answer.
+                let _ = late.send(action);
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "could not start a reply check");
+        }
+    }
+
     /// Text to edit in `$EDITOR`, when the reducer asked for it; the event loop suspends
     /// the terminal, runs the editor and dispatches [`Action::ExternalEdited`].
     pub fn take_external_editor(&mut self) -> Option<String> {
@@ -155,6 +223,11 @@ impl Runner {
                 None
             }
             Effect::Quit => None,
+            // Typing resets the wait: only the last text is checked once typing pauses.
+            Effect::CheckReply(check) => {
+                self.pending_check = Some((check, Instant::now() + CHECK_DEBOUNCE));
+                None
+            }
         }
     }
 }

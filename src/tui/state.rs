@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use chrono::{DateTime, FixedOffset, Utc};
 use ratatui_textarea::TextArea;
 
+use crate::ai::guardrails::{Finding, ReplyGuard, Severity};
 use crate::domain::{char_count, Channel, ChatMessage, Interaction, InteractionId, Marketplace};
 use crate::store::search::QueryError;
 use crate::store::{AccountRow, QueueFilter, QueueRow};
@@ -35,6 +36,8 @@ pub enum Mode {
     Screen,
     /// Choosing a template to insert into the reply.
     Picker,
+    /// Asked to type the confirmation word to send a reply the guardrails block.
+    Override,
 }
 
 /// What fills the body of the terminal. The inbox is home; other screens are one key
@@ -89,6 +92,9 @@ pub struct Detail {
     pub messages: Vec<ChatMessage>,
     /// The draft prepared in the background, if one is waiting: the editor opens on it.
     pub prepared_draft: Option<String>,
+    /// What a reply is checked against (the buyer's text, the banned phrases), as the
+    /// outbox takes it; recent answers are compared off the UI thread.
+    pub guard: ReplyGuard,
 }
 
 /// The visible part of the queue and the selection in it. Positions are absolute indexes
@@ -144,6 +150,20 @@ pub struct Editor {
     pub textarea: TextArea<'static>,
     /// Where Esc returns to.
     pub return_to: Mode,
+    /// What the guardrails check the text against.
+    pub guard: ReplyGuard,
+    /// Bumped on every change of the text; a check made for another revision is dropped.
+    pub revision: u64,
+    /// Guardrail findings for the current text, in text order.
+    pub findings: Vec<Finding>,
+    /// The revision the last full check (near-duplicates against the seller's recent
+    /// answers, read from the store off the UI thread) ran on.
+    pub full_check: Option<u64>,
+    /// The near-duplicate finding of the last full check; kept while the text changes
+    /// until the next full check says otherwise.
+    pub near_duplicate: Option<Finding>,
+    /// The confirmation word typed to override a block (mode [`Mode::Override`]).
+    pub override_word: TextArea<'static>,
 }
 
 impl Editor {
@@ -158,6 +178,11 @@ impl Editor {
 
     pub fn over_limit(&self) -> bool {
         self.char_count() > self.max_chars
+    }
+
+    /// Whether a finding stops the send unless the seller overrides it.
+    pub fn blocked(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Block)
     }
 }
 
@@ -302,6 +327,16 @@ pub enum Notice {
     Alert(String),
     /// The guardrails stopped a reply; the reasons.
     Refused(String),
+    /// A block needs the confirmation word typed, not a key; the word.
+    OverrideWordNeeded(String),
+    /// `undo_auto_reply` was asked for; the outcome follows.
+    AutoReplyUndoing,
+    /// The auto-reply was cancelled; the item is back in the queue.
+    AutoReplyUndone,
+    /// The auto-reply had left its undo window: it is on its way.
+    AutoReplyGone,
+    /// `undo_auto_reply` on an item with no auto-reply waiting.
+    NoAutoReply,
 }
 
 impl Notice {
@@ -313,6 +348,8 @@ impl Notice {
                 | Notice::SyncRequested
                 | Notice::DraftRegenerated
                 | Notice::ExternalEditorDone
+                | Notice::AutoReplyUndoing
+                | Notice::AutoReplyUndone
         )
     }
 
@@ -374,6 +411,9 @@ pub struct AppState {
     /// When the queue was last read in full; "breached" and "at risk" are judged then
     /// until the next full read, so pages read in between agree with each other.
     pub(crate) last_reload: DateTime<Utc>,
+    /// How the editor marks the text a guardrail finding points at (the theme's
+    /// `editor.finding_span`; set by the event loop).
+    pub finding_highlight: ratatui::style::Style,
 }
 
 impl AppState {
@@ -415,6 +455,8 @@ impl AppState {
             send_seq: 0,
             draft_variant: 0,
             last_reload: now,
+            finding_highlight: ratatui::style::Style::default()
+                .add_modifier(ratatui::style::Modifier::UNDERLINED),
         }
     }
 

@@ -85,6 +85,10 @@ slots! {
     FilterBar => "filter",
     TableHeader => "table.header",
     QueueAnswered => "queue.answered",
+    EditorFindingWarn => "editor.finding_warn",
+    EditorFindingBlock => "editor.finding_block",
+    EditorFindingSpan => "editor.finding_span",
+    QueueAutoReply => "queue.auto_reply",
 }
 
 impl Slot {

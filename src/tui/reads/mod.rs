@@ -121,10 +121,12 @@ pub fn read_detail(conn: &Connection, id: InteractionId) -> Result<Option<Detail
         Vec::new()
     };
     let prepared_draft = store::latest_draft(conn, id)?.map(|d| d.text);
+    let guard = crate::prepare::reply_guard(conn, &interaction, &messages)?;
     Ok(Some(Detail {
         interaction,
         messages,
         prepared_draft,
+        guard,
     }))
 }
 

@@ -106,6 +106,17 @@ pub static EN: Strings = Strings {
     screen,
     layer,
     action,
+
+    override_word: "SEND",
+    override_title: "Blocked by the guardrails",
+    override_question:
+        "The guardrails block this reply. Sending it anyway is recorded as an override.",
+    override_hint,
+    finding_warn: "warn",
+    finding_block: "block",
+    findings_none: "✓ no guardrail findings",
+    confirm_warnings,
+    auto_reply_in,
 };
 
 fn sync_done(new: usize, changed: usize, at: &str) -> String {
@@ -149,6 +160,15 @@ fn notice(notice: &Notice) -> String {
         Notice::Refused(why) => format!("Not sent, the guardrails block it: {why}"),
         Notice::ExternalEditorFailed(e) => format!("External editor: {e}"),
         Notice::ExternalEditorDone => "The text is back from the external editor".into(),
+        Notice::OverrideWordNeeded(word) => {
+            format!("Blocked by the guardrails: to send it anyway, type {word}")
+        }
+        Notice::AutoReplyUndoing => "Cancelling the auto-reply…".into(),
+        Notice::AutoReplyUndone => {
+            "The auto-reply was cancelled; the item is back in the queue".into()
+        }
+        Notice::AutoReplyGone => "Too late: the auto-reply is already on its way".into(),
+        Notice::NoAutoReply => "No auto-reply is waiting for this item".into(),
         Notice::NoTemplates => "No templates for this item".into(),
     }
 }
@@ -232,6 +252,7 @@ fn layer(l: Layer) -> &'static str {
         Layer::Screen => "Sync health and audit log",
         Layer::Picker => "Template picker",
         Layer::Help => "Help",
+        Layer::Override => "Override a guardrail block",
     }
 }
 
@@ -277,6 +298,22 @@ fn action(a: &Action) -> &'static str {
         Action::ScreenAuditLog => "audit log",
         Action::Help => "help",
         Action::Quit => "quit",
+        Action::UndoAutoReply => "undo the auto-reply",
         _ => "",
     }
+}
+
+fn override_hint(word: &str, key: &str) -> String {
+    format!("Type {word} and press {key} to send")
+}
+
+fn confirm_warnings(n: usize) -> String {
+    match n {
+        1 => "1 warning".into(),
+        n => format!("{n} warnings"),
+    }
+}
+
+fn auto_reply_in(secs: i64) -> String {
+    format!("auto in {secs}s")
 }

@@ -106,6 +106,17 @@ pub static RU: Strings = Strings {
     screen,
     layer,
     action,
+
+    override_word: "ОТПРАВИТЬ",
+    override_title: "Правила блокируют ответ",
+    override_question:
+        "Правила блокируют этот ответ. Отправка вопреки им будет записана как нарушение.",
+    override_hint,
+    finding_warn: "внимание",
+    finding_block: "блок",
+    findings_none: "✓ замечаний нет",
+    confirm_warnings,
+    auto_reply_in,
 };
 
 fn sync_done(new: usize, changed: usize, at: &str) -> String {
@@ -149,6 +160,13 @@ fn notice(notice: &Notice) -> String {
         Notice::Refused(why) => format!("Не отправлено, правила запрещают: {why}"),
         Notice::ExternalEditorFailed(e) => format!("Внешний редактор: {e}"),
         Notice::ExternalEditorDone => "Текст вернулся из внешнего редактора".into(),
+        Notice::OverrideWordNeeded(word) => {
+            format!("Правила блокируют ответ: чтобы всё равно отправить, наберите {word}")
+        }
+        Notice::AutoReplyUndoing => "Отменяем автоответ…".into(),
+        Notice::AutoReplyUndone => "Автоответ отменён, обращение снова в очереди".into(),
+        Notice::AutoReplyGone => "Поздно: автоответ уже отправляется".into(),
+        Notice::NoAutoReply => "У этого обращения нет ожидающего автоответа".into(),
         Notice::NoTemplates => "Шаблонов для этого обращения нет".into(),
     }
 }
@@ -272,6 +290,7 @@ fn layer(l: Layer) -> &'static str {
         Layer::Screen => "Экраны синхронизации и журнала",
         Layer::Picker => "Выбор шаблона",
         Layer::Help => "Справка",
+        Layer::Override => "Отправка вопреки блокировке",
     }
 }
 
@@ -317,6 +336,24 @@ fn action(a: &Action) -> &'static str {
         Action::ScreenAuditLog => "журнал действий",
         Action::Help => "справка",
         Action::Quit => "выход",
+        Action::UndoAutoReply => "отменить автоответ",
         _ => "",
     }
+}
+
+fn override_hint(word: &str, key: &str) -> String {
+    format!("Наберите {word} и нажмите {key}, чтобы отправить")
+}
+
+fn confirm_warnings(n: usize) -> String {
+    let word = match (n % 10, n % 100) {
+        (1, h) if h != 11 => "замечание",
+        (2..=4, h) if !(12..=14).contains(&h) => "замечания",
+        _ => "замечаний",
+    };
+    format!("{n} {word}")
+}
+
+fn auto_reply_in(secs: i64) -> String {
+    format!("авто через {secs} с")
 }

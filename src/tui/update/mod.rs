@@ -9,6 +9,8 @@ mod mouse;
 mod queue;
 mod reply;
 mod screens;
+
+pub use reply::override_word;
 #[cfg(test)]
 mod tests;
 
@@ -56,20 +58,27 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::AccountsLoaded(accounts) => state.accounts = accounts,
         Action::HealthLoaded(rows) => screens::health_loaded(state, rows),
         Action::AuditLoaded(snapshot) => screens::audit_loaded(state, *snapshot, &mut fx),
-        Action::ExternalEdited(result) => reply::external_edited(state, result),
+        Action::ExternalEdited(result) => reply::external_edited(state, result, &mut fx),
         Action::ConfigProblem(message) => notify(state, Notice::ConfigProblem(message)),
         Action::LoadFailed(message) => notify(state, Notice::LoadFailed(message)),
         Action::CommandFailed => notify(state, Notice::CommandFailed),
         Action::EditorInput(input) => {
             if state.mode == Mode::Editor {
                 if let Some(editor) = state.editor.as_mut() {
-                    editor.textarea.input(input);
+                    if editor.textarea.input(input) {
+                        reply::text_changed(editor, &mut fx);
+                    }
                 }
             }
         }
+        Action::ReplyChecked {
+            interaction_id,
+            revision,
+            verdict,
+        } => reply::checked(state, interaction_id, revision, verdict),
         Action::PromptInput(input) => screens::prompt_input(state, input),
         Action::HelpInput(input) => screens::help_input(state, input),
-        Action::Paste(text) => paste(state, &text),
+        Action::Paste(text) => paste(state, &text, &mut fx),
         Action::Mouse(input) => mouse::handle(state, input, &mut fx),
         Action::Quit => {
             state.quit = true;
@@ -83,7 +92,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Mode::Help => screens::help_mode(state, action),
             Mode::Prompt => screens::prompt_mode(state, action, &mut fx),
             Mode::Screen => screens::screen_mode(state, action, &mut fx),
-            Mode::Picker => reply::picker_mode(state, action),
+            Mode::Picker => reply::picker_mode(state, action, &mut fx),
+            Mode::Override => reply::override_mode(state, action, &mut fx),
         },
     }
     fx
@@ -93,11 +103,18 @@ pub(super) fn notify(state: &mut AppState, notice: Notice) {
     state.notice = Some((notice, state.now));
 }
 
-fn paste(state: &mut AppState, text: &str) {
+fn paste(state: &mut AppState, text: &str, fx: &mut Vec<Effect>) {
     match state.mode {
         Mode::Editor => {
             if let Some(editor) = state.editor.as_mut() {
-                editor.textarea.insert_str(sanitize::block(text));
+                if editor.textarea.insert_str(sanitize::block(text)) {
+                    reply::text_changed(editor, fx);
+                }
+            }
+        }
+        Mode::Override => {
+            if let Some(editor) = state.editor.as_mut() {
+                editor.override_word.insert_str(sanitize::line(text));
             }
         }
         Mode::Prompt => {
@@ -181,6 +198,16 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             notify(state, Notice::Refused(reasons.join("; ")));
             queue::reload(state, fx);
         }
+        Event::AutoReplyUndone { undone, .. } => {
+            notify(
+                state,
+                if undone {
+                    Notice::AutoReplyUndone
+                } else {
+                    Notice::AutoReplyGone
+                },
+            );
+        }
     }
 }
 
@@ -195,6 +222,7 @@ fn detail_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         Action::Bottom => reply::scroll_detail(state, i32::from(u16::MAX)),
         Action::FocusQueue | Action::Cancel => state.mode = Mode::Queue,
         Action::Reply => reply::open_editor(state, fx),
+        Action::UndoAutoReply => queue::undo_auto_reply(state, fx),
         other => common(state, other, fx),
     }
 }

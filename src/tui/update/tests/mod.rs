@@ -1,6 +1,7 @@
 //! Reducer tests: sequences of actions against `AppState` with an in-memory stand-in
 //! for the store, asserting state and effects.
 
+mod guard;
 mod paging;
 mod queue;
 mod reply;
@@ -10,12 +11,13 @@ use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use ratatui_textarea::{Input, Key};
 
 use super::update;
+use crate::ai::guardrails::ReplyGuard;
 use crate::app::Command;
 use crate::domain::{
     AnswerState, Channel, Interaction, InteractionId, Marketplace, Rating, SlaTier,
 };
 use crate::store::{AccountRow, QueueKey, QueueRow, Seek};
-use crate::tui::action::{Action, Effect, PageSeek, QueueRequest};
+use crate::tui::action::{Action, Effect, PageSeek, QueueRequest, ReplyCheck};
 use crate::tui::reads::{AuditRow, AuditSnapshot, HealthRow};
 use crate::tui::state::{AppState, Counts, Detail, QueueSnapshot};
 
@@ -39,6 +41,7 @@ pub(super) fn row(id: i64) -> QueueRow {
         at_risk_at: t0() + Duration::minutes(30),
         due_at: t0() + Duration::minutes(60 + id),
         send_error: None,
+        auto_reply: None,
     }
 }
 
@@ -64,6 +67,24 @@ pub(super) fn interaction(id: InteractionId) -> Interaction {
         at_risk_at: t0() + Duration::minutes(30),
         due_at: t0() + Duration::hours(1),
         reply_handle: None,
+    }
+}
+
+/// The detail pane of `item`, checked against the shipped banned phrases as the store
+/// would give them.
+pub(super) fn detail(item: Interaction) -> Detail {
+    let guard = ReplyGuard::new(
+        item.channel,
+        item.marketplace,
+        crate::ai::DraftContext::new(&item, &[]).customer_text(),
+        crate::ai::guardrails::default_banned_phrases(),
+        Vec::new(),
+    );
+    Detail {
+        interaction: item,
+        messages: vec![],
+        prepared_draft: None,
+        guard,
     }
 }
 
@@ -93,6 +114,8 @@ pub(super) struct Fake {
     pub health: Vec<HealthRow>,
     pub external_editor: Vec<String>,
     pub other: Vec<Effect>,
+    /// Full reply checks asked for, in order (the tests answer them).
+    pub checks: Vec<ReplyCheck>,
 }
 
 impl Fake {
@@ -105,6 +128,7 @@ impl Fake {
             health: Vec::new(),
             external_editor: Vec::new(),
             other: Vec::new(),
+            checks: Vec::new(),
         }
     }
 
@@ -150,6 +174,10 @@ impl Fake {
                         continue;
                     }
                     Effect::Quit => continue,
+                    Effect::CheckReply(check) => {
+                        self.checks.push(check);
+                        continue;
+                    }
                     Effect::ExternalEditor(text) => {
                         self.external_editor.push(text);
                         continue;
@@ -174,11 +202,7 @@ impl Fake {
                     }
                     Effect::LoadDetail(id) => {
                         if self.rows.iter().any(|r| r.id == id) {
-                            Action::DetailLoaded(Box::new(Detail {
-                                interaction: interaction(id),
-                                messages: vec![],
-                                prepared_draft: None,
-                            }))
+                            Action::DetailLoaded(Box::new(detail(interaction(id))))
                         } else {
                             Action::DetailMissing(id)
                         }
