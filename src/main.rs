@@ -289,6 +289,7 @@ fn run(cli: Cli) -> Result<()> {
                 lang: args.lang,
                 keymap: args.keymap,
                 theme: args.theme,
+                llm: config::load_llm(&paths.config_file())?,
             };
             runtime.block_on(demo::run(options))
         }
@@ -384,15 +385,17 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Sync(args) => {
             let config_file = args.config.unwrap_or_else(|| paths.config_file());
             let accounts = config::load_accounts(&config_file, &|name| std::env::var(name).ok())?;
+            let llm = config::load_llm(&config_file)?;
             let store = Store::open(paths.database())?;
             if args.daemon {
                 runtime.block_on(sync_cmd::sync_daemon(
                     &store,
                     &accounts,
                     Duration::from_secs(args.poll_secs.max(1)),
+                    llm,
                 ))
             } else {
-                runtime.block_on(sync_cmd::sync_once(&store, &accounts))
+                runtime.block_on(sync_cmd::sync_once(&store, &accounts, llm.as_ref()))
             }
         }
     };

@@ -58,6 +58,7 @@ async fn world() -> World {
             poll_every: StdDuration::from_secs(3600),
             clock: common::clock(),
             notify_lang: agentiq::notify::Lang::Ru,
+            llm: None,
         },
     )
     .await
