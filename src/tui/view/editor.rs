@@ -214,7 +214,7 @@ pub fn render_override(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx:
         .first_key(&[Layer::Override], &Action::Cancel)
         .unwrap_or_default();
     let word = crate::tui::update::override_word(state);
-    let width = area.width.saturating_sub(4).clamp(20, 72);
+    let width = area.width.saturating_sub(4).clamp(20, 100);
     let inner_width = usize::from(width.saturating_sub(4));
     let mut lines = vec![Line::styled(
         format::truncate(s.override_question, inner_width),
