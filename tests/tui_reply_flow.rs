@@ -8,6 +8,7 @@ use agentiq::app::Command;
 use agentiq::tui::{Action, Mode};
 use chrono::Duration;
 use rusqlite::params;
+use tokio::sync::mpsc::UnboundedReceiver;
 use tui_support::*;
 
 /// Where `needle` starts on screen (column, row), by cells.
@@ -41,8 +42,7 @@ fn open_editor_with(h: &mut Harness, text: &str) {
 
 /// Runs the full check the typing asked for and dispatches its answer, as the event loop
 /// does once typing pauses.
-fn run_full_check(h: &mut Harness) {
-    let mut late = h.runner.take_late_actions().expect("the late channel");
+fn run_full_check(h: &mut Harness, late: &mut UnboundedReceiver<Action>) {
     assert!(h.runner.check_due_at().is_some(), "a check is pending");
     h.runner.start_check();
     let action = late.blocking_recv().expect("the check answers");
@@ -53,11 +53,14 @@ fn run_full_check(h: &mut Harness) {
 #[test]
 fn findings_show_under_the_text_and_follow_it() {
     let mut h = Harness::new(120, 40);
+    let mut late = h.runner.take_late_actions().expect("the late channel");
     open_editor_with(&mut h, "Спасибо за отзыв! Нам очень жаль.");
+    run_full_check(&mut h, &mut late);
     let screen = text(&h.render(120, 40));
     assert_shows(&screen, &["✓ замечаний нет"]);
 
     h.type_text(" Вам показалось.");
+    run_full_check(&mut h, &mut late);
     let screen = text(&h.render(120, 40));
     assert_shows(
         &screen,
@@ -75,8 +78,6 @@ fn findings_show_under_the_text_and_follow_it() {
     assert!(marked(0) && marked(13), "the phrase is highlighted");
     assert!(!marked(14), "the full stop after it is not");
 
-    // The full check (store, recent answers) agrees with what the editor found at once.
-    run_full_check(&mut h);
     let editor = h.state.editor.as_ref().expect("editor open");
     assert_eq!(editor.full_check, Some(editor.revision));
     assert!(editor.blocked());
@@ -85,6 +86,7 @@ fn findings_show_under_the_text_and_follow_it() {
 #[test]
 fn the_full_check_finds_a_near_duplicate_of_a_recent_answer() {
     let mut h = Harness::new(120, 40);
+    let mut late = h.runner.take_late_actions().expect("the late channel");
     // The seller answered another item this way a moment ago; repeating it is a
     // near-duplicate, which only the full check (it reads recent answers) can tell.
     let recent = "Анна, спасибо за отзыв! Мы очень рады, что покупка вам понравилась.";
@@ -105,14 +107,7 @@ fn the_full_check_finds_a_near_duplicate_of_a_recent_answer() {
         .unwrap();
     let reader = h.store.reader().expect("reader");
     open_editor_with(&mut h, recent);
-    let instant = h.state.editor.as_ref().unwrap().findings.clone();
-    assert!(
-        instant
-            .iter()
-            .all(|f| f.rule != agentiq::ai::guardrails::Rule::NearDuplicate),
-        "the UI thread does not read recent answers"
-    );
-    run_full_check(&mut h);
+    run_full_check(&mut h, &mut late);
     let editor = h.state.editor.as_ref().unwrap();
     let verdict = agentiq::prepare::DraftInputs::load(&reader, editor.interaction_id)
         .unwrap()
@@ -121,6 +116,14 @@ fn the_full_check_finds_a_near_duplicate_of_a_recent_answer() {
     assert_eq!(
         editor.findings, verdict.findings,
         "the editor shows what the send path decides"
+    );
+    assert!(
+        editor
+            .findings
+            .iter()
+            .any(|f| f.rule == agentiq::ai::guardrails::Rule::NearDuplicate),
+        "{:?}",
+        editor.findings
     );
     let screen = text(&h.render(120, 40));
     assert_shows(&screen, &["■ внимание"]);

@@ -1,7 +1,10 @@
 //! Carries out [`Effect`]s: reads through the UI's own read-only connection and hands
 //! commands to the background services. The reads are small and indexed (one page of the
-//! queue, one item, one page of a screen), so they run on the UI task. Handing the
-//! terminal to `$EDITOR` is left to the event loop ([`Runner::take_external_editor`]).
+//! queue, one item, one page of a screen), so they run on the UI task. The full guardrail
+//! check of a reply (it compares with the seller's recent answers) runs on its own thread
+//! once typing pauses, and its verdict comes back through [`Runner::take_late_actions`].
+//! Handing the terminal to `$EDITOR` is left to the event loop
+//! ([`Runner::take_external_editor`]).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};

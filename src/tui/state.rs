@@ -154,14 +154,13 @@ pub struct Editor {
     pub guard: ReplyGuard,
     /// Bumped on every change of the text; a check made for another revision is dropped.
     pub revision: u64,
-    /// Guardrail findings for the current text, in text order.
+    /// Guardrail findings of the last check, in text order; their spans point into
+    /// `checked_text`, which the text may have moved on from while the next check runs.
     pub findings: Vec<Finding>,
-    /// The revision the last full check (near-duplicates against the seller's recent
-    /// answers, read from the store off the UI thread) ran on.
+    pub checked_text: String,
+    /// The revision the last full check (off the UI thread, recent answers included) ran
+    /// on.
     pub full_check: Option<u64>,
-    /// The near-duplicate finding of the last full check; kept while the text changes
-    /// until the next full check says otherwise.
-    pub near_duplicate: Option<Finding>,
     /// The confirmation word typed to override a block (mode [`Mode::Override`]).
     pub override_word: TextArea<'static>,
 }

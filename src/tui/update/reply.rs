@@ -22,6 +22,7 @@ pub(super) fn editor_mode(state: &mut AppState, action: Action, fx: &mut Vec<Eff
             if let Some(notice) = state.editor.as_ref().and_then(refusal) {
                 notify(state, notice);
             } else if let Some(editor) = state.editor.as_mut() {
+                check_current(editor);
                 if editor.blocked() {
                     open_override(editor);
                     state.mode = Mode::Override;
@@ -170,12 +171,11 @@ pub(super) fn override_mode(state: &mut AppState, action: Action, fx: &mut Vec<E
     }
 }
 
-/// The text changed: a new revision, checked at once by the rules that need nothing from
-/// the store, and in full (near-duplicates of recent answers too) off the UI thread once
-/// typing pauses.
+/// The text changed: a new revision, checked in full off the UI thread once typing
+/// pauses. The check of a 1000-character reply takes about a millisecond even without
+/// the store's part (docs/guardrails.md), too much for every keystroke.
 pub(super) fn text_changed(editor: &mut Editor, fx: &mut Vec<Effect>) {
     editor.revision += 1;
-    check_now(editor);
     fx.push(Effect::CheckReply(ReplyCheck {
         interaction_id: editor.interaction_id,
         revision: editor.revision,
@@ -183,20 +183,17 @@ pub(super) fn text_changed(editor: &mut Editor, fx: &mut Vec<Effect>) {
     }));
 }
 
-/// The rules that read nothing from the store, on the current text; the last full
-/// check's near-duplicate finding is kept (it covers the whole text) until the next one.
-fn check_now(editor: &mut Editor) {
-    let text = editor.text();
-    let mut findings = editor.guard.check(&text).findings;
-    if let Some(dup) = &editor.near_duplicate {
-        let lead = text.len() - text.trim_start().len();
-        let mut dup = dup.clone();
-        dup.span = lead..lead + text.trim().len();
-        findings.push(dup);
-        findings.sort_by_key(|f| (f.span.start, f.span.end, f.rule));
+/// Before deciding between the confirmation and the override: when the last full check
+/// is for older text, the rules that read nothing from the store run once on the text
+/// as it is (near-duplicates only ever warn, so they cannot change that decision).
+fn check_current(editor: &mut Editor) {
+    if editor.full_check == Some(editor.revision) {
+        return;
     }
-    editor.findings = findings;
-    highlight_findings(editor, &text);
+    let text = editor.text();
+    editor.findings = editor.guard.check(&text).findings;
+    editor.checked_text = text;
+    highlight_findings(editor);
 }
 
 /// The full check of the text at `revision` came back; older revisions are dropped.
@@ -212,23 +209,20 @@ pub(super) fn checked(
     if editor.interaction_id != interaction_id || editor.revision != revision {
         return;
     }
-    editor.near_duplicate = verdict
-        .findings
-        .iter()
-        .find(|f| f.rule == Rule::NearDuplicate)
-        .cloned();
     editor.findings = verdict.findings;
+    editor.checked_text = editor.text();
     editor.full_check = Some(revision);
-    let text = editor.text();
-    highlight_findings(editor, &text);
+    highlight_findings(editor);
 }
 
 /// Longest matched text highlighted in place; longer ones are only quoted in the list.
 const HIGHLIGHT_MAX_CHARS: usize = 80;
 
-/// Marks the matched text of each finding with the text area's search highlight. Findings
+/// Marks the matched text of each finding with the text area's search highlight: by the
+/// words, so it stays on them while the text moves on before the next check. Findings
 /// about the whole text (length, near-duplicate) are not highlighted.
-fn highlight_findings(editor: &mut Editor, text: &str) {
+fn highlight_findings(editor: &mut Editor) {
+    let text = &editor.checked_text;
     let mut parts: Vec<String> = editor
         .findings
         .iter()
@@ -315,8 +309,8 @@ pub(super) fn open_editor(state: &mut AppState, fx: &mut Vec<Effect>) {
         guard,
         revision: 0,
         findings: Vec::new(),
+        checked_text: String::new(),
         full_check: None,
-        near_duplicate: None,
         override_word: one_line(),
     };
     text_changed(&mut editor, fx);

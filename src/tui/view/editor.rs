@@ -94,12 +94,18 @@ fn finding_lines(
 ) -> Vec<Line<'static>> {
     let s = ctx.strings;
     if editor.findings.is_empty() {
+        // Nothing said before the first check has come back.
+        let none = if editor.full_check.is_some() {
+            s.findings_none
+        } else {
+            ""
+        };
         return vec![Line::styled(
-            format::truncate(s.findings_none, width),
+            format::truncate(none, width),
             ctx.style(Slot::TextMuted),
         )];
     }
-    let text = editor.text();
+    let text = &editor.checked_text;
     let mut ordered: Vec<&Finding> = editor.findings.iter().collect();
     ordered.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let shown = if ordered.len() > height {
