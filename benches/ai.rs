@@ -11,7 +11,7 @@ mod common;
 use std::hint::black_box;
 use std::time::Instant;
 
-use agentiq::ai::guardrails::{check, default_banned_phrases, CheckContext};
+use agentiq::ai::guardrails::{check, default_banned_phrases, CheckContext, ReplyGuard};
 use agentiq::ai::normalize::tokenize;
 use agentiq::ai::{classify, offline_draft, DraftContext};
 use agentiq::domain::{
@@ -25,6 +25,8 @@ struct Item {
     interaction: Interaction,
     thread: Vec<ChatMessage>,
     reply: Option<String>,
+    /// What the editor holds for the item, and a 1000-character reply to check.
+    editor: Option<(ReplyGuard, String)>,
 }
 
 fn interaction(
@@ -80,6 +82,7 @@ fn items() -> Vec<Item> {
                 ),
                 thread: Vec::new(),
                 reply: r.answer.clone(),
+                editor: None,
             });
         }
         for q in shop.questions.iter().chain(&shop.incoming_questions) {
@@ -94,6 +97,7 @@ fn items() -> Vec<Item> {
                 ),
                 thread: Vec::new(),
                 reply: q.answer.clone(),
+                editor: None,
             });
         }
         for chat in &shop.chats {
@@ -129,6 +133,7 @@ fn items() -> Vec<Item> {
                 ),
                 thread,
                 reply: None,
+                editor: None,
             });
         }
     }
@@ -150,6 +155,21 @@ fn main() {
             let ctx = DraftContext::new(&item.interaction, &item.thread);
             item.reply = Some(offline_draft(&ctx, 0).text);
         }
+        let base = item.reply.clone().unwrap_or_default();
+        let long: String =
+            std::iter::repeat_n(format!("{base} "), 1000 / base.chars().count().max(1) + 1)
+                .collect::<String>()
+                .chars()
+                .take(1000)
+                .collect();
+        let guard = ReplyGuard::new(
+            item.interaction.channel,
+            item.interaction.marketplace,
+            item.interaction.text.clone(),
+            banned.clone(),
+            Vec::new(),
+        );
+        item.editor = Some((guard, long));
     }
     fn check_ctx<'a>(
         item: &'a Item,
@@ -223,6 +243,13 @@ fn main() {
         )
         .with_banned_phrases(&banned);
         black_box(check(i.reply.as_deref().unwrap_or_default(), &ctx));
+    });
+    // What the reply editor runs on every keystroke: the rules that need nothing from the
+    // store (no recent answers) on a 1000-character reply, with the context it holds.
+    per_item("editor check, 1000-char reply", &|i| {
+        if let Some((guard, reply)) = &i.editor {
+            black_box(guard.check(reply));
+        }
     });
     per_item("classify + draft + check", &|i| {
         let c = classify(

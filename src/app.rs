@@ -38,6 +38,12 @@ pub enum Event {
     },
     /// A settings section was stored (`error` is `None`) or refused, with the reason.
     SettingSaved { key: String, error: Option<String> },
+    /// The answer to [`Command::UndoAutoReply`]: whether the auto-reply was cancelled
+    /// (false when it had already left its undo window).
+    AutoReplyUndone {
+        interaction_id: InteractionId,
+        undone: bool,
+    },
 }
 
 /// Requests from the UI to background services.
@@ -49,6 +55,9 @@ pub enum Command {
         text: String,
         /// Unique per reply, so a repeated command cannot queue it twice.
         idempotency_key: String,
+        /// The seller typed the confirmation word to send despite a block-level finding;
+        /// the send is then recorded as a harmful override.
+        override_block: bool,
     },
     /// Run a sync pass now instead of waiting for the next poll.
     SyncNow,
@@ -59,5 +68,10 @@ pub enum Command {
         scope: crate::settings::Scope,
         key: String,
         layer: Option<serde_json::Value>,
+    },
+    /// Cancel an auto-reply still inside its undo window (`outbox::cancel_reply`).
+    UndoAutoReply {
+        interaction_id: InteractionId,
+        outbox_id: i64,
     },
 }

@@ -237,7 +237,8 @@ struct SimulatorCliArgs {
 
 #[derive(Args)]
 struct SyncArgs {
-    /// One pass over every account, then exit (non-zero if any pass failed).
+    /// Deliver the replies waiting in the outbox, one sync pass over every account,
+    /// classify and draft the top of the queue, then exit (non-zero if any pass failed).
     #[arg(long, conflicts_with = "daemon")]
     once: bool,
     /// Keep syncing and delivering replies until interrupted.
@@ -317,6 +318,7 @@ fn run(cli: Cli) -> Result<()> {
                 lang: args.lang,
                 keymap: args.keymap,
                 theme: args.theme,
+                llm: config::load_llm(&paths.config_file())?,
             };
             runtime.block_on(demo::run(options))
         }
@@ -428,15 +430,17 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Sync(args) => {
             let config_file = args.config.unwrap_or_else(|| paths.config_file());
             let accounts = config::load_accounts(&config_file, &|name| std::env::var(name).ok())?;
+            let llm = config::load_llm(&config_file)?;
             let store = Store::open(paths.database())?;
             if args.daemon {
                 runtime.block_on(sync_cmd::sync_daemon(
                     &store,
                     &accounts,
                     Duration::from_secs(args.poll_secs.max(1)),
+                    llm,
                 ))
             } else {
-                runtime.block_on(sync_cmd::sync_once(&store, &accounts))
+                runtime.block_on(sync_cmd::sync_once(&store, &accounts, llm.as_ref()))
             }
         }
     };

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 
+use crate::ai::llm::{LlmConfig, LlmProvider, Provider};
 use crate::app::{Command, Event};
 use crate::connectors::{build_connectors, AccountConfig, Connector};
 use crate::domain::Channel;
@@ -24,6 +25,23 @@ pub struct ServiceOptions {
     pub clock: Clock,
     /// Language of desktop notifications.
     pub notify_lang: crate::notify::Lang,
+    /// The OpenAI-compatible endpoint drafts come from (`[llm]` in config.toml); offline
+    /// drafts when `None`.
+    pub llm: Option<LlmConfig>,
+}
+
+/// The draft provider `llm` configures: the LLM (which falls back to offline drafts on
+/// any failure) or the offline one. Fails when the API key's variable is not set.
+pub fn provider_for(llm: Option<&LlmConfig>) -> Result<Provider> {
+    match llm {
+        None => Ok(Provider::Offline),
+        Some(config) => {
+            let provider = LlmProvider::new(config.clone())
+                .with_context(|| format!("[llm] {} at {}", config.model, config.base_url))?;
+            tracing::info!(model = %config.model, "drafts come from the LLM");
+            Ok(Provider::Llm(provider))
+        }
+    }
 }
 
 /// The running services; dropping the UI's channel ends stops them.
@@ -45,6 +63,7 @@ impl Services {
         accounts: &[AccountConfig],
         options: ServiceOptions,
     ) -> Result<Services> {
+        let provider = Arc::new(provider_for(options.llm.as_ref())?);
         let writer = store.writer()?;
         let (events_tx, events) = mpsc::unbounded_channel();
         let (commands, mut commands_rx) = mpsc::unbounded_channel::<Command>();
@@ -109,6 +128,7 @@ impl Services {
             Arc::new(Notify::new()),
             events_tx.clone(),
             options.clock.clone(),
+            provider,
         )));
         tasks.push(tokio::spawn(watch_other_writers(
             store.clone(),
@@ -124,6 +144,7 @@ impl Services {
                         interaction_id,
                         text,
                         idempotency_key,
+                        override_block,
                     } => {
                         let now = clock();
                         // The draft the editor started from, when one was prepared.
@@ -141,7 +162,7 @@ impl Services {
                             text,
                             idempotency_key,
                             draft,
-                            override_block: false,
+                            override_block,
                             actor: Actor::Human,
                             undo_until: None,
                             shadow: false,
@@ -172,6 +193,34 @@ impl Services {
                         if saved {
                             // Clocks may move and priorities change: the queue re-reads.
                             let _ = events_tx.send(Event::DataChanged);
+                        }
+                    }
+                    Command::UndoAutoReply {
+                        interaction_id,
+                        outbox_id,
+                    } => {
+                        let now = clock();
+                        let undone = router_writer
+                            .call(move |conn| {
+                                // One transaction: the row, the item and the audit entry.
+                                let tx = conn.transaction()?;
+                                let undone = crate::outbox::cancel_reply(&tx, outbox_id, now)?;
+                                tx.commit()?;
+                                Ok(undone)
+                            })
+                            .await;
+                        match undone {
+                            Ok(undone) => {
+                                let _ = events_tx.send(Event::AutoReplyUndone {
+                                    interaction_id,
+                                    undone,
+                                });
+                                let _ = events_tx.send(Event::DataChanged);
+                                let _ = events_tx.send(Event::OutboxChanged);
+                            }
+                            Err(err) => {
+                                tracing::error!(error = %format!("{err:#}"), outbox_id, "undoing an auto-reply");
+                            }
                         }
                     }
                 }

@@ -386,3 +386,71 @@ async fn the_offline_provider_needs_no_network() {
         .await;
     assert_eq!(d.source, DraftSource::Llm);
 }
+
+/// `agentiq sync --once` with an `[llm]` table in its config: the drafts it prepares for
+/// the top of the queue come from the configured endpoint, carry the prompt version, and
+/// are stored with the guardrails' verdict.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_sync_run_drafts_through_the_llm() {
+    use agentiq::cli::simulator_cmd::{self, SimulatorArgs};
+
+    let (llm_url, mock) = serve(Behaviour::Reply(
+        "Здравствуйте! Спасибо, что написали, разберёмся.",
+    ))
+    .await;
+    let args = SimulatorArgs {
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        seed: 5,
+        scale: 0,
+        faults: Default::default(),
+        arrival_every: None,
+        wb_token: "llm-test-wb".into(),
+        ozon_client_id: "llm-test".into(),
+        ozon_api_key: "llm-test-ozon".into(),
+        write_config: None,
+        fixtures: None,
+    };
+    let sim = simulator_cmd::start(&args).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let text = format!(
+        "{}\n[llm]\nbase_url = \"{llm_url}\"\nmodel = \"mock-model\"\ntimeout = 5\nmax_retries = 0\n",
+        simulator_cmd::config_for(&args, &sim.base_url()).unwrap()
+    );
+    agentiq::config::write_private(&config, &text).unwrap();
+    let home = dir.path().to_path_buf();
+    let status = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_agentiq"))
+            .args(["sync", "--once", "--config"])
+            .arg(&config)
+            .env("AGENTIQ_DATA_DIR", home.join("data"))
+            .env("AGENTIQ_LOG_DIR", home.join("logs"))
+            .env("AGENTIQ_CONFIG_DIR", home.join("config"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(status.success());
+
+    let db = rusqlite::Connection::open(dir.path().join("data").join("agentiq.db")).unwrap();
+    let (llm_drafts, with_version, checked): (i64, i64, i64) = db
+        .query_row(
+            "SELECT count(*), count(*) FILTER (WHERE prompt_version = ?1),
+                    count(*) FILTER (WHERE verdict IS NOT NULL)
+             FROM drafts WHERE source = 'llm'",
+            [PROMPT_VERSION],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert!(llm_drafts > 0, "no llm-sourced draft");
+    assert_eq!(
+        with_version, llm_drafts,
+        "every LLM draft carries the prompt version"
+    );
+    assert_eq!(checked, llm_drafts, "every LLM draft is checked again");
+    assert!(mock.hits.load(Ordering::SeqCst) as i64 >= llm_drafts);
+}

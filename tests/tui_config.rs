@@ -68,7 +68,7 @@ fn known_bad_keymaps_give_their_messages() {
         ("[queue]\nmove_down = [\"j\",\n  \"ctrl-foo\"]\n", "keymap.toml:3: unknown key \"ctrl-foo\" for move_down in [queue]"),
         ("[queue]\nmove_down = [\"x\"]\nmove_up = [\"y\", \"x\"]\n", "keymap.toml:3: key \"x\" is bound twice in [queue]: to move_down (line 2) and to move_up"),
         ("[detail]\ntop = [\"z z\"]\nbottom = [\"z\"]\n", "keymap.toml:3: key \"z\" (bottom) in [detail] is also the start of \"z z\" (top); one of them could never be used"),
-        ("[qeueu]\nmove_up = [\"k\"]\n", "keymap.toml:1: unknown section [qeueu]; expected one of [global], [queue], [detail], [editor], [confirm], [search], [screen], [picker], [help]"),
+        ("[qeueu]\nmove_up = [\"k\"]\n", "keymap.toml:1: unknown section [qeueu]; expected one of [global], [queue], [detail], [editor], [confirm], [search], [screen], [picker], [help], [override]"),
     ];
     for (text, expected) in cases {
         let dir = user_dir(&[("keymap.toml", text)]);

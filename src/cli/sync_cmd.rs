@@ -1,6 +1,7 @@
 //! `agentiq sync --once | --daemon`: headless sync beside (or without) the TUI, on the same
 //! database. Progress bars on a terminal, plain lines otherwise.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,20 +10,34 @@ use anyhow::{bail, Context, Result};
 use chrono::Utc;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
+use crate::ai::llm::LlmConfig;
 use crate::app::Event;
 use crate::connectors::{build_connectors, AccountConfig};
+use crate::outbox::{Outbox, Step};
 use crate::services::{Clock, ServiceOptions, Services};
 use crate::store::{self, Store};
 use crate::sync::{sync_pass_with_progress, PassStats};
 
-/// One pass of every connector of every account, concurrently per account. Returns an
-/// error when any pass failed (after all have run).
-pub async fn sync_once(store: &Store, accounts: &[AccountConfig]) -> Result<()> {
+/// Passes over the outbox in one `sync --once`; each pass takes every reply due, so this
+/// only bounds a run whose replies keep coming due again at once.
+const OUTBOX_PASSES: usize = 50;
+
+/// One run: delivers the replies waiting in the outbox, then one pass of every connector
+/// of every account (concurrently per account), classifies what came in and drafts
+/// replies for the top of the queue with `llm` when configured. Returns an error when any
+/// pass failed (after all have run).
+pub async fn sync_once(
+    store: &Store,
+    accounts: &[AccountConfig],
+    llm: Option<&LlmConfig>,
+) -> Result<()> {
     if accounts.is_empty() {
         bail!("no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)");
     }
+    let provider = crate::services::provider_for(llm)?;
     let writer = store.writer()?;
     let clock: Clock = Arc::new(Utc::now);
+    deliver_outbox(store, &writer, accounts, &clock).await?;
     let bars = std::io::stderr().is_terminal().then(MultiProgress::new);
     let mut tasks = Vec::new();
     for account in accounts {
@@ -117,8 +132,79 @@ pub async fn sync_once(store: &Store, accounts: &[AccountConfig]) -> Result<()> 
     if classified > 0 {
         eprintln!("{classified} items classified");
     }
+    let drafted = crate::prepare::prepare_drafts_with(
+        store,
+        &writer,
+        Utc::now(),
+        crate::prepare::DRAFT_AHEAD,
+        &provider,
+    )
+    .await?;
+    if drafted > 0 {
+        eprintln!("{drafted} drafts prepared");
+    }
     if failed > 0 {
         bail!("{failed} sync pass(es) failed; see above");
+    }
+    Ok(())
+}
+
+/// Delivers every reply that is due, unless another process holds the outbox lease (it
+/// delivers them then). Prints what happened.
+async fn deliver_outbox(
+    store: &Store,
+    writer: &store::Writer,
+    accounts: &[AccountConfig],
+    clock: &Clock,
+) -> Result<()> {
+    let mut connectors = HashMap::new();
+    for account in accounts {
+        let name = account.name.clone();
+        let marketplace = account.marketplace;
+        let account_id = writer
+            .call(move |conn| store::upsert_account(conn, &name, marketplace))
+            .await?;
+        for connector in build_connectors(account)? {
+            connectors.insert((account_id, connector.channel()), connector);
+        }
+    }
+    let holder = store::holder_id();
+    let (now, who) = (clock(), holder.clone());
+    let held = writer
+        .call(move |conn| store::try_lease(conn, "outbox", &who, now, chrono::Duration::minutes(5)))
+        .await?;
+    if !held {
+        eprintln!("outbox: another process delivers it");
+        return Ok(());
+    }
+    // Nobody listens: the events are for a UI.
+    let (events, _) = tokio::sync::mpsc::unbounded_channel();
+    let outbox = Outbox::new(
+        store.clone(),
+        writer.clone(),
+        connectors,
+        events,
+        clock.clone(),
+    );
+    let (mut confirmed, mut retrying, mut failed) = (0, 0, 0);
+    for _ in 0..OUTBOX_PASSES {
+        let steps = outbox.process_due().await?;
+        if steps.is_empty() {
+            break;
+        }
+        for (_, step) in steps {
+            match step {
+                Step::Confirmed | Step::Sent => confirmed += 1,
+                Step::Retrying(_) => retrying += 1,
+                Step::Failed(_) => failed += 1,
+            }
+        }
+    }
+    writer
+        .call(move |conn| store::release_lease(conn, "outbox", &holder))
+        .await?;
+    if confirmed + retrying + failed > 0 {
+        eprintln!("outbox: {confirmed} delivered, {retrying} to retry, {failed} failed");
     }
     Ok(())
 }
@@ -128,6 +214,7 @@ pub async fn sync_daemon(
     store: &Store,
     accounts: &[AccountConfig],
     poll_every: Duration,
+    llm: Option<LlmConfig>,
 ) -> Result<()> {
     if accounts.is_empty() {
         bail!("no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)");
@@ -139,6 +226,7 @@ pub async fn sync_daemon(
             poll_every,
             clock: Arc::new(Utc::now),
             notify_lang: crate::notify::Lang::Ru,
+            llm,
         },
     )
     .await?;

@@ -4,6 +4,7 @@
 //! environment variable (`AGENTIQ_CONFIG_DIR`, `AGENTIQ_DATA_DIR`, `AGENTIQ_LOG_DIR`).
 
 mod accounts;
+mod llm;
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ use anyhow::{Context, Result};
 use directories::ProjectDirs;
 
 pub use accounts::{load_accounts, write_private};
+pub use llm::load_llm;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paths {

@@ -35,6 +35,9 @@ pub struct DemoOptions {
     pub keymap: String,
     /// Theme name: `dark`, `light`, `high-contrast`, or a file in `themes/`.
     pub theme: String,
+    /// Drafts from this OpenAI-compatible endpoint (`[llm]` in config.toml); offline
+    /// drafts when `None`.
+    pub llm: Option<crate::ai::llm::LlmConfig>,
 }
 
 #[derive(Clone)]
@@ -182,6 +185,7 @@ pub async fn run(options: DemoOptions) -> Result<()> {
                 tui::Lang::Ru => crate::notify::Lang::Ru,
                 tui::Lang::En => crate::notify::Lang::En,
             },
+            llm: options.llm.clone(),
         },
     )
     .await?;

@@ -128,6 +128,25 @@ pub async fn enqueue_checked(
             } else {
                 store::enqueue_reply(&tx, r.interaction_id, &r.text, &r.idempotency_key, r.actor.as_str(), now)?
             };
+            if r.undo_until.is_some() && !r.shadow {
+                // Held for its undo window: the item stays in the queue, showing the
+                // countdown, until the outbox starts sending (`store::mark_sending`).
+                tx.execute(
+                    "UPDATE interactions SET state = 'open' WHERE id = ?1 AND state = 'pending'",
+                    params![r.interaction_id.0],
+                )?;
+            }
+            if r.actor == Actor::Human {
+                // The seller's own reply replaces an auto-reply still waiting to go, so
+                // the item is never answered twice.
+                tx.execute(
+                    "UPDATE outbox SET state = 'failed', last_error = 'superseded', cancelled_at = ?2,
+                            updated_at = ?2
+                     WHERE interaction_id = ?1 AND id != ?3 AND actor = 'auto' AND state = 'queued'
+                       AND attempts = 0 AND shadow = 0",
+                    params![r.interaction_id.0, now.timestamp(), outbox_id],
+                )?;
+            }
             let distance = r.draft.as_ref().map(|d| edit_distance(&d.text, &r.text));
             tx.execute(
                 "UPDATE outbox SET draft_source = ?2, draft_text = ?3, edit_distance = ?4, verdict = ?5,

@@ -169,12 +169,30 @@ fn candidates(
     Ok(rows)
 }
 
-/// One round of automation for one account.
+/// One round of automation for one account, drafting offline.
 pub async fn auto_round(
     store: &Store,
     writer: &Writer,
     account_id: i64,
     now: DateTime<Utc>,
+) -> Result<AutoRound> {
+    auto_round_with(
+        store,
+        writer,
+        account_id,
+        now,
+        &crate::ai::llm::Provider::Offline,
+    )
+    .await
+}
+
+/// One round of automation for one account; missing drafts come from `provider`.
+pub async fn auto_round_with(
+    store: &Store,
+    writer: &Writer,
+    account_id: i64,
+    now: DateTime<Utc>,
+    provider: &crate::ai::llm::Provider,
 ) -> Result<AutoRound> {
     let (policy, paused, picked) = {
         let reader = store.reader()?;
@@ -186,7 +204,7 @@ pub async fn auto_round(
         let picked = if paused.is_none() {
             let missing = undrafted(&reader, &policy, account_id)?;
             if !missing.is_empty() {
-                super::draft_items(store, writer, missing, now).await?;
+                super::draft_items_with(store, writer, missing, now, provider).await?;
             }
             candidates(&reader, &policy, account_id)?
         } else {

@@ -5,7 +5,7 @@
 use anyhow::Result;
 use rusqlite::{params, Connection};
 
-use crate::ai::guardrails::{check, CheckContext, Verdict};
+use crate::ai::guardrails::{ReplyGuard, Verdict};
 use crate::ai::{ApprovedAnswer, CustomerHistory, DraftContext, ProductCard};
 use crate::domain::{ChatMessage, Interaction, InteractionId, Rating};
 use crate::settings::GuardrailSettings;
@@ -110,18 +110,42 @@ impl DraftInputs {
         self.context().customer_text()
     }
 
-    /// The guardrail verdict on `reply` for this item.
-    pub fn check(&self, reply: &str) -> Verdict {
-        let customer = self.customer_text();
-        let ctx = CheckContext::new(
+    /// What a reply to this item is checked against, recent answers included.
+    pub fn guard(&self) -> ReplyGuard {
+        ReplyGuard::new(
             self.interaction.channel,
             self.interaction.marketplace,
-            &customer,
+            self.customer_text(),
+            self.banned_phrases.clone(),
+            self.recent_answers.clone(),
         )
-        .with_recent_answers(&self.recent_answers)
-        .with_banned_phrases(&self.banned_phrases);
-        check(reply, &ctx)
     }
+
+    /// The guardrail verdict on `reply` for this item: what the outbox decides on.
+    pub fn check(&self, reply: &str) -> Verdict {
+        self.guard().check(reply)
+    }
+}
+
+/// What a reply to `interaction` is checked against, without the seller's recent answers
+/// (the near-duplicate check reads them separately): the customer's text taken as
+/// [`DraftInputs::customer_text`] takes it and the account's banned phrases, so a check
+/// with it finds what the send path finds, near-duplicates aside.
+pub fn reply_guard(
+    conn: &Connection,
+    interaction: &Interaction,
+    thread: &[ChatMessage],
+) -> Result<ReplyGuard> {
+    let banned_phrases =
+        crate::settings::load::<GuardrailSettings>(conn, Some(interaction.account_id))?
+            .effective_banned_phrases();
+    Ok(ReplyGuard::new(
+        interaction.channel,
+        interaction.marketplace,
+        DraftContext::new(interaction, thread).customer_text(),
+        banned_phrases,
+        Vec::new(),
+    ))
 }
 
 /// The seller's answers to the most similar earlier items of the same account and channel

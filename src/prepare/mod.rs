@@ -14,10 +14,12 @@ use rusqlite::params;
 use tokio::sync::{mpsc, Notify};
 
 pub use auto::{
-    auto_round, breaker, AutoPolicy, AutoRound, AUTOMATION_LINK_CONFIDENCE, HARD_MIN_RATING,
+    auto_round, auto_round_with, breaker, AutoPolicy, AutoRound, AUTOMATION_LINK_CONFIDENCE,
+    HARD_MIN_RATING,
 };
-pub use context::{approved_answers, DraftInputs};
+pub use context::{approved_answers, reply_guard, DraftInputs};
 
+use crate::ai::llm::Provider;
 use crate::app::Event;
 use crate::domain::InteractionId;
 use crate::store::{self, Store, Writer};
@@ -142,47 +144,108 @@ struct Classified {
     due_at: i64,
 }
 
-/// Drafts replies for open items at the top of the queue that have none. Returns how many
-/// were written.
+/// Drafts replies for open items at the top of the queue that have none, offline.
+/// Returns how many were written.
 pub async fn prepare_drafts(
     store: &Store,
     writer: &Writer,
     now: DateTime<Utc>,
     ahead: usize,
 ) -> Result<usize> {
-    let ids = store::items_needing_drafts(&store.reader()?, ahead)?;
-    draft_items(store, writer, ids, now).await
+    prepare_drafts_with(store, writer, now, ahead, &Provider::Offline).await
 }
 
-/// Drafts a reply for each of `ids` and stores it. Returns how many were written.
+/// [`prepare_drafts`] with the configured provider.
+pub async fn prepare_drafts_with(
+    store: &Store,
+    writer: &Writer,
+    now: DateTime<Utc>,
+    ahead: usize,
+    provider: &Provider,
+) -> Result<usize> {
+    let ids = store::items_needing_drafts(&store.reader()?, ahead)?;
+    draft_items_with(store, writer, ids, now, provider).await
+}
+
+/// Drafts a reply for each of `ids` offline and stores it. Returns how many were written.
 pub async fn draft_items(
     store: &Store,
     writer: &Writer,
     ids: Vec<InteractionId>,
     now: DateTime<Utc>,
 ) -> Result<usize> {
+    draft_items_with(store, writer, ids, now, &Provider::Offline).await
+}
+
+/// A draft with the guardrails' verdict on it (level and findings as JSON), as stored.
+type Judged = (InteractionId, crate::ai::Draft, String, String);
+
+/// The verdict on `draft` for the item of `inputs`, recent answers included: every draft,
+/// whoever wrote it, is checked the way the outbox will check it.
+fn judge(inputs: &DraftInputs, draft: crate::ai::Draft) -> Result<Judged> {
+    let verdict = inputs.check(&draft.text);
+    let findings = serde_json::to_string(&verdict.findings.iter().map(|f| {
+        serde_json::json!({ "rule": f.rule.as_str(), "severity": f.severity.as_str(), "span": [f.span.start, f.span.end] })
+    }).collect::<Vec<_>>())?;
+    Ok((
+        inputs.interaction.id,
+        draft,
+        verdict.level.as_str().to_string(),
+        findings,
+    ))
+}
+
+/// Drafts a reply for each of `ids` with `provider` and stores it. The LLM provider falls
+/// back to the offline draft on any failure or block-level finding; what it returns is
+/// checked again here with the seller's recent answers. Returns how many were written.
+pub async fn draft_items_with(
+    store: &Store,
+    writer: &Writer,
+    ids: Vec<InteractionId>,
+    now: DateTime<Utc>,
+    provider: &Provider,
+) -> Result<usize> {
     if ids.is_empty() {
         return Ok(0);
     }
-    let store = store.clone();
-    let drafts = tokio::task::spawn_blocking(move || -> Result<Vec<(InteractionId, crate::ai::Draft, String, String)>> {
-        let reader = store.reader()?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let Some(inputs) = DraftInputs::load(&reader, id)? else {
-                continue;
-            };
-            let variant = id.0 as u64 ^ now.timestamp() as u64;
-            let draft = crate::ai::offline_draft(&inputs.context(), variant);
-            let verdict = inputs.check(&draft.text);
-            let findings = serde_json::to_string(&verdict.findings.iter().map(|f| {
-                serde_json::json!({ "rule": f.rule.as_str(), "severity": f.severity.as_str(), "span": [f.span.start, f.span.end] })
-            }).collect::<Vec<_>>())?;
-            out.push((id, draft, verdict.level.as_str().to_string(), findings));
+    let variant_of = move |id: InteractionId| id.0 as u64 ^ now.timestamp() as u64;
+    let drafts: Vec<Judged> = match provider {
+        Provider::Offline => {
+            let store = store.clone();
+            tokio::task::spawn_blocking(move || -> Result<Vec<Judged>> {
+                let reader = store.reader()?;
+                let mut out = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let Some(inputs) = DraftInputs::load(&reader, id)? else {
+                        continue;
+                    };
+                    let draft = crate::ai::offline_draft(&inputs.context(), variant_of(id));
+                    out.push(judge(&inputs, draft)?);
+                }
+                Ok(out)
+            })
+            .await??
         }
-        Ok(out)
-    })
-    .await??;
+        Provider::Llm(_) => {
+            let loader = store.clone();
+            let all = tokio::task::spawn_blocking(move || -> Result<Vec<DraftInputs>> {
+                let reader = loader.reader()?;
+                let mut out = Vec::with_capacity(ids.len());
+                for id in ids {
+                    out.extend(DraftInputs::load(&reader, id)?);
+                }
+                Ok(out)
+            })
+            .await??;
+            let mut out = Vec::with_capacity(all.len());
+            for inputs in &all {
+                let variant = variant_of(inputs.interaction.id);
+                let draft = provider.draft(&inputs.context(), variant).await;
+                out.push(judge(inputs, draft)?);
+            }
+            out
+        }
+    };
     let n = drafts.len();
     if n == 0 {
         return Ok(0);
@@ -221,6 +284,7 @@ pub async fn run(
     wake: Arc<Notify>,
     events: mpsc::UnboundedSender<Event>,
     clock: Clock,
+    provider: Arc<Provider>,
 ) {
     loop {
         let now = clock();
@@ -233,7 +297,7 @@ pub async fn run(
             Ok(_) => {}
             Err(err) => tracing::error!(error = %format!("{err:#}"), "classifying"),
         }
-        match prepare_drafts(&store, &writer, now, DRAFT_AHEAD).await {
+        match prepare_drafts_with(&store, &writer, now, DRAFT_AHEAD, &provider).await {
             Ok(n) if n > 0 => {
                 let _ = events.send(Event::DataChanged);
             }
@@ -245,7 +309,7 @@ pub async fn run(
             .and_then(|r| store::accounts(&r))
             .unwrap_or_default();
         for account in accounts {
-            match auto_round(&store, &writer, account.id, now).await {
+            match auto_round_with(&store, &writer, account.id, now, &provider).await {
                 Ok(round) if round.queued + round.shadowed > 0 => {
                     let _ = events.send(Event::DataChanged);
                     let _ = events.send(Event::OutboxChanged);

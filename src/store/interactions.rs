@@ -450,6 +450,16 @@ pub struct QueueRow {
     pub account_id: i64,
     /// The classifier's intent, once classified.
     pub intent: Option<String>,
+    /// An auto-reply to this item waiting out its undo window.
+    pub auto_reply: Option<PendingAutoReply>,
+}
+
+/// An auto-reply held in the outbox until `undo_until`; until then it can be cancelled
+/// (`outbox::cancel_reply`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingAutoReply {
+    pub outbox_id: i64,
+    pub undo_until: DateTime<Utc>,
 }
 
 /// Rows of one read and what it cost SQLite.
@@ -461,6 +471,11 @@ pub struct QueueWindow {
     /// it shows whether a read walked the table.
     pub vm_steps: u64,
 }
+
+/// The outbox rows of an item that are an auto-reply still undoable (never attempted, not
+/// shadow), newest first; what `outbox::cancel_reply` accepts.
+const UNDOABLE_AUTO: &str = "AND o.state = 'queued' AND o.attempts = 0 AND o.shadow = 0
+     AND o.actor = 'auto' AND o.undo_until IS NOT NULL ORDER BY o.id DESC LIMIT 1";
 
 /// Longest preview the queue reads per row; the list shows one line of it.
 const PREVIEW_CHARS: i64 = 240;
@@ -511,8 +526,10 @@ pub fn queue_window(
                 i.customer_name, substr(i.text, 1, {PREVIEW_CHARS}), i.tier, i.created_at,
                 i.at_risk_at, i.due_at,
                 (SELECT o.last_error FROM outbox o WHERE o.interaction_id = i.id
-                   AND o.state = 'failed' ORDER BY o.id DESC LIMIT 1),
-                i.state, i.account_id, i.intent
+                   AND o.state = 'failed' AND o.cancelled_at IS NULL ORDER BY o.id DESC LIMIT 1),
+                i.state, i.account_id, i.intent,
+                (SELECT o.id FROM outbox o WHERE o.interaction_id = i.id {UNDOABLE_AUTO}),
+                (SELECT o.undo_until FROM outbox o WHERE o.interaction_id = i.id {UNDOABLE_AUTO})
          FROM interactions i JOIN accounts a ON a.id = i.account_id
          WHERE {where_sql}
          ORDER BY {order_by}
@@ -584,6 +601,13 @@ fn row_to_queue_row(r: &Row<'_>) -> rusqlite::Result<QueueRow> {
         state: parse_col(r, 13, AnswerState::parse)?,
         account_id: r.get(14)?,
         intent: r.get(15)?,
+        auto_reply: match (r.get::<_, Option<i64>>(16)?, r.get::<_, Option<i64>>(17)?) {
+            (Some(outbox_id), Some(until)) => Some(PendingAutoReply {
+                outbox_id,
+                undo_until: from_db_time(until),
+            }),
+            _ => None,
+        },
     })
 }
 

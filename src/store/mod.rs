@@ -32,8 +32,8 @@ pub use drafts::{
 };
 pub use interactions::{
     chat_messages, interaction, queue_count, queue_count_by_channel, queue_page, queue_window,
-    upsert_interactions, AnswerFilter, IntentFilter, QueueFilter, QueueKey, QueueRow, QueueSort,
-    QueueWindow, Seek, UpsertSummary,
+    upsert_interactions, AnswerFilter, IntentFilter, PendingAutoReply, QueueFilter, QueueKey,
+    QueueRow, QueueSort, QueueWindow, Seek, UpsertSummary,
 };
 pub use leases::{holder_id, release_lease, try_lease};
 pub use outbox::{

@@ -149,6 +149,13 @@ pub fn mark_sending(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<()
          WHERE id = ?1",
         params![id, to_db_time(now)],
     )?;
+    // An auto-reply leaves its item in the queue while it can be undone; from its first
+    // attempt on it is on its way.
+    conn.execute(
+        "UPDATE interactions SET state = 'pending'
+         WHERE id = (SELECT interaction_id FROM outbox WHERE id = ?1) AND state = 'open'",
+        params![id],
+    )?;
     Ok(())
 }
 

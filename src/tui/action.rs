@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use ratatui_textarea::Input;
 use serde::{Deserialize, Serialize};
 
+use crate::ai::guardrails::Verdict;
 use crate::analytics::{Dashboard, MetricsQuery};
 use crate::app::{Command, Event};
 use crate::domain::InteractionId;
@@ -87,6 +88,7 @@ pub enum Action {
     ScreenSettings,
     CyclePeriod,
     ResetSetting,
+    UndoAutoReply,
 
     /// The clock moved on (1 s tick).
     #[serde(skip)]
@@ -157,6 +159,17 @@ pub enum Action {
         scope: Scope,
         sections: Vec<Layers>,
     },
+    /// A key typed into the override confirmation word.
+    #[serde(skip)]
+    OverrideInput(Input),
+    /// The full guardrail check of the reply's text at `revision` (the near-duplicate
+    /// comparison reads the store, so it runs off the UI thread).
+    #[serde(skip)]
+    ReplyChecked {
+        interaction_id: InteractionId,
+        revision: u64,
+        verdict: Verdict,
+    },
 }
 
 bindable! {
@@ -204,6 +217,7 @@ bindable! {
     ScreenSettings => "screen_settings",
     CyclePeriod => "cycle_period",
     ResetSetting => "reset_setting",
+    UndoAutoReply => "undo_auto_reply",
 }
 
 impl Action {
@@ -254,6 +268,17 @@ pub enum Effect {
     ExternalEditor(String),
     /// Leave the UI.
     Quit,
+    /// Check the reply's text against the guardrails in full, off the UI thread, once the
+    /// typing pauses; the answer comes back as [`Action::ReplyChecked`].
+    CheckReply(ReplyCheck),
+}
+
+/// A reply's text to check, and the revision it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplyCheck {
+    pub interaction_id: InteractionId,
+    pub revision: u64,
+    pub text: String,
 }
 
 /// How the reader finds the first row of a page.

@@ -45,6 +45,7 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Re
     let mut state = AppState::new(now, session, tz);
     state.lang = options.lang;
     state.templates = options.templates.clone();
+    state.finding_highlight = theme.style(super::theme::Slot::EditorFindingSpan);
     for problem in options.config_problems {
         runner.dispatch(&mut state, Action::ConfigProblem(problem), false);
     }
@@ -84,6 +85,7 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Re
             },
             Some(action) = job_results.recv() => runner.job_finished(&mut state, action),
             _ = tick.tick() => runner.dispatch(&mut state, Action::Tick(clock()), true),
+            _ = until(runner.check_due_at()) => runner.start_check(),
             _ = &mut terminate => state.quit = true,
         }
         // Take everything else that is ready before drawing again.
@@ -133,6 +135,15 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Re
     result
 }
 
+/// Resolves at `at`, or never when there is nothing to wait for.
+async fn until(at: Option<std::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next action from work done off the UI thread; never, once that channel is gone.
 /// Hands the terminal to `$EDITOR`: stops reading input (so no key is stolen from the
 /// editor), leaves the alternate screen, runs the editor, takes the terminal back and
 /// repaints, then starts reading input again.
@@ -202,6 +213,7 @@ fn on_terminal(
                         Mode::Editor => Action::EditorInput(input),
                         Mode::Prompt => Action::PromptInput(input),
                         Mode::Help => Action::HelpInput(input),
+                        Mode::Override => Action::OverrideInput(input),
                         _ => return,
                     };
                     runner.dispatch(state, action, false);

@@ -1,13 +1,16 @@
 //! Carries out [`Effect`]s: reads through the UI's own read-only connection and hands
 //! commands to the background services. The reads are small and indexed (one page of the
-//! queue, one item, one page of a screen), so they run on the UI task. The analytics
-//! figures scan a whole period, so they are computed on a thread of their own with its
-//! own connection, and come back as an action ([`Runner::take_job_results`]). Handing the
-//! terminal to `$EDITOR` is left to the event loop ([`Runner::take_external_editor`]).
+//! queue, one item, one page of a screen), so they run on the UI task. Two jobs run on
+//! threads of their own, each with its own connection, and come back as actions through
+//! [`Runner::take_job_results`]: the analytics figures (they scan a whole period) and the
+//! full guardrail check of a reply once typing pauses (it compares with the seller's
+//! recent answers). Handing the terminal to `$EDITOR` is left to the event loop
+//! ([`Runner::take_external_editor`]).
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rusqlite::Connection;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
@@ -15,7 +18,7 @@ use crate::app::Command;
 use crate::domain::InteractionId;
 use crate::store::{self, Store};
 
-use super::action::{Action, AnalyticsRequest, Effect, QueueRequest};
+use super::action::{Action, AnalyticsRequest, Effect, QueueRequest, ReplyCheck};
 use super::reads::{self, ReadStats};
 use super::state::AppState;
 use super::update::update;
@@ -24,20 +27,25 @@ use super::update::update;
 /// in practice.
 const MAX_STEPS: usize = 64;
 
+/// How long typing must pause before the reply is checked in full (off the UI thread).
+pub const CHECK_DEBOUNCE: Duration = Duration::from_millis(150);
+
 /// Runs actions through [`update`] and performs the effects they return.
 pub struct Runner {
     conn: Connection,
+    store: Store,
     commands: UnboundedSender<Command>,
     deferred_queue: Option<QueueRequest>,
     deferred_detail: Option<InteractionId>,
     external_editor: Option<String>,
     stats: ReadStats,
-    store: Store,
     /// Where background jobs send their answers, and where they arrive until the event
     /// loop takes the receiving end.
     job_results: UnboundedSender<Action>,
     job_inbox: Option<UnboundedReceiver<Action>>,
     jobs_in_flight: usize,
+    /// The latest reply check asked for, and when typing will have paused long enough.
+    pending_check: Option<(ReplyCheck, Instant)>,
 }
 
 impl Runner {
@@ -45,15 +53,16 @@ impl Runner {
         let (job_results, job_inbox) = mpsc::unbounded_channel();
         Ok(Runner {
             conn: store.reader()?,
+            store: store.clone(),
             commands,
             deferred_queue: None,
             deferred_detail: None,
             external_editor: None,
             stats: ReadStats::default(),
-            store: store.clone(),
             job_results,
             job_inbox: Some(job_inbox),
             jobs_in_flight: 0,
+            pending_check: None,
         })
     }
 
@@ -181,6 +190,55 @@ impl Runner {
         self.deferred_queue.is_some() || self.deferred_detail.is_some()
     }
 
+    /// When the pending reply check is due, if one is.
+    pub fn check_due_at(&self) -> Option<Instant> {
+        self.pending_check.as_ref().map(|(_, at)| *at)
+    }
+
+    /// Starts the pending reply check on its own thread: it reads what the outbox reads
+    /// (`DraftInputs`, the seller's recent answers included) and runs the same check, so
+    /// the editor shows what the send path will decide. The verdict comes back through
+    /// [`Runner::take_job_results`] tagged with the text's revision.
+    pub fn start_check(&mut self) {
+        let Some((check, _)) = self.pending_check.take() else {
+            return;
+        };
+        let store = self.store.clone();
+        let answer = self.job_results.clone();
+        self.jobs_in_flight += 1;
+        let spawned = std::thread::Builder::new()
+            .name("reply-check".into())
+            .spawn(move || {
+                let ReplyCheck {
+                    interaction_id,
+                    revision,
+                    text,
+                } = check;
+                let verdict = (|| -> Result<_> {
+                    let reader = store.reader()?;
+                    let inputs = crate::prepare::DraftInputs::load(&reader, interaction_id)?
+                        .with_context(|| {
+                            format!("interaction {} does not exist", interaction_id.0)
+                        })?;
+                    Ok(inputs.check(&text))
+                })();
+                let action = match verdict {
+                    Ok(verdict) => Action::ReplyChecked {
+                        interaction_id,
+                        revision,
+                        verdict,
+                    },
+                    Err(e) => Action::LoadFailed(format!("{e:#}")),
+                };
+                // The UI may be gone; then nobody needs the answer.
+                let _ = answer.send(action);
+            });
+        if let Err(e) = spawned {
+            self.jobs_in_flight -= 1;
+            tracing::error!(error = %e, "could not start a reply check");
+        }
+    }
+
     /// Text to edit in `$EDITOR`, when the reducer asked for it; the event loop suspends
     /// the terminal, runs the editor and dispatches [`Action::ExternalEdited`].
     pub fn take_external_editor(&mut self) -> Option<String> {
@@ -235,6 +293,11 @@ impl Runner {
                 None
             }
             Effect::Quit => None,
+            // Typing resets the wait: only the last text is checked once typing pauses.
+            Effect::CheckReply(check) => {
+                self.pending_check = Some((check, Instant::now() + CHECK_DEBOUNCE));
+                None
+            }
         }
     }
 }

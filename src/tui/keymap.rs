@@ -35,7 +35,7 @@ pub const BUILTIN_KEYMAPS: [(&str, &str, &str); 2] = [
 ];
 
 /// Number of layers.
-const LAYERS: usize = 9;
+const LAYERS: usize = 10;
 
 /// A table of bindings: `[global]` applies in the queue, the detail pane and full
 /// screens wherever their own table has no match. The editor, the confirmation, the
@@ -52,6 +52,7 @@ pub enum Layer {
     Screen,
     Picker,
     Help,
+    Override,
 }
 
 impl Layer {
@@ -65,6 +66,7 @@ impl Layer {
         Layer::Screen,
         Layer::Picker,
         Layer::Help,
+        Layer::Override,
     ];
 
     pub fn name(self) -> &'static str {
@@ -78,6 +80,7 @@ impl Layer {
             Layer::Screen => "screen",
             Layer::Picker => "picker",
             Layer::Help => "help",
+            Layer::Override => "override",
         }
     }
 
@@ -100,6 +103,7 @@ impl Layer {
             Mode::Screen => &[Layer::Screen, Layer::Global],
             Mode::Picker => &[Layer::Picker],
             Mode::Help => &[Layer::Help],
+            Mode::Override => &[Layer::Override],
         }
     }
 }
@@ -698,7 +702,7 @@ mod tests {
     fn unknown_section_and_toml_syntax() {
         assert_eq!(
             err("[queue]\nmove_down = [\"j\"]\n\n[qeueu]\nmove_up = [\"k\"]\n"),
-            "my.toml:4: unknown section [qeueu]; expected one of [global], [queue], [detail], [editor], [confirm], [search], [screen], [picker], [help]"
+            "my.toml:4: unknown section [qeueu]; expected one of [global], [queue], [detail], [editor], [confirm], [search], [screen], [picker], [help], [override]"
         );
         let syntax = err("[queue]\nmove_down = [\"j\"\n");
         assert!(syntax.starts_with("my.toml:"), "{syntax}");

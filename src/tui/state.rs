@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, Utc};
 use ratatui_textarea::TextArea;
 
+use crate::ai::guardrails::{Finding, ReplyGuard, Severity};
 use crate::analytics::Dashboard;
 use crate::domain::{char_count, Channel, ChatMessage, Interaction, InteractionId, Marketplace};
 use crate::settings::editable::Layers;
@@ -41,6 +42,8 @@ pub enum Mode {
     Screen,
     /// Choosing a template to insert into the reply.
     Picker,
+    /// Asked to type the confirmation word to send a reply the guardrails block.
+    Override,
 }
 
 /// What fills the body of the terminal. The inbox is home; other screens are one key
@@ -102,6 +105,9 @@ pub struct Detail {
     /// Roubles at risk or protected by this item, when the revenue model applies to it;
     /// read with the item, at the time it was read.
     pub revenue: Option<crate::analytics::ItemRevenue>,
+    /// What a reply is checked against (the buyer's text, the banned phrases), as the
+    /// outbox takes it; recent answers are compared off the UI thread.
+    pub guard: ReplyGuard,
 }
 
 /// The visible part of the queue and the selection in it. Positions are absolute indexes
@@ -157,6 +163,19 @@ pub struct Editor {
     pub textarea: TextArea<'static>,
     /// Where Esc returns to.
     pub return_to: Mode,
+    /// What the guardrails check the text against.
+    pub guard: ReplyGuard,
+    /// Bumped on every change of the text; a check made for another revision is dropped.
+    pub revision: u64,
+    /// Guardrail findings of the last check, in text order; their spans point into
+    /// `checked_text`, which the text may have moved on from while the next check runs.
+    pub findings: Vec<Finding>,
+    pub checked_text: String,
+    /// The revision the last full check (off the UI thread, recent answers included) ran
+    /// on.
+    pub full_check: Option<u64>,
+    /// The confirmation word typed to override a block (mode [`Mode::Override`]).
+    pub override_word: TextArea<'static>,
 }
 
 impl Editor {
@@ -171,6 +190,11 @@ impl Editor {
 
     pub fn over_limit(&self) -> bool {
         self.char_count() > self.max_chars
+    }
+
+    /// Whether a finding stops the send unless the seller overrides it.
+    pub fn blocked(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Block)
     }
 }
 
@@ -326,6 +350,16 @@ pub enum Notice {
     SettingSaved,
     /// Reset asked for a field that has no value of its own at this scope.
     SettingNotOverridden,
+    /// A block needs the confirmation word typed, not a key; the word.
+    OverrideWordNeeded(String),
+    /// `undo_auto_reply` was asked for; the outcome follows.
+    AutoReplyUndoing,
+    /// The auto-reply was cancelled; the item is back in the queue.
+    AutoReplyUndone,
+    /// The auto-reply had left its undo window: it is on its way.
+    AutoReplyGone,
+    /// `undo_auto_reply` on an item with no auto-reply waiting.
+    NoAutoReply,
 }
 
 impl Notice {
@@ -338,6 +372,8 @@ impl Notice {
                 | Notice::DraftRegenerated
                 | Notice::ExternalEditorDone
                 | Notice::SettingSaved
+                | Notice::AutoReplyUndoing
+                | Notice::AutoReplyUndone
         )
     }
 
@@ -403,6 +439,9 @@ pub struct AppState {
     pub policies: Arc<Policies>,
     pub analytics: AnalyticsView,
     pub settings: SettingsView,
+    /// How the editor marks the text a guardrail finding points at (the theme's
+    /// `editor.finding_span`; set by the event loop).
+    pub finding_highlight: ratatui::style::Style,
 }
 
 impl AppState {
@@ -447,6 +486,8 @@ impl AppState {
             policies: Arc::default(),
             analytics: AnalyticsView::default(),
             settings: SettingsView::default(),
+            finding_highlight: ratatui::style::Style::default()
+                .add_modifier(ratatui::style::Modifier::UNDERLINED),
         }
     }
 

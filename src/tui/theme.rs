@@ -89,6 +89,10 @@ slots! {
     MetricFail => "metric.fail",
     Chart => "chart",
     SettingOverride => "setting.override",
+    EditorFindingWarn => "editor.finding_warn",
+    EditorFindingBlock => "editor.finding_block",
+    EditorFindingSpan => "editor.finding_span",
+    QueueAutoReply => "queue.auto_reply",
 }
 
 impl Slot {

@@ -148,6 +148,56 @@ impl<'a> CheckContext<'a> {
     }
 }
 
+/// Everything a reply to one item is checked against, owned, so the editor can keep it
+/// and check the reply on every change. [`ReplyGuard::context`] lends it as the
+/// [`CheckContext`] [`check`] takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplyGuard {
+    pub channel: Channel,
+    pub marketplace: Marketplace,
+    /// What the customer wrote (all buyer messages for a chat).
+    pub customer_text: String,
+    /// Read from `customer_text` once, not on every check.
+    pub customer_asked_for_return: bool,
+    pub recent_answers: Vec<String>,
+    pub banned_phrases: Vec<String>,
+}
+
+impl ReplyGuard {
+    pub fn new(
+        channel: Channel,
+        marketplace: Marketplace,
+        customer_text: String,
+        banned_phrases: Vec<String>,
+        recent_answers: Vec<String>,
+    ) -> ReplyGuard {
+        ReplyGuard {
+            channel,
+            marketplace,
+            customer_asked_for_return: customer_asked_for_return(&customer_text),
+            customer_text,
+            recent_answers,
+            banned_phrases,
+        }
+    }
+
+    /// The same context as `CheckContext::new(..)` with these answers and phrases.
+    pub fn context(&self) -> CheckContext<'_> {
+        CheckContext {
+            channel: self.channel,
+            marketplace: self.marketplace,
+            customer_text: &self.customer_text,
+            recent_answers: &self.recent_answers,
+            banned_phrases: &self.banned_phrases,
+            customer_asked_for_return: self.customer_asked_for_return,
+        }
+    }
+
+    pub fn check(&self, reply: &str) -> Verdict {
+        check(reply, &self.context())
+    }
+}
+
 /// Whether a customer's text asks for a return, a refund or an exchange.
 pub fn customer_asked_for_return(customer_text: &str) -> bool {
     rules::lexicons()

@@ -135,11 +135,13 @@ pub fn read_detail(
     };
     let prepared_draft = store::latest_draft(conn, id)?.map(|d| d.text);
     let revenue = crate::analytics::revenue_for_item(conn, id, now)?;
+    let guard = crate::prepare::reply_guard(conn, &interaction, &messages)?;
     Ok(Some(Detail {
         interaction,
         messages,
         prepared_draft,
         revenue,
+        guard,
     }))
 }
 

@@ -144,6 +144,16 @@ pub static EN: Strings = Strings {
     revenue_at_risk,
     revenue_protected,
     revenue_pending,
+    override_word: "SEND",
+    override_title: "Blocked by the guardrails",
+    override_question:
+        "The guardrails block this reply. Sending it anyway is recorded as an override.",
+    override_hint,
+    finding_warn: "warn",
+    finding_block: "block",
+    findings_none: "✓ no guardrail findings",
+    confirm_warnings,
+    auto_reply_in,
 };
 
 fn sync_done(new: usize, changed: usize, at: &str) -> String {
@@ -190,6 +200,15 @@ fn notice(notice: &Notice) -> String {
         Notice::SettingRefused { field, reason } => format!("Not saved: {field}: {reason}"),
         Notice::SettingSaved => "Setting saved".into(),
         Notice::SettingNotOverridden => "This field has no value of its own here".into(),
+        Notice::OverrideWordNeeded(word) => {
+            format!("Blocked by the guardrails: to send it anyway, type {word}")
+        }
+        Notice::AutoReplyUndoing => "Cancelling the auto-reply…".into(),
+        Notice::AutoReplyUndone => {
+            "The auto-reply was cancelled; the item is back in the queue".into()
+        }
+        Notice::AutoReplyGone => "Too late: the auto-reply is already on its way".into(),
+        Notice::NoAutoReply => "No auto-reply is waiting for this item".into(),
         Notice::NoTemplates => "No templates for this item".into(),
     }
 }
@@ -275,6 +294,7 @@ fn layer(l: Layer) -> &'static str {
         Layer::Screen => "Full screens: sync health, audit log, analytics, settings",
         Layer::Picker => "Template picker",
         Layer::Help => "Help",
+        Layer::Override => "Override a guardrail block",
     }
 }
 
@@ -324,6 +344,7 @@ fn action(a: &Action) -> &'static str {
         Action::ScreenSettings => "settings",
         Action::CyclePeriod => "period: 7 / 30 / 90 days",
         Action::ResetSetting => "reset the field (global value or default)",
+        Action::UndoAutoReply => "undo the auto-reply",
         _ => "",
     }
 }
@@ -391,4 +412,18 @@ fn analytics_complaints(n: u32) -> String {
         1 => "1 complaint".into(),
         n => format!("{n} complaints"),
     }
+}
+fn override_hint(word: &str, key: &str) -> String {
+    format!("Type {word} and press {key} to send")
+}
+
+fn confirm_warnings(n: usize) -> String {
+    match n {
+        1 => "1 warning".into(),
+        n => format!("{n} warnings"),
+    }
+}
+
+fn auto_reply_in(secs: i64) -> String {
+    format!("auto in {secs}s")
 }

@@ -160,6 +160,19 @@ pub struct Strings {
     pub revenue_at_risk: fn(amount: &str) -> String,
     pub revenue_protected: fn(amount: &str) -> String,
     pub revenue_pending: fn(amount: &str, by: &str) -> String,
+    /// What the seller types to send a reply the guardrails block.
+    pub override_word: &'static str,
+    pub override_title: &'static str,
+    pub override_question: &'static str,
+    /// "type {word} and press {key}"
+    pub override_hint: fn(word: &str, key: &str) -> String,
+    pub finding_warn: &'static str,
+    pub finding_block: &'static str,
+    pub findings_none: &'static str,
+    /// "{n} warning(s)" in the send confirmation.
+    pub confirm_warnings: fn(n: usize) -> String,
+    /// The queue's countdown of an auto-reply's undo window.
+    pub auto_reply_in: fn(secs: i64) -> String,
 }
 
 impl Strings {
@@ -213,6 +226,11 @@ mod tests {
             },
             Notice::SettingSaved,
             Notice::SettingNotOverridden,
+            Notice::OverrideWordNeeded("SEND".into()),
+            Notice::AutoReplyUndoing,
+            Notice::AutoReplyUndone,
+            Notice::AutoReplyGone,
+            Notice::NoAutoReply,
         ]
     }
 

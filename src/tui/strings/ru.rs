@@ -144,6 +144,16 @@ pub static RU: Strings = Strings {
     revenue_at_risk,
     revenue_protected,
     revenue_pending,
+    override_word: "ОТПРАВИТЬ",
+    override_title: "Правила блокируют ответ",
+    override_question:
+        "Правила блокируют этот ответ. Отправка вопреки им будет записана как нарушение.",
+    override_hint,
+    finding_warn: "внимание",
+    finding_block: "блок",
+    findings_none: "✓ замечаний нет",
+    confirm_warnings,
+    auto_reply_in,
 };
 
 fn sync_done(new: usize, changed: usize, at: &str) -> String {
@@ -190,6 +200,13 @@ fn notice(notice: &Notice) -> String {
         Notice::SettingRefused { field, reason } => format!("Не сохранено: {field}: {reason}"),
         Notice::SettingSaved => "Настройка сохранена".into(),
         Notice::SettingNotOverridden => "У этого поля здесь нет своего значения".into(),
+        Notice::OverrideWordNeeded(word) => {
+            format!("Правила блокируют ответ: чтобы всё равно отправить, наберите {word}")
+        }
+        Notice::AutoReplyUndoing => "Отменяем автоответ…".into(),
+        Notice::AutoReplyUndone => "Автоответ отменён, обращение снова в очереди".into(),
+        Notice::AutoReplyGone => "Поздно: автоответ уже отправляется".into(),
+        Notice::NoAutoReply => "У этого обращения нет ожидающего автоответа".into(),
         Notice::NoTemplates => "Шаблонов для этого обращения нет".into(),
     }
 }
@@ -315,6 +332,7 @@ fn layer(l: Layer) -> &'static str {
         Layer::Screen => "Экраны: синхронизация, журнал, аналитика, настройки",
         Layer::Picker => "Выбор шаблона",
         Layer::Help => "Справка",
+        Layer::Override => "Отправка вопреки блокировке",
     }
 }
 
@@ -364,6 +382,7 @@ fn action(a: &Action) -> &'static str {
         Action::ScreenSettings => "настройки",
         Action::CyclePeriod => "период: 7 / 30 / 90 дней",
         Action::ResetSetting => "сбросить поле (к общему значению или по умолчанию)",
+        Action::UndoAutoReply => "отменить автоответ",
         _ => "",
     }
 }
@@ -434,4 +453,20 @@ fn analytics_complaints(n: u32) -> String {
         _ => "жалоб",
     };
     format!("{n} {word}")
+}
+fn override_hint(word: &str, key: &str) -> String {
+    format!("Наберите {word} и нажмите {key}, чтобы отправить")
+}
+
+fn confirm_warnings(n: usize) -> String {
+    let word = match (n % 10, n % 100) {
+        (1, h) if h != 11 => "замечание",
+        (2..=4, h) if !(12..=14).contains(&h) => "замечания",
+        _ => "замечаний",
+    };
+    format!("{n} {word}")
+}
+
+fn auto_reply_in(secs: i64) -> String {
+    format!("авто через {secs} с")
 }

@@ -11,6 +11,8 @@ mod queue;
 mod reply;
 mod screens;
 mod settings;
+
+pub use reply::override_word;
 #[cfg(test)]
 mod tests;
 
@@ -61,9 +63,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::ExternalEdited(result) if settings::editor_open(state) => {
             settings::external_edited(state, result)
         }
-        Action::ExternalEdited(result) => reply::external_edited(state, result),
         Action::AnalyticsLoaded { request, result } => analytics::loaded(state, request, result),
         Action::SettingsLoaded { scope, sections } => settings::loaded(state, scope, sections),
+        Action::ExternalEdited(result) => reply::external_edited(state, result, &mut fx),
         Action::ConfigProblem(message) => notify(state, Notice::ConfigProblem(message)),
         Action::LoadFailed(message) => notify(state, Notice::LoadFailed(message)),
         Action::CommandFailed => notify(state, Notice::CommandFailed),
@@ -75,13 +77,20 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::EditorInput(input) => {
             if state.mode == Mode::Editor {
                 if let Some(editor) = state.editor.as_mut() {
-                    editor.textarea.input(input);
+                    if editor.textarea.input(input) {
+                        reply::text_changed(editor, &mut fx);
+                    }
                 }
             }
         }
+        Action::ReplyChecked {
+            interaction_id,
+            revision,
+            verdict,
+        } => reply::checked(state, interaction_id, revision, verdict),
         Action::PromptInput(input) => screens::prompt_input(state, input),
         Action::HelpInput(input) => screens::help_input(state, input),
-        Action::Paste(text) => paste(state, &text),
+        Action::Paste(text) => paste(state, &text, &mut fx),
         Action::Mouse(input) => mouse::handle(state, input, &mut fx),
         Action::Quit => {
             state.quit = true;
@@ -98,7 +107,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Mode::Help => screens::help_mode(state, action),
             Mode::Prompt => screens::prompt_mode(state, action, &mut fx),
             Mode::Screen => screens::screen_mode(state, action, &mut fx),
-            Mode::Picker => reply::picker_mode(state, action),
+            Mode::Picker => reply::picker_mode(state, action, &mut fx),
+            Mode::Override => reply::override_mode(state, action, &mut fx),
         },
     }
     fx
@@ -108,12 +118,19 @@ pub(super) fn notify(state: &mut AppState, notice: Notice) {
     state.notice = Some((notice, state.now));
 }
 
-fn paste(state: &mut AppState, text: &str) {
+fn paste(state: &mut AppState, text: &str, fx: &mut Vec<Effect>) {
     match state.mode {
         Mode::Editor if settings::editor_open(state) => settings::paste(state, text),
         Mode::Editor => {
             if let Some(editor) = state.editor.as_mut() {
-                editor.textarea.insert_str(sanitize::block(text));
+                if editor.textarea.insert_str(sanitize::block(text)) {
+                    reply::text_changed(editor, fx);
+                }
+            }
+        }
+        Mode::Override => {
+            if let Some(editor) = state.editor.as_mut() {
+                editor.override_word.insert_str(sanitize::line(text));
             }
         }
         Mode::Prompt => {
@@ -202,6 +219,16 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             queue::reload(state, fx);
         }
         Event::SettingSaved { key, error } => settings::saved(state, &key, error, fx),
+        Event::AutoReplyUndone { undone, .. } => {
+            notify(
+                state,
+                if undone {
+                    Notice::AutoReplyUndone
+                } else {
+                    Notice::AutoReplyGone
+                },
+            );
+        }
     }
 }
 
@@ -216,6 +243,7 @@ fn detail_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         Action::Bottom => reply::scroll_detail(state, i32::from(u16::MAX)),
         Action::FocusQueue | Action::Cancel => state.mode = Mode::Queue,
         Action::Reply => reply::open_editor(state, fx),
+        Action::UndoAutoReply => queue::undo_auto_reply(state, fx),
         other => common(state, other, fx),
     }
 }

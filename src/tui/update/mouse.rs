@@ -23,7 +23,7 @@ pub(super) fn handle(state: &mut AppState, input: MouseInput, fx: &mut Vec<Effec
         MouseKind::WheelDown => WHEEL_ROWS as isize,
     };
     match state.mode {
-        Mode::Editor | Mode::Confirm | Mode::Prompt | Mode::Picker => return,
+        Mode::Editor | Mode::Confirm | Mode::Prompt | Mode::Picker | Mode::Override => return,
         Mode::Help => {
             let by = wheel.unsigned_abs() as u16;
             state.help_scroll = if wheel < 0 {

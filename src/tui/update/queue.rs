@@ -6,6 +6,7 @@
 //! (keyset), or from the nearer end of the queue, so each step costs the same at any
 //! depth of a million-row queue.
 
+use crate::app::Command;
 use crate::domain::InteractionId;
 use crate::store::search::Query;
 use crate::store::{QueueKey, Seek};
@@ -46,6 +47,7 @@ pub(super) fn queue_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effe
         }
         Action::FocusDetail => state.mode = Mode::Detail,
         Action::Reply => reply::open_editor(state, fx),
+        Action::UndoAutoReply => undo_auto_reply(state, fx),
         Action::Cancel => {
             if state.search.is_some() {
                 leave_search(state, fx);
@@ -365,5 +367,24 @@ pub(super) fn loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut Vec<Eff
         if (next.offset, next.limit) != (request.offset, request.limit) {
             fx.push(Effect::LoadQueue(next));
         }
+    }
+}
+
+/// Cancels the selected item's auto-reply while its undo window is open.
+pub(super) fn undo_auto_reply(state: &mut AppState, fx: &mut Vec<Effect>) {
+    let pending = state
+        .queue
+        .selected_row()
+        .and_then(|r| r.auto_reply.map(|a| (r.id, a)))
+        .filter(|(_, a)| a.undo_until > state.now);
+    match pending {
+        Some((interaction_id, auto)) => {
+            fx.push(Effect::Command(Command::UndoAutoReply {
+                interaction_id,
+                outbox_id: auto.outbox_id,
+            }));
+            notify(state, Notice::AutoReplyUndoing);
+        }
+        None => notify(state, Notice::NoAutoReply),
     }
 }

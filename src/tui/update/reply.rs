@@ -4,12 +4,14 @@
 use ratatui::style::Style;
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
+use crate::ai::guardrails::{Rule, Verdict};
 use crate::app::Command;
 use crate::domain::{char_count, AnswerState, ChatMessage, InteractionId};
 
-use super::super::action::{Action, Effect};
+use super::super::action::{Action, Effect, ReplyCheck};
 use super::super::sanitize;
 use super::super::state::{AppState, Editor, Mode, Notice};
+use super::super::strings::Strings;
 use super::super::templates::TemplatePicker;
 use super::super::view::detail::{estimated_rows, pane_height, pane_width};
 use super::{notify, queue};
@@ -19,20 +21,30 @@ pub(super) fn editor_mode(state: &mut AppState, action: Action, fx: &mut Vec<Eff
         Action::Send => {
             if let Some(notice) = state.editor.as_ref().and_then(refusal) {
                 notify(state, notice);
-            } else if state.editor.is_some() {
-                state.mode = Mode::Confirm;
+            } else if let Some(editor) = state.editor.as_mut() {
+                check_current(editor);
+                if editor.blocked() {
+                    open_override(editor);
+                    state.mode = Mode::Override;
+                } else {
+                    state.mode = Mode::Confirm;
+                }
             }
         }
         Action::Cancel => close_editor(state, fx),
-        Action::Regenerate => regenerate(state),
+        Action::Regenerate => regenerate(state, fx),
         Action::Undo => {
             if let Some(editor) = state.editor.as_mut() {
-                editor.textarea.undo();
+                if editor.textarea.undo() {
+                    text_changed(editor, fx);
+                }
             }
         }
         Action::Redo => {
             if let Some(editor) = state.editor.as_mut() {
-                editor.textarea.redo();
+                if editor.textarea.redo() {
+                    text_changed(editor, fx);
+                }
             }
         }
         Action::ExternalEditor => {
@@ -64,7 +76,7 @@ fn open_picker(state: &mut AppState) {
     state.mode = Mode::Picker;
 }
 
-pub(super) fn picker_mode(state: &mut AppState, action: Action) {
+pub(super) fn picker_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
     let Some(picker) = state.picker.as_mut() else {
         state.mode = Mode::Editor;
         return;
@@ -83,7 +95,9 @@ pub(super) fn picker_mode(state: &mut AppState, action: Action) {
             state.picker = None;
             state.mode = Mode::Editor;
             if let (Some(text), Some(editor)) = (text, state.editor.as_mut()) {
-                editor.textarea.insert_str(text);
+                if editor.textarea.insert_str(text) {
+                    text_changed(editor, fx);
+                }
             }
         }
         Action::Cancel => {
@@ -96,10 +110,149 @@ pub(super) fn picker_mode(state: &mut AppState, action: Action) {
 
 pub(super) fn confirm_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
     match action {
-        Action::Confirm => send(state, fx),
+        // A block needs the typed word, never a single key: `y` is refused with how.
+        Action::Confirm if state.editor.as_ref().is_some_and(Editor::blocked) => {
+            if let Some(editor) = state.editor.as_mut() {
+                open_override(editor);
+            }
+            state.mode = Mode::Override;
+            refuse_override(state);
+        }
+        Action::Confirm => send(state, false, fx),
         Action::Cancel => state.mode = Mode::Editor,
         _ => {}
     }
+}
+
+/// The word the seller types to send despite a block, in the UI language.
+pub fn override_word(state: &AppState) -> &'static str {
+    Strings::for_lang(state.lang).override_word
+}
+
+/// Whether `typed` is the confirmation word (case and surrounding blanks aside).
+fn is_override_word(typed: &str, word: &str) -> bool {
+    typed.trim().to_lowercase() == word.to_lowercase()
+}
+
+fn open_override(editor: &mut Editor) {
+    editor.override_word = one_line();
+}
+
+fn refuse_override(state: &mut AppState) {
+    let word = override_word(state).to_string();
+    notify(state, Notice::OverrideWordNeeded(word));
+}
+
+/// The block override: the seller types the word and confirms, or goes back to the text.
+pub(super) fn override_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
+    match action {
+        Action::Confirm => {
+            let typed = state
+                .editor
+                .as_ref()
+                .map(|e| e.override_word.lines().join(""))
+                .unwrap_or_default();
+            if is_override_word(&typed, override_word(state)) {
+                send(state, true, fx);
+            } else {
+                if let Some(editor) = state.editor.as_mut() {
+                    open_override(editor);
+                }
+                refuse_override(state);
+            }
+        }
+        Action::Cancel => state.mode = Mode::Editor,
+        Action::OverrideInput(input) => {
+            if let Some(editor) = state.editor.as_mut() {
+                editor.override_word.input(input);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The text changed: a new revision, checked in full off the UI thread once typing
+/// pauses. The check of a 1000-character reply takes about a millisecond even without
+/// the store's part (docs/guardrails.md), too much for every keystroke.
+pub(super) fn text_changed(editor: &mut Editor, fx: &mut Vec<Effect>) {
+    editor.revision += 1;
+    fx.push(Effect::CheckReply(ReplyCheck {
+        interaction_id: editor.interaction_id,
+        revision: editor.revision,
+        text: editor.text(),
+    }));
+}
+
+/// Before deciding between the confirmation and the override: when the last full check
+/// is for older text, the rules that read nothing from the store run once on the text
+/// as it is (near-duplicates only ever warn, so they cannot change that decision).
+fn check_current(editor: &mut Editor) {
+    if editor.full_check == Some(editor.revision) {
+        return;
+    }
+    let text = editor.text();
+    editor.findings = editor.guard.check(&text).findings;
+    editor.checked_text = text;
+    highlight_findings(editor);
+}
+
+/// The full check of the text at `revision` came back; older revisions are dropped.
+pub(super) fn checked(
+    state: &mut AppState,
+    interaction_id: InteractionId,
+    revision: u64,
+    verdict: Verdict,
+) {
+    let Some(editor) = state.editor.as_mut() else {
+        return;
+    };
+    if editor.interaction_id != interaction_id || editor.revision != revision {
+        return;
+    }
+    editor.findings = verdict.findings;
+    editor.checked_text = editor.text();
+    editor.full_check = Some(revision);
+    highlight_findings(editor);
+}
+
+/// Longest matched text highlighted in place; longer ones are only quoted in the list.
+const HIGHLIGHT_MAX_CHARS: usize = 80;
+
+/// Marks the matched text of each finding with the text area's search highlight: by the
+/// words, so it stays on them while the text moves on before the next check. Findings
+/// about the whole text (length, near-duplicate) are not highlighted.
+fn highlight_findings(editor: &mut Editor) {
+    let text = &editor.checked_text;
+    let mut parts: Vec<String> = editor
+        .findings
+        .iter()
+        .filter(|f| !matches!(f.rule, Rule::NearDuplicate | Rule::Length))
+        .filter_map(|f| text.get(f.span.clone()))
+        .filter(|m| !m.trim().is_empty() && !m.contains('\n'))
+        .filter(|m| m.chars().count() <= HIGHLIGHT_MAX_CHARS)
+        .map(regex_literal)
+        .collect();
+    parts.sort();
+    parts.dedup();
+    // Longest first, so an alternation prefers the whole phrase.
+    parts.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    // An escaped literal is always a valid pattern; should one ever not be, the list
+    // still names the span, so the highlight is simply left off.
+    if editor.textarea.set_search_pattern(parts.join("|")).is_err() {
+        let _ = editor.textarea.set_search_pattern("");
+    }
+}
+
+/// `text` as a regular expression that matches exactly it.
+fn regex_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub(super) fn open_editor(state: &mut AppState, fx: &mut Vec<Effect>) {
@@ -116,7 +269,12 @@ pub(super) fn open_editor(state: &mut AppState, fx: &mut Vec<Effect>) {
         .queue
         .selected_row()
         .is_some_and(|r| r.send_error.is_some());
+    let auto_waiting = state
+        .queue
+        .selected_row()
+        .is_some_and(|r| r.auto_reply.is_some());
     if detail.interaction.state == AnswerState::Pending
+        || auto_waiting
         || (state.awaiting.contains(&id) && !failed_before)
     {
         notify(state, Notice::AlreadySending);
@@ -127,6 +285,7 @@ pub(super) fn open_editor(state: &mut AppState, fx: &mut Vec<Effect>) {
         return;
     }
     let (marketplace, channel) = (detail.interaction.marketplace, detail.interaction.channel);
+    let guard = detail.guard.clone();
     let (min_chars, max_chars) = channel.reply_length(marketplace);
     // The draft prepared in the background (what the outbox compares edits against), or
     // a fresh one when none is ready yet.
@@ -137,16 +296,33 @@ pub(super) fn open_editor(state: &mut AppState, fx: &mut Vec<Effect>) {
         Some(prepared) => sanitize::block(&prepared).into_owned(),
         None => draft_text(state, id),
     };
-    state.editor = Some(Editor {
+    let mut textarea = text_area(&text);
+    textarea.set_search_style(state.finding_highlight);
+    let mut editor = Editor {
         interaction_id: id,
         marketplace,
         channel,
         min_chars,
         max_chars,
-        textarea: text_area(&text),
+        textarea,
         return_to: state.mode,
-    });
+        guard,
+        revision: 0,
+        findings: Vec::new(),
+        checked_text: String::new(),
+        full_check: None,
+        override_word: one_line(),
+    };
+    text_changed(&mut editor, fx);
+    state.editor = Some(editor);
     state.mode = Mode::Editor;
+}
+
+/// A one-line input with no cursor-line style.
+fn one_line() -> TextArea<'static> {
+    let mut ta = TextArea::default();
+    ta.set_cursor_line_style(Style::default());
+    ta
 }
 
 /// A fresh draft for interaction `id` from the AI module, made safe to display.
@@ -202,19 +378,24 @@ fn replace_text(editor: &mut Editor, text: &str) {
     editor.textarea.insert_str(text);
 }
 
-fn regenerate(state: &mut AppState) {
+fn regenerate(state: &mut AppState, fx: &mut Vec<Effect>) {
     let Some(id) = state.editor.as_ref().map(|e| e.interaction_id) else {
         return;
     };
     let text = draft_text(state, id);
     if let Some(editor) = state.editor.as_mut() {
         replace_text(editor, &text);
+        text_changed(editor, fx);
     }
     notify(state, Notice::DraftRegenerated);
 }
 
 /// The text came back from `$EDITOR` (or it failed).
-pub(super) fn external_edited(state: &mut AppState, result: Result<String, String>) {
+pub(super) fn external_edited(
+    state: &mut AppState,
+    result: Result<String, String>,
+    fx: &mut Vec<Effect>,
+) {
     match result {
         Ok(text) => {
             let text = sanitize::block(&text);
@@ -222,6 +403,7 @@ pub(super) fn external_edited(state: &mut AppState, result: Result<String, Strin
             if let Some(editor) = state.editor.as_mut() {
                 if editor.text() != text {
                     replace_text(editor, text);
+                    text_changed(editor, fx);
                 }
                 notify(state, Notice::ExternalEditorDone);
             }
@@ -265,7 +447,7 @@ fn close_editor(state: &mut AppState, fx: &mut Vec<Effect>) {
     }
 }
 
-fn send(state: &mut AppState, fx: &mut Vec<Effect>) {
+fn send(state: &mut AppState, override_block: bool, fx: &mut Vec<Effect>) {
     let Some(editor) = state.editor.as_ref() else {
         state.mode = Mode::Queue;
         return;
@@ -286,6 +468,7 @@ fn send(state: &mut AppState, fx: &mut Vec<Effect>) {
         interaction_id,
         text,
         idempotency_key,
+        override_block,
     }));
     state.awaiting.insert(interaction_id);
     close_editor(state, fx);

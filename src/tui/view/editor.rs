@@ -5,11 +5,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
+use crate::ai::guardrails::{Finding, Rule, Severity};
 use crate::tui::action::Action;
 use crate::tui::keymap::Layer;
-use crate::tui::layout;
-use crate::tui::state::{AppState, Mode};
+use crate::tui::lang::Lang;
+use crate::tui::state::{AppState, Editor, Mode};
 use crate::tui::theme::Slot;
+use crate::tui::{format, layout, sanitize};
 
 use super::ViewCtx;
 
@@ -27,7 +29,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     let block = ctx
         .pane(matches!(
             state.mode,
-            Mode::Editor | Mode::Confirm | Mode::Picker
+            Mode::Editor | Mode::Confirm | Mode::Picker | Mode::Override
         ))
         .title(Span::styled(
             format!(
@@ -50,8 +52,105 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     if inner.width == 0 || inner.height == 0 {
         return;
     }
-    frame.render_widget(Block::new().style(ctx.style(Slot::EditorText)), inner);
-    frame.render_widget(&editor.textarea, inner);
+    // Findings under the text: as many as fit while the text keeps two thirds.
+    let findings_height = (inner.height / 3)
+        .max(1)
+        .min(editor.findings.len().max(1) as u16)
+        .min(inner.height.saturating_sub(1));
+    let text_area = Rect {
+        height: inner.height - findings_height,
+        ..inner
+    };
+    let findings_area = Rect {
+        y: inner.y + text_area.height,
+        height: findings_height,
+        ..inner
+    };
+    frame.render_widget(Block::new().style(ctx.style(Slot::EditorText)), text_area);
+    frame.render_widget(&editor.textarea, text_area);
+    if findings_area.height > 0 {
+        let lines = finding_lines(
+            editor,
+            state.lang,
+            usize::from(findings_area.height),
+            usize::from(findings_area.width),
+            ctx,
+        );
+        frame.render_widget(Paragraph::new(lines), findings_area);
+    }
+}
+
+/// Longest quote of the matched text in a finding's line, in cells.
+const QUOTE_CELLS: usize = 40;
+
+/// One line per finding, block first: severity, reason in the UI language, and the text
+/// it points at, quoted; the last line says how many more when they do not fit.
+fn finding_lines(
+    editor: &Editor,
+    lang: Lang,
+    height: usize,
+    width: usize,
+    ctx: &ViewCtx<'_>,
+) -> Vec<Line<'static>> {
+    let s = ctx.strings;
+    if editor.findings.is_empty() {
+        // Nothing said before the first check has come back.
+        let none = if editor.full_check.is_some() {
+            s.findings_none
+        } else {
+            ""
+        };
+        return vec![Line::styled(
+            format::truncate(none, width),
+            ctx.style(Slot::TextMuted),
+        )];
+    }
+    let text = &editor.checked_text;
+    let mut ordered: Vec<&Finding> = editor.findings.iter().collect();
+    ordered.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let shown = if ordered.len() > height {
+        height.saturating_sub(1)
+    } else {
+        ordered.len()
+    };
+    let mut lines: Vec<Line<'static>> = ordered[..shown]
+        .iter()
+        .map(|f| {
+            let (slot, label) = match f.severity {
+                Severity::Block => (Slot::EditorFindingBlock, s.finding_block),
+                Severity::Warn => (Slot::EditorFindingWarn, s.finding_warn),
+            };
+            let reason = match lang {
+                Lang::Ru => &f.reason_ru,
+                Lang::En => &f.reason_en,
+            };
+            let whole_text = matches!(f.rule, Rule::NearDuplicate | Rule::Length);
+            let quote = text
+                .get(f.span.clone())
+                .filter(|m| !whole_text && !m.trim().is_empty())
+                .map(|m| {
+                    format!(
+                        " «{}» —",
+                        format::truncate(&sanitize::line(m.trim()), QUOTE_CELLS)
+                    )
+                })
+                .unwrap_or_default();
+            // The quoted text first: in a narrow pane it is what says where to look.
+            let head = format!("■ {label}{quote} ");
+            let rest = format::truncate(reason, width.saturating_sub(format::width(&head)));
+            Line::from(vec![
+                Span::styled(head, ctx.style(slot)),
+                Span::styled(rest, ctx.style(Slot::Text)),
+            ])
+        })
+        .collect();
+    if shown < ordered.len() {
+        lines.push(Line::styled(
+            format!("… +{}", ordered.len() - shown),
+            ctx.style(Slot::TextMuted),
+        ));
+    }
+    lines
 }
 
 /// "Send the reply? y/n" over the screen, keys taken from the live keymap.
@@ -67,11 +166,18 @@ pub fn render_confirm(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: 
         .first_key(&layers, &Action::Cancel)
         .unwrap_or_default();
     let count = state.editor.as_ref().map_or(0, |e| e.char_count());
+    let warnings = state.editor.as_ref().map_or(0, |e| e.findings.len());
+    let question = if warnings > 0 {
+        format!(
+            "{} ({count}; {})",
+            s.confirm_question,
+            (s.confirm_warnings)(warnings)
+        )
+    } else {
+        format!("{} ({count})", s.confirm_question)
+    };
     let lines = vec![
-        Line::styled(
-            format!("{} ({count})", s.confirm_question),
-            ctx.style(Slot::TextTitle),
-        ),
+        Line::styled(question, ctx.style(Slot::TextTitle)),
         Line::from(vec![
             Span::styled(yes, ctx.style(Slot::StatusKey)),
             Span::styled(format!(" {}   ", s.confirm_yes), ctx.style(Slot::Overlay)),
@@ -95,6 +201,79 @@ pub fn render_confirm(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: 
                         ctx.style(Slot::TextTitle),
                     )),
             ),
+        popup,
+    );
+}
+
+/// The block override over the screen: what blocks, and the word to type.
+pub fn render_override(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
+    let Some(editor) = &state.editor else {
+        return;
+    };
+    let s = ctx.strings;
+    let key = ctx
+        .keymap
+        .first_key(&[Layer::Override], &Action::Confirm)
+        .unwrap_or_default();
+    let back = ctx
+        .keymap
+        .first_key(&[Layer::Override], &Action::Cancel)
+        .unwrap_or_default();
+    let word = crate::tui::update::override_word(state);
+    let width = area.width.saturating_sub(4).clamp(20, 100);
+    let inner_width = usize::from(width.saturating_sub(4));
+    let mut lines = vec![Line::styled(
+        format::truncate(s.override_question, inner_width),
+        ctx.style(Slot::TextTitle),
+    )];
+    for f in editor
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Block)
+        .take(3)
+    {
+        let reason = match state.lang {
+            Lang::Ru => &f.reason_ru,
+            Lang::En => &f.reason_en,
+        };
+        lines.push(Line::from(vec![
+            Span::styled("■ ", ctx.style(Slot::EditorFindingBlock)),
+            Span::styled(
+                format::truncate(reason, inner_width.saturating_sub(2)),
+                ctx.style(Slot::Overlay),
+            ),
+        ]));
+    }
+    lines.push(Line::styled(
+        format::truncate(&(s.override_hint)(word, &key), inner_width),
+        ctx.style(Slot::Overlay),
+    ));
+    let typed = editor.override_word.lines().join("");
+    lines.push(Line::from(vec![
+        Span::styled("> ", ctx.style(Slot::StatusKey)),
+        Span::styled(
+            format::truncate(&sanitize::line(&typed), inner_width.saturating_sub(3)),
+            ctx.style(Slot::Prompt),
+        ),
+        Span::styled("▏", ctx.style(Slot::Prompt)),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled(back, ctx.style(Slot::StatusKey)),
+        Span::styled(format!(" {}", s.confirm_no), ctx.style(Slot::Overlay)),
+    ]));
+    let height = lines.len() as u16 + 2;
+    let popup = layout::centered(area, width, height);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).style(ctx.style(Slot::Overlay)).block(
+            Block::new()
+                .borders(Borders::ALL)
+                .border_style(ctx.style(Slot::EditorFindingBlock))
+                .title(Span::styled(
+                    format!(" {} ", s.override_title),
+                    ctx.style(Slot::EditorFindingBlock),
+                )),
+        ),
         popup,
     );
 }

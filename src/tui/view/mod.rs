@@ -57,7 +57,7 @@ impl ViewCtx<'_> {
 pub fn detail_in_front(state: &AppState) -> bool {
     match state.mode {
         Mode::Editor if state.screen == Screen::Settings => false,
-        Mode::Detail | Mode::Editor | Mode::Confirm | Mode::Picker => true,
+        Mode::Detail | Mode::Editor | Mode::Confirm | Mode::Picker | Mode::Override => true,
         Mode::Help => state.help_return == Mode::Detail,
         Mode::Queue | Mode::Prompt | Mode::Screen => false,
     }
@@ -110,6 +110,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &AppState, ctx: &ViewCtx<'_>) {
         Mode::Confirm => editor::render_confirm(frame, area, state, ctx),
         Mode::Help => help::render(frame, area, state, ctx),
         Mode::Picker => picker::render(frame, area, state, ctx),
+        Mode::Override => editor::render_override(frame, area, state, ctx),
         _ => {}
     }
 }

@@ -253,6 +253,14 @@ pub fn item_lines(
         .send_error
         .as_deref()
         .map(|e| format!("✗ {}: {}", s.send_failed_mark, sanitize::line(e)));
+    // An auto-reply waiting out its undo window, counted down with the tick.
+    let auto = row
+        .auto_reply
+        .filter(|a| a.undo_until > state.now)
+        .map(|a| {
+            let left_ms = (a.undo_until - state.now).num_milliseconds();
+            format!("⏱ {} ", (s.auto_reply_in)((left_ms + 999) / 1000))
+        });
     if two_lines {
         let customer_part = if customer.is_empty() {
             String::new()
@@ -266,7 +274,13 @@ pub fn item_lines(
         ));
         head.push(Span::styled(customer_part, ctx.style(Slot::TextMuted)));
         let indent = " ".repeat(COUNTDOWN_WIDTH + 2);
-        let body_width = width.saturating_sub(indent.len());
+        let mut body_width = width.saturating_sub(indent.len());
+        let mut second_line = vec![Span::raw(indent)];
+        if let Some(a) = auto {
+            let a = format::truncate(&a, body_width);
+            body_width = body_width.saturating_sub(format::width(&a));
+            second_line.push(Span::styled(a, ctx.style(Slot::QueueAutoReply)));
+        }
         let second = match failed {
             Some(f) => Span::styled(
                 format::truncate(&f, body_width),
@@ -277,10 +291,8 @@ pub fn item_lines(
                 ctx.style(Slot::TextMuted),
             ),
         };
-        vec![
-            Line::from(head),
-            Line::from(vec![Span::raw(indent), second]),
-        ]
+        second_line.push(second);
+        vec![Line::from(head), Line::from(second_line)]
     } else {
         let product_width = (rest * 2 / 5).min(30);
         let product_cell = format::truncate(&product, product_width);
@@ -291,6 +303,12 @@ pub fn item_lines(
         head.push(Span::raw(" "));
         head.push(Span::styled(customer_cell, ctx.style(Slot::TextMuted)));
         head.push(Span::raw(" "));
+        let mut after_customer = after_customer;
+        if let Some(a) = auto {
+            let a = format::truncate(&a, after_customer);
+            after_customer = after_customer.saturating_sub(format::width(&a));
+            head.push(Span::styled(a, ctx.style(Slot::QueueAutoReply)));
+        }
         let (tail, style) = match failed {
             Some(f) => (f, ctx.style(Slot::QueueError)),
             None => (preview, ctx.style(Slot::TextMuted)),

@@ -49,6 +49,23 @@ pub fn hinted_actions(state: &AppState) -> &'static [Action] {
             Action::Filter,
             Action::Help,
         ],
+        // The selected item's auto-reply can still be undone: that comes first.
+        Mode::Queue
+            if state
+                .queue
+                .selected_row()
+                .and_then(|r| r.auto_reply)
+                .is_some_and(|a| a.undo_until > state.now) =>
+        {
+            &[
+                Action::UndoAutoReply,
+                Action::Help,
+                Action::Quit,
+                Action::MoveDown,
+                Action::MoveUp,
+                Action::FocusDetail,
+            ]
+        }
         Mode::Queue => &[
             Action::Reply,
             Action::Help,
@@ -83,6 +100,7 @@ pub fn hinted_actions(state: &AppState) -> &'static [Action] {
             Action::MoveUp,
         ],
         Mode::Confirm => &[Action::Confirm, Action::Cancel],
+        Mode::Override => &[Action::Confirm, Action::Cancel],
         Mode::Help => &[Action::Cancel, Action::MoveDown, Action::MoveUp],
         Mode::Prompt => &[Action::Confirm, Action::Cancel],
         Mode::Screen => &[

@@ -2,6 +2,7 @@
 //! for the store, asserting state and effects.
 
 mod analytics_settings;
+mod guard;
 mod paging;
 mod queue;
 mod reply;
@@ -11,12 +12,13 @@ use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use ratatui_textarea::{Input, Key};
 
 use super::update;
+use crate::ai::guardrails::ReplyGuard;
 use crate::app::Command;
 use crate::domain::{
     AnswerState, Channel, Interaction, InteractionId, Marketplace, Rating, SlaTier,
 };
 use crate::store::{AccountRow, QueueKey, QueueRow, Seek};
-use crate::tui::action::{Action, Effect, PageSeek, QueueRequest};
+use crate::tui::action::{Action, Effect, PageSeek, QueueRequest, ReplyCheck};
 use crate::tui::reads::{AuditRow, AuditSnapshot, HealthRow};
 use crate::tui::state::{AppState, Counts, Detail, QueueSnapshot};
 
@@ -42,6 +44,7 @@ pub(super) fn row(id: i64) -> QueueRow {
         send_error: None,
         account_id: 1,
         intent: None,
+        auto_reply: None,
     }
 }
 
@@ -67,6 +70,25 @@ pub(super) fn interaction(id: InteractionId) -> Interaction {
         at_risk_at: t0() + Duration::minutes(30),
         due_at: t0() + Duration::hours(1),
         reply_handle: None,
+    }
+}
+
+/// The detail pane of `item`, checked against the shipped banned phrases as the store
+/// would give them.
+pub(super) fn detail(item: Interaction) -> Detail {
+    let guard = ReplyGuard::new(
+        item.channel,
+        item.marketplace,
+        crate::ai::DraftContext::new(&item, &[]).customer_text(),
+        crate::ai::guardrails::default_banned_phrases(),
+        Vec::new(),
+    );
+    Detail {
+        interaction: item,
+        messages: vec![],
+        prepared_draft: None,
+        revenue: None,
+        guard,
     }
 }
 
@@ -96,6 +118,8 @@ pub(super) struct Fake {
     pub health: Vec<HealthRow>,
     pub external_editor: Vec<String>,
     pub other: Vec<Effect>,
+    /// Full reply checks asked for, in order (the tests answer them).
+    pub checks: Vec<ReplyCheck>,
 }
 
 impl Fake {
@@ -108,6 +132,7 @@ impl Fake {
             health: Vec::new(),
             external_editor: Vec::new(),
             other: Vec::new(),
+            checks: Vec::new(),
         }
     }
 
@@ -153,6 +178,10 @@ impl Fake {
                         continue;
                     }
                     Effect::Quit => continue,
+                    Effect::CheckReply(check) => {
+                        self.checks.push(check);
+                        continue;
+                    }
                     Effect::ExternalEditor(text) => {
                         self.external_editor.push(text);
                         continue;
@@ -178,12 +207,7 @@ impl Fake {
                     }
                     Effect::LoadDetail(id) => {
                         if self.rows.iter().any(|r| r.id == id) {
-                            Action::DetailLoaded(Box::new(Detail {
-                                interaction: interaction(id),
-                                messages: vec![],
-                                prepared_draft: None,
-                                revenue: None,
-                            }))
+                            Action::DetailLoaded(Box::new(detail(interaction(id))))
                         } else {
                             Action::DetailMissing(id)
                         }

@@ -148,7 +148,7 @@ fn send_then_confirm_emits_exactly_one_reply_with_the_editor_text() {
     let (mut state, mut fake) = started(3);
     fake.act(&mut state, Action::Reply);
     clear_editor(&mut state);
-    type_text(&mut state, "Спасибо, заменим плед.");
+    type_text(&mut state, "Спасибо за отзыв, нам очень жаль.");
     let cmds = fake.act(&mut state, Action::Send);
     assert!(cmds.is_empty(), "nothing is sent before confirmation");
     assert_eq!(state.mode, Mode::Confirm);
@@ -159,9 +159,11 @@ fn send_then_confirm_emits_exactly_one_reply_with_the_editor_text() {
             interaction_id,
             text,
             idempotency_key,
+            override_block,
         } => {
+            assert!(!override_block, "nothing to override");
             assert_eq!(*interaction_id, InteractionId(1));
-            assert_eq!(text, "Спасибо, заменим плед.");
+            assert_eq!(text, "Спасибо за отзыв, нам очень жаль.");
             assert!(idempotency_key.contains("s1"), "{idempotency_key}");
         }
         other => panic!("unexpected {other:?}"),
