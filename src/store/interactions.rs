@@ -76,26 +76,32 @@ pub fn upsert_interactions(
         let _ = waiting_since;
         let product = item.product.as_ref();
         let answer = item.answer.as_ref();
+        let name_key = item
+            .customer_name
+            .as_deref()
+            .and_then(super::customers::name_key);
         let id: i64 = tx
             .prepare_cached(
                 "INSERT INTO interactions (
                     account_id, channel, external_id, source, product_external_id, product_name,
                     product_brand, customer_name, text, pros, cons, photos, rating, created_at,
                     waiting_since, synced_at, state, answer_text, answer_moderation,
-                    answer_editable, tier, at_risk_at, due_at, reply_handle, raw)
+                    answer_editable, tier, at_risk_at, due_at, reply_handle, raw,
+                    customer_name_key)
                  VALUES (?1, ?2, ?3, ?4, ?5,
                          coalesce(?6, (SELECT name FROM products
                                        WHERE account_id = ?1 AND external_id = ?5)),
                          coalesce(?7, (SELECT brand FROM products
                                        WHERE account_id = ?1 AND external_id = ?5)),
                          ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                         ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)
+                         ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)
                  ON CONFLICT (account_id, channel, external_id) DO UPDATE SET
                     source = excluded.source,
                     product_external_id = excluded.product_external_id,
                     product_name = coalesce(excluded.product_name, product_name),
                     product_brand = coalesce(excluded.product_brand, product_brand),
                     customer_name = coalesce(excluded.customer_name, customer_name),
+                    customer_name_key = coalesce(excluded.customer_name_key, customer_name_key),
                     text = excluded.text, pros = excluded.pros, cons = excluded.cons,
                     photos = excluded.photos, rating = excluded.rating,
                     created_at = excluded.created_at, waiting_since = excluded.waiting_since,
@@ -137,6 +143,7 @@ pub fn upsert_interactions(
                     to_db_time(clock.due_at),
                     item.reply_handle,
                     raw,
+                    name_key,
                 ],
                 |r| r.get(0),
             )
@@ -155,14 +162,6 @@ pub fn upsert_interactions(
                 to_db_time(message.sent_at),
             ])?;
         }
-        let name_key = item
-            .customer_name
-            .as_deref()
-            .and_then(super::customers::name_key);
-        tx.prepare_cached(
-            "UPDATE interactions SET customer_name_key = ?2 WHERE id = ?1 AND customer_name_key IS NOT ?2",
-        )?
-        .execute(params![id, name_key])?;
         let was_waiting = existing.as_ref().is_some_and(|e| {
             e.2 == AnswerState::Open.as_str() || e.2 == AnswerState::Pending.as_str()
         });
