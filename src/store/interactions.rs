@@ -275,6 +275,11 @@ pub struct QueueFilter {
 
 impl QueueFilter {
     fn where_clause(&self) -> (String, Vec<Value>) {
+        self.where_clause_matching(TextMatch::Lookup)
+    }
+
+    /// The conditions of the filter; `text` says how full-text hits are matched.
+    fn where_clause_matching(&self, text: TextMatch) -> (String, Vec<Value>) {
         let mut sql = String::from(match self.answered {
             AnswerFilter::Unanswered => "i.state = 'open'",
             AnswerFilter::Answered => "i.state IN ('answered', 'pending')",
@@ -325,32 +330,36 @@ impl QueueFilter {
             );
         }
         if let Some(expression) = super::search::fts_expression(&self.text) {
-            sql.push_str(
-                " AND i.id IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH ?)",
-            );
+            sql.push_str(match text {
+                TextMatch::Lookup => " AND i.id IN",
+                // The unary + keeps SQLite from looking the hits up by id, so it walks
+                // the order's index and checks each row against the set of hits.
+                TextMatch::Probe => " AND +i.id IN",
+            });
+            sql.push_str(" (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH ?)");
             args.push(Value::Text(expression));
         }
         (sql, args)
     }
 
-    /// The sort columns, in the order of [`QueueKey`]'s used fields, and whether they
-    /// descend.
-    fn order(&self) -> (Vec<String>, bool) {
-        match self.sort {
-            QueueSort::Deadline => (vec!["i.due_at".into(), "i.id".into()], false),
-            QueueSort::Newest => (vec!["i.created_at".into(), "i.id".into()], true),
-            QueueSort::Priority => {
-                let ranked_at = self.ranked_at.map(to_db_time);
-                let rank = format!(
-                    "max((CASE i.tier WHEN 'critical' THEN 0 WHEN 'urgent' THEN 0 \
-                     WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END) - {}, 0)",
-                    match ranked_at {
-                        Some(t) => format!("(i.state = 'open' AND i.at_risk_at <= {t})"),
-                        None => "0".into(),
-                    }
-                );
-                (vec![rank, "i.due_at".into(), "i.id".into()], false)
-            }
+    /// The sort columns, in the order of [`QueueKey`]'s used fields, whether they
+    /// descend, and the values the columns' `?`s take (the priority rank's moment, bound
+    /// rather than written into the SQL so the statement stays cached as time passes).
+    fn order(&self) -> (&'static [&'static str], bool, Vec<Value>) {
+        const RANK_AT: &str = "max((CASE i.tier WHEN 'critical' THEN 0 WHEN 'urgent' THEN 0 \
+             WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END) \
+             - (i.state = 'open' AND i.at_risk_at <= ?), 0)";
+        const RANK: &str = "(CASE i.tier WHEN 'critical' THEN 0 WHEN 'urgent' THEN 0 \
+             WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END)";
+        match (self.sort, self.ranked_at) {
+            (QueueSort::Deadline, _) => (&["i.due_at", "i.id"], false, Vec::new()),
+            (QueueSort::Newest, _) => (&["i.created_at", "i.id"], true, Vec::new()),
+            (QueueSort::Priority, Some(at)) => (
+                &[RANK_AT, "i.due_at", "i.id"],
+                false,
+                vec![Value::Integer(to_db_time(at))],
+            ),
+            (QueueSort::Priority, None) => (&[RANK, "i.due_at", "i.id"], false, Vec::new()),
         }
     }
 }
@@ -470,6 +479,25 @@ pub fn queue_page(
     Ok(queue_window(conn, filter, Seek::Start { skip: offset }, limit)?.rows)
 }
 
+/// How the full-text condition of a filter is matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextMatch {
+    /// Look every hit up by id, then sort them: cheap when the hits are few.
+    Lookup,
+    /// Walk the order's index and keep the rows that are hits: cheap when the hits are
+    /// many, since the page fills after a few rows.
+    Probe,
+}
+
+/// Virtual-machine steps a [`TextMatch::Probe`] read may take before it gives way to a
+/// [`TextMatch::Lookup`] read: the hits are too sparse for walking to pay. Building the
+/// set of hits costs about 5 steps a hit and walking about 10 a row, so this lets a
+/// search of a million items walk while its hits are more than about one in a hundred;
+/// beyond that looking up the hits is cheaper than the walk was (docs/performance.md).
+const PROBE_STEP_BUDGET: u64 = 1_500_000;
+/// How often (in steps) SQLite reports progress during a probe read.
+const PROGRESS_EVERY: u64 = 10_000;
+
 /// Up to `limit` rows of the queue from `seek`, in queue order.
 pub fn queue_window(
     conn: &Connection,
@@ -477,8 +505,74 @@ pub fn queue_window(
     seek: Seek,
     limit: usize,
 ) -> Result<QueueWindow> {
-    let (where_sql, mut args) = filter.where_clause();
-    let (columns, descending) = filter.order();
+    window_within(conn, filter, seek, limit, PROBE_STEP_BUDGET)
+}
+
+/// [`queue_window`] with `budget` steps for a probe read.
+fn window_within(
+    conn: &Connection,
+    filter: &QueueFilter,
+    seek: Seek,
+    limit: usize,
+    budget: u64,
+) -> Result<QueueWindow> {
+    if !filter.walks_an_index_with_text() {
+        return read_window(conn, filter, seek, limit, TextMatch::Lookup);
+    }
+    let every = PROGRESS_EVERY.min(budget).max(1);
+    let allowed = budget / every;
+    let mut reports = 0u64;
+    conn.progress_handler(
+        i32::try_from(every).unwrap_or(i32::MAX),
+        Some(move || {
+            reports += 1;
+            reports > allowed
+        }),
+    )?;
+    let probed = read_window(conn, filter, seek, limit, TextMatch::Probe);
+    conn.progress_handler(0, None::<fn() -> bool>)?;
+    match probed {
+        Err(e) if is_interrupted(&e) => {
+            let mut window = read_window(conn, filter, seek, limit, TextMatch::Lookup)?;
+            window.vm_steps += budget;
+            Ok(window)
+        }
+        other => other,
+    }
+}
+
+fn is_interrupted(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<rusqlite::Error>(),
+        Some(rusqlite::Error::SqliteFailure(f, _))
+            if f.code == rusqlite::ErrorCode::OperationInterrupted
+    )
+}
+
+impl QueueFilter {
+    /// Whether this filter searches text in an order an index gives: then the page can
+    /// be read by walking that index (see [`TextMatch::Probe`]).
+    fn walks_an_index_with_text(&self) -> bool {
+        let indexed = matches!(
+            (self.sort, self.answered),
+            (
+                QueueSort::Newest,
+                AnswerFilter::All | AnswerFilter::Unanswered
+            ) | (QueueSort::Deadline, AnswerFilter::Unanswered)
+        );
+        indexed && super::search::fts_expression(&self.text).is_some()
+    }
+}
+
+fn read_window(
+    conn: &Connection,
+    filter: &QueueFilter,
+    seek: Seek,
+    limit: usize,
+    text: TextMatch,
+) -> Result<QueueWindow> {
+    let (where_sql, mut args) = filter.where_clause_matching(text);
+    let (columns, descending, column_args) = filter.order();
     let (key, skip, backwards) = match seek {
         Seek::Start { skip } => (None, skip, false),
         Seek::End { skip } => (None, skip, true),
@@ -487,12 +581,12 @@ pub fn queue_window(
     };
     // Reading backwards is reading the reverse order forwards.
     let descending = descending != backwards;
-    let tuple = columns.join(", ");
     let mut where_sql = where_sql;
     if let Some(key) = key {
         let op = if descending { "<" } else { ">" };
         let marks = vec!["?"; columns.len()].join(", ");
-        where_sql.push_str(&format!(" AND ({tuple}) {op} ({marks})"));
+        where_sql.push_str(&format!(" AND ({}) {op} ({marks})", columns.join(", ")));
+        args.extend(column_args.iter().cloned());
         args.extend(key.values(filter.sort));
     }
     let direction = if descending { "DESC" } else { "ASC" };
@@ -501,6 +595,7 @@ pub fn queue_window(
         .map(|c| format!("{c} {direction}"))
         .collect::<Vec<_>>()
         .join(", ");
+    args.extend(column_args);
     let sql = format!(
         "SELECT i.id, a.name, a.marketplace, i.channel, i.rating, i.product_name,
                 i.customer_name, substr(i.text, 1, {PREVIEW_CHARS}), i.tier, i.created_at,
@@ -517,9 +612,12 @@ pub fn queue_window(
     args.push(Value::Integer(i64::try_from(skip).unwrap_or(i64::MAX)));
     let mut stmt = conn.prepare_cached(&sql)?;
     stmt.reset_status(StatementStatus::VmStep);
-    let mut rows = stmt
-        .query_map(rusqlite::params_from_iter(args), row_to_queue_row)?
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut rows = Vec::with_capacity(limit.min(1024));
+    let mut cursor = stmt.query(rusqlite::params_from_iter(args))?;
+    while let Some(row) = cursor.next()? {
+        rows.push(row_to_queue_row(row)?);
+    }
+    drop(cursor);
     let vm_steps = u64::try_from(stmt.reset_status(StatementStatus::VmStep)).unwrap_or(0);
     if backwards {
         rows.reverse();
@@ -529,6 +627,25 @@ pub fn queue_window(
 
 /// Rows matching `filter`, in any order.
 pub fn queue_count(conn: &Connection, filter: &QueueFilter) -> Result<usize> {
+    let whole_history = QueueFilter {
+        answered: AnswerFilter::All,
+        text: filter.text.clone(),
+        sort: filter.sort,
+        ranked_at: filter.ranked_at,
+        ..QueueFilter::default()
+    };
+    if *filter == whole_history {
+        if let Some(expression) = super::search::fts_expression(&filter.text) {
+            // Every interaction has one row in the index: its hits are the count, read
+            // without touching the interactions.
+            let n: i64 = conn
+                .prepare_cached(
+                    "SELECT count(*) FROM interactions_fts WHERE interactions_fts MATCH ?1",
+                )?
+                .query_row([expression], |r| r.get(0))?;
+            return Ok(usize::try_from(n).unwrap_or(0));
+        }
+    }
     let (where_sql, args) = filter.where_clause();
     let sql = format!("SELECT count(*) FROM interactions i WHERE {where_sql}");
     let n: i64 = conn
@@ -565,18 +682,34 @@ fn row_to_queue_row(r: &Row<'_>) -> rusqlite::Result<QueueRow> {
     Ok(QueueRow {
         id: InteractionId(r.get(0)?),
         account_name: r.get(1)?,
-        marketplace: parse_col(r, 2, |s| s.parse().ok())?,
-        channel: parse_col(r, 3, |s| s.parse().ok())?,
+        marketplace: parse_str_col(r, 2, |s| s.parse().ok())?,
+        channel: parse_str_col(r, 3, |s| s.parse().ok())?,
         rating: r.get::<_, Option<u8>>(4)?.and_then(Rating::new),
         product_name: r.get(5)?,
         customer_name: r.get(6)?,
         preview: r.get(7)?,
-        tier: parse_col(r, 8, parse_tier)?,
+        tier: parse_str_col(r, 8, parse_tier)?,
         created_at: from_db_time(r.get(9)?),
         at_risk_at: from_db_time(r.get(10)?),
         due_at: from_db_time(r.get(11)?),
         send_error: r.get(12)?,
-        state: parse_col(r, 13, AnswerState::parse)?,
+        state: parse_str_col(r, 13, AnswerState::parse)?,
+    })
+}
+
+/// [`parse_col`] reading the text in place: the queue's enum columns, on every row.
+fn parse_str_col<T>(
+    r: &Row<'_>,
+    idx: usize,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let text = r.get_ref(idx)?.as_str()?;
+    parse(text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            rusqlite::types::Type::Text,
+            format!("unexpected value '{text}'").into(),
+        )
     })
 }
 
@@ -945,6 +1078,84 @@ mod tests {
         assert!(newest
             .windows(2)
             .all(|w| w[0].created_at >= w[1].created_at));
+    }
+
+    #[test]
+    fn searches_walking_an_index_agree_with_looking_hits_up() {
+        let (_dir, store) = temp_store();
+        let mut conn = rusqlite::Connection::open(store.path()).unwrap();
+        let account = upsert_account(&conn, "shop", Marketplace::Wb).unwrap();
+        let mut batch: Vec<NewInteraction> = (0..40)
+            .map(|i| review(&format!("r{i}"), 1 + (i % 5) as u8, t((i * 13) % 40)))
+            .collect();
+        for (i, item) in batch.iter_mut().enumerate() {
+            if i % 3 == 0 {
+                item.text = format!("Плёд мятый, отзыв {i}");
+            }
+            if i % 4 == 0 {
+                item.answer = Some(Answer {
+                    text: "Спасибо".into(),
+                    moderation: ModerationState::Published,
+                    editable: false,
+                });
+            }
+        }
+        upsert(&mut conn, account, &batch);
+        let reader = store.reader().unwrap();
+        for (sort, answered) in [
+            (QueueSort::Newest, AnswerFilter::All),
+            (QueueSort::Newest, AnswerFilter::Unanswered),
+            (QueueSort::Deadline, AnswerFilter::Unanswered),
+        ] {
+            for words in ["мят", "отзыв r1", "пришел"] {
+                let f = QueueFilter {
+                    sort,
+                    answered,
+                    text: vec![crate::store::search::TextTerm::any(words)],
+                    ..QueueFilter::default()
+                };
+                assert!(f.walks_an_index_with_text());
+                let looked_up = |seek| {
+                    read_window(&reader, &f, seek, 100, TextMatch::Lookup)
+                        .unwrap()
+                        .rows
+                };
+                let all = looked_up(Seek::Start { skip: 0 });
+                assert_eq!(all.len(), queue_count(&reader, &f).unwrap(), "{words}");
+                let probed = queue_window(&reader, &f, Seek::Start { skip: 0 }, 100).unwrap();
+                assert_eq!(probed.rows, all, "{sort:?} {answered:?} {words}");
+                // Out of steps at once: the read gives way to looking the hits up.
+                let starved = window_within(&reader, &f, Seek::Start { skip: 1 }, 100, 1).unwrap();
+                assert_eq!(starved.rows, all[all.len().min(1)..], "{sort:?} {words}");
+                assert!(starved.vm_steps >= 1);
+                for (i, row) in all.iter().enumerate() {
+                    let key = QueueKey::of(row, &f);
+                    let after = queue_window(&reader, &f, Seek::After { key, skip: 0 }, 2)
+                        .unwrap()
+                        .rows;
+                    assert_eq!(after, all[(i + 1).min(all.len())..(i + 3).min(all.len())]);
+                    let before = queue_window(&reader, &f, Seek::Before { key, skip: 0 }, 2)
+                        .unwrap()
+                        .rows;
+                    assert_eq!(before, all[i.saturating_sub(2)..i]);
+                }
+            }
+        }
+        // A search of the whole history is counted from the index alone.
+        let whole = QueueFilter {
+            answered: AnswerFilter::All,
+            text: vec![crate::store::search::TextTerm::any("мят")],
+            ..QueueFilter::default()
+        };
+        assert_eq!(queue_count(&reader, &whole).unwrap(), 14);
+        let looked_up = read_window(
+            &reader,
+            &whole,
+            Seek::Start { skip: 0 },
+            100,
+            TextMatch::Lookup,
+        );
+        assert_eq!(looked_up.unwrap().rows.len(), 14);
     }
 
     #[test]
