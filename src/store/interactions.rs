@@ -489,14 +489,17 @@ enum TextMatch {
     Probe,
 }
 
-/// Virtual-machine steps a [`TextMatch::Probe`] read may take before it gives way to a
-/// [`TextMatch::Lookup`] read: the hits are too sparse for walking to pay. Building the
-/// set of hits costs about 5 steps a hit and walking about 10 a row, so this lets a
-/// search of a million items walk while its hits are more than about one in a hundred;
-/// beyond that looking up the hits is cheaper than the walk was (docs/performance.md).
-const PROBE_STEP_BUDGET: u64 = 1_500_000;
+/// Virtual-machine steps a [`TextMatch::Probe`] read may take before it stops to check
+/// how many hits there are. Building the set of hits costs about 6 steps a hit and walking
+/// about 7 a row (docs/performance.md), so at a million items a probe read stops only when
+/// the hits are fewer than about 200 (the walk is long) or more than about 300 000 (the
+/// set is big): about 12 ms of work at most.
+const PROBE_STEP_BUDGET: u64 = 2_000_000;
 /// How often (in steps) SQLite reports progress during a probe read.
 const PROGRESS_EVERY: u64 = 10_000;
+/// When a probe read ran out of steps: with at most this many hits in the whole history,
+/// looking each up is cheap; with more, the set was big and walking still pays.
+const FEW_HITS: usize = 10_000;
 
 /// Up to `limit` rows of the queue from `seek`, in queue order.
 pub fn queue_window(
@@ -533,12 +536,29 @@ fn window_within(
     conn.progress_handler(0, None::<fn() -> bool>)?;
     match probed {
         Err(e) if is_interrupted(&e) => {
-            let mut window = read_window(conn, filter, seek, limit, TextMatch::Lookup)?;
+            let hits = fts_hits(conn, &filter.text)?;
+            let text = if hits <= FEW_HITS {
+                TextMatch::Lookup
+            } else {
+                TextMatch::Probe
+            };
+            let mut window = read_window(conn, filter, seek, limit, text)?;
             window.vm_steps += budget;
             Ok(window)
         }
         other => other,
     }
+}
+
+/// Interactions of the whole history whose text matches `terms`, from the index alone.
+fn fts_hits(conn: &Connection, terms: &[super::search::TextTerm]) -> Result<usize> {
+    let Some(expression) = super::search::fts_expression(terms) else {
+        return Ok(0);
+    };
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM interactions_fts WHERE interactions_fts MATCH ?1")?
+        .query_row([expression], |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 fn is_interrupted(e: &anyhow::Error) -> bool {
@@ -634,17 +654,10 @@ pub fn queue_count(conn: &Connection, filter: &QueueFilter) -> Result<usize> {
         ranked_at: filter.ranked_at,
         ..QueueFilter::default()
     };
-    if *filter == whole_history {
-        if let Some(expression) = super::search::fts_expression(&filter.text) {
-            // Every interaction has one row in the index: its hits are the count, read
-            // without touching the interactions.
-            let n: i64 = conn
-                .prepare_cached(
-                    "SELECT count(*) FROM interactions_fts WHERE interactions_fts MATCH ?1",
-                )?
-                .query_row([expression], |r| r.get(0))?;
-            return Ok(usize::try_from(n).unwrap_or(0));
-        }
+    if *filter == whole_history && super::search::fts_expression(&filter.text).is_some() {
+        // Every interaction has one row in the index: its hits are the count, read
+        // without touching the interactions.
+        return fts_hits(conn, &filter.text);
     }
     let (where_sql, args) = filter.where_clause();
     let sql = format!("SELECT count(*) FROM interactions i WHERE {where_sql}");
