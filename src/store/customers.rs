@@ -23,22 +23,28 @@ const CANDIDATES_PER_SIDE: i64 = 12;
 
 /// Linking candidates of an item with a product (`?3`): the nearest same-name items of
 /// that product and of no product, before and after it (`?5`) within the window (`?4` ..
-/// `?7`), `?8` per side. Each arm is one range of `interactions_customer_product`.
+/// `?7`), `?8` per side. Each arm is one range of `interactions_customer_product`, named
+/// because SQLite otherwise reads the no-product arms through the name index and checks
+/// every same-name row of the window (11 ms instead of 0.1 at a million items).
 const CANDIDATES_OF_PRODUCT: &str = "
     SELECT * FROM (SELECT id, customer_id, product_external_id, product_name, created_at, text, customer_name
-        FROM interactions WHERE account_id = ?1 AND customer_name_key = ?2 AND product_external_id = ?3
+        FROM interactions INDEXED BY interactions_customer_product
+        WHERE account_id = ?1 AND customer_name_key = ?2 AND product_external_id = ?3
           AND created_at BETWEEN ?4 AND ?5 AND id != ?6 ORDER BY created_at DESC LIMIT ?8)
     UNION ALL
     SELECT * FROM (SELECT id, customer_id, product_external_id, product_name, created_at, text, customer_name
-        FROM interactions WHERE account_id = ?1 AND customer_name_key = ?2 AND product_external_id = ?3
+        FROM interactions INDEXED BY interactions_customer_product
+        WHERE account_id = ?1 AND customer_name_key = ?2 AND product_external_id = ?3
           AND created_at > ?5 AND created_at <= ?7 AND id != ?6 ORDER BY created_at ASC LIMIT ?8)
     UNION ALL
     SELECT * FROM (SELECT id, customer_id, product_external_id, product_name, created_at, text, customer_name
-        FROM interactions WHERE account_id = ?1 AND customer_name_key = ?2 AND product_external_id IS NULL
+        FROM interactions INDEXED BY interactions_customer_product
+        WHERE account_id = ?1 AND customer_name_key = ?2 AND product_external_id IS NULL
           AND created_at BETWEEN ?4 AND ?5 AND id != ?6 ORDER BY created_at DESC LIMIT ?8)
     UNION ALL
     SELECT * FROM (SELECT id, customer_id, product_external_id, product_name, created_at, text, customer_name
-        FROM interactions WHERE account_id = ?1 AND customer_name_key = ?2 AND product_external_id IS NULL
+        FROM interactions INDEXED BY interactions_customer_product
+        WHERE account_id = ?1 AND customer_name_key = ?2 AND product_external_id IS NULL
           AND created_at > ?5 AND created_at <= ?7 AND id != ?6 ORDER BY created_at ASC LIMIT ?8)";
 
 /// Linking candidates of an item without a product (`?3` is NULL and unused): the nearest
