@@ -342,24 +342,25 @@ impl QueueFilter {
         (sql, args)
     }
 
-    /// The sort columns, in the order of [`QueueKey`]'s used fields, whether they
-    /// descend, and the values the columns' `?`s take (the priority rank's moment, bound
-    /// rather than written into the SQL so the statement stays cached as time passes).
-    fn order(&self) -> (&'static [&'static str], bool, Vec<Value>) {
-        const RANK_AT: &str = "max((CASE i.tier WHEN 'critical' THEN 0 WHEN 'urgent' THEN 0 \
-             WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END) \
-             - (i.state = 'open' AND i.at_risk_at <= ?), 0)";
-        const RANK: &str = "(CASE i.tier WHEN 'critical' THEN 0 WHEN 'urgent' THEN 0 \
-             WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END)";
-        match (self.sort, self.ranked_at) {
-            (QueueSort::Deadline, _) => (&["i.due_at", "i.id"], false, Vec::new()),
-            (QueueSort::Newest, _) => (&["i.created_at", "i.id"], true, Vec::new()),
-            (QueueSort::Priority, Some(at)) => (
-                &[RANK_AT, "i.due_at", "i.id"],
-                false,
-                vec![Value::Integer(to_db_time(at))],
-            ),
-            (QueueSort::Priority, None) => (&[RANK, "i.due_at", "i.id"], false, Vec::new()),
+    /// The sort columns, in the order of [`QueueKey`]'s used fields, and whether they
+    /// descend. The priority rank's moment is written into the SQL: its statement is
+    /// prepared again as time passes, which costs nothing next to sorting every open item.
+    fn order(&self) -> (Vec<String>, bool) {
+        match self.sort {
+            QueueSort::Deadline => (vec!["i.due_at".into(), "i.id".into()], false),
+            QueueSort::Newest => (vec!["i.created_at".into(), "i.id".into()], true),
+            QueueSort::Priority => {
+                let ranked_at = self.ranked_at.map(to_db_time);
+                let rank = format!(
+                    "max((CASE i.tier WHEN 'critical' THEN 0 WHEN 'urgent' THEN 0 \
+                     WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END) - {}, 0)",
+                    match ranked_at {
+                        Some(t) => format!("(i.state = 'open' AND i.at_risk_at <= {t})"),
+                        None => "0".into(),
+                    }
+                );
+                (vec![rank, "i.due_at".into(), "i.id".into()], false)
+            }
         }
     }
 }
@@ -592,7 +593,7 @@ fn read_window(
     text: TextMatch,
 ) -> Result<QueueWindow> {
     let (where_sql, mut args) = filter.where_clause_matching(text);
-    let (columns, descending, column_args) = filter.order();
+    let (columns, descending) = filter.order();
     let (key, skip, backwards) = match seek {
         Seek::Start { skip } => (None, skip, false),
         Seek::End { skip } => (None, skip, true),
@@ -606,7 +607,6 @@ fn read_window(
         let op = if descending { "<" } else { ">" };
         let marks = vec!["?"; columns.len()].join(", ");
         where_sql.push_str(&format!(" AND ({}) {op} ({marks})", columns.join(", ")));
-        args.extend(column_args.iter().cloned());
         args.extend(key.values(filter.sort));
     }
     let direction = if descending { "DESC" } else { "ASC" };
@@ -615,7 +615,6 @@ fn read_window(
         .map(|c| format!("{c} {direction}"))
         .collect::<Vec<_>>()
         .join(", ");
-    args.extend(column_args);
     let sql = format!(
         "SELECT i.id, a.name, a.marketplace, i.channel, i.rating, i.product_name,
                 i.customer_name, substr(i.text, 1, {PREVIEW_CHARS}), i.tier, i.created_at,
