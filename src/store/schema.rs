@@ -11,6 +11,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/004_customer_links.sql")),
         M::up(include_str!("migrations/005_replies.sql")),
         M::up(include_str!("migrations/006_hot_path_indexes.sql")),
+        M::up(include_str!("migrations/007_newest_and_linking.sql")),
     ])
 }
 
@@ -49,7 +50,7 @@ mod tests {
         let version: i64 = again
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 6);
+        assert_eq!(version, 7);
     }
 
     #[test]
