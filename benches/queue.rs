@@ -32,8 +32,14 @@ const PAGE: usize = 50;
 const COLUMNS: &str = "i.id, a.name, a.marketplace, i.channel, i.rating, i.product_name,
     i.customer_name, substr(i.text, 1, 240), i.tier, i.created_at, i.at_risk_at, i.due_at,
     (SELECT o.last_error FROM outbox o WHERE o.interaction_id = i.id
-       AND o.state = 'failed' ORDER BY o.id DESC LIMIT 1),
-    i.state";
+       AND o.state = 'failed' AND o.cancelled_at IS NULL ORDER BY o.id DESC LIMIT 1),
+    i.state, i.account_id, i.intent,
+    (SELECT o.id FROM outbox o WHERE o.interaction_id = i.id AND o.state = 'queued'
+       AND o.attempts = 0 AND o.shadow = 0 AND o.actor = 'auto' AND o.undo_until IS NOT NULL
+       ORDER BY o.id DESC LIMIT 1),
+    (SELECT o.undo_until FROM outbox o WHERE o.interaction_id = i.id AND o.state = 'queued'
+       AND o.attempts = 0 AND o.shadow = 0 AND o.actor = 'auto' AND o.undo_until IS NOT NULL
+       ORDER BY o.id DESC LIMIT 1)";
 
 /// The SQL `queue_window` builds for the unfiltered inbox in `sort`, first page.
 fn inbox_sql(sort: QueueSort, now: DateTime<Utc>) -> String {
