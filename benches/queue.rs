@@ -39,7 +39,15 @@ const COLUMNS: &str = "i.id, a.name, a.marketplace, i.channel, i.rating, i.produ
        ORDER BY o.id DESC LIMIT 1),
     (SELECT o.undo_until FROM outbox o WHERE o.interaction_id = i.id AND o.state = 'queued'
        AND o.attempts = 0 AND o.shadow = 0 AND o.actor = 'auto' AND o.undo_until IS NOT NULL
-       ORDER BY o.id DESC LIMIT 1)";
+       ORDER BY o.id DESC LIMIT 1),
+    (SELECT count(*) FROM interactions p
+       WHERE i.customer_id IS NOT NULL AND p.customer_id = i.customer_id
+         AND p.created_at < i.created_at
+         AND (p.rating <= 2 OR p.intent IN ('quality_complaint', 'defect_not_working',
+                                            'wrong_item', 'delivery_delay'))),
+    (SELECT count(*) FROM chat_messages m
+       WHERE i.channel = 'chat' AND m.interaction_id = i.id AND m.sender = 'buyer'
+         AND m.sent_at >= i.waiting_since)";
 
 /// The SQL `queue_window` builds for the unfiltered inbox in `sort`, first page.
 fn inbox_sql(sort: QueueSort, now: DateTime<Utc>) -> String {

@@ -461,6 +461,11 @@ pub struct QueueRow {
     pub intent: Option<String>,
     /// An auto-reply to this item waiting out its undo window.
     pub auto_reply: Option<PendingAutoReply>,
+    /// Earlier complaints by the same (linked) customer: 1–2★ reviews or a complaint
+    /// intent, created before this item. Raises the priority mark.
+    pub prior_complaints: u32,
+    /// For a chat, the buyer's messages since the seller last wrote. Raises the mark.
+    pub unanswered_buyer_messages: u32,
 }
 
 /// An auto-reply held in the outbox until `undo_until`; until then it can be cancelled
@@ -483,6 +488,21 @@ pub struct QueueWindow {
 
 /// The outbox rows of an item that are an auto-reply still undoable (never attempted, not
 /// shadow), newest first; what `outbox::cancel_reply` accepts.
+/// An earlier item of the same customer that counts as a complaint for the priority
+/// mark: a 1–2★ review or a complaint intent (the defaults of `[revenue]
+/// complaint_intents`, SPEC section 2).
+const PRIOR_COMPLAINTS: &str = "(SELECT count(*) FROM interactions p
+       WHERE i.customer_id IS NOT NULL AND p.customer_id = i.customer_id
+         AND p.created_at < i.created_at
+         AND (p.rating <= 2 OR p.intent IN ('quality_complaint', 'defect_not_working',
+                                            'wrong_item', 'delivery_delay')))";
+
+/// A chat's buyer messages since the seller last wrote (the clock's `waiting_since` is the
+/// oldest of them).
+const UNANSWERED_BUYER_MESSAGES: &str = "(SELECT count(*) FROM chat_messages m
+       WHERE i.channel = 'chat' AND m.interaction_id = i.id AND m.sender = 'buyer'
+         AND m.sent_at >= i.waiting_since)";
+
 const UNDOABLE_AUTO: &str = "AND o.state = 'queued' AND o.attempts = 0 AND o.shadow = 0
      AND o.actor = 'auto' AND o.undo_until IS NOT NULL ORDER BY o.id DESC LIMIT 1";
 
@@ -642,7 +662,8 @@ fn read_window(
                    AND o.state = 'failed' AND o.cancelled_at IS NULL ORDER BY o.id DESC LIMIT 1),
                 i.state, i.account_id, i.intent,
                 (SELECT o.id FROM outbox o WHERE o.interaction_id = i.id {UNDOABLE_AUTO}),
-                (SELECT o.undo_until FROM outbox o WHERE o.interaction_id = i.id {UNDOABLE_AUTO})
+                (SELECT o.undo_until FROM outbox o WHERE o.interaction_id = i.id {UNDOABLE_AUTO}),
+                {PRIOR_COMPLAINTS}, {UNANSWERED_BUYER_MESSAGES}
          FROM interactions i JOIN accounts a ON a.id = i.account_id
          WHERE {where_sql}
          ORDER BY {order_by}
@@ -741,6 +762,8 @@ fn row_to_queue_row(r: &Row<'_>) -> rusqlite::Result<QueueRow> {
             }),
             _ => None,
         },
+        prior_complaints: r.get(18)?,
+        unanswered_buyer_messages: r.get(19)?,
     })
 }
 
@@ -1230,6 +1253,66 @@ mod tests {
             interaction(&conn, id).unwrap().unwrap().state,
             AnswerState::Pending
         );
+    }
+
+    #[test]
+    fn queue_rows_carry_the_customers_earlier_complaints_and_the_chats_unanswered_messages() {
+        let (_dir, store) = temp_store();
+        let mut conn = rusqlite::Connection::open(store.path()).unwrap();
+        let account = upsert_account(&conn, "shop", Marketplace::Wb).unwrap();
+        let mut chat = review("chat-1", 5, t(40));
+        chat.channel = Channel::Chat;
+        chat.rating = None;
+        let message = |id: &str, sender, at| ChatMessage {
+            external_id: id.into(),
+            sender,
+            text: "Где заказ?".into(),
+            sent_at: t(at),
+        };
+        chat.messages = vec![
+            message("m1", Sender::Buyer, 40),
+            message("m2", Sender::Seller, 41),
+            message("m3", Sender::Buyer, 42),
+            message("m4", Sender::Buyer, 43),
+        ];
+        upsert(
+            &mut conn,
+            account,
+            &[
+                review("first", 1, t(0)),
+                review("second", 4, t(10)),
+                review("stranger", 5, t(20)),
+                chat,
+            ],
+        );
+        // One buyer behind "first" and "second"; "stranger" is someone else.
+        conn.execute(
+            "INSERT INTO customers (id, account_id, name, created_at) VALUES (7, ?1, 'Анна', 0)",
+            [account],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE interactions SET customer_id = CASE WHEN external_id = 'stranger' THEN NULL
+                                                       ELSE 7 END
+             WHERE channel = 'review'",
+            [],
+        )
+        .unwrap();
+        let rows = queue_page(&conn, &QueueFilter::default(), 0, 10).unwrap();
+        let find = |preview: &str| {
+            rows.iter()
+                .find(|r| r.preview == preview)
+                .unwrap_or_else(|| panic!("{preview} in the queue"))
+        };
+        assert_eq!(find("Отзыв first").prior_complaints, 0, "nothing before it");
+        assert_eq!(find("Отзыв second").prior_complaints, 1, "the 1★ before it");
+        assert_eq!(find("Отзыв stranger").prior_complaints, 0, "not linked");
+        let chat = find("Отзыв chat-1");
+        assert_eq!(
+            chat.unanswered_buyer_messages, 2,
+            "only the messages after the seller's"
+        );
+        assert_eq!(find("Отзыв second").unanswered_buyer_messages, 0);
     }
 
     #[test]

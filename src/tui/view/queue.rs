@@ -155,6 +155,10 @@ pub fn row_priority(row: &QueueRow, sla_state: SlaState, state: &AppState) -> Pr
         channel: Some(row.channel),
         rating: row.rating,
         intent: row.intent.as_deref(),
+        prior_complaints: row.prior_complaints,
+        unanswered_buyer_messages: row.unanswered_buyer_messages,
+        // The preview is the start of the latest text: shouting shows at once.
+        shouting: row.channel == Channel::Chat && sla::is_shouting(&row.preview),
         ..sla::PriorityInputs::new(row.tier, sla_state)
     };
     state.policies.for_account(row.account_id).priority(&inputs)

@@ -45,6 +45,8 @@ pub(super) fn row(id: i64) -> QueueRow {
         account_id: 1,
         intent: None,
         auto_reply: None,
+        prior_complaints: 0,
+        unanswered_buyer_messages: 0,
     }
 }
 

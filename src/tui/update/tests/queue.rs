@@ -286,3 +286,44 @@ fn a_query_can_set_tab_breached_and_sort() {
     assert_eq!(fake.last().filter.sort, QueueSort::Newest);
     assert!(fake.last().filter.breached_at.is_some());
 }
+
+#[test]
+fn a_customers_earlier_complaints_and_a_busy_chat_raise_the_priority_mark() {
+    use crate::domain::{Priority, SlaState, SlaTier};
+    use crate::tui::view::queue::row_priority;
+    let state = AppState::new(t0(), "s1", FixedOffset::east_opt(0).unwrap());
+    let normal = |mut r: QueueRow| {
+        r.tier = SlaTier::Normal;
+        r.rating = crate::domain::Rating::new(4);
+        r
+    };
+    let plain = normal(row(1));
+    assert_eq!(row_priority(&plain, SlaState::Ok, &state), Priority::Normal);
+    // Shipped [priority]: one earlier complaint raises one level.
+    let repeat = QueueRow {
+        prior_complaints: 1,
+        ..normal(row(2))
+    };
+    assert_eq!(row_priority(&repeat, SlaState::Ok, &state), Priority::High);
+    // Three buyer messages since the seller wrote raise a chat one level.
+    let chat = |messages, preview: &str| QueueRow {
+        channel: Channel::Chat,
+        rating: None,
+        unanswered_buyer_messages: messages,
+        preview: preview.into(),
+        ..normal(row(3))
+    };
+    assert_eq!(
+        row_priority(&chat(1, "где заказ"), SlaState::Ok, &state),
+        Priority::Normal
+    );
+    assert_eq!(
+        row_priority(&chat(3, "где заказ"), SlaState::Ok, &state),
+        Priority::High
+    );
+    assert_eq!(
+        row_priority(&chat(1, "ГДЕ МОЙ ЗАКАЗ!!!"), SlaState::Ok, &state),
+        Priority::High,
+        "shouting"
+    );
+}
