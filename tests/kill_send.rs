@@ -6,13 +6,13 @@
 //! replays a failure. The fast version runs in `cargo test`;
 //! `cargo test --test kill_send -- --ignored` runs the long one.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use agentiq::cli::simulator_cmd::{self, SimulatorArgs};
 use agentiq::domain::InteractionId;
 use agentiq::store::{self, Store};
 use rand::{Rng, SeedableRng};
@@ -92,26 +92,8 @@ fn enqueue(db: &Path, n: usize) -> Vec<(String, String)> {
 fn trials(kills: usize, per_run: usize, scale: usize, default_seed: u64) {
     let seed = seed(default_seed);
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let args = SimulatorArgs {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        seed,
-        scale,
-        faults: Default::default(),
-        arrival_every: None,
-        wb_token: "kill-send-wb".into(),
-        ozon_client_id: "kill-send".into(),
-        ozon_api_key: "kill-send-ozon".into(),
-        write_config: None,
-        fixtures: None,
-    };
-    let sim = runtime.block_on(simulator_cmd::start(&args)).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("accounts.toml");
-    agentiq::config::write_private(
-        &config,
-        &simulator_cmd::config_for(&args, &sim.base_url()).unwrap(),
-    )
-    .unwrap();
+    let common::ProcessSimulator { sim, dir, config } =
+        common::process_simulator(&runtime, "kill-send", seed, scale);
     let db = dir.path().join("data").join("agentiq.db");
 
     // A first, complete run brings the items in.

@@ -6,12 +6,10 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use agentiq::cli::simulator_cmd::{self, SimulatorArgs};
 use agentiq::simulator::SimulatorHandle;
 use rand::{Rng, SeedableRng};
 
@@ -71,26 +69,8 @@ fn db_ids(db: &Path) -> BTreeSet<(String, &'static str, String)> {
 
 fn trials(n: usize, scale: usize, seed: u64) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let args = SimulatorArgs {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        seed,
-        scale,
-        faults: Default::default(),
-        arrival_every: None,
-        wb_token: "kill-test-wb".into(),
-        ozon_client_id: "kill-test".into(),
-        ozon_api_key: "kill-test-ozon".into(),
-        write_config: None,
-        fixtures: None,
-    };
-    let sim = runtime.block_on(simulator_cmd::start(&args)).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("accounts.toml");
-    agentiq::config::write_private(
-        &config,
-        &simulator_cmd::config_for(&args, &sim.base_url()).unwrap(),
-    )
-    .unwrap();
+    let common::ProcessSimulator { sim, dir, config } =
+        common::process_simulator(&runtime, "kill-test", seed, scale);
 
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut killed = 0;

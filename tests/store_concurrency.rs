@@ -12,14 +12,12 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use agentiq::cli::simulator_cmd::{self, SimulatorArgs};
 use agentiq::domain::Channel;
 use agentiq::store::search::TextTerm;
 use agentiq::store::{self, AnswerFilter, QueueFilter, Seek, Store};
@@ -196,26 +194,11 @@ fn readers_never_see_a_locked_database_or_counts_going_down_long() {
 
 fn daemon_and_reader(scale: usize, iterations: usize) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let args = SimulatorArgs {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        seed: 9,
-        scale,
-        faults: Default::default(),
-        arrival_every: None,
-        wb_token: "concurrency-wb".into(),
-        ozon_client_id: "concurrency".into(),
-        ozon_api_key: "concurrency-ozon".into(),
-        write_config: None,
-        fixtures: None,
-    };
-    let sim = runtime.block_on(simulator_cmd::start(&args)).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("accounts.toml");
-    agentiq::config::write_private(
-        &config,
-        &simulator_cmd::config_for(&args, &sim.base_url()).unwrap(),
-    )
-    .unwrap();
+    let common::ProcessSimulator {
+        sim: _sim,
+        dir,
+        config,
+    } = common::process_simulator(&runtime, "concurrency", 9, scale);
     let data = dir.path().join("data");
     let mut child = Command::new(env!("CARGO_BIN_EXE_agentiq"))
         .args(["sync", "--daemon", "--poll-secs", "1", "--config"])

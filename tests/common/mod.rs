@@ -158,3 +158,44 @@ pub fn unpaced() -> HttpClient {
         fast_retry(),
     )
 }
+
+/// A simulator of `agentiq simulator --seed SEED --scale SCALE` (both demo shops, tokens
+/// named after `name`), started on `runtime`, and a fresh folder holding the accounts
+/// file that points the real binary at it: for tests that run `agentiq` as a process.
+pub struct ProcessSimulator {
+    pub sim: SimulatorHandle,
+    pub dir: tempfile::TempDir,
+    pub config: std::path::PathBuf,
+}
+
+pub fn process_simulator(
+    runtime: &tokio::runtime::Runtime,
+    name: &str,
+    seed: u64,
+    scale: usize,
+) -> ProcessSimulator {
+    use agentiq::cli::simulator_cmd::{self, SimulatorArgs};
+    let args = SimulatorArgs {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        seed,
+        scale,
+        faults: Default::default(),
+        arrival_every: None,
+        wb_token: format!("{name}-wb"),
+        ozon_client_id: name.to_string(),
+        ozon_api_key: format!("{name}-ozon"),
+        write_config: None,
+        fixtures: None,
+    };
+    let sim = runtime
+        .block_on(simulator_cmd::start(&args))
+        .expect("simulator starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("accounts.toml");
+    agentiq::config::write_private(
+        &config,
+        &simulator_cmd::config_for(&args, &sim.base_url()).expect("accounts file"),
+    )
+    .expect("accounts file written");
+    ProcessSimulator { sim, dir, config }
+}
