@@ -3,14 +3,12 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+use common::{PTY_COLS as COLS, PTY_ROWS as ROWS};
 
-const ROWS: u16 = 40;
-const COLS: u16 = 120;
 const PATIENCE: Duration = Duration::from_secs(60);
 
 /// Reads the terminal's output into a virtual screen until `done` holds or time runs out.
@@ -45,35 +43,17 @@ fn answering_the_top_review_in_the_real_binary_reaches_the_simulator() {
     let sim = runtime.block_on(common::simulator());
     let dir = tempfile::tempdir().unwrap();
 
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("a pseudo-terminal");
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_agentiq"));
-    cmd.args(["demo", "--simulator", &sim.base_url(), "--poll-secs", "1"]);
-    cmd.env("AGENTIQ_SIMULATOR_TOKEN", common::TOKEN);
-    cmd.env("AGENTIQ_DATA_DIR", dir.path().join("data"));
-    cmd.env("AGENTIQ_LOG_DIR", dir.path().join("logs"));
-    cmd.env("AGENTIQ_CONFIG_DIR", dir.path().join("config"));
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("LANG", "ru_RU.UTF-8");
-    let mut child = pty.slave.spawn_command(cmd).expect("agentiq starts");
-    drop(pty.slave);
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let mut writer = pty.master.take_writer().unwrap();
-    let (tx, output) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
+    let common::PtyDemo {
+        mut child,
+        mut writer,
+        output,
+    } = common::demo_in_pty(
+        dir.path(),
+        &dir.path().join("data"),
+        &sim.base_url(),
+        common::TOKEN,
+        &[],
+    );
     let size = |n: u16| std::num::NonZeroU16::new(n).expect("non-zero size");
     let mut screen = vt100::Parser::new(size(ROWS), size(COLS), 0);
     let mut raw = Vec::new();

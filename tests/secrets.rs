@@ -6,15 +6,13 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use agentiq::cli::simulator_cmd::{self, SimulatorArgs};
-use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 
 const WB_TOKEN: &str = "SECRET-TOKEN-7f3a9c";
 const OZON_KEY: &str = "SECRET-OZKEY-7f3a9c";
@@ -111,38 +109,18 @@ fn snapshot(run: &Run, folders: &[&str]) -> Vec<Captured> {
 /// terminal output, the final screen, and the files of the data and log folders as they
 /// were while it ran (the database's WAL is only there while it is open).
 fn tui(run: &Run, base_url: &str) -> (Vec<u8>, String, Vec<Captured>) {
-    const ROWS: u16 = 40;
-    const COLS: u16 = 120;
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("a pseudo-terminal");
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_agentiq"));
-    cmd.args(["demo", "--simulator", base_url, "--poll-secs", "1"]);
-    cmd.env("AGENTIQ_SIMULATOR_TOKEN", WB_TOKEN);
-    cmd.env("AGENTIQ_DATA_DIR", run.dir.path().join("demo-data"));
-    cmd.env("AGENTIQ_LOG_DIR", run.dir.path().join("logs"));
-    cmd.env("AGENTIQ_CONFIG_DIR", run.dir.path().join("config"));
-    cmd.env("RUST_LOG", "debug");
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("LANG", "ru_RU.UTF-8");
-    let mut child = pty.slave.spawn_command(cmd).expect("agentiq demo starts");
-    drop(pty.slave);
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let mut writer = pty.master.take_writer().unwrap();
-    let (tx, output) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
+    use common::{PTY_COLS as COLS, PTY_ROWS as ROWS};
+    let common::PtyDemo {
+        mut child,
+        mut writer,
+        output,
+    } = common::demo_in_pty(
+        run.dir.path(),
+        &run.dir.path().join("demo-data"),
+        base_url,
+        WB_TOKEN,
+        &[("RUST_LOG", "debug")],
+    );
     let size = |n: u16| std::num::NonZeroU16::new(n).expect("non-zero size");
     let mut screen = vt100::Parser::new(size(ROWS), size(COLS), 0);
     let mut raw = Vec::new();

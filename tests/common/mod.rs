@@ -199,3 +199,67 @@ pub fn process_simulator(
     .expect("accounts file written");
     ProcessSimulator { sim, dir, config }
 }
+
+/// The size of the pseudo-terminal [`demo_in_pty`] opens.
+pub const PTY_ROWS: u16 = 40;
+pub const PTY_COLS: u16 = 120;
+
+/// `agentiq demo` against the simulator at `base_url`, in Russian, in a
+/// [`PTY_COLS`]×[`PTY_ROWS`] pseudo-terminal: data in `data`, logs and config under `dir`,
+/// `env` added. What the terminal prints arrives on `output` as it is written.
+pub struct PtyDemo {
+    pub child: Box<dyn portable_pty::Child + Send + Sync>,
+    pub writer: Box<dyn std::io::Write + Send>,
+    pub output: std::sync::mpsc::Receiver<Vec<u8>>,
+}
+
+pub fn demo_in_pty(
+    dir: &std::path::Path,
+    data: &std::path::Path,
+    base_url: &str,
+    token: &str,
+    env: &[(&str, &str)],
+) -> PtyDemo {
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    use std::io::Read;
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: PTY_ROWS,
+            cols: PTY_COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("a pseudo-terminal");
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_agentiq"));
+    cmd.args(["demo", "--simulator", base_url, "--poll-secs", "1"]);
+    cmd.env("AGENTIQ_SIMULATOR_TOKEN", token);
+    cmd.env("AGENTIQ_DATA_DIR", data);
+    cmd.env("AGENTIQ_LOG_DIR", dir.join("logs"));
+    cmd.env("AGENTIQ_CONFIG_DIR", dir.join("config"));
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("LANG", "ru_RU.UTF-8");
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let child = pty.slave.spawn_command(cmd).expect("agentiq demo starts");
+    drop(pty.slave);
+    let mut reader = pty
+        .master
+        .try_clone_reader()
+        .expect("the terminal's output");
+    let writer = pty.master.take_writer().expect("the terminal's input");
+    let (tx, output) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    PtyDemo {
+        child,
+        writer,
+        output,
+    }
+}
