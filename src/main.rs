@@ -292,8 +292,8 @@ fn main() -> std::process::ExitCode {
     match run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("agentiq: {err:#}");
-            std::process::ExitCode::FAILURE
+            eprintln!("agentiq: {}", agentiq::cli::exit::message_for(&err));
+            agentiq::cli::exit::exit_for(&err).into()
         }
     }
 }

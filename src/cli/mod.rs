@@ -1,5 +1,6 @@
 //! Implementations of the headless commands; `main.rs` only parses arguments.
 
+pub mod exit;
 pub mod simulator_cmd;
 pub mod sync_cmd;
 pub mod templates_cmd;
