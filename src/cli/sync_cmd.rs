@@ -6,12 +6,13 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use chrono::Utc;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::ai::llm::LlmConfig;
 use crate::app::Event;
+use crate::cli::exit::{fail, Failure};
 use crate::connectors::{build_connectors, AccountConfig};
 use crate::outbox::{Outbox, Step};
 use crate::services::{Clock, ServiceOptions, Services};
@@ -32,7 +33,10 @@ pub async fn sync_once(
     llm: Option<&LlmConfig>,
 ) -> Result<()> {
     if accounts.is_empty() {
-        bail!("no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)");
+        return Err(fail(
+            Failure::Config,
+            "no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)",
+        ));
     }
     let provider = crate::services::provider_for(llm)?;
     let writer = store.writer()?;
@@ -190,7 +194,10 @@ async fn sync_once_as(
         eprintln!("{drafted} drafts prepared");
     }
     if failed > 0 {
-        bail!("{failed} sync pass(es) failed; see above");
+        return Err(fail(
+            Failure::Unavailable,
+            format!("{failed} sync pass(es) failed; see above"),
+        ));
     }
     Ok(())
 }
@@ -263,7 +270,10 @@ pub async fn sync_daemon(
     llm: Option<LlmConfig>,
 ) -> Result<()> {
     if accounts.is_empty() {
-        bail!("no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)");
+        return Err(fail(
+            Failure::Config,
+            "no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)",
+        ));
     }
     let services = Services::start(
         store,
