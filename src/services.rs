@@ -149,6 +149,7 @@ impl Services {
         tasks.push(tokio::spawn(crate::prepare::run(
             store.clone(),
             writer.clone(),
+            holder.clone(),
             Arc::new(Notify::new()),
             events_tx.clone(),
             options.clock.clone(),

@@ -467,3 +467,40 @@ async fn a_claimed_row_is_left_alone_until_its_claim_expires_and_the_old_holder_
     assert_eq!(outbox_row(&w).0, "visible");
     assert_eq!(sim.sim.report().answers.len(), 1);
 }
+
+#[tokio::test]
+async fn a_review_takes_one_reply_however_many_processes_queue_one() {
+    let sim = common::simulator().await;
+    let w = world(&sim).await;
+    backfill(&w).await;
+    let id = enqueue(&w, "Спасибо за отзыв!", "k-first").await;
+    // Another inbox (or another process's auto-responder) answers the same item.
+    let second = w
+        .writer
+        .call(move |conn| {
+            store::enqueue_reply(conn, id, "Благодарим!", "k-second", "human", Utc::now())
+        })
+        .await;
+    assert!(
+        second.is_err_and(|e| e.to_string().contains("already has a reply")),
+        "refused"
+    );
+    // The same reply again (its idempotency key) is no error and changes nothing.
+    let again = w
+        .writer
+        .call(move |conn| {
+            store::enqueue_reply(
+                conn,
+                id,
+                "Спасибо за отзыв!",
+                "k-first",
+                "human",
+                Utc::now(),
+            )
+        })
+        .await;
+    assert!(again.is_ok());
+    let steps = outbox(&w).process_due().await.unwrap();
+    assert_eq!(steps.len(), 1);
+    assert_eq!(sim.sim.report().answers.len(), 1);
+}

@@ -5,7 +5,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::processes::{holder_is_gone, Holder};
 use super::to_db_time;
 
-/// Takes or renews the lease `name` for `holder` until `now + ttl`. Returns whether
+/// Takes or renews the lease `name` for `holder` until `now + ttl` (renewal is written only
+/// once less than half of it is left). Returns whether
 /// `holder` holds it: true when it was free, expired, already this holder's, or held by a
 /// process of this machine that no longer runs (killed: it cannot renew or release it,
 /// and waiting out its lease would hold replies back for nothing).
@@ -16,13 +17,21 @@ pub fn try_lease(
     now: DateTime<Utc>,
     ttl: Duration,
 ) -> Result<bool> {
-    let current: Option<String> = conn
+    let current: Option<(String, i64)> = conn
         .query_row(
-            "SELECT holder FROM leases WHERE name = ?1",
+            "SELECT holder, expires_at FROM leases WHERE name = ?1",
             params![name],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
+    // Held with more than half its time left: nothing to write (an idle process that
+    // checks its lease every few seconds must not wake every other reader each time).
+    if let Some((current, expires)) = &current {
+        if current == holder && *expires > to_db_time(now + ttl / 2) {
+            return Ok(true);
+        }
+    }
+    let current = current.map(|(h, _)| h);
     if let Some(current) = current.filter(|c| c != holder && holder_is_gone(c)) {
         conn.execute(
             "DELETE FROM leases WHERE name = ?1 AND holder = ?2",

@@ -102,6 +102,9 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> {
 
 /// Writes a reply to the outbox and marks its item pending, in the caller's transaction.
 /// Enqueuing the same idempotency key again returns the existing row and changes nothing.
+/// A review or question takes one answer: a second reply while one is on its way or
+/// delivered is refused (two inboxes, or an inbox and the auto-responder of another
+/// process, answering the same item at once). A chat takes any number of messages.
 pub fn enqueue_reply(
     conn: &Connection,
     interaction_id: InteractionId,
@@ -123,6 +126,22 @@ pub fn enqueue_reply(
             bail!("interaction {} can no longer be answered", interaction_id.0)
         }
         _ => {}
+    }
+    let other_reply: Option<i64> = conn
+        .query_row(
+            "SELECT o.id FROM outbox o JOIN interactions i ON i.id = o.interaction_id
+             WHERE o.interaction_id = ?1 AND o.idempotency_key != ?2 AND i.channel != 'chat'
+               AND o.state IN ('queued', 'sending', 'accepted', 'visible')
+             LIMIT 1",
+            params![interaction_id.0, idempotency_key],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(other) = other_reply {
+        bail!(
+            "interaction {} already has a reply on its way (outbox {other})",
+            interaction_id.0
+        );
     }
     let t = to_db_time(now);
     conn.execute(
