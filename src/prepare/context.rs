@@ -3,7 +3,7 @@
 //! seller's recent answers, the banned phrases and the seller's templates.
 
 use anyhow::Result;
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 
 use crate::ai::guardrails::{ReplyGuard, Verdict};
 use crate::ai::{ApprovedAnswer, CustomerHistory, DraftContext, ProductCard};
@@ -148,61 +148,109 @@ pub fn reply_guard(
     ))
 }
 
-/// The seller's answers to the most similar earlier items of the same account and channel
-/// (full-text match on the customer's words, best first).
+/// The newest answered items of the account and channel a draft's retrieval looks at,
+/// and of the same product: the cost of a draft stays the same however long the history.
+const RECENT_CANDIDATES: usize = 400;
+const PRODUCT_CANDIDATES: usize = 100;
+
+/// The seller's answers to the most similar earlier items of the same account and channel:
+/// candidates are the newest answered items (of the account and channel, and of the same
+/// product), read through partial indexes with a hard cap on rows; they are ranked by the
+/// customer's words they share (stems, so inflections match), then same product, then
+/// recency.
 pub fn approved_answers(
     conn: &Connection,
     item: &Interaction,
     limit: usize,
 ) -> Result<Vec<ApprovedAnswer>> {
-    let words: Vec<String> = item
-        .text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 4)
-        .map(|w| {
-            let folded = w.to_lowercase().replace('ё', "е");
-            // Prefix queries catch inflections: "сломался" finds "сломалась".
-            let stem: String = folded.chars().take(6).collect();
-            format!("\"{stem}\"*")
-        })
-        .take(12)
-        .collect();
-    if words.is_empty() {
+    let stems = word_stems(&item.text);
+    if stems.is_empty() {
         return Ok(Vec::new());
     }
-    let query = words.join(" OR ");
-    let mut stmt = conn.prepare_cached(
-        "SELECT i.channel, i.text, i.answer_text, i.customer_name, i.product_external_id,
-                i.product_name, i.intent, i.rating
-         FROM interactions_fts f JOIN interactions i ON i.id = f.rowid
-         WHERE interactions_fts MATCH ?1 AND i.account_id = ?2 AND i.channel = ?3
-           AND i.answer_text IS NOT NULL AND i.id != ?4
-         ORDER BY bm25(interactions_fts) LIMIT ?5",
-    )?;
-    let rows = stmt
-        .query_map(
-            params![
-                query,
-                item.account_id,
-                item.channel.as_str(),
-                item.id.0,
-                limit as i64
+    const COLUMNS: &str = "i.id, i.channel, i.text, i.answer_text, i.customer_name,
+        i.product_external_id, i.product_name, i.intent, i.rating";
+    let mut candidates: Vec<(i64, ApprovedAnswer)> = Vec::new();
+    let read = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<(i64, ApprovedAnswer)>> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt
+            .query_map(p, |r| {
+                let channel: String = r.get(1)?;
+                let intent: Option<String> = r.get(7)?;
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    ApprovedAnswer {
+                        channel: channel.parse().unwrap_or(item.channel),
+                        customer_text: r.get(2)?,
+                        answer: r.get(3)?,
+                        customer_name: r.get(4)?,
+                        product_id: r.get(5)?,
+                        product_name: r.get(6)?,
+                        intent: intent.and_then(|i| i.parse().ok()),
+                        rating: r.get::<_, Option<u8>>(8)?.and_then(Rating::new),
+                    },
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    };
+    candidates.extend(read(
+        &format!(
+            "SELECT {COLUMNS} FROM interactions i INDEXED BY interactions_answered_recent
+             WHERE i.account_id = ?1 AND i.channel = ?2 AND i.answer_text IS NOT NULL
+             ORDER BY i.created_at DESC LIMIT {RECENT_CANDIDATES}"
+        ),
+        &[&item.account_id, &item.channel.as_str()],
+    )?);
+    if let Some(product) = &item.product {
+        candidates.extend(read(
+            &format!(
+                "SELECT {COLUMNS} FROM interactions i INDEXED BY interactions_answered_product
+                 WHERE i.account_id = ?1 AND i.product_external_id = ?2
+                   AND i.answer_text IS NOT NULL AND i.channel = ?3
+                 ORDER BY i.created_at DESC LIMIT {PRODUCT_CANDIDATES}"
+            ),
+            &[
+                &item.account_id,
+                &product.external_id,
+                &item.channel.as_str(),
             ],
-            |r| {
-                let channel: String = r.get(0)?;
-                let intent: Option<String> = r.get(6)?;
-                Ok(ApprovedAnswer {
-                    channel: channel.parse().unwrap_or(item.channel),
-                    customer_text: r.get(1)?,
-                    answer: r.get(2)?,
-                    customer_name: r.get(3)?,
-                    product_id: r.get(4)?,
-                    product_name: r.get(5)?,
-                    intent: intent.and_then(|i| i.parse().ok()),
-                    rating: r.get::<_, Option<u8>>(7)?.and_then(Rating::new),
-                })
-            },
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+        )?);
+    }
+    let product_id = item.product.as_ref().map(|p| p.external_id.as_str());
+    let mut seen = std::collections::HashSet::new();
+    let mut ranked: Vec<(u32, usize, ApprovedAnswer)> = candidates
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (id, _))| *id != item.id.0 && seen.insert(*id))
+        .filter_map(|(order, (_, answer))| {
+            let shared = word_stems(&answer.customer_text)
+                .iter()
+                .filter(|s| stems.contains(s))
+                .count() as u32;
+            (shared > 0).then(|| {
+                let same_product = u32::from(answer.product_id.as_deref() == product_id);
+                (shared * 4 + same_product * 2, order, answer)
+            })
+        })
+        .collect();
+    // Most shared words first; among equals, the newer (read first).
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    Ok(ranked
+        .into_iter()
+        .take(limit)
+        .map(|(_, _, answer)| answer)
+        .collect())
+}
+
+/// The distinct 6-letter stems of the words of four letters or more, lower-cased with ё
+/// as е: "сломался" and "сломалась" share "сломал".
+fn word_stems(text: &str) -> Vec<String> {
+    let mut stems: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 4)
+        .map(|w| w.to_lowercase().replace('ё', "е").chars().take(6).collect())
+        .collect();
+    stems.sort();
+    stems.dedup();
+    stems
 }

@@ -72,3 +72,10 @@ CREATE TABLE processes (
     -- JSON array of "account_id:channel" this process has a connector for.
     reaches    TEXT NOT NULL DEFAULT '[]'
 );
+
+-- Drafts look for the seller's answers among the newest answered items of an account and
+-- channel (and of a product): a bounded read whatever the size of the history.
+CREATE INDEX interactions_answered_recent ON interactions (account_id, channel, created_at)
+    WHERE answer_text IS NOT NULL;
+CREATE INDEX interactions_answered_product ON interactions (account_id, product_external_id, created_at)
+    WHERE answer_text IS NOT NULL;
