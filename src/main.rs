@@ -233,6 +233,10 @@ struct SimulatorCliArgs {
     /// demo shops; see docs/connectors.md.
     #[arg(long)]
     fixtures: Option<PathBuf>,
+    /// When accepted answers show on their items: immediate, delay=SECONDS, never, or
+    /// reject (WB moderation refuses review answers).
+    #[arg(long, default_value = "immediate")]
+    answers: agentiq::simulator::state::AnswerVisibility,
 }
 
 #[derive(Args)]
@@ -339,6 +343,7 @@ fn run(cli: Cli) -> Result<()> {
                 ozon_api_key: args.ozon_api_key,
                 write_config: args.write_config,
                 fixtures: args.fixtures,
+                answer_visibility: args.answers,
             };
             runtime.block_on(simulator_cmd::run(args))
         }

@@ -28,6 +28,8 @@ pub struct ServiceOptions {
     /// The OpenAI-compatible endpoint drafts come from (`[llm]` in config.toml); offline
     /// drafts when `None`.
     pub llm: Option<LlmConfig>,
+    /// What this process is, as other processes see it ("sync: daemon pid 4242").
+    pub kind: store::ProcessKind,
 }
 
 /// The draft provider `llm` configures: the LLM (which falls back to offline drafts on
@@ -55,6 +57,9 @@ pub struct Services {
 
 pub struct ServiceGuard {
     tasks: Vec<JoinHandle<()>>,
+    _heartbeat: store::Heartbeat,
+    writer: Writer,
+    holder: String,
 }
 
 impl Services {
@@ -87,11 +92,25 @@ impl Services {
                 catalog: crate::connectors::catalog::catalog_for(account),
             });
         }
+        let holder = store::holder_id_for(options.kind);
+        let reaches: Vec<(i64, Channel)> = by_channel.keys().copied().collect();
+        let (who, kind, now) = (holder.clone(), options.kind, (options.clock)());
+        writer
+            .call(move |conn| store::register_process(conn, &who, kind, &reaches, now))
+            .await
+            .context("registering this process in the database")?;
+        let heartbeat = store::Heartbeat::start(
+            writer.clone(),
+            holder.clone(),
+            options.clock.clone(),
+            crate::outbox::CLAIM_TTL,
+        );
         let sync_now = Arc::new(Notify::new());
         let wake_outbox = Arc::new(Notify::new());
         let mut tasks = Vec::new();
         tasks.push(tokio::spawn(sync::run(
             writer.clone(),
+            holder.clone(),
             syncs,
             options.poll_every,
             sync_now.clone(),
@@ -104,9 +123,14 @@ impl Services {
             by_channel,
             events_tx.clone(),
             options.clock.clone(),
-        );
+        )
+        .with_holder(holder.clone());
         tasks.push(tokio::spawn(outbox.run(wake_outbox.clone())));
-        tasks.push(tokio::spawn(daily_backups(store.clone(), writer.clone())));
+        tasks.push(tokio::spawn(daily_backups(
+            store.clone(),
+            writer.clone(),
+            holder.clone(),
+        )));
         tasks.push(crate::notify::spawn(
             store.clone(),
             writer.clone(),
@@ -125,6 +149,7 @@ impl Services {
         tasks.push(tokio::spawn(crate::prepare::run(
             store.clone(),
             writer.clone(),
+            holder.clone(),
             Arc::new(Notify::new()),
             events_tx.clone(),
             options.clock.clone(),
@@ -229,8 +254,13 @@ impl Services {
         Ok(Services {
             events,
             commands,
-            writer,
-            guard: ServiceGuard { tasks },
+            writer: writer.clone(),
+            guard: ServiceGuard {
+                tasks,
+                _heartbeat: heartbeat,
+                writer,
+                holder,
+            },
         })
     }
 }
@@ -264,8 +294,7 @@ pub const DAILY_BACKUPS_KEPT: usize = 7;
 
 /// Once a day, the process holding the `backup` lease copies the database into
 /// `backups/` beside it and drops copies beyond the newest seven.
-async fn daily_backups(store: Store, writer: Writer) {
-    let holder = store::holder_id();
+async fn daily_backups(store: Store, writer: Writer, holder: String) {
     let Some(dir) = store.path().parent().map(|p| p.join("backups")) else {
         return;
     };
@@ -326,5 +355,10 @@ impl Drop for ServiceGuard {
         for t in &self.tasks {
             t.abort();
         }
+        // Leases and claims go back at once on a clean exit (a killed process's are taken
+        // over when its pid is seen gone). Not waited for: drop cannot block here.
+        let holder = self.holder.clone();
+        self.writer
+            .submit(move |conn| store::unregister_process(conn, &holder));
     }
 }

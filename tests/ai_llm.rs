@@ -409,6 +409,7 @@ async fn a_configured_sync_run_drafts_through_the_llm() {
         ozon_api_key: "llm-test-ozon".into(),
         write_config: None,
         fixtures: None,
+        answer_visibility: Default::default(),
     };
     let sim = simulator_cmd::start(&args).await.unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -115,7 +115,7 @@ impl Db {
                 "INSERT INTO outbox (interaction_id, idempotency_key, text, state,
                     next_attempt_at, created_at, updated_at, sent_at, confirmed_at, actor,
                     draft_source, edit_distance, verdict, findings, overridden)
-                 VALUES (?1, ?2, 'ответ', 'confirmed', 0, 0, 0, ?3, ?3, 'human', ?4, ?5, ?6,
+                 VALUES (?1, ?2, 'ответ', 'visible', 0, 0, 0, ?3, ?3, 'human', ?4, ?5, ?6,
                          ?7, ?8)",
                 params![
                     interaction,

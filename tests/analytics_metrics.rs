@@ -125,7 +125,7 @@ mod fx {
         pub fn human(interaction: i64, sent: i64) -> Reply {
             Reply {
                 interaction,
-                state: "confirmed",
+                state: "visible",
                 sent: Some(sent),
                 confirmed: Some(sent + 1),
                 actor: "human",

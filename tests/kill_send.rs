@@ -160,7 +160,7 @@ fn trials(kills: usize, per_run: usize, scale: usize, default_seed: u64) {
         let conn = rusqlite::Connection::open(&db).unwrap();
         let open: i64 = conn
             .query_row(
-                "SELECT count(*) FROM outbox WHERE state != 'confirmed'",
+                "SELECT count(*) FROM outbox WHERE state != 'visible'",
                 [],
                 |r| r.get(0),
             )

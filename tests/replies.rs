@@ -272,7 +272,7 @@ async fn a_confirmed_reply_stamps_when_the_item_was_first_answered() {
         common::clock(),
     );
     let steps = outbox.process_due().await.unwrap();
-    assert_eq!(steps[0].1, Step::Confirmed);
+    assert_eq!(steps[0].1, Step::Visible);
     let reader = w.store.reader().unwrap();
     let first: Option<i64> = reader
         .query_row(

@@ -167,6 +167,7 @@ fn no_token_reaches_logs_database_output_or_screen() {
         ozon_api_key: OZON_KEY.into(),
         write_config: None,
         fixtures: None,
+        answer_visibility: Default::default(),
     };
     let sim = runtime.block_on(simulator_cmd::start(&args)).unwrap();
     let mut run = Run {
@@ -270,6 +271,7 @@ fn debug_output_of_anything_holding_a_token_redacts_it() {
         ozon_api_key: OZON_KEY.into(),
         write_config: None,
         fixtures: None,
+        answer_visibility: Default::default(),
     };
     let external = agentiq::demo::ExternalSimulator {
         base_url: "http://127.0.0.1:1".into(),

@@ -35,6 +35,7 @@ fn args(fixtures: PathBuf) -> SimulatorArgs {
         ozon_api_key: OZON_KEY.into(),
         write_config: None,
         fixtures: Some(fixtures),
+        answer_visibility: Default::default(),
     }
 }
 

@@ -99,7 +99,7 @@ fn the_full_check_finds_a_near_duplicate_of_a_recent_answer() {
             conn.execute(
                 "INSERT INTO outbox (interaction_id, idempotency_key, text, state, next_attempt_at,
                                      created_at, updated_at)
-                 VALUES (?1, 'earlier', ?2, 'confirmed', ?3, ?3, ?3)",
+                 VALUES (?1, 'earlier', ?2, 'visible', ?3, ?3, ?3)",
                 params![other.0, recent, at],
             )?;
             Ok(())

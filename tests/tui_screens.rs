@@ -307,3 +307,56 @@ fn a_click_on_a_row_selects_it() {
     }));
     assert_eq!(h.state.queue.scroll, 0, "five items fit: nothing to scroll");
 }
+
+#[test]
+fn the_status_line_says_who_syncs_and_which_replies_wait_for_a_process() {
+    use agentiq::app::Event;
+    // Another live process (a child that sleeps) holds a sync lease as a daemon.
+    let mut child = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .expect("sleep runs");
+    let mut h = Harness::new(120, 40);
+    let host = agentiq::store::Holder::parse(&agentiq::store::holder_id_for(
+        agentiq::store::ProcessKind::Cli,
+    ))
+    .unwrap()
+    .host;
+    let daemon = format!("daemon:{}:00000001@{host}", child.id());
+    let conn = rusqlite::Connection::open(h.store.path()).unwrap();
+    let far = chrono::Utc::now().timestamp() + 3600;
+    conn.execute(
+        "INSERT INTO leases (name, holder, expires_at) VALUES ('sync:1:wb_feedbacks', ?1, ?2)",
+        rusqlite::params![daemon, far],
+    )
+    .unwrap();
+    // A reply queued for a shop no running process has.
+    let (id, shop): (i64, String) = conn
+        .query_row(
+            "SELECT i.id, a.name FROM interactions i JOIN accounts a ON a.id = i.account_id
+             WHERE i.state = 'open' ORDER BY i.id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    agentiq::store::enqueue_reply(
+        &conn,
+        agentiq::domain::InteractionId(id),
+        "Спасибо!",
+        "k-wait",
+        "human",
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    h.act(Action::Background(Event::DataChanged));
+    let screen = h.screen(120, 40);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_shows(
+        &screen,
+        &[
+            &format!("синхронизирует: daemon pid {}", child.id()),
+            &format!("{shop}: 1 ждут процесса с этим магазином"),
+        ],
+    );
+}

@@ -730,7 +730,7 @@ async fn sync_store_and_outbox_with_chats() {
     );
     let steps = outbox.process_due().await.unwrap();
     assert_eq!(steps.len(), 1);
-    assert_eq!(steps[0].1, Step::Confirmed);
+    assert_eq!(steps[0].1, Step::Visible);
     let item = store::interaction(&reader, top).unwrap().unwrap();
     assert_eq!(item.state, AnswerState::Answered);
     assert_eq!(sim.sim.report().answers_per_item()[&item.external_id], 1);

@@ -26,7 +26,7 @@ pub(crate) struct ItemRow {
     /// `interactions.first_answered_at`: ours once confirmed, or when sync first saw an
     /// answer given elsewhere.
     pub first_answered_at: Option<i64>,
-    /// When our first delivered reply went out (confirmed, not shadow, not cancelled).
+    /// When our first delivered reply went out (accepted by the marketplace, not shadow, not cancelled).
     pub ours_at: Option<i64>,
     pub rating: Option<i64>,
     pub intent: Option<String>,
@@ -78,7 +78,7 @@ const ITEM_COLUMNS: &str = "
     SELECT i.id, i.account_id, a.name, a.marketplace, i.channel, i.external_id,
            i.created_at, i.due_at, i.state, i.tier, i.first_answered_at,
            (SELECT min(coalesce(o.sent_at, o.confirmed_at)) FROM outbox o
-             WHERE o.interaction_id = i.id AND o.state = 'confirmed' AND o.shadow = 0
+             WHERE o.interaction_id = i.id AND o.state IN ('accepted', 'visible') AND o.shadow = 0
                AND o.cancelled_at IS NULL),
            i.rating, i.intent, i.sentiment, i.product_external_id,
            coalesce(i.product_name, p.name), p.price
@@ -230,7 +230,7 @@ pub(crate) fn item_by_id(conn: &Connection, id: i64) -> Result<Option<ItemRow>> 
     })
 }
 
-/// One delivered reply: confirmed, not a shadow (never sent), not cancelled.
+/// One delivered reply: accepted by the marketplace, not a shadow (never sent), not cancelled.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ReplyRow {
     /// When it was sent (`sent_at`, else `confirmed_at`).
@@ -263,7 +263,7 @@ pub(crate) fn replies(
     let upper = q.to.timestamp().min(now.timestamp().saturating_add(1));
     let mut w = Where::default();
     w.add(
-        "o.state = 'confirmed' AND o.shadow = 0 AND o.cancelled_at IS NULL",
+        "o.state IN ('accepted', 'visible') AND o.shadow = 0 AND o.cancelled_at IS NULL",
         [],
     );
     w.add(
@@ -381,7 +381,7 @@ pub(crate) fn first_reply(conn: &Connection, interaction_id: i64) -> Result<Opti
         "SELECT actor, coalesce(draft_source, 'manual'), edit_distance, verdict, overridden,
                 findings
          FROM outbox
-         WHERE interaction_id = ?1 AND state = 'confirmed' AND shadow = 0
+         WHERE interaction_id = ?1 AND state IN ('accepted', 'visible') AND shadow = 0
            AND cancelled_at IS NULL
          ORDER BY coalesce(sent_at, confirmed_at), id
          LIMIT 1",

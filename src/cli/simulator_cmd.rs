@@ -28,6 +28,8 @@ pub struct SimulatorArgs {
     /// Serve the accounts of this fixtures folder (wire-format files) instead of the
     /// demo shops; see `simulator::fixtures` for the layout.
     pub fixtures: Option<PathBuf>,
+    /// When accepted answers show on their items (`--answers`).
+    pub answer_visibility: crate::simulator::state::AnswerVisibility,
 }
 
 /// `Debug` never prints the credentials the simulator expects.
@@ -125,6 +127,7 @@ pub async fn start(args: &SimulatorArgs) -> Result<SimulatorHandle> {
         scale: args.scale,
         accounts: fixture_accounts(args)?,
         unlimited: false,
+        answer_visibility: args.answer_visibility,
     };
     simulator::spawn(config, args.listen).await
 }

@@ -6,12 +6,13 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use chrono::Utc;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::ai::llm::LlmConfig;
 use crate::app::Event;
+use crate::cli::exit::{fail, Failure};
 use crate::connectors::{build_connectors, AccountConfig};
 use crate::outbox::{Outbox, Step};
 use crate::services::{Clock, ServiceOptions, Services};
@@ -32,12 +33,38 @@ pub async fn sync_once(
     llm: Option<&LlmConfig>,
 ) -> Result<()> {
     if accounts.is_empty() {
-        bail!("no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)");
+        return Err(fail(
+            Failure::Config,
+            "no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)",
+        ));
     }
     let provider = crate::services::provider_for(llm)?;
     let writer = store.writer()?;
     let clock: Clock = Arc::new(Utc::now);
-    deliver_outbox(store, &writer, accounts, &clock).await?;
+    let holder = store::holder_id_for(store::ProcessKind::Once);
+    let _heartbeat = store::Heartbeat::start(
+        writer.clone(),
+        holder.clone(),
+        clock.clone(),
+        crate::outbox::CLAIM_TTL,
+    );
+    let result = sync_once_as(store, &writer, &holder, accounts, &provider, &clock).await;
+    let who = holder.clone();
+    writer
+        .call(move |conn| store::unregister_process(conn, &who))
+        .await?;
+    result
+}
+
+async fn sync_once_as(
+    store: &Store,
+    writer: &store::Writer,
+    holder: &str,
+    accounts: &[AccountConfig],
+    provider: &crate::ai::llm::Provider,
+    clock: &Clock,
+) -> Result<()> {
+    deliver_outbox(store, writer, holder, accounts, clock).await?;
     let bars = std::io::stderr().is_terminal().then(MultiProgress::new);
     let mut tasks = Vec::new();
     for account in accounts {
@@ -48,6 +75,22 @@ pub async fn sync_once(
             .await?;
         for connector in build_connectors(account)? {
             let label = format!("{} {}", account.name, connector.id());
+            let lease = crate::sync::connector_lease(account_id, connector.as_ref());
+            let (name, who, now) = (lease.clone(), holder.to_string(), clock());
+            let ours = writer
+                .call(move |conn| {
+                    store::try_lease(conn, &name, &who, now, crate::outbox::CLAIM_TTL)
+                })
+                .await?;
+            if !ours {
+                let reader = store.reader()?;
+                let by = store::lease_holder(&reader, &lease)?
+                    .and_then(|h| store::Holder::parse(&h))
+                    .map(|h| h.describe())
+                    .unwrap_or_else(|| "another process".into());
+                eprintln!("{label}: synced by {by}; skipped");
+                continue;
+            }
             let bar = bars.as_ref().map(|m| {
                 let bar = m.add(ProgressBar::new_spinner());
                 bar.set_style(
@@ -60,6 +103,7 @@ pub async fn sync_once(
             });
             let writer = writer.clone();
             let clock = clock.clone();
+            let holder = holder.to_string();
             tasks.push(tokio::spawn(async move {
                 let started = Instant::now();
                 let progress_bar = bar.clone();
@@ -84,6 +128,12 @@ pub async fn sync_once(
                     ),
                     Err((s, err)) => format!("{label}: failed after {} pages: {err}", s.pages),
                 };
+                let released = writer
+                    .call(move |conn| store::release_lease(conn, &lease, &holder))
+                    .await;
+                if let Err(err) = released {
+                    tracing::warn!(error = %format!("{err:#}"), "releasing a sync lease");
+                }
                 match bar {
                     Some(b) => b.finish_with_message(line.clone()),
                     None => eprintln!("{line}"),
@@ -111,7 +161,7 @@ pub async fn sync_once(
         // Every product seen, a batch at a time, until none is due.
         loop {
             let done =
-                crate::sync::refresh_cards(&writer, account_id, catalog.as_ref(), &*clock).await;
+                crate::sync::refresh_cards(writer, account_id, catalog.as_ref(), &**clock).await;
             stored += done.stored;
             if done.asked < crate::sync::CARDS_PER_CYCLE {
                 break;
@@ -137,23 +187,27 @@ pub async fn sync_once(
         &writer,
         Utc::now(),
         crate::prepare::DRAFT_AHEAD,
-        &provider,
+        provider,
     )
     .await?;
     if drafted > 0 {
         eprintln!("{drafted} drafts prepared");
     }
     if failed > 0 {
-        bail!("{failed} sync pass(es) failed; see above");
+        return Err(fail(
+            Failure::Unavailable,
+            format!("{failed} sync pass(es) failed; see above"),
+        ));
     }
     Ok(())
 }
 
-/// Delivers every reply that is due, unless another process holds the outbox lease (it
-/// delivers them then). Prints what happened.
+/// Delivers every reply that is due and that no other live process has claimed (claims
+/// are per reply, so processes share the work). Prints what happened.
 async fn deliver_outbox(
     store: &Store,
     writer: &store::Writer,
+    holder: &str,
     accounts: &[AccountConfig],
     clock: &Clock,
 ) -> Result<()> {
@@ -168,15 +222,6 @@ async fn deliver_outbox(
             connectors.insert((account_id, connector.channel()), connector);
         }
     }
-    let holder = store::holder_id();
-    let (now, who) = (clock(), holder.clone());
-    let held = writer
-        .call(move |conn| store::try_lease(conn, "outbox", &who, now, chrono::Duration::minutes(5)))
-        .await?;
-    if !held {
-        eprintln!("outbox: another process delivers it");
-        return Ok(());
-    }
     // Nobody listens: the events are for a UI.
     let (events, _) = tokio::sync::mpsc::unbounded_channel();
     let outbox = Outbox::new(
@@ -185,8 +230,15 @@ async fn deliver_outbox(
         connectors,
         events,
         clock.clone(),
-    );
-    let (mut confirmed, mut retrying, mut failed) = (0, 0, 0);
+    )
+    .with_holder(holder.to_string());
+    let (who, reaches, now) = (holder.to_string(), outbox.reaches(), clock());
+    writer
+        .call(move |conn| {
+            store::register_process(conn, &who, store::ProcessKind::Once, &reaches, now)
+        })
+        .await?;
+    let (mut visible, mut accepted, mut retrying, mut failed) = (0, 0, 0, 0);
     for _ in 0..OUTBOX_PASSES {
         let steps = outbox.process_due().await?;
         if steps.is_empty() {
@@ -194,17 +246,18 @@ async fn deliver_outbox(
         }
         for (_, step) in steps {
             match step {
-                Step::Confirmed | Step::Sent => confirmed += 1,
+                Step::Visible => visible += 1,
+                Step::Accepted => accepted += 1,
                 Step::Retrying(_) => retrying += 1,
-                Step::Failed(_) => failed += 1,
+                Step::Failed(_) | Step::Rejected(_) => failed += 1,
+                Step::Skipped => {}
             }
         }
     }
-    writer
-        .call(move |conn| store::release_lease(conn, "outbox", &holder))
-        .await?;
-    if confirmed + retrying + failed > 0 {
-        eprintln!("outbox: {confirmed} delivered, {retrying} to retry, {failed} failed");
+    if visible + accepted + retrying + failed > 0 {
+        eprintln!(
+            "outbox: {visible} delivered, {accepted} accepted and waiting to show, {retrying} to retry, {failed} refused"
+        );
     }
     Ok(())
 }
@@ -217,7 +270,10 @@ pub async fn sync_daemon(
     llm: Option<LlmConfig>,
 ) -> Result<()> {
     if accounts.is_empty() {
-        bail!("no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)");
+        return Err(fail(
+            Failure::Config,
+            "no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)",
+        ));
     }
     let services = Services::start(
         store,
@@ -227,6 +283,7 @@ pub async fn sync_daemon(
             clock: Arc::new(Utc::now),
             notify_lang: crate::notify::Lang::Ru,
             llm,
+            kind: store::ProcessKind::Daemon,
         },
     )
     .await?;

@@ -13,7 +13,7 @@ pub mod wb;
 
 use async_trait::async_trait;
 
-use crate::domain::{Channel, Marketplace, NewInteraction};
+use crate::domain::{Channel, Marketplace, ModerationState, NewInteraction};
 
 pub use error::ConnectorError;
 pub use registry::{build_connectors, AccountConfig, ConnectorKind, Credentials};
@@ -47,6 +47,14 @@ pub struct ReplyTarget {
     pub product_external_id: Option<String>,
 }
 
+/// An answer as the marketplace shows it on an item: its text and, where the marketplace
+/// moderates answers, the verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostedAnswer {
+    pub text: String,
+    pub moderation: ModerationState,
+}
+
 #[async_trait]
 pub trait Connector: Send + Sync {
     /// Stable name used for cursors and sync records, e.g. `wb_feedbacks`.
@@ -63,6 +71,18 @@ pub trait Connector: Send + Sync {
     /// Re-reads the item and returns the answer it carries, if any: how delivery is
     /// confirmed and how a reply interrupted by a crash is checked before resending.
     async fn current_answer(&self, target: &ReplyTarget) -> Result<Option<String>, ConnectorError>;
+
+    /// Like [`Connector::current_answer`], with the marketplace's moderation verdict where
+    /// it has one (WB moderates review answers). Without one, a shown answer is published.
+    async fn answer_status(
+        &self,
+        target: &ReplyTarget,
+    ) -> Result<Option<PostedAnswer>, ConnectorError> {
+        Ok(self.current_answer(target).await?.map(|text| PostedAnswer {
+            text,
+            moderation: ModerationState::Published,
+        }))
+    }
 
     /// External ids of every item the marketplace still lists as waiting for an answer,
     /// read in full (not incrementally). Sync compares it with the local open items to

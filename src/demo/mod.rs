@@ -186,6 +186,7 @@ pub async fn run(options: DemoOptions) -> Result<()> {
                 tui::Lang::En => crate::notify::Lang::En,
             },
             llm: options.llm.clone(),
+            kind: crate::store::ProcessKind::Inbox,
         },
     )
     .await?;

@@ -1,10 +1,16 @@
-//! The outbox: delivers each reply exactly once.
+//! The outbox: delivers each reply exactly once, however many processes share the store.
 //!
-//! A reply is in the database before any network call. Each attempt is recorded as
-//! `sending` before the call; a row found in `sending` after a crash is checked against
-//! the marketplace before anything is sent again. A marketplace's "OK" only moves a reply
-//! to `sent`; it is `confirmed` once re-reading the item shows the answer (WB accepts
-//! answers to ids that do not exist, so an OK alone proves nothing).
+//! A reply is in the database before any network call. A process works on a row only
+//! after claiming it (one conditional update in the writer: owner and fencing token);
+//! every later write names the claim, so a process that lost it cannot move the row.
+//! Claims are kept alive by the process's heartbeat while it works and are taken over
+//! only when they expire or their process is gone — and a row found `sending` is then
+//! looked up on the marketplace before anything is sent again.
+//!
+//! States tell what the marketplace said: `accepted` (2xx) is never sent again nor
+//! reopened; it becomes `visible` once re-reading the item shows our text (checked with
+//! backoff for up to 48 h, and by sync), or `rejected` when moderation refuses it. Only a
+//! final refusal before acceptance is `failed`.
 
 mod enqueue;
 
@@ -22,19 +28,21 @@ use tokio::sync::{mpsc, Notify};
 
 use crate::app::Event;
 use crate::connectors::{Connector, ConnectorError, ReplyTarget};
-use crate::domain::{Channel, Interaction};
-use crate::store::{self, OutboxItem, OutboxState, Store, Writer};
+use crate::domain::{Channel, Interaction, ModerationState};
+use crate::store::{self, Claim, OutboxItem, OutboxState, ProcessKind, Store, Writer};
 
 /// Attempts before a transiently failing reply is given up on and handed back.
 pub const MAX_ATTEMPTS: u32 = 8;
 
-/// Confirmation re-reads of a `sent` reply before it is reported as not showing.
-pub const MAX_CONFIRM_CHECKS: u32 = 5;
+/// How long an accepted reply is read back before active checks stop.
+pub const CHECK_FOR: chrono::Duration = chrono::Duration::hours(48);
 
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
-/// How long the outbox lease lasts without renewal (renewed every loop, about 2 s).
-const LEASE_TTL: chrono::Duration = chrono::Duration::seconds(30);
+/// A claim lasts this long without renewal; the heartbeat renews it every quarter of it.
+/// Longer than any single request (timeouts are shorter), so a live process never loses a
+/// claim mid-call.
+pub const CLAIM_TTL: chrono::Duration = chrono::Duration::seconds(45);
 
 pub struct Outbox {
     store: Store,
@@ -42,16 +50,23 @@ pub struct Outbox {
     connectors: HashMap<(i64, Channel), Arc<dyn Connector>>,
     events: mpsc::UnboundedSender<Event>,
     clock: Clock,
-    confirm_checks: std::sync::Mutex<HashMap<i64, u32>>,
+    holder: String,
 }
 
 /// What happened to one reply in one step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    Confirmed,
-    Sent,
+    /// Read back on the item with our text.
+    Visible,
+    /// The marketplace accepted it; not yet shown on the item.
+    Accepted,
     Retrying(String),
+    /// Refused for good before it was accepted.
     Failed(String),
+    /// Accepted, then refused by the marketplace (moderation).
+    Rejected(String),
+    /// Another process claimed the row meanwhile; this one left it alone.
+    Skipped,
 }
 
 impl Outbox {
@@ -68,32 +83,33 @@ impl Outbox {
             connectors,
             events,
             clock,
-            confirm_checks: Default::default(),
+            holder: store::holder_id_for(ProcessKind::Cli),
         }
     }
 
+    /// Claims rows as `holder` (the process's id, shared with its leases and heartbeat).
+    pub fn with_holder(mut self, holder: String) -> Outbox {
+        self.holder = holder;
+        self
+    }
+
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    /// The (account, channel) pairs this outbox can send to.
+    pub fn reaches(&self) -> Vec<(i64, Channel)> {
+        let mut pairs: Vec<_> = self.connectors.keys().copied().collect();
+        pairs.sort_by_key(|(account, channel)| (*account, channel.as_str()));
+        pairs
+    }
+
     /// Works the outbox until the event channel closes: everything due, then wait for a
-    /// wake-up or the next retry.
-    ///
-    /// Only the process holding the `outbox` lease delivers, so a TUI and a sync daemon on
-    /// the same database never send the same reply twice.
+    /// wake-up or the next retry. Any number of processes may run this on one store.
     pub async fn run(self, wake: Arc<Notify>) {
-        let holder = store::holder_id();
         loop {
-            let now = (self.clock)();
-            let lease_holder = holder.clone();
-            let held = self
-                .writer
-                .call(move |conn| store::try_lease(conn, "outbox", &lease_holder, now, LEASE_TTL))
-                .await;
-            match held {
-                Ok(true) => {
-                    if let Err(err) = self.process_due().await {
-                        tracing::error!(error = %format!("{err:#}"), "outbox pass failed");
-                    }
-                }
-                Ok(false) => tracing::debug!("another process delivers the outbox"),
-                Err(err) => tracing::error!(error = %format!("{err:#}"), "outbox lease"),
+            if let Err(err) = self.process_due().await {
+                tracing::error!(error = %format!("{err:#}"), "outbox pass failed");
             }
             if self.events.is_closed() {
                 break;
@@ -105,18 +121,34 @@ impl Outbox {
         }
     }
 
-    /// One pass over every reply that is due now. Returns what happened to each.
+    /// One pass over every reply that is due now and that this process can send.
+    /// Returns what happened to each.
     pub async fn process_due(&self) -> Result<Vec<(i64, Step)>> {
         let now = (self.clock)();
+        let reaches = self.reaches();
+        if reaches.is_empty() {
+            return Ok(Vec::new());
+        }
         let due = {
             let reader = self.store.reader()?;
-            store::due_outbox(&reader, now, 100)?
+            store::due_outbox_for(&reader, now, 100, Some(&reaches))?
         };
         let mut steps = Vec::with_capacity(due.len());
         for item in due {
-            let step = self.deliver(&item).await?;
+            let (id, holder, now) = (item.id, self.holder.clone(), (self.clock)());
+            let claimed = self
+                .writer
+                .call(move |conn| store::claim_outbox(conn, id, &holder, now, CLAIM_TTL))
+                .await?;
+            let Some((item, claim)) = claimed else {
+                continue;
+            };
+            let step = self.deliver(&item, &claim).await?;
             let _ = self.events.send(Event::OutboxChanged);
-            if step == Step::Confirmed || matches!(step, Step::Failed(_)) {
+            if matches!(
+                step,
+                Step::Visible | Step::Failed(_) | Step::Rejected(_) | Step::Accepted
+            ) {
                 let _ = self.events.send(Event::DataChanged);
             }
             steps.push((item.id, step));
@@ -124,7 +156,7 @@ impl Outbox {
         Ok(steps)
     }
 
-    async fn deliver(&self, item: &OutboxItem) -> Result<Step> {
+    async fn deliver(&self, item: &OutboxItem, claim: &Claim) -> Result<Step> {
         let interaction = {
             let reader = self.store.reader()?;
             store::interaction(&reader, item.interaction_id)?
@@ -135,163 +167,199 @@ impl Outbox {
             .get(&(interaction.account_id, interaction.channel))
             .cloned()
         else {
-            let reason = format!(
-                "no connector for {} {} of account {}",
-                interaction.marketplace, interaction.channel, interaction.account_name
-            );
-            return self.fail(item, &reason, None).await;
+            // Not ours to send: another process that has this shop will.
+            let claim = claim.clone();
+            self.writer
+                .call(move |conn| store::release_claim(conn, &claim))
+                .await?;
+            return Ok(Step::Skipped);
         };
         let target = target_of(&interaction);
+        if item.state == OutboxState::Accepted {
+            return self
+                .check_visible(item, claim, connector.as_ref(), &target)
+                .await;
+        }
         // An earlier attempt may have reached the marketplace even though we saw it fail
-        // (a timeout after the request went out) or never saw its end (a crash): look
-        // before sending again.
-        let look_first = item.state == OutboxState::Sending
-            || (item.state == OutboxState::Queued && item.attempts > 0);
-        match item.state {
-            _ if look_first => {
-                match connector.current_answer(&target).await {
-                    Ok(Some(text)) if same_text(&text, &item.text) => self.confirm(item).await,
-                    // In a chat the last seller message being another one means ours has
-                    // not landed; on a review or question it means someone else answered.
-                    Ok(Some(_)) if interaction.channel == Channel::Chat => {
-                        self.send(item, connector.as_ref(), &target).await
-                    }
-                    Ok(Some(_)) => {
-                        self.fail(item, "the item was answered elsewhere meanwhile", None)
-                            .await
-                    }
-                    Ok(None) => self.send(item, connector.as_ref(), &target).await,
-                    Err(err) => self.retry_or_fail(item, err).await,
-                }
+        // (a timeout after the request went out) or never saw its end (a crash, or a
+        // process whose claim we took over): look before sending again.
+        let look_first = item.state == OutboxState::Sending || item.attempts > 0;
+        if !look_first {
+            return self.send(item, claim, connector.as_ref(), &target).await;
+        }
+        match connector.answer_status(&target).await {
+            Ok(Some(shown)) if same_text(&shown.text, &item.text) => {
+                self.settle_shown(item, claim, shown.moderation).await
             }
-            OutboxState::Sent => self.check_delivery(item, connector.as_ref(), &target).await,
-            OutboxState::Queued | OutboxState::Sending => {
-                self.send(item, connector.as_ref(), &target).await
+            // In a chat the last seller message being another one means ours has not
+            // landed; on a review or question it means someone else answered.
+            Ok(Some(_)) if interaction.channel == Channel::Chat => {
+                self.send(item, claim, connector.as_ref(), &target).await
             }
-            OutboxState::Confirmed | OutboxState::Failed => Ok(Step::Confirmed),
+            Ok(Some(_)) => {
+                self.fail(
+                    item,
+                    claim,
+                    "the item was answered elsewhere meanwhile",
+                    None,
+                )
+                .await
+            }
+            Ok(None) => self.send(item, claim, connector.as_ref(), &target).await,
+            Err(err) => self.retry_or_fail(item, claim, err).await,
         }
     }
 
     async fn send(
         &self,
         item: &OutboxItem,
+        claim: &Claim,
         connector: &dyn Connector,
         target: &ReplyTarget,
     ) -> Result<Step> {
-        let id = item.id;
         let now = (self.clock)();
-        self.writer
-            .call(move |conn| store::mark_sending(conn, id, now))
+        let fence = claim.clone();
+        let ours = self
+            .writer
+            .call(move |conn| store::mark_sending(conn, &fence, now))
             .await?;
+        if !ours {
+            tracing::info!(
+                outbox = item.id,
+                "claim lost or reply cancelled before sending"
+            );
+            return Ok(Step::Skipped);
+        }
         match connector.send_answer(target, &item.text).await {
             Ok(()) => {
                 let now = (self.clock)();
+                let fence = claim.clone();
+                let check_at = now + next_check_delay(0);
                 self.writer
-                    .call(move |conn| store::mark_sent(conn, id, now))
+                    .call(move |conn| store::mark_accepted(conn, &fence, now, check_at))
                     .await?;
-                self.check_delivery(item, connector, target).await
+                let accepted = OutboxItem {
+                    state: OutboxState::Accepted,
+                    sent_at: Some(now),
+                    checks: 0,
+                    ..item.clone()
+                };
+                self.check_visible(&accepted, claim, connector, target)
+                    .await
             }
-            Err(err) => self.retry_or_fail(item, err).await,
+            Err(err) => self.retry_or_fail(item, claim, err).await,
         }
     }
 
-    async fn check_delivery(
+    /// Reads an accepted reply back. Whatever the answer, it is never sent again and its
+    /// item is never reopened, except when the marketplace says it refused it.
+    async fn check_visible(
         &self,
         item: &OutboxItem,
+        claim: &Claim,
         connector: &dyn Connector,
         target: &ReplyTarget,
     ) -> Result<Step> {
-        match connector.current_answer(target).await {
-            Ok(Some(text)) if same_text(&text, &item.text) => self.confirm(item).await,
-            Ok(_) => {
-                let checks = {
-                    let mut map = self
-                        .confirm_checks
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner());
-                    let n = map.entry(item.id).or_default();
-                    *n += 1;
-                    *n
-                };
-                if checks >= MAX_CONFIRM_CHECKS {
-                    // Not resent: a second answer on WB cannot be undone.
-                    self.fail(
-                        item,
-                        "the marketplace accepted the reply but it does not show on the item",
-                        None,
-                    )
-                    .await
-                } else {
-                    let retry_at = (self.clock)() + chrono::Duration::seconds(2);
-                    let id = item.id;
-                    let now = (self.clock)();
-                    self.writer
-                        .call(move |conn| {
-                            conn.execute(
-                                "UPDATE outbox SET next_attempt_at = ?2, updated_at = ?3 WHERE id = ?1",
-                                rusqlite::params![id, retry_at.timestamp(), now.timestamp()],
-                            )?;
-                            Ok(())
-                        })
-                        .await?;
-                    Ok(Step::Sent)
-                }
+        let note = match connector.answer_status(target).await {
+            Ok(Some(shown)) if same_text(&shown.text, &item.text) => {
+                return self.settle_shown(item, claim, shown.moderation).await;
             }
-            Err(err) if err.is_transient() => Ok(Step::Sent),
-            Err(err) => self.fail(item, &err.to_string(), None).await,
-        }
+            Ok(Some(_)) => Some("the item shows another answer".to_string()),
+            Ok(None) => None,
+            Err(err) => Some(err.to_string()),
+        };
+        let now = (self.clock)();
+        let accepted_at = item.sent_at.unwrap_or(now);
+        let next = now + next_check_delay(item.checks + 1);
+        let check_at = (next <= accepted_at + CHECK_FOR).then_some(next);
+        let fence = claim.clone();
+        self.writer
+            .call(move |conn| store::schedule_check(conn, &fence, note.as_deref(), check_at, now))
+            .await?;
+        Ok(Step::Accepted)
     }
 
-    async fn confirm(&self, item: &OutboxItem) -> Result<Step> {
-        let id = item.id;
+    async fn settle_shown(
+        &self,
+        item: &OutboxItem,
+        claim: &Claim,
+        moderation: ModerationState,
+    ) -> Result<Step> {
         let now = (self.clock)();
-        self.writer
+        let fence = claim.clone();
+        if moderation == ModerationState::Rejected {
+            let reason = "отклонён модерацией маркетплейса".to_string();
+            let why = reason.clone();
+            self.writer
+                .call(move |conn| store::mark_rejected(conn, &fence, &why, now))
+                .await?;
+            tracing::warn!(outbox = item.id, "reply rejected by moderation");
+            return Ok(Step::Rejected(reason));
+        }
+        let moved = self
+            .writer
             .call(move |conn| {
                 let tx = conn.transaction()?;
-                store::mark_confirmed(&tx, id, now)?;
+                let moved = store::mark_visible(&tx, &fence, now)?;
                 tx.commit()?;
-                Ok(())
+                Ok(moved)
             })
             .await?;
-        Ok(Step::Confirmed)
+        Ok(if moved { Step::Visible } else { Step::Skipped })
     }
 
-    async fn retry_or_fail(&self, item: &OutboxItem, err: ConnectorError) -> Result<Step> {
+    async fn retry_or_fail(
+        &self,
+        item: &OutboxItem,
+        claim: &Claim,
+        err: ConnectorError,
+    ) -> Result<Step> {
         let attempts = item.attempts + 1;
+        let now = (self.clock)();
         if err.is_network() {
             // Offline: the reply waits, however long, and goes out when the network returns.
-            let delay = chrono::Duration::seconds(2i64.pow(attempts.min(5)));
-            let retry_at = (self.clock)() + delay;
-            return self.fail(item, &err.to_string(), Some(retry_at)).await;
+            let retry_at = now + chrono::Duration::seconds(2i64.pow(attempts.min(5)));
+            return self
+                .fail(item, claim, &err.to_string(), Some(retry_at))
+                .await;
+        }
+        if matches!(err, ConnectorError::Unauthorized { .. }) {
+            // A token problem is the seller's to fix, not a refusal of this reply: it
+            // waits, showing why, and goes out once the token works.
+            let retry_at = now + chrono::Duration::minutes(5);
+            return self
+                .fail(item, claim, &err.to_string(), Some(retry_at))
+                .await;
         }
         if err.is_transient() && attempts < MAX_ATTEMPTS {
-            let delay = chrono::Duration::seconds(2i64.pow(attempts.min(8)));
-            let retry_at = (self.clock)() + delay;
-            self.fail(item, &err.to_string(), Some(retry_at)).await
+            let retry_at = now + chrono::Duration::seconds(2i64.pow(attempts.min(8)));
+            self.fail(item, claim, &err.to_string(), Some(retry_at))
+                .await
         } else {
-            self.fail(item, &err.to_string(), None).await
+            self.fail(item, claim, &err.to_string(), None).await
         }
     }
 
     async fn fail(
         &self,
         item: &OutboxItem,
+        claim: &Claim,
         reason: &str,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<Step> {
-        let id = item.id;
         let now = (self.clock)();
         let error = reason.to_string();
+        let fence = claim.clone();
         self.writer
             .call(move |conn| {
                 let tx = conn.transaction()?;
-                store::mark_failed(&tx, id, &error, retry_at, now)?;
+                store::mark_failed(&tx, &fence, &error, retry_at, now)?;
                 tx.commit()?;
                 Ok(())
             })
             .await?;
         tracing::warn!(
-            outbox = id,
+            outbox = item.id,
             reason,
             retry = retry_at.is_some(),
             "reply not delivered"
@@ -301,6 +369,11 @@ impl Outbox {
             None => Step::Failed(reason.to_string()),
         })
     }
+}
+
+/// Read-backs of an accepted reply: 2 s, then doubling up to an hour apart.
+fn next_check_delay(checks: u32) -> chrono::Duration {
+    chrono::Duration::seconds(2i64.saturating_pow(checks.min(12) + 1).min(3600))
 }
 
 pub fn target_of(interaction: &Interaction) -> ReplyTarget {
@@ -320,6 +393,15 @@ fn same_text(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_backs_back_off_to_an_hour() {
+        assert_eq!(next_check_delay(0), chrono::Duration::seconds(2));
+        assert_eq!(next_check_delay(1), chrono::Duration::seconds(4));
+        assert_eq!(next_check_delay(20), chrono::Duration::hours(1));
+        let total: i64 = (0..60).map(|n| next_check_delay(n).num_seconds()).sum();
+        assert!(total > CHECK_FOR.num_seconds(), "60 checks cover the 48 h");
+    }
 
     #[test]
     fn whitespace_differences_still_match() {

@@ -278,9 +278,14 @@ pub async fn draft_items_with(
 
 /// Classifies and drafts until the event channel closes: after every wake-up (sync
 /// brought something in) and every few seconds.
+///
+/// Several processes may share the store: only the one holding the `prepare` lease
+/// works (classifying twice is waste, and drafts or auto-replies twice would be worse);
+/// it keeps the lease while it runs and loses it when its process is gone.
 pub async fn run(
     store: Store,
     writer: Writer,
+    holder: String,
     wake: Arc<Notify>,
     events: mpsc::UnboundedSender<Event>,
     clock: Clock,
@@ -288,6 +293,23 @@ pub async fn run(
 ) {
     loop {
         let now = clock();
+        let who = holder.clone();
+        let ours = writer
+            .call(move |conn| {
+                store::try_lease(conn, "prepare", &who, now, chrono::Duration::seconds(60))
+            })
+            .await
+            .unwrap_or(false);
+        if !ours {
+            if events.is_closed() {
+                break;
+            }
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(3)) => {}
+            }
+            continue;
+        }
         match classify_pending(&store, &writer, now).await {
             Ok(n) if n > 0 => {
                 let _ = events.send(Event::DataChanged);

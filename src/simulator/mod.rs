@@ -61,6 +61,8 @@ pub struct SimulatorConfig {
     /// sync cycles against a client built without pacing (property tests); every test
     /// about limits, and every user-facing command, keeps them.
     pub unlimited: bool,
+    /// When accepted answers show on their items.
+    pub answer_visibility: state::AnswerVisibility,
 }
 
 /// Shared handle the HTTP handlers work on.
@@ -78,6 +80,7 @@ pub struct Sim {
 impl Sim {
     pub fn new(config: &SimulatorConfig) -> Sim {
         let mut state = SimState::new(config.seed);
+        state.visibility = config.answer_visibility;
         let now = Utc::now();
         for shop in &config.shops {
             state.add_shop(&shop.shop, &shop.token, shop.client_id.as_deref(), now);

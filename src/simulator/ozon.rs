@@ -367,14 +367,17 @@ pub async fn comment_create(State(sim): State<Sim>, headers: HeaderMap, body: By
     if req.mark_review_as_processed {
         review.viewed = true;
     }
-    state.answers.push(AnswerRecord {
-        account: name,
-        channel: "review",
-        item_id: review_id,
-        text,
-        at: now,
-        known_item: true,
-    });
+    state.record_answer(
+        account,
+        AnswerRecord {
+            account: name,
+            channel: "review",
+            item_id: review_id,
+            text,
+            at: now,
+            known_item: true,
+        },
+    );
     ok(CommentCreateResponse {
         comment_id: Some(id),
     })
@@ -604,14 +607,17 @@ pub async fn answer_create(State(sim): State<Sim>, headers: HeaderMap, body: Byt
     let id = answer_id(question, &answer);
     question.answer = Some(answer);
     question.viewed = true;
-    state.answers.push(AnswerRecord {
-        account: name,
-        channel: "question",
-        item_id: question_id,
-        text,
-        at: now,
-        known_item: true,
-    });
+    state.record_answer(
+        account,
+        AnswerRecord {
+            account: name,
+            channel: "question",
+            item_id: question_id,
+            text,
+            at: now,
+            known_item: true,
+        },
+    );
     ok(AnswerCreateResponse {
         answer_id: Some(id),
     })
@@ -942,14 +948,17 @@ pub async fn send_message(State(sim): State<Sim>, headers: HeaderMap, body: Byte
         text: text.clone(),
         at,
     });
-    state.answers.push(AnswerRecord {
-        account: name,
-        channel: "chat",
-        item_id: chat_id,
-        text,
-        at: now,
-        known_item: true,
-    });
+    state.record_answer(
+        account,
+        AnswerRecord {
+            account: name,
+            channel: "chat",
+            item_id: chat_id,
+            text,
+            at: now,
+            known_item: true,
+        },
+    );
     ok(SendMessageResponse {
         result: "success".into(),
     })

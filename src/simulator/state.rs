@@ -127,6 +127,54 @@ pub struct AnswerRecord {
     pub known_item: bool,
 }
 
+/// When an answer the simulator accepted shows on its item: at once (the default), only
+/// after a delay or never (as a marketplace that moderates or lags), or at once with a
+/// moderation rejection (WB reviews).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AnswerVisibility {
+    #[default]
+    Immediate,
+    After(std::time::Duration),
+    Never,
+    Rejected,
+}
+
+impl std::str::FromStr for AnswerVisibility {
+    type Err = String;
+
+    /// `immediate`, `delay=SECONDS`, `never` or `reject`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "" | "immediate" => Ok(AnswerVisibility::Immediate),
+            "never" => Ok(AnswerVisibility::Never),
+            "reject" => Ok(AnswerVisibility::Rejected),
+            other => {
+                let secs = other
+                    .strip_prefix("delay=")
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .ok_or_else(|| {
+                        format!("`{other}`: expected immediate, delay=SECONDS, never or reject")
+                    })?;
+                Ok(AnswerVisibility::After(std::time::Duration::from_secs(
+                    secs,
+                )))
+            }
+        }
+    }
+}
+
+/// An accepted answer not yet shown on its item.
+#[derive(Debug, Clone)]
+struct HeldAnswer {
+    account: usize,
+    channel: &'static str,
+    item_id: String,
+    answer: Option<SimAnswer>,
+    message: Option<SimMessage>,
+    /// `None`: never.
+    visible_at: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug)]
 pub struct SimState {
     pub accounts: Vec<SimAccount>,
@@ -136,6 +184,8 @@ pub struct SimState {
     pub over_limit: u64,
     pub answers: Vec<AnswerRecord>,
     pub rng: ChaCha8Rng,
+    pub visibility: AnswerVisibility,
+    held: Vec<HeldAnswer>,
 }
 
 impl SimState {
@@ -146,6 +196,8 @@ impl SimState {
             over_limit: 0,
             answers: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(seed),
+            visibility: AnswerVisibility::default(),
+            held: Vec::new(),
         }
     }
 
@@ -289,6 +341,106 @@ impl SimState {
 
     pub fn count_request(&mut self, endpoint: &str) {
         *self.requests.entry(endpoint.to_string()).or_default() += 1;
+        self.publish_due(Utc::now());
+    }
+
+    /// Records an answer the simulator accepted (already applied to the item by the
+    /// handler) and applies [`AnswerVisibility`]: held back from the item, or rejected.
+    pub fn record_answer(&mut self, account: usize, record: AnswerRecord) {
+        let (channel, item_id, at) = (record.channel, record.item_id.clone(), record.at);
+        self.answers.push(record);
+        let visible_at = match self.visibility {
+            AnswerVisibility::Immediate => return,
+            AnswerVisibility::Rejected => {
+                let acc = &mut self.accounts[account];
+                if acc.marketplace == Marketplace::Wb && channel == "review" {
+                    if let Some(answer) = acc
+                        .reviews
+                        .iter_mut()
+                        .find(|r| r.id == item_id)
+                        .and_then(|r| r.answer.as_mut())
+                    {
+                        answer.state = "rejected".into();
+                    }
+                }
+                return;
+            }
+            AnswerVisibility::After(delay) => {
+                Some(at + Duration::from_std(delay).unwrap_or_default())
+            }
+            AnswerVisibility::Never => None,
+        };
+        let acc = &mut self.accounts[account];
+        let (answer, message) = match channel {
+            "review" => (
+                acc.reviews
+                    .iter_mut()
+                    .find(|r| r.id == item_id)
+                    .and_then(|r| r.answer.take()),
+                None,
+            ),
+            "question" => (
+                acc.questions
+                    .iter_mut()
+                    .find(|q| q.id == item_id)
+                    .and_then(|q| q.answer.take()),
+                None,
+            ),
+            _ => (
+                None,
+                acc.chats
+                    .iter_mut()
+                    .find(|c| c.id == item_id || c.wire_id.as_deref() == Some(&item_id))
+                    .and_then(|c| {
+                        let last = c.messages.iter().rposition(|m| !m.from_buyer)?;
+                        Some(c.messages.remove(last))
+                    }),
+            ),
+        };
+        self.held.push(HeldAnswer {
+            account,
+            channel,
+            item_id,
+            answer,
+            message,
+            visible_at,
+        });
+    }
+
+    /// Shows the held answers whose time has come.
+    pub fn publish_due(&mut self, now: DateTime<Utc>) {
+        if self.held.is_empty() {
+            return;
+        }
+        let (due, held): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held)
+            .into_iter()
+            .partition(|h| h.visible_at.is_some_and(|at| at <= now));
+        self.held = held;
+        for h in due {
+            let acc = &mut self.accounts[h.account];
+            match h.channel {
+                "review" => {
+                    if let Some(r) = acc.reviews.iter_mut().find(|r| r.id == h.item_id) {
+                        r.answer = h.answer;
+                    }
+                }
+                "question" => {
+                    if let Some(q) = acc.questions.iter_mut().find(|q| q.id == h.item_id) {
+                        q.answer = h.answer;
+                    }
+                }
+                _ => {
+                    let chat = acc
+                        .chats
+                        .iter_mut()
+                        .find(|c| c.id == h.item_id || c.wire_id.as_deref() == Some(&h.item_id));
+                    if let (Some(chat), Some(message)) = (chat, h.message) {
+                        let at = chat.messages.partition_point(|m| m.at <= message.at);
+                        chat.messages.insert(at, message);
+                    }
+                }
+            }
+        }
     }
 
     /// One new item arrives on every account, rotating review → question → chat message.

@@ -209,14 +209,17 @@ pub async fn message(State(sim): State<Sim>, request: Request) -> Response {
         at,
     });
     let chat_id = chat.id.clone();
-    state.answers.push(AnswerRecord {
-        account: account_name,
-        channel: "chat",
-        item_id: chat_id.clone(),
-        text: body,
-        at,
-        known_item: true,
-    });
+    state.record_answer(
+        account,
+        AnswerRecord {
+            account: account_name,
+            channel: "chat",
+            item_id: chat_id.clone(),
+            text: body,
+            at,
+            known_item: true,
+        },
+    );
     Json(MessageResponse {
         result: Some(MessageResult {
             add_time: Some(at.timestamp_millis()),

@@ -142,14 +142,17 @@ pub async fn answer(State(sim): State<Sim>, headers: HeaderMap, body: String) ->
         });
         review.viewed = true;
     }
-    state.answers.push(AnswerRecord {
-        account: acc_name,
-        channel: "review",
-        item_id: request.id,
-        text: request.text,
-        at: now,
-        known_item,
-    });
+    state.record_answer(
+        account,
+        AnswerRecord {
+            account: acc_name,
+            channel: "review",
+            item_id: request.id,
+            text: request.text,
+            at: now,
+            known_item,
+        },
+    );
     StatusCode::NO_CONTENT.into_response()
 }
 

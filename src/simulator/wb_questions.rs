@@ -214,14 +214,17 @@ pub async fn patch(State(sim): State<Sim>, headers: HeaderMap, body: String) -> 
             question.viewed = true;
             if fresh {
                 let item_id = question.id.clone();
-                state.answers.push(AnswerRecord {
-                    account: acc_name,
-                    channel: "question",
-                    item_id,
-                    text,
-                    at: now,
-                    known_item: true,
-                });
+                state.record_answer(
+                    account,
+                    AnswerRecord {
+                        account: acc_name,
+                        channel: "question",
+                        item_id,
+                        text,
+                        at: now,
+                        known_item: true,
+                    },
+                );
             }
         }
     }

@@ -139,7 +139,7 @@ pub fn recent_answers(conn: &Connection, account_id: i64, limit: usize) -> Resul
              SELECT * FROM (
                  SELECT o.text AS text, o.created_at AS at
                  FROM outbox o JOIN interactions i ON i.id = o.interaction_id
-                 WHERE i.account_id = ?1 AND o.state IN ('sent', 'confirmed') AND o.shadow = 0
+                 WHERE i.account_id = ?1 AND o.state IN ('accepted', 'visible') AND o.shadow = 0
                  ORDER BY o.created_at DESC LIMIT ?2)
              UNION ALL
              SELECT * FROM (

@@ -659,7 +659,8 @@ fn read_window(
                 i.customer_name, substr(i.text, 1, {PREVIEW_CHARS}), i.tier, i.created_at,
                 i.at_risk_at, i.due_at,
                 (SELECT o.last_error FROM outbox o WHERE o.interaction_id = i.id
-                   AND o.state = 'failed' AND o.cancelled_at IS NULL ORDER BY o.id DESC LIMIT 1),
+                   AND o.state IN ('failed', 'rejected') AND o.cancelled_at IS NULL
+                 ORDER BY o.id DESC LIMIT 1),
                 i.state, i.account_id, i.intent,
                 (SELECT o.id FROM outbox o WHERE o.interaction_id = i.id {UNDOABLE_AUTO}),
                 (SELECT o.undo_until FROM outbox o WHERE o.interaction_id = i.id {UNDOABLE_AUTO}),

@@ -2,9 +2,11 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::processes::{holder_is_gone, Holder};
 use super::to_db_time;
 
-/// Takes or renews the lease `name` for `holder` until `now + ttl`. Returns whether
+/// Takes or renews the lease `name` for `holder` until `now + ttl` (renewal is written only
+/// once less than half of it is left). Returns whether
 /// `holder` holds it: true when it was free, expired, already this holder's, or held by a
 /// process of this machine that no longer runs (killed: it cannot renew or release it,
 /// and waiting out its lease would hold replies back for nothing).
@@ -15,13 +17,21 @@ pub fn try_lease(
     now: DateTime<Utc>,
     ttl: Duration,
 ) -> Result<bool> {
-    let current: Option<String> = conn
+    let current: Option<(String, i64)> = conn
         .query_row(
-            "SELECT holder FROM leases WHERE name = ?1",
+            "SELECT holder, expires_at FROM leases WHERE name = ?1",
             params![name],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
+    // Held with more than half its time left: nothing to write (an idle process that
+    // checks its lease every few seconds must not wake every other reader each time).
+    if let Some((current, expires)) = &current {
+        if current == holder && *expires > to_db_time(now + ttl / 2) {
+            return Ok(true);
+        }
+    }
+    let current = current.map(|(h, _)| h);
     if let Some(current) = current.filter(|c| c != holder && holder_is_gone(c)) {
         conn.execute(
             "DELETE FROM leases WHERE name = ?1 AND holder = ?2",
@@ -37,6 +47,17 @@ pub fn try_lease(
     Ok(conn.changes() > 0)
 }
 
+/// Who holds lease `name`, if anyone (the holder may be gone or the lease expired).
+pub fn lease_holder(conn: &Connection, name: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT holder FROM leases WHERE name = ?1",
+            params![name],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// Gives the lease up, if `holder` has it.
 pub fn release_lease(conn: &Connection, name: &str, holder: &str) -> Result<()> {
     conn.execute(
@@ -46,36 +67,50 @@ pub fn release_lease(conn: &Connection, name: &str, holder: &str) -> Result<()> 
     Ok(())
 }
 
-/// A holder name unique to this process.
-pub fn holder_id() -> String {
-    format!("pid{}-{:08x}", std::process::id(), rand::random::<u32>())
+/// Pushes every lease and outbox claim of `holder` to at least `now + ttl`: the heartbeat
+/// of a process while it works. A lease pushed further already (a sync lease kept between
+/// passes) is left as it is, so an idle process writes nothing.
+pub fn renew_held(
+    conn: &Connection,
+    holder: &str,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<()> {
+    let until = to_db_time(now + ttl);
+    conn.execute(
+        "UPDATE leases SET expires_at = ?2 WHERE holder = ?1 AND expires_at < ?2",
+        params![holder, until],
+    )?;
+    conn.execute(
+        "UPDATE outbox SET claim_expires = ?2 WHERE claimed_by = ?1 AND claim_expires < ?2",
+        params![holder, until],
+    )?;
+    Ok(())
 }
 
-/// Whether the process named in a [`holder_id`] is known to have ended. The database is a
-/// local file, so its holders run on this machine. Unknown (another format, or no way to
-/// tell on this platform) counts as running: its lease then simply expires.
-fn holder_is_gone(holder: &str) -> bool {
-    let Some(pid) = holder
-        .strip_prefix("pid")
-        .and_then(|rest| rest.split_once('-'))
-        .and_then(|(pid, _)| pid.parse::<u32>().ok())
-    else {
-        return false;
+/// Who holds the sync of accounts now (a live process other than this one, with an
+/// unexpired lease), as "daemon pid 4242", one entry per holder.
+pub fn sync_holders(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT holder FROM leases
+         WHERE name LIKE 'sync:%' AND expires_at > ?1 ORDER BY holder",
+    )?;
+    let holders: Vec<String> = stmt
+        .query_map(params![to_db_time(now)], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let this_process = |h: &str| {
+        Holder::parse(h)
+            .is_some_and(|h| h.pid == std::process::id() && h.host == super::processes::this_host())
     };
-    if pid == std::process::id() {
-        return false;
-    }
-    process_is_gone(pid)
-}
-
-#[cfg(target_os = "linux")]
-fn process_is_gone(pid: u32) -> bool {
-    !std::path::Path::new("/proc").join(pid.to_string()).exists()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn process_is_gone(_pid: u32) -> bool {
-    false
+    Ok(holders
+        .iter()
+        .filter(|h| !holder_is_gone(h) && !this_process(h))
+        .map(|h| {
+            Holder::parse(h)
+                .map(|h| h.describe())
+                .unwrap_or_else(|| h.clone())
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -120,13 +155,18 @@ mod tests {
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let gone = child.id();
         child.wait().unwrap();
-        let dead = format!("pid{gone}-0000beef");
+        let dead = format!(
+            "daemon:{gone}:0000beef@{}",
+            super::super::processes::this_host()
+        );
         assert!(try_lease(&conn, "outbox", &dead, t0, ttl).unwrap());
         assert!(
             try_lease(
                 &conn,
                 "outbox",
-                &holder_id(),
+                &super::super::processes::holder_id_for(
+                    super::super::processes::ProcessKind::Inbox
+                ),
                 t0 + Duration::seconds(1),
                 ttl
             )

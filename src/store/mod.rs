@@ -7,9 +7,11 @@ mod accounts;
 pub mod backup;
 mod customers;
 mod drafts;
+mod heartbeat;
 mod interactions;
 mod leases;
 mod outbox;
+mod processes;
 mod products;
 mod schema;
 pub mod search;
@@ -30,15 +32,21 @@ pub use drafts::{
     insert_draft, items_needing_drafts, latest_draft, recent_answers, set_draft_outcome, NewDraft,
     StoredDraft,
 };
+pub use heartbeat::Heartbeat;
 pub use interactions::{
     chat_messages, interaction, queue_count, queue_count_by_channel, queue_page, queue_window,
     upsert_interactions, AnswerFilter, IntentFilter, PendingAutoReply, QueueFilter, QueueKey,
     QueueRow, QueueSort, QueueWindow, Seek, UpsertSummary,
 };
-pub use leases::{holder_id, release_lease, try_lease};
+pub use leases::{lease_holder, release_lease, renew_held, sync_holders, try_lease};
 pub use outbox::{
-    due_outbox, enqueue_reply, mark_confirmed, mark_failed, mark_sending, mark_sent, outbox_size,
-    OutboxItem, OutboxState,
+    accepted_count, claim_outbox, due_outbox, due_outbox_for, enqueue_reply, mark_accepted,
+    mark_failed, mark_rejected, mark_sending, mark_visible, outbox_size, release_claim,
+    schedule_check, settle_accepted_from_items, Claim, OutboxItem, OutboxState,
+};
+pub use processes::{
+    holder_id_for, live_processes, register_process, unreachable_outbox_accounts,
+    unregister_process, Holder, ProcessKind, ProcessRow,
 };
 pub use products::{product_card, products_needing_cards, save_cards, CARD_REFRESH_AFTER};
 pub use sync_state::{cursor, record_sync_run, set_cursor, SyncRunRecord};
@@ -93,8 +101,12 @@ impl Store {
 }
 
 fn open_writable(path: &Path) -> Result<Connection> {
-    let conn =
+    let mut conn =
         Connection::open(path).with_context(|| format!("opening database {}", path.display()))?;
+    // Every transaction takes the write lock when it begins. A deferred one that reads
+    // first and then writes cannot wait for another process's writer (SQLite answers
+    // "database is locked" at once), and several processes share this file.
+    conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")
         .context("switching the database to WAL")?;

@@ -3,16 +3,19 @@ use rusqlite::Connection;
 use rusqlite_migration::{Migrations, M};
 
 /// Embedded migrations, applied in order; the schema version lives in `user_version`.
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_leases.sql"),
+    include_str!("migrations/003_notifications.sql"),
+    include_str!("migrations/004_customer_links.sql"),
+    include_str!("migrations/005_replies.sql"),
+    include_str!("migrations/006_hot_path_indexes.sql"),
+    include_str!("migrations/007_newest_and_linking.sql"),
+    include_str!("migrations/008_delivery_claims.sql"),
+];
+
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
-        M::up(include_str!("migrations/001_initial.sql")),
-        M::up(include_str!("migrations/002_leases.sql")),
-        M::up(include_str!("migrations/003_notifications.sql")),
-        M::up(include_str!("migrations/004_customer_links.sql")),
-        M::up(include_str!("migrations/005_replies.sql")),
-        M::up(include_str!("migrations/006_hot_path_indexes.sql")),
-        M::up(include_str!("migrations/007_newest_and_linking.sql")),
-    ])
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
 }
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
@@ -50,7 +53,7 @@ mod tests {
         let version: i64 = again
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 7);
+        assert_eq!(version as usize, MIGRATIONS.len());
     }
 
     #[test]

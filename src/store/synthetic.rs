@@ -774,7 +774,7 @@ pub fn generate_at(
                             id,
                             format!("synthetic-{id}"),
                             text,
-                            "confirmed",
+                            "visible",
                             1,
                             None::<String>,
                             t - 60,
@@ -837,7 +837,7 @@ mod tests {
             count("SELECT count(*) FROM interactions WHERE classified_at IS NULL OR product_name IS NULL"),
             0
         );
-        assert!(count("SELECT count(*) FROM outbox WHERE state = 'confirmed'") > 300);
+        assert!(count("SELECT count(*) FROM outbox WHERE state = 'visible'") > 300);
         assert!(
             count("SELECT count(*) FROM interactions_fts WHERE interactions_fts MATCH 'плед'") > 0
         );

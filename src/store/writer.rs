@@ -43,6 +43,19 @@ impl Writer {
             .map_err(|_| anyhow!("the store writer dropped a job"))?
     }
 
+    /// Queues `f` without waiting for it; its failure is logged. For clean-up on the way
+    /// out, where nobody can wait.
+    pub fn submit<F>(&self, f: F)
+    where
+        F: FnOnce(&mut Connection) -> Result<()> + Send + 'static,
+    {
+        let _ = self.jobs.send(Box::new(move |conn| {
+            if let Err(err) = f(conn) {
+                tracing::warn!(error = %format!("{err:#}"), "store job");
+            }
+        }));
+    }
+
     /// Blocking variant for callers outside the async runtime (CLI, tests).
     pub fn call_blocking<R, F>(&self, f: F) -> Result<R>
     where

@@ -169,6 +169,10 @@ async fn commit_page(
                 )?;
             }
             store::set_cursor(&tx, account_id, connector_id, &pull.cursor, now)?;
+            if summary.changed > 0 {
+                // Answers the marketplace accepted and now shows: delivered.
+                store::settle_accepted_from_items(&tx, now)?;
+            }
             tx.commit()?;
             Ok((
                 summary.seen as u32,
@@ -210,8 +214,14 @@ fn store_error(err: anyhow::Error) -> ConnectorError {
 
 /// Runs every account's sync loop until `shutdown` fires: a pass of each connector, then a
 /// wait of `poll_every` (or until `sync_now` is notified).
+///
+/// Any number of processes may run this on one store: a connector is pulled only by the
+/// process holding its lease (`sync:<account>:<connector>`), which keeps it between
+/// passes while it polls and loses it when its process is gone or stops renewing it, so
+/// two processes never pull the same connector at once and neither waits forever.
 pub async fn run(
     writer: Writer,
+    holder: String,
     accounts: Vec<AccountSync>,
     poll_every: Duration,
     sync_now: Arc<Notify>,
@@ -226,24 +236,29 @@ pub async fn run(
         let events = events.clone();
         let clock = clock.clone();
         let offline = offline.clone();
+        let holder = holder.clone();
         tasks.push(tokio::spawn(async move {
-            let holder = crate::store::holder_id();
             let mut cycle: u64 = 0;
-            let lease = format!("sync:{}", account.account_id);
-            // Long enough to cover a pass between renewals; a crashed holder frees it.
-            let ttl = chrono::Duration::from_std(poll_every * 3).unwrap_or_default()
-                + chrono::Duration::minutes(2);
+            // Kept between passes: a holder that polls keeps its connectors; one that
+            // stops polling (hung) loses them after this, a killed one at once.
+            let ttl = chrono::Duration::from_std(poll_every * 2).unwrap_or_default()
+                + chrono::Duration::seconds(45);
             loop {
-                let now = clock();
-                let (name, who) = (lease.clone(), holder.clone());
-                let held = writer
-                    .call(move |conn| crate::store::try_lease(conn, &name, &who, now, ttl))
-                    .await
-                    .unwrap_or(false);
-                let connectors: &[Arc<dyn Connector>] = if held { &account.connectors } else { &[] };
                 cycle += 1;
-                if held && cycle.is_multiple_of(RECONCILE_EVERY) {
-                    for connector in connectors {
+                let mut held: Vec<&Arc<dyn Connector>> = Vec::new();
+                for connector in &account.connectors {
+                    let name = connector_lease(account.account_id, connector.as_ref());
+                    let (who, now) = (holder.clone(), clock());
+                    let ours = writer
+                        .call(move |conn| crate::store::try_lease(conn, &name, &who, now, ttl))
+                        .await
+                        .unwrap_or(false);
+                    if ours {
+                        held.push(connector);
+                    }
+                }
+                if cycle.is_multiple_of(RECONCILE_EVERY) {
+                    for connector in &held {
                         match reconcile_pass(&writer, account.account_id, connector.as_ref(), &*clock).await {
                             Ok(stats) if stats.changed > 0 => {
                                 let _ = events.send(Event::DataChanged);
@@ -253,7 +268,7 @@ pub async fn run(
                         }
                     }
                 }
-                for connector in connectors {
+                for connector in &held {
                     let _ = events.send(Event::SyncStarted {
                         account: account.name.clone(),
                         connector: connector.id().to_string(),
@@ -284,7 +299,7 @@ pub async fn run(
                         error,
                     });
                 }
-                if held {
+                if !held.is_empty() {
                     if let Some(catalog) = &account.catalog {
                         if refresh_cards(&writer, account.account_id, catalog.as_ref(), &*clock).await.stored > 0 {
                             let _ = events.send(Event::DataChanged);
@@ -304,6 +319,11 @@ pub async fn run(
     for task in tasks {
         let _ = task.await;
     }
+}
+
+/// The lease that lets one process pull one connector of one account.
+pub fn connector_lease(account_id: i64, connector: &dyn Connector) -> String {
+    format!("sync:{account_id}:{}", connector.id())
 }
 
 /// Reports going offline once and coming back once, however many accounts notice.

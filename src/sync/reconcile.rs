@@ -86,6 +86,10 @@ pub async fn reconcile_pass(
                         params![account_id, source, id],
                     )?;
                 }
+                if summary.changed > 0 {
+                    // Accepted replies whose text the items now show: delivered.
+                    store::settle_accepted_from_items(&tx, now)?;
+                }
                 tx.commit()?;
                 Ok((summary.changed as u32, archived as u32))
             })

@@ -80,6 +80,17 @@ impl Counts {
     }
 }
 
+/// What other processes on the same store do for this inbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Presence {
+    /// Who syncs accounts instead of this process ("daemon pid 4242").
+    pub sync_by: Vec<String>,
+    /// Shops with replies waiting that no running process can send, and how many.
+    pub waiting: Vec<(String, usize)>,
+    /// Replies the marketplace accepted that do not show on their items yet.
+    pub accepted: usize,
+}
+
 /// What one queue read returned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueSnapshot {
@@ -90,6 +101,8 @@ pub struct QueueSnapshot {
     pub rows: Vec<QueueRow>,
     pub counts: Option<Counts>,
     pub outbox_size: Option<usize>,
+    /// Other processes on the store, read with the counts.
+    pub presence: Option<Presence>,
     /// The accounts' SLA and priority rules, read with the counts (once per refresh).
     pub policies: Option<Arc<Policies>>,
 }
@@ -417,6 +430,7 @@ pub struct AppState {
     pub sync: BTreeMap<String, AccountSync>,
     pub offline_since: Option<DateTime<Utc>>,
     pub outbox_size: usize,
+    pub presence: Presence,
     pub notice: Option<(Notice, DateTime<Utc>)>,
     pub now: DateTime<Utc>,
     /// Offset used to show times (the user's local zone at start).
@@ -471,6 +485,7 @@ impl AppState {
             sync: BTreeMap::new(),
             offline_since: None,
             outbox_size: 0,
+            presence: Presence::default(),
             notice: None,
             now,
             tz,

@@ -14,7 +14,15 @@ use agentiq::simulator::{self, DemoShop, SimShop, SimulatorConfig, SimulatorHand
 pub const TOKEN: &str = "test-token-7f3a";
 
 pub async fn simulator() -> SimulatorHandle {
+    simulator_showing_answers(Default::default()).await
+}
+
+/// The WB demo shop on a simulator whose accepted answers show as `visibility` says.
+pub async fn simulator_showing_answers(
+    visibility: agentiq::simulator::state::AnswerVisibility,
+) -> SimulatorHandle {
     let config = SimulatorConfig {
+        answer_visibility: visibility,
         shops: vec![SimShop {
             shop: DemoShop::wb().expect("demo shop"),
             token: TOKEN.into(),
@@ -186,6 +194,7 @@ pub fn process_simulator(
         ozon_api_key: format!("{name}-ozon"),
         write_config: None,
         fixtures: None,
+        answer_visibility: Default::default(),
     };
     let sim = runtime
         .block_on(simulator_cmd::start(&args))
@@ -262,4 +271,54 @@ pub fn demo_in_pty(
         writer,
         output,
     }
+}
+
+/// A holder id of a process that has ended: what a claim of a killed process looks like.
+pub fn dead_holder() -> String {
+    let mut child = std::process::Command::new("true")
+        .spawn()
+        .expect("spawning `true`");
+    let pid = child.id();
+    child.wait().expect("waiting for `true`");
+    let host = agentiq::store::Holder::parse(&agentiq::store::holder_id_for(
+        agentiq::store::ProcessKind::Cli,
+    ))
+    .expect("own holder id parses")
+    .host;
+    format!("daemon:{pid}:00000000@{host}")
+}
+
+/// The state a process killed during the network call leaves: the row claimed by a gone
+/// process and marked `sending`.
+pub async fn sending_by_a_killed_process(writer: &agentiq::store::Writer, outbox_id: i64) {
+    let holder = dead_holder();
+    writer
+        .call(move |conn| {
+            let now = chrono::Utc::now();
+            let (_, claim) = agentiq::store::claim_outbox(
+                conn,
+                outbox_id,
+                &holder,
+                now,
+                chrono::Duration::seconds(45),
+            )?
+            .expect("the row is due");
+            anyhow::ensure!(agentiq::store::mark_sending(conn, &claim, now)?);
+            Ok(())
+        })
+        .await
+        .expect("marking the row sending");
+}
+
+/// The inbox in a pseudo-terminal on the accounts of `config`, data in `dir/data`.
+pub fn inbox_in_pty(dir: &std::path::Path, config: &std::path::Path) -> PtyDemo {
+    let text = std::fs::read_to_string(config).expect("config file");
+    let value: toml::Value = toml::from_str(&text).expect("config parses");
+    let wb = value["accounts"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["marketplace"].as_str() == Some("wb")))
+        .expect("a WB account");
+    let token = wb["token"].as_str().expect("token");
+    let url = wb["base_urls"]["feedbacks"].as_str().expect("base url");
+    demo_in_pty(dir, &dir.join("data"), url, token, &[])
 }

@@ -205,6 +205,23 @@ impl Connector for WbFeedbacks {
         Ok(feedback.answer.map(|a| a.text).filter(|t| !t.is_empty()))
     }
 
+    async fn answer_status(
+        &self,
+        target: &ReplyTarget,
+    ) -> Result<Option<crate::connectors::PostedAnswer>, ConnectorError> {
+        let Some(raw) = self.read_one(&target.external_id).await? else {
+            return Ok(None);
+        };
+        let feedback: Feedback =
+            serde_json::from_value(raw).map_err(|e| self.malformed(e.to_string()))?;
+        Ok(feedback.answer.filter(|a| !a.text.is_empty()).map(|a| {
+            crate::connectors::PostedAnswer {
+                moderation: super::wire::moderation_from_wire(a.state.as_deref()),
+                text: a.text,
+            }
+        }))
+    }
+
     async fn open_ids(&self) -> Result<Option<Vec<String>>, ConnectorError> {
         let url = format!("{}/api/v1/feedbacks", self.base_url);
         let mut ids = Vec::new();

@@ -72,7 +72,7 @@ pub fn read_queue(
     } else {
         None
     };
-    let (counts, outbox_size) = match by_channel {
+    let (counts, outbox_size, presence) = match by_channel {
         Some([reviews, questions, chats]) => {
             // Breached items: a range of the deadline index, however big the queue.
             stats.counts += 1;
@@ -92,9 +92,13 @@ pub fn read_queue(
                 chats,
                 breached,
             };
-            (Some(counts), Some(store::outbox_size(&tx)?))
+            (
+                Some(counts),
+                Some(store::outbox_size(&tx)?),
+                Some(read_presence(&tx, request.now)?),
+            )
         }
-        None => (None, None),
+        None => (None, None, None),
     };
     drop(tx);
     Ok(QueueSnapshot {
@@ -103,7 +107,20 @@ pub fn read_queue(
         rows: window.rows,
         counts,
         outbox_size,
+        presence,
         policies,
+    })
+}
+
+/// Who else works on the store: a handful of rows in the process and lease tables.
+fn read_presence(
+    conn: &Connection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::tui::state::Presence> {
+    Ok(crate::tui::state::Presence {
+        sync_by: store::sync_holders(conn, now)?,
+        waiting: store::unreachable_outbox_accounts(conn)?,
+        accepted: store::accepted_count(conn)?,
     })
 }
 

@@ -105,6 +105,12 @@ pub struct Strings {
     pub sync_done: fn(new: usize, changed: usize, at: &str) -> String,
     pub offline_since: fn(at: &str) -> String,
     pub outbox: fn(n: usize) -> String,
+    /// Another process syncs: "sync: daemon pid 4242".
+    pub sync_by: fn(who: &str) -> String,
+    /// Replies of a shop that no running process can send.
+    pub waiting_for_process: fn(shop: &str, n: usize) -> String,
+    /// Replies accepted by the marketplace, not yet published.
+    pub awaiting_publication: fn(n: usize) -> String,
     pub notice: fn(&Notice) -> String,
     pub query_error: fn(&QueryError) -> String,
     pub channel_short: fn(Channel) -> &'static str,

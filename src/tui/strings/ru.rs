@@ -95,6 +95,9 @@ pub static RU: Strings = Strings {
     sync_done,
     offline_since,
     outbox,
+    sync_by,
+    waiting_for_process,
+    awaiting_publication,
     notice,
     query_error,
     channel_short,
@@ -167,6 +170,18 @@ fn sync_done(new: usize, changed: usize, at: &str) -> String {
 
 fn offline_since(at: &str) -> String {
     format!("нет связи с {at}")
+}
+
+fn sync_by(who: &str) -> String {
+    format!("синхронизирует: {who}")
+}
+
+fn waiting_for_process(shop: &str, n: usize) -> String {
+    format!("{shop}: {n} ждут процесса с этим магазином")
+}
+
+fn awaiting_publication(n: usize) -> String {
+    format!("приняты маркетплейсом, ждут публикации: {n}")
 }
 
 fn outbox(n: usize) -> String {

@@ -321,6 +321,9 @@ pub(super) fn loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut Vec<Eff
     if let Some(n) = snap.outbox_size {
         state.outbox_size = n;
     }
+    if let Some(presence) = snap.presence {
+        state.presence = presence;
+    }
     if let Some(policies) = snap.policies {
         state.policies = policies;
     }

@@ -204,6 +204,19 @@ pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
         (s.outbox)(state.outbox_size)
     };
     parts.push((outbox, Slot::StatusBar));
+    let presence = &state.presence;
+    for who in &presence.sync_by {
+        parts.push(((s.sync_by)(&sanitize::line(who)), Slot::StatusBar));
+    }
+    for (shop, n) in &presence.waiting {
+        parts.push((
+            (s.waiting_for_process)(&sanitize::line(shop), *n),
+            Slot::StatusError,
+        ));
+    }
+    if presence.accepted > 0 {
+        parts.push(((s.awaiting_publication)(presence.accepted), Slot::StatusBar));
+    }
     parts
 }
 

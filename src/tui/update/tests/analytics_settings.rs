@@ -385,6 +385,7 @@ fn a_full_read_brings_the_accounts_priority_rules() {
             rows,
             counts: None,
             outbox_size: None,
+            presence: None,
             policies: Some(policies.clone()),
         })),
     );

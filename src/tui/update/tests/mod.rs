@@ -204,6 +204,7 @@ impl Fake {
                                 ..Counts::default()
                             }),
                             outbox_size: with_counts.then_some(0),
+                            presence: None,
                             policies: None,
                         }))
                     }

@@ -73,6 +73,7 @@ fn a_page_read_for_an_older_view_is_dropped() {
             rows: vec![row(99)],
             counts: None,
             outbox_size: None,
+            presence: None,
             policies: None,
         })),
     );

@@ -333,6 +333,7 @@ fn stale_page_for_another_tab_is_dropped() {
             rows: vec![row(7)],
             counts: None,
             outbox_size: None,
+            presence: None,
             policies: None,
         })),
     );
