@@ -192,6 +192,7 @@ async fn a_failing_page_stops_only_its_connector_and_the_next_pass_resumes_from_
     let sync_now = Arc::new(Notify::new());
     let engine = tokio::spawn(run(
         writer.clone(),
+        store::holder_id_for(store::ProcessKind::Daemon),
         accounts,
         Duration::from_secs(3600),
         sync_now.clone(),
