@@ -173,7 +173,7 @@ async fn sync_once_as(
     }
     let mut classified = 0;
     loop {
-        let n = crate::prepare::classify_pending(store, &writer, Utc::now()).await?;
+        let n = crate::prepare::classify_pending(store, writer, Utc::now()).await?;
         if n == 0 {
             break;
         }
@@ -184,7 +184,7 @@ async fn sync_once_as(
     }
     let drafted = crate::prepare::prepare_drafts_with(
         store,
-        &writer,
+        writer,
         Utc::now(),
         crate::prepare::DRAFT_AHEAD,
         provider,
