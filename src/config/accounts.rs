@@ -17,6 +17,43 @@ use crate::domain::Marketplace;
 struct ConfigFile {
     #[serde(default)]
     accounts: Vec<AccountEntry>,
+    #[serde(default)]
+    network: NetworkEntry,
+}
+
+/// `[network]`: how patient every account's requests are.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NetworkEntry {
+    /// Seconds a request may take before it is retried with backoff (default 20).
+    timeout_secs: Option<f64>,
+    /// Seconds one request may spend, in total, waiting out 429s (default 90).
+    rate_limit_wait_secs: Option<f64>,
+}
+
+impl NetworkEntry {
+    fn retry_policy(&self, path: &Path) -> Result<RetryPolicy> {
+        let seconds = |value: Option<f64>, key: &str, default: std::time::Duration| match value {
+            None => Ok(default),
+            Some(v) if v.is_finite() && v > 0.0 && v <= 3600.0 => {
+                Ok(std::time::Duration::from_secs_f64(v))
+            }
+            Some(v) => bail!(
+                "{}: [network] {key} = {v} must be between 0 and 3600 seconds",
+                path.display()
+            ),
+        };
+        let default = RetryPolicy::default();
+        Ok(RetryPolicy {
+            timeout: seconds(self.timeout_secs, "timeout_secs", default.timeout)?,
+            max_rate_limit_wait: seconds(
+                self.rate_limit_wait_secs,
+                "rate_limit_wait_secs",
+                default.max_rate_limit_wait,
+            )?,
+            ..default
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,6 +83,7 @@ pub fn load_accounts(
     let file: ConfigFile =
         toml::from_str(&text).with_context(|| format!("config {} is not valid", path.display()))?;
     let owner_only = owner_only(path)?;
+    let retry = file.network.retry_policy(path)?;
     let mut names = std::collections::BTreeSet::new();
     let mut out = Vec::new();
     for entry in file.accounts {
@@ -95,7 +133,7 @@ pub fn load_accounts(
             marketplace: entry.marketplace,
             credentials,
             base_urls: entry.base_urls,
-            retry: RetryPolicy::default(),
+            retry,
         });
     }
     Ok(out)
@@ -150,6 +188,37 @@ mod tests {
 
     fn no_env(_: &str) -> Option<String> {
         None
+    }
+
+    #[test]
+    fn the_network_table_sets_every_accounts_timeout_and_429_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let account = "[[accounts]]\nname = \"a\"\nmarketplace = \"wb\"\ntoken_env = \"T\"\n";
+        let env = |_: &str| Some("t".to_string());
+        std::fs::write(&path, account).unwrap();
+        let retry = load_accounts(&path, &env).unwrap()[0].retry;
+        assert_eq!(retry.timeout, RetryPolicy::default().timeout);
+        std::fs::write(
+            &path,
+            format!("[network]\ntimeout_secs = 1.5\nrate_limit_wait_secs = 30\n\n{account}"),
+        )
+        .unwrap();
+        let retry = load_accounts(&path, &env).unwrap()[0].retry;
+        assert_eq!(retry.timeout, std::time::Duration::from_millis(1500));
+        assert_eq!(
+            retry.max_rate_limit_wait,
+            std::time::Duration::from_secs(30)
+        );
+        assert_eq!(retry.max_attempts, RetryPolicy::default().max_attempts);
+        std::fs::write(&path, format!("[network]\ntimeout_secs = 0\n\n{account}")).unwrap();
+        let err = load_accounts(&path, &env).unwrap_err().to_string();
+        assert!(err.contains("timeout_secs"), "{err}");
+        std::fs::write(&path, format!("[network]\ntimeout = 3\n\n{account}")).unwrap();
+        assert!(
+            load_accounts(&path, &env).is_err(),
+            "unknown keys are refused"
+        );
     }
 
     #[test]

@@ -1,17 +1,25 @@
 //! The HTTP layer every connector shares: rate limiting before each request, a timeout on
-//! each, waiting out 429s as the marketplace asks, and backoff with jitter on 5xx and
-//! network errors.
+//! each, waiting out 429s as the marketplace asks, and backoff with jitter on 5xx, network
+//! errors, timeouts and unreadable bodies.
+//!
+//! A 429 is the marketplace saying "not now", not a failure: it is waited out for as long
+//! as it says (`X-Ratelimit-Retry` on WB, `Retry-After` where sent; Ozon sends neither, so
+//! a second) and spends none of the request's attempts. What bounds it is time: one
+//! request waits out 429s for at most [`RetryPolicy::max_rate_limit_wait`] in total.
+//! Other transient failures spend attempts, with exponential backoff and jitter from
+//! `backon` between them.
 
+use std::future::Future;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use backon::{BackoffBuilder, ExponentialBuilder};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use rand::Rng;
 use reqwest::{RequestBuilder, Response, StatusCode};
 
 use super::ConnectorError;
-
 /// A rate limiter shared by every connector that draws on the same published limit.
 pub type SharedLimiter = Arc<DefaultDirectRateLimiter>;
 
@@ -61,10 +69,15 @@ pub fn shared_limiter(group: &str, key: &str, period: Duration, burst: u32) -> S
 /// Retry behaviour for one client.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
+    /// Attempts per request for failures other than 429 (5xx, network, timeouts,
+    /// unreadable bodies); 1 tries once.
     pub max_attempts: u32,
+    /// First backoff step; each next one doubles, with jitter, up to `max_backoff`.
     pub base_backoff: Duration,
     pub max_backoff: Duration,
-    /// Longest 429 wait we accept before giving the error to the caller.
+    /// Total time one request may spend waiting out 429s, summed over all of them,
+    /// before the 429 goes to the caller. A 429 spends no attempt; this budget is what
+    /// bounds it.
     pub max_rate_limit_wait: Duration,
     /// How long each request may take before it counts as a network failure.
     pub timeout: Duration,
@@ -76,7 +89,7 @@ impl Default for RetryPolicy {
             max_attempts: 4,
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
-            max_rate_limit_wait: Duration::from_secs(60),
+            max_rate_limit_wait: Duration::from_secs(90),
             timeout: REQUEST_TIMEOUT,
         }
     }
@@ -84,6 +97,49 @@ impl Default for RetryPolicy {
 
 /// Default time each request may take before it counts as a network failure.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The wait after a 429 that names none (Ozon's): its limit is per second.
+pub const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(1);
+
+/// What the HTTP layer did for one piece of work (a sync pass): every request it sent,
+/// failed ones included, and what it waited out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Meter {
+    pub requests: u32,
+    /// 429s met (each waited out, except one that ran out of budget).
+    pub rate_limited: u32,
+    /// Time spent waiting out 429s.
+    pub rate_limit_wait: Duration,
+    /// Requests that ran past the timeout.
+    pub timeouts: u32,
+    /// Attempts repeated after a failure other than a 429.
+    pub retries: u32,
+}
+
+tokio::task_local! {
+    static METER: Arc<Mutex<Meter>>;
+}
+
+/// Counts what the HTTP layer does inside [`scope`](Self::scope), whichever connector
+/// and client do it: the sync engine's view of a pass, failed requests included.
+#[derive(Debug, Clone, Default)]
+pub struct PassMeter(Arc<Mutex<Meter>>);
+
+impl PassMeter {
+    /// Runs `work` with every request it makes (on this task) counted here.
+    pub async fn scope<F: Future>(&self, work: F) -> F::Output {
+        METER.scope(self.0.clone(), work).await
+    }
+
+    pub fn snapshot(&self) -> Meter {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Adds to the meter of the work under way, if any is being metered.
+fn record(update: impl FnOnce(&mut Meter)) {
+    let _ = METER.try_with(|meter| update(&mut meter.lock().unwrap_or_else(|p| p.into_inner())));
+}
 
 #[derive(Clone)]
 pub struct HttpClient {
@@ -113,8 +169,9 @@ impl HttpClient {
         self.marketplace
     }
 
-    /// The same client (same limiter) making exactly one attempt per `send`: for calls
-    /// that are not idempotent, where the caller must look before trying again.
+    /// The same client (same limiter) making one attempt per `send`: for calls that are
+    /// not idempotent, where the caller must look before trying again. A 429 is still
+    /// waited out: the marketplace refused the request before carrying it out.
     pub fn single_attempt(&self) -> HttpClient {
         let mut once = self.clone();
         once.retry.max_attempts = 1;
@@ -133,72 +190,89 @@ impl HttpClient {
         endpoint: &str,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<(Response, u32), ConnectorError> {
-        let mut requests = 0;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            self.limiter.until_ready().await;
-            requests += 1;
-            let outcome = match build(&self.client).send().await {
-                Ok(response) => self.classify(endpoint, response).await,
-                Err(err) => Err(self.network_error(endpoint, &err)),
-            };
-            let err = match outcome {
-                Ok(response) => return Ok((response, requests)),
-                Err(err) => err,
-            };
-            if attempt >= self.retry.max_attempts || !err.is_transient() {
-                return Err(err);
-            }
-            let wait = match &err {
-                ConnectorError::RateLimited { retry_after, .. } => {
-                    if *retry_after > self.retry.max_rate_limit_wait {
-                        return Err(err);
-                    }
-                    *retry_after
-                }
-                _ => self.backoff(attempt),
-            };
-            tracing::warn!(endpoint, attempt, ?wait, error = %err, "retrying");
-            tokio::time::sleep(wait).await;
-        }
+        self.retrying(endpoint, build, |response| async move { Ok(response) })
+            .await
     }
 
     /// Like [`send`](Self::send), then reads the body as JSON of type `T`; a body that
-    /// breaks off or does not parse is retried like any other transient failure.
+    /// breaks off or does not parse spends an attempt like any other transient failure.
     pub async fn send_json<T: serde::de::DeserializeOwned>(
         &self,
         endpoint: &str,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<(T, u32), ConnectorError> {
+        let marketplace = self.marketplace;
+        self.retrying(endpoint, build, |response| {
+            read_json::<T>(marketplace, endpoint, response)
+        })
+        .await
+    }
+
+    /// One request after another until `read` accepts a response, a failure is final,
+    /// the attempts are spent, or the 429 budget is.
+    async fn retrying<T, Read, Fut>(
+        &self,
+        endpoint: &str,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+        read: Read,
+    ) -> Result<(T, u32), ConnectorError>
+    where
+        Read: Fn(Response) -> Fut,
+        Fut: Future<Output = Result<T, ConnectorError>>,
+    {
+        let mut backoff = self.backoff_schedule();
         let mut requests = 0;
-        let mut attempt = 0;
+        let mut rate_limit_waited = Duration::ZERO;
         loop {
-            attempt += 1;
-            let (response, n) = self.send(endpoint, &build).await?;
-            requests += n;
-            match read_json::<T>(self.marketplace, endpoint, response).await {
+            self.limiter.until_ready().await;
+            requests += 1;
+            record(|m| m.requests += 1);
+            let outcome = match build(&self.client).send().await {
+                Ok(response) => match self.classify(endpoint, response).await {
+                    Ok(response) => read(response).await,
+                    Err(err) => Err(err),
+                },
+                Err(err) => Err(self.network_error(endpoint, &err)),
+            };
+            let err = match outcome {
                 Ok(value) => return Ok((value, requests)),
-                Err(err) if attempt < self.retry.max_attempts => {
-                    let wait = self.backoff(attempt);
-                    tracing::warn!(endpoint, attempt, ?wait, error = %err, "retrying unreadable body");
-                    tokio::time::sleep(wait).await;
+                Err(err) => err,
+            };
+            let wait = match &err {
+                ConnectorError::RateLimited { retry_after, .. } => {
+                    let wait = *retry_after + rate_limit_jitter(*retry_after);
+                    record(|m| m.rate_limited += 1);
+                    if rate_limit_waited + wait > self.retry.max_rate_limit_wait {
+                        return Err(err);
+                    }
+                    rate_limit_waited += wait;
+                    record(|m| m.rate_limit_wait += wait);
+                    wait
                 }
-                Err(err) => return Err(err),
-            }
+                transient if transient.is_transient() => match backoff.next() {
+                    Some(wait) => {
+                        record(|m| m.retries += 1);
+                        wait
+                    }
+                    None => return Err(err),
+                },
+                _ => return Err(err),
+            };
+            tracing::warn!(endpoint, requests, ?wait, error = %err, "retrying");
+            tokio::time::sleep(wait).await;
         }
     }
 
-    fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .retry
-            .base_backoff
-            .saturating_mul(1 << (attempt - 1).min(16))
-            .min(self.retry.max_backoff);
-        // Full jitter between half and all of the exponential step.
-        let millis = exp.as_millis() as u64;
-        let jittered = rand::rng().random_range(millis / 2..=millis.max(1));
-        Duration::from_millis(jittered)
+    /// The waits between attempts: exponential from `base_backoff`, capped, with jitter,
+    /// one fewer than the attempts.
+    fn backoff_schedule(&self) -> impl Iterator<Item = Duration> {
+        ExponentialBuilder::new()
+            .with_min_delay(self.retry.base_backoff)
+            .with_max_delay(self.retry.max_backoff)
+            .with_factor(2.0)
+            .with_max_times(self.retry.max_attempts.saturating_sub(1) as usize)
+            .with_jitter()
+            .build()
     }
 
     async fn classify(
@@ -221,7 +295,7 @@ impl HttpClient {
             StatusCode::TOO_MANY_REQUESTS => Err(ConnectorError::RateLimited {
                 marketplace,
                 endpoint,
-                retry_after: retry_after(&response),
+                retry_after: retry_after(response.headers()),
             }),
             s if s.is_server_error() => Err(ConnectorError::Server {
                 marketplace,
@@ -242,6 +316,7 @@ impl HttpClient {
 
     fn network_error(&self, endpoint: &str, err: &reqwest::Error) -> ConnectorError {
         let kind = if err.is_timeout() {
+            record(|m| m.timeouts += 1);
             "timed out"
         } else if err.is_connect() {
             "could not connect"
@@ -258,22 +333,33 @@ impl HttpClient {
     }
 }
 
-/// The wait a 429 asks for: WB's `X-Ratelimit-Retry`, else `Retry-After`, else 1 s.
-fn retry_after(response: &Response) -> Duration {
-    ["x-ratelimit-retry", "retry-after"]
-        .iter()
-        .find_map(|name| {
-            response
-                .headers()
-                .get(*name)?
-                .to_str()
-                .ok()?
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .filter(|secs| secs.is_finite() && *secs >= 0.0)
-        .map_or(Duration::from_secs(1), Duration::from_secs_f64)
+/// The wait a 429 asks for: WB's `X-Ratelimit-Retry` (seconds), else `Retry-After`
+/// (seconds or an HTTP date), else [`DEFAULT_RATE_LIMIT_WAIT`].
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Duration {
+    let header = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
+    let seconds = |text: &str| {
+        text.parse::<f64>()
+            .ok()
+            .filter(|secs| secs.is_finite() && *secs >= 0.0)
+            .map(Duration::from_secs_f64)
+    };
+    let date = |text: &str| {
+        let at = chrono::DateTime::parse_from_rfc2822(text).ok()?;
+        (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+            .to_std()
+            .ok()
+    };
+    header("x-ratelimit-retry")
+        .and_then(seconds)
+        .or_else(|| header("retry-after").and_then(|v| seconds(v).or_else(|| date(v))))
+        .unwrap_or(DEFAULT_RATE_LIMIT_WAIT)
+}
+
+/// A little on top of a 429's wait, so clients told the same wait do not all come back
+/// in the same instant.
+fn rate_limit_jitter(wait: Duration) -> Duration {
+    let most = (wait / 10).min(Duration::from_millis(250)).as_millis() as u64;
+    Duration::from_millis(rand::rng().random_range(0..=most))
 }
 
 /// A short, human message from an error body in any of the marketplaces' shapes.
@@ -301,14 +387,12 @@ pub async fn read_json<T: serde::de::DeserializeOwned>(
         .map_err(|e| ConnectorError::Network {
             marketplace,
             endpoint: endpoint.to_string(),
-            message: format!(
-                "reading body: {}",
-                if e.is_timeout() {
-                    "timed out"
-                } else {
-                    "failed"
-                }
-            ),
+            message: if e.is_timeout() {
+                record(|m| m.timeouts += 1);
+                "reading body: timed out".to_string()
+            } else {
+                "reading body: failed".to_string()
+            },
         })?;
     serde_json::from_slice(&bytes).map_err(|e| ConnectorError::Malformed {
         marketplace,
@@ -333,5 +417,243 @@ mod tests {
         );
         assert_eq!(error_message(r#"{"code":8,"message":"rate"}"#), "rate");
         assert_eq!(error_message("plain"), "plain");
+    }
+
+    #[test]
+    fn the_wait_a_429_asks_for() {
+        use reqwest::header::{HeaderMap, HeaderValue};
+        let headers = |pairs: &[(&'static str, &str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                map.insert(*name, HeaderValue::from_str(value).unwrap());
+            }
+            map
+        };
+        // WB's own header wins over the generic one.
+        assert_eq!(
+            retry_after(&headers(&[
+                ("x-ratelimit-retry", "3"),
+                ("retry-after", "9")
+            ])),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "2.5")])),
+            Duration::from_millis(2500)
+        );
+        let later = (chrono::Utc::now() + chrono::Duration::seconds(30)).to_rfc2822();
+        let wait = retry_after(&headers(&[("retry-after", &later)]));
+        assert!(
+            wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
+        // Ozon names no wait; nonsense is ignored.
+        assert_eq!(retry_after(&headers(&[])), DEFAULT_RATE_LIMIT_WAIT);
+        assert_eq!(
+            retry_after(&headers(&[("x-ratelimit-retry", "-1")])),
+            DEFAULT_RATE_LIMIT_WAIT
+        );
+    }
+
+    /// What the test server answers, request by request; past the script, 200 `{"ok":1}`.
+    #[derive(Clone, Copy)]
+    enum Answer {
+        /// 429 with `X-Ratelimit-Retry` (WB) of these milliseconds.
+        WbLimited(u64),
+        /// 429 with `Retry-After` of these milliseconds.
+        Limited(u64),
+        /// Ozon's 429: its body, no header.
+        OzonLimited,
+        ServerError,
+        /// The answer after this many milliseconds.
+        Slow(u64),
+    }
+
+    struct Server {
+        url: String,
+        served: Arc<Mutex<u32>>,
+        _stop: tokio::sync::oneshot::Sender<()>,
+    }
+
+    async fn serve(script: Vec<Answer>) -> Server {
+        use axum::http::StatusCode as S;
+        use axum::response::IntoResponse;
+        let served = Arc::new(Mutex::new(0u32));
+        let counter = served.clone();
+        let handler = move || {
+            let counter = counter.clone();
+            let script = script.clone();
+            async move {
+                let n = {
+                    let mut served = counter.lock().unwrap();
+                    *served += 1;
+                    *served as usize - 1
+                };
+                let secs = |ms: u64| format!("{}", ms as f64 / 1000.0);
+                let ok = || axum::Json(serde_json::json!({"ok": 1})).into_response();
+                match script.get(n).copied() {
+                    None => ok(),
+                    Some(Answer::WbLimited(ms)) => (
+                        S::TOO_MANY_REQUESTS,
+                        [("x-ratelimit-retry", secs(ms))],
+                        "{}",
+                    )
+                        .into_response(),
+                    Some(Answer::Limited(ms)) => {
+                        (S::TOO_MANY_REQUESTS, [("retry-after", secs(ms))], "").into_response()
+                    }
+                    Some(Answer::OzonLimited) => (
+                        S::TOO_MANY_REQUESTS,
+                        axum::Json(serde_json::json!({"code": 8, "message": "rate"})),
+                    )
+                        .into_response(),
+                    Some(Answer::ServerError) => S::INTERNAL_SERVER_ERROR.into_response(),
+                    Some(Answer::Slow(ms)) => {
+                        tokio::time::sleep(Duration::from_millis(ms)).await;
+                        ok()
+                    }
+                }
+            }
+        };
+        let app = axum::Router::new().route("/", axum::routing::get(handler));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Server {
+            url,
+            served,
+            _stop: stop,
+        }
+    }
+
+    fn client(max_attempts: u32, rate_limit_budget: Duration) -> HttpClient {
+        HttpClient::new(
+            "wb",
+            limiter(Duration::from_millis(1), 1000),
+            RetryPolicy {
+                max_attempts,
+                base_backoff: Duration::from_millis(10),
+                max_backoff: Duration::from_millis(40),
+                max_rate_limit_wait: rate_limit_budget,
+                timeout: Duration::from_millis(300),
+            },
+        )
+    }
+
+    async fn get(
+        http: &HttpClient,
+        server: &Server,
+    ) -> (Result<(serde_json::Value, u32), ConnectorError>, Meter) {
+        let meter = PassMeter::default();
+        let result = meter
+            .scope(http.send_json("GET /", |c| c.get(&server.url)))
+            .await;
+        (result, meter.snapshot())
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_429s_is_waited_out_without_spending_attempts() {
+        let server = serve(vec![Answer::WbLimited(20); 10]).await;
+        let started = std::time::Instant::now();
+        let (result, meter) = get(&client(2, Duration::from_secs(5)), &server).await;
+        let (body, requests) = result.expect("the request gets through after the burst");
+        assert_eq!(body["ok"], 1);
+        assert_eq!(requests, 11, "ten 429s and the answer");
+        assert_eq!(*server.served.lock().unwrap(), 11);
+        assert_eq!(meter.requests, 11);
+        assert_eq!(meter.rate_limited, 10);
+        assert_eq!(meter.retries, 0, "no attempt was spent");
+        assert!(meter.rate_limit_wait >= Duration::from_millis(200));
+        assert!(
+            started.elapsed() >= Duration::from_millis(200),
+            "it waited as told"
+        );
+    }
+
+    #[tokio::test]
+    async fn retry_after_is_waited_as_told() {
+        let server = serve(vec![Answer::Limited(300)]).await;
+        let started = std::time::Instant::now();
+        let (result, meter) = get(&client(1, Duration::from_secs(5)), &server).await;
+        assert_eq!(result.unwrap().1, 2);
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert_eq!(meter.rate_limited, 1);
+    }
+
+    #[tokio::test]
+    async fn a_429_without_a_wait_waits_a_second() {
+        let server = serve(vec![Answer::OzonLimited]).await;
+        let started = std::time::Instant::now();
+        let (result, _) = get(&client(1, Duration::from_secs(5)), &server).await;
+        assert_eq!(result.unwrap().1, 2);
+        assert!(started.elapsed() >= DEFAULT_RATE_LIMIT_WAIT);
+    }
+
+    #[tokio::test]
+    async fn waiting_out_429s_stops_at_the_time_budget() {
+        let server = serve(vec![Answer::WbLimited(50); 1000]).await;
+        let (result, meter) = get(&client(4, Duration::from_millis(300)), &server).await;
+        assert!(
+            matches!(result, Err(ConnectorError::RateLimited { .. })),
+            "{result:?}"
+        );
+        // Five waits of 50–55 ms fit in 300 ms, the sixth does not: bounded by time,
+        // not by the four attempts.
+        assert!((6..=7).contains(&meter.requests), "{meter:?}");
+        assert!(meter.rate_limit_wait <= Duration::from_millis(300));
+    }
+
+    #[tokio::test]
+    async fn a_slow_answer_is_retried_after_the_timeout() {
+        let server = serve(vec![Answer::Slow(1000), Answer::Slow(1000)]).await;
+        let (result, meter) = get(&client(3, Duration::from_secs(5)), &server).await;
+        assert_eq!(result.unwrap().1, 3, "two timeouts, then the answer");
+        assert_eq!(meter.timeouts, 2);
+        assert_eq!(meter.retries, 2);
+    }
+
+    #[tokio::test]
+    async fn other_failures_still_spend_attempts() {
+        let server = serve(vec![Answer::ServerError; 10]).await;
+        let (result, meter) = get(&client(3, Duration::from_secs(5)), &server).await;
+        assert!(matches!(
+            result,
+            Err(ConnectorError::Server { status: 500, .. })
+        ));
+        assert_eq!(meter.requests, 3);
+        assert_eq!(meter.retries, 2);
+    }
+
+    #[tokio::test]
+    async fn a_single_attempt_client_still_waits_out_a_429() {
+        let server = serve(vec![Answer::WbLimited(20), Answer::ServerError]).await;
+        let http = client(4, Duration::from_secs(5)).single_attempt();
+        let (result, meter) = get(&http, &server).await;
+        assert!(
+            matches!(result, Err(ConnectorError::Server { .. })),
+            "{result:?}"
+        );
+        assert_eq!(
+            meter.requests, 2,
+            "the 429 was waited out, the 500 not retried"
+        );
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_runs_out() {
+        let http = client(4, Duration::from_secs(1));
+        let waits: Vec<_> = http.backoff_schedule().collect();
+        assert_eq!(waits.len(), 3, "one fewer than the attempts");
+        for (wait, step) in waits.iter().zip([10u64, 20, 40]) {
+            let step = Duration::from_millis(step);
+            assert!(*wait >= step && *wait < step * 2, "{wait:?} for {step:?}");
+        }
     }
 }

@@ -18,6 +18,7 @@ pub use cards::{refresh_cards, CardRefresh, CARDS_PER_CYCLE};
 pub use reconcile::{reconcile_pass, MAX_REREADS};
 
 use crate::app::Event;
+use crate::connectors::http::{Meter, PassMeter};
 use crate::connectors::{Connector, ConnectorError, Pull};
 use crate::store::{self, SyncRunRecord, Writer};
 
@@ -71,32 +72,45 @@ pub async fn sync_pass_with_progress(
     let started_at = clock();
     let connector_id = connector.id();
     let mut stats = PassStats::default();
-    let outcome: Result<(), ConnectorError> = async {
-        loop {
-            let cursor = writer
-                .call(move |conn| store::cursor(conn, account_id, connector_id))
-                .await
-                .map_err(store_error)?;
-            let pull = connector.pull(cursor.as_deref()).await?;
-            stats.requests += pull.requests;
-            stats.pages += 1;
-            let more = pull.more;
-            let now = clock();
-            let (seen, new, changed, skipped) =
-                commit_page(writer, account_id, connector_id, pull, now)
+    // Counts every request the HTTP layer sends for this pass, those of a page that
+    // failed included: a pull that fails returns no count of its own.
+    let meter = PassMeter::default();
+    // What the pulls said they sent: the count for a connector that does not go
+    // through the shared HTTP layer.
+    let mut reported = 0;
+    let outcome: Result<(), ConnectorError> = meter
+        .scope(async {
+            loop {
+                let cursor = writer
+                    .call(move |conn| store::cursor(conn, account_id, connector_id))
                     .await
                     .map_err(store_error)?;
-            stats.seen += seen;
-            stats.new += new;
-            stats.changed += changed;
-            stats.skipped += skipped;
-            progress(&stats);
-            if !more || stats.pages >= MAX_PAGES_PER_PASS {
-                return Ok(());
+                let pull = connector.pull(cursor.as_deref()).await;
+                if let Ok(pull) = &pull {
+                    reported += pull.requests;
+                }
+                stats.requests = meter.snapshot().requests.max(reported);
+                let pull = pull?;
+                stats.pages += 1;
+                let more = pull.more;
+                let now = clock();
+                let (seen, new, changed, skipped) =
+                    commit_page(writer, account_id, connector_id, pull, now)
+                        .await
+                        .map_err(store_error)?;
+                stats.seen += seen;
+                stats.new += new;
+                stats.changed += changed;
+                stats.skipped += skipped;
+                progress(&stats);
+                if !more || stats.pages >= MAX_PAGES_PER_PASS {
+                    return Ok(());
+                }
             }
-        }
-    }
-    .await;
+        })
+        .await;
+    let used = meter.snapshot();
+    stats.requests = used.requests.max(reported);
     let record = SyncRunRecord {
         account_id,
         connector: connector_id.to_string(),
@@ -109,7 +123,10 @@ pub async fn sync_pass_with_progress(
         items_new: stats.new,
         items_changed: stats.changed,
         items_skipped: stats.skipped,
-        error: outcome.as_ref().err().map(|e| e.to_string()),
+        error: outcome
+            .as_ref()
+            .err()
+            .map(|e| failure_reason(e, &stats, &used)),
     };
     if let Err(err) = writer
         .call(move |conn| store::record_sync_run(conn, &record))
@@ -165,6 +182,24 @@ async fn commit_page(
             ))
         })
         .await
+}
+
+/// Why a pass ended early, for the sync-health screen: the error, where it stopped, and
+/// what the pass went through before (so "rate limited" after minutes of 429s reads
+/// differently from a single refusal).
+fn failure_reason(err: &ConnectorError, stats: &PassStats, used: &Meter) -> String {
+    format!(
+        "{err}; stopped at page {} ({} committed before it; {} requests: {} answered 429, \
+         {:.0}s waited on them, {} timed out, {} retried); the next pass resumes from the \
+         last committed cursor",
+        stats.pages + 1,
+        stats.pages,
+        stats.requests,
+        used.rate_limited,
+        used.rate_limit_wait.as_secs_f64(),
+        used.timeouts,
+        used.retries
+    )
 }
 
 fn store_error(err: anyhow::Error) -> ConnectorError {

@@ -170,6 +170,8 @@ impl Connector for OzonChats {
         };
         let mut pull = Pull::default();
         let page_len = list.chats.len();
+        // Chats remembered in `seen` by this pull: what a page cut short keeps.
+        let mut threads_read = 0;
         for raw in list.chats {
             let info: ChatInfo = match lenient::from_raw(&raw) {
                 Ok(info) => info,
@@ -190,7 +192,19 @@ impl Connector for OzonChats {
                     continue;
                 }
             }
-            let (messages, n) = self.thread(&chat_id).await?;
+            let (messages, n) = match self.thread(&chat_id).await {
+                Ok(thread) => thread,
+                // Keep the chats read so far (`seen` skips them next time) and read this
+                // page again.
+                Err(err) if threads_read > 0 => {
+                    tracing::warn!(error = %err, "ozon chats: a history read failed; keeping the page up to it");
+                    pull.more = true;
+                    pull.requests = requests;
+                    pull.cursor = write_cursor(LIST, &cur)?;
+                    return Ok(pull);
+                }
+                Err(err) => return Err(err),
+            };
             requests += n;
             match parse_chat(raw, messages) {
                 Ok(parsed) => {
@@ -201,12 +215,14 @@ impl Connector for OzonChats {
                     let newest = info.last_message_id.or(parsed.newest_message_id);
                     if let Some(newest) = newest {
                         cur.seen.insert(chat_id, newest);
+                        threads_read += 1;
                     }
                 }
                 Err(skipped) => {
                     // Remember it anyway: it is read again when a new message arrives.
                     if let Some(last) = info.last_message_id {
                         cur.seen.insert(chat_id, last);
+                        threads_read += 1;
                     }
                     pull.skipped.push(skipped);
                 }

@@ -203,11 +203,9 @@ impl Connector for OzonQuestions {
         let mut pull = Pull::default();
         let recheck_from = Utc::now() - chrono::Duration::days(RECHECK_DAYS);
         let page_len = list.questions.len();
-        let mut last_on_page = None;
+        let mut last_on_page: Option<String> = None;
         for raw in list.questions {
-            if let Some(id) = raw_id(&raw, "id") {
-                last_on_page = Some(id);
-            }
+            let id = raw_id(&raw, "id");
             match parse_question(raw) {
                 Ok(parsed) => {
                     let at = parsed.item.created_at;
@@ -219,17 +217,36 @@ impl Connector for OzonQuestions {
                     if let (true, true, Some(sku)) =
                         (parsed.processed, parsed.answers_count > 0, parsed.sku)
                     {
-                        let (text, n) = self
+                        match self
                             .cached_answer(&item.external_id, sku, parsed.answers_count)
-                            .await?;
-                        requests += n;
-                        if let Some(text) = text {
-                            set_answer(&mut item, text);
+                            .await
+                        {
+                            Ok((text, n)) => {
+                                requests += n;
+                                if let Some(text) = text {
+                                    set_answer(&mut item, text);
+                                }
+                            }
+                            // Keep the questions before it; the next page starts at it.
+                            Err(err) => match last_on_page {
+                                Some(before) if before != cur.last_id => {
+                                    tracing::warn!(error = %err, "ozon questions: an answer lookup failed; keeping the page up to it");
+                                    cur.last_id = before;
+                                    pull.more = true;
+                                    pull.requests = requests;
+                                    pull.cursor = write_cursor(LIST, &cur)?;
+                                    return Ok(pull);
+                                }
+                                _ => return Err(err),
+                            },
                         }
                     }
                     pull.items.push(item);
                 }
                 Err(skipped) => pull.skipped.push(skipped),
+            }
+            if id.is_some() {
+                last_on_page = id;
             }
         }
         let next = list.last_id.or(last_on_page).unwrap_or_default();

@@ -243,28 +243,38 @@ impl Connector for OzonReviews {
         };
         let mut pull = Pull::default();
         let recheck_from = Utc::now() - chrono::Duration::days(RECHECK_DAYS);
+        let started_at = cur.last_id.clone();
         let mut previous = cur.last_id.clone();
         let page_len = list.reviews.len();
         for raw in list.reviews {
             let id = raw_id(&raw, "id");
             match parse_review(raw) {
                 Ok(parsed) => {
-                    cur.note(
-                        &previous,
-                        parsed.item.created_at,
-                        !parsed.processed,
-                        recheck_from,
-                    );
                     let mut item = parsed.item;
                     if parsed.processed && parsed.comments_amount > 0 {
-                        let (text, n) = self
+                        match self
                             .cached_comment(&item.external_id, parsed.comments_amount)
-                            .await?;
-                        requests += n;
-                        if let Some(text) = text {
-                            set_seller_comment(&mut item, text);
+                            .await
+                        {
+                            Ok((text, n)) => {
+                                requests += n;
+                                if let Some(text) = text {
+                                    set_seller_comment(&mut item, text);
+                                }
+                            }
+                            // Keep the reviews before it; the next page starts at it.
+                            Err(err) if previous != started_at => {
+                                tracing::warn!(error = %err, "ozon reviews: a comment lookup failed; keeping the page up to it");
+                                cur.last_id = previous;
+                                pull.more = true;
+                                pull.requests = requests;
+                                pull.cursor = write_cursor(LIST, &cur)?;
+                                return Ok(pull);
+                            }
+                            Err(err) => return Err(err),
                         }
                     }
+                    cur.note(&previous, item.created_at, !parsed.processed, recheck_from);
                     pull.items.push(item);
                 }
                 Err(skipped) => pull.skipped.push(skipped),

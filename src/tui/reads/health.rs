@@ -32,6 +32,8 @@ pub struct HealthRow {
     pub consecutive_failures: u32,
     /// The latest run's error, when it failed.
     pub last_error: Option<String>,
+    /// HTTP requests the latest run made, a failed one's included.
+    pub last_requests: u32,
 }
 
 impl HealthRow {
@@ -56,7 +58,7 @@ pub fn read_health(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<HealthRo
          ORDER BY account_id, connector LIMIT 1",
     )?;
     let mut last = conn.prepare_cached(
-        "SELECT finished_at, ok, error FROM sync_runs
+        "SELECT finished_at, ok, error, requests FROM sync_runs
          WHERE account_id = ?1 AND connector = ?2 ORDER BY started_at DESC LIMIT 1",
     )?;
     let mut last_success = conn.prepare_cached(
@@ -87,17 +89,18 @@ pub fn read_health(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<HealthRo
             .query_row(params![account_id], |r| r.get(0))
             .optional()?
             .unwrap_or_else(|| format!("#{account_id}"));
-        let (last_run, last_ok, last_error) = last
+        let (last_run, last_ok, last_error, last_requests) = last
             .query_row(params![account_id, connector], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, bool>(1)?,
                     r.get::<_, Option<String>>(2)?,
+                    r.get::<_, u32>(3)?,
                 ))
             })
             .optional()?
-            .map_or((None, false, None), |(t, ok, e)| {
-                (Some(time(t)), ok, if ok { None } else { e })
+            .map_or((None, false, None, 0), |(t, ok, e, n)| {
+                (Some(time(t)), ok, if ok { None } else { e }, n)
             });
         let success: Option<(i64, i64)> = last_success
             .query_row(params![account_id, connector], |r| {
@@ -125,6 +128,7 @@ pub fn read_health(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<HealthRo
             items_changed: u64::try_from(changed).unwrap_or(0),
             consecutive_failures,
             last_error,
+            last_requests,
         });
     }
     rows.sort_by(|a, b| (&a.account, &a.connector).cmp(&(&b.account, &b.connector)));

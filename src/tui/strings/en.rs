@@ -74,6 +74,7 @@ pub static EN: Strings = Strings {
     health_failures: "Failing",
     health_error: "Error",
     health_running: "running",
+    health_requests: "requests",
     never: "never",
 
     audit_empty: "The log is empty",

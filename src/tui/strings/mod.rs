@@ -82,6 +82,8 @@ pub struct Strings {
     pub health_failures: &'static str,
     pub health_error: &'static str,
     pub health_running: &'static str,
+    /// "requests: N" of the latest run, in the footer.
+    pub health_requests: &'static str,
     pub never: &'static str,
 
     pub audit_empty: &'static str,

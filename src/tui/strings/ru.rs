@@ -74,6 +74,7 @@ pub static RU: Strings = Strings {
     health_failures: "Сбоев подряд",
     health_error: "Ошибка",
     health_running: "идёт",
+    health_requests: "запросов",
     never: "никогда",
 
     audit_empty: "Журнал пуст",

@@ -119,6 +119,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
             sanitize::line(&row.account),
             sanitize::line(&row.connector)
         );
+        let title = format!("{title} · {}: {}", s.health_requests, row.last_requests);
         let mut lines = vec![Line::styled(title, ctx.style(Slot::Label))];
         match &row.last_error {
             Some(e) => lines.push(Line::styled(

@@ -19,6 +19,7 @@ fn health(account: &str, connector: &str) -> HealthRow {
         items_changed: 0,
         consecutive_failures: 0,
         last_error: None,
+        last_requests: 3,
     }
 }
 
