@@ -103,6 +103,9 @@ enum Cmd {
         /// Where to write the copy.
         file: PathBuf,
     },
+    /// The auto-responder: status, the deliberate go-live, the kill switch.
+    #[command(subcommand)]
+    Autoreply(agentiq::cli::autoreply_cmd::AutoreplyCmd),
     /// The seller's reply templates as TOML: export them to edit, import them back.
     Templates {
         #[command(subcommand)]
@@ -412,6 +415,7 @@ fn run(cli: Cli) -> Result<()> {
             println!("backed up {} to {}", database.display(), file.display());
             Ok(())
         }
+        Cmd::Autoreply(command) => agentiq::cli::autoreply_cmd::run(&paths.database(), command),
         Cmd::Templates { action } => {
             let database = paths.database();
             let store = Store::open(&database)?;

@@ -12,6 +12,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/005_replies.sql")),
         M::up(include_str!("migrations/006_hot_path_indexes.sql")),
         M::up(include_str!("migrations/007_newest_and_linking.sql")),
+        M::up(include_str!("migrations/012_autoreply_live.sql")),
     ])
 }
 
