@@ -100,13 +100,15 @@ fn live(store: &Store, account: &str, confirm: Option<String>, now: DateTime<Utc
     let reader = store.reader()?;
     let id = account_id(&reader, account)?;
     match auto_live::account_mode(&reader, id)? {
-        AutoMode::Off => return Err(fail(
-            Failure::Config,
-            format!(
+        AutoMode::Off => {
+            return Err(fail(
+                Failure::Config,
+                format!(
                 "auto-replies are off for {account}: enable them ([auto_response] enabled = true \
                      in the settings), let shadow mode record what it would send, then go live"
             ),
-        )),
+            ))
+        }
         AutoMode::Live { since } => {
             println!("auto-replies of {account} are live since {}", when(since));
             return Ok(());
@@ -171,6 +173,9 @@ pub fn figures_text(account: &str, f: &ShadowFigures) -> String {
     out += &format!("  seller edited        {}\n", f.edited);
     out += &format!("  closed without reply {}\n", f.rejected);
     out += &format!("  not handled yet      {}\n", f.undecided);
+    if f.answered_live > 0 {
+        out += &format!("  answered live later  {}\n", f.answered_live);
+    }
     if let Some(d) = f.mean_edit_distance {
         out += &format!("  mean edit distance   {d:.2}\n");
     }

@@ -88,6 +88,8 @@ pub fn init_logging(log_dir: &Path) -> Result<tracing_appender::non_blocking::Wo
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix("agentiq.log")
         .build(log_dir)
+        // Its message already names the cause; its source would repeat it.
+        .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| {
             format!(
                 "cannot write a log file in {} (pass --log-dir or AGENTIQ_LOG_DIR)",

@@ -110,6 +110,8 @@ pub struct ShadowFigures {
     pub rejected: i64,
     /// Still waiting for the seller.
     pub undecided: i64,
+    /// Answered later by a live auto-reply (after going live), so not the seller's call.
+    pub answered_live: i64,
     /// Mean edit distance (0..1) over the items the seller answered; `None` without any.
     pub mean_edit_distance: Option<f64>,
     /// The first and last shadow reply (unix seconds).
@@ -153,7 +155,10 @@ pub fn shadow_figures(conn: &Connection, account_id: i64) -> Result<ShadowFigure
                   WHERE h.interaction_id = i.id AND h.actor = 'human' AND h.shadow = 0
                     AND h.state != 'failed'
                   ORDER BY h.id LIMIT 1),
-                i.answer_text
+                i.answer_text,
+                EXISTS (SELECT 1 FROM outbox a
+                         WHERE a.interaction_id = i.id AND a.actor = 'auto' AND a.shadow = 0
+                           AND a.state != 'failed')
          FROM outbox o JOIN interactions i ON i.id = o.interaction_id
          WHERE i.account_id = ?1 AND o.actor = 'auto' AND o.shadow = 1
          ORDER BY o.id",
@@ -165,15 +170,20 @@ pub fn shadow_figures(conn: &Connection, account_id: i64) -> Result<ShadowFigure
             r.get::<_, String>(2)?,
             r.get::<_, Option<String>>(3)?,
             r.get::<_, Option<String>>(4)?,
+            r.get::<_, bool>(5)?,
         ))
     })?;
     let mut f = ShadowFigures::default();
     let mut distances = Vec::new();
     for row in rows {
-        let (shadow_text, at, state, ours, marketplace) = row?;
+        let (shadow_text, at, state, ours, marketplace, auto_live) = row?;
         f.would_send += 1;
         f.from = Some(f.from.map_or(at, |x| x.min(at)));
         f.to = Some(f.to.map_or(at, |x| x.max(at)));
+        if ours.is_none() && auto_live {
+            f.answered_live += 1;
+            continue;
+        }
         match ours.or(marketplace).filter(|t| !t.trim().is_empty()) {
             Some(sent) => {
                 let d = edit_distance(&shadow_text, &sent);
