@@ -153,6 +153,16 @@ async fn shadow_mode_records_without_sending() {
         )
         .unwrap();
     assert_eq!(logged as usize, round.shadowed);
+    // The drafts stay unused: the seller is offered the very text shadow mode recorded.
+    let used: i64 = reader
+        .query_row(
+            "SELECT count(*) FROM drafts d JOIN outbox o ON o.interaction_id = d.interaction_id
+             WHERE o.shadow = 1 AND d.outcome IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(used, 0);
 }
 
 #[tokio::test]

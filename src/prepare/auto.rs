@@ -258,7 +258,9 @@ pub async fn auto_round_with(
             text: text.clone(),
             idempotency_key: format!("{prefix}-{}-{draft_id}", id.0),
             draft: Some(SentDraft {
-                id: Some(draft_id),
+                // A shadow reply leaves the draft unused: the seller is offered the same
+                // text, so the shadow figures compare like with like.
+                id: (!shadow).then_some(draft_id),
                 text,
                 source,
             }),

@@ -417,3 +417,107 @@ pub fn status(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<AccountStatus
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::migrate_for_tests(&mut conn);
+        conn.execute(
+            "INSERT INTO accounts (id, name, marketplace, created_at) VALUES (1, 'shop', 'wb', 0)",
+            [],
+        )
+        .unwrap();
+        conn
+    }
+
+    /// An item in `state` with the marketplace's `answer`, a shadow reply, and the other
+    /// outbox rows `(actor, shadow, state, text)`.
+    fn item(
+        conn: &Connection,
+        n: i64,
+        state: &str,
+        answer: Option<&str>,
+        rows: &[(&str, bool, &str, &str)],
+    ) {
+        conn.execute(
+            "INSERT INTO interactions (id, account_id, channel, external_id, source, text, created_at,
+                 waiting_since, synced_at, state, tier, at_risk_at, due_at, raw, answer_text)
+             VALUES (?1, 1, 'review', ?1, 't', 'Спасибо!', 0, 0, 0, ?2, 'low', 0, 0, '{}', ?3)",
+            params![n, state, answer],
+        )
+        .unwrap();
+        let shadow = [("auto", true, "queued", "Спасибо за отзыв, Анна!")];
+        for (k, (actor, shadow, state, text)) in shadow.iter().chain(rows).enumerate() {
+            conn.execute(
+                "INSERT INTO outbox (interaction_id, idempotency_key, text, state, next_attempt_at,
+                     created_at, updated_at, actor, shadow)
+                 VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5, ?6, ?7)",
+                params![n, format!("{n}-{k}"), text, state, 100 + n, actor, shadow],
+            )
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn each_shadow_reply_is_judged_by_what_the_seller_did() {
+        let conn = db();
+        let same = "Спасибо за отзыв, Анна!";
+        item(
+            &conn,
+            1,
+            "answered",
+            Some(same),
+            &[("human", false, "confirmed", same)],
+        );
+        item(
+            &conn,
+            2,
+            "answered",
+            None,
+            &[("human", false, "confirmed", "Анна, благодарим! Ждём снова.")],
+        );
+        item(&conn, 3, "archived", None, &[]);
+        item(&conn, 4, "open", None, &[]);
+        item(
+            &conn,
+            5,
+            "answered",
+            Some(same),
+            &[("auto", false, "confirmed", same)],
+        );
+        // Answered on the marketplace itself, with the same words.
+        item(&conn, 6, "answered", Some(same), &[]);
+        // A cancelled human reply is not what the seller sent.
+        item(&conn, 7, "open", None, &[("human", false, "failed", "x")]);
+        let f = shadow_figures(&conn, 1).unwrap();
+        assert_eq!(
+            (
+                f.would_send,
+                f.sent_as_is,
+                f.edited,
+                f.rejected,
+                f.undecided,
+                f.answered_live
+            ),
+            (7, 2, 1, 1, 2, 1),
+            "{f:?}"
+        );
+        assert_eq!((f.from, f.to), (Some(101), Some(107)));
+        let mean = f.mean_edit_distance.unwrap();
+        assert!(mean > 0.0 && mean < 1.0, "{mean}");
+        assert_eq!(f.changed_share(), Some(2.0 / 7.0));
+    }
+
+    #[test]
+    fn the_word_is_either_language_in_any_case() {
+        for word in ["ВКЛЮЧИТЬ", " включить ", "ENABLE", "enable\n"] {
+            assert!(is_live_word(word), "{word:?}");
+        }
+        for word in ["", "да", "yes", "ВКЛЮЧИ", "ОТПРАВИТЬ"] {
+            assert!(!is_live_word(word), "{word:?}");
+        }
+    }
+}
