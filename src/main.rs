@@ -241,7 +241,8 @@ struct SimulatorCliArgs {
 #[derive(Args)]
 struct SyncArgs {
     /// Deliver the replies waiting in the outbox, one sync pass over every account,
-    /// classify and draft the top of the queue, then exit (non-zero if any pass failed).
+    /// classify and draft the top of the queue, one auto-response round, then exit
+    /// (non-zero if any pass failed).
     #[arg(long, conflicts_with = "daemon")]
     once: bool,
     /// Keep syncing and delivering replies until interrupted.
