@@ -274,32 +274,45 @@ pub async fn auto_round_with(
         {
             if shadow {
                 round.shadowed += 1;
-            } else {
-                round.queued += 1;
-                queued_now.push(outbox_id);
+                continue;
+            }
+            round.queued += 1;
+            queued_now.push(outbox_id);
+            // The kill switch (or a settings change) may have committed while this round
+            // was working: after each live reply the mode is read again, and if the shop
+            // is no longer live, what this round queued is withdrawn in its undo window.
+            let ids = queued_now.clone();
+            let withdrawn = writer
+                .call(move |conn| withdraw_unless_live(conn, account_id, &ids, now))
+                .await?;
+            if withdrawn > 0 {
+                round.withdrawn = withdrawn;
+                round.queued -= withdrawn;
+                break;
             }
         }
     }
-    if !queued_now.is_empty() {
-        // The kill switch (or a settings change) may have committed while this round was
-        // queueing: whatever it queued live since then is withdrawn in its undo window.
-        round.withdrawn = writer
-            .call(move |conn| {
-                let tx = conn.transaction()?;
-                let mut withdrawn = 0;
-                if !matches!(
-                    super::auto_live::account_mode(&tx, account_id)?,
-                    AutoMode::Live { .. }
-                ) {
-                    for id in queued_now {
-                        withdrawn += usize::from(crate::outbox::cancel_reply(&tx, id, now)?);
-                    }
-                }
-                tx.commit()?;
-                Ok(withdrawn)
-            })
-            .await?;
-        round.queued -= round.withdrawn;
-    }
     Ok(round)
+}
+
+/// Cancels `ids` (auto-replies queued this round) unless the account is still live;
+/// returns how many were cancelled.
+fn withdraw_unless_live(
+    conn: &mut rusqlite::Connection,
+    account_id: i64,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let tx = conn.transaction()?;
+    let mut withdrawn = 0;
+    if !matches!(
+        super::auto_live::account_mode(&tx, account_id)?,
+        AutoMode::Live { .. }
+    ) {
+        for &id in ids {
+            withdrawn += usize::from(crate::outbox::cancel_reply(&tx, id, now)?);
+        }
+    }
+    tx.commit()?;
+    Ok(withdrawn)
 }
