@@ -44,6 +44,22 @@ pub enum Event {
         interaction_id: InteractionId,
         undone: bool,
     },
+    /// The answer to [`Command::StopAutoReplies`]: how many auto-replies not yet sent were
+    /// cancelled, or why the kill switch failed.
+    AutoRepliesStopped {
+        cancelled: usize,
+        error: Option<String>,
+    },
+    /// The answer to [`Command::AutoReplyFigures`].
+    AutoReplyFigures {
+        account_id: i64,
+        figures: Result<crate::prepare::auto_live::ShadowFigures, String>,
+    },
+    /// The answer to [`Command::AutoReplyGoLive`]: live, or why not.
+    AutoReplyWentLive {
+        account_id: i64,
+        error: Option<String>,
+    },
 }
 
 /// Requests from the UI to background services.
@@ -74,4 +90,12 @@ pub enum Command {
         interaction_id: InteractionId,
         outbox_id: i64,
     },
+    /// The kill switch: auto-replies off for every shop, those not yet sent cancelled
+    /// (`prepare::auto_live::kill_switch`).
+    StopAutoReplies,
+    /// The shadow figures of an account, shown before going live.
+    AutoReplyFigures { account_id: i64 },
+    /// Make the account's auto-replies live; `word` is what the seller typed
+    /// (`prepare::auto_live::go_live` checks it again).
+    AutoReplyGoLive { account_id: i64, word: String },
 }

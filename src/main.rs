@@ -103,6 +103,9 @@ enum Cmd {
         /// Where to write the copy.
         file: PathBuf,
     },
+    /// The auto-responder: status, the deliberate go-live, the kill switch.
+    #[command(subcommand)]
+    Autoreply(agentiq::cli::autoreply_cmd::AutoreplyCmd),
     /// The seller's reply templates as TOML: export them to edit, import them back.
     Templates {
         #[command(subcommand)]
@@ -242,7 +245,8 @@ struct SimulatorCliArgs {
 #[derive(Args)]
 struct SyncArgs {
     /// Deliver the replies waiting in the outbox, one sync pass over every account,
-    /// classify and draft the top of the queue, then exit (non-zero if any pass failed).
+    /// classify and draft the top of the queue, one auto-response round, then exit
+    /// (non-zero if any pass failed).
     #[arg(long, conflicts_with = "daemon")]
     once: bool,
     /// Keep syncing and delivering replies until interrupted.
@@ -417,6 +421,7 @@ fn run(cli: Cli) -> Result<()> {
             println!("backed up {} to {}", database.display(), file.display());
             Ok(())
         }
+        Cmd::Autoreply(command) => agentiq::cli::autoreply_cmd::run(&paths.database(), command),
         Cmd::Templates { action } => {
             let database = paths.database();
             let store = Store::open(&database)?;

@@ -220,6 +220,65 @@ impl Services {
                             let _ = events_tx.send(Event::DataChanged);
                         }
                     }
+                    Command::AutoReplyFigures { account_id } => {
+                        let figures = router_store
+                            .reader()
+                            .and_then(|r| crate::prepare::auto_live::shadow_figures(&r, account_id))
+                            .map_err(|e| format!("{e:#}"));
+                        let _ = events_tx.send(Event::AutoReplyFigures {
+                            account_id,
+                            figures,
+                        });
+                    }
+                    Command::AutoReplyGoLive { account_id, word } => {
+                        let now = clock();
+                        let done = router_writer
+                            .call(move |conn| {
+                                let tx = conn.transaction()?;
+                                crate::prepare::auto_live::go_live(
+                                    &tx, account_id, &word, "tui", now,
+                                )?;
+                                tx.commit()?;
+                                Ok(())
+                            })
+                            .await;
+                        if let Err(err) = &done {
+                            tracing::warn!(account_id, error = %format!("{err:#}"), "go-live refused");
+                        }
+                        let _ = events_tx.send(Event::AutoReplyWentLive {
+                            account_id,
+                            error: done.err().map(|e| format!("{e:#}")),
+                        });
+                    }
+                    Command::StopAutoReplies => {
+                        let now = clock();
+                        let stopped = router_writer
+                            .call(move |conn| {
+                                let tx = conn.transaction()?;
+                                let stopped =
+                                    crate::prepare::auto_live::kill_switch(&tx, None, "tui", now)?;
+                                tx.commit()?;
+                                Ok(stopped)
+                            })
+                            .await;
+                        let event = match stopped {
+                            Ok(s) => Event::AutoRepliesStopped {
+                                cancelled: s.cancelled,
+                                error: None,
+                            },
+                            Err(err) => {
+                                let error = format!("{err:#}");
+                                tracing::error!(%error, "the auto-reply kill switch failed");
+                                Event::AutoRepliesStopped {
+                                    cancelled: 0,
+                                    error: Some(error),
+                                }
+                            }
+                        };
+                        let _ = events_tx.send(event);
+                        let _ = events_tx.send(Event::DataChanged);
+                        let _ = events_tx.send(Event::OutboxChanged);
+                    }
                     Command::UndoAutoReply {
                         interaction_id,
                         outbox_id,

@@ -315,6 +315,56 @@ fn interactions_excel_bytes() {
     assert_eq!(out, expected);
 }
 
+/// Hostile marketplace text: formula starters and terminal escapes, in both flavours.
+#[test]
+fn both_flavours_defuse_formulas_and_strip_control_characters() {
+    let d = db();
+    d.item(Item {
+        product: Some("@SUM(A1)"),
+        product_name: Some("\u{7}\u{1b}=HYPERLINK(\"http://x\")"),
+        ..Item::new("review", "+79990000000", H, 2 * H)
+    });
+    d.item(Item {
+        product_name: Some("\tскидка \u{1b}[31m-10%\u{1b}[0m"),
+        ..Item::new("question", "-q1", H + 1, 3 * H)
+    });
+    for format in [ExportFormat::Csv, ExportFormat::Excel] {
+        let mut out = Vec::new();
+        assert_eq!(
+            export_interactions(&d.conn, &day0(100), format, &mut out).unwrap(),
+            2
+        );
+        assert!(!out.contains(&0x1b), "{format:?}: no ESC left");
+        assert!(!out.contains(&0x07), "{format:?}: no BEL left");
+        let body = out.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&out);
+        let delimiter = if format == ExportFormat::Excel {
+            b';'
+        } else {
+            b','
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .from_reader(body);
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        let col = |row: &csv::StringRecord, name: &str| -> String {
+            row[HEADER.iter().position(|h| *h == name).unwrap()].to_string()
+        };
+        assert_eq!(col(&rows[0], "external_id"), "'+79990000000", "{format:?}");
+        assert_eq!(col(&rows[0], "product_id"), "'@SUM(A1)", "{format:?}");
+        assert_eq!(
+            col(&rows[0], "product_name"),
+            "'=HYPERLINK(\"http://x\")",
+            "{format:?}: the escape goes, then the formula check sees the text"
+        );
+        assert_eq!(col(&rows[1], "external_id"), "'-q1", "{format:?}");
+        assert_eq!(
+            col(&rows[1], "product_name"),
+            "'\tскидка [31m-10%[0m",
+            "{format:?}"
+        );
+    }
+}
+
 fn metrics_fixture(d: &Db) {
     // 2 Nov: one question met, one missed; one sync run, ok
     d.item(Item {

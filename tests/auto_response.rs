@@ -48,6 +48,16 @@ async fn enable(writer: &Writer, policy: AutoPolicy) {
         .unwrap();
 }
 
+/// The deliberate go-live, as `agentiq autoreply live --confirm ВКЛЮЧИТЬ` does it.
+async fn go_live(writer: &Writer, account_id: i64) {
+    writer
+        .call(move |c| {
+            agentiq::prepare::auto_live::go_live(c, account_id, "ВКЛЮЧИТЬ", "test", Utc::now())
+        })
+        .await
+        .unwrap();
+}
+
 fn auto_rows(store: &Store) -> Vec<(i64, Option<i64>, i64, u8)> {
     let reader = store.reader().unwrap();
     let mut stmt = reader
@@ -80,11 +90,15 @@ async fn off_by_default_then_only_low_risk_items_with_an_undo_window() {
     )
     .await;
     let round = auto_round(&store, &writer, account_id, now).await.unwrap();
+    assert_eq!(round.queued, 0, "enabled means shadow mode: {round:?}");
+    assert!(round.shadowed > 0, "{round:?}");
+    go_live(&writer, account_id).await;
+    let round = auto_round(&store, &writer, account_id, now).await.unwrap();
     assert!(
         round.queued > 0,
         "some 5★ thank-you reviews qualify: {round:?}"
     );
-    for (id, undo_until, shadow, rating) in auto_rows(&store) {
+    for (id, undo_until, shadow, rating) in auto_rows(&store).into_iter().filter(|r| r.2 == 0) {
         assert!(
             rating >= 4,
             "never below 4★ even when settings say 1 (item {id})"
@@ -139,6 +153,16 @@ async fn shadow_mode_records_without_sending() {
         )
         .unwrap();
     assert_eq!(logged as usize, round.shadowed);
+    // The drafts stay unused: the seller is offered the very text shadow mode recorded.
+    let used: i64 = reader
+        .query_row(
+            "SELECT count(*) FROM drafts d JOIN outbox o ON o.interaction_id = d.interaction_id
+             WHERE o.shadow = 1 AND d.outcome IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(used, 0);
 }
 
 #[tokio::test]
@@ -181,4 +205,40 @@ async fn the_breaker_pauses_automation_after_failures() {
         .await
         .unwrap();
     assert!(later.paused.is_none());
+}
+
+#[tokio::test]
+async fn the_hourly_cap_holds_per_mode() {
+    let (_dir, store, writer, account_id, sim) = world().await;
+    enable(
+        &writer,
+        AutoPolicy {
+            enabled: true,
+            hourly_cap: 2,
+            ..AutoPolicy::default()
+        },
+    )
+    .await;
+    let now = Utc::now();
+    let round = auto_round(&store, &writer, account_id, now).await.unwrap();
+    assert_eq!((round.shadowed, round.capped), (2, true), "{round:?}");
+    let again = auto_round(&store, &writer, account_id, now).await.unwrap();
+    assert_eq!(again.shadowed, 0, "the shadow cap holds too");
+    // Live replies have their own count; the shadow ones of this hour do not use it up.
+    go_live(&writer, account_id).await;
+    let live = auto_round(&store, &writer, account_id, now).await.unwrap();
+    assert_eq!((live.queued, live.capped), (2, true), "{live:?}");
+    let more = auto_round(&store, &writer, account_id, now + Duration::minutes(30))
+        .await
+        .unwrap();
+    assert_eq!(more.queued, 0, "the cap holds for the hour");
+    // An hour later there is room again.
+    let later = auto_round(&store, &writer, account_id, now + Duration::minutes(61))
+        .await
+        .unwrap();
+    assert!(later.queued > 0 && later.queued <= 2, "{later:?}");
+    assert!(
+        sim.sim.report().answers.is_empty(),
+        "nothing delivered here"
+    );
 }

@@ -251,3 +251,45 @@ async fn undo_inside_the_window_means_the_marketplace_receives_nothing() {
     assert_eq!(undone_row.auto_reply, None);
     assert_eq!(undone_row.send_error, None, "an undo is not a failure");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kill_switch_cancels_every_auto_reply_waiting_in_its_window() {
+    let mut w = world().await;
+    let reader = w.store.reader().unwrap();
+    let ids: Vec<InteractionId> = store::queue_page(&reader, &QueueFilter::default(), 0, 3)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let now = Utc::now();
+    for (n, id) in ids.iter().enumerate() {
+        queue_auto(&w, *id, &format!("auto-kill-{n}"), now).await;
+    }
+    w.services.commands.send(Command::StopAutoReplies).unwrap();
+    let answer = wait_for(&mut w, |e| matches!(e, Event::AutoRepliesStopped { .. })).await;
+    assert_eq!(
+        answer,
+        Event::AutoRepliesStopped {
+            cancelled: ids.len(),
+            error: None
+        }
+    );
+    // Their windows end: nothing goes out.
+    let steps = outbox_at(&w, now + Duration::seconds(61))
+        .process_due()
+        .await
+        .unwrap();
+    assert!(steps.is_empty(), "{steps:?}");
+    assert!(w.sim.sim.report().answers.is_empty());
+    let policy: agentiq::prepare::AutoPolicy =
+        agentiq::settings::load(&reader, Some(w.account_id)).unwrap();
+    assert!(!policy.enabled, "auto-replies are off");
+    let logged: i64 = reader
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'autoreply_off'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(logged, 1);
+}

@@ -5,9 +5,12 @@
 //! [`ExportFormat::Excel`] is what Excel in a Russian locale opens correctly by double
 //! click: a UTF-8 byte-order mark first (else Cyrillic turns to mojibake), `;` between
 //! fields (the list separator there, since `,` is the decimal separator), decimal commas
-//! in numbers, CRLF, the same quoting with `;` as the separator; and a text cell starting
-//! with `=`, `+`, `-`, `@`, tab or CR gets a leading `'` so Excel never runs customer or
-//! marketplace text as a formula.
+//! in numbers, CRLF, the same quoting with `;` as the separator.
+//!
+//! In both flavours a text cell starting with `=`, `+`, `-`, `@`, tab or CR gets a leading
+//! `'`, so no spreadsheet runs marketplace text as a formula whichever way the file is
+//! opened, and every field loses its control characters (ESC and the rest of C0 but tab,
+//! LF and CR; DEL; C1), so a file shown in a terminal cannot drive it.
 
 use std::io::Write;
 
@@ -66,14 +69,14 @@ fn writer(format: ExportFormat, out: &mut dyn Write) -> Result<csv::Writer<&mut 
 struct Cells(ExportFormat);
 
 impl Cells {
-    /// Free text (names, findings). In the Excel flavour a leading formula character is
-    /// neutralised.
+    /// Free text (names, findings), without control characters and with a leading
+    /// formula character neutralised, in every flavour.
     fn text(self, s: &str) -> String {
-        let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-        if self.0 == ExportFormat::Excel && risky {
-            format!("'{s}")
+        let clean = without_controls(s);
+        if clean.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{clean}")
         } else {
-            s.to_string()
+            clean
         }
     }
 
@@ -98,6 +101,24 @@ impl Cells {
     fn percent(self, r: Option<f64>) -> String {
         self.opt_number(r.map(|r| r * 100.0), 1)
     }
+}
+
+/// `s` without the control characters a terminal acts on: C0 (ESC among them) except tab,
+/// LF and CR, which are text and quoted by the CSV writer; DEL; C1.
+fn without_controls(s: &str) -> String {
+    s.chars()
+        .filter(|&c| matches!(c, '\t' | '\n' | '\r') || !c.is_control())
+        .collect()
+}
+
+/// Writes one record with every field stripped of control characters, whatever column it
+/// is; text columns were neutralised already by [`Cells::text`].
+fn write_clean<const N: usize>(
+    w: &mut csv::Writer<&mut dyn Write>,
+    record: [String; N],
+) -> Result<()> {
+    w.write_record(record.iter().map(|f| without_controls(f)))?;
+    Ok(())
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in Europe/Moscow, which every spreadsheet reads as a date-time.
@@ -227,7 +248,7 @@ pub fn export_interactions(
                 .map(|r| cells.text(&findings_cell(&r.findings)))
                 .unwrap_or_default(),
         ];
-        w.write_record(&record)?;
+        write_clean(&mut w, record)?;
     }
     w.flush()?;
     Ok(items.len())
@@ -290,13 +311,12 @@ pub fn export_metrics(
     let mut w = writer(format, out)?;
     w.write_record(METRIC_COLUMNS)?;
     for d in &daily {
-        w.write_record(metric_record(
-            cells,
-            d.day.format("%Y-%m-%d").to_string(),
-            &d.metrics,
-        ))?;
+        write_clean(
+            &mut w,
+            metric_record(cells, d.day.format("%Y-%m-%d").to_string(), &d.metrics),
+        )?;
     }
-    w.write_record(metric_record(cells, "total".into(), &total))?;
+    write_clean(&mut w, metric_record(cells, "total".into(), &total))?;
     w.flush()?;
     Ok(daily.len())
 }
@@ -306,14 +326,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn excel_cells_use_commas_and_defuse_formulas() {
+    fn excel_cells_use_commas_and_both_flavours_defuse_formulas() {
         let x = Cells(ExportFormat::Excel);
         assert_eq!(x.number(0.05, 3), "0,050");
         assert_eq!(x.text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(x.text("Плед"), "Плед");
         let c = Cells(ExportFormat::Csv);
         assert_eq!(c.number(0.05, 3), "0.050");
-        assert_eq!(c.text("=1+1"), "=1+1");
+        for risky in ["=1+1", "+7 999", "-10%", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(c.text(risky), format!("'{risky}"), "{risky:?}");
+            assert_eq!(x.text(risky), format!("'{risky}"), "{risky:?}");
+        }
+        assert_eq!(
+            c.text("a=b-c"),
+            "a=b-c",
+            "only a leading character is risky"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_stripped_before_the_formula_check() {
+        let c = Cells(ExportFormat::Csv);
+        assert_eq!(c.text("\u{1b}[31mred\u{1b}[0m"), "[31mred[0m");
+        assert_eq!(c.text("\u{1b}=cmd"), "'=cmd");
+        assert_eq!(c.text("a\u{7}b\u{0}c\u{7f}d\u{9b}e"), "abcde");
+        assert_eq!(c.text("line one\nline two"), "line one\nline two");
     }
 
     #[test]

@@ -193,11 +193,51 @@ async fn sync_once_as(
     if drafted > 0 {
         eprintln!("{drafted} drafts prepared");
     }
+    auto_replies(store, writer, accounts, provider).await?;
     if failed > 0 {
         return Err(fail(
             Failure::Unavailable,
             format!("{failed} sync pass(es) failed; see above"),
         ));
+    }
+    Ok(())
+}
+
+/// One auto-response round per account (shadow or live, see `prepare::auto_live`);
+/// live replies wait out their undo window and go with a later run or the daemon.
+async fn auto_replies(
+    store: &Store,
+    writer: &store::Writer,
+    accounts: &[AccountConfig],
+    provider: &crate::ai::llm::Provider,
+) -> Result<()> {
+    for account in accounts {
+        let name = account.name.clone();
+        let account_id = writer
+            .call(move |conn| Ok(store::account_by_name(conn, &name)?.map(|a| a.id)))
+            .await?;
+        let Some(account_id) = account_id else {
+            continue;
+        };
+        let round =
+            crate::prepare::auto_round_with(store, writer, account_id, Utc::now(), provider)
+                .await?;
+        if round.queued + round.shadowed > 0 || round.capped {
+            eprintln!(
+                "{}: {} auto-replies queued, {} recorded in shadow mode{}",
+                account.name,
+                round.queued,
+                round.shadowed,
+                if round.capped {
+                    " (hourly cap reached)"
+                } else {
+                    ""
+                }
+            );
+        }
+        if let Some(reason) = round.paused {
+            eprintln!("{}: auto-replies paused: {reason}", account.name);
+        }
     }
     Ok(())
 }

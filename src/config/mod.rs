@@ -71,11 +71,32 @@ impl Paths {
 }
 
 /// Sends `tracing` output to a daily file in `log_dir`, never to the terminal. Returns
-/// the guard that flushes the file when dropped.
+/// the guard that flushes the file when dropped. A folder or file that cannot be made is
+/// an error of kind [`Failure::Config`](crate::cli::exit::Failure) naming the path (the
+/// builder, unlike `rolling::daily`, reports it instead of panicking).
 pub fn init_logging(log_dir: &Path) -> Result<tracing_appender::non_blocking::WorkerGuard> {
+    use crate::cli::exit::{Failure, FailureExt};
     std::fs::create_dir_all(log_dir)
-        .with_context(|| format!("creating log folder {}", log_dir.display()))?;
-    let appender = tracing_appender::rolling::daily(log_dir, "agentiq.log");
+        .with_context(|| {
+            format!(
+                "cannot create the log folder {} (pass --log-dir or AGENTIQ_LOG_DIR)",
+                log_dir.display()
+            )
+        })
+        .kind(Failure::Config)?;
+    let appender = tracing_appender::rolling::RollingFileAppender::builder()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("agentiq.log")
+        .build(log_dir)
+        // Its message already names the cause; its source would repeat it.
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| {
+            format!(
+                "cannot write a log file in {} (pass --log-dir or AGENTIQ_LOG_DIR)",
+                log_dir.display()
+            )
+        })
+        .kind(Failure::Config)?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("AGENTIQ_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

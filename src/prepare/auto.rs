@@ -1,13 +1,15 @@
 //! Auto-response for low-risk items: off by default; when on, a candidate's prepared draft
-//! goes through the same guardrails, waits out an undo window (or is only recorded, in
-//! shadow mode), and is logged. A circuit breaker pauses automation when sends fail or
-//! findings spike.
+//! goes through the same guardrails and is only recorded (shadow mode) until the seller
+//! deliberately makes the account live ([`super::auto_live`]); live, it waits out an undo
+//! window and is logged. At most `hourly_cap` replies an hour per account; a circuit
+//! breaker pauses automation when sends fail or findings spike.
 
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
+use super::auto_live::AutoMode;
 use crate::domain::InteractionId;
 use crate::outbox::{enqueue_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft};
 use crate::settings::Section;
@@ -17,9 +19,13 @@ use crate::store::{Store, Writer};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AutoPolicy {
+    /// Auto-replies run (in shadow mode until the account goes live).
     pub enabled: bool,
+    /// Keep recording only, even after going live. `false` alone never makes replies live.
     pub shadow: bool,
     pub undo_seconds: i64,
+    /// Auto-replies per account in any hour, at most (shadow ones counted apart).
+    pub hourly_cap: u32,
     pub channels: Vec<String>,
     pub intents: Vec<String>,
     pub min_rating: u8,
@@ -35,6 +41,7 @@ impl Default for AutoPolicy {
             enabled: false,
             shadow: false,
             undo_seconds: 60,
+            hourly_cap: 20,
             channels: vec!["review".into()],
             intents: vec!["thanks".into()],
             min_rating: 5,
@@ -61,6 +68,10 @@ pub const AUTOMATION_LINK_CONFIDENCE: f64 = 0.85;
 pub struct AutoRound {
     pub queued: usize,
     pub shadowed: usize,
+    /// The hourly cap stopped this round (or would have let more through).
+    pub capped: bool,
+    /// Queued live, then cancelled: the account stopped being live meanwhile.
+    pub withdrawn: usize,
     /// The breaker is open: automation paused, with the reason.
     pub paused: Option<String>,
 }
@@ -102,7 +113,18 @@ pub fn breaker(
     Ok(None)
 }
 
-/// The policy's filter on items, shared by the two queries below.
+/// The policy's filter on items, shared by the two queries below. An item is taken once
+/// per mode: shadow mode skips items with any reply in the outbox; live mode skips only
+/// those with a real (non-shadow) one, so what shadow mode recorded can still be answered.
+fn eligible(shadow: bool) -> String {
+    let outbox = if shadow {
+        "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.interaction_id = i.id)"
+    } else {
+        "NOT EXISTS (SELECT 1 FROM outbox o WHERE o.interaction_id = i.id AND o.shadow = 0)"
+    };
+    ELIGIBLE.replace("{outbox}", outbox)
+}
+
 const ELIGIBLE: &str = "i.account_id = ?1 AND i.state = 'open' AND i.classified_at IS NOT NULL
            AND i.channel IN (SELECT value FROM json_each(?2))
            AND i.intent IN (SELECT value FROM json_each(?3))
@@ -110,18 +132,20 @@ const ELIGIBLE: &str = "i.account_id = ?1 AND i.state = 'open' AND i.classified_
            AND i.escalations = '[]'
            AND (i.customer_id IS NULL
                 OR (i.customer_link_method = 'deterministic' AND i.customer_confidence >= ?5))
-           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.interaction_id = i.id)";
+           AND {outbox}";
 
 /// Eligible items that have no draft yet (the drafter only works the top of the queue).
 fn undrafted(
     conn: &rusqlite::Connection,
     policy: &AutoPolicy,
     account_id: i64,
+    shadow: bool,
 ) -> Result<Vec<InteractionId>> {
     let sql = format!(
-        "SELECT i.id FROM interactions i WHERE {ELIGIBLE}
+        "SELECT i.id FROM interactions i WHERE {}
            AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.interaction_id = i.id AND d.outcome IS NULL)
-         ORDER BY i.due_at LIMIT 50"
+         ORDER BY i.due_at LIMIT 50",
+        eligible(shadow)
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt
@@ -144,14 +168,18 @@ fn candidates(
     conn: &rusqlite::Connection,
     policy: &AutoPolicy,
     account_id: i64,
+    shadow: bool,
+    limit: i64,
 ) -> Result<Vec<(InteractionId, i64, String, String)>> {
     let min_rating = policy.min_rating.max(HARD_MIN_RATING);
     let mut stmt = conn.prepare(&format!(
         "SELECT i.id, d.id, d.text, d.source FROM interactions i
          JOIN drafts d ON d.id = (SELECT max(id) FROM drafts WHERE interaction_id = i.id AND outcome IS NULL)
-         WHERE {ELIGIBLE}
+         WHERE {}
            AND d.verdict = 'pass' AND d.confidence >= ?6
-         ORDER BY i.due_at LIMIT 50"
+         ORDER BY i.due_at LIMIT {}",
+        eligible(shadow),
+        limit.clamp(0, 50)
     ))?;
     let rows = stmt
         .query_map(
@@ -194,50 +222,97 @@ pub async fn auto_round_with(
     now: DateTime<Utc>,
     provider: &crate::ai::llm::Provider,
 ) -> Result<AutoRound> {
-    let (policy, paused, picked) = {
+    let (policy, shadow, paused, capped, picked) = {
         let reader = store.reader()?;
         let policy: AutoPolicy = crate::settings::load(&reader, Some(account_id))?;
-        if !policy.enabled {
-            return Ok(AutoRound::default());
-        }
+        let shadow = match super::auto_live::mode(&reader, &policy, account_id)? {
+            AutoMode::Off => return Ok(AutoRound::default()),
+            AutoMode::Shadow => true,
+            AutoMode::Live { .. } => false,
+        };
+        let room = i64::from(policy.hourly_cap)
+            - super::auto_live::used_this_hour(&reader, account_id, shadow, now)?;
         let paused = breaker(&reader, &policy, account_id, now)?;
-        let picked = if paused.is_none() {
-            let missing = undrafted(&reader, &policy, account_id)?;
+        let picked = if paused.is_none() && room > 0 {
+            let missing = undrafted(&reader, &policy, account_id, shadow)?;
             if !missing.is_empty() {
                 super::draft_items_with(store, writer, missing, now, provider).await?;
             }
-            candidates(&reader, &policy, account_id)?
+            candidates(&reader, &policy, account_id, shadow, room)?
         } else {
             Vec::new()
         };
-        (policy, paused, picked)
+        let capped = room <= picked.len() as i64;
+        (policy, shadow, paused, capped, picked)
     };
     let mut round = AutoRound {
         paused,
+        capped,
         ..AutoRound::default()
     };
+    let mut queued_now = Vec::new();
     for (id, draft_id, text, source) in picked {
+        let prefix = if shadow { "shadow" } else { "auto" };
         let request = ReplyRequest {
             interaction_id: id,
             text: text.clone(),
-            idempotency_key: format!("auto-{}-{draft_id}", id.0),
+            idempotency_key: format!("{prefix}-{}-{draft_id}", id.0),
             draft: Some(SentDraft {
-                id: Some(draft_id),
+                // A shadow reply leaves the draft unused: the seller is offered the same
+                // text, so the shadow figures compare like with like.
+                id: (!shadow).then_some(draft_id),
                 text,
                 source,
             }),
             override_block: false,
             actor: Actor::Auto,
             undo_until: Some(now + Duration::seconds(policy.undo_seconds.max(0))),
-            shadow: policy.shadow,
+            shadow,
         };
-        if let EnqueueOutcome::Queued { .. } = enqueue_checked(store, writer, request, now).await? {
-            if policy.shadow {
+        if let EnqueueOutcome::Queued { outbox_id, .. } =
+            enqueue_checked(store, writer, request, now).await?
+        {
+            if shadow {
                 round.shadowed += 1;
-            } else {
-                round.queued += 1;
+                continue;
+            }
+            round.queued += 1;
+            queued_now.push(outbox_id);
+            // The kill switch (or a settings change) may have committed while this round
+            // was working: after each live reply the mode is read again, and if the shop
+            // is no longer live, what this round queued is withdrawn in its undo window.
+            let ids = queued_now.clone();
+            let withdrawn = writer
+                .call(move |conn| withdraw_unless_live(conn, account_id, &ids, now))
+                .await?;
+            if withdrawn > 0 {
+                round.withdrawn = withdrawn;
+                round.queued -= withdrawn;
+                break;
             }
         }
     }
     Ok(round)
+}
+
+/// Cancels `ids` (auto-replies queued this round) unless the account is still live;
+/// returns how many were cancelled.
+fn withdraw_unless_live(
+    conn: &mut rusqlite::Connection,
+    account_id: i64,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let tx = conn.transaction()?;
+    let mut withdrawn = 0;
+    if !matches!(
+        super::auto_live::account_mode(&tx, account_id)?,
+        AutoMode::Live { .. }
+    ) {
+        for &id in ids {
+            withdrawn += usize::from(crate::outbox::cancel_reply(&tx, id, now)?);
+        }
+    }
+    tx.commit()?;
+    Ok(withdrawn)
 }

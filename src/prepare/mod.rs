@@ -3,6 +3,7 @@
 //! for the top of the queue. Work runs off the writer thread; results go through it.
 
 mod auto;
+pub mod auto_live;
 mod context;
 
 use std::sync::Arc;

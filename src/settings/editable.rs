@@ -326,6 +326,10 @@ pub fn store_layer(
         Some(value) => super::save_value(conn, scope, key, value)?,
         None => super::clear(conn, scope, key)?,
     }
+    if key == "auto_response" {
+        // Off or forced shadow drops the go-live record: on again starts in shadow.
+        crate::prepare::auto_live::settings_changed(conn, scope, chrono::Utc::now())?;
+    }
     if matches!(key, "sla" | "working_hours") {
         match scope {
             Scope::Global => conn.execute(

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/006_hot_path_indexes.sql"),
     include_str!("migrations/007_newest_and_linking.sql"),
     include_str!("migrations/008_delivery_claims.sql"),
+    include_str!("migrations/009_autoreply_live.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -89,6 +89,8 @@ pub enum Action {
     CyclePeriod,
     ResetSetting,
     UndoAutoReply,
+    StopAutoReplies,
+    GoLive,
 
     /// The clock moved on (1 s tick).
     #[serde(skip)]
@@ -218,6 +220,8 @@ bindable! {
     CyclePeriod => "cycle_period",
     ResetSetting => "reset_setting",
     UndoAutoReply => "undo_auto_reply",
+    StopAutoReplies => "stop_auto_replies",
+    GoLive => "go_live",
 }
 
 impl Action {

@@ -236,6 +236,8 @@ pub enum PromptKind {
     Filter,
     /// A settings value (the field in [`SettingsView::editing`]).
     Setting,
+    /// The word that makes an account's auto-replies live ([`SettingsView::go_live`]).
+    GoLive,
 }
 
 /// The one-line input at the bottom for a search or a filter.
@@ -373,6 +375,22 @@ pub enum Notice {
     AutoReplyGone,
     /// `undo_auto_reply` on an item with no auto-reply waiting.
     NoAutoReply,
+    /// The kill switch was pressed; the outcome follows.
+    AutoRepliesStopping,
+    /// Auto-replies are off; this many not yet sent were cancelled.
+    AutoRepliesStopped(usize),
+    /// The kill switch could not be applied: why.
+    AutoRepliesStopFailed(String),
+    /// `go_live` asked for at the global scope: it is per account.
+    GoLiveNeedsAccount,
+    /// The shadow figures, while the go-live word is asked for.
+    GoLiveFigures(crate::prepare::auto_live::ShadowCounts),
+    /// The typed text was not the word; the word.
+    GoLiveWordNeeded(String),
+    /// The account's auto-replies are live now.
+    AutoRepliesLive,
+    /// Going live was refused: why.
+    GoLiveFailed(String),
 }
 
 impl Notice {
@@ -387,12 +405,16 @@ impl Notice {
                 | Notice::SettingSaved
                 | Notice::AutoReplyUndoing
                 | Notice::AutoReplyUndone
+                | Notice::AutoRepliesStopping
+                | Notice::AutoRepliesStopped(_)
+                | Notice::GoLiveFigures(_)
+                | Notice::AutoRepliesLive
         )
     }
 
     /// Stays until dismissed (`cancel`) rather than fading after [`NOTICE_SECONDS`].
     pub fn is_sticky(&self) -> bool {
-        matches!(self, Notice::ConfigProblem(_))
+        matches!(self, Notice::ConfigProblem(_) | Notice::GoLiveFigures(_))
     }
 }
 
@@ -601,6 +623,8 @@ pub struct SettingsView {
     pub fields: Vec<Field>,
     pub cursor: ListCursor,
     pub editing: Option<SettingEdit>,
+    /// The go-live confirmation open for this account, with the figures it shows.
+    pub go_live: Option<(i64, crate::prepare::auto_live::ShadowFigures)>,
 }
 
 impl Default for SettingsView {
@@ -612,6 +636,7 @@ impl Default for SettingsView {
             fields: Vec::new(),
             cursor: ListCursor::default(),
             editing: None,
+            go_live: None,
         }
     }
 }

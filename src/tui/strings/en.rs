@@ -138,6 +138,8 @@ pub static EN: Strings = Strings {
     settings_source: "From",
     settings_empty: "Nothing to set here",
     settings_prompt_placeholder: "the new value; Enter saves, Esc cancels",
+    go_live_prompt: "Make this account's auto-replies live — type ENABLE",
+    live_word: "ENABLE",
     settings_editor_title: "One entry per line",
     settings_edit: "edit",
     settings_scope_hint: "scope: global / each account",
@@ -225,6 +227,23 @@ fn notice(notice: &Notice) -> String {
         }
         Notice::AutoReplyGone => "Too late: the auto-reply is already on its way".into(),
         Notice::NoAutoReply => "No auto-reply is waiting for this item".into(),
+        Notice::AutoRepliesStopping => "Turning auto-replies off…".into(),
+        Notice::AutoRepliesStopped(n) => {
+            format!("Auto-replies are off; {n} not yet sent were cancelled")
+        }
+        Notice::AutoRepliesStopFailed(e) => format!("Auto-replies are still on: {e}"),
+        Notice::GoLiveNeedsAccount => {
+            "Going live is per account: pick one (a), then L".into()
+        }
+        Notice::GoLiveFigures(f) => format!(
+            "Shadow mode: would have sent {}, seller sent the same {}, edited {}, closed without reply {}, not handled yet {}",
+            f.would_send, f.sent_as_is, f.edited, f.rejected, f.undecided
+        ),
+        Notice::GoLiveWordNeeded(word) => format!("Not confirmed: type {word}"),
+        Notice::AutoRepliesLive => {
+            "This account's auto-replies are live; ! turns every one off".into()
+        }
+        Notice::GoLiveFailed(e) => format!("Not live: {e}"),
         Notice::NoTemplates => "No templates for this item".into(),
     }
 }
@@ -361,6 +380,8 @@ fn action(a: &Action) -> &'static str {
         Action::CyclePeriod => "period: 7 / 30 / 90 days",
         Action::ResetSetting => "reset the field (global value or default)",
         Action::UndoAutoReply => "undo the auto-reply",
+        Action::StopAutoReplies => "turn every auto-reply off",
+        Action::GoLive => "make the account's auto-replies live (confirmed)",
         _ => "",
     }
 }

@@ -155,6 +155,9 @@ pub struct Strings {
     pub settings_source: &'static str,
     pub settings_empty: &'static str,
     pub settings_prompt_placeholder: &'static str,
+    /// The go-live prompt's label; the word to type.
+    pub go_live_prompt: &'static str,
+    pub live_word: &'static str,
     pub settings_editor_title: &'static str,
     pub settings_edit: &'static str,
     pub settings_scope_hint: &'static str,
@@ -239,6 +242,14 @@ mod tests {
             Notice::AutoReplyUndone,
             Notice::AutoReplyGone,
             Notice::NoAutoReply,
+            Notice::AutoRepliesStopping,
+            Notice::AutoRepliesStopped(3),
+            Notice::AutoRepliesStopFailed("x".into()),
+            Notice::GoLiveNeedsAccount,
+            Notice::GoLiveFigures(Default::default()),
+            Notice::GoLiveWordNeeded("ENABLE".into()),
+            Notice::AutoRepliesLive,
+            Notice::GoLiveFailed("x".into()),
         ]
     }
 

@@ -138,6 +138,8 @@ pub static RU: Strings = Strings {
     settings_source: "Откуда",
     settings_empty: "Здесь нечего настраивать",
     settings_prompt_placeholder: "новое значение; Enter сохраняет, Esc отменяет",
+    go_live_prompt: "Автоответы кабинета вживую — введите ВКЛЮЧИТЬ",
+    live_word: "ВКЛЮЧИТЬ",
     settings_editor_title: "По одному на строку",
     settings_edit: "изменить",
     settings_scope_hint: "область: общие / каждый кабинет",
@@ -223,6 +225,23 @@ fn notice(notice: &Notice) -> String {
         Notice::AutoReplyUndone => "Автоответ отменён, обращение снова в очереди".into(),
         Notice::AutoReplyGone => "Поздно: автоответ уже отправляется".into(),
         Notice::NoAutoReply => "У этого обращения нет ожидающего автоответа".into(),
+        Notice::AutoRepliesStopping => "Выключаем автоответы…".into(),
+        Notice::AutoRepliesStopped(n) => {
+            format!("Автоответы выключены; отменено неотправленных: {n}")
+        }
+        Notice::AutoRepliesStopFailed(e) => format!("Автоответы не выключены: {e}"),
+        Notice::GoLiveNeedsAccount => {
+            "Вживую включают по кабинету: выберите кабинет (a), затем L".into()
+        }
+        Notice::GoLiveFigures(f) => format!(
+            "Теневой режим: отправил бы {}, продавец отправил так же {}, изменил {}, закрыл без ответа {}, ещё не решено {}",
+            f.would_send, f.sent_as_is, f.edited, f.rejected, f.undecided
+        ),
+        Notice::GoLiveWordNeeded(word) => format!("Не подтверждено: введите {word}"),
+        Notice::AutoRepliesLive => {
+            "Автоответы кабинета работают вживую; ! выключает все".into()
+        }
+        Notice::GoLiveFailed(e) => format!("Не включено: {e}"),
         Notice::NoTemplates => "Шаблонов для этого обращения нет".into(),
     }
 }
@@ -399,6 +418,8 @@ fn action(a: &Action) -> &'static str {
         Action::CyclePeriod => "период: 7 / 30 / 90 дней",
         Action::ResetSetting => "сбросить поле (к общему значению или по умолчанию)",
         Action::UndoAutoReply => "отменить автоответ",
+        Action::StopAutoReplies => "выключить все автоответы",
+        Action::GoLive => "автоответы кабинета вживую (с подтверждением)",
         _ => "",
     }
 }

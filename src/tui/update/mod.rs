@@ -219,6 +219,18 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             queue::reload(state, fx);
         }
         Event::SettingSaved { key, error } => settings::saved(state, &key, error, fx),
+        Event::AutoReplyFigures {
+            account_id,
+            figures,
+        } => settings::figures_loaded(state, account_id, figures),
+        Event::AutoReplyWentLive { error, .. } => settings::went_live(state, error, fx),
+        Event::AutoRepliesStopped { cancelled, error } => notify(
+            state,
+            match error {
+                None => Notice::AutoRepliesStopped(cancelled),
+                Some(e) => Notice::AutoRepliesStopFailed(e),
+            },
+        ),
         Event::AutoReplyUndone { undone, .. } => {
             notify(
                 state,
@@ -244,6 +256,7 @@ fn detail_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         Action::FocusQueue | Action::Cancel => state.mode = Mode::Queue,
         Action::Reply => reply::open_editor(state, fx),
         Action::UndoAutoReply => queue::undo_auto_reply(state, fx),
+        Action::StopAutoReplies => queue::stop_auto_replies(state, fx),
         other => common(state, other, fx),
     }
 }

@@ -48,6 +48,7 @@ pub(super) fn queue_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effe
         Action::FocusDetail => state.mode = Mode::Detail,
         Action::Reply => reply::open_editor(state, fx),
         Action::UndoAutoReply => undo_auto_reply(state, fx),
+        Action::StopAutoReplies => stop_auto_replies(state, fx),
         Action::Cancel => {
             if state.search.is_some() {
                 leave_search(state, fx);
@@ -371,6 +372,12 @@ pub(super) fn loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut Vec<Eff
             fx.push(Effect::LoadQueue(next));
         }
     }
+}
+
+/// The kill switch: at once, no confirmation (it only makes things safer).
+pub(super) fn stop_auto_replies(state: &mut AppState, fx: &mut Vec<Effect>) {
+    fx.push(Effect::Command(Command::StopAutoReplies));
+    notify(state, Notice::AutoRepliesStopping);
 }
 
 /// Cancels the selected item's auto-reply while its undo window is open.

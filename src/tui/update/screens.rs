@@ -231,7 +231,7 @@ pub(super) fn help_input(state: &mut AppState, input: Input) {
 pub(super) fn open_prompt(state: &mut AppState, kind: PromptKind) {
     let base = match kind {
         PromptKind::Search => Lens::search(),
-        PromptKind::Filter | PromptKind::Setting => state.base_lens(),
+        PromptKind::Filter | PromptKind::Setting | PromptKind::GoLive => state.base_lens(),
     };
     let text = match (kind, &state.search) {
         (PromptKind::Search, None) => String::new(),
@@ -254,6 +254,21 @@ pub(super) fn open_prompt(state: &mut AppState, kind: PromptKind) {
 }
 
 pub(super) fn prompt_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
+    if let Some(Prompt {
+        kind: PromptKind::GoLive,
+        textarea,
+    }) = &state.prompt
+    {
+        match action {
+            Action::Confirm => {
+                let text = textarea.lines().join("");
+                super::settings::submit_go_live(state, text, fx);
+            }
+            Action::Cancel => super::settings::cancel_go_live(state),
+            _ => {}
+        }
+        return;
+    }
     if let Some(Prompt {
         kind: PromptKind::Setting,
         textarea,
@@ -323,7 +338,7 @@ fn submit_prompt(state: &mut AppState, fx: &mut Vec<Effect>) {
     let (kind, text) = (prompt.kind, prompt.text());
     let base = match kind {
         PromptKind::Search => Lens::search(),
-        PromptKind::Filter | PromptKind::Setting => state.base_lens(),
+        PromptKind::Filter | PromptKind::Setting | PromptKind::GoLive => state.base_lens(),
     };
     if kind == PromptKind::Search && text.trim().is_empty() {
         state.prompt = None;
@@ -341,7 +356,7 @@ fn submit_prompt(state: &mut AppState, fx: &mut Vec<Effect>) {
                 PromptKind::Search => queue::start_search(state, lens, fx),
                 PromptKind::Filter => queue::set_lens(state, lens, fx),
                 // Handled by the settings screen before the query is parsed.
-                PromptKind::Setting => {}
+                PromptKind::Setting | PromptKind::GoLive => {}
             }
         }
         Err(e) => notify(state, Notice::BadQuery(e)),

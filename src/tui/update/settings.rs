@@ -98,6 +98,12 @@ pub(super) fn screen_mode(state: &mut AppState, action: Action, fx: &mut Vec<Eff
         }
         Action::Confirm => begin_edit(state, fx),
         Action::ResetSetting => reset(state, fx),
+        Action::GoLive => match state.settings.scope {
+            Scope::Account(account_id) => {
+                fx.push(Effect::Command(Command::AutoReplyFigures { account_id }));
+            }
+            Scope::Global => notify(state, Notice::GoLiveNeedsAccount),
+        },
         Action::Refresh => reload(state, fx),
         other => screens::screen_common(state, other, fx),
     }
@@ -366,6 +372,74 @@ pub(super) fn saved(state: &mut AppState, key: &str, error: Option<String>, fx: 
                 reason,
             },
         ),
+    }
+    if state.settings.sections.is_some() {
+        reload(state, fx);
+    }
+}
+
+/// The shadow figures came: the confirmation opens, showing them, if the seller is still
+/// on this account's settings.
+pub(super) fn figures_loaded(
+    state: &mut AppState,
+    account_id: i64,
+    figures: Result<crate::prepare::auto_live::ShadowFigures, String>,
+) {
+    let here = state.screen == super::super::state::Screen::Settings
+        && state.settings.scope == Scope::Account(account_id)
+        && state.mode == Mode::Screen;
+    match figures {
+        Ok(figures) if here => {
+            notify(state, Notice::GoLiveFigures(figures.counts()));
+            state.settings.go_live = Some((account_id, figures));
+            let mut textarea = TextArea::default();
+            textarea.set_cursor_line_style(Style::default());
+            state.prompt = Some(Prompt {
+                kind: PromptKind::GoLive,
+                textarea,
+            });
+            state.mode = Mode::Prompt;
+        }
+        Ok(_) => {}
+        Err(e) => notify(state, Notice::GoLiveFailed(e)),
+    }
+}
+
+/// The word was typed: the right one sends the go-live; anything else keeps the prompt.
+pub(super) fn submit_go_live(state: &mut AppState, typed: String, fx: &mut Vec<Effect>) {
+    let Some((account_id, _)) = state.settings.go_live else {
+        cancel_go_live(state);
+        return;
+    };
+    if crate::prepare::auto_live::is_live_word(&typed) {
+        fx.push(Effect::Command(Command::AutoReplyGoLive {
+            account_id,
+            word: typed,
+        }));
+        state.settings.go_live = None;
+        state.prompt = None;
+        state.mode = Mode::Screen;
+        state.notice = None;
+    } else {
+        let word = super::super::strings::Strings::for_lang(state.lang).live_word;
+        notify(state, Notice::GoLiveWordNeeded(word.to_string()));
+    }
+}
+
+pub(super) fn cancel_go_live(state: &mut AppState) {
+    state.settings.go_live = None;
+    state.prompt = None;
+    state.mode = Mode::Screen;
+    if matches!(state.current_notice(), Some(Notice::GoLiveFigures(_))) {
+        state.notice = None;
+    }
+}
+
+/// The services answered the go-live.
+pub(super) fn went_live(state: &mut AppState, error: Option<String>, fx: &mut Vec<Effect>) {
+    match error {
+        None => notify(state, Notice::AutoRepliesLive),
+        Some(e) => notify(state, Notice::GoLiveFailed(e)),
     }
     if state.settings.sections.is_some() {
         reload(state, fx);

@@ -25,6 +25,21 @@ pub fn hinted_actions(state: &AppState) -> &'static [Action] {
             Action::Refresh,
             Action::Help,
         ],
+        // The auto-responder's section: going live is offered where it is configured.
+        Mode::Screen
+            if state.screen == Screen::Settings
+                && state.settings.current().map(|l| l.key) == Some("auto_response") =>
+        {
+            &[
+                Action::Cancel,
+                Action::Confirm,
+                Action::GoLive,
+                Action::ResetSetting,
+                Action::NextTab,
+                Action::CycleAccount,
+                Action::Help,
+            ]
+        }
         Mode::Screen if state.screen == Screen::Settings => &[
             Action::Cancel,
             Action::Confirm,

@@ -2,6 +2,7 @@
 //! for the store, asserting state and effects.
 
 mod analytics_settings;
+mod autoreply;
 mod guard;
 mod paging;
 mod queue;
