@@ -28,6 +28,10 @@ pub struct ServiceOptions {
     /// The OpenAI-compatible endpoint drafts come from (`[llm]` in config.toml); offline
     /// drafts when `None`.
     pub llm: Option<LlmConfig>,
+    /// `--offline`: no network at all. Nothing is synced or delivered; replies wait in
+    /// the outbox for a run with the network, drafts come from the offline provider, and
+    /// every account is reported offline.
+    pub offline: bool,
 }
 
 /// The draft provider `llm` configures: the LLM (which falls back to offline drafts on
@@ -63,7 +67,12 @@ impl Services {
         accounts: &[AccountConfig],
         options: ServiceOptions,
     ) -> Result<Services> {
-        let provider = Arc::new(provider_for(options.llm.as_ref())?);
+        let llm = if options.offline {
+            None
+        } else {
+            options.llm.as_ref()
+        };
+        let provider = Arc::new(provider_for(llm)?);
         let writer = store.writer()?;
         let (events_tx, events) = mpsc::unbounded_channel();
         let (commands, mut commands_rx) = mpsc::unbounded_channel::<Command>();
@@ -90,22 +99,32 @@ impl Services {
         let sync_now = Arc::new(Notify::new());
         let wake_outbox = Arc::new(Notify::new());
         let mut tasks = Vec::new();
-        tasks.push(tokio::spawn(sync::run(
-            writer.clone(),
-            syncs,
-            options.poll_every,
-            sync_now.clone(),
-            events_tx.clone(),
-            options.clock.clone(),
-        )));
-        let outbox = Outbox::new(
-            store.clone(),
-            writer.clone(),
-            by_channel,
-            events_tx.clone(),
-            options.clock.clone(),
-        );
-        tasks.push(tokio::spawn(outbox.run(wake_outbox.clone())));
+        if options.offline {
+            let since = (options.clock)();
+            for account in accounts {
+                let _ = events_tx.send(Event::Offline {
+                    account: account.name.clone(),
+                    since,
+                });
+            }
+        } else {
+            tasks.push(tokio::spawn(sync::run(
+                writer.clone(),
+                syncs,
+                options.poll_every,
+                sync_now.clone(),
+                events_tx.clone(),
+                options.clock.clone(),
+            )));
+            let outbox = Outbox::new(
+                store.clone(),
+                writer.clone(),
+                by_channel,
+                events_tx.clone(),
+                options.clock.clone(),
+            );
+            tasks.push(tokio::spawn(outbox.run(wake_outbox.clone())));
+        }
         tasks.push(tokio::spawn(daily_backups(store.clone(), writer.clone())));
         tasks.push(crate::notify::spawn(
             store.clone(),
@@ -226,6 +245,11 @@ impl Services {
                 }
             }
         }));
+        tracing::info!(
+            accounts = accounts.len(),
+            offline = options.offline,
+            "background services started"
+        );
         Ok(Services {
             events,
             commands,

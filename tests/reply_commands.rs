@@ -59,6 +59,7 @@ async fn world() -> World {
             clock: common::clock(),
             notify_lang: agentiq::notify::Lang::Ru,
             llm: None,
+            offline: false,
         },
     )
     .await

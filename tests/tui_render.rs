@@ -219,11 +219,14 @@ fn status_bar_shows_sync_and_offline() {
         changed: 0,
         error: Some("HTTP 429\u{1B}[2J".into()),
     }));
-    h.act(Action::Background(Event::Offline { since: t0() }));
+    h.act(Action::Background(Event::Offline {
+        account: "Уютный дом".into(),
+        since: t0(),
+    }));
     let buffer = h.render(120, 40);
     assert_shows(
         &text(&buffer),
-        &["shop: ✗ ошибка HTTP 429", "нет связи с 15:00"],
+        &["shop: ✗ ошибка HTTP 429", "Уютный дом: офлайн с 15:00"],
     );
     assert_inert(&buffer);
 }

@@ -102,7 +102,6 @@ pub fn message_for(err: &anyhow::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use anyhow::Context;
 
     #[test]
     fn a_kind_anywhere_in_the_chain_decides_the_code() {

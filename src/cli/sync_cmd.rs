@@ -227,6 +227,7 @@ pub async fn sync_daemon(
             clock: Arc::new(Utc::now),
             notify_lang: crate::notify::Lang::Ru,
             llm,
+            offline: false,
         },
     )
     .await?;
@@ -259,8 +260,8 @@ pub async fn sync_daemon(
                     let bell = if bell { "\x07" } else { "" };
                     eprintln!("{} {text}{bell}", Utc::now().format("%H:%M:%S"));
                 }
-                Some(Event::Offline { since }) => eprintln!("offline since {}", since.format("%H:%M")),
-                Some(Event::Online) => eprintln!("online again"),
+                Some(Event::Offline { account, since }) => eprintln!("{account}: offline since {}", since.format("%H:%M")),
+                Some(Event::Online { account }) => eprintln!("{account}: online again"),
                 Some(_) => {}
                 None => break,
             },

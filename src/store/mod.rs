@@ -11,7 +11,7 @@ mod interactions;
 mod leases;
 mod outbox;
 mod products;
-mod schema;
+pub mod schema;
 pub mod search;
 mod sync_state;
 pub mod synthetic;

@@ -165,7 +165,7 @@ fn sync_done(new: usize, changed: usize, at: &str) -> String {
 }
 
 fn offline_since(at: &str) -> String {
-    format!("нет связи с {at}")
+    format!("офлайн с {at}")
 }
 
 fn outbox(n: usize) -> String {

@@ -164,13 +164,21 @@ pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
         };
         parts.push((sanitize::line(&(s.notice)(notice)).into_owned(), slot));
     }
-    if let Some(since) = state.offline_since {
+    for (account, since) in &state.offline {
         parts.push((
-            format!("⚠ {}", (s.offline_since)(&format::time(since, state.tz))),
+            format!(
+                "⚠ {}: {}",
+                sanitize::line(account),
+                (s.offline_since)(&format::time(*since, state.tz))
+            ),
             Slot::StatusError,
         ));
     }
     for (account, sync) in &state.sync {
+        // An account that is offline says so once, above.
+        if state.offline.contains_key(account) {
+            continue;
+        }
         let account = sanitize::line(account);
         let (text, slot) = if !sync.running.is_empty() {
             (format!("{account}: {}", s.syncing), Slot::StatusBar)
