@@ -156,14 +156,7 @@ pub fn render_hints(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &V
 pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
     let s = ctx.strings;
     let mut parts = Vec::new();
-    if let Some(notice) = state.current_notice() {
-        let slot = if notice.is_error() {
-            Slot::StatusError
-        } else {
-            Slot::StatusOk
-        };
-        parts.push((sanitize::line(&(s.notice)(notice)).into_owned(), slot));
-    }
+    // Offline is the state everything else on screen depends on: it comes first.
     for (account, since) in &state.offline {
         parts.push((
             format!(
@@ -173,6 +166,14 @@ pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
             ),
             Slot::StatusError,
         ));
+    }
+    if let Some(notice) = state.current_notice() {
+        let slot = if notice.is_error() {
+            Slot::StatusError
+        } else {
+            Slot::StatusOk
+        };
+        parts.push((sanitize::line(&(s.notice)(notice)).into_owned(), slot));
     }
     for (account, sync) in &state.sync {
         // An account that is offline says so once, above.
