@@ -238,45 +238,13 @@ pub fn token_warnings(token: &str) -> Vec<String> {
 }
 
 fn resolve(entry: &AccountEntry, env: &dyn Fn(&str) -> Option<String>) -> Result<AccountConfig> {
-    // Entries made here live in memory only: an inline secret is the user's own choice.
-    let path = Path::new("config.toml");
-    let setup = config::resolve_accounts(path, std::slice::from_ref(entry), env)?;
-    setup
-        .into_iter()
-        .next()
-        .map(|s| s.config)
-        .ok_or_else(|| fail(Failure::Config, "no account"))?
-        .or_else(|problem| match problem {
-            config::AccountProblem::ReadableSecret { .. } => {
-                let mut e = entry.clone();
-                e.token_env = None;
-                e.api_key_env = None;
-                Ok(in_memory(&e))
-            }
-            other => Err(fail(
-                Failure::Config,
-                other.message(&entry.name, path, crate::tui::Lang::En),
-            )),
-        })
-}
-
-fn in_memory(entry: &AccountEntry) -> AccountConfig {
-    use crate::connectors::Credentials;
-    AccountConfig {
-        name: entry.name.clone(),
-        marketplace: entry.marketplace,
-        credentials: match entry.marketplace {
-            Marketplace::Wb => Credentials::Wb {
-                token: entry.token.clone().unwrap_or_default(),
-            },
-            Marketplace::Ozon => Credentials::Ozon {
-                client_id: entry.client_id.clone().unwrap_or_default(),
-                api_key: entry.api_key.clone().unwrap_or_default(),
-            },
-        },
-        base_urls: entry.base_urls.clone(),
-        retry: Default::default(),
-    }
+    // Not written anywhere yet: an inline secret here is the user's own `--store-secret`.
+    config::resolve_entry(entry, true, env).map_err(|problem| {
+        fail(
+            Failure::Config,
+            problem.message(&entry.name, Path::new("config.toml"), crate::tui::Lang::En),
+        )
+    })
 }
 
 async fn init(

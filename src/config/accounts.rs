@@ -154,7 +154,9 @@ pub fn resolve(
     Ok(out)
 }
 
-fn resolve_one(
+/// Resolves one entry's secret; `owner_only`: whether the file it comes from is readable
+/// by its owner alone (an entry not yet written anywhere counts as such).
+pub fn resolve_one(
     entry: &AccountEntry,
     owner_only: bool,
     env: &dyn Fn(&str) -> Option<String>,

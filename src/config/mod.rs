@@ -16,8 +16,8 @@ use anyhow::{Context, Result};
 use directories::ProjectDirs;
 
 pub use accounts::{
-    load_accounts, resolve as resolve_accounts, write_private, AccountEntry, AccountProblem,
-    AccountSetup,
+    load_accounts, resolve as resolve_accounts, resolve_one as resolve_entry, write_private,
+    AccountEntry, AccountProblem, AccountSetup,
 };
 pub use file::ConfigFile;
 pub use llm::load_llm;
