@@ -229,6 +229,21 @@ fn status_bar_shows_sync_and_offline() {
         &["shop: ✗ ошибка HTTP 429", "Уютный дом: офлайн с 15:00"],
     );
     assert_inert(&buffer);
+    // A refused token says what to do, in the UI's language.
+    h.act(Action::Background(Event::SyncFinished {
+        account: "shop".into(),
+        connector: "wb".into(),
+        ok: false,
+        new: 0,
+        changed: 0,
+        error: Some(
+            "wb /api/v1/feedbacks: unauthorized (HTTP 401); check the account's token".into(),
+        ),
+    }));
+    assert_shows(
+        &text(&h.render(200, 40)),
+        &["shop: ✗ токен отклонён (HTTP 401) — выпустите новый"],
+    );
 }
 
 #[test]

@@ -93,6 +93,7 @@ pub static EN: Strings = Strings {
 
     sync_done,
     offline_since,
+    token_refused,
     outbox,
     notice,
     query_error,
@@ -162,6 +163,10 @@ fn sync_done(new: usize, changed: usize, at: &str) -> String {
         (n, 0) => format!("✓ {at}, {n} new"),
         (n, c) => format!("✓ {at}, {n} new, {c} changed"),
     }
+}
+
+fn token_refused(status: &str) -> String {
+    format!("token refused (HTTP {status}) — issue a new one, update its variable, check with agentiq doctor")
 }
 
 fn offline_since(at: &str) -> String {

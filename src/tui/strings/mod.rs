@@ -102,6 +102,8 @@ pub struct Strings {
 
     pub sync_done: fn(new: usize, changed: usize, at: &str) -> String,
     pub offline_since: fn(at: &str) -> String,
+    /// The marketplace refused the account's credentials (HTTP `status`): the fix.
+    pub token_refused: fn(status: &str) -> String,
     pub outbox: fn(n: usize) -> String,
     pub notice: fn(&Notice) -> String,
     pub query_error: fn(&QueryError) -> String,

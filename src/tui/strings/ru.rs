@@ -93,6 +93,7 @@ pub static RU: Strings = Strings {
 
     sync_done,
     offline_since,
+    token_refused,
     outbox,
     notice,
     query_error,
@@ -162,6 +163,10 @@ fn sync_done(new: usize, changed: usize, at: &str) -> String {
         (n, 0) => format!("✓ {at}, новых {n}"),
         (n, c) => format!("✓ {at}, новых {n}, изменено {c}"),
     }
+}
+
+fn token_refused(status: &str) -> String {
+    format!("токен отклонён (HTTP {status}) — выпустите новый, обновите переменную и проверьте: agentiq doctor")
 }
 
 fn offline_since(at: &str) -> String {

@@ -187,6 +187,13 @@ pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
             match &sync.last {
                 None => continue,
                 Some(last) => match &last.error {
+                    Some(e) if refused_status(e).is_some() => (
+                        format!(
+                            "{account}: ✗ {}",
+                            (s.token_refused)(refused_status(e).unwrap_or_default())
+                        ),
+                        Slot::StatusError,
+                    ),
                     Some(e) => (
                         format!(
                             "{account}: ✗ {} {}",
@@ -214,6 +221,14 @@ pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
     };
     parts.push((outbox, Slot::StatusBar));
     parts
+}
+
+/// The HTTP status of a sync error that is the marketplace refusing the credentials
+/// (`ConnectorError::Unauthorized`'s wording).
+fn refused_status(error: &str) -> Option<&str> {
+    let rest = &error[error.find("unauthorized (HTTP ")? + "unauthorized (HTTP ".len()..];
+    rest.get(..3)
+        .filter(|s| s.chars().all(|c| c.is_ascii_digit()))
 }
 
 pub fn render_status(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
