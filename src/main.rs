@@ -303,6 +303,7 @@ fn run(cli: Cli) -> Result<()> {
                     .then(|| Duration::from_secs(args.arrival_secs)),
                 wb_token: args
                     .wb_token
+                    .filter(|t| !t.trim().is_empty())
                     .unwrap_or_else(|| config::wb_token::mint_inbox_token(chrono::Utc::now())),
                 ozon_client_id: args.ozon_client_id,
                 ozon_api_key: args.ozon_api_key,

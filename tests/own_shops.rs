@@ -140,9 +140,11 @@ fn quit(pty: &mut PtyDemo, screen: &mut Screen) {
     }
 }
 
-/// The tab line: `1:Все N   2:Отзывы N ...`.
+/// The tab line's counts, `1:Все N   2:Отзывы N   3:Вопросы N   4:Чаты N` (not the
+/// overdue count, which grows with the clock).
 fn tabs(screen: &str) -> String {
-    screen.lines().next().unwrap_or_default().trim().to_string()
+    let line = screen.lines().next().unwrap_or_default();
+    line.split("b:").next().unwrap_or_default().trim().to_string()
 }
 
 /// r, Ctrl-S, y: the selected item's prepared draft goes to the outbox.
@@ -236,4 +238,95 @@ fn own_shops_online_then_offline_then_caught_up() {
     quit(&mut pty, &mut screen);
     sim.kill().unwrap();
     sim.wait().unwrap();
+}
+
+/// `--offline`: every account is reported offline at once, a reply is queued, and the
+/// marketplace receives no request at all — not a sync pass, not the reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_services_make_no_network_call_and_keep_replies_in_the_outbox() {
+    use agentiq::app::{Command, Event};
+    use agentiq::services::{ServiceOptions, Services};
+    use agentiq::store::{self, QueueFilter, Store};
+
+    let sim = common::simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("a.db")).unwrap();
+    let account = common::account(&sim);
+    {
+        // History from an earlier run with the network.
+        let writer = store.writer().unwrap();
+        let name = account.name.clone();
+        let id = writer
+            .call(move |c| store::upsert_account(c, &name, agentiq::domain::Marketplace::Wb))
+            .await
+            .unwrap();
+        for connector in agentiq::connectors::build_connectors(&account).unwrap() {
+            agentiq::sync::sync_pass(&writer, id, connector.as_ref(), &*common::clock())
+                .await
+                .map_err(|(_, e)| e)
+                .unwrap();
+        }
+    }
+    let before = sim.sim.report().requests.values().sum::<u64>();
+    let mut services = Services::start(
+        &store,
+        std::slice::from_ref(&account),
+        ServiceOptions {
+            poll_every: Duration::from_millis(10),
+            clock: common::clock(),
+            notify_lang: agentiq::notify::Lang::Ru,
+            llm: None,
+            offline: true,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(next(&mut services.events).await, Event::Offline { account: a, .. } if a == account.name),
+        "the account is offline from the start"
+    );
+    let top =
+        store::queue_page(&store.reader().unwrap(), &QueueFilter::default(), 0, 1).unwrap()[0].id;
+    services
+        .commands
+        .send(Command::SendReply {
+            interaction_id: top,
+            text: "Спасибо за отзыв! Разберёмся и напишем вам.".into(),
+            idempotency_key: "offline-1".into(),
+            override_block: false,
+        })
+        .unwrap();
+    services.commands.send(Command::SyncNow).unwrap();
+    loop {
+        if matches!(next(&mut services.events).await, Event::OutboxChanged) {
+            break;
+        }
+    }
+    let state: String = store
+        .reader()
+        .unwrap()
+        .query_row(
+            "SELECT state FROM outbox WHERE idempotency_key = 'offline-1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(state, "queued", "the reply waits in the outbox");
+    let report = sim.sim.report();
+    assert_eq!(
+        report.requests.values().sum::<u64>(),
+        before,
+        "no request: {:?}",
+        report.requests
+    );
+    assert!(report.answers.is_empty());
+}
+
+async fn next(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<agentiq::app::Event>,
+) -> agentiq::app::Event {
+    tokio::time::timeout(Duration::from_secs(20), events.recv())
+        .await
+        .expect("an event")
+        .expect("services running")
 }
