@@ -144,7 +144,11 @@ fn quit(pty: &mut PtyDemo, screen: &mut Screen) {
 /// overdue count, which grows with the clock).
 fn tabs(screen: &str) -> String {
     let line = screen.lines().next().unwrap_or_default();
-    line.split("b:").next().unwrap_or_default().trim().to_string()
+    line.split("b:")
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 /// r, Ctrl-S, y: the selected item's prepared draft goes to the outbox.

@@ -136,6 +136,37 @@ fn init_writes_a_config_doctor_passes_and_doctor_names_each_failure() {
         "{listing}"
     );
 
+    let out = agentiq(dir.path(), &["accounts", "test", "Хорошая Полка"], &env);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("✓ Хорошая Полка: seller"),
+        "{}",
+        text(&out)
+    );
+    let out = agentiq(
+        dir.path(),
+        &["accounts", "rename", "Хорошая Полка", "Полка"],
+        &env,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let renamed = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        renamed.contains("name = \"Полка\"") && renamed.starts_with("# AgentIQ configuration"),
+        "{renamed}"
+    );
+
+    // An unknown key: named with file and line, exit 78, for any command reading config.
+    std::fs::write(&config, format!("{renamed}\n[ui]\nthem = \"light\"\n")).unwrap();
+    let out = agentiq(dir.path(), &["keys"], &env);
+    assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+    let line = renamed.lines().count() + 3;
+    assert!(
+        text(&out).contains(&format!("config.toml:{line}: unknown field `them`")),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(&config, &renamed).unwrap();
+
     // An expired token.
     let expired = wb_token::mint(
         &[Category::FeedbacksQuestions, Category::BuyerChat],
