@@ -121,6 +121,16 @@ fn init_writes_a_config_doctor_passes_and_doctor_names_each_failure() {
     }
     let out = agentiq(dir.path(), &init_args, &env);
     assert_eq!(out.status.code(), Some(64), "init does not overwrite");
+    let stored = tempfile::tempdir().unwrap();
+    let mut with_secret = init_args.to_vec();
+    with_secret.push("--store-secret");
+    let out = agentiq(stored.path(), &with_secret, &env);
+    assert!(out.status.success(), "{}", text(&out));
+    let secret_file = std::fs::read_to_string(stored.path().join("config/config.toml")).unwrap();
+    assert!(
+        secret_file.contains(&format!("token = \"{good}\"")) && !secret_file.contains("T_WB"),
+        "--store-secret writes the secret itself: {secret_file}"
+    );
 
     let out = agentiq(dir.path(), &["doctor"], &env);
     assert!(out.status.success(), "doctor passes:\n{}", text(&out));
