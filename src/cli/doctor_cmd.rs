@@ -575,4 +575,38 @@ mod tests {
         let not_jwt = token_lines("Дом", "plain-string", now);
         assert_eq!(not_jwt[0].status, Mark::Fail);
     }
+
+    async fn llm_server(delay: Duration) -> String {
+        use axum::routing::post;
+        let app = axum::Router::new().route(
+            "/v1/chat/completions",
+            post(move || async move {
+                tokio::time::sleep(delay).await;
+                axum::Json(serde_json::json!({
+                    "choices": [{ "message": { "role": "assistant", "content": "ok" } }]
+                }))
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/v1", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        url
+    }
+
+    #[tokio::test]
+    async fn the_llm_answers_a_one_token_request_within_its_timeout_or_fails() {
+        use crate::ai::llm::LlmConfig;
+        let fast = llm_server(Duration::ZERO).await;
+        let line = llm_check(LlmConfig::new(fast, "m")).await;
+        assert_eq!(line.status, Mark::Ok, "{}", line.text());
+        let slow = llm_server(Duration::from_secs(5)).await;
+        let mut config = LlmConfig::new(slow, "m");
+        config.timeout = Duration::from_millis(200);
+        let line = llm_check(config).await;
+        assert_eq!(line.status, Mark::Fail, "{}", line.text());
+        let mut keyed = LlmConfig::new("http://127.0.0.1:9/v1", "m");
+        keyed.api_key_env = Some("AGENTIQ_TEST_SURELY_UNSET_KEY".into());
+        let line = llm_check(keyed).await;
+        assert!(line.status == Mark::Fail && line.config, "{}", line.text());
+    }
 }
