@@ -288,7 +288,7 @@ fn run(cli: Cli) -> Result<()> {
             cli.data_dir,
             cli.ui.as_config(),
         )),
-        Cmd::Setup(cmd) => runtime.block_on(setup_cmd::run(cmd, &paths, &config_file, &cli.ui)),
+        Cmd::Setup(cmd) => runtime.block_on(setup_cmd::run(cmd, &paths, &config_file)),
         Cmd::Simulator(args) => {
             let faults = args
                 .faults

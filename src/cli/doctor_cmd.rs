@@ -13,7 +13,6 @@ use super::exit::{fail, Failure};
 use super::probe;
 use crate::config::{self, wb_token, Paths};
 use crate::connectors::Credentials;
-use crate::domain::Marketplace;
 
 /// Less free space than this under the data folder is a failure.
 pub const MIN_FREE_BYTES: u64 = 200 * 1024 * 1024;
@@ -86,12 +85,7 @@ impl Line {
 }
 
 /// Runs every check and prints the report; the error carries the exit code.
-pub async fn run(
-    paths: &Paths,
-    config_file: &Path,
-    json: bool,
-    _lang: crate::tui::Lang,
-) -> Result<()> {
+pub async fn run(paths: &Paths, config_file: &Path, json: bool) -> Result<()> {
     let lines = checks(paths, config_file, &|name| std::env::var(name).ok()).await;
     let failed: Vec<&Line> = lines.iter().filter(|l| l.status == Mark::Fail).collect();
     if json {
@@ -233,9 +227,6 @@ async fn account_checks(lines: &mut Vec<Line>, setup: &config::AccountSetup, con
                 }
             }
         });
-    }
-    if account.marketplace == Marketplace::Ozon {
-        // Nothing to read locally from an Ozon key.
     }
 }
 

@@ -10,7 +10,6 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 
 use super::exit::{fail, Failure};
-use super::inbox_cmd::UiFlags;
 use super::probe;
 use crate::config::{self, edit, wb_token, AccountEntry, Paths};
 use crate::connectors::AccountConfig;
@@ -85,7 +84,7 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-pub async fn run(cmd: SetupCmd, paths: &Paths, config_file: &Path, ui: &UiFlags) -> Result<()> {
+pub async fn run(cmd: SetupCmd, paths: &Paths, config_file: &Path) -> Result<()> {
     let env = |name: &str| std::env::var(name).ok();
     match cmd {
         SetupCmd::Init(args) => init(&args, config_file, &env).await,
@@ -96,13 +95,7 @@ pub async fn run(cmd: SetupCmd, paths: &Paths, config_file: &Path, ui: &UiFlags)
         SetupCmd::Accounts {
             action: Some(action),
         } => accounts(action, paths, config_file, &env).await,
-        SetupCmd::Doctor { json } => {
-            let lang = ui
-                .prefs(config_file)
-                .map(|p| p.language())
-                .unwrap_or_default();
-            super::doctor_cmd::run(paths, config_file, json, lang).await
-        }
+        SetupCmd::Doctor { json } => super::doctor_cmd::run(paths, config_file, json).await,
     }
 }
 
