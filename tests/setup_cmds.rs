@@ -3,6 +3,9 @@
 //! failing clearly for an expired WB token, a token without the chat category, an unset
 //! variable and a simulator that is down.
 
+mod common;
+
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -236,5 +239,56 @@ fn init_writes_a_config_doctor_passes_and_doctor_names_each_failure() {
         text(&out).contains("✓ Уютный дом: WB token"),
         "{}",
         text(&out)
+    );
+}
+
+#[test]
+fn init_on_a_terminal_asks_and_checks() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start(&runtime, &wb_token::mint_inbox_token(Utc::now()));
+    let url = sim.base_url();
+    let mut pty = common::agentiq_in_pty(
+        dir.path(),
+        &["init", "--base-url", &url],
+        &[
+            ("AGENTIQ_OZON_API_KEY", OZON_KEY),
+            (
+                "AGENTIQ_DATA_DIR",
+                dir.path().join("data").to_str().unwrap(),
+            ),
+        ],
+    );
+    let mut seen = String::new();
+    let mut answer = |prompt: &str, reply: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !seen.contains(prompt) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no prompt {prompt:?}: {seen}"
+            );
+            if let Ok(chunk) = pty
+                .output
+                .recv_timeout(std::time::Duration::from_millis(100))
+            {
+                seen.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        }
+        seen.clear();
+        pty.writer.write_all(reply.as_bytes()).unwrap();
+        pty.writer.flush().unwrap();
+    };
+    answer("Marketplace (wb or ozon) [wb]:", "ozon\r");
+    answer("Shop name", "Хорошая Полка\r");
+    answer("Ozon Client-Id", "sim-client\r");
+    answer("Api-Key [AGENTIQ_OZON_API_KEY]:", "\r");
+    let status = pty.child.wait().unwrap();
+    assert!(status.success(), "init succeeds");
+    let written = std::fs::read_to_string(dir.path().join("config/config.toml")).unwrap();
+    assert!(
+        written.contains("name = \"Хорошая Полка\"")
+            && written.contains("api_key_env = \"AGENTIQ_OZON_API_KEY\"")
+            && !written.contains(OZON_KEY),
+        "{written}"
     );
 }
