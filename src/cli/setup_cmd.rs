@@ -165,15 +165,9 @@ pub async fn check_live(
     let mut failures = Vec::new();
     for entry in entries {
         let account = resolve(entry, env)?;
-        if let config::AccountEntry {
-            marketplace: Marketplace::Wb,
-            ..
-        } = entry
-        {
-            if let crate::connectors::Credentials::Wb { token } = &account.credentials {
-                for warning in token_warnings(token) {
-                    eprintln!("{}: warning: {warning}", entry.name);
-                }
+        if let crate::connectors::Credentials::Wb { token } = &account.credentials {
+            for warning in token_warnings(token) {
+                eprintln!("{}: warning: {warning}", entry.name);
             }
         }
         let checks = probe::probe(&account, PROBE_TIMEOUT).await;
