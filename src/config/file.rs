@@ -30,7 +30,10 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile> {
     toml::from_str(text).map_err(|e| {
         let line = e
             .span()
-            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+            .map(|span| {
+                let before = &text.as_bytes()[..span.start.min(text.len())];
+                before.iter().filter(|&&b| b == b'\n').count() + 1
+            });
         fail(
             Failure::Config,
             format!(
