@@ -24,10 +24,13 @@ pub enum Event {
     DataChanged,
     /// The outbox moved a reply forward (queued, sent, confirmed or failed).
     OutboxChanged,
-    /// The marketplaces cannot be reached since this moment.
-    Offline { since: DateTime<Utc> },
-    /// They can again.
-    Online,
+    /// An account's marketplace cannot be reached since this moment (or `--offline`).
+    Offline {
+        account: String,
+        since: DateTime<Utc>,
+    },
+    /// It can again.
+    Online { account: String },
     /// Something to tell the user in the status line: a notification the desktop could
     /// not show, with the terminal bell when asked for.
     Notice { text: String, bell: bool },

@@ -7,9 +7,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
-use agentiq::cli::{simulator_cmd, sync_cmd};
+use agentiq::cli::{inbox_cmd, setup_cmd, simulator_cmd, sync_cmd};
 use agentiq::config::{self, Paths};
-use agentiq::demo::{self, DemoOptions, ExternalSimulator};
+use agentiq::demo;
 use agentiq::domain::{Channel, Marketplace, Rating};
 use agentiq::store::Store;
 
@@ -17,9 +17,17 @@ use agentiq::store::Store;
 #[command(
     name = "agentiq",
     version,
-    about = "Terminal inbox for Wildberries and Ozon sellers"
+    about = "Terminal inbox for Wildberries and Ozon sellers",
+    long_about = "Terminal inbox for Wildberries and Ozon sellers. Without a command: the inbox on the accounts of config.toml."
 )]
 struct Cli {
+    /// Config file with [[accounts]], [ui], [llm] (default: config.toml in the config folder).
+    #[arg(long, env = "AGENTIQ_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    ui: inbox_cmd::UiFlags,
+    #[command(flatten)]
+    inbox: inbox_cmd::InboxArgs,
     /// Folder for configuration files (config.toml, keymaps, themes).
     #[arg(long, env = "AGENTIQ_CONFIG_DIR", global = true)]
     config_dir: Option<PathBuf>,
@@ -30,19 +38,17 @@ struct Cli {
     #[arg(long, env = "AGENTIQ_LOG_DIR", global = true)]
     log_dir: Option<PathBuf>,
     #[command(subcommand)]
-    command: Cmd,
+    command: Option<Cmd>,
 }
 
 #[derive(Subcommand)]
 enum Cmd {
     /// The inbox on the built-in marketplace simulator with Russian demo shops.
-    Demo(DemoArgs),
+    Demo(demo::DemoArgs),
+    #[command(flatten)]
+    Setup(setup_cmd::SetupCmd),
     /// Print the effective keymap (built-in plus the user's keymap.toml), as a keymap file.
-    Keys {
-        /// default, emacs, or a file name in the config folder's keymaps/.
-        #[arg(long, default_value = "default")]
-        keymap: String,
-    },
+    Keys,
     /// The marketplace simulator alone, on a local port.
     Simulator(SimulatorCliArgs),
     /// Headless sync of the configured accounts into the database.
@@ -170,34 +176,6 @@ enum ExportWhat {
 }
 
 #[derive(Args)]
-struct DemoArgs {
-    /// UI language: ru or en (default: from the locale).
-    #[arg(long, env = "AGENTIQ_LANG")]
-    lang: Option<String>,
-    /// Keymap: default, emacs, or a file name in the config folder's keymaps/.
-    #[arg(long, default_value = "default")]
-    keymap: String,
-    /// Theme: dark, light, high-contrast, or a file name in the config folder's themes/.
-    #[arg(long, default_value = "dark")]
-    theme: String,
-    /// Seconds between new demo items arriving.
-    #[arg(long, default_value_t = 30)]
-    arrival_secs: u64,
-    /// Seconds between sync polls.
-    #[arg(long, default_value_t = 5)]
-    poll_secs: u64,
-    /// Seed for the simulator's ids and choices.
-    #[arg(long, default_value_t = 7)]
-    seed: u64,
-    /// Use a simulator already running at this URL instead of starting one.
-    #[arg(long, requires = "simulator_token")]
-    simulator: Option<String>,
-    /// The WB token that simulator expects.
-    #[arg(long, env = "AGENTIQ_SIMULATOR_TOKEN", hide_env_values = true)]
-    simulator_token: Option<String>,
-}
-
-#[derive(Args)]
 struct SimulatorCliArgs {
     /// Address to listen on; port 0 picks a free one.
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -213,13 +191,9 @@ struct SimulatorCliArgs {
     /// Seconds between new items arriving on each account; 0 for none.
     #[arg(long, default_value_t = 30)]
     arrival_secs: u64,
-    #[arg(
-        long,
-        env = "AGENTIQ_SIM_WB_TOKEN",
-        default_value = "sim-wb-token",
-        hide_env_values = true
-    )]
-    wb_token: String,
+    /// The WB token to accept (default: a fresh JWT with every category the inbox needs).
+    #[arg(long, env = "AGENTIQ_SIM_WB_TOKEN", hide_env_values = true)]
+    wb_token: Option<String>,
     #[arg(long, default_value = "sim-ozon-client")]
     ozon_client_id: String,
     #[arg(
@@ -255,21 +229,18 @@ struct SyncArgs {
     /// Seconds between polls in daemon mode.
     #[arg(long, default_value_t = 60)]
     poll_secs: u64,
-    /// Config file with [[accounts]] (default: config.toml in the config folder).
-    #[arg(long, env = "AGENTIQ_CONFIG")]
-    config: Option<PathBuf>,
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     // Pure commands: no runtime, no folders, no log file.
     match &cli.command {
-        Cmd::Classify {
+        Some(Cmd::Classify {
             channel,
             rating,
             json,
             text,
-        } => {
+        }) => {
             let rating = match rating.map(|r| Rating::new(r).ok_or(r)).transpose() {
                 Ok(r) => r,
                 Err(bad) => {
@@ -283,13 +254,13 @@ fn main() -> std::process::ExitCode {
             );
             return std::process::ExitCode::SUCCESS;
         }
-        Cmd::Check {
+        Some(Cmd::Check {
             channel,
             marketplace,
             customer_text,
             json,
             reply,
-        } => {
+        }) => {
             let (report, code) =
                 agentiq::ai::check_report(*channel, *marketplace, customer_text, reply, *json);
             println!("{report}");
@@ -310,26 +281,22 @@ fn run(cli: Cli) -> Result<()> {
     let paths = Paths::resolve(cli.config_dir, cli.data_dir.clone(), cli.log_dir)?;
     let _log = config::init_logging(&paths.log_dir)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let result = match cli.command {
-        Cmd::Demo(args) => {
-            let options = DemoOptions {
-                data_dir: cli.data_dir,
-                simulator: args.simulator.map(|base_url| ExternalSimulator {
-                    base_url,
-                    wb_token: args.simulator_token.unwrap_or_default(),
-                    ozon: None,
-                }),
-                arrival_every: Duration::from_secs(args.arrival_secs.max(1)),
-                poll_every: Duration::from_secs(args.poll_secs.max(1)),
-                seed: args.seed,
-                config_dir: paths.config_dir.clone(),
-                lang: args.lang,
-                keymap: args.keymap,
-                theme: args.theme,
-                llm: config::load_llm(&paths.config_file())?,
-            };
-            runtime.block_on(demo::run(options))
-        }
+    let config_file = cli.config.unwrap_or_else(|| paths.config_file());
+    let Some(command) = cli.command else {
+        let inbox = inbox_cmd::Inbox::new(paths, config_file, cli.ui.as_config(), &cli.inbox);
+        let result = runtime.block_on(inbox_cmd::run(inbox));
+        runtime.shutdown_timeout(Duration::from_millis(200));
+        return result;
+    };
+    let result = match command {
+        Cmd::Demo(args) => runtime.block_on(demo::run(
+            args,
+            paths.clone(),
+            &config_file,
+            cli.data_dir,
+            cli.ui.as_config(),
+        )),
+        Cmd::Setup(cmd) => runtime.block_on(setup_cmd::run(cmd, &paths, &config_file)),
         Cmd::Simulator(args) => {
             let faults = args
                 .faults
@@ -342,7 +309,10 @@ fn run(cli: Cli) -> Result<()> {
                 faults,
                 arrival_every: (args.arrival_secs > 0)
                     .then(|| Duration::from_secs(args.arrival_secs)),
-                wb_token: args.wb_token,
+                wb_token: args
+                    .wb_token
+                    .filter(|t| !t.trim().is_empty())
+                    .unwrap_or_else(|| config::wb_token::mint_inbox_token(chrono::Utc::now())),
                 ozon_client_id: args.ozon_client_id,
                 ozon_api_key: args.ozon_api_key,
                 write_config: args.write_config,
@@ -352,7 +322,8 @@ fn run(cli: Cli) -> Result<()> {
             runtime.block_on(simulator_cmd::run(args))
         }
         Cmd::Classify { .. } | Cmd::Check { .. } => Ok(()),
-        Cmd::Keys { keymap } => {
+        Cmd::Keys => {
+            let keymap = cli.ui.prefs(&config_file)?.keymap;
             let (map, problem) = agentiq::tui::load_keymap(&paths.config_dir, &keymap);
             if let Some(problem) = problem {
                 eprintln!("{problem}");
@@ -438,7 +409,6 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Cmd::Sync(args) => {
-            let config_file = args.config.unwrap_or_else(|| paths.config_file());
             let accounts = config::load_accounts(&config_file, &|name| std::env::var(name).ok())?;
             let llm = config::load_llm(&config_file)?;
             let store = Store::open(paths.database())?;

@@ -30,6 +30,10 @@ pub struct ServiceOptions {
     pub llm: Option<LlmConfig>,
     /// What this process is, as other processes see it ("sync: daemon pid 4242").
     pub kind: store::ProcessKind,
+    /// `--offline`: no network at all. Nothing is synced or delivered; replies wait in
+    /// the outbox for a run with the network, drafts come from the offline provider, and
+    /// every account is reported offline.
+    pub offline: bool,
 }
 
 /// The draft provider `llm` configures: the LLM (which falls back to offline drafts on
@@ -68,7 +72,12 @@ impl Services {
         accounts: &[AccountConfig],
         options: ServiceOptions,
     ) -> Result<Services> {
-        let provider = Arc::new(provider_for(options.llm.as_ref())?);
+        let llm = if options.offline {
+            None
+        } else {
+            options.llm.as_ref()
+        };
+        let provider = Arc::new(provider_for(llm)?);
         let writer = store.writer()?;
         let (events_tx, events) = mpsc::unbounded_channel();
         let (commands, mut commands_rx) = mpsc::unbounded_channel::<Command>();
@@ -93,7 +102,12 @@ impl Services {
             });
         }
         let holder = store::holder_id_for(options.kind);
-        let reaches: Vec<(i64, Channel)> = by_channel.keys().copied().collect();
+        // Offline, this process sends nothing: another one with the network must.
+        let reaches: Vec<(i64, Channel)> = if options.offline {
+            Vec::new()
+        } else {
+            by_channel.keys().copied().collect()
+        };
         let (who, kind, now) = (holder.clone(), options.kind, (options.clock)());
         writer
             .call(move |conn| store::register_process(conn, &who, kind, &reaches, now))
@@ -108,24 +122,34 @@ impl Services {
         let sync_now = Arc::new(Notify::new());
         let wake_outbox = Arc::new(Notify::new());
         let mut tasks = Vec::new();
-        tasks.push(tokio::spawn(sync::run(
-            writer.clone(),
-            holder.clone(),
-            syncs,
-            options.poll_every,
-            sync_now.clone(),
-            events_tx.clone(),
-            options.clock.clone(),
-        )));
-        let outbox = Outbox::new(
-            store.clone(),
-            writer.clone(),
-            by_channel,
-            events_tx.clone(),
-            options.clock.clone(),
-        )
-        .with_holder(holder.clone());
-        tasks.push(tokio::spawn(outbox.run(wake_outbox.clone())));
+        if options.offline {
+            let since = (options.clock)();
+            for account in accounts {
+                let _ = events_tx.send(Event::Offline {
+                    account: account.name.clone(),
+                    since,
+                });
+            }
+        } else {
+            tasks.push(tokio::spawn(sync::run(
+                writer.clone(),
+                holder.clone(),
+                syncs,
+                options.poll_every,
+                sync_now.clone(),
+                events_tx.clone(),
+                options.clock.clone(),
+            )));
+            let outbox = Outbox::new(
+                store.clone(),
+                writer.clone(),
+                by_channel,
+                events_tx.clone(),
+                options.clock.clone(),
+            )
+            .with_holder(holder.clone());
+            tasks.push(tokio::spawn(outbox.run(wake_outbox.clone())));
+        }
         tasks.push(tokio::spawn(daily_backups(
             store.clone(),
             writer.clone(),
@@ -310,6 +334,11 @@ impl Services {
                 }
             }
         }));
+        tracing::info!(
+            accounts = accounts.len(),
+            offline = options.offline,
+            "background services started"
+        );
         Ok(Services {
             events,
             commands,

@@ -144,4 +144,15 @@ fn answering_the_top_review_in_the_real_binary_reaches_the_simulator() {
         text.contains("\x1b[?1049l"),
         "the alternate screen was left"
     );
+    // `demo` is the inbox's own start-up path with a simulator config: one services
+    // stack, started by the inbox, and nothing else.
+    let logs = std::fs::read_dir(dir.path().join("logs"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect::<String>();
+    assert_eq!(
+        logs.matches("background services started").count(),
+        1,
+        "one services stack:\n{logs}"
+    );
 }

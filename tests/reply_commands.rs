@@ -60,6 +60,7 @@ async fn world() -> World {
             notify_lang: agentiq::notify::Lang::Ru,
             llm: None,
             kind: store::ProcessKind::Inbox,
+            offline: false,
         },
     )
     .await

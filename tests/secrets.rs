@@ -273,11 +273,20 @@ fn debug_output_of_anything_holding_a_token_redacts_it() {
         fixtures: None,
         answer_visibility: Default::default(),
     };
-    let external = agentiq::demo::ExternalSimulator {
-        base_url: "http://127.0.0.1:1".into(),
-        wb_token: WB_TOKEN.into(),
-        ozon: Some(("client".into(), OZON_KEY.into())),
+    let external = agentiq::demo::DemoArgs {
+        arrival_secs: 30,
+        poll_secs: 5,
+        seed: 7,
+        simulator: Some("http://127.0.0.1:1".into()),
+        simulator_token: Some(WB_TOKEN.into()),
+        simulator_ozon_client_id: "client".into(),
+        simulator_ozon_key: OZON_KEY.into(),
     };
+    let entry: agentiq::config::ConfigFile = toml::from_str(&format!(
+        "[[accounts]]\nname = \"a\"\nmarketplace = \"wb\"\ntoken = \"{WB_TOKEN}\"\n\n\
+         [[accounts]]\nname = \"b\"\nmarketplace = \"ozon\"\nclient_id = \"c\"\napi_key = \"{OZON_KEY}\"\n"
+    ))
+    .unwrap();
     let credentials = agentiq::connectors::Credentials::Ozon {
         client_id: "client".into(),
         api_key: OZON_KEY.into(),
@@ -286,6 +295,7 @@ fn debug_output_of_anything_holding_a_token_redacts_it() {
         format!("{args:?}"),
         format!("{external:?}"),
         format!("{credentials:?}"),
+        format!("{entry:?}"),
     ] {
         assert!(hits("debug", debug.as_bytes()).is_empty(), "{debug}");
         assert!(debug.contains("<redacted>"), "{debug}");

@@ -219,13 +219,31 @@ fn status_bar_shows_sync_and_offline() {
         changed: 0,
         error: Some("HTTP 429\u{1B}[2J".into()),
     }));
-    h.act(Action::Background(Event::Offline { since: t0() }));
+    h.act(Action::Background(Event::Offline {
+        account: "Уютный дом".into(),
+        since: t0(),
+    }));
     let buffer = h.render(120, 40);
     assert_shows(
         &text(&buffer),
-        &["shop: ✗ ошибка HTTP 429", "нет связи с 15:00"],
+        &["shop: ✗ ошибка HTTP 429", "Уютный дом: офлайн с 15:00"],
     );
     assert_inert(&buffer);
+    // A refused token says what to do, in the UI's language.
+    h.act(Action::Background(Event::SyncFinished {
+        account: "shop".into(),
+        connector: "wb".into(),
+        ok: false,
+        new: 0,
+        changed: 0,
+        error: Some(
+            "wb /api/v1/feedbacks: unauthorized (HTTP 401); check the account's token".into(),
+        ),
+    }));
+    assert_shows(
+        &text(&h.render(200, 40)),
+        &["shop: ✗ токен отклонён (HTTP 401) — выпустите новый"],
+    );
 }
 
 #[test]

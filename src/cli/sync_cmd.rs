@@ -324,6 +324,7 @@ pub async fn sync_daemon(
             notify_lang: crate::notify::Lang::Ru,
             llm,
             kind: store::ProcessKind::Daemon,
+            offline: false,
         },
     )
     .await?;
@@ -356,8 +357,8 @@ pub async fn sync_daemon(
                     let bell = if bell { "\x07" } else { "" };
                     eprintln!("{} {text}{bell}", Utc::now().format("%H:%M:%S"));
                 }
-                Some(Event::Offline { since }) => eprintln!("offline since {}", since.format("%H:%M")),
-                Some(Event::Online) => eprintln!("online again"),
+                Some(Event::Offline { account, since }) => eprintln!("{account}: offline since {}", since.format("%H:%M")),
+                Some(Event::Online { account }) => eprintln!("{account}: online again"),
                 Some(_) => {}
                 None => break,
             },

@@ -4,44 +4,40 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde::Deserialize;
+
+use crate::cli::exit::{fail, Failure, FailureExt};
 
 use crate::connectors::http::RetryPolicy;
 use crate::connectors::{AccountConfig, Credentials};
 use crate::domain::Marketplace;
 
-/// The accounts part of the config file; other sections (UI preferences, LLM, ...) are
-/// read by their own modules.
-#[derive(Debug, Deserialize)]
-struct ConfigFile {
-    #[serde(default)]
-    accounts: Vec<AccountEntry>,
-    #[serde(default)]
-    network: NetworkEntry,
-}
-
 /// `[network]`: how patient every account's requests are.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NetworkEntry {
+pub struct NetworkEntry {
     /// Seconds a request may take before it is retried with backoff (default 20).
-    timeout_secs: Option<f64>,
+    pub timeout_secs: Option<f64>,
     /// Seconds one request may spend, in total, waiting out 429s (default 90).
-    rate_limit_wait_secs: Option<f64>,
+    pub rate_limit_wait_secs: Option<f64>,
 }
 
 impl NetworkEntry {
-    fn retry_policy(&self, path: &Path) -> Result<RetryPolicy> {
+    /// The retry policy every account of the file uses.
+    pub fn retry_policy(&self, path: &Path) -> Result<RetryPolicy> {
         let seconds = |value: Option<f64>, key: &str, default: std::time::Duration| match value {
             None => Ok(default),
             Some(v) if v.is_finite() && v > 0.0 && v <= 3600.0 => {
                 Ok(std::time::Duration::from_secs_f64(v))
             }
-            Some(v) => bail!(
-                "{}: [network] {key} = {v} must be between 0 and 3600 seconds",
-                path.display()
-            ),
+            Some(v) => Err(fail(
+                Failure::Config,
+                format!(
+                    "{}: [network] {key} = {v} must be between 0 and 3600 seconds",
+                    path.display()
+                ),
+            )),
         };
         let default = RetryPolicy::default();
         Ok(RetryPolicy {
@@ -56,87 +52,217 @@ impl NetworkEntry {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AccountEntry {
-    name: String,
-    marketplace: Marketplace,
-    /// WB: the token itself (owner-only file) or the variable that holds it.
-    token: Option<String>,
-    token_env: Option<String>,
-    /// Ozon.
-    client_id: Option<String>,
-    api_key: Option<String>,
-    api_key_env: Option<String>,
-    #[serde(default)]
-    base_urls: BTreeMap<String, String>,
+/// Every usable account of `setups` with the file's `[network]` policy.
+pub fn with_network(setups: &mut [AccountSetup], retry: &RetryPolicy) {
+    for setup in setups {
+        if let Ok(config) = &mut setup.config {
+            config.retry = retry.clone();
+        }
+    }
 }
 
-/// Reads the accounts in `path`. `env` looks up environment variables (injectable for
-/// tests).
+/// One `[[accounts]]` entry as written; its secrets are resolved by [`resolve`].
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountEntry {
+    pub name: String,
+    pub marketplace: Marketplace,
+    /// WB: the token itself (owner-only file) or the variable that holds it.
+    pub token: Option<String>,
+    pub token_env: Option<String>,
+    /// Ozon.
+    pub client_id: Option<String>,
+    pub api_key: Option<String>,
+    pub api_key_env: Option<String>,
+    #[serde(default)]
+    pub base_urls: BTreeMap<String, String>,
+}
+
+/// `Debug` never prints a secret written in the file.
+impl std::fmt::Debug for AccountEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |s: &Option<String>| s.as_ref().map(|_| "<redacted>");
+        f.debug_struct("AccountEntry")
+            .field("name", &self.name)
+            .field("marketplace", &self.marketplace)
+            .field("token", &redacted(&self.token))
+            .field("token_env", &self.token_env)
+            .field("client_id", &self.client_id)
+            .field("api_key", &redacted(&self.api_key))
+            .field("api_key_env", &self.api_key_env)
+            .field("base_urls", &self.base_urls)
+            .finish()
+    }
+}
+
+impl AccountEntry {
+    /// Where the secret comes from, for listings: `env NAME` or `file`.
+    pub fn secret_source(&self) -> String {
+        let (inline, var) = match self.marketplace {
+            Marketplace::Wb => (&self.token, &self.token_env),
+            Marketplace::Ozon => (&self.api_key, &self.api_key_env),
+        };
+        match (inline, var) {
+            (Some(_), _) => "file".into(),
+            (None, Some(var)) => format!("env {var}"),
+            (None, None) => "-".into(),
+        }
+    }
+
+    /// The variable holding the secret, when the secret is not in the file.
+    pub fn secret_var(&self) -> Option<&str> {
+        let (inline, var) = match self.marketplace {
+            Marketplace::Wb => (&self.token, &self.token_env),
+            Marketplace::Ozon => (&self.api_key, &self.api_key_env),
+        };
+        inline.is_none().then_some(var.as_deref()).flatten()
+    }
+}
+
+/// Why an account cannot be used; the rest of the config still can.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountProblem {
+    /// The variable that should hold the secret is not set (or empty).
+    VarUnset { var: String },
+    /// Neither the secret nor its variable is given (`what`: `token` or `api_key`).
+    NoSecret { what: &'static str },
+    /// The secret is in a file others can read.
+    ReadableSecret { what: &'static str },
+    /// An Ozon account without `client_id`.
+    NoClientId,
+}
+
+impl AccountProblem {
+    /// One line naming the account and the fix, in the UI's language.
+    pub fn message(&self, account: &str, path: &Path, lang: crate::tui::Lang) -> String {
+        use crate::tui::Lang;
+        let file = path.display();
+        match (self, lang) {
+            (AccountProblem::VarUnset { var }, Lang::Ru) => format!(
+                "{account}: переменная окружения {var} не задана — задайте её (export {var}=...) и перезапустите"
+            ),
+            (AccountProblem::VarUnset { var }, Lang::En) => format!(
+                "{account}: environment variable {var} is not set — set it (export {var}=...) and restart"
+            ),
+            (AccountProblem::NoSecret { what }, Lang::Ru) => {
+                format!("{account}: в {file} нет ни {what}, ни {what}_env — добавьте {what}_env")
+            }
+            (AccountProblem::NoSecret { what }, Lang::En) => {
+                format!("{account}: {file} gives neither {what} nor {what}_env — add {what}_env")
+            }
+            (AccountProblem::ReadableSecret { what }, Lang::Ru) => format!(
+                "{account}: {what} лежит в файле, который могут читать другие — выполните chmod 600 {file} или используйте {what}_env"
+            ),
+            (AccountProblem::ReadableSecret { what }, Lang::En) => format!(
+                "{account}: its {what} is in a file others can read; run `chmod 600 {file}` or use {what}_env"
+            ),
+            (AccountProblem::NoClientId, Lang::Ru) => {
+                format!("{account}: для Ozon нужен client_id — добавьте его в {file}")
+            }
+            (AccountProblem::NoClientId, Lang::En) => {
+                format!("{account}: an Ozon account needs client_id — add it to {file}")
+            }
+        }
+    }
+}
+
+/// An account of the config file: usable, or the reason it is not.
+#[derive(Debug, Clone)]
+pub struct AccountSetup {
+    pub entry: AccountEntry,
+    pub config: std::result::Result<AccountConfig, AccountProblem>,
+}
+
+/// Resolves every account's secrets. A duplicate name is an error for the whole file;
+/// a missing secret only makes that account unusable.
+pub fn resolve(
+    path: &Path,
+    entries: &[AccountEntry],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<AccountSetup>> {
+    let owner_only = owner_only(path)?;
+    let mut names = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for entry in entries {
+        if !names.insert(entry.name.clone()) {
+            return Err(fail(
+                Failure::Config,
+                format!(
+                    "{}: account '{}' is listed twice",
+                    path.display(),
+                    entry.name
+                ),
+            ));
+        }
+        out.push(AccountSetup {
+            entry: entry.clone(),
+            config: resolve_one(entry, owner_only, env),
+        });
+    }
+    Ok(out)
+}
+
+/// Resolves one entry's secret; `owner_only`: whether the file it comes from is readable
+/// by its owner alone (an entry not yet written anywhere counts as such).
+pub fn resolve_one(
+    entry: &AccountEntry,
+    owner_only: bool,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> std::result::Result<AccountConfig, AccountProblem> {
+    let secret = |inline: &Option<String>,
+                  env_name: &Option<String>,
+                  what: &'static str|
+     -> std::result::Result<String, AccountProblem> {
+        match (inline, env_name) {
+            (Some(_), _) if !owner_only => Err(AccountProblem::ReadableSecret { what }),
+            (Some(value), _) => Ok(value.clone()),
+            (None, Some(var)) => env(var)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| AccountProblem::VarUnset { var: var.clone() }),
+            (None, None) => Err(AccountProblem::NoSecret { what }),
+        }
+    };
+    let credentials = match entry.marketplace {
+        Marketplace::Wb => Credentials::Wb {
+            token: secret(&entry.token, &entry.token_env, "token")?,
+        },
+        Marketplace::Ozon => Credentials::Ozon {
+            client_id: entry.client_id.clone().ok_or(AccountProblem::NoClientId)?,
+            api_key: secret(&entry.api_key, &entry.api_key_env, "api_key")?,
+        },
+    };
+    Ok(AccountConfig {
+        name: entry.name.clone(),
+        marketplace: entry.marketplace,
+        credentials,
+        base_urls: entry.base_urls.clone(),
+        retry: RetryPolicy::default(),
+    })
+}
+
+/// Reads the accounts in `path`, every one of which must be usable. `env` looks up
+/// environment variables (injectable for tests).
 pub fn load_accounts(
     path: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<AccountConfig>> {
     let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading config {}", path.display()))?;
-    let file: ConfigFile =
-        toml::from_str(&text).with_context(|| format!("config {} is not valid", path.display()))?;
-    let owner_only = owner_only(path)?;
-    let retry = file.network.retry_policy(path)?;
-    let mut names = std::collections::BTreeSet::new();
-    let mut out = Vec::new();
-    for entry in file.accounts {
-        if !names.insert(entry.name.clone()) {
-            bail!(
-                "{}: account '{}' is listed twice",
-                path.display(),
-                entry.name
-            );
-        }
-        let secret = |inline: &Option<String>,
-                      env_name: &Option<String>,
-                      what: &str|
-         -> Result<String> {
-            match (inline, env_name) {
-                (Some(_), _) if !owner_only => bail!(
-                    "{}: account '{}' has its {what} in a file others can read; run `chmod 600 {}` or use {what}_env",
-                    path.display(), entry.name, path.display()
-                ),
-                (Some(value), _) => Ok(value.clone()),
-                (None, Some(var)) => env(var).filter(|v| !v.is_empty()).with_context(|| {
-                    format!("account '{}': environment variable {var} is not set", entry.name)
-                }),
-                (None, None) => bail!(
-                    "{}: account '{}' needs {what} or {what}_env",
-                    path.display(), entry.name
-                ),
-            }
-        };
-        let credentials = match entry.marketplace {
-            Marketplace::Wb => Credentials::Wb {
-                token: secret(&entry.token, &entry.token_env, "token")?,
-            },
-            Marketplace::Ozon => Credentials::Ozon {
-                client_id: entry.client_id.clone().with_context(|| {
-                    format!(
-                        "{}: Ozon account '{}' needs client_id",
-                        path.display(),
-                        entry.name
-                    )
-                })?,
-                api_key: secret(&entry.api_key, &entry.api_key_env, "api_key")?,
-            },
-        };
-        out.push(AccountConfig {
-            name: entry.name,
-            marketplace: entry.marketplace,
-            credentials,
-            base_urls: entry.base_urls,
-            retry,
-        });
-    }
-    Ok(out)
+        .with_context(|| format!("reading config {}", path.display()))
+        .kind(Failure::Config)?;
+    let file = super::file::parse(path, &text)?;
+    let mut setups = resolve(path, &file.accounts, env)?;
+    with_network(&mut setups, &file.network.retry_policy(path)?);
+    setups
+        .into_iter()
+        .map(|setup| {
+            setup.config.map_err(|problem| {
+                fail(
+                    Failure::Config,
+                    problem.message(&setup.entry.name, path, crate::tui::Lang::En),
+                )
+            })
+        })
+        .collect()
 }
 
 #[cfg(unix)]

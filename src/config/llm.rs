@@ -3,38 +3,14 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
-use serde::Deserialize;
+use anyhow::Result;
 
 use crate::ai::llm::LlmConfig;
 
-#[derive(Debug, Deserialize)]
-struct ConfigFile {
-    #[serde(default)]
-    llm: Option<LlmConfig>,
-}
-
 /// The `[llm]` table of the config file at `path`, if the file and the table exist.
+/// Every other table is checked too: an unknown key anywhere is an error.
 pub fn load_llm(path: &Path) -> Result<Option<LlmConfig>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("reading config {}", path.display())),
-    };
-    // The parser's message only, with the line: its usual report quotes the offending
-    // line, which may hold a secret.
-    let file: ConfigFile = toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
-        anyhow::anyhow!(
-            "config {}{}: {}",
-            path.display(),
-            line.map(|l| format!(":{l}")).unwrap_or_default(),
-            e.message()
-        )
-    })?;
-    Ok(file.llm)
+    Ok(super::file::read(path)?.and_then(|file| file.llm))
 }
 
 #[cfg(test)]

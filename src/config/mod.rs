@@ -3,16 +3,25 @@
 //! Paths follow the platform (via `directories`); each can be overridden by a flag or an
 //! environment variable (`AGENTIQ_CONFIG_DIR`, `AGENTIQ_DATA_DIR`, `AGENTIQ_LOG_DIR`).
 
-mod accounts;
+pub mod accounts;
+pub mod edit;
+pub mod file;
 mod llm;
+pub mod ui;
+pub mod wb_token;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use directories::ProjectDirs;
 
-pub use accounts::{load_accounts, write_private};
+pub use accounts::{
+    load_accounts, resolve as resolve_accounts, resolve_one as resolve_entry, write_private,
+    AccountEntry, AccountProblem, AccountSetup,
+};
+pub use file::ConfigFile;
 pub use llm::load_llm;
+pub use ui::{UiConfig, UiPrefs};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paths {

@@ -1,118 +1,125 @@
-//! `agentiq demo`: the inbox against the built-in simulator with the Russian demo shops,
-//! on a fresh machine with no account and no network.
+//! `agentiq demo`: the real inbox ([`crate::cli::inbox_cmd::run`]) on the built-in
+//! simulator's demo shops, on a fresh machine with no account and no network. All it adds
+//! is the simulator and a temporary config (and data) folder; there is no second path.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use chrono::Utc;
 
-use crate::connectors::http::RetryPolicy;
-use crate::connectors::{AccountConfig, Credentials};
-use crate::domain::Marketplace;
-use crate::services::{ServiceOptions, Services};
-use crate::simulator::{self, DemoShop, SimShop, SimulatorConfig, SimulatorHandle};
-use crate::store::Store;
-use crate::tui;
+use crate::cli::inbox_cmd::{self, Inbox};
+use crate::cli::simulator_cmd::{self, SimulatorArgs};
+use crate::config::{self, Paths, UiConfig};
+use crate::simulator::SimulatorHandle;
 
-#[derive(Debug, Clone)]
-pub struct DemoOptions {
-    /// Keep the database here; a temporary folder otherwise.
-    pub data_dir: Option<PathBuf>,
-    /// Use a simulator that is already running instead of starting one.
-    pub simulator: Option<ExternalSimulator>,
-    pub arrival_every: Duration,
-    pub poll_every: Duration,
+#[derive(Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Seconds between new demo items arriving.
+    #[arg(long, default_value_t = 30)]
+    pub arrival_secs: u64,
+    /// Seconds between sync polls.
+    #[arg(long, default_value_t = 5)]
+    pub poll_secs: u64,
+    /// Seed for the simulator's ids and choices.
+    #[arg(long, default_value_t = 7)]
     pub seed: u64,
-    /// Where the user's keymap and theme files live.
-    pub config_dir: PathBuf,
-    /// `--lang`; the locale decides when `None`.
-    pub lang: Option<String>,
-    /// Keymap name: `default`, `emacs`, or a file in the config folder's `keymaps/`.
-    pub keymap: String,
-    /// Theme name: `dark`, `light`, `high-contrast`, or a file in `themes/`.
-    pub theme: String,
-    /// Drafts from this OpenAI-compatible endpoint (`[llm]` in config.toml); offline
-    /// drafts when `None`.
-    pub llm: Option<crate::ai::llm::LlmConfig>,
-}
-
-#[derive(Clone)]
-pub struct ExternalSimulator {
-    pub base_url: String,
-    pub wb_token: String,
-    /// Ozon `Client-Id` and `Api-Key`, when that simulator serves the Ozon shop too.
-    pub ozon: Option<(String, String)>,
+    /// Use a simulator already running at this URL (both its shops) instead of starting one.
+    #[arg(long, requires = "simulator_token")]
+    pub simulator: Option<String>,
+    /// The WB token that simulator expects.
+    #[arg(long, env = "AGENTIQ_SIMULATOR_TOKEN", hide_env_values = true)]
+    pub simulator_token: Option<String>,
+    /// The Ozon Client-Id that simulator expects.
+    #[arg(long, default_value = "sim-ozon-client")]
+    pub simulator_ozon_client_id: String,
+    /// The Ozon Api-Key that simulator expects.
+    #[arg(
+        long,
+        env = "AGENTIQ_SIM_OZON_KEY",
+        default_value = "sim-ozon-key",
+        hide_env_values = true
+    )]
+    pub simulator_ozon_key: String,
 }
 
 /// `Debug` never prints the credentials.
-impl std::fmt::Debug for ExternalSimulator {
+impl std::fmt::Debug for DemoArgs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExternalSimulator")
-            .field("base_url", &self.base_url)
-            .field("wb_token", &"<redacted>")
-            .field(
-                "ozon",
-                &self
-                    .ozon
-                    .as_ref()
-                    .map(|(client_id, _)| (client_id, "<redacted>")),
-            )
+        let redacted = |s: &Option<String>| s.as_ref().map(|_| "<redacted>");
+        f.debug_struct("DemoArgs")
+            .field("arrival_secs", &self.arrival_secs)
+            .field("poll_secs", &self.poll_secs)
+            .field("seed", &self.seed)
+            .field("simulator", &self.simulator)
+            .field("simulator_token", &redacted(&self.simulator_token))
+            .field("simulator_ozon_client_id", &self.simulator_ozon_client_id)
+            .field("simulator_ozon_key", &"<redacted>")
             .finish()
     }
 }
 
-/// Everything the demo runs on, kept alive for its duration.
+/// What the demo runs on, kept alive for its duration.
 pub struct DemoWorld {
-    pub store: Store,
-    pub accounts: Vec<AccountConfig>,
+    /// The inbox exactly as `agentiq --config <demo config>` would open it.
+    pub inbox: Inbox,
     pub simulator: Option<SimulatorHandle>,
-    _temp: Option<tempfile::TempDir>,
+    _config_dir: tempfile::TempDir,
+    _data_dir: Option<tempfile::TempDir>,
 }
 
-/// The demo shops' accounts as the connectors see them, every host at the simulator.
-pub fn demo_accounts(
-    base_url: &str,
-    wb_token: &str,
-    ozon: Option<(&str, &str)>,
-) -> Result<Vec<AccountConfig>> {
-    let hosts = |names: &[&str]| -> BTreeMap<String, String> {
-        names
-            .iter()
-            .map(|host| (host.to_string(), base_url.to_string()))
-            .collect()
-    };
-    let mut accounts = vec![AccountConfig {
-        name: DemoShop::wb()?.shop.name,
-        marketplace: Marketplace::Wb,
-        credentials: Credentials::Wb {
-            token: wb_token.to_string(),
+/// Starts (or connects to) the simulator and writes a config for it into a temporary
+/// config folder: a normal config.toml, carrying over the user's `[ui]` and `[llm]`.
+/// `paths` are the user's: keymaps and themes still come from their config folder; the
+/// database goes to `data_dir` if given, else a temporary folder.
+pub async fn prepare(
+    args: &DemoArgs,
+    paths: &Paths,
+    user_config: &Path,
+    data_dir: Option<PathBuf>,
+    ui: UiConfig,
+) -> Result<DemoWorld> {
+    let user = config::file::read(user_config)?;
+    let sim_args = SimulatorArgs {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        seed: args.seed,
+        scale: 0,
+        faults: Default::default(),
+        arrival_every: Some(Duration::from_secs(args.arrival_secs.max(1))),
+        wb_token: args
+            .simulator_token
+            .clone()
+            .unwrap_or_else(|| config::wb_token::mint_inbox_token(chrono::Utc::now())),
+        ozon_client_id: args.simulator_ozon_client_id.clone(),
+        ozon_api_key: if args.simulator.is_some() {
+            args.simulator_ozon_key.clone()
+        } else {
+            format!("demo-{:032x}", rand::random::<u128>())
         },
-        base_urls: hosts(&["feedbacks", "chat", "content", "cdn"]),
-        retry: RetryPolicy::default(),
-    }];
-    if let Some((client_id, api_key)) = ozon {
-        accounts.push(AccountConfig {
-            name: DemoShop::ozon()?.shop.name,
-            marketplace: Marketplace::Ozon,
-            credentials: Credentials::Ozon {
-                client_id: client_id.to_string(),
-                api_key: api_key.to_string(),
-            },
-            base_urls: hosts(&["seller"]),
-            retry: RetryPolicy::default(),
-        });
+        write_config: None,
+        fixtures: None,
+        answer_visibility: Default::default(),
+    };
+    let (simulator, base_url) = match &args.simulator {
+        Some(url) => (None, url.trim_end_matches('/').to_string()),
+        None => {
+            let handle = simulator_cmd::start(&sim_args).await?;
+            let url = handle.base_url();
+            (Some(handle), url)
+        }
+    };
+    let mut text = simulator_cmd::config_for(&sim_args, &base_url)?;
+    if let Some(user) = &user {
+        text.push_str(&carried_over(user)?);
     }
-    Ok(accounts)
-}
-
-/// Starts (or connects to) the simulator and opens the demo database.
-pub async fn prepare(options: &DemoOptions) -> Result<DemoWorld> {
-    let (temp, data_dir) = match &options.data_dir {
-        Some(dir) => (None, dir.clone()),
+    let config_dir = tempfile::Builder::new()
+        .prefix("agentiq-demo-config-")
+        .tempdir()
+        .context("creating a temporary config folder for the demo")?;
+    let config_file = config_dir.path().join("config.toml");
+    config::write_private(&config_file, &text)?;
+    let (data_temp, data_dir) = match data_dir {
+        Some(dir) => (None, dir),
         None => {
             let temp = tempfile::Builder::new()
                 .prefix("agentiq-demo-")
@@ -122,140 +129,112 @@ pub async fn prepare(options: &DemoOptions) -> Result<DemoWorld> {
             (Some(temp), path)
         }
     };
-    let store = Store::open(data_dir.join("agentiq.db"))?;
-    let (simulator, base_url, token, ozon) = match &options.simulator {
-        Some(external) => (
-            None,
-            external.base_url.clone(),
-            external.wb_token.clone(),
-            external.ozon.clone(),
-        ),
-        None => {
-            let token = format!("demo-{:032x}", rand::random::<u128>());
-            let ozon = (
-                "demo-client".to_string(),
-                format!("demo-{:032x}", rand::random::<u128>()),
-            );
-            let config = SimulatorConfig {
-                shops: vec![
-                    SimShop {
-                        shop: DemoShop::wb()?,
-                        token: token.clone(),
-                        client_id: None,
-                    },
-                    SimShop {
-                        shop: DemoShop::ozon()?,
-                        token: ozon.1.clone(),
-                        client_id: Some(ozon.0.clone()),
-                    },
-                ],
-                seed: options.seed,
-                arrival_every: Some(options.arrival_every),
-                ..SimulatorConfig::default()
-            };
-            let handle = simulator::spawn(config, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-            let url = handle.base_url();
-            (Some(handle), url, token, Some(ozon))
-        }
+    let inbox = Inbox {
+        paths: Paths {
+            data_dir,
+            ..paths.clone()
+        },
+        config_file,
+        ui,
+        offline: false,
+        poll_every: Duration::from_secs(args.poll_secs.max(1)),
     };
     Ok(DemoWorld {
-        store,
-        accounts: demo_accounts(
-            &base_url,
-            &token,
-            ozon.as_ref().map(|(c, k)| (c.as_str(), k.as_str())),
-        )?,
+        inbox,
         simulator,
-        _temp: temp,
+        _config_dir: config_dir,
+        _data_dir: data_temp,
     })
 }
 
-/// Runs the demo inbox until the user quits.
-pub async fn run(options: DemoOptions) -> Result<()> {
-    let world = prepare(&options).await?;
-    let clock: crate::services::Clock = Arc::new(Utc::now);
-    let lang = tui::pick_language(options.lang.as_deref());
-    let services = Services::start(
-        &world.store,
-        &world.accounts,
-        ServiceOptions {
-            poll_every: options.poll_every,
-            clock: clock.clone(),
-            notify_lang: match lang {
-                tui::Lang::Ru => crate::notify::Lang::Ru,
-                tui::Lang::En => crate::notify::Lang::En,
-            },
-            llm: options.llm.clone(),
-            kind: crate::store::ProcessKind::Inbox,
-        },
-    )
-    .await?;
-    let Services {
-        events,
-        commands,
-        guard: _guard,
-        ..
-    } = services;
-    let (keymap, keymap_problem) = tui::load_keymap(&options.config_dir, &options.keymap);
-    let (theme, theme_problem) = tui::load_theme(&options.config_dir, &options.theme);
-    let ctx = tui::TuiContext {
-        store: world.store.clone(),
-        events,
-        commands,
-        keymap,
-        theme,
-        clock,
-    };
-    tui::run_with(
-        ctx,
-        tui::TuiOptions {
-            lang,
-            config_problems: [keymap_problem, theme_problem]
-                .into_iter()
-                .flatten()
-                .collect(),
-            templates: Some(ai_templates(world.store.clone())),
-        },
-    )
-    .await
+/// The user's `[ui]` and `[llm]` tables, for the demo's config.
+fn carried_over(user: &config::ConfigFile) -> Result<String> {
+    #[derive(serde::Serialize)]
+    struct Tables<'a> {
+        ui: &'a UiConfig,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        llm: Option<&'a crate::ai::llm::LlmConfig>,
+    }
+    let tables = toml::to_string(&Tables {
+        ui: &user.ui,
+        llm: user.llm.as_ref(),
+    })
+    .context("carrying [ui] and [llm] over to the demo's config")?;
+    Ok(format!("\n# From your config.toml\n{tables}"))
 }
 
-/// The seller's templates for the editor's picker (`Ctrl-T`), filled for the open item:
-/// those edited in settings for its account, else the shipped ones. Read when the picker
-/// opens, so an edit applies at once.
-fn ai_templates(store: crate::store::Store) -> tui::templates::TemplateSource {
-    use crate::ai::templates::{fill, Vars};
-    use crate::ai::{Intent, TemplateSet};
-    use tui::templates::{Template, TemplateSource};
-    TemplateSource::new(move |item, _| {
-        let stored = store
-            .reader()
-            .and_then(|r| crate::settings::editable::load_templates(&r, Some(item.account_id)))
-            .unwrap_or_else(|e| {
-                tracing::warn!(error = %format!("{e:#}"), "stored templates unusable; using the shipped ones");
-                None
-            });
-        let set = stored.as_ref().unwrap_or_else(|| TemplateSet::defaults());
-        let vars = Vars {
-            name: item.customer_name.clone(),
-            product: item.product.as_ref().and_then(|p| p.name.clone()),
-            brand: item.product.as_ref().and_then(|p| p.brand.clone()),
-            spec: None,
-            marketplace: Some(item.marketplace.mark().into()),
+/// Runs the demo inbox until the user quits: [`prepare`], then the one inbox path.
+pub async fn run(
+    args: DemoArgs,
+    paths: Paths,
+    user_config: &Path,
+    data_dir: Option<PathBuf>,
+    ui: UiConfig,
+) -> Result<()> {
+    let world = prepare(&args, &paths, user_config, data_dir, ui).await?;
+    let result = inbox_cmd::run(world.inbox.clone()).await;
+    drop(world);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> DemoArgs {
+        DemoArgs {
+            arrival_secs: 30,
+            poll_secs: 5,
+            seed: 7,
+            simulator: None,
+            simulator_token: None,
+            simulator_ozon_client_id: "sim-ozon-client".into(),
+            simulator_ozon_key: "sim-ozon-key".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_demo_config_is_a_normal_config_for_both_shops() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            config_dir: dir.path().join("config"),
+            data_dir: dir.path().join("data"),
+            log_dir: dir.path().join("logs"),
         };
-        Intent::ALL
-            .iter()
-            .filter_map(|i| {
-                let text = set
-                    .intent(item.channel, *i)
-                    .bodies
-                    .iter()
-                    .find_map(|w| fill(w, &vars))?;
-                Some(Template {
-                    label: i.label_ru().into(),
-                    text,
-                })
-            })
-            .collect()
-    })
+        config::write_private(
+            &paths.config_file(),
+            "[ui]\ntheme = \"light\"\n\n[llm]\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"m\"\n",
+        )
+        .unwrap();
+        let world = prepare(
+            &args(),
+            &paths,
+            &paths.config_file(),
+            None,
+            UiConfig::default(),
+        )
+        .await
+        .unwrap();
+        let accounts = config::load_accounts(&world.inbox.config_file, &|_| None).unwrap();
+        let marketplaces: Vec<_> = accounts.iter().map(|a| a.marketplace).collect();
+        assert_eq!(
+            marketplaces,
+            [
+                crate::domain::Marketplace::Wb,
+                crate::domain::Marketplace::Ozon
+            ]
+        );
+        let setup = inbox_cmd::setup(&world.inbox, &|_| None).unwrap();
+        assert_eq!(setup.prefs.theme, "light", "the user's [ui] carries over");
+        assert!(setup.file.llm.is_some(), "the user's [llm] carries over");
+        assert!(setup.problems.is_empty(), "{:?}", setup.problems);
+        assert_ne!(
+            world.inbox.paths.data_dir, paths.data_dir,
+            "a temporary database"
+        );
+        assert_eq!(
+            world.inbox.paths.config_dir, paths.config_dir,
+            "the user's keymaps"
+        );
+    }
 }

@@ -13,7 +13,7 @@ mod leases;
 mod outbox;
 mod processes;
 mod products;
-mod schema;
+pub mod schema;
 pub mod search;
 mod sync_state;
 pub mod synthetic;

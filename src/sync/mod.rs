@@ -228,14 +228,13 @@ pub async fn run(
     events: mpsc::UnboundedSender<Event>,
     clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
 ) {
-    let offline = Arc::new(OfflineTracker::default());
     let mut tasks = Vec::new();
     for account in accounts {
         let writer = writer.clone();
         let sync_now = sync_now.clone();
         let events = events.clone();
         let clock = clock.clone();
-        let offline = offline.clone();
+        let offline = OfflineTracker::new(&account.name);
         let holder = holder.clone();
         tasks.push(tokio::spawn(async move {
             let mut cycle: u64 = 0;
@@ -326,25 +325,38 @@ pub fn connector_lease(account_id: i64, connector: &dyn Connector) -> String {
     format!("sync:{account_id}:{}", connector.id())
 }
 
-/// Reports going offline once and coming back once, however many accounts notice.
-#[derive(Default)]
+/// Reports an account going offline once and coming back once, however many of its
+/// connectors notice.
 struct OfflineTracker {
+    account: String,
     since: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
 impl OfflineTracker {
+    fn new(account: &str) -> OfflineTracker {
+        OfflineTracker {
+            account: account.to_string(),
+            since: std::sync::Mutex::new(None),
+        }
+    }
+
     fn lost(&self, events: &mpsc::UnboundedSender<Event>, now: DateTime<Utc>) {
         let mut since = self.since.lock().unwrap_or_else(|p| p.into_inner());
         if since.is_none() {
             *since = Some(now);
-            let _ = events.send(Event::Offline { since: now });
+            let _ = events.send(Event::Offline {
+                account: self.account.clone(),
+                since: now,
+            });
         }
     }
 
     fn reached(&self, events: &mpsc::UnboundedSender<Event>) {
         let mut since = self.since.lock().unwrap_or_else(|p| p.into_inner());
         if since.take().is_some() {
-            let _ = events.send(Event::Online);
+            let _ = events.send(Event::Online {
+                account: self.account.clone(),
+            });
         }
     }
 }

@@ -138,6 +138,9 @@ pub struct QueueView {
     pub selected_id: Option<InteractionId>,
     /// Absolute index of the first visible row.
     pub scroll: usize,
+    /// The user has moved the selection in this view. Until then it stays on the top
+    /// row, the most urgent item, however the queue fills in.
+    pub moved: bool,
 }
 
 impl QueueView {
@@ -450,7 +453,8 @@ pub struct AppState {
     pub health: HealthView,
     pub audit: AuditView,
     pub sync: BTreeMap<String, AccountSync>,
-    pub offline_since: Option<DateTime<Utc>>,
+    /// Accounts whose marketplace cannot be reached, and since when.
+    pub offline: BTreeMap<String, DateTime<Utc>>,
     pub outbox_size: usize,
     pub presence: Presence,
     pub notice: Option<(Notice, DateTime<Utc>)>,
@@ -505,7 +509,7 @@ impl AppState {
             health: HealthView::default(),
             audit: AuditView::default(),
             sync: BTreeMap::new(),
-            offline_since: None,
+            offline: BTreeMap::new(),
             outbox_size: 0,
             presence: Presence::default(),
             notice: None,

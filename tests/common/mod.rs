@@ -229,6 +229,21 @@ pub fn demo_in_pty(
     token: &str,
     env: &[(&str, &str)],
 ) -> PtyDemo {
+    let mut all = vec![
+        ("AGENTIQ_SIMULATOR_TOKEN", token),
+        ("AGENTIQ_DATA_DIR", data.to_str().expect("a UTF-8 path")),
+    ];
+    all.extend_from_slice(env);
+    agentiq_in_pty(
+        dir,
+        &["demo", "--simulator", base_url, "--poll-secs", "1"],
+        &all,
+    )
+}
+
+/// The real `agentiq ARGS` in a [`PTY_COLS`]×[`PTY_ROWS`] pseudo-terminal, in Russian,
+/// logs and config folder under `dir`, `env` added (and winning).
+pub fn agentiq_in_pty(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> PtyDemo {
     use portable_pty::{native_pty_system, CommandBuilder, PtySize};
     use std::io::Read;
     let pty = native_pty_system()
@@ -240,9 +255,7 @@ pub fn demo_in_pty(
         })
         .expect("a pseudo-terminal");
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_agentiq"));
-    cmd.args(["demo", "--simulator", base_url, "--poll-secs", "1"]);
-    cmd.env("AGENTIQ_SIMULATOR_TOKEN", token);
-    cmd.env("AGENTIQ_DATA_DIR", data);
+    cmd.args(args);
     cmd.env("AGENTIQ_LOG_DIR", dir.join("logs"));
     cmd.env("AGENTIQ_CONFIG_DIR", dir.join("config"));
     cmd.env("TERM", "xterm-256color");
@@ -250,7 +263,7 @@ pub fn demo_in_pty(
     for (key, value) in env {
         cmd.env(key, value);
     }
-    let child = pty.slave.spawn_command(cmd).expect("agentiq demo starts");
+    let child = pty.slave.spawn_command(cmd).expect("agentiq starts");
     drop(pty.slave);
     let mut reader = pty
         .master
@@ -310,15 +323,18 @@ pub async fn sending_by_a_killed_process(writer: &agentiq::store::Writer, outbox
         .expect("marking the row sending");
 }
 
-/// The inbox in a pseudo-terminal on the accounts of `config`, data in `dir/data`.
+/// `agentiq` — the inbox on the seller's own shops — in a pseudo-terminal on the accounts
+/// of `config`, data in `dir/data`.
 pub fn inbox_in_pty(dir: &std::path::Path, config: &std::path::Path) -> PtyDemo {
-    let text = std::fs::read_to_string(config).expect("config file");
-    let value: toml::Value = toml::from_str(&text).expect("config parses");
-    let wb = value["accounts"]
-        .as_array()
-        .and_then(|a| a.iter().find(|a| a["marketplace"].as_str() == Some("wb")))
-        .expect("a WB account");
-    let token = wb["token"].as_str().expect("token");
-    let url = wb["base_urls"]["feedbacks"].as_str().expect("base url");
-    demo_in_pty(dir, &dir.join("data"), url, token, &[])
+    let data = dir.join("data");
+    agentiq_in_pty(
+        dir,
+        &[
+            "--config",
+            config.to_str().expect("a UTF-8 path"),
+            "--poll-secs",
+            "3600",
+        ],
+        &[("AGENTIQ_DATA_DIR", data.to_str().expect("a UTF-8 path"))],
+    )
 }

@@ -94,6 +94,7 @@ pub static EN: Strings = Strings {
 
     sync_done,
     offline_since,
+    token_refused,
     outbox,
     sync_by,
     waiting_for_process,
@@ -168,6 +169,10 @@ fn sync_done(new: usize, changed: usize, at: &str) -> String {
         (n, 0) => format!("✓ {at}, {n} new"),
         (n, c) => format!("✓ {at}, {n} new, {c} changed"),
     }
+}
+
+fn token_refused(status: &str) -> String {
+    format!("token refused (HTTP {status}) — issue a new one, update its variable, check with agentiq doctor")
 }
 
 fn offline_since(at: &str) -> String {

@@ -104,6 +104,8 @@ pub struct Strings {
 
     pub sync_done: fn(new: usize, changed: usize, at: &str) -> String,
     pub offline_since: fn(at: &str) -> String,
+    /// The marketplace refused the account's credentials (HTTP `status`): the fix.
+    pub token_refused: fn(status: &str) -> String,
     pub outbox: fn(n: usize) -> String,
     /// Another process syncs: "sync: daemon pid 4242".
     pub sync_by: fn(who: &str) -> String,

@@ -94,6 +94,7 @@ pub static RU: Strings = Strings {
 
     sync_done,
     offline_since,
+    token_refused,
     outbox,
     sync_by,
     waiting_for_process,
@@ -170,8 +171,12 @@ fn sync_done(new: usize, changed: usize, at: &str) -> String {
     }
 }
 
+fn token_refused(status: &str) -> String {
+    format!("токен отклонён (HTTP {status}) — выпустите новый, обновите переменную и проверьте: agentiq doctor")
+}
+
 fn offline_since(at: &str) -> String {
-    format!("нет связи с {at}")
+    format!("офлайн с {at}")
 }
 
 fn sync_by(who: &str) -> String {

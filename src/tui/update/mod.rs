@@ -211,8 +211,12 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
                 analytics::refresh_if_idle(state, fx);
             }
         }
-        Event::Offline { since } => state.offline_since = Some(since),
-        Event::Online => state.offline_since = None,
+        Event::Offline { account, since } => {
+            state.offline.entry(account).or_insert(since);
+        }
+        Event::Online { account } => {
+            state.offline.remove(&account);
+        }
         Event::Notice { text, bell: _ } => notify(state, Notice::Alert(text)),
         Event::ReplyRefused { reasons, .. } => {
             notify(state, Notice::Refused(reasons.join("; ")));

@@ -138,6 +138,7 @@ pub(super) fn leave_search(state: &mut AppState, fx: &mut Vec<Effect>) {
         selected: saved.saved_selected,
         scroll: saved.saved_scroll,
         selected_id: saved.saved_id,
+        moved: true,
         ..QueueView::default()
     };
     reload(state, fx);
@@ -259,6 +260,7 @@ pub(super) fn select(state: &mut AppState, index: usize, fx: &mut Vec<Effect>) {
         return;
     }
     let old_id = state.queue.selected_id;
+    state.queue.moved = true;
     state.queue.selected = index.min(total - 1);
     state.queue.selected_id = state.queue.row(state.queue.selected).map(|r| r.id);
     keep_selection_visible(state);
@@ -346,6 +348,12 @@ pub(super) fn loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut Vec<Eff
     }
     let found = old_id.and_then(|id| q.rows.iter().position(|r| r.id == id));
     match found {
+        // Not moved yet: the most urgent item stays on top and selected.
+        _ if !q.moved && q.offset == 0 => {
+            q.selected = 0;
+            q.scroll = 0;
+            q.selected_id = q.rows.first().map(|r| r.id);
+        }
         Some(pos) => {
             // Same item, same place on screen: background updates never move the cursor.
             q.selected = q.offset + pos;

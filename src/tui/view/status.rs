@@ -171,6 +171,17 @@ pub fn render_hints(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &V
 pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
     let s = ctx.strings;
     let mut parts = Vec::new();
+    // Offline is the state everything else on screen depends on: it comes first.
+    for (account, since) in &state.offline {
+        parts.push((
+            format!(
+                "⚠ {}: {}",
+                sanitize::line(account),
+                (s.offline_since)(&format::time(*since, state.tz))
+            ),
+            Slot::StatusError,
+        ));
+    }
     if let Some(notice) = state.current_notice() {
         let slot = if notice.is_error() {
             Slot::StatusError
@@ -179,13 +190,11 @@ pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
         };
         parts.push((sanitize::line(&(s.notice)(notice)).into_owned(), slot));
     }
-    if let Some(since) = state.offline_since {
-        parts.push((
-            format!("⚠ {}", (s.offline_since)(&format::time(since, state.tz))),
-            Slot::StatusError,
-        ));
-    }
     for (account, sync) in &state.sync {
+        // An account that is offline says so once, above.
+        if state.offline.contains_key(account) {
+            continue;
+        }
         let account = sanitize::line(account);
         let (text, slot) = if !sync.running.is_empty() {
             (format!("{account}: {}", s.syncing), Slot::StatusBar)
@@ -193,6 +202,13 @@ pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
             match &sync.last {
                 None => continue,
                 Some(last) => match &last.error {
+                    Some(e) if refused_status(e).is_some() => (
+                        format!(
+                            "{account}: ✗ {}",
+                            (s.token_refused)(refused_status(e).unwrap_or_default())
+                        ),
+                        Slot::StatusError,
+                    ),
                     Some(e) => (
                         format!(
                             "{account}: ✗ {} {}",
@@ -233,6 +249,14 @@ pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
         parts.push(((s.awaiting_publication)(presence.accepted), Slot::StatusBar));
     }
     parts
+}
+
+/// The HTTP status of a sync error that is the marketplace refusing the credentials
+/// (`ConnectorError::Unauthorized`'s wording).
+fn refused_status(error: &str) -> Option<&str> {
+    let rest = &error[error.find("unauthorized (HTTP ")? + "unauthorized (HTTP ".len()..];
+    rest.get(..3)
+        .filter(|s| s.chars().all(|c| c.is_ascii_digit()))
 }
 
 pub fn render_status(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {

@@ -73,6 +73,27 @@ fn long_queues_are_read_page_by_page() {
 }
 
 #[test]
+fn until_the_user_moves_the_most_urgent_item_stays_on_top_and_selected() {
+    let (mut state, mut fake) = started(10);
+    assert_eq!(state.queue.selected, 0);
+    // More urgent items arrive (sync fills the queue in): the top one is selected.
+    fake.rows.insert(0, row(1000));
+    fake.rows.insert(0, row(1001));
+    fake.act(&mut state, Action::Background(Event::DataChanged));
+    assert_eq!(state.queue.selected, 0);
+    assert_eq!(state.queue.selected_id, Some(InteractionId(1001)));
+    assert_eq!(
+        state.selected_detail().map(|d| d.interaction.id),
+        Some(InteractionId(1001))
+    );
+    // Once the user moves, the selection follows their item.
+    fake.act(&mut state, Action::MoveDown);
+    fake.rows.insert(0, row(1002));
+    fake.act(&mut state, Action::Background(Event::DataChanged));
+    assert_eq!(state.queue.selected_id, Some(InteractionId(1000)));
+}
+
+#[test]
 fn selection_stays_on_the_same_item_after_a_reload() {
     let (mut state, mut fake) = started(100);
     for _ in 0..30 {
@@ -372,11 +393,19 @@ fn sync_and_offline_events_reach_the_status() {
     );
     fake.act(
         &mut state,
-        Action::Background(Event::Offline { since: t0() }),
+        Action::Background(Event::Offline {
+            account: "shop".into(),
+            since: t0(),
+        }),
     );
-    assert_eq!(state.offline_since, Some(t0()));
-    fake.act(&mut state, Action::Background(Event::Online));
-    assert_eq!(state.offline_since, None);
+    assert_eq!(state.offline.get("shop"), Some(&t0()));
+    fake.act(
+        &mut state,
+        Action::Background(Event::Online {
+            account: "shop".into(),
+        }),
+    );
+    assert!(state.offline.is_empty());
 }
 
 #[test]

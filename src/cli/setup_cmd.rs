@@ -1,0 +1,534 @@
+//! Setting up: `agentiq init`, `agentiq accounts [add|remove|rename|test]`, and
+//! `agentiq doctor` (in `doctor_cmd`). Edits of config.toml keep the user's comments.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+
+use super::exit::{fail, Failure};
+use super::probe;
+use crate::config::{self, edit, wb_token, AccountEntry, Paths};
+use crate::connectors::AccountConfig;
+use crate::domain::Marketplace;
+
+/// How long one live check waits for a host.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Subcommand)]
+pub enum SetupCmd {
+    /// Write config.toml for your shops; each is checked live first (one read request).
+    Init(InitArgs),
+    /// List the configured accounts (name, marketplace, token source, last sync, items).
+    Accounts {
+        #[command(subcommand)]
+        action: Option<AccountsCmd>,
+    },
+    /// Check the set-up, one line each with ✓/✗ and the fix; exit 0 only when all pass.
+    Doctor {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCmd {
+    /// Add an account (checked live first), keeping the file's comments and order.
+    Add(AccountSpec),
+    /// Remove an account from config.toml (its history stays in the database).
+    Remove { name: String },
+    /// Rename an account in config.toml and in the database.
+    Rename { old: String, new: String },
+    /// One cheap read request per API host of the account.
+    Test { name: String },
+}
+
+/// One or two shops given by flags.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AccountSpec {
+    /// A Wildberries shop with this name.
+    #[arg(long, value_name = "NAME", requires = "token_env")]
+    pub wb: Option<String>,
+    /// The environment variable holding the WB API token.
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
+    /// An Ozon shop with this name.
+    #[arg(long, value_name = "NAME", requires_all = ["client_id", "api_key_env"])]
+    pub ozon: Option<String>,
+    /// The Ozon Client-Id.
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// The environment variable holding the Ozon Api-Key.
+    #[arg(long, value_name = "VAR")]
+    pub api_key_env: Option<String>,
+    /// Send every API host of these accounts to this URL (a simulator, a proxy).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Write the secret itself into config.toml (mode 600) instead of the variable's name.
+    #[arg(long)]
+    pub store_secret: bool,
+    /// Save without the live check.
+    #[arg(long)]
+    pub no_check: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub spec: AccountSpec,
+    /// Replace an existing config.toml.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub async fn run(cmd: SetupCmd, paths: &Paths, config_file: &Path) -> Result<()> {
+    let env = |name: &str| std::env::var(name).ok();
+    match cmd {
+        SetupCmd::Init(args) => init(&args, config_file, &env).await,
+        SetupCmd::Accounts { action: None } => {
+            print!("{}", list(paths, config_file)?);
+            Ok(())
+        }
+        SetupCmd::Accounts {
+            action: Some(action),
+        } => accounts(action, paths, config_file, &env).await,
+        SetupCmd::Doctor { json } => super::doctor_cmd::run(paths, config_file, json).await,
+    }
+}
+
+/// The entries `spec` describes (none when it names no shop).
+pub fn entries(
+    spec: &AccountSpec,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<AccountEntry>> {
+    let hosts = |marketplace: Marketplace| -> BTreeMap<String, String> {
+        let names: &[&str] = match marketplace {
+            Marketplace::Wb => &["feedbacks", "chat", "content", "cdn"],
+            Marketplace::Ozon => &["seller"],
+        };
+        spec.base_url
+            .iter()
+            .flat_map(|url| names.iter().map(move |h| (h.to_string(), url.clone())))
+            .collect()
+    };
+    let secret = |var: &str| -> Result<String> {
+        env(var).filter(|v| !v.is_empty()).ok_or_else(|| {
+            fail(
+                Failure::Config,
+                format!(
+                    "environment variable {var} is not set; export it first (export {var}=...)"
+                ),
+            )
+        })
+    };
+    let mut out = Vec::new();
+    if let (Some(name), Some(var)) = (&spec.wb, &spec.token_env) {
+        let stored = spec.store_secret.then(|| secret(var)).transpose()?;
+        out.push(AccountEntry {
+            name: name.clone(),
+            marketplace: Marketplace::Wb,
+            token_env: stored.is_none().then(|| var.clone()),
+            token: stored,
+            client_id: None,
+            api_key: None,
+            api_key_env: None,
+            base_urls: hosts(Marketplace::Wb),
+        });
+    }
+    if let (Some(name), Some(client_id), Some(var)) =
+        (&spec.ozon, &spec.client_id, &spec.api_key_env)
+    {
+        let stored = spec.store_secret.then(|| secret(var)).transpose()?;
+        out.push(AccountEntry {
+            name: name.clone(),
+            marketplace: Marketplace::Ozon,
+            token: None,
+            token_env: None,
+            client_id: Some(client_id.clone()),
+            api_key_env: stored.is_none().then(|| var.clone()),
+            api_key: stored,
+            base_urls: hosts(Marketplace::Ozon),
+        });
+    }
+    Ok(out)
+}
+
+/// Resolves each entry's secret and makes one read per host; an error names every
+/// account that failed and why. Prints a line per account checked.
+pub async fn check_live(
+    entries: &[AccountEntry],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<()> {
+    let mut failures = Vec::new();
+    for entry in entries {
+        let account = resolve(entry, env)?;
+        if let crate::connectors::Credentials::Wb { token } = &account.credentials {
+            for warning in token_warnings(token) {
+                eprintln!("{}: warning: {warning}", entry.name);
+            }
+        }
+        let checks = probe::probe(&account, PROBE_TIMEOUT).await;
+        let problems: Vec<String> = checks
+            .iter()
+            .filter_map(|c| c.problem(entry.marketplace))
+            .collect();
+        if problems.is_empty() {
+            eprintln!("✓ {}: {} host(s) answer", entry.name, checks.len());
+        } else {
+            for p in &problems {
+                eprintln!("✗ {}: {p}", entry.name);
+            }
+            failures.push(entry.name.clone());
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(fail(
+            Failure::Unavailable,
+            format!(
+                "the live check failed for {}; nothing was saved (fix it, or save anyway with --no-check)",
+                failures.join(", ")
+            ),
+        ))
+    }
+}
+
+/// What a WB token's payload says is wrong with it (read locally, as advice).
+pub fn token_warnings(token: &str) -> Vec<String> {
+    let info = match wb_token::decode(token) {
+        Ok(info) => info,
+        Err(e) => return vec![format!("the token cannot be read: {e}")],
+    };
+    let mut out = Vec::new();
+    if info.expired(chrono::Utc::now()) {
+        out.push("the token has expired; create a new one".into());
+    }
+    for category in [
+        wb_token::Category::FeedbacksQuestions,
+        wb_token::Category::BuyerChat,
+    ] {
+        if !info.grants(category) {
+            out.push(format!(
+                "the token lacks the category \"{}\"",
+                category.portal_name()
+            ));
+        }
+    }
+    if info.read_only() {
+        out.push("a read-only token cannot send replies".into());
+    }
+    out
+}
+
+fn resolve(entry: &AccountEntry, env: &dyn Fn(&str) -> Option<String>) -> Result<AccountConfig> {
+    // Not written anywhere yet: an inline secret here is the user's own `--store-secret`.
+    config::resolve_entry(entry, true, env).map_err(|problem| {
+        fail(
+            Failure::Config,
+            problem.message(&entry.name, Path::new("config.toml"), crate::tui::Lang::En),
+        )
+    })
+}
+
+async fn init(
+    args: &InitArgs,
+    config_file: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<()> {
+    if config_file.exists() && !args.force {
+        return Err(fail(
+            Failure::Usage,
+            format!(
+                "{} exists already; add a shop with `agentiq accounts add`, or replace the file with `agentiq init --force`",
+                config_file.display()
+            ),
+        ));
+    }
+    let mut spec = args.spec.clone();
+    if spec.wb.is_none() && spec.ozon.is_none() {
+        if !std::io::stdin().is_terminal() {
+            return Err(fail(
+                Failure::Usage,
+                "no shop given: run `agentiq init` on a terminal to be asked, or pass --wb NAME --token-env VAR / --ozon NAME --client-id ID --api-key-env VAR",
+            ));
+        }
+        spec = ask(spec)?;
+    }
+    let entries = entries(&spec, env)?;
+    if !spec.no_check {
+        check_live(&entries, env).await?;
+    }
+    let mut doc = toml_edit::DocumentMut::new();
+    doc.decor_mut().set_prefix(
+        "# AgentIQ configuration: docs/configuration.md.\n\
+         # Secrets live in environment variables (token_env, api_key_env).\n\n",
+    );
+    for entry in &entries {
+        edit::add_account(&mut doc, entry)?;
+    }
+    edit::save(config_file, &doc)?;
+    println!(
+        "{} written with {} account(s); start the inbox with `agentiq`",
+        config_file.display(),
+        entries.len()
+    );
+    Ok(())
+}
+
+/// Asks for one shop on the terminal (plain prompts).
+fn ask(mut spec: AccountSpec) -> Result<AccountSpec> {
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let mut prompt = |question: &str, default: &str| -> Result<String> {
+        if default.is_empty() {
+            print!("{question}: ");
+        } else {
+            print!("{question} [{default}]: ");
+        }
+        std::io::stdout().flush()?;
+        let answer = lines
+            .next()
+            .transpose()?
+            .ok_or_else(|| fail(Failure::Usage, "input ended"))?;
+        let answer = answer.trim();
+        Ok(if answer.is_empty() { default } else { answer }.to_string())
+    };
+    let marketplace = loop {
+        match prompt("Marketplace (wb or ozon)", "wb")?
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "wb" | "wildberries" => break Marketplace::Wb,
+            "ozon" => break Marketplace::Ozon,
+            other => println!("'{other}': type wb or ozon"),
+        }
+    };
+    let name = loop {
+        let name = prompt("Shop name (as you want to see it)", "")?;
+        if !name.is_empty() {
+            break name;
+        }
+    };
+    match marketplace {
+        Marketplace::Wb => {
+            spec.wb = Some(name);
+            spec.token_env = Some(prompt(
+                "Environment variable holding the WB API token",
+                "AGENTIQ_WB_TOKEN",
+            )?);
+        }
+        Marketplace::Ozon => {
+            spec.ozon = Some(name);
+            spec.client_id = Some(loop {
+                let id = prompt("Ozon Client-Id", "")?;
+                if !id.is_empty() {
+                    break id;
+                }
+            });
+            spec.api_key_env = Some(prompt(
+                "Environment variable holding the Ozon Api-Key",
+                "AGENTIQ_OZON_API_KEY",
+            )?);
+        }
+    }
+    Ok(spec)
+}
+
+/// `agentiq accounts`: one line per account.
+pub fn list(paths: &Paths, config_file: &Path) -> Result<String> {
+    let file = config::file::read(config_file)?.ok_or_else(|| {
+        fail(
+            Failure::Config,
+            format!("no config at {}; run `agentiq init`", config_file.display()),
+        )
+    })?;
+    let stats = account_stats(&paths.database()).unwrap_or_default();
+    let mut rows = vec![[
+        "NAME".to_string(),
+        "MARKETPLACE".into(),
+        "TOKEN".into(),
+        "LAST SYNC".into(),
+        "ITEMS".into(),
+    ]];
+    for entry in &file.accounts {
+        let (last, items) = stats
+            .get(&entry.name)
+            .map(|(last, items)| {
+                (
+                    last.map(|t| {
+                        t.with_timezone(&chrono::Local)
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string()
+                    })
+                    .unwrap_or_else(|| "never".into()),
+                    items.to_string(),
+                )
+            })
+            .unwrap_or_else(|| ("never".into(), "0".into()));
+        rows.push([
+            entry.name.clone(),
+            entry.marketplace.to_string(),
+            entry.secret_source(),
+            last,
+            items,
+        ]);
+    }
+    let widths: Vec<usize> = (0..5)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell}{}", " ".repeat(w - cell.chars().count())))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// The last successful sync and the number of items stored.
+type AccountStats = (Option<chrono::DateTime<chrono::Utc>>, i64);
+
+/// Per account name: its [`AccountStats`].
+fn account_stats(database: &Path) -> Result<BTreeMap<String, AccountStats>> {
+    if !database.exists() {
+        return Ok(BTreeMap::new());
+    }
+    let conn = rusqlite::Connection::open_with_flags(
+        database,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )?;
+    let mut stmt = conn.prepare(
+        "SELECT a.name,
+                (SELECT max(finished_at) FROM sync_runs r WHERE r.account_id = a.id AND r.ok),
+                (SELECT count(*) FROM interactions i WHERE i.account_id = a.id)
+         FROM accounts a",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<i64>>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let (name, last, items) = row?;
+        out.insert(
+            name,
+            (
+                last.and_then(|s| chrono::DateTime::from_timestamp(s, 0)),
+                items,
+            ),
+        );
+    }
+    Ok(out)
+}
+
+async fn accounts(
+    action: AccountsCmd,
+    paths: &Paths,
+    config_file: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<()> {
+    match action {
+        AccountsCmd::Add(spec) => {
+            let entries = entries(&spec, env)?;
+            if entries.is_empty() {
+                return Err(fail(
+                    Failure::Usage,
+                    "give --wb NAME --token-env VAR or --ozon NAME --client-id ID --api-key-env VAR",
+                ));
+            }
+            if !spec.no_check {
+                check_live(&entries, env).await?;
+            }
+            let mut doc = edit::open(config_file)?;
+            for entry in &entries {
+                edit::add_account(&mut doc, entry)?;
+            }
+            edit::save(config_file, &doc)?;
+            println!("added to {}", config_file.display());
+        }
+        AccountsCmd::Remove { name } => {
+            let mut doc = edit::open(config_file)?;
+            edit::remove_account(&mut doc, &name)?;
+            edit::save(config_file, &doc)?;
+            println!(
+                "'{name}' removed from {} (its history stays in the database)",
+                config_file.display()
+            );
+        }
+        AccountsCmd::Rename { old, new } => {
+            let mut doc = edit::open(config_file)?;
+            edit::rename_account(&mut doc, &old, &new)?;
+            let database = paths.database();
+            if database.exists() {
+                let conn = rusqlite::Connection::open(&database)?;
+                conn.busy_timeout(Duration::from_secs(5))?;
+                conn.execute(
+                    "UPDATE accounts SET name = ?2 WHERE name = ?1",
+                    rusqlite::params![old, new],
+                )
+                .map_err(|e| {
+                    fail(
+                        Failure::Data,
+                        format!(
+                            "renaming '{old}' in the database {}: {e}",
+                            database.display()
+                        ),
+                    )
+                })?;
+            }
+            edit::save(config_file, &doc)?;
+            println!("'{old}' is now '{new}'");
+        }
+        AccountsCmd::Test { name } => {
+            let file = config::file::read(config_file)?.ok_or_else(|| {
+                fail(
+                    Failure::Config,
+                    format!("no config at {}", config_file.display()),
+                )
+            })?;
+            let entry = file
+                .accounts
+                .iter()
+                .find(|a| a.name == name)
+                .ok_or_else(|| fail(Failure::Usage, format!("no account named '{name}'")))?;
+            let account = config::resolve_accounts(config_file, std::slice::from_ref(entry), env)?
+                .remove(0)
+                .config
+                .map_err(|p| {
+                    fail(
+                        Failure::Config,
+                        p.message(&name, config_file, crate::tui::Lang::En),
+                    )
+                })?;
+            let checks = probe::probe(&account, PROBE_TIMEOUT).await;
+            let mut failed = false;
+            for check in &checks {
+                match check.problem(account.marketplace) {
+                    None => println!("✓ {name}: {} {} answers", check.host, check.base_url),
+                    Some(problem) => {
+                        failed = true;
+                        println!("✗ {name}: {problem}");
+                    }
+                }
+            }
+            if failed {
+                return Err(fail(
+                    Failure::Unavailable,
+                    format!("{name}: a host failed the check"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
