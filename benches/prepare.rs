@@ -30,10 +30,10 @@ fn main() {
         .iter()
         .map(|n| (*n, Store::open(common::bench_db(*n)).unwrap()))
         .collect();
-    let load_top = |store: &Store, ids: &[agentiq::domain::InteractionId]| {
+    let load_top = |store: &Store, ids: Vec<agentiq::domain::InteractionId>| {
         let reader = store.reader().unwrap();
         move || {
-            for id in ids {
+            for id in &ids {
                 black_box(DraftInputs::load(&reader, *id).unwrap());
             }
         }
@@ -45,9 +45,9 @@ fn main() {
         let ids = top_items(store);
         let (a, b) = common::paired(
             &format!("inputs-top20-{n}"),
-            load_top(store, &ids),
+            load_top(store, ids),
             &format!("inputs-top20-{small}"),
-            load_top(small_store, &small_ids),
+            load_top(small_store, small_ids.clone()),
             Duration::from_millis(400),
         );
         lines.push(Line::new(
