@@ -241,3 +241,40 @@ async fn a_review_published_late_is_still_picked_up() {
         "a review dated before the watermark is read in the look-back"
     );
 }
+
+#[tokio::test]
+async fn an_unknown_feedback_id_is_422_with_the_contracts_body_and_reads_as_absent() {
+    let sim = common::simulator().await;
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1/feedback", sim.base_url()))
+        .header("Authorization", common::TOKEN)
+        .query(&[("id", "no-such-feedback")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        422,
+        "the contract's status for an unknown id"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["data"], serde_json::Value::Null);
+    assert_eq!(body["error"], true);
+    assert_eq!(body["errorText"], "Невозможно получить отзыв по id");
+    assert!(body["requestId"].as_str().is_some_and(|s| !s.is_empty()));
+
+    // The outbox's look-first and read-back, and reconciliation, see "not there" — not a
+    // failure that would end a reply WB accepted as failed.
+    let connector = common::feedbacks(&sim, common::TOKEN);
+    let target = ReplyTarget {
+        external_id: "no-such-feedback".into(),
+        reply_handle: None,
+        product_external_id: None,
+    };
+    assert_eq!(connector.current_answer(&target).await.unwrap(), None);
+    assert!(connector
+        .fetch_item("no-such-feedback")
+        .await
+        .unwrap()
+        .is_none());
+}

@@ -10,9 +10,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 use super::state::{AnswerRecord, SimAccount, SimAnswer, SimReview};
 use super::{wb_error, Sim};
-use crate::connectors::wb::wire::{
-    AnswerRequest, Envelope, Feedback, FeedbackAnswer, FeedbackList, PhotoLink, ProductDetails,
-};
+use serde::Deserialize;
+use serde_json::json;
 
 const MAX_TAKE: i64 = 5000;
 const MAX_SKIP: i64 = 199_990;
@@ -63,16 +62,12 @@ pub async fn list(
             .take(query.take as usize)
             .collect()
     };
-    let feedbacks = page
-        .into_iter()
-        .map(|r| serde_json::to_value(to_wire(acc, r)).unwrap_or_default())
-        .collect();
-    let data = FeedbackList {
-        count_unanswered: acc.reviews.iter().filter(|r| r.answer.is_none()).count() as i64,
-        count_archive: acc.reviews.iter().filter(|r| r.answer.is_some()).count() as i64,
-        feedbacks,
-    };
-    Json(Envelope::ok(data)).into_response()
+    let feedbacks: Vec<serde_json::Value> = page.into_iter().map(|r| to_wire(acc, r)).collect();
+    ok(json!({
+        "countUnanswered": acc.reviews.iter().filter(|r| r.answer.is_none()).count(),
+        "countArchive": acc.reviews.iter().filter(|r| r.answer.is_some()).count(),
+        "feedbacks": feedbacks,
+    }))
 }
 
 /// `GET /api/v1/feedback?id=`
@@ -86,17 +81,14 @@ pub async fn one(
         Err(resp) => return resp,
     };
     let Some(id) = params.get("id").filter(|s| !s.is_empty()) else {
-        return bad_request("Неправильный id в запросе".into());
+        return unprocessable("Неправильный id в запросе");
     };
     let state = sim.lock();
     let acc = &state.accounts[account];
     match acc.reviews.iter().find(|r| &r.id == id) {
-        Some(r) => Json(Envelope::ok(to_wire(acc, r))).into_response(),
-        None => (
-            StatusCode::BAD_REQUEST,
-            Json(Envelope::<()>::error("Невозможно получить отзыв по id")),
-        )
-            .into_response(),
+        Some(r) => ok(to_wire(acc, r)),
+        // The contract answers an unknown id with 422 (`ResponseGetFeedbackByIdErrEx`).
+        None => unprocessable("Невозможно получить отзыв по id"),
     }
 }
 
@@ -107,7 +99,7 @@ pub async fn answer(State(sim): State<Sim>, headers: HeaderMap, body: String) ->
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let request: AnswerRequest = match serde_json::from_str(&body) {
+    let request: AnswerBody = match serde_json::from_str(&body) {
         Ok(r) => r,
         Err(_) => {
             return wb_error(
@@ -151,6 +143,13 @@ pub async fn answer(State(sim): State<Sim>, headers: HeaderMap, body: String) ->
         known_item,
     });
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// Body of `POST /api/v1/feedbacks/answer`.
+#[derive(Deserialize)]
+struct AnswerBody {
+    id: String,
+    text: String,
 }
 
 struct ListQuery {
@@ -205,8 +204,45 @@ impl ListQuery {
     }
 }
 
+/// 422, the only error `GET /api/v1/feedback` publishes besides 401 and 429.
+fn unprocessable(text: &str) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({
+            "data": null,
+            "error": true,
+            "errorText": text,
+            "additionalErrors": null,
+            "requestId": super::request_id(),
+        })),
+    )
+        .into_response()
+}
+
+/// WB's envelope around a successful answer.
+fn ok(data: serde_json::Value) -> Response {
+    Json(json!({
+        "data": data,
+        "error": false,
+        "errorText": "",
+        "additionalErrors": null,
+    }))
+    .into_response()
+}
+
+/// WB's envelope around a refused request.
 fn bad_request(text: String) -> Response {
-    (StatusCode::BAD_REQUEST, Json(Envelope::<()>::error(text))).into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({
+            "data": null,
+            "error": true,
+            "errorText": text,
+            "additionalErrors": null,
+            "requestId": super::request_id(),
+        })),
+    )
+        .into_response()
 }
 
 /// Moscow time, as WB writes its dates.
@@ -216,45 +252,41 @@ fn moscow(t: DateTime<Utc>) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
-fn to_wire(acc: &SimAccount, r: &SimReview) -> Feedback {
+/// One feedback as WB's contract publishes it.
+fn to_wire(acc: &SimAccount, r: &SimReview) -> serde_json::Value {
     let product = acc.products.iter().find(|p| p.id == r.product_id);
-    Feedback {
-        id: r.id.clone(),
-        text: Some(r.text.clone()),
-        pros: Some(r.pros.clone().unwrap_or_default()),
-        cons: Some(r.cons.clone().unwrap_or_default()),
-        product_valuation: Some(i64::from(r.rating)),
-        created_date: moscow(r.created_at),
-        answer: r.answer.as_ref().map(|a| FeedbackAnswer {
-            text: a.text.clone(),
-            state: Some(a.state.clone()),
-            editable: a.editable,
-        }),
-        state: Some("wbRu".into()),
-        product_details: Some(ProductDetails {
-            imt_id: Some(r.product_id / 10 + 7),
-            nm_id: Some(r.product_id),
-            product_name: product.map(|p| p.name.clone()),
-            supplier_article: product.map(|p| p.vendor_code.clone()),
-            supplier_name: Some(acc.name.clone()),
-            brand_name: product.map(|p| p.brand.clone()),
-        }),
-        was_viewed: r.viewed,
-        photo_links: Some(
-            (0..r.photos)
-                .map(|i| PhotoLink {
-                    full_size: Some(format!(
-                        "https://feedback.example.invalid/{}/photos/{i}/fs.jpg",
-                        r.id
-                    )),
-                    mini_size: Some(format!(
-                        "https://feedback.example.invalid/{}/photos/{i}/ms.jpg",
-                        r.id
-                    )),
-                })
-                .collect(),
-        ),
-        user_name: r.author.clone(),
-        subject_name: product.map(|p| p.category.clone()),
-    }
+    let photos: Vec<serde_json::Value> = (0..r.photos)
+        .map(|i| {
+            json!({
+                "fullSize": format!("https://feedback.example.invalid/{}/photos/{i}/fs.jpg", r.id),
+                "miniSize": format!("https://feedback.example.invalid/{}/photos/{i}/ms.jpg", r.id),
+            })
+        })
+        .collect();
+    json!({
+        "id": r.id,
+        "text": r.text,
+        "pros": r.pros.clone().unwrap_or_default(),
+        "cons": r.cons.clone().unwrap_or_default(),
+        "productValuation": r.rating,
+        "createdDate": moscow(r.created_at),
+        "answer": r.answer.as_ref().map(|a| json!({
+            "text": a.text,
+            "state": a.state,
+            "editable": a.editable,
+        })),
+        "state": "wbRu",
+        "productDetails": {
+            "imtId": r.product_id / 10 + 7,
+            "nmId": r.product_id,
+            "productName": product.map(|p| p.name.clone()).unwrap_or_default(),
+            "supplierArticle": product.map(|p| p.vendor_code.clone()),
+            "supplierName": acc.name,
+            "brandName": product.map(|p| p.brand.clone()),
+        },
+        "wasViewed": r.viewed,
+        "photoLinks": photos,
+        "userName": r.author.clone().unwrap_or_default(),
+        "subjectName": product.map(|p| p.category.clone()).unwrap_or_default(),
+    })
 }

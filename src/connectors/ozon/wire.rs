@@ -226,7 +226,9 @@ pub struct Question {
     pub sku: Option<i64>,
     #[serde(default, deserialize_with = "lenient::opt_text")]
     pub text: Option<String>,
-    pub published_at: String,
+    /// Null for some questions; nothing needed to answer depends on it.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub published_at: Option<String>,
     /// `NEW`, `VIEWED`, `PROCESSED` (`UNPROCESSED` and `ALL` are filters).
     #[serde(default, deserialize_with = "lenient::opt_text")]
     pub status: Option<String>,

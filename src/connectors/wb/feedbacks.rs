@@ -289,8 +289,13 @@ impl WbFeedbacks {
             .await;
         match result {
             Ok((envelope, _)) => Ok(envelope.data.filter(|d| !d.is_null())),
-            // WB answers an unknown id with 400 "Невозможно получить отзыв по id".
-            Err(ConnectorError::Rejected { status: 400, .. }) => Ok(None),
+            // The contract answers an unknown id with 422 "Невозможно получить отзыв по
+            // id"; older deployments said 400, and 404 means the same. A feedback WB took
+            // our answer for is never "failed" because of how its absence is spelt.
+            Err(ConnectorError::Rejected {
+                status: 400 | 404 | 422,
+                ..
+            }) => Ok(None),
             Err(err) => Err(err),
         }
     }
