@@ -429,6 +429,14 @@ async fn ozon_post(sim: &SimulatorHandle, path: &str, body: Value, key: &str) ->
 }
 
 async fn wb_scenario(sim: &SimulatorHandle) {
+    // Two reviews past WB's 30 days, so the archive serves something.
+    {
+        let mut state = sim.sim.lock();
+        let reviews = &mut state.accounts[0].reviews;
+        for r in reviews.iter_mut().take(2) {
+            r.created_at -= chrono::Duration::days(40);
+        }
+    }
     // The simulator enforces no limit here, so the clients need not pace.
     let base = sim.base_url();
     let http = || HttpClient::new("wb", unpaced(), common::fast_retry());
@@ -460,6 +468,10 @@ async fn wb_scenario(sim: &SimulatorHandle) {
     );
     assert_eq!(
         wb_get(sim, "/api/v1/questions", &no_is_answered, token).await,
+        400
+    );
+    assert_eq!(
+        wb_get(sim, "/api/v1/feedbacks/archive", &[("take", "0")], token).await,
         400
     );
     assert_eq!(
@@ -596,6 +608,7 @@ async fn ozon_over_the_limit(sim: &SimulatorHandle) {
 const EXPECTED: &[(&str, &str, &[u16])] = &[
     ("GET", "/api/v1/feedbacks", &[200, 400, 401, 429]),
     ("GET", "/api/v1/feedback", &[200, 422]),
+    ("GET", "/api/v1/feedbacks/archive", &[200, 400]),
     ("POST", "/api/v1/feedbacks/answer", &[204, 400]),
     ("GET", "/api/v1/questions", &[200, 400]),
     ("GET", "/api/v1/question", &[200, 422]),

@@ -204,6 +204,7 @@ pub fn router(sim: Sim) -> Router {
     Router::new()
         .route("/api/v1/feedbacks", get(wb_feedbacks::list))
         .route("/api/v1/feedback", get(wb_feedbacks::one))
+        .route("/api/v1/feedbacks/archive", get(wb_feedbacks::archive))
         .route("/api/v1/feedbacks/answer", post(wb_feedbacks::answer))
         .route(
             "/api/v1/questions",

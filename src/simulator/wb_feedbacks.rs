@@ -43,8 +43,11 @@ pub async fn list(
             .partition_point(|r| r.created_at.timestamp() <= to)
     });
     let window = &acc.reviews[start..end.max(start)];
+    let now = Utc::now();
     let wanted = |r: &&SimReview| {
-        r.answer.is_some() == query.answered && query.nm_id.is_none_or(|nm| r.product_id == nm)
+        !in_archive(r, now)
+            && r.answer.is_some() == query.answered
+            && query.nm_id.is_none_or(|nm| r.product_id == nm)
     };
     let page: Vec<&SimReview> = if query.descending {
         window
@@ -68,6 +71,66 @@ pub async fn list(
         "countArchive": acc.reviews.iter().filter(|r| r.answer.is_some()).count(),
         "feedbacks": feedbacks,
     }))
+}
+
+/// How long an unanswered feedback stays in the lists before WB moves it to the archive.
+pub const ARCHIVE_AFTER_DAYS: i64 = 30;
+
+/// A feedback WB has moved to the archive: older than [`ARCHIVE_AFTER_DAYS`], or with
+/// neither text nor photos. (WB also archives answered ones in time; the simulator keeps
+/// those in the answered list, as WB does for a while.)
+pub fn in_archive(r: &SimReview, now: DateTime<Utc>) -> bool {
+    let empty = r.text.trim().is_empty()
+        && r.pros.as_deref().is_none_or(|t| t.trim().is_empty())
+        && r.cons.as_deref().is_none_or(|t| t.trim().is_empty())
+        && r.photos == 0;
+    empty || now - r.created_at > chrono::Duration::days(ARCHIVE_AFTER_DAYS)
+}
+
+/// `GET /api/v1/feedbacks/archive`: `take` (1..=5000) and `skip` (0..=199990) required,
+/// `order` and `nmId` optional; no date filter.
+pub async fn archive(
+    State(sim): State<Sim>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let account = match sim.admit_wb("GET /api/v1/feedbacks/archive", &headers) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let mut params = params;
+    // The archive takes no `isAnswered`; the list parser wants one.
+    params.insert("isAnswered".into(), "true".into());
+    params.remove("dateFrom");
+    params.remove("dateTo");
+    let query = match ListQuery::parse(&params) {
+        Ok(q) => q,
+        Err(text) => return bad_request(text),
+    };
+    let now = Utc::now();
+    let state = sim.lock();
+    let acc = &state.accounts[account];
+    let wanted =
+        |r: &&SimReview| in_archive(r, now) && query.nm_id.is_none_or(|nm| r.product_id == nm);
+    let page: Vec<serde_json::Value> = if query.descending {
+        acc.reviews
+            .iter()
+            .rev()
+            .filter(wanted)
+            .skip(query.skip as usize)
+            .take(query.take as usize)
+            .map(|r| to_wire(acc, r))
+            .collect()
+    } else {
+        acc.reviews
+            .iter()
+            .filter(wanted)
+            .skip(query.skip as usize)
+            .take(query.take as usize)
+            .map(|r| to_wire(acc, r))
+            .collect()
+    };
+    ok(json!({"feedbacks": page}))
 }
 
 /// `GET /api/v1/feedback?id=`
