@@ -379,6 +379,10 @@ fn target(item: &NewInteraction) -> ReplyTarget {
 /// Reads everything, answers one open item and reads the answer back, and looks up an
 /// id the marketplace does not know.
 async fn exercise(connector: &dyn Connector, text: &str) {
+    connector
+        .total()
+        .await
+        .unwrap_or_else(|e| panic!("{}: count: {e}", connector.id()));
     let items = drain(connector).await;
     let open = items
         .iter()
@@ -472,6 +476,16 @@ async fn wb_scenario(sim: &SimulatorHandle) {
     );
     assert_eq!(
         wb_get(sim, "/api/v1/feedbacks/archive", &[("take", "0")], token).await,
+        400
+    );
+    assert_eq!(
+        wb_get(
+            sim,
+            "/api/v1/feedbacks/count",
+            &[("isAnswered", "maybe")],
+            token
+        )
+        .await,
         400
     );
     assert_eq!(
@@ -609,6 +623,10 @@ const EXPECTED: &[(&str, &str, &[u16])] = &[
     ("GET", "/api/v1/feedbacks", &[200, 400, 401, 429]),
     ("GET", "/api/v1/feedback", &[200, 422]),
     ("GET", "/api/v1/feedbacks/archive", &[200, 400]),
+    ("GET", "/api/v1/feedbacks/count", &[200, 400]),
+    ("GET", "/api/v1/questions/count", &[200]),
+    ("POST", "/v1/review/count", &[200]),
+    ("POST", "/v1/question/count", &[200]),
     ("POST", "/api/v1/feedbacks/answer", &[204, 400]),
     ("GET", "/api/v1/questions", &[200, 400]),
     ("GET", "/api/v1/question", &[200, 422]),

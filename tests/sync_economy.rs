@@ -74,10 +74,17 @@ async fn an_ozon_first_sync_costs_pages_plus_reviews_with_comments() {
         unpaced(),
         common::fast_retry(),
     );
-    let items = first_sync(&OzonReviews::new(api)).await;
+    let connector = OzonReviews::new(api);
+    let (total, count_requests) = connector.total().await.unwrap().expect("a count method");
+    assert_eq!(
+        total as usize, reviews,
+        "/v1/review/count gives the progress total"
+    );
+    assert_eq!(count_requests, 1);
+    let items = first_sync(&connector).await;
     assert_eq!(items, reviews);
     let report = sim.sim.report();
-    let requests: u64 = report.requests.values().sum();
+    let requests: u64 = report.requests.values().sum::<u64>() - u64::from(count_requests);
     let pages = reviews.div_ceil(100);
     let floor = (pages + with_comments) as f64;
     println!(
@@ -111,13 +118,20 @@ async fn a_wb_first_sync_costs_the_pages_take_needs() {
         )
     };
     let http = HttpClient::new("wb", unpaced(), common::fast_retry());
-    let items = first_sync(&WbFeedbacks::new(http, &sim.base_url(), common::TOKEN)).await;
+    let connector = WbFeedbacks::new(http, &sim.base_url(), common::TOKEN);
+    let (total, count_requests) = connector.total().await.unwrap().expect("a count method");
+    assert_eq!(
+        total as usize,
+        unanswered + answered,
+        "/api/v1/feedbacks/count: both lists (the archive has no count method)"
+    );
+    let items = first_sync(&connector).await;
     assert_eq!(items, unanswered + answered + archived);
     let take = agentiq::connectors::wb::FEEDBACKS_PAGE_SIZE as usize;
     // A list read to its end costs one page more when its length is a multiple of take.
     let pages = |n: usize| n / take + 1;
     let floor = (pages(unanswered) + pages(answered) + pages(archived)) as f64;
-    let requests: u64 = sim.sim.report().requests.values().sum();
+    let requests: u64 = sim.sim.report().requests.values().sum::<u64>() - u64::from(count_requests);
     println!(
         "wb first sync: {} feedbacks ({unanswered} unanswered, {answered} answered, \
          {archived} archived): {requests} requests for {floor} pages of {take} ({:.2}x)",

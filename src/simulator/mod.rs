@@ -205,6 +205,10 @@ pub fn router(sim: Sim) -> Router {
         .route("/api/v1/feedbacks", get(wb_feedbacks::list))
         .route("/api/v1/feedback", get(wb_feedbacks::one))
         .route("/api/v1/feedbacks/archive", get(wb_feedbacks::archive))
+        .route("/api/v1/feedbacks/count", get(wb_feedbacks::count))
+        .route("/api/v1/questions/count", get(wb_questions::count))
+        .route("/v1/review/count", post(ozon::review_count))
+        .route("/v1/question/count", post(ozon::question_count))
         .route("/api/v1/feedbacks/answer", post(wb_feedbacks::answer))
         .route(
             "/api/v1/questions",

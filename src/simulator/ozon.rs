@@ -287,6 +287,22 @@ pub async fn review_list(State(sim): State<Sim>, headers: HeaderMap, body: Bytes
     }))
 }
 
+/// `POST /v1/review/count`: reviews by status.
+pub async fn review_count(State(sim): State<Sim>, headers: HeaderMap) -> Response {
+    let account = match sim.admit_ozon("POST /v1/review/count", &headers) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let state = sim.lock();
+    let reviews = &state.accounts[account].reviews;
+    let processed = reviews.iter().filter(|r| r.viewed).count();
+    ok(json!({
+        "total": reviews.len(),
+        "processed": processed,
+        "unprocessed": reviews.len() - processed,
+    }))
+}
+
 /// `POST /v1/review/info`
 pub async fn review_info(State(sim): State<Sim>, headers: HeaderMap, body: Bytes) -> Response {
     let account = match sim.admit_ozon("POST /v1/review/info", &headers) {
@@ -520,6 +536,30 @@ pub async fn question_list(State(sim): State<Sim>, headers: HeaderMap, body: Byt
     ok(json!({
         "last_id": page.last().map(|q| q.id.clone()).unwrap_or_default(),
         "questions": page.iter().map(|q| question_to_wire(q)).collect::<Vec<_>>(),
+    }))
+}
+
+/// `POST /v1/question/count`: questions by status.
+pub async fn question_count(State(sim): State<Sim>, headers: HeaderMap) -> Response {
+    let account = match sim.admit_ozon("POST /v1/question/count", &headers) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let state = sim.lock();
+    let questions = &state.accounts[account].questions;
+    let with = |status: &str| {
+        questions
+            .iter()
+            .filter(|q| question_status(q) == status)
+            .count()
+    };
+    let processed = with("PROCESSED");
+    ok(json!({
+        "all": questions.len(),
+        "new": with("NEW"),
+        "viewed": with("VIEWED"),
+        "processed": processed,
+        "unprocessed": questions.len() - processed,
     }))
 }
 

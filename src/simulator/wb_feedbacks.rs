@@ -133,6 +133,61 @@ pub async fn archive(
     ok(json!({"feedbacks": page}))
 }
 
+/// The optional `isAnswered` (true by default), `dateFrom` and `dateTo` of the count
+/// methods, or the refusal to send.
+#[allow(clippy::result_large_err)] // the error is the response itself
+pub(super) fn count_query(
+    params: &HashMap<String, String>,
+    bad_request: fn(String) -> Response,
+) -> Result<(bool, Option<i64>, Option<i64>), Response> {
+    let answered = match params.get("isAnswered").map(String::as_str) {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(_) => {
+            return Err(bad_request(
+                "Некорректное значение параметра isAnswered".into(),
+            ))
+        }
+    };
+    let time = |name: &str| -> Result<Option<i64>, Response> {
+        params
+            .get(name)
+            .map(|v| {
+                v.parse::<i64>()
+                    .map_err(|_| bad_request(format!("Некорректное значение параметра {name}")))
+            })
+            .transpose()
+    };
+    Ok((answered, time("dateFrom")?, time("dateTo")?))
+}
+
+/// `GET /api/v1/feedbacks/count`: feedbacks in the lists (not the archive) with the
+/// given answer state, created within `dateFrom..=dateTo`.
+pub async fn count(
+    State(sim): State<Sim>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let account = match sim.admit_wb("GET /api/v1/feedbacks/count", &headers) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let (answered, from, to) = match count_query(&params, bad_request) {
+        Ok(q) => q,
+        Err(resp) => return resp,
+    };
+    let now = Utc::now();
+    let state = sim.lock();
+    let n = state.accounts[account]
+        .reviews
+        .iter()
+        .filter(|r| !in_archive(r, now) && r.answer.is_some() == answered)
+        .filter(|r| from.is_none_or(|f| r.created_at.timestamp() >= f))
+        .filter(|r| to.is_none_or(|t| r.created_at.timestamp() <= t))
+        .count();
+    ok(json!(n))
+}
+
 /// `GET /api/v1/feedback?id=`
 pub async fn one(
     State(sim): State<Sim>,

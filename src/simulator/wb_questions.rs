@@ -50,6 +50,33 @@ fn in_answered_list(q: &SimQuestion) -> bool {
     q.answer.is_some() || q.rejected
 }
 
+/// `GET /api/v1/questions/count`: questions answered (or rejected) or not, created within
+/// `dateFrom..=dateTo`.
+pub async fn count(
+    State(sim): State<Sim>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let account = match sim.admit_wb("GET /api/v1/questions/count", &headers) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let refuse = |text: String| envelope_error(StatusCode::BAD_REQUEST, text);
+    let (answered, from, to) = match super::wb_feedbacks::count_query(&params, refuse) {
+        Ok(q) => q,
+        Err(resp) => return resp,
+    };
+    let state = sim.lock();
+    let n = state.accounts[account]
+        .questions
+        .iter()
+        .filter(|q| in_answered_list(q) == answered)
+        .filter(|q| from.is_none_or(|f| q.created_at.timestamp() >= f))
+        .filter(|q| to.is_none_or(|t| q.created_at.timestamp() <= t))
+        .count();
+    ok(json!(n))
+}
+
 /// `GET /api/v1/questions`
 pub async fn list(
     State(sim): State<Sim>,

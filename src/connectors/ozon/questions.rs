@@ -28,6 +28,7 @@ const LIST: &str = "POST /v1/question/list";
 const INFO: &str = "POST /v1/question/info";
 const ANSWERS: &str = "POST /v1/question/answer/list";
 const ANSWER: &str = "POST /v1/question/answer/create";
+const COUNT: &str = "POST /v1/question/count";
 
 /// An open question older than this no longer holds every pass back to re-read it.
 pub const RECHECK_DAYS: i64 = 7;
@@ -273,6 +274,16 @@ impl Connector for OzonQuestions {
             }
             Err(err) => Err(err),
         }
+    }
+
+    /// `all` of `/v1/question/count`.
+    async fn total(&self) -> Result<Option<(u64, u32)>, ConnectorError> {
+        let (counts, requests): (serde_json::Value, u32) =
+            self.api.call(COUNT, &serde_json::json!({})).await?;
+        Ok(counts
+            .get("all")
+            .and_then(crate::connectors::wb::lenient_count)
+            .map(|n| (n, requests)))
     }
 
     async fn current_answer(&self, target: &ReplyTarget) -> Result<Option<String>, ConnectorError> {

@@ -14,6 +14,7 @@ use crate::domain::{Answer, Channel, Marketplace, NewInteraction, ProductRef, Ra
 const LIST: &str = "GET /api/v1/feedbacks";
 const ONE: &str = "GET /api/v1/feedback";
 const ARCHIVE: &str = "GET /api/v1/feedbacks/archive";
+const COUNT: &str = "GET /api/v1/feedbacks/count";
 
 /// WB moves an unanswered feedback to the archive this long after it was written.
 pub const ARCHIVE_AFTER_DAYS: i64 = 30;
@@ -226,6 +227,27 @@ impl Connector for WbFeedbacks {
         Ok(feedback.answer.map(|a| a.text).filter(|t| !t.is_empty()))
     }
 
+    /// Answered plus unanswered, from `GET /api/v1/feedbacks/count` (the archive has no
+    /// count method, so it is not part of the total).
+    async fn total(&self) -> Result<Option<(u64, u32)>, ConnectorError> {
+        let url = format!("{}/api/v1/feedbacks/count", self.base_url);
+        let mut total = 0;
+        let mut requests = 0;
+        for answered in ["false", "true"] {
+            let (envelope, n): (Envelope<serde_json::Value>, u32) = self
+                .http
+                .send_json(COUNT, |c| {
+                    c.get(&url)
+                        .header("Authorization", &self.token)
+                        .query(&[("isAnswered", answered)])
+                })
+                .await?;
+            requests += n;
+            total += envelope.data.as_ref().and_then(lenient_count).unwrap_or(0);
+        }
+        Ok(Some((total, requests)))
+    }
+
     async fn open_ids(&self) -> Result<Option<Vec<String>>, ConnectorError> {
         let url = format!("{}/api/v1/feedbacks", self.base_url);
         let mut ids = Vec::new();
@@ -396,6 +418,13 @@ impl ArchiveList {
     fn into_feedbacks(self) -> Vec<serde_json::Value> {
         self.feedbacks.unwrap_or_default()
     }
+}
+
+/// A count given as a number or a numeric string.
+pub(crate) fn lenient_count(value: &serde_json::Value) -> Option<u64> {
+    value
+        .as_u64()
+        .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
 }
 
 /// Whether WB's archive rules put an unanswered feedback there by now.

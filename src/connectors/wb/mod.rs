@@ -6,6 +6,7 @@ pub mod questions;
 pub mod wire;
 
 pub use chats::WbChats;
+pub(crate) use feedbacks::lenient_count;
 pub use feedbacks::{
     parse_archived, parse_feedback, WbFeedbacks, PAGE_SIZE as FEEDBACKS_PAGE_SIZE,
 };
