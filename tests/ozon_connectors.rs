@@ -562,8 +562,8 @@ async fn chat_endpoints_enforce_their_parameters() {
     assert_eq!(list["has_next"], false);
     let chat_id = list["chats"][0]["chat"]["chat_id"].clone();
     let last = list["chats"][0]["last_message_id"]
-        .as_str()
-        .unwrap()
+        .as_u64()
+        .expect("an integer, as in the contract")
         .to_string();
 
     let (status, body) = post(
@@ -586,18 +586,15 @@ async fn chat_endpoints_enforce_their_parameters() {
     // Backward (the default) starts at the newest message; Forward reads on from an id.
     let (_, back) = post(&sim, "/v3/chat/history", json!({"chat_id": chat_id})).await;
     let back = back["messages"].as_array().unwrap().clone();
-    assert_eq!(back[0]["message_id"], last.as_str());
-    let oldest = back.last().unwrap()["message_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    assert_eq!(back[0]["message_id"].to_string(), last);
+    let oldest = back.last().unwrap()["message_id"].to_string();
     let (_, fwd) = post(
         &sim,
         "/v3/chat/history",
         json!({"chat_id": chat_id, "direction": "Forward", "from_message_id": oldest.parse::<u64>().unwrap(), "limit": 1}),
     )
     .await;
-    assert_eq!(fwd["messages"][0]["message_id"], oldest.as_str());
+    assert_eq!(fwd["messages"][0]["message_id"].to_string(), oldest);
     assert_eq!(fwd["has_next"], back.len() > 1);
 
     let (status, body) = post(
@@ -1051,8 +1048,14 @@ fn fixture_questions_parse_to_the_expected_domain_values() {
     let second = results[1].as_ref().unwrap();
     assert!(second.processed);
     assert_eq!(second.answers_count, 1, "\"1\" as a string");
-    let third = results[2].as_ref().unwrap_err();
-    assert!(third.reason.contains("published_at"), "{}", third.reason);
+    // No `published_at`: imported all the same, dated by its UUIDv7 id.
+    let third = results[2].as_ref().unwrap();
+    assert_eq!(third.item.text, "Без даты публикации");
+    assert_eq!(
+        third.item.created_at.timestamp_millis(),
+        i64::from_str_radix("0194c0032a2b", 16).unwrap()
+    );
+    assert!(!third.dated, "its time does not move the sync's watermark");
 
     let info: wire::Question = serde_json::from_value(fixture("question_info.json")).unwrap();
     assert_eq!(info.answers_count, 0);
@@ -1176,8 +1179,8 @@ async fn simulator_responses_deserialize_with_the_wire_types() {
     let q: wire::Question = serde_json::from_value(questions.questions[0].clone()).unwrap();
     let (_, info) = post(&sim, "/v1/question/info", json!({"question_id": q.id})).await;
     assert!(
-        info["answers_count"].is_string(),
-        "as Ozon's example has it"
+        info["answers_count"].is_i64(),
+        "an integer, as the contract's schema has it (the connector reads strings too)"
     );
     let _: wire::Question = serde_json::from_value(info).unwrap();
     let (_, answers) = post(
@@ -1229,4 +1232,71 @@ async fn simulator_responses_deserialize_with_the_wire_types() {
 
     let (_, error) = post(&sim, "/v1/review/list", json!({"limit": 5})).await;
     let _: wire::RpcStatus = serde_json::from_value(error).unwrap();
+}
+
+#[tokio::test]
+async fn chat_message_ids_are_integers_and_the_chat_list_requires_limit() {
+    let sim = common::ozon_simulator().await;
+    let (status, body) = post(&sim, "/v3/chat/list", json!({})).await;
+    assert_invalid_argument(status, &body);
+    assert!(
+        body["message"].as_str().unwrap().contains("limit"),
+        "{body}"
+    );
+
+    let (_, list) = post(&sim, "/v3/chat/list", json!({"limit": 100})).await;
+    let chats = list["chats"].as_array().unwrap();
+    assert!(!chats.is_empty());
+    for chat in chats {
+        assert!(chat["last_message_id"].is_u64(), "{chat}");
+        if let Some(unread) = chat.get("first_unread_message_id") {
+            assert!(unread.is_u64(), "{chat}");
+        }
+    }
+    let chat_id = chats[0]["chat"]["chat_id"].as_str().unwrap();
+    let (_, history) = post(
+        &sim,
+        "/v3/chat/history",
+        json!({"chat_id": chat_id, "limit": 100}),
+    )
+    .await;
+    for message in history["messages"].as_array().unwrap() {
+        assert!(message["message_id"].is_u64(), "{message}");
+    }
+
+    // The connector reads integers, and strings as Ozon's own examples give them.
+    let as_strings: wire::ChatInfo = serde_json::from_value(json!({
+        "chat": {"chat_id": "c"}, "last_message_id": "3000000000118021931",
+        "first_unread_message_id": "3000000000118021930", "unread_count": 1
+    }))
+    .unwrap();
+    let as_numbers: wire::ChatInfo = serde_json::from_value(json!({
+        "chat": {"chat_id": "c"}, "last_message_id": 3000000000118021931u64,
+        "first_unread_message_id": 3000000000118021930u64, "unread_count": 1
+    }))
+    .unwrap();
+    assert_eq!(as_strings, as_numbers);
+}
+
+#[tokio::test]
+async fn a_root_comment_has_a_string_parent_id() {
+    let sim = common::ozon_simulator().await;
+    let (_, reviews) = post(&sim, "/v1/review/list", json!({"limit": 100})).await;
+    let answered = reviews["reviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["comments_amount"].as_i64() > Some(0))
+        .expect("an answered review")["id"]
+        .clone();
+    let (_, comments) = post(
+        &sim,
+        "/v1/review/comment/list",
+        json!({"review_id": answered, "limit": 20}),
+    )
+    .await;
+    let comment = &comments["comments"][0];
+    assert!(comment["parent_comment_id"].is_string(), "{comment}");
+    let parsed: wire::Comment = serde_json::from_value(comment.clone()).unwrap();
+    assert_eq!(parsed.parent_comment_id, None, "empty means no parent");
 }

@@ -752,3 +752,30 @@ async fn sync_store_and_outbox_with_chats() {
     );
     assert_eq!(sim.sim.report().over_limit, 0);
 }
+
+#[tokio::test]
+async fn a_listed_chat_without_events_is_imported() {
+    let sim = common::simulator().await;
+    let quiet_chat = {
+        let mut state = sim.sim.lock();
+        let chat = state.new_chat("Тимур", None);
+        let id = chat.id.clone();
+        state.accounts[0].chats.push(chat);
+        id
+    };
+    let connector = common::chats(&sim, common::TOKEN);
+    let shop = DemoShop::wb().unwrap();
+    let (chats, cursor, _) = pass(&connector, None).await;
+    assert_eq!(chats.len(), shop.chats.len() + 1);
+    let chat = &chats[&quiet_chat];
+    assert_eq!(chat.customer_name.as_deref(), Some("Тимур"));
+    assert!(chat.reply_handle.is_some(), "answerable by its replySign");
+    assert!(chat.messages.is_empty());
+    assert_eq!(chat.answer_state(), AnswerState::Open);
+
+    // Imported once: a quiet pass neither reads the list again nor repeats it.
+    let pull = connector.pull(Some(&cursor)).await.unwrap();
+    assert!(pull.items.is_empty());
+    assert_eq!(pull.requests, 1);
+    assert_eq!(sim.sim.report().requests["GET /api/v1/seller/chats"], 1);
+}

@@ -35,9 +35,10 @@ async fn pages_through_both_lists_with_take_and_skip() {
         shop.reviews.len(),
         "every review, answered or not"
     );
-    // 122 unanswered over pages of 40 is 4 pages, 13 answered is 1 more.
+    // 122 unanswered over pages of 40 is 4 pages, 13 answered is 1 more, and the (empty)
+    // archive one.
     let unanswered = shop.reviews.iter().filter(|r| r.answer.is_none()).count();
-    assert_eq!(pages, unanswered.div_ceil(40) + 1);
+    assert_eq!(pages, unanswered.div_ceil(40) + 2);
 
     // The next pass re-reads only the look-back window behind the newest item seen.
     let pull = connector.pull(cursor.as_deref()).await.unwrap();
@@ -240,4 +241,122 @@ async fn a_review_published_late_is_still_picked_up() {
         seen,
         "a review dated before the watermark is read in the look-back"
     );
+}
+
+#[tokio::test]
+async fn an_unknown_feedback_id_is_422_with_the_contracts_body_and_reads_as_absent() {
+    let sim = common::simulator().await;
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1/feedback", sim.base_url()))
+        .header("Authorization", common::TOKEN)
+        .query(&[("id", "no-such-feedback")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        422,
+        "the contract's status for an unknown id"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["data"], serde_json::Value::Null);
+    assert_eq!(body["error"], true);
+    assert_eq!(body["errorText"], "Невозможно получить отзыв по id");
+    assert!(body["requestId"].as_str().is_some_and(|s| !s.is_empty()));
+
+    // The outbox's look-first and read-back, and reconciliation, see "not there" — not a
+    // failure that would end a reply WB accepted as failed.
+    let connector = common::feedbacks(&sim, common::TOKEN);
+    let target = ReplyTarget {
+        external_id: "no-such-feedback".into(),
+        reply_handle: None,
+        product_external_id: None,
+    };
+    assert_eq!(connector.current_answer(&target).await.unwrap(), None);
+    assert!(connector
+        .fetch_item("no-such-feedback")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+/// Moves the `n` oldest reviews of the WB shop 40 days back: past WB's 30 days, into
+/// the archive. Returns their ids.
+fn age_into_the_archive(sim: &agentiq::simulator::SimulatorHandle, n: usize) -> Vec<String> {
+    let mut state = sim.sim.lock();
+    let reviews = &mut state.accounts[0].reviews;
+    let mut ids = Vec::new();
+    for r in reviews.iter_mut().take(n) {
+        r.created_at -= chrono::Duration::days(40);
+        ids.push(r.id.clone());
+    }
+    reviews.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    ids
+}
+
+#[tokio::test]
+async fn archived_feedbacks_come_as_history_and_never_as_open() {
+    let sim = common::simulator().await;
+    let archived = age_into_the_archive(&sim, 3);
+    let connector = common::feedbacks(&sim, common::TOKEN).with_page_size(100);
+    let mut cursor: Option<String> = None;
+    let mut items = std::collections::BTreeMap::new();
+    loop {
+        let pull = connector.pull(cursor.as_deref()).await.unwrap();
+        for item in pull.items {
+            items.insert(item.external_id.clone(), item);
+        }
+        cursor = Some(pull.cursor);
+        if !pull.more {
+            break;
+        }
+    }
+    let shop = DemoShop::wb().unwrap();
+    assert_eq!(items.len(), shop.reviews.len(), "the archive too");
+    for id in &archived {
+        let item = &items[id];
+        assert!(item.archived, "{id}");
+        assert_eq!(item.answer_state(), agentiq::domain::AnswerState::Archived);
+    }
+    let requests = sim.sim.report().requests;
+    assert_eq!(requests["GET /api/v1/feedbacks/archive"], 1);
+
+    // The next pass reads the archive from the newest down to its floor: one request.
+    let mut pulls = 0;
+    loop {
+        let pull = connector.pull(cursor.as_deref()).await.unwrap();
+        pulls += 1;
+        cursor = Some(pull.cursor);
+        if !pull.more {
+            break;
+        }
+    }
+    assert_eq!(pulls, 3, "unanswered, answered, archive");
+    assert_eq!(
+        sim.sim.report().requests["GET /api/v1/feedbacks/archive"],
+        2
+    );
+}
+
+#[tokio::test]
+async fn an_open_review_that_left_the_list_for_the_archive_is_reread_as_archived() {
+    let sim = common::simulator().await;
+    let connector = common::feedbacks(&sim, common::TOKEN);
+    let open_before = connector.open_ids().await.unwrap().unwrap();
+    let moved = age_into_the_archive(&sim, 1).remove(0);
+    assert!(open_before.contains(&moved));
+    let open_after = connector.open_ids().await.unwrap().unwrap();
+    assert!(
+        !open_after.contains(&moved),
+        "no longer in the unanswered list"
+    );
+    // What reconciliation does with an item that left the list: re-read it. It did not
+    // vanish, nor is it open: it is in the archive.
+    let item = connector
+        .fetch_item(&moved)
+        .await
+        .unwrap()
+        .expect("still known");
+    assert!(item.archived);
+    assert_eq!(item.answer_state(), agentiq::domain::AnswerState::Archived);
 }

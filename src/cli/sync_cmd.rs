@@ -109,7 +109,7 @@ async fn sync_once_as(
                 let progress_bar = bar.clone();
                 let progress = move |s: &PassStats| {
                     if let Some(b) = &progress_bar {
-                        b.set_message(format!("{} pages, {} items, {} new", s.pages, s.seen, s.new));
+                        b.set_message(s.progress());
                     }
                 };
                 let result = sync_pass_with_progress(

@@ -91,6 +91,13 @@ pub trait Connector: Send + Sync {
         Ok(None)
     }
 
+    /// How many items a full read finds, from the marketplace's count methods, and the
+    /// requests that took: the total a first sync's progress is shown against. `None`:
+    /// this connector has no count method.
+    async fn total(&self) -> Result<Option<(u64, u32)>, ConnectorError> {
+        Ok(None)
+    }
+
     /// Re-reads one item by id; `None` when the marketplace no longer has it.
     async fn fetch_item(
         &self,

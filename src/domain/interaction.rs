@@ -184,10 +184,12 @@ impl NewInteraction {
                 None => AnswerState::Open,
             };
         }
-        if self.answer.is_some() {
-            AnswerState::Answered
-        } else if self.archived {
+        // An archived item is history even when it was answered (WB's feedback archive):
+        // nothing more can be done with it.
+        if self.archived {
             AnswerState::Archived
+        } else if self.answer.is_some() {
+            AnswerState::Answered
         } else {
             AnswerState::Open
         }

@@ -603,7 +603,11 @@ fn load_ozon(folder: &Folder, name: String) -> Result<FixtureShop> {
             let at = format!("questions[{i}]");
             let q: ozon::Question = item(&rel, &at, raw)?;
             seen.first("question", &q.id, &rel, &at)?;
-            let created_at = ozon_time(&rel, &format!("{at}.published_at"), &q.published_at)?;
+            let published_at = q
+                .published_at
+                .as_deref()
+                .ok_or_else(|| anyhow!("{rel}: at {at}.published_at: the time is required"))?;
+            let created_at = ozon_time(&rel, &format!("{at}.published_at"), published_at)?;
             let product_id = q
                 .sku
                 .ok_or_else(|| anyhow!("{rel}: at {at}.sku: the product is required"))?;

@@ -9,6 +9,7 @@ pub mod fixtures;
 mod introspect;
 mod ozon;
 mod ratelimit;
+pub mod recording;
 pub mod scale;
 pub mod state;
 mod wb_chats;
@@ -28,7 +29,6 @@ use chrono::Utc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::connectors::wb::wire::StandardError;
 pub use demo_data::DemoShop;
 pub use introspect::{SimReport, SimReportAnswer};
 use ratelimit::Limiter;
@@ -154,18 +154,32 @@ impl Sim {
     }
 }
 
+/// A request id in WB's style (a UUID), for error bodies.
+fn request_id() -> String {
+    let x = rand::random::<u128>();
+    let hex = format!("{x:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
 /// WB's standard error body (401, 429 and some 400s).
 fn wb_error(status: StatusCode, title: &str, detail: &str) -> Response {
-    let body = StandardError {
-        title: title.into(),
-        detail: detail.into(),
-        code: format!("sim-{}", status.as_u16()),
-        request_id: format!("{:032x}", rand::random::<u128>()),
-        origin: "agentiq-simulator".into(),
-        status: status.as_u16(),
-        status_text: status.canonical_reason().unwrap_or("").into(),
-        timestamp: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    };
+    let body = serde_json::json!({
+        "title": title,
+        "detail": detail,
+        "code": format!("sim-{}", status.as_u16()),
+        "requestId": request_id(),
+        "origin": "agentiq-simulator",
+        "status": status.as_u16(),
+        "statusText": status.canonical_reason().unwrap_or(""),
+        "timestamp": Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    });
     (status, Json(body)).into_response()
 }
 
@@ -193,6 +207,11 @@ pub fn router(sim: Sim) -> Router {
     Router::new()
         .route("/api/v1/feedbacks", get(wb_feedbacks::list))
         .route("/api/v1/feedback", get(wb_feedbacks::one))
+        .route("/api/v1/feedbacks/archive", get(wb_feedbacks::archive))
+        .route("/api/v1/feedbacks/count", get(wb_feedbacks::count))
+        .route("/api/v1/questions/count", get(wb_questions::count))
+        .route("/v1/review/count", post(ozon::review_count))
+        .route("/v1/question/count", post(ozon::question_count))
         .route("/api/v1/feedbacks/answer", post(wb_feedbacks::answer))
         .route(
             "/api/v1/questions",
@@ -244,6 +263,15 @@ impl Drop for SimulatorHandle {
 
 /// Starts the simulator on `addr` (port 0 picks a free one) inside the current runtime.
 pub async fn spawn(config: SimulatorConfig, addr: SocketAddr) -> Result<SimulatorHandle> {
+    spawn_recorded(config, addr, None).await
+}
+
+/// [`spawn`], keeping a copy of every exchange in `recorder` (the contract test).
+pub async fn spawn_recorded(
+    config: SimulatorConfig,
+    addr: SocketAddr,
+    recorder: Option<recording::Recorder>,
+) -> Result<SimulatorHandle> {
     let sim = Sim::new(&config);
     let listener = TcpListener::bind(addr)
         .await
@@ -255,6 +283,12 @@ pub async fn spawn(config: SimulatorConfig, addr: SocketAddr) -> Result<Simulato
         app = app.layer(axum::middleware::from_fn_with_state(
             sim.faults.clone(),
             faults::inject,
+        ));
+    }
+    if let Some(recorder) = recorder {
+        app = app.layer(axum::middleware::from_fn_with_state(
+            recorder,
+            recording::record,
         ));
     }
     tokio::spawn(async move {

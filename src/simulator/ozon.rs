@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde_json::json;
 
 use super::ratelimit::Limit;
 use super::state::{
@@ -29,16 +29,25 @@ use super::state::{
 };
 use super::Sim;
 use crate::connectors::ozon::wire::{
-    self, code, AnswerCreateRequest, AnswerCreateResponse, AnswerListRequest, AnswerListResponse,
-    ChatDetails, ChatHistoryRequest, ChatHistoryResponse, ChatInfo, ChatListRequest,
-    ChatListResponse, ChatUser, Comment, CommentCreateRequest, CommentCreateResponse,
-    CommentListRequest, CommentListResponse, Media, MessageContext, Question, QuestionAnswer,
-    QuestionInfoRequest, QuestionListRequest, QuestionListResponse, Review, ReviewInfo,
-    ReviewInfoRequest, ReviewListRequest, ReviewListResponse, RpcStatus, SendMessageRequest,
-    SendMessageResponse,
+    AnswerCreateRequest, AnswerListRequest, ChatHistoryRequest, ChatListFilter, ChatListRequest,
+    CommentCreateRequest, CommentListRequest, QuestionInfoRequest, QuestionListRequest,
+    ReviewInfoRequest, ReviewListRequest, SendMessageRequest,
 };
 use crate::connectors::ozon::{format_time, parse_time};
 use crate::domain::Marketplace;
+
+/// Ozon's gRPC status codes as its error bodies carry them in `code`.
+mod code {
+    pub const INVALID_ARGUMENT: i64 = 3;
+    pub const NOT_FOUND: i64 = 5;
+    pub const PERMISSION_DENIED: i64 = 7;
+    pub const RESOURCE_EXHAUSTED: i64 = 8;
+    pub const FAILED_PRECONDITION: i64 = 9;
+    pub const UNAUTHENTICATED: i64 = 16;
+}
+
+/// The published 429 message.
+const RATE_LIMIT_MESSAGE: &str = "You have reached request rate limit per second";
 
 /// About 50 requests per second per `Client-Id`, all methods together.
 pub(super) const LIMIT: Limit = Limit {
@@ -97,11 +106,7 @@ impl Sim {
         };
         if self.ozon_limit.check(account).is_err() {
             state.over_limit += 1;
-            let body = RpcStatus {
-                code: code::RESOURCE_EXHAUSTED,
-                message: wire::RATE_LIMIT_MESSAGE.into(),
-                details: None,
-            };
+            let body = json!({"code": code::RESOURCE_EXHAUSTED, "message": RATE_LIMIT_MESSAGE});
             return Err((StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response());
         }
         Ok(account)
@@ -112,21 +117,13 @@ impl Sim {
 
 /// `rpcStatus`: `details` is an array.
 fn error(status: StatusCode, code: i64, message: &str) -> Response {
-    let body = RpcStatus {
-        code,
-        message: message.into(),
-        details: Some(serde_json::json!([])),
-    };
+    let body = json!({"code": code, "message": message, "details": []});
     (status, Json(body)).into_response()
 }
 
 /// The question methods publish `details` as a string.
 fn question_error(status: StatusCode, code: i64, message: &str) -> Response {
-    let body = RpcStatus {
-        code,
-        message: message.into(),
-        details: Some(serde_json::Value::String(String::new())),
-    };
+    let body = json!({"code": code, "message": message, "details": ""});
     (status, Json(body)).into_response()
 }
 
@@ -155,7 +152,7 @@ fn parse_body<T: DeserializeOwned>(body: &Bytes, question: bool) -> Result<T, Re
     })
 }
 
-fn ok<T: Serialize>(body: T) -> Response {
+fn ok(body: serde_json::Value) -> Response {
     Json(body).into_response()
 }
 
@@ -196,20 +193,21 @@ fn review_status(r: &SimReview) -> &'static str {
     }
 }
 
-fn review_to_wire(r: &SimReview) -> Review {
-    Review {
-        id: r.id.clone(),
-        sku: Some(r.product_id),
-        text: Some(r.text.clone()),
-        published_at: format_time(r.created_at),
-        rating: Some(i64::from(r.rating)),
-        status: Some(review_status(r).into()),
-        comments_amount: i64::from(r.answer.is_some()),
-        photos_amount: i64::from(r.photos),
-        videos_amount: 0,
-        order_status: Some("DELIVERED".into()),
-        is_rating_participant: true,
-    }
+/// One review of `/v1/review/list` (no author name).
+fn review_to_wire(r: &SimReview) -> serde_json::Value {
+    json!({
+        "id": r.id,
+        "sku": r.product_id,
+        "text": r.text,
+        "published_at": format_time(r.created_at),
+        "rating": r.rating,
+        "status": review_status(r),
+        "comments_amount": i64::from(r.answer.is_some()),
+        "photos_amount": r.photos,
+        "videos_amount": 0,
+        "order_status": "DELIVERED",
+        "is_rating_participant": true,
+    })
 }
 
 fn comment_id(review: &SimReview, answer: &SimAnswer) -> String {
@@ -282,14 +280,27 @@ pub async fn review_list(State(sim): State<Sim>, headers: HeaderMap, body: Bytes
         .collect();
     let has_next = page.len() > limit as usize;
     page.truncate(limit as usize);
-    ok(ReviewListResponse {
-        has_next,
-        last_id: Some(page.last().map(|r| r.id.clone()).unwrap_or_default()),
-        reviews: page
-            .iter()
-            .map(|r| serde_json::to_value(review_to_wire(r)).unwrap_or_default())
-            .collect(),
-    })
+    ok(json!({
+        "has_next": has_next,
+        "last_id": page.last().map(|r| r.id.clone()).unwrap_or_default(),
+        "reviews": page.iter().map(|r| review_to_wire(r)).collect::<Vec<_>>(),
+    }))
+}
+
+/// `POST /v1/review/count`: reviews by status.
+pub async fn review_count(State(sim): State<Sim>, headers: HeaderMap) -> Response {
+    let account = match sim.admit_ozon("POST /v1/review/count", &headers) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let state = sim.lock();
+    let reviews = &state.accounts[account].reviews;
+    let processed = reviews.iter().filter(|r| r.viewed).count();
+    ok(json!({
+        "total": reviews.len(),
+        "processed": processed,
+        "unprocessed": reviews.len() - processed,
+    }))
 }
 
 /// `POST /v1/review/info`
@@ -309,23 +320,21 @@ pub async fn review_info(State(sim): State<Sim>, headers: HeaderMap, body: Bytes
     let Some(r) = state.accounts[account].reviews.iter().find(|r| r.id == id) else {
         return not_found("review not found");
     };
-    ok(ReviewInfo {
-        review: review_to_wire(r),
-        likes_amount: 0,
-        dislikes_amount: 0,
-        photos: (0..r.photos)
-            .map(|i| Media {
-                url: Some(format!(
-                    "https://ozon.example.invalid/reviews/{}/{i}.jpg",
-                    r.id
-                )),
-                preview_url: None,
-                width: Some(1200),
-                height: Some(1600),
+    let mut info = review_to_wire(r);
+    info["likes_amount"] = 0.into();
+    info["dislikes_amount"] = 0.into();
+    info["photos"] = (0..r.photos)
+        .map(|i| {
+            json!({
+                "url": format!("https://ozon.example.invalid/reviews/{}/{i}.jpg", r.id),
+                "width": 1200,
+                "height": 1600,
             })
-            .collect(),
-        videos: Vec::new(),
-    })
+        })
+        .collect::<Vec<_>>()
+        .into();
+    info["videos"] = json!([]);
+    ok(info)
 }
 
 /// `POST /v1/review/comment/create`: the seller's comment; with
@@ -378,9 +387,7 @@ pub async fn comment_create(State(sim): State<Sim>, headers: HeaderMap, body: By
             known_item: true,
         },
     );
-    ok(CommentCreateResponse {
-        comment_id: Some(id),
-    })
+    ok(json!({"comment_id": id}))
 }
 
 /// `POST /v1/review/comment/list`: `limit` 20..=100, `offset`, `sort_dir`.
@@ -422,24 +429,24 @@ pub async fn comment_list(State(sim): State<Sim>, headers: HeaderMap, body: Byte
     else {
         return not_found("review not found");
     };
-    let comments: Vec<Comment> = review
+    let comments: Vec<serde_json::Value> = review
         .answer
         .iter()
-        .map(|a| Comment {
-            id: Some(comment_id(review, a)),
-            is_official: false,
-            is_owner: true,
-            parent_comment_id: None,
-            published_at: Some(format_time(a.at)),
-            text: a.text.clone(),
+        .map(|a| {
+            json!({
+                "id": comment_id(review, a),
+                "is_official": false,
+                "is_owner": true,
+                // A string in the contract; a comment on the review itself has no parent.
+                "parent_comment_id": "",
+                "published_at": format_time(a.at),
+                "text": a.text,
+            })
         })
         .skip(req.offset as usize)
         .take(limit as usize)
         .collect();
-    ok(CommentListResponse {
-        offset: comments.len() as i64,
-        comments,
-    })
+    ok(json!({"offset": comments.len(), "comments": comments}))
 }
 
 // ───────────────────────────── questions ─────────────────────────────
@@ -454,24 +461,25 @@ fn question_status(q: &SimQuestion) -> &'static str {
     }
 }
 
-fn question_to_wire(q: &SimQuestion) -> Question {
-    Question {
-        id: q.id.clone(),
-        sku: Some(q.product_id),
-        text: Some(q.text.clone()),
-        published_at: format_time(q.created_at),
-        status: Some(question_status(q).into()),
-        answers_count: i64::from(q.answer.is_some()),
-        author_name: q.author.clone(),
-        product_url: Some(format!(
-            "https://ozon.example.invalid/product/{}/",
-            q.product_id
-        )),
-        question_link: Some(format!(
+/// One question of `/v1/question/list`, also the body of `/v1/question/info`.
+fn question_to_wire(q: &SimQuestion) -> serde_json::Value {
+    let mut wire = json!({
+        "id": q.id,
+        "sku": q.product_id,
+        "text": q.text,
+        "published_at": format_time(q.created_at),
+        "status": question_status(q),
+        "answers_count": i64::from(q.answer.is_some()),
+        "product_url": format!("https://ozon.example.invalid/product/{}/", q.product_id),
+        "question_link": format!(
             "https://ozon.example.invalid/product/{}/questions/?qid={}",
             q.product_id, q.id
-        )),
+        ),
+    });
+    if let Some(author) = &q.author {
+        wire["author_name"] = author.clone().into();
     }
+    wire
 }
 
 fn answer_id(q: &SimQuestion, a: &SimAnswer) -> String {
@@ -528,16 +536,37 @@ pub async fn question_list(State(sim): State<Sim>, headers: HeaderMap, body: Byt
         .filter(|q| wanted(q))
         .take(QUESTION_PAGE)
         .collect();
-    ok(QuestionListResponse {
-        last_id: Some(page.last().map(|q| q.id.clone()).unwrap_or_default()),
-        questions: page
-            .iter()
-            .map(|q| serde_json::to_value(question_to_wire(q)).unwrap_or_default())
-            .collect(),
-    })
+    ok(json!({
+        "last_id": page.last().map(|q| q.id.clone()).unwrap_or_default(),
+        "questions": page.iter().map(|q| question_to_wire(q)).collect::<Vec<_>>(),
+    }))
 }
 
-/// `POST /v1/question/info`: `answers_count` as a string, as Ozon's example has it.
+/// `POST /v1/question/count`: questions by status.
+pub async fn question_count(State(sim): State<Sim>, headers: HeaderMap) -> Response {
+    let account = match sim.admit_ozon("POST /v1/question/count", &headers) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let state = sim.lock();
+    let questions = &state.accounts[account].questions;
+    let with = |status: &str| {
+        questions
+            .iter()
+            .filter(|q| question_status(q) == status)
+            .count()
+    };
+    let processed = with("PROCESSED");
+    ok(json!({
+        "all": questions.len(),
+        "new": with("NEW"),
+        "viewed": with("VIEWED"),
+        "processed": processed,
+        "unprocessed": questions.len() - processed,
+    }))
+}
+
+/// `POST /v1/question/info`
 pub async fn question_info(State(sim): State<Sim>, headers: HeaderMap, body: Bytes) -> Response {
     let account = match sim.admit_ozon("POST /v1/question/info", &headers) {
         Ok(a) => a,
@@ -562,11 +591,7 @@ pub async fn question_info(State(sim): State<Sim>, headers: HeaderMap, body: Byt
     else {
         return question_error(StatusCode::NOT_FOUND, code::NOT_FOUND, "question not found");
     };
-    let mut value = serde_json::to_value(question_to_wire(q)).unwrap_or_default();
-    if let Some(count) = value.get_mut("answers_count") {
-        *count = serde_json::Value::String(count.to_string());
-    }
-    ok(value)
+    ok(question_to_wire(q))
 }
 
 /// `POST /v1/question/answer/create {question_id, sku, text}`: text of 2..=3000
@@ -618,9 +643,7 @@ pub async fn answer_create(State(sim): State<Sim>, headers: HeaderMap, body: Byt
             known_item: true,
         },
     );
-    ok(AnswerCreateResponse {
-        answer_id: Some(id),
-    })
+    ok(json!({"answer_id": id}))
 }
 
 /// `POST /v1/question/answer/list {question_id, sku, last_id}`
@@ -646,35 +669,35 @@ pub async fn answer_list(State(sim): State<Sim>, headers: HeaderMap, body: Bytes
     else {
         return question_error(StatusCode::NOT_FOUND, code::NOT_FOUND, "question not found");
     };
-    let all: Vec<QuestionAnswer> = q
+    let all: Vec<(String, serde_json::Value)> = q
         .answer
         .iter()
-        .map(|a| QuestionAnswer {
-            id: Some(answer_id(q, a)),
-            question_id: Some(q.id.clone()),
-            sku: Some(q.product_id),
-            text: a.text.clone(),
-            published_at: Some(format_time(a.at)),
-            author_name: Some(acc.name.clone()),
+        .map(|a| {
+            let id = answer_id(q, a);
+            let wire = json!({
+                "id": id,
+                "question_id": q.id,
+                "sku": q.product_id,
+                "text": a.text,
+                "published_at": format_time(a.at),
+                "author_name": acc.name,
+            });
+            (id, wire)
         })
         .collect();
     let start = match req.last_id.as_deref() {
         None => 0,
-        Some(last) => match all.iter().position(|a| a.id.as_deref() == Some(last)) {
+        Some(last) => match all.iter().position(|(id, _)| id == last) {
             Some(at) => at + 1,
             None => return invalid("last_id does not name an answer"),
         },
     };
-    let answers: Vec<QuestionAnswer> = all.into_iter().skip(start).take(ANSWER_PAGE).collect();
-    ok(AnswerListResponse {
-        last_id: Some(
-            answers
-                .last()
-                .and_then(|a| a.id.clone())
-                .unwrap_or_default(),
-        ),
-        answers,
-    })
+    let page: Vec<(String, serde_json::Value)> =
+        all.into_iter().skip(start).take(ANSWER_PAGE).collect();
+    ok(json!({
+        "last_id": page.last().map(|(id, _)| id.clone()).unwrap_or_default(),
+        "answers": page.into_iter().map(|(_, a)| a).collect::<Vec<_>>(),
+    }))
 }
 
 // ───────────────────────────── chats ─────────────────────────────
@@ -706,58 +729,56 @@ fn unread(chat: &SimChat) -> std::ops::Range<usize> {
     from..chat.messages.len()
 }
 
-fn chat_to_wire(chat_index: usize, chat: &SimChat) -> ChatInfo {
+/// One entry of `/v3/chat/list` (`v3ChatInfo`): message ids are integers there.
+fn chat_to_wire(chat_index: usize, chat: &SimChat) -> serde_json::Value {
     let unread = unread(chat);
-    ChatInfo {
-        chat: ChatDetails {
-            chat_id: chat_wire_id(chat),
-            chat_status: Some("Opened".into()),
-            chat_type: Some("Buyer_Seller".into()),
-            created_at: chat.messages.first().map(|m| format_time(m.at)),
+    let mut info = serde_json::json!({
+        "chat": {
+            "chat_id": chat_wire_id(chat),
+            "chat_status": "Opened",
+            "chat_type": "Buyer_Seller",
+            "created_at": chat.messages.first().map_or_else(String::new, |m| format_time(m.at)),
         },
-        first_unread_message_id: (!unread.is_empty())
-            .then(|| message_id(chat_index, unread.start).to_string()),
-        last_message_id: chat
-            .messages
-            .len()
-            .checked_sub(1)
-            .map(|i| message_id(chat_index, i).to_string()),
-        unread_count: unread.len() as i64,
+        "unread_count": unread.len() as i64,
+    });
+    if !unread.is_empty() {
+        info["first_unread_message_id"] = message_id(chat_index, unread.start).into();
     }
+    if let Some(last) = chat.messages.len().checked_sub(1) {
+        info["last_message_id"] = message_id(chat_index, last).into();
+    }
+    info
 }
 
+/// One message of `/v3/chat/history` (`v3ChatMessage`); `message_id` is an integer.
 fn message_to_wire(
     acc: &SimAccount,
     chat_index: usize,
     chat: &SimChat,
     i: usize,
     m: &SimMessage,
-) -> wire::ChatMessage {
+) -> serde_json::Value {
     let (user_id, kind) = if m.from_buyer {
         (chat.client_id.clone(), "customer")
     } else {
         (acc.client_id.clone().unwrap_or_default(), "seller")
     };
     let answered_after = chat.messages[i + 1..].iter().any(|later| !later.from_buyer);
-    wire::ChatMessage {
-        message_id: message_id(chat_index, i).to_string(),
-        created_at: format_time(m.at),
-        data: vec![m.text.clone()],
-        user: Some(ChatUser {
-            id: Some(user_id),
-            kind: kind.into(),
-        }),
-        context: chat
-            .product_id
-            .filter(|_| m.from_buyer)
-            .map(|sku| MessageContext {
-                order_number: Some(format!("{}-{:04}", chat.client_id, sku % 10_000)),
-                sku: Some(sku.to_string()),
-            }),
-        is_read: !m.from_buyer || answered_after,
-        is_image: false,
-        moderate_image_status: None,
+    let mut message = serde_json::json!({
+        "message_id": message_id(chat_index, i),
+        "created_at": format_time(m.at),
+        "data": [m.text],
+        "user": {"id": user_id, "type": kind},
+        "is_read": !m.from_buyer || answered_after,
+        "is_image": false,
+    });
+    if let Some(sku) = chat.product_id.filter(|_| m.from_buyer) {
+        message["context"] = serde_json::json!({
+            "order_number": format!("{}-{:04}", chat.client_id, sku % 10_000),
+            "sku": sku.to_string(),
+        });
     }
+    message
 }
 
 fn find_chat<'a>(acc: &'a SimAccount, chat_id: &str) -> Option<(usize, &'a SimChat)> {
@@ -767,7 +788,7 @@ fn find_chat<'a>(acc: &'a SimAccount, chat_id: &str) -> Option<(usize, &'a SimCh
         .find(|(_, c)| chat_wire_id(c) == chat_id)
 }
 
-/// `POST /v3/chat/list`: `limit` 1..=1000 (30 by default), an opaque `cursor`, most
+/// `POST /v3/chat/list`: `limit` 1..=1000 (required), an opaque `cursor`, most
 /// recently active chats first.
 pub async fn chat_list(State(sim): State<Sim>, headers: HeaderMap, body: Bytes) -> Response {
     let account = match sim.admit_ozon("POST /v3/chat/list", &headers) {
@@ -778,11 +799,14 @@ pub async fn chat_list(State(sim): State<Sim>, headers: HeaderMap, body: Bytes) 
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    let limit = req.limit.unwrap_or(30);
+    // `v3ChatList` requires `limit` (its description's "30 by default" notwithstanding).
+    let Some(limit) = req.limit else {
+        return bad_request("limit is required");
+    };
     if !(1..=1000).contains(&limit) {
         return bad_request("limit must be between 1 and 1000");
     }
-    let filter = req.filter.unwrap_or(wire::ChatListFilter {
+    let filter = req.filter.unwrap_or(ChatListFilter {
         chat_status: None,
         unread_only: false,
     });
@@ -814,15 +838,12 @@ pub async fn chat_list(State(sim): State<Sim>, headers: HeaderMap, body: Bytes) 
     order.sort_by(|&a, &b| last_at(b).cmp(&last_at(a)).then(a.cmp(&b)));
     let end = (offset + limit as usize).min(order.len());
     let page = &order[offset.min(end)..end];
-    ok(ChatListResponse {
-        chats: page
-            .iter()
-            .map(|&i| serde_json::to_value(chat_to_wire(i, &acc.chats[i])).unwrap_or_default())
-            .collect(),
-        total_unread_count: acc.chats.iter().map(|c| unread(c).len() as i64).sum(),
-        cursor: Some(end.to_string()),
-        has_next: end < order.len(),
-    })
+    ok(json!({
+        "chats": page.iter().map(|&i| chat_to_wire(i, &acc.chats[i])).collect::<Vec<_>>(),
+        "total_unread_count": acc.chats.iter().map(|c| unread(c).len()).sum::<usize>(),
+        "cursor": end.to_string(),
+        "has_next": end < order.len(),
+    }))
 }
 
 /// `POST /v3/chat/history`: `direction` Backward (default) or Forward from
@@ -883,17 +904,12 @@ pub async fn chat_history(State(sim): State<Sim>, headers: HeaderMap, body: Byte
         indices.into_iter().rev().collect()
     };
     let has_next = ordered.len() > limit as usize;
-    ok(ChatHistoryResponse {
-        has_next,
-        messages: ordered
-            .into_iter()
-            .take(limit as usize)
-            .map(|i| {
-                let m = message_to_wire(acc, chat_index, chat, i, &chat.messages[i]);
-                serde_json::to_value(m).unwrap_or_default()
-            })
-            .collect(),
-    })
+    let messages: Vec<serde_json::Value> = ordered
+        .into_iter()
+        .take(limit as usize)
+        .map(|i| message_to_wire(acc, chat_index, chat, i, &chat.messages[i]))
+        .collect();
+    ok(json!({"has_next": has_next, "messages": messages}))
 }
 
 /// `POST /v1/chat/send/message {chat_id, text}`: 1..=1000 characters, refused more than
@@ -959,9 +975,7 @@ pub async fn send_message(State(sim): State<Sim>, headers: HeaderMap, body: Byte
             known_item: true,
         },
     );
-    ok(SendMessageResponse {
-        result: "success".into(),
-    })
+    ok(json!({"result": "success"}))
 }
 
 #[cfg(test)]

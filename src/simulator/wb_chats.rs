@@ -9,12 +9,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use serde_json::json;
+
 use super::state::{AnswerRecord, SimAccount, SimChat, SimMessage};
 use super::{wb_error, wb_rate_limited, Sim};
-use crate::connectors::wb::wire::{
-    Chat, ChatAttachments, ChatError, ChatEvent, ChatEventMessage, ChatsResponse, EventsResponse,
-    EventsResult, GoodCard, LastMessage, MessageResponse, MessageResult,
-};
 
 /// Events per page of `GET /api/v1/seller/events` (WB does not publish its page size).
 /// A page never splits events of the same millisecond, since `next` is a time.
@@ -68,13 +66,9 @@ pub async fn chats(State(sim): State<Sim>, headers: HeaderMap) -> Response {
     let result = acc
         .chats
         .iter()
-        .map(|c| serde_json::to_value(chat_to_wire(acc, c)).unwrap_or_default())
-        .collect();
-    Json(ChatsResponse {
-        result,
-        errors: None,
-    })
-    .into_response()
+        .map(|c| chat_to_wire(acc, c))
+        .collect::<Vec<_>>();
+    Json(json!({"result": result, "errors": null})).into_response()
 }
 
 /// `GET /api/v1/seller/events?next=` — the events after `next` (unix ms), oldest first;
@@ -117,30 +111,28 @@ pub async fn events(
     let page = &all[..end];
     let events: Vec<serde_json::Value> = page
         .iter()
-        .map(|&(_, c, m)| {
-            serde_json::to_value(event_to_wire(acc, &acc.chats[c], m)).unwrap_or_default()
-        })
+        .map(|&(_, c, m)| event_to_wire(acc, &acc.chats[c], m))
         .collect();
     let time = |ms: i64| {
         DateTime::from_timestamp_millis(ms).map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
     };
-    let result = EventsResult {
-        next: Some(
-            page.last()
-                .map(|e| e.0)
-                .or(after)
-                .unwrap_or_else(|| Utc::now().timestamp_millis()),
-        ),
-        newest_event_time: page.last().and_then(|e| time(e.0)),
-        oldest_event_time: page.first().and_then(|e| time(e.0)),
-        total_events: events.len() as i64,
-        events,
-    };
-    Json(EventsResponse {
-        result: Some(result),
-        errors: None,
-    })
-    .into_response()
+    let mut result = json!({
+        "next": page
+            .last()
+            .map(|e| e.0)
+            .or(after)
+            .unwrap_or_else(|| Utc::now().timestamp_millis()),
+        "totalEvents": events.len(),
+        "events": events,
+    });
+    if let (Some(newest), Some(oldest)) = (
+        page.last().and_then(|e| time(e.0)),
+        page.first().and_then(|e| time(e.0)),
+    ) {
+        result["newestEventTime"] = newest.into();
+        result["oldestEventTime"] = oldest.into();
+    }
+    Json(json!({"result": result, "errors": null})).into_response()
 }
 
 /// `POST /api/v1/seller/message`, multipart: `replySign` (required), `message` (at most
@@ -220,27 +212,24 @@ pub async fn message(State(sim): State<Sim>, request: Request) -> Response {
             known_item: true,
         },
     );
-    Json(MessageResponse {
-        result: Some(MessageResult {
-            add_time: Some(at.timestamp_millis()),
-            chat_id: Some(chat_id),
-        }),
-        errors: Some(Vec::new()),
-    })
+    Json(json!({
+        "result": {"addTime": at.timestamp_millis(), "chatID": chat_id},
+        "errors": [],
+    }))
     .into_response()
 }
 
 /// The buyer-chat API's 400 body; `problem` sends it as `application/problem+json`, as
 /// `POST /api/v1/seller/message` does.
 fn chat_error(detail: &str, problem: bool) -> Response {
-    let body = ChatError {
-        status: 400,
-        title: "Bad Request".into(),
-        origin: "proxy-chats".into(),
-        detail: detail.into(),
-        request_id: format!("{:032x}", rand::random::<u128>()),
-        error: detail.into(),
-    };
+    let body = json!({
+        "status": 400,
+        "title": "Bad Request",
+        "origin": "proxy-chats",
+        "detail": detail,
+        "requestId": super::request_id(),
+        "error": detail,
+    });
     let mut response = (StatusCode::BAD_REQUEST, Json(body)).into_response();
     if problem {
         response.headers_mut().insert(
@@ -251,68 +240,73 @@ fn chat_error(detail: &str, problem: bool) -> Response {
     response
 }
 
-fn good_card(acc: &SimAccount, chat: &SimChat) -> Option<GoodCard> {
+/// The order a chat is about (`goodCard`).
+fn good_card(acc: &SimAccount, chat: &SimChat) -> Option<serde_json::Value> {
     let nm = chat.product_id?;
     let product = acc.products.iter().find(|p| p.id == nm);
-    Some(GoodCard {
-        date: chat.messages.first().map(|m| {
-            (m.at - chrono::Duration::days(3)).to_rfc3339_opts(SecondsFormat::Micros, true)
-        }),
-        nm_id: Some(nm),
-        price: product.map(|p| p.price),
-        price_currency: Some("RUB".into()),
-        rid: None,
-        size: Some("0".into()),
-        status_id: Some(11),
-    })
-}
-
-fn chat_to_wire(acc: &SimAccount, chat: &SimChat) -> Chat {
-    Chat {
-        chat_id: chat.id.clone(),
-        reply_sign: Some(chat.reply_sign.clone()),
-        client_id: Some(chat.client_id.clone()),
-        client_name: Some(chat.client_name.clone()),
-        good_card: good_card(acc, chat),
-        last_message: chat.messages.last().map(|m| LastMessage {
-            text: Some(m.text.clone()),
-            add_timestamp: Some(m.at.timestamp_millis()),
-        }),
+    let mut card = json!({
+        "nmID": nm,
+        "priceCurrency": "RUB",
+        "size": "0",
+        "statusID": 11,
+    });
+    if let Some(first) = chat.messages.first() {
+        card["date"] = (first.at - chrono::Duration::days(3))
+            .to_rfc3339_opts(SecondsFormat::Micros, true)
+            .into();
     }
+    if let Some(product) = product {
+        card["price"] = product.price.into();
+    }
+    Some(card)
 }
 
-fn event_to_wire(acc: &SimAccount, chat: &SimChat, index: usize) -> ChatEvent {
+/// One chat of `GET /api/v1/seller/chats`.
+fn chat_to_wire(acc: &SimAccount, chat: &SimChat) -> serde_json::Value {
+    let mut wire = json!({
+        "chatID": chat.id,
+        "replySign": chat.reply_sign,
+        "clientID": chat.client_id,
+        "clientName": chat.client_name,
+    });
+    if let Some(card) = good_card(acc, chat) {
+        wire["goodCard"] = card;
+    }
+    if let Some(last) = chat.messages.last() {
+        wire["lastMessage"] = json!({
+            "text": last.text,
+            "addTimestamp": last.at.timestamp_millis(),
+        });
+    }
+    wire
+}
+
+/// One event of `GET /api/v1/seller/events`: a message; the first of a chat opens it and
+/// carries its `replySign` and order.
+fn event_to_wire(acc: &SimAccount, chat: &SimChat, index: usize) -> serde_json::Value {
     let m = &chat.messages[index];
     let opens_chat = index == 0;
-    let attachments = good_card(acc, chat)
-        .filter(|_| opens_chat)
-        .map(|card| ChatAttachments {
-            good_card: Some(card),
-            files: None,
-            images: None,
-        });
-    ChatEvent {
-        chat_id: chat.id.clone(),
-        event_id: m.id.clone(),
-        event_type: Some("message".into()),
-        is_new_chat: opens_chat,
-        message: Some(ChatEventMessage {
-            attachments,
-            text: Some(m.text.clone()),
-        }),
-        source: Some(
-            if m.from_buyer {
-                "rusite"
-            } else {
-                "seller-public-api"
-            }
-            .into(),
-        ),
-        add_timestamp: Some(m.at.timestamp_millis()),
-        add_time: Some(m.at.to_rfc3339_opts(SecondsFormat::Secs, true)),
-        reply_sign: opens_chat.then(|| chat.reply_sign.clone()),
-        sender: Some(if m.from_buyer { "client" } else { "seller" }.into()),
-        client_id: m.from_buyer.then(|| chat.client_id.clone()),
-        client_name: m.from_buyer.then(|| chat.client_name.clone()),
+    let mut message = json!({"text": m.text});
+    if let Some(card) = good_card(acc, chat).filter(|_| opens_chat) {
+        message["attachments"] = json!({"goodCard": card});
     }
+    let mut event = json!({
+        "chatID": chat.id,
+        "eventID": m.id,
+        "eventType": "message",
+        "message": message,
+        "source": if m.from_buyer { "rusite" } else { "seller-public-api" },
+        "addTimestamp": m.at.timestamp_millis(),
+        "addTime": m.at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "sender": if m.from_buyer { "client" } else { "seller" },
+    });
+    if opens_chat {
+        event["isNewChat"] = true.into();
+        event["replySign"] = chat.reply_sign.clone().into();
+    }
+    if m.from_buyer {
+        event["clientID"] = chat.client_id.clone().into();
+        event["clientName"] = chat.client_name.clone().into();
+    }
+    event
 }

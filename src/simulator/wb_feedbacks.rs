@@ -10,9 +10,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 use super::state::{AnswerRecord, SimAccount, SimAnswer, SimReview};
 use super::{wb_error, Sim};
-use crate::connectors::wb::wire::{
-    AnswerRequest, Envelope, Feedback, FeedbackAnswer, FeedbackList, PhotoLink, ProductDetails,
-};
+use serde::Deserialize;
+use serde_json::json;
 
 const MAX_TAKE: i64 = 5000;
 const MAX_SKIP: i64 = 199_990;
@@ -44,8 +43,11 @@ pub async fn list(
             .partition_point(|r| r.created_at.timestamp() <= to)
     });
     let window = &acc.reviews[start..end.max(start)];
+    let now = Utc::now();
     let wanted = |r: &&SimReview| {
-        r.answer.is_some() == query.answered && query.nm_id.is_none_or(|nm| r.product_id == nm)
+        !in_archive(r, now)
+            && r.answer.is_some() == query.answered
+            && query.nm_id.is_none_or(|nm| r.product_id == nm)
     };
     let page: Vec<&SimReview> = if query.descending {
         window
@@ -63,16 +65,127 @@ pub async fn list(
             .take(query.take as usize)
             .collect()
     };
-    let feedbacks = page
-        .into_iter()
-        .map(|r| serde_json::to_value(to_wire(acc, r)).unwrap_or_default())
-        .collect();
-    let data = FeedbackList {
-        count_unanswered: acc.reviews.iter().filter(|r| r.answer.is_none()).count() as i64,
-        count_archive: acc.reviews.iter().filter(|r| r.answer.is_some()).count() as i64,
-        feedbacks,
+    let feedbacks: Vec<serde_json::Value> = page.into_iter().map(|r| to_wire(acc, r)).collect();
+    ok(json!({
+        "countUnanswered": acc.reviews.iter().filter(|r| r.answer.is_none()).count(),
+        "countArchive": acc.reviews.iter().filter(|r| r.answer.is_some()).count(),
+        "feedbacks": feedbacks,
+    }))
+}
+
+/// How long an unanswered feedback stays in the lists before WB moves it to the archive.
+pub const ARCHIVE_AFTER_DAYS: i64 = 30;
+
+/// A feedback WB has moved to the archive: older than [`ARCHIVE_AFTER_DAYS`], or with
+/// neither text nor photos. (WB also archives answered ones in time; the simulator keeps
+/// those in the answered list, as WB does for a while.)
+pub fn in_archive(r: &SimReview, now: DateTime<Utc>) -> bool {
+    let empty = r.text.trim().is_empty()
+        && r.pros.as_deref().is_none_or(|t| t.trim().is_empty())
+        && r.cons.as_deref().is_none_or(|t| t.trim().is_empty())
+        && r.photos == 0;
+    empty || now - r.created_at > chrono::Duration::days(ARCHIVE_AFTER_DAYS)
+}
+
+/// `GET /api/v1/feedbacks/archive`: `take` (1..=5000) and `skip` (0..=199990) required,
+/// `order` and `nmId` optional; no date filter.
+pub async fn archive(
+    State(sim): State<Sim>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let account = match sim.admit_wb("GET /api/v1/feedbacks/archive", &headers) {
+        Ok(a) => a,
+        Err(resp) => return resp,
     };
-    Json(Envelope::ok(data)).into_response()
+    let mut params = params;
+    // The archive takes no `isAnswered`; the list parser wants one.
+    params.insert("isAnswered".into(), "true".into());
+    params.remove("dateFrom");
+    params.remove("dateTo");
+    let query = match ListQuery::parse(&params) {
+        Ok(q) => q,
+        Err(text) => return bad_request(text),
+    };
+    let now = Utc::now();
+    let state = sim.lock();
+    let acc = &state.accounts[account];
+    let wanted =
+        |r: &&SimReview| in_archive(r, now) && query.nm_id.is_none_or(|nm| r.product_id == nm);
+    let page: Vec<serde_json::Value> = if query.descending {
+        acc.reviews
+            .iter()
+            .rev()
+            .filter(wanted)
+            .skip(query.skip as usize)
+            .take(query.take as usize)
+            .map(|r| to_wire(acc, r))
+            .collect()
+    } else {
+        acc.reviews
+            .iter()
+            .filter(wanted)
+            .skip(query.skip as usize)
+            .take(query.take as usize)
+            .map(|r| to_wire(acc, r))
+            .collect()
+    };
+    ok(json!({"feedbacks": page}))
+}
+
+/// The optional `isAnswered` (true by default), `dateFrom` and `dateTo` of the count
+/// methods, or the refusal to send.
+#[allow(clippy::result_large_err)] // the error is the response itself
+pub(super) fn count_query(
+    params: &HashMap<String, String>,
+    bad_request: fn(String) -> Response,
+) -> Result<(bool, Option<i64>, Option<i64>), Response> {
+    let answered = match params.get("isAnswered").map(String::as_str) {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(_) => {
+            return Err(bad_request(
+                "Некорректное значение параметра isAnswered".into(),
+            ))
+        }
+    };
+    let time = |name: &str| -> Result<Option<i64>, Response> {
+        params
+            .get(name)
+            .map(|v| {
+                v.parse::<i64>()
+                    .map_err(|_| bad_request(format!("Некорректное значение параметра {name}")))
+            })
+            .transpose()
+    };
+    Ok((answered, time("dateFrom")?, time("dateTo")?))
+}
+
+/// `GET /api/v1/feedbacks/count`: feedbacks in the lists (not the archive) with the
+/// given answer state, created within `dateFrom..=dateTo`.
+pub async fn count(
+    State(sim): State<Sim>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let account = match sim.admit_wb("GET /api/v1/feedbacks/count", &headers) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let (answered, from, to) = match count_query(&params, bad_request) {
+        Ok(q) => q,
+        Err(resp) => return resp,
+    };
+    let now = Utc::now();
+    let state = sim.lock();
+    let n = state.accounts[account]
+        .reviews
+        .iter()
+        .filter(|r| !in_archive(r, now) && r.answer.is_some() == answered)
+        .filter(|r| from.is_none_or(|f| r.created_at.timestamp() >= f))
+        .filter(|r| to.is_none_or(|t| r.created_at.timestamp() <= t))
+        .count();
+    ok(json!(n))
 }
 
 /// `GET /api/v1/feedback?id=`
@@ -86,17 +199,14 @@ pub async fn one(
         Err(resp) => return resp,
     };
     let Some(id) = params.get("id").filter(|s| !s.is_empty()) else {
-        return bad_request("Неправильный id в запросе".into());
+        return unprocessable("Неправильный id в запросе");
     };
     let state = sim.lock();
     let acc = &state.accounts[account];
     match acc.reviews.iter().find(|r| &r.id == id) {
-        Some(r) => Json(Envelope::ok(to_wire(acc, r))).into_response(),
-        None => (
-            StatusCode::BAD_REQUEST,
-            Json(Envelope::<()>::error("Невозможно получить отзыв по id")),
-        )
-            .into_response(),
+        Some(r) => ok(to_wire(acc, r)),
+        // The contract answers an unknown id with 422 (`ResponseGetFeedbackByIdErrEx`).
+        None => unprocessable("Невозможно получить отзыв по id"),
     }
 }
 
@@ -107,7 +217,7 @@ pub async fn answer(State(sim): State<Sim>, headers: HeaderMap, body: String) ->
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let request: AnswerRequest = match serde_json::from_str(&body) {
+    let request: AnswerBody = match serde_json::from_str(&body) {
         Ok(r) => r,
         Err(_) => {
             return wb_error(
@@ -154,6 +264,13 @@ pub async fn answer(State(sim): State<Sim>, headers: HeaderMap, body: String) ->
         },
     );
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// Body of `POST /api/v1/feedbacks/answer`.
+#[derive(Deserialize)]
+struct AnswerBody {
+    id: String,
+    text: String,
 }
 
 struct ListQuery {
@@ -208,8 +325,45 @@ impl ListQuery {
     }
 }
 
+/// 422, the only error `GET /api/v1/feedback` publishes besides 401 and 429.
+fn unprocessable(text: &str) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({
+            "data": null,
+            "error": true,
+            "errorText": text,
+            "additionalErrors": null,
+            "requestId": super::request_id(),
+        })),
+    )
+        .into_response()
+}
+
+/// WB's envelope around a successful answer.
+fn ok(data: serde_json::Value) -> Response {
+    Json(json!({
+        "data": data,
+        "error": false,
+        "errorText": "",
+        "additionalErrors": null,
+    }))
+    .into_response()
+}
+
+/// WB's envelope around a refused request.
 fn bad_request(text: String) -> Response {
-    (StatusCode::BAD_REQUEST, Json(Envelope::<()>::error(text))).into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({
+            "data": null,
+            "error": true,
+            "errorText": text,
+            "additionalErrors": null,
+            "requestId": super::request_id(),
+        })),
+    )
+        .into_response()
 }
 
 /// Moscow time, as WB writes its dates.
@@ -219,45 +373,41 @@ fn moscow(t: DateTime<Utc>) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
-fn to_wire(acc: &SimAccount, r: &SimReview) -> Feedback {
+/// One feedback as WB's contract publishes it.
+fn to_wire(acc: &SimAccount, r: &SimReview) -> serde_json::Value {
     let product = acc.products.iter().find(|p| p.id == r.product_id);
-    Feedback {
-        id: r.id.clone(),
-        text: Some(r.text.clone()),
-        pros: Some(r.pros.clone().unwrap_or_default()),
-        cons: Some(r.cons.clone().unwrap_or_default()),
-        product_valuation: Some(i64::from(r.rating)),
-        created_date: moscow(r.created_at),
-        answer: r.answer.as_ref().map(|a| FeedbackAnswer {
-            text: a.text.clone(),
-            state: Some(a.state.clone()),
-            editable: a.editable,
-        }),
-        state: Some("wbRu".into()),
-        product_details: Some(ProductDetails {
-            imt_id: Some(r.product_id / 10 + 7),
-            nm_id: Some(r.product_id),
-            product_name: product.map(|p| p.name.clone()),
-            supplier_article: product.map(|p| p.vendor_code.clone()),
-            supplier_name: Some(acc.name.clone()),
-            brand_name: product.map(|p| p.brand.clone()),
-        }),
-        was_viewed: r.viewed,
-        photo_links: Some(
-            (0..r.photos)
-                .map(|i| PhotoLink {
-                    full_size: Some(format!(
-                        "https://feedback.example.invalid/{}/photos/{i}/fs.jpg",
-                        r.id
-                    )),
-                    mini_size: Some(format!(
-                        "https://feedback.example.invalid/{}/photos/{i}/ms.jpg",
-                        r.id
-                    )),
-                })
-                .collect(),
-        ),
-        user_name: r.author.clone(),
-        subject_name: product.map(|p| p.category.clone()),
-    }
+    let photos: Vec<serde_json::Value> = (0..r.photos)
+        .map(|i| {
+            json!({
+                "fullSize": format!("https://feedback.example.invalid/{}/photos/{i}/fs.jpg", r.id),
+                "miniSize": format!("https://feedback.example.invalid/{}/photos/{i}/ms.jpg", r.id),
+            })
+        })
+        .collect();
+    json!({
+        "id": r.id,
+        "text": r.text,
+        "pros": r.pros.clone().unwrap_or_default(),
+        "cons": r.cons.clone().unwrap_or_default(),
+        "productValuation": r.rating,
+        "createdDate": moscow(r.created_at),
+        "answer": r.answer.as_ref().map(|a| json!({
+            "text": a.text,
+            "state": a.state,
+            "editable": a.editable,
+        })),
+        "state": "wbRu",
+        "productDetails": {
+            "imtId": r.product_id / 10 + 7,
+            "nmId": r.product_id,
+            "productName": product.map(|p| p.name.clone()).unwrap_or_default(),
+            "supplierArticle": product.map(|p| p.vendor_code.clone()),
+            "supplierName": acc.name,
+            "brandName": product.map(|p| p.brand.clone()),
+        },
+        "wasViewed": r.viewed,
+        "photoLinks": photos,
+        "userName": r.author.clone().unwrap_or_default(),
+        "subjectName": product.map(|p| p.category.clone()).unwrap_or_default(),
+    })
 }

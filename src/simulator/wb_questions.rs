@@ -9,11 +9,34 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use serde::Deserialize;
+use serde_json::json;
+
 use super::state::{AnswerRecord, SimAccount, SimAnswer, SimQuestion};
 use super::Sim;
-use crate::connectors::wb::wire::{
-    self, Envelope, ProductDetails, Question, QuestionAnswer, QuestionList, QuestionPatch,
-};
+
+/// WB question states: new, answered (shown to buyers), rejected by the seller.
+const QUESTION_NEW: &str = "suppliersPortalSynch";
+const QUESTION_ANSWERED: &str = "wbRu";
+const QUESTION_REJECTED: &str = "none";
+
+/// Body of `PATCH /api/v1/questions` in its three published shapes.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PatchBody {
+    id: String,
+    #[serde(default)]
+    was_viewed: Option<bool>,
+    #[serde(default)]
+    answer: Option<PatchAnswer>,
+    #[serde(default)]
+    state: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PatchAnswer {
+    text: String,
+}
 
 /// `take` and `skip` are each at most 10 000, and so is their sum.
 const MAX_WINDOW: i64 = 10_000;
@@ -25,6 +48,33 @@ const ANSWER_LEN: std::ops::RangeInclusive<usize> = 2..=5000;
 /// by the seller.
 fn in_answered_list(q: &SimQuestion) -> bool {
     q.answer.is_some() || q.rejected
+}
+
+/// `GET /api/v1/questions/count`: questions answered (or rejected) or not, created within
+/// `dateFrom..=dateTo`.
+pub async fn count(
+    State(sim): State<Sim>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let account = match sim.admit_wb("GET /api/v1/questions/count", &headers) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let refuse = |text: String| envelope_error(StatusCode::BAD_REQUEST, text);
+    let (answered, from, to) = match super::wb_feedbacks::count_query(&params, refuse) {
+        Ok(q) => q,
+        Err(resp) => return resp,
+    };
+    let state = sim.lock();
+    let n = state.accounts[account]
+        .questions
+        .iter()
+        .filter(|q| in_answered_list(q) == answered)
+        .filter(|q| from.is_none_or(|f| q.created_at.timestamp() >= f))
+        .filter(|q| to.is_none_or(|t| q.created_at.timestamp() <= t))
+        .count();
+    ok(json!(n))
 }
 
 /// `GET /api/v1/questions`
@@ -68,18 +118,13 @@ pub async fn list(
         .into_iter()
         .skip(query.skip as usize)
         .take(query.take as usize)
-        .map(|q| serde_json::to_value(to_wire(acc, q)).unwrap_or_default())
-        .collect();
-    let data = QuestionList {
-        count_unanswered: acc
-            .questions
-            .iter()
-            .filter(|q| !in_answered_list(q))
-            .count() as i64,
-        count_archive: acc.questions.iter().filter(|q| in_answered_list(q)).count() as i64,
-        questions,
-    };
-    Json(Envelope::ok(data)).into_response()
+        .map(|q| to_wire(acc, q))
+        .collect::<Vec<_>>();
+    ok(json!({
+        "countUnanswered": acc.questions.iter().filter(|q| !in_answered_list(q)).count(),
+        "countArchive": acc.questions.iter().filter(|q| in_answered_list(q)).count(),
+        "questions": questions,
+    }))
 }
 
 /// `GET /api/v1/question?id=` — 422 when the id names no question.
@@ -98,7 +143,7 @@ pub async fn one(
         .get("id")
         .and_then(|id| acc.questions.iter().find(|q| &q.id == id));
     match found {
-        Some(q) => Json(Envelope::ok(to_wire(acc, q))).into_response(),
+        Some(q) => ok(to_wire(acc, q)),
         None => envelope_error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Невозможно получить вопрос по id".into(),
@@ -118,7 +163,7 @@ pub async fn patch(State(sim): State<Sim>, headers: HeaderMap, body: String) -> 
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let Ok(request) = serde_json::from_str::<QuestionPatch>(&body) else {
+    let Ok(request) = serde_json::from_str::<PatchBody>(&body) else {
         return envelope_error(
             StatusCode::BAD_REQUEST,
             "failed to decode JSON request.".into(),
@@ -137,7 +182,7 @@ pub async fn patch(State(sim): State<Sim>, headers: HeaderMap, body: String) -> 
         request.state.as_deref(),
         request.was_viewed,
     ) {
-        (Some(answer), Some(wire::QUESTION_ANSWERED), _) => {
+        (Some(answer), Some(QUESTION_ANSWERED), _) => {
             if !ANSWER_LEN.contains(&answer.text.chars().count()) {
                 return envelope_error(
                     StatusCode::BAD_REQUEST,
@@ -146,7 +191,7 @@ pub async fn patch(State(sim): State<Sim>, headers: HeaderMap, body: String) -> 
             }
             Action::Answer(answer.text.clone())
         }
-        (Some(_), Some(wire::QUESTION_REJECTED), _) => Action::Reject,
+        (Some(_), Some(QUESTION_REJECTED), _) => Action::Reject,
         (Some(_), _, _) => {
             return envelope_error(
                 StatusCode::BAD_REQUEST,
@@ -194,7 +239,7 @@ pub async fn patch(State(sim): State<Sim>, headers: HeaderMap, body: String) -> 
                 Some(_) => {
                     question.answer = Some(SimAnswer {
                         text: text.clone(),
-                        state: wire::QUESTION_ANSWERED.into(),
+                        state: QUESTION_ANSWERED.into(),
                         editable: false,
                         at: now,
                     });
@@ -203,7 +248,7 @@ pub async fn patch(State(sim): State<Sim>, headers: HeaderMap, body: String) -> 
                 None => {
                     question.answer = Some(SimAnswer {
                         text: text.clone(),
-                        state: wire::QUESTION_ANSWERED.into(),
+                        state: QUESTION_ANSWERED.into(),
                         editable: true,
                         at: now,
                     });
@@ -229,11 +274,7 @@ pub async fn patch(State(sim): State<Sim>, headers: HeaderMap, body: String) -> 
         }
     }
     // `{data: null, error: false, errorText: "", additionalErrors: null}`
-    let done = Envelope::<()> {
-        data: None,
-        ..Envelope::ok(())
-    };
-    Json(done).into_response()
+    ok(serde_json::Value::Null)
 }
 
 struct ListQuery {
@@ -295,10 +336,26 @@ impl ListQuery {
     }
 }
 
+/// WB's envelope around a successful answer.
+fn ok(data: serde_json::Value) -> Response {
+    Json(json!({
+        "data": data,
+        "error": false,
+        "errorText": "",
+        "additionalErrors": null,
+    }))
+    .into_response()
+}
+
 fn envelope_error(status: StatusCode, text: String) -> Response {
-    let mut envelope = Envelope::<()>::error(text);
-    envelope.request_id = Some(format!("{:032x}", rand::random::<u128>()));
-    (status, Json(envelope)).into_response()
+    let body = json!({
+        "data": null,
+        "error": true,
+        "errorText": text,
+        "additionalErrors": null,
+        "requestId": super::request_id(),
+    });
+    (status, Json(body)).into_response()
 }
 
 /// UTC with nanoseconds, as WB writes question dates.
@@ -306,38 +363,35 @@ fn utc(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
 
-fn to_wire(acc: &SimAccount, q: &SimQuestion) -> Question {
+/// One question as WB's contract publishes it.
+fn to_wire(acc: &SimAccount, q: &SimQuestion) -> serde_json::Value {
     let product = acc.products.iter().find(|p| p.id == q.product_id);
     let state = if q.rejected {
-        wire::QUESTION_REJECTED
+        QUESTION_REJECTED
     } else if q.answer.is_some() {
-        wire::QUESTION_ANSWERED
+        QUESTION_ANSWERED
     } else {
-        wire::QUESTION_NEW
+        QUESTION_NEW
     };
-    Question {
-        id: q.id.clone(),
-        text: Some(q.text.clone()),
-        created_date: utc(q.created_at),
-        state: Some(state.into()),
-        answer: q
-            .answer
-            .as_ref()
-            .filter(|_| !q.rejected)
-            .map(|a| QuestionAnswer {
-                text: a.text.clone(),
-                editable: a.editable,
-                create_date: Some(utc(a.at)),
-            }),
-        product_details: Some(ProductDetails {
-            imt_id: Some(q.product_id / 10 + 7),
-            nm_id: Some(q.product_id),
-            product_name: product.map(|p| p.name.clone()),
-            supplier_article: product.map(|p| p.vendor_code.clone()),
-            supplier_name: Some(acc.name.clone()),
-            brand_name: product.map(|p| p.brand.clone()),
-        }),
-        was_viewed: q.viewed,
-        is_warned: false,
-    }
+    json!({
+        "id": q.id,
+        "text": q.text,
+        "createdDate": utc(q.created_at),
+        "state": state,
+        "answer": q.answer.as_ref().filter(|_| !q.rejected).map(|a| json!({
+            "text": a.text,
+            "editable": a.editable,
+            "createDate": utc(a.at),
+        })),
+        "productDetails": {
+            "imtId": q.product_id / 10 + 7,
+            "nmId": q.product_id,
+            "productName": product.map(|p| p.name.clone()).unwrap_or_default(),
+            "supplierArticle": product.map(|p| p.vendor_code.clone()).unwrap_or_default(),
+            "supplierName": acc.name,
+            "brandName": product.map(|p| p.brand.clone()).unwrap_or_default(),
+        },
+        "wasViewed": q.viewed,
+        "isWarned": false,
+    })
 }

@@ -40,6 +40,20 @@ pub struct PassStats {
     pub new: u32,
     pub changed: u32,
     pub skipped: u32,
+    /// How many items the marketplace counts in all (its count methods), read at the start
+    /// of a first sync for its progress; `None` on later passes or without a count method.
+    pub total: Option<u64>,
+}
+
+impl PassStats {
+    /// `3 200 / 6 030 items, 4 pages, 3 200 new` — or without the total when it is unknown.
+    pub fn progress(&self) -> String {
+        let items = match self.total {
+            Some(total) => format!("{} / {} items", self.seen, total),
+            None => format!("{} items", self.seen),
+        };
+        format!("{items}, {} pages, {} new", self.pages, self.new)
+    }
 }
 
 /// Every this many poll cycles, the unanswered lists are compared in full with the local
@@ -80,6 +94,24 @@ pub async fn sync_pass_with_progress(
     let mut reported = 0;
     let outcome: Result<(), ConnectorError> = meter
         .scope(async {
+            let first = writer
+                .call(move |conn| store::cursor(conn, account_id, connector_id))
+                .await
+                .map_err(store_error)?
+                .is_none();
+            if first {
+                // Only for progress: a count that fails does not stop the sync.
+                match connector.total().await {
+                    Ok(Some((total, requests))) => {
+                        stats.total = Some(total);
+                        reported += requests;
+                        stats.requests = meter.snapshot().requests.max(reported);
+                        progress(&stats);
+                    }
+                    Ok(None) => {}
+                    Err(err) => tracing::warn!(%err, "reading the item count for progress"),
+                }
+            }
             loop {
                 let cursor = writer
                     .call(move |conn| store::cursor(conn, account_id, connector_id))
@@ -358,5 +390,23 @@ impl OfflineTracker {
                 account: self.account.clone(),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::PassStats;
+
+    #[test]
+    fn progress_shows_the_total_when_the_marketplace_counted() {
+        let mut stats = PassStats {
+            pages: 4,
+            seen: 3200,
+            new: 3200,
+            ..PassStats::default()
+        };
+        assert_eq!(stats.progress(), "3200 items, 4 pages, 3200 new");
+        stats.total = Some(6030);
+        assert_eq!(stats.progress(), "3200 / 6030 items, 4 pages, 3200 new");
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, Utc};
 use ratatui_textarea::TextArea;
 
-use crate::ai::guardrails::{Finding, ReplyGuard, Severity};
+use crate::ai::guardrails::{Finding, ReplyGuard, ReplyWindow, Severity};
 use crate::analytics::Dashboard;
 use crate::domain::{char_count, Channel, ChatMessage, Interaction, InteractionId, Marketplace};
 use crate::settings::editable::Layers;
@@ -192,6 +192,9 @@ pub struct Editor {
     pub full_check: Option<u64>,
     /// The confirmation word typed to override a block (mode [`Mode::Override`]).
     pub override_word: TextArea<'static>,
+    /// How long a reply can still be sent (an Ozon chat: 48 h after the buyer's last
+    /// message).
+    pub reply_window: ReplyWindow,
 }
 
 impl Editor {
@@ -333,6 +336,11 @@ pub enum Notice {
     TooShort {
         len: usize,
         min: usize,
+    },
+    /// The marketplace no longer accepts a reply here (Ozon chat: `hours` after the
+    /// buyer's last message).
+    ReplyWindowClosed {
+        hours: i64,
     },
     Queued,
     NothingSelected,

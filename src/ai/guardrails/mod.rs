@@ -7,6 +7,7 @@
 
 mod rules;
 mod scan;
+mod window;
 
 use std::ops::Range;
 
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub use rules::{banned_phrases_toml, default_banned_phrases, parse_banned_phrases, Rule};
 pub use scan::{links_emails_handles, phones_and_cards, placeholders, Contact, ContactKind};
+pub use window::{ReplyWindow, OZON_CHAT_REPLY_HOURS};
 
 use super::lexicon::{merge_spans, Pattern, PatternSet};
 use super::normalize::{normalize, similarity_at_least, tokenize};

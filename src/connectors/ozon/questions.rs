@@ -28,6 +28,7 @@ const LIST: &str = "POST /v1/question/list";
 const INFO: &str = "POST /v1/question/info";
 const ANSWERS: &str = "POST /v1/question/answer/list";
 const ANSWER: &str = "POST /v1/question/answer/create";
+const COUNT: &str = "POST /v1/question/count";
 
 /// An open question older than this no longer holds every pass back to re-read it.
 pub const RECHECK_DAYS: i64 = 7;
@@ -76,6 +77,9 @@ pub struct ParsedQuestion {
     pub processed: bool,
     pub answers_count: i64,
     pub sku: Option<i64>,
+    /// The question carried its own `published_at`; without it the time is derived or
+    /// the time it was read, which must not move the sync's date watermark.
+    pub dated: bool,
 }
 
 impl OzonQuestions {
@@ -209,8 +213,10 @@ impl Connector for OzonQuestions {
             match parse_question(raw) {
                 Ok(parsed) => {
                     let at = parsed.item.created_at;
-                    cur.newest = Some(cur.newest.map_or(at, |n| n.max(at)));
-                    if !parsed.processed && at >= recheck_from {
+                    if parsed.dated {
+                        cur.newest = Some(cur.newest.map_or(at, |n| n.max(at)));
+                    }
+                    if parsed.dated && !parsed.processed && at >= recheck_from {
                         cur.oldest_open = Some(cur.oldest_open.map_or(at, |o| o.min(at)));
                     }
                     let mut item = parsed.item;
@@ -287,6 +293,16 @@ impl Connector for OzonQuestions {
         }
     }
 
+    /// `all` of `/v1/question/count`.
+    async fn total(&self) -> Result<Option<(u64, u32)>, ConnectorError> {
+        let (counts, requests): (serde_json::Value, u32) =
+            self.api.call(COUNT, &serde_json::json!({})).await?;
+        Ok(counts
+            .get("all")
+            .and_then(crate::connectors::wb::lenient_count)
+            .map(|n| (n, requests)))
+    }
+
     async fn current_answer(&self, target: &ReplyTarget) -> Result<Option<String>, ConnectorError> {
         let sku = self.sku_of(target).await?;
         let (text, _) = self.newest_answer(&target.external_id, sku, None).await?;
@@ -320,6 +336,20 @@ fn set_answer(item: &mut NewInteraction, text: String) {
     item.archived = false;
 }
 
+/// When a question without `published_at` was asked: Ozon's question ids are UUIDv7,
+/// whose first 48 bits are the creation time in unix milliseconds; any other id gets the
+/// time it is read.
+fn time_without_published_at(id: &str) -> DateTime<Utc> {
+    let hex: String = id.chars().filter(|c| *c != '-').collect();
+    let is_v7 = hex.len() == 32 && hex.as_bytes()[12] == b'7';
+    is_v7
+        .then(|| i64::from_str_radix(&hex[..12], 16).ok())
+        .flatten()
+        .and_then(DateTime::from_timestamp_millis)
+        .filter(|t| *t <= Utc::now())
+        .unwrap_or_else(Utc::now)
+}
+
 /// One question from the wire into the domain; an unusable item says why. A processed
 /// question comes back archived until its answer is attached.
 pub fn parse_question(raw: serde_json::Value) -> Result<ParsedQuestion, Skipped> {
@@ -333,8 +363,10 @@ pub fn parse_question(raw: serde_json::Value) -> Result<ParsedQuestion, Skipped>
     if question.id.is_empty() {
         return Err(skip("empty id".into()));
     }
-    let created_at =
-        parse_time(&question.published_at).map_err(|e| skip(format!("published_at {e}")))?;
+    let created_at = match question.published_at.as_deref() {
+        Some(text) => parse_time(text).map_err(|e| skip(format!("published_at {e}")))?,
+        None => time_without_published_at(&question.id),
+    };
     let processed = question
         .status
         .as_deref()
@@ -366,6 +398,7 @@ pub fn parse_question(raw: serde_json::Value) -> Result<ParsedQuestion, Skipped>
         processed,
         answers_count: question.answers_count,
         sku: question.sku,
+        dated: question.published_at.is_some(),
     })
 }
 
@@ -417,8 +450,33 @@ mod tests {
     }
 
     #[test]
+    fn a_question_without_published_at_is_still_imported() {
+        let before = Utc::now();
+        for raw in [
+            json!({"id": "q3", "sku": 1, "text": "Есть в синем?", "published_at": null}),
+            json!({"id": "q3", "sku": 1, "text": "Есть в синем?"}),
+        ] {
+            let parsed = parse_question(raw).unwrap();
+            assert_eq!(parsed.item.text, "Есть в синем?");
+            assert!(
+                parsed.item.created_at >= before,
+                "read now: no time of its own"
+            );
+        }
+        // A UUIDv7 id carries its creation time.
+        let v7 = parse_question(json!({
+            "id": "0193a1b2-0c4d-7e5f-8a9b-0c1d2e3f4a5b", "sku": 1, "published_at": null
+        }))
+        .unwrap();
+        assert_eq!(
+            v7.item.created_at.timestamp_millis(),
+            i64::from_str_radix("0193a1b20c4d", 16).unwrap()
+        );
+    }
+
+    #[test]
     fn malformed_questions_are_skipped_with_a_reason() {
-        let err = parse_question(json!({"id": "q3"})).unwrap_err();
+        let err = parse_question(json!({"id": "q3", "published_at": "вчера"})).unwrap_err();
         assert_eq!(err.external_id.as_deref(), Some("q3"));
         assert!(err.reason.contains("published_at"), "{}", err.reason);
         let err = parse_question(json!({

@@ -26,6 +26,7 @@ use crate::domain::{
 const LIST: &str = "POST /v1/review/list";
 const COMMENTS: &str = "POST /v1/review/comment/list";
 const COMMENT: &str = "POST /v1/review/comment/create";
+const COUNT: &str = "POST /v1/review/count";
 
 /// Reviews per page; Ozon allows 20..=100.
 pub const PAGE_SIZE: u32 = 100;
@@ -308,6 +309,16 @@ impl Connector for OzonReviews {
             }
             Err(err) => Err(err),
         }
+    }
+
+    /// `total` of `/v1/review/count`.
+    async fn total(&self) -> Result<Option<(u64, u32)>, ConnectorError> {
+        let (counts, requests): (serde_json::Value, u32) =
+            self.api.call(COUNT, &serde_json::json!({})).await?;
+        Ok(counts
+            .get("total")
+            .and_then(crate::connectors::wb::lenient_count)
+            .map(|n| (n, requests)))
     }
 
     async fn current_answer(&self, target: &ReplyTarget) -> Result<Option<String>, ConnectorError> {

@@ -1,6 +1,7 @@
 //! Ozon Seller API wire format for reviews, questions and buyer chats, as published in
-//! Ozon's OpenAPI contract. The same types serve the connectors (reading) and the
-//! simulator (writing), so the two cannot drift apart.
+//! Ozon's OpenAPI contract, as the connectors read it (the simulator parses request
+//! bodies and fixture files with it, but writes its responses without these types, so a
+//! field misread here shows up against it and against `tests/sim_contract.rs`).
 //!
 //! Reading is tolerant: unknown fields are ignored, everything not needed to answer is
 //! optional, and the 64-bit ids, counters and booleans that Ozon's own examples give
@@ -226,7 +227,9 @@ pub struct Question {
     pub sku: Option<i64>,
     #[serde(default, deserialize_with = "lenient::opt_text")]
     pub text: Option<String>,
-    pub published_at: String,
+    /// Null for some questions; nothing needed to answer depends on it.
+    #[serde(default, deserialize_with = "lenient::opt_text")]
+    pub published_at: Option<String>,
     /// `NEW`, `VIEWED`, `PROCESSED` (`UNPROCESSED` and `ALL` are filters).
     #[serde(default, deserialize_with = "lenient::opt_text")]
     pub status: Option<String>,

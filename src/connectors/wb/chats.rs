@@ -80,6 +80,10 @@ struct Cursor {
     next: Option<i64>,
     #[serde(default)]
     chats: BTreeMap<String, ChatMemo>,
+    /// The chat list has been compared with the chats known from events at the end of a
+    /// catch-up at least once: chats WB lists without any event yet are imported then.
+    #[serde(default)]
+    listed: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -341,7 +345,10 @@ impl Connector for WbChats {
                 break;
             }
         }
-        if !events.is_empty() {
+        // At the end of a catch-up the list is read anyway when there were events; the
+        // first time it is read even without, so chats with no events yet are imported.
+        let caught_up = !pull.more;
+        if !events.is_empty() || (caught_up && !cur.listed) {
             let (list, requests) = self.chat_list().await?;
             pull.requests += requests;
             let mut chats = HashMap::new();
@@ -354,6 +361,11 @@ impl Connector for WbChats {
                 }
             }
             pull.items = apply_events(&mut cur.chats, &chats, events);
+            if caught_up {
+                pull.items
+                    .extend(import_chats_without_events(&mut cur.chats, &chats));
+                cur.listed = true;
+            }
         }
         pull.cursor =
             serde_json::to_string(&cur).map_err(|e| self.malformed(EVENTS, e.to_string()))?;
@@ -679,6 +691,65 @@ fn apply_events(
                 "chat": listed.map(|(_, raw)| raw.clone()),
                 "events": events.iter().map(|e| e.raw.clone()).collect::<Vec<_>>(),
             }),
+        });
+    }
+    items
+}
+
+/// Chats the list names that no event has mentioned yet (a chat just opened, or one
+/// whose events are older than WB keeps): imported from the list alone, with the last
+/// message's text and time, and remembered so the next list reading does not repeat them.
+fn import_chats_without_events(
+    memo: &mut BTreeMap<String, ChatMemo>,
+    chats: &HashMap<String, (Chat, serde_json::Value)>,
+) -> Vec<NewInteraction> {
+    let mut items = Vec::new();
+    let mut unknown: Vec<&String> = chats.keys().filter(|id| !memo.contains_key(*id)).collect();
+    unknown.sort();
+    for chat_id in unknown {
+        let (chat, raw) = &chats[chat_id];
+        let last = chat.last_message.as_ref();
+        let at_ms = last
+            .and_then(|m| m.add_timestamp)
+            .or_else(|| {
+                let date = chat.good_card.as_ref()?.date.as_deref()?;
+                DateTime::parse_from_rfc3339(date)
+                    .ok()
+                    .map(|t| t.timestamp_millis())
+            })
+            .unwrap_or_else(|| Utc::now().timestamp_millis());
+        memo.insert(
+            chat_id.clone(),
+            ChatMemo {
+                first: at_ms,
+                tail: Vec::new(),
+            },
+        );
+        items.push(NewInteraction {
+            channel: Channel::Chat,
+            external_id: chat_id.clone(),
+            product: chat
+                .good_card
+                .as_ref()
+                .and_then(|g| g.nm_id)
+                .map(|nm| ProductRef {
+                    external_id: nm.to_string(),
+                    name: None,
+                    brand: None,
+                }),
+            customer_name: chat.client_name.clone(),
+            customer_external_id: chat.client_id.clone(),
+            text: last.and_then(|m| m.text.clone()).unwrap_or_default(),
+            pros: None,
+            cons: None,
+            photos: 0,
+            rating: None,
+            created_at: from_ms(at_ms),
+            answer: None,
+            archived: false,
+            messages: Vec::new(),
+            reply_handle: chat.reply_sign.clone(),
+            raw: serde_json::json!({"chat": raw, "events": []}),
         });
     }
     items

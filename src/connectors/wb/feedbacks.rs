@@ -1,5 +1,5 @@
-//! WB feedbacks (reviews): `GET /api/v1/feedbacks`, `GET /api/v1/feedback`,
-//! `POST /api/v1/feedbacks/answer`.
+//! WB feedbacks (reviews): `GET /api/v1/feedbacks`, `GET /api/v1/feedbacks/archive`,
+//! `GET /api/v1/feedback`, `POST /api/v1/feedbacks/answer`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -13,6 +13,11 @@ use crate::domain::{Answer, Channel, Marketplace, NewInteraction, ProductRef, Ra
 
 const LIST: &str = "GET /api/v1/feedbacks";
 const ONE: &str = "GET /api/v1/feedback";
+const ARCHIVE: &str = "GET /api/v1/feedbacks/archive";
+const COUNT: &str = "GET /api/v1/feedbacks/count";
+
+/// WB moves an unanswered feedback to the archive this long after it was written.
+pub const ARCHIVE_AFTER_DAYS: i64 = 30;
 const ANSWER: &str = "POST /api/v1/feedbacks/answer";
 
 /// Items per page; WB allows up to 5000.
@@ -43,6 +48,18 @@ struct Cursor {
     /// `dateFrom` of the sweep under way, fixed when it starts so its pages line up.
     #[serde(default)]
     sweep_from: Option<i64>,
+    /// The next step reads the archive (after both lists).
+    #[serde(default)]
+    archive: bool,
+    /// The archive has no date filter and is read newest first: a pass stops at items
+    /// created before this (unix s; 0 reads it whole, the first time). Anything archived
+    /// since the last pass was created after it: by age, 30 days before that pass began;
+    /// without text and photos, at once.
+    #[serde(default)]
+    archive_floor: i64,
+    /// When the archive pass under way began (unix s).
+    #[serde(default)]
+    archive_started: i64,
 }
 
 /// The unanswered list is re-read this far behind its watermark: WB can publish a review
@@ -94,6 +111,9 @@ impl Connector for WbFeedbacks {
                 .map_err(|e| self.malformed(format!("stored cursor unreadable: {e}")))?,
             None => Cursor::default(),
         };
+        if cur.archive {
+            return self.pull_archive(cur).await;
+        }
         let since = *cur.sweep_from.get_or_insert(if cur.answered {
             cur.answered_since
         } else if cur.unanswered_since > 0 {
@@ -167,7 +187,9 @@ impl Connector for WbFeedbacks {
             } else {
                 cur.unanswered_since = cur.unanswered_since.max(cur.sweep_max);
             }
-            pull.more = !cur.answered;
+            // After the answered list, the archive: history, read-only.
+            pull.more = true;
+            cur.archive = cur.answered;
             cur.answered = !cur.answered;
             cur.skip = 0;
             cur.sweep_max = 0;
@@ -220,6 +242,27 @@ impl Connector for WbFeedbacks {
                 text: a.text,
             }
         }))
+    }
+
+    /// Answered plus unanswered, from `GET /api/v1/feedbacks/count` (the archive has no
+    /// count method, so it is not part of the total).
+    async fn total(&self) -> Result<Option<(u64, u32)>, ConnectorError> {
+        let url = format!("{}/api/v1/feedbacks/count", self.base_url);
+        let mut total = 0;
+        let mut requests = 0;
+        for answered in ["false", "true"] {
+            let (envelope, n): (Envelope<serde_json::Value>, u32) = self
+                .http
+                .send_json(COUNT, |c| {
+                    c.get(&url)
+                        .header("Authorization", &self.token)
+                        .query(&[("isAnswered", answered)])
+                })
+                .await?;
+            requests += n;
+            total += envelope.data.as_ref().and_then(lenient_count).unwrap_or(0);
+        }
+        Ok(Some((total, requests)))
     }
 
     async fn open_ids(&self) -> Result<Option<Vec<String>>, ConnectorError> {
@@ -278,6 +321,9 @@ impl Connector for WbFeedbacks {
         Ok(Some(ids))
     }
 
+    /// The single read does not say whether a feedback is archived; one that left the
+    /// unanswered list unanswered and is past the archive's rules (older than 30 days, or
+    /// neither text nor photos) has moved there, and comes back archived, not open.
     async fn fetch_item(
         &self,
         external_id: &str,
@@ -285,13 +331,73 @@ impl Connector for WbFeedbacks {
         let Some(raw) = self.read_one(external_id).await? else {
             return Ok(None);
         };
-        parse_feedback(raw)
-            .map(Some)
-            .map_err(|skipped| self.malformed(skipped.reason))
+        let mut item = parse_feedback(raw).map_err(|skipped| self.malformed(skipped.reason))?;
+        if item.answer.is_none() && archived_by_rule(&item, Utc::now()) {
+            item.archived = true;
+        }
+        Ok(Some(item))
     }
 }
 
 impl WbFeedbacks {
+    /// One step through the archive, newest first, down to the cursor's floor.
+    async fn pull_archive(&self, mut cur: Cursor) -> Result<Pull, ConnectorError> {
+        let now = chrono::Utc::now().timestamp();
+        if cur.skip == 0 {
+            cur.archive_started = now;
+        }
+        let url = format!("{}/api/v1/feedbacks/archive", self.base_url);
+        let query = [
+            ("take", self.page_size.to_string()),
+            ("skip", cur.skip.to_string()),
+            ("order", "dateDesc".to_string()),
+        ];
+        let (envelope, requests): (Envelope<ArchiveList>, u32) = self
+            .http
+            .send_json(ARCHIVE, |c| {
+                c.get(&url)
+                    .header("Authorization", &self.token)
+                    .query(&query)
+            })
+            .await?;
+        if envelope.error {
+            return Err(self.malformed(envelope.error_text));
+        }
+        let page = envelope
+            .data
+            .map(ArchiveList::into_feedbacks)
+            .unwrap_or_default();
+        let page_len = page.len() as u32;
+        let mut pull = Pull {
+            requests,
+            ..Pull::default()
+        };
+        let mut oldest = i64::MAX;
+        for raw in page {
+            match parse_archived(raw) {
+                Ok(item) => {
+                    oldest = oldest.min(item.created_at.timestamp());
+                    pull.items.push(item);
+                }
+                Err(skipped) => pull.skipped.push(skipped),
+            }
+        }
+        let next_skip = cur.skip + page_len;
+        let done = page_len < self.page_size
+            || oldest < cur.archive_floor
+            || next_skip + self.page_size > MAX_SKIP;
+        if done {
+            cur.archive = false;
+            cur.skip = 0;
+            cur.archive_floor = cur.archive_started - (ARCHIVE_AFTER_DAYS + 1) * 24 * 3600;
+        } else {
+            cur.skip = next_skip;
+            pull.more = true;
+        }
+        pull.cursor = serde_json::to_string(&cur).map_err(|e| self.malformed(e.to_string()))?;
+        Ok(pull)
+    }
+
     /// `GET /api/v1/feedback?id=`: the feedback as received, or `None` when WB does not
     /// know it.
     async fn read_one(&self, id: &str) -> Result<Option<serde_json::Value>, ConnectorError> {
@@ -306,11 +412,53 @@ impl WbFeedbacks {
             .await;
         match result {
             Ok((envelope, _)) => Ok(envelope.data.filter(|d| !d.is_null())),
-            // WB answers an unknown id with 400 "Невозможно получить отзыв по id".
-            Err(ConnectorError::Rejected { status: 400, .. }) => Ok(None),
+            // The contract answers an unknown id with 422 "Невозможно получить отзыв по
+            // id"; older deployments said 400, and 404 means the same. A feedback WB took
+            // our answer for is never "failed" because of how its absence is spelt.
+            Err(ConnectorError::Rejected {
+                status: 400 | 404 | 422,
+                ..
+            }) => Ok(None),
             Err(err) => Err(err),
         }
     }
+}
+
+/// `data` of `GET /api/v1/feedbacks/archive`.
+#[derive(Debug, Default, Deserialize)]
+struct ArchiveList {
+    #[serde(default)]
+    feedbacks: Option<Vec<serde_json::Value>>,
+}
+
+impl ArchiveList {
+    fn into_feedbacks(self) -> Vec<serde_json::Value> {
+        self.feedbacks.unwrap_or_default()
+    }
+}
+
+/// A count given as a number or a numeric string.
+pub(crate) fn lenient_count(value: &serde_json::Value) -> Option<u64> {
+    value
+        .as_u64()
+        .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
+/// Whether WB's archive rules put an unanswered feedback there by now.
+fn archived_by_rule(item: &NewInteraction, now: DateTime<Utc>) -> bool {
+    let blank = |t: &Option<String>| t.as_deref().is_none_or(|t| t.trim().is_empty());
+    let empty = item.text.trim().is_empty() && blank(&item.pros) && blank(&item.cons);
+    (empty && item.photos == 0)
+        || now - item.created_at > chrono::Duration::days(ARCHIVE_AFTER_DAYS)
+}
+
+/// A feedback of the archive: history, never waiting for an answer. Its raw record says
+/// where it came from, so moving to the archive changes the stored item.
+pub fn parse_archived(raw: serde_json::Value) -> Result<NewInteraction, Skipped> {
+    let mut item = parse_feedback(raw)?;
+    item.archived = true;
+    item.raw = serde_json::json!({"archive": item.raw});
+    Ok(item)
 }
 
 /// One feedback from the wire into the domain; an unusable item says why.

@@ -6,7 +6,10 @@ pub mod questions;
 pub mod wire;
 
 pub use chats::WbChats;
-pub use feedbacks::{parse_feedback, WbFeedbacks};
+pub(crate) use feedbacks::lenient_count;
+pub use feedbacks::{
+    parse_archived, parse_feedback, WbFeedbacks, PAGE_SIZE as FEEDBACKS_PAGE_SIZE,
+};
 pub use questions::WbQuestions;
 
 use std::time::Duration;

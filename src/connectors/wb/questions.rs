@@ -13,6 +13,7 @@ use crate::domain::{Answer, Channel, Marketplace, ModerationState, NewInteractio
 
 const LIST: &str = "GET /api/v1/questions";
 const ONE: &str = "GET /api/v1/question";
+const COUNT: &str = "GET /api/v1/questions/count";
 const PATCH: &str = "PATCH /api/v1/questions";
 
 /// Items per page.
@@ -268,6 +269,30 @@ impl Connector for WbQuestions {
 
     /// The whole unanswered list, read from the start (continued past WB's 10 000 window
     /// by moving `dateFrom` up, as `pull` does).
+    /// Answered plus unanswered, from `GET /api/v1/questions/count`.
+    async fn total(&self) -> Result<Option<(u64, u32)>, ConnectorError> {
+        let url = format!("{}/api/v1/questions/count", self.base_url);
+        let mut total = 0;
+        let mut requests = 0;
+        for answered in ["false", "true"] {
+            let (envelope, n): (Envelope<serde_json::Value>, u32) = self
+                .http
+                .send_json(COUNT, |c| {
+                    c.get(&url)
+                        .header("Authorization", &self.token)
+                        .query(&[("isAnswered", answered)])
+                })
+                .await?;
+            requests += n;
+            total += envelope
+                .data
+                .as_ref()
+                .and_then(super::feedbacks::lenient_count)
+                .unwrap_or(0);
+        }
+        Ok(Some((total, requests)))
+    }
+
     async fn open_ids(&self) -> Result<Option<Vec<String>>, ConnectorError> {
         let url = format!("{}/api/v1/questions", self.base_url);
         let mut ids = Vec::new();

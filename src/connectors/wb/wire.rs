@@ -1,5 +1,7 @@
-//! Wildberries wire format, as published in its OpenAPI contract. The same types serve
-//! the connector (reading) and the simulator (writing), so the two cannot drift apart.
+//! Wildberries wire format, as published in its OpenAPI contract, as the connectors read
+//! it (and the simulator reads fixture files with it). The simulator writes its
+//! responses without these types, so a field misread here shows up against it and
+//! against the contract test (`tests/sim_contract.rs`) instead of agreeing with itself.
 //! Everything not needed to answer is optional.
 
 use serde::{Deserialize, Serialize};

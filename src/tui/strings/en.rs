@@ -48,6 +48,8 @@ pub static EN: Strings = Strings {
     answer_editable: "can be edited once",
 
     editor_title: "Reply",
+    reply_window_left: "reply within",
+    reply_window_closed: "chat closed to replies",
     confirm_title: "Confirm",
     confirm_question: "Send the reply?",
     confirm_yes: "send",
@@ -204,6 +206,9 @@ fn notice(notice: &Notice) -> String {
         Notice::TooShort { len, min } => {
             format!("Not sent: {len} characters, at least {min} needed")
         }
+        Notice::ReplyWindowClosed { hours } => format!(
+            "Not sent: Ozon takes a chat message only within {hours} h of the buyer's last message"
+        ),
         Notice::Queued => "The reply is queued for sending".into(),
         Notice::NothingSelected => "The queue is empty: nothing to answer".into(),
         Notice::AlreadySending => "A reply to this item is already on its way".into(),

@@ -56,6 +56,9 @@ pub struct Strings {
     pub answer_editable: &'static str,
 
     pub editor_title: &'static str,
+    /// Before the time left to reply (an Ozon chat), e.g. "ответить: ещё 5ч12м".
+    pub reply_window_left: &'static str,
+    pub reply_window_closed: &'static str,
     pub confirm_title: &'static str,
     pub confirm_question: &'static str,
     pub confirm_yes: &'static str,

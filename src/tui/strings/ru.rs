@@ -48,6 +48,8 @@ pub static RU: Strings = Strings {
     answer_editable: "можно изменить один раз",
 
     editor_title: "Ответ",
+    reply_window_left: "ответить: ещё",
+    reply_window_closed: "чат закрыт для ответа",
     confirm_title: "Подтверждение",
     confirm_question: "Отправить ответ?",
     confirm_yes: "отправить",
@@ -204,6 +206,10 @@ fn notice(notice: &Notice) -> String {
         Notice::TooShort { len, min } => {
             format!("Ответ не отправлен: {len} знаков, нужно не меньше {min}")
         }
+        Notice::ReplyWindowClosed { hours } => format!(
+            "Ответ не отправлен: Ozon принимает сообщение в чат только {hours} ч после \
+             последнего сообщения покупателя"
+        ),
         Notice::Queued => "Ответ поставлен в очередь отправки".into(),
         Notice::NothingSelected => "Очередь пуста: отвечать не на что".into(),
         Notice::AlreadySending => "Ответ на это обращение уже отправляется".into(),

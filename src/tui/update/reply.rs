@@ -1,12 +1,13 @@
 //! The reply: opening the editor with a draft, editing (undo, redo, `$EDITOR`),
 //! regenerating, and sending after confirmation.
 
+use chrono::{DateTime, Utc};
 use ratatui::style::Style;
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
-use crate::ai::guardrails::{Rule, Verdict};
+use crate::ai::guardrails::{ReplyWindow, Rule, Verdict, OZON_CHAT_REPLY_HOURS};
 use crate::app::Command;
-use crate::domain::{char_count, AnswerState, ChatMessage, InteractionId};
+use crate::domain::{char_count, AnswerState, ChatMessage, InteractionId, Sender};
 
 use super::super::action::{Action, Effect, ReplyCheck};
 use super::super::sanitize;
@@ -19,7 +20,8 @@ use super::{notify, queue};
 pub(super) fn editor_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
     match action {
         Action::Send => {
-            if let Some(notice) = state.editor.as_ref().and_then(refusal) {
+            let now = state.now;
+            if let Some(notice) = state.editor.as_ref().and_then(|e| refusal(e, now)) {
                 notify(state, notice);
             } else if let Some(editor) = state.editor.as_mut() {
                 check_current(editor);
@@ -286,6 +288,13 @@ pub(super) fn open_editor(state: &mut AppState, fx: &mut Vec<Effect>) {
     }
     let (marketplace, channel) = (detail.interaction.marketplace, detail.interaction.channel);
     let guard = detail.guard.clone();
+    let last_buyer_message = detail
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.sender == Sender::Buyer)
+        .map(|m| m.sent_at);
+    let reply_window = ReplyWindow::at(marketplace, channel, last_buyer_message, state.now);
     let (min_chars, max_chars) = channel.reply_length(marketplace);
     // The draft prepared in the background (what the outbox compares edits against), or
     // a fresh one when none is ready yet.
@@ -312,6 +321,7 @@ pub(super) fn open_editor(state: &mut AppState, fx: &mut Vec<Effect>) {
         checked_text: String::new(),
         full_check: None,
         override_word: one_line(),
+        reply_window,
     };
     text_changed(&mut editor, fx);
     state.editor = Some(editor);
@@ -412,12 +422,16 @@ pub(super) fn external_edited(
     }
 }
 
-/// Why the editor's text cannot be sent, if it cannot.
-fn refusal(editor: &Editor) -> Option<Notice> {
+/// Why the editor's text cannot be sent at `now`, if it cannot.
+fn refusal(editor: &Editor, now: DateTime<Utc>) -> Option<Notice> {
     let text = editor.text();
     let text = text.trim();
     let len = char_count(text);
-    if text.is_empty() {
+    if editor.reply_window.is_closed(now) {
+        Some(Notice::ReplyWindowClosed {
+            hours: OZON_CHAT_REPLY_HOURS,
+        })
+    } else if text.is_empty() {
         Some(Notice::EmptyReply)
     } else if len > editor.max_chars {
         Some(Notice::TooLong {
@@ -452,7 +466,7 @@ fn send(state: &mut AppState, override_block: bool, fx: &mut Vec<Effect>) {
         state.mode = Mode::Queue;
         return;
     };
-    if let Some(notice) = refusal(editor) {
+    if let Some(notice) = refusal(editor, state.now) {
         state.mode = Mode::Editor;
         notify(state, notice);
         return;

@@ -5,7 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use crate::ai::guardrails::{Finding, Rule, Severity};
+use crate::ai::guardrails::{Finding, ReplyWindow, Rule, Severity};
 use crate::tui::action::Action;
 use crate::tui::keymap::Layer;
 use crate::tui::lang::Lang;
@@ -47,6 +47,28 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
             ))
             .right_aligned(),
         );
+    // Where the marketplace limits how long a reply can be sent: the time left.
+    let block = match editor.reply_window.as_of(state.now) {
+        ReplyWindow::Unlimited => block,
+        ReplyWindow::Open { closes_at } => block.title_bottom(
+            Line::from(Span::styled(
+                format!(
+                    " {} {} ",
+                    s.reply_window_left,
+                    format::countdown(closes_at, state.now, s)
+                ),
+                ctx.style(Slot::EditorCounter),
+            ))
+            .right_aligned(),
+        ),
+        ReplyWindow::Closed { .. } => block.title_bottom(
+            Line::from(Span::styled(
+                format!(" {} ", s.reply_window_closed),
+                ctx.style(Slot::EditorOverLimit),
+            ))
+            .right_aligned(),
+        ),
+    };
     let inner = super::inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {

@@ -538,3 +538,61 @@ fn templates_are_picked_and_inserted_at_the_cursor() {
         "cancelling the picker keeps the reply"
     );
 }
+
+/// Item 1 shown as an Ozon chat whose buyer last wrote `hours_ago` hours before t0.
+fn ozon_chat_waiting(state: &mut AppState, hours_ago: i64) {
+    let mut item = interaction(InteractionId(1));
+    item.marketplace = Marketplace::Ozon;
+    item.channel = Channel::Chat;
+    let mut shown = detail(item);
+    shown.messages = vec![crate::domain::ChatMessage {
+        external_id: "m1".into(),
+        sender: crate::domain::Sender::Buyer,
+        text: "Где мой заказ?".into(),
+        sent_at: t0() - Duration::hours(hours_ago),
+    }];
+    state.detail = Some(shown);
+}
+
+#[test]
+fn an_ozon_chat_shows_its_reply_window_and_refuses_to_queue_once_it_closed() {
+    use crate::ai::guardrails::ReplyWindow;
+    let (mut state, mut fake) = started(3);
+    ozon_chat_waiting(&mut state, 10);
+    fake.act(&mut state, Action::Reply);
+    let editor = state.editor.as_ref().expect("editor open");
+    assert_eq!(
+        editor.reply_window,
+        ReplyWindow::Open {
+            closes_at: t0() + Duration::hours(38)
+        }
+    );
+    clear_editor(&mut state);
+    type_text(&mut state, "Здравствуйте! Заказ уже в пути.");
+    // The window closes while the seller is still writing.
+    state.now = t0() + Duration::hours(39);
+    let cmds = fake.act(&mut state, Action::Send);
+    let cmds = if state.mode == Mode::Confirm {
+        fake.act(&mut state, Action::Confirm)
+    } else {
+        cmds
+    };
+    assert!(cmds.is_empty(), "nothing queued: {cmds:?}");
+    assert_eq!(
+        state.current_notice(),
+        Some(&Notice::ReplyWindowClosed { hours: 48 })
+    );
+    assert_eq!(state.mode, Mode::Editor, "the text stays for the seller");
+}
+
+#[test]
+fn an_ozon_chat_within_its_window_is_queued() {
+    let (mut state, mut fake) = started(3);
+    ozon_chat_waiting(&mut state, 47);
+    fake.act(&mut state, Action::Reply);
+    clear_editor(&mut state);
+    type_text(&mut state, "Здравствуйте! Заказ уже в пути.");
+    fake.act(&mut state, Action::Send);
+    let cmds = fake.act(&mut state, Action::Confirm);
+    assert_eq!(cmds.len(), 1, "{:?}", state.current_notice());
+}
