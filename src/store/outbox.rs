@@ -131,7 +131,7 @@ pub fn enqueue_reply(
         .query_row(
             "SELECT o.id FROM outbox o JOIN interactions i ON i.id = o.interaction_id
              WHERE o.interaction_id = ?1 AND o.idempotency_key != ?2 AND i.channel != 'chat'
-               AND o.state IN ('queued', 'sending', 'accepted', 'visible')
+               AND o.state IN ('queued', 'sending', 'accepted', 'visible') AND o.shadow = 0
              LIMIT 1",
             params![interaction_id.0, idempotency_key],
             |r| r.get(0),
