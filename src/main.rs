@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use agentiq::cli::{simulator_cmd, sync_cmd};
+use agentiq::cli::exit::{fail, Exit, Failure};
+use agentiq::cli::script::{self, ScriptCmd};
+use agentiq::cli::{out, simulator_cmd, sync_cmd};
 use agentiq::config::{self, Paths};
 use agentiq::demo::{self, DemoOptions, ExternalSimulator};
 use agentiq::domain::{Channel, Marketplace, Rating};
@@ -108,6 +110,8 @@ enum Cmd {
         #[command(subcommand)]
         action: TemplatesCmd,
     },
+    #[command(flatten)]
+    Script(ScriptCmd),
 }
 
 #[derive(Subcommand)]
@@ -253,28 +257,25 @@ struct SyncArgs {
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     // Pure commands: no runtime, no folders, no log file.
-    match &cli.command {
+    let pure = match &cli.command {
         Cmd::Classify {
             channel,
             rating,
             json,
             text,
-        } => {
-            let rating = match rating.map(|r| Rating::new(r).ok_or(r)).transpose() {
-                Ok(r) => r,
-                Err(bad) => {
-                    eprintln!("agentiq: --rating {bad} is outside 1..5");
-                    return std::process::ExitCode::from(64);
-                }
-            };
-            println!(
-                "{}",
-                agentiq::ai::classify_report(*channel, rating, text, *json)
-            );
-            return std::process::ExitCode::SUCCESS;
-        }
+        } => Some(match rating.map(|r| Rating::new(r).ok_or(r)).transpose() {
+            Ok(rating) => out::line(&agentiq::ai::classify_report(*channel, rating, text, *json))
+                .map_err(anyhow::Error::from),
+            Err(bad) => Err(fail(
+                Failure::Usage,
+                format!("--rating {bad} is outside 1..5"),
+            )),
+        }),
         Cmd::Check {
             channel,
             marketplace,
@@ -284,17 +285,38 @@ fn main() -> std::process::ExitCode {
         } => {
             let (report, code) =
                 agentiq::ai::check_report(*channel, *marketplace, customer_text, reply, *json);
-            println!("{report}");
+            if let Err(err) = out::line(&report) {
+                return finish(Err(err.into()));
+            }
             return std::process::ExitCode::from(code.clamp(0, 255) as u8);
         }
-        _ => {}
-    }
-    match run(cli) {
+        Cmd::Script(cmd) if cmd.is_pure() => Some(script::run_pure(cmd, Cli::command)),
+        _ => None,
+    };
+    finish(pure.unwrap_or_else(|| run(cli)))
+}
+
+/// The exit code of a command's result, its error (if any) on standard error. A closed
+/// standard output is no error: the reader had what it wanted.
+fn finish(result: Result<()>) -> std::process::ExitCode {
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) if out::is_closed_pipe(&err) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("agentiq: {}", agentiq::cli::exit::message_for(&err));
             agentiq::cli::exit::exit_for(&err).into()
         }
+    }
+}
+
+/// Help and version are printed with status 0; any other argument error is a usage
+/// error (64), not clap's default 2, which `check` and `reply` use for "blocked".
+fn usage_error(err: &clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    let _ = err.print();
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => std::process::ExitCode::SUCCESS,
+        _ => Exit::Usage.into(),
     }
 }
 
@@ -343,22 +365,15 @@ fn run(cli: Cli) -> Result<()> {
             runtime.block_on(simulator_cmd::run(args))
         }
         Cmd::Classify { .. } | Cmd::Check { .. } => Ok(()),
-        Cmd::Keys { keymap } => {
-            let (map, problem) = agentiq::tui::load_keymap(&paths.config_dir, &keymap);
-            if let Some(problem) = problem {
-                eprintln!("{problem}");
-            }
-            print!("{}", agentiq::tui::keymap_report(&map));
-            Ok(())
-        }
+        Cmd::Script(cmd) => script::run(cmd, &paths, &runtime),
+        Cmd::Keys { keymap } => agentiq::cli::keys_cmd::run(&paths.config_dir, &keymap),
         Cmd::Metrics { filter, json } => {
             let reader = open_existing(&paths)?;
             let now = chrono::Utc::now();
             let query = agentiq::analytics::resolve_query(&reader, &filter.args(), now)?;
-            println!(
-                "{}",
-                agentiq::analytics::metrics_report(&reader, &query, now, json)?
-            );
+            out::line(&agentiq::analytics::metrics_report(
+                &reader, &query, now, json,
+            )?)?;
             Ok(())
         }
         Cmd::Export {
@@ -368,7 +383,12 @@ fn run(cli: Cli) -> Result<()> {
             filter,
             output,
         } => {
-            anyhow::ensure!(format == "csv", "--format {format}: only csv is supported");
+            if format != "csv" {
+                return Err(fail(
+                    Failure::Usage,
+                    format!("--format {format}: only csv is supported"),
+                ));
+            }
             let reader = open_existing(&paths)?;
             let now = chrono::Utc::now();
             let query = agentiq::analytics::ExportQuery::new(
@@ -385,7 +405,7 @@ fn run(cli: Cli) -> Result<()> {
                     std::fs::File::create(path)
                         .with_context(|| format!("creating {}", path.display()))?,
                 )),
-                None => Box::new(std::io::stdout().lock()),
+                None => Box::new(out::Stdout::lock()),
             };
             let rows = match what {
                 ExportWhat::Interactions => {
@@ -402,14 +422,13 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Cmd::Backup { file } => {
-            let database = paths.database();
-            anyhow::ensure!(
-                database.exists(),
-                "no database at {} (run `agentiq sync` first, or pass --data-dir)",
-                database.display()
-            );
+            let database = script::existing_store(&paths)?.path().to_path_buf();
             agentiq::store::backup::backup_to(&database, &file)?;
-            println!("backed up {} to {}", database.display(), file.display());
+            out::line(&format!(
+                "backed up {} to {}",
+                database.display(),
+                file.display()
+            ))?;
             Ok(())
         }
         Cmd::Templates { action } => {
@@ -418,11 +437,11 @@ fn run(cli: Cli) -> Result<()> {
             match action {
                 TemplatesCmd::Export { file, account } => {
                     agentiq::cli::templates_cmd::export(&store, account.as_deref(), &file)?;
-                    println!("templates written to {}", file.display());
+                    out::line(&format!("templates written to {}", file.display()))?;
                 }
                 TemplatesCmd::Import { file, account } => {
                     agentiq::cli::templates_cmd::import(&store, account.as_deref(), &file)?;
-                    println!("templates imported from {}", file.display());
+                    out::line(&format!("templates imported from {}", file.display()))?;
                 }
             }
             Ok(())
@@ -451,11 +470,5 @@ fn run(cli: Cli) -> Result<()> {
 
 /// A read-only connection to the database, which must exist already.
 fn open_existing(paths: &Paths) -> Result<rusqlite::Connection> {
-    let database = paths.database();
-    anyhow::ensure!(
-        database.exists(),
-        "no database at {} (run `agentiq sync` first, or pass --data-dir)",
-        database.display()
-    );
-    Store::open(&database)?.reader()
+    script::existing_store(paths)?.reader()
 }

@@ -1,6 +1,16 @@
 //! Implementations of the headless commands; `main.rs` only parses arguments.
 
+pub mod draft_cmd;
 pub mod exit;
+pub mod gen_cmd;
+pub mod keys_cmd;
+pub mod labels;
+pub mod list_cmd;
+pub mod out;
+pub mod reply_cmd;
+pub mod script;
+pub mod settings_cmd;
+pub mod show_cmd;
 pub mod simulator_cmd;
 pub mod sync_cmd;
 pub mod templates_cmd;
