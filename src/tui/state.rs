@@ -94,6 +94,26 @@ pub struct QueueSnapshot {
     pub policies: Option<Arc<Policies>>,
 }
 
+/// Where a draft came from and how sure the drafter was: the editor's title shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftOrigin {
+    pub source: crate::ai::DraftSource,
+    /// 0.0..=1.0
+    pub confidence: f32,
+    /// The LLM prompt version, for LLM drafts.
+    pub version: Option<String>,
+}
+
+impl DraftOrigin {
+    pub fn of(draft: &crate::ai::Draft) -> DraftOrigin {
+        DraftOrigin {
+            source: draft.source,
+            confidence: draft.confidence,
+            version: draft.prompt_version.clone(),
+        }
+    }
+}
+
 /// The selected interaction in full.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detail {
@@ -102,6 +122,8 @@ pub struct Detail {
     pub messages: Vec<ChatMessage>,
     /// The draft prepared in the background, if one is waiting: the editor opens on it.
     pub prepared_draft: Option<String>,
+    /// Where that draft came from.
+    pub prepared_origin: Option<DraftOrigin>,
     /// Roubles at risk or protected by this item, when the revenue model applies to it;
     /// read with the item, at the time it was read.
     pub revenue: Option<crate::analytics::ItemRevenue>,
@@ -176,6 +198,8 @@ pub struct Editor {
     pub full_check: Option<u64>,
     /// The confirmation word typed to override a block (mode [`Mode::Override`]).
     pub override_word: TextArea<'static>,
+    /// Where the text the editor opened with came from.
+    pub origin: Option<DraftOrigin>,
 }
 
 impl Editor {

@@ -56,6 +56,8 @@ pub struct Strings {
     pub answer_editable: &'static str,
 
     pub editor_title: &'static str,
+    /// Where a draft came from, in the editor's title.
+    pub draft_source: fn(crate::ai::DraftSource) -> &'static str,
     pub confirm_title: &'static str,
     pub confirm_question: &'static str,
     pub confirm_yes: &'static str,
