@@ -1,11 +1,14 @@
 //! `agentiq list --limit 50` and `agentiq search плед` as whole processes (start-up
-//! included) against the bare SQLite query for the same rows, run by the `sqlite3` shell
-//! as a whole process too, on the synthetic databases of `benches/common` (10k, and the
-//! large one: 1M unless `AGENTIQ_BENCH_LARGE` says otherwise).
+//! included) against the bare SQLite query for the same rows, also as a whole process:
+//! this benchmark's own binary run again in "bare" mode, which opens the database with
+//! the same bundled SQLite, steps the query, prints the rows and exits (the system
+//! `sqlite3` shell may be too old for the FTS5 table's options). On the synthetic
+//! databases of `benches/common` (10k, and the large one: 1M unless
+//! `AGENTIQ_BENCH_LARGE` says otherwise).
 //!
 //! `cargo bench --bench cli`; `cargo test --benches` runs it once on small databases.
 //! Each pair runs alternately; the medians and their ratio are printed and written to
-//! `target/bench-results/cli.md`. Without a `sqlite3` shell only our side is measured.
+//! `target/bench-results/cli.md`.
 
 mod common;
 
@@ -21,15 +24,20 @@ const COLUMNS: &str = "i.id, i.external_id, a.name, a.marketplace, i.channel, i.
 fn list_sql() -> String {
     format!(
         "SELECT {COLUMNS} FROM interactions i JOIN accounts a ON a.id = i.account_id \
-         WHERE i.state = 'open' ORDER BY i.due_at, i.id LIMIT 51;"
+         WHERE i.state = 'open' ORDER BY i.due_at, i.id LIMIT 51"
     )
 }
 
-fn search_sql(word: &str) -> String {
+/// The bare search, with the full-text expression the app builds from the query.
+fn search_sql(query: &str) -> String {
+    let parsed = agentiq::store::search::parse_query(query).expect("the query parses");
+    let expression = agentiq::store::search::fts_expression(&parsed.text)
+        .expect("the query searches text")
+        .replace('\'', "''");
     format!(
         "SELECT {COLUMNS} FROM interactions i JOIN accounts a ON a.id = i.account_id \
-         WHERE i.id IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH '{word}') \
-         ORDER BY i.created_at DESC, i.id DESC LIMIT 51;"
+         WHERE i.id IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH '{expression}') \
+         ORDER BY i.created_at DESC, i.id DESC LIMIT 51"
     )
 }
 
@@ -92,18 +100,36 @@ fn pair(
     }
 }
 
-fn has_sqlite3() -> bool {
-    Command::new("sqlite3")
-        .arg("-version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+/// Bare mode: runs `AGENTIQ_BENCH_SQL` on `AGENTIQ_BENCH_DB` and prints the rows.
+fn bare(db: &str, sql: &str) {
+    use std::io::Write;
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("opening the database");
+    let mut stmt = conn.prepare(sql).expect("the SQL prepares");
+    let columns = stmt.column_count();
+    let mut rows = stmt.query([]).expect("the query runs");
+    let mut out = std::io::stdout().lock();
+    while let Some(row) = rows.next().expect("a row") {
+        let mut line = String::new();
+        for i in 0..columns {
+            let value: rusqlite::types::Value = row.get(i).expect("a value");
+            line.push_str(&format!("{value:?}|"));
+        }
+        writeln!(out, "{line}").expect("writing");
+    }
 }
 
 fn main() {
+    if let (Ok(db), Ok(sql)) = (
+        std::env::var("AGENTIQ_BENCH_DB"),
+        std::env::var("AGENTIQ_BENCH_SQL"),
+    ) {
+        return bare(&db, &sql);
+    }
     let rounds = if common::measuring() { 30 } else { 2 };
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_agentiq"));
-    let sqlite = has_sqlite3();
+    let this = std::env::current_exe().expect("the benchmark's own path");
     let mut lines = Vec::new();
     let sizes = {
         let mut s = vec![common::small(), common::large()];
@@ -123,11 +149,10 @@ fn main() {
                 .args(args);
             cmd
         };
-        let sqlite3 = |sql: String| {
-            let mut cmd = Command::new("sqlite3");
-            cmd.arg("-readonly")
-                .arg(dir.path().join("agentiq.db"))
-                .arg(sql);
+        let bare_process = |sql: String| {
+            let mut cmd = Command::new(&this);
+            cmd.env("AGENTIQ_BENCH_DB", dir.path().join("agentiq.db"))
+                .env("AGENTIQ_BENCH_SQL", sql);
             cmd
         };
         let label = if n >= 1_000_000 {
@@ -136,20 +161,20 @@ fn main() {
             format!("{}k", n / 1000)
         };
         let list_ours = || agentiq(&["list", "--limit", "50", "--json"]);
-        let list_bare = || sqlite3(list_sql());
+        let list_bare = || bare_process(list_sql());
         lines.push(pair(
             &format!("{label}: list --limit 50 --json"),
             rounds,
             &list_ours,
-            sqlite.then_some(&list_bare as &dyn Fn() -> Command),
+            Some(&list_bare as &dyn Fn() -> Command),
         ));
         let search_ours = || agentiq(&["search", "плед", "--limit", "50", "--json"]);
-        let search_bare = || sqlite3(search_sql("плед"));
+        let search_bare = || bare_process(search_sql("плед"));
         lines.push(pair(
             &format!("{label}: search плед --json"),
             rounds,
             &search_ours,
-            sqlite.then_some(&search_bare as &dyn Fn() -> Command),
+            Some(&search_bare as &dyn Fn() -> Command),
         ));
         let start_up = || agentiq(&["--version"]);
         lines.push(pair(
@@ -160,7 +185,7 @@ fn main() {
         ));
     }
     let mut table = String::from(
-        "| process | agentiq (median ms) | sqlite3, same rows (median ms) | ratio |\n|---|---|---|---|\n",
+        "| process | agentiq (median ms) | bare SQLite process, same rows (median ms) | ratio |\n|---|---|---|---|\n",
     );
     for p in &lines {
         let (bare, ratio) = match p.bare {

@@ -323,6 +323,10 @@ fn usage_error(err: &clap::Error) -> std::process::ExitCode {
 fn run(cli: Cli) -> Result<()> {
     let paths = Paths::resolve(cli.config_dir, cli.data_dir.clone(), cli.log_dir)?;
     let _log = config::init_logging(&paths.log_dir)?;
+    if let Cmd::Script(cmd) = cli.command {
+        // Reads need no runtime; the commands that write start a small one themselves.
+        return script::run(cmd, &paths);
+    }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let result = match cli.command {
         Cmd::Demo(args) => {
@@ -365,7 +369,7 @@ fn run(cli: Cli) -> Result<()> {
             runtime.block_on(simulator_cmd::run(args))
         }
         Cmd::Classify { .. } | Cmd::Check { .. } => Ok(()),
-        Cmd::Script(cmd) => script::run(cmd, &paths, &runtime),
+        Cmd::Script(_) => Ok(()),
         Cmd::Keys { keymap } => agentiq::cli::keys_cmd::run(&paths.config_dir, &keymap),
         Cmd::Metrics { filter, json } => {
             let reader = open_existing(&paths)?;

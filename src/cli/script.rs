@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 
 use super::exit::{fail, Failure, FailureExt};
@@ -81,15 +81,23 @@ pub fn run_pure(cmd: &ScriptCmd, command: impl FnOnce() -> clap::Command) -> Res
     }
 }
 
-/// Runs a command on the store in `paths`.
-pub fn run(cmd: ScriptCmd, paths: &Paths, runtime: &tokio::runtime::Runtime) -> Result<()> {
+/// Runs a command on the store in `paths`. The reads start no async runtime (it costs a
+/// process start-up's worth of threads); `reply` and `settings` write through the store's
+/// writer and start a one-thread runtime for it.
+pub fn run(cmd: ScriptCmd, paths: &Paths) -> Result<()> {
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")
+    };
     match cmd {
         ScriptCmd::List(args) => super::list_cmd::list(&args, paths),
         ScriptCmd::Search(args) => super::list_cmd::search(&args, paths),
         ScriptCmd::Show(args) => super::show_cmd::run(&args, paths),
         ScriptCmd::Draft(args) => super::draft_cmd::run_stored(&args, paths),
-        ScriptCmd::Reply(args) => runtime.block_on(super::reply_cmd::run(&args, paths)),
-        ScriptCmd::Settings(args) => runtime.block_on(super::settings_cmd::run(&args, paths)),
+        ScriptCmd::Reply(args) => runtime()?.block_on(super::reply_cmd::run(&args, paths)),
+        ScriptCmd::Settings(args) => runtime()?.block_on(super::settings_cmd::run(&args, paths)),
         ScriptCmd::Completions { .. } | ScriptCmd::Man => Ok(()),
     }
 }
