@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use agentiq::cli::{inbox_cmd, setup_cmd, simulator_cmd, sync_cmd};
+use agentiq::cli::exit::{fail, Exit, Failure};
+use agentiq::cli::script::{self, ScriptCmd};
+use agentiq::cli::{inbox_cmd, out, setup_cmd, simulator_cmd, sync_cmd};
 use agentiq::config::{self, Paths};
 use agentiq::demo;
 use agentiq::domain::{Channel, Marketplace, Rating};
@@ -117,6 +119,8 @@ enum Cmd {
         #[command(subcommand)]
         action: TemplatesCmd,
     },
+    #[command(flatten)]
+    Script(ScriptCmd),
 }
 
 #[derive(Subcommand)]
@@ -232,28 +236,25 @@ struct SyncArgs {
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     // Pure commands: no runtime, no folders, no log file.
-    match &cli.command {
+    let pure = match &cli.command {
         Some(Cmd::Classify {
             channel,
             rating,
             json,
             text,
-        }) => {
-            let rating = match rating.map(|r| Rating::new(r).ok_or(r)).transpose() {
-                Ok(r) => r,
-                Err(bad) => {
-                    eprintln!("agentiq: --rating {bad} is outside 1..5");
-                    return std::process::ExitCode::from(64);
-                }
-            };
-            println!(
-                "{}",
-                agentiq::ai::classify_report(*channel, rating, text, *json)
-            );
-            return std::process::ExitCode::SUCCESS;
-        }
+        }) => Some(match rating.map(|r| Rating::new(r).ok_or(r)).transpose() {
+            Ok(rating) => out::line(&agentiq::ai::classify_report(*channel, rating, text, *json))
+                .map_err(anyhow::Error::from),
+            Err(bad) => Err(fail(
+                Failure::Usage,
+                format!("--rating {bad} is outside 1..5"),
+            )),
+        }),
         Some(Cmd::Check {
             channel,
             marketplace,
@@ -263,13 +264,23 @@ fn main() -> std::process::ExitCode {
         }) => {
             let (report, code) =
                 agentiq::ai::check_report(*channel, *marketplace, customer_text, reply, *json);
-            println!("{report}");
+            if let Err(err) = out::line(&report) {
+                return finish(Err(err.into()));
+            }
             return std::process::ExitCode::from(code.clamp(0, 255) as u8);
         }
-        _ => {}
-    }
-    match run(cli) {
+        Some(Cmd::Script(cmd)) if cmd.is_pure() => Some(script::run_pure(cmd, Cli::command)),
+        _ => None,
+    };
+    finish(pure.unwrap_or_else(|| run(cli)))
+}
+
+/// The exit code of a command's result, its error (if any) on standard error. A closed
+/// standard output is no error: the reader had what it wanted.
+fn finish(result: Result<()>) -> std::process::ExitCode {
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) if out::is_closed_pipe(&err) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("agentiq: {}", agentiq::cli::exit::message_for(&err));
             agentiq::cli::exit::exit_for(&err).into()
@@ -277,9 +288,24 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// Help and version are printed with status 0; any other argument error is a usage
+/// error (64), not clap's default 2, which `check` and `reply` use for "blocked".
+fn usage_error(err: &clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    let _ = err.print();
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => std::process::ExitCode::SUCCESS,
+        _ => Exit::Usage.into(),
+    }
+}
+
 fn run(cli: Cli) -> Result<()> {
     let paths = Paths::resolve(cli.config_dir, cli.data_dir.clone(), cli.log_dir)?;
     let _log = config::init_logging(&paths.log_dir)?;
+    if let Some(Cmd::Script(cmd)) = cli.command {
+        // Reads need no runtime; the commands that write start a small one themselves.
+        return script::run(cmd, &paths);
+    }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let config_file = cli.config.unwrap_or_else(|| paths.config_file());
     let Some(command) = cli.command else {
@@ -322,23 +348,18 @@ fn run(cli: Cli) -> Result<()> {
             runtime.block_on(simulator_cmd::run(args))
         }
         Cmd::Classify { .. } | Cmd::Check { .. } => Ok(()),
+        Cmd::Script(_) => Ok(()),
         Cmd::Keys => {
             let keymap = cli.ui.prefs(&config_file)?.keymap;
-            let (map, problem) = agentiq::tui::load_keymap(&paths.config_dir, &keymap);
-            if let Some(problem) = problem {
-                eprintln!("{problem}");
-            }
-            print!("{}", agentiq::tui::keymap_report(&map));
-            Ok(())
+            agentiq::cli::keys_cmd::run(&paths.config_dir, &keymap)
         }
         Cmd::Metrics { filter, json } => {
             let reader = open_existing(&paths)?;
             let now = chrono::Utc::now();
             let query = agentiq::analytics::resolve_query(&reader, &filter.args(), now)?;
-            println!(
-                "{}",
-                agentiq::analytics::metrics_report(&reader, &query, now, json)?
-            );
+            out::line(&agentiq::analytics::metrics_report(
+                &reader, &query, now, json,
+            )?)?;
             Ok(())
         }
         Cmd::Export {
@@ -348,7 +369,12 @@ fn run(cli: Cli) -> Result<()> {
             filter,
             output,
         } => {
-            anyhow::ensure!(format == "csv", "--format {format}: only csv is supported");
+            if format != "csv" {
+                return Err(fail(
+                    Failure::Usage,
+                    format!("--format {format}: only csv is supported"),
+                ));
+            }
             let reader = open_existing(&paths)?;
             let now = chrono::Utc::now();
             let query = agentiq::analytics::ExportQuery::new(
@@ -365,7 +391,7 @@ fn run(cli: Cli) -> Result<()> {
                     std::fs::File::create(path)
                         .with_context(|| format!("creating {}", path.display()))?,
                 )),
-                None => Box::new(std::io::stdout().lock()),
+                None => Box::new(out::Stdout::lock()),
             };
             let rows = match what {
                 ExportWhat::Interactions => {
@@ -382,14 +408,13 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Cmd::Backup { file } => {
-            let database = paths.database();
-            anyhow::ensure!(
-                database.exists(),
-                "no database at {} (run `agentiq sync` first, or pass --data-dir)",
-                database.display()
-            );
+            let database = script::existing_store(&paths)?.path().to_path_buf();
             agentiq::store::backup::backup_to(&database, &file)?;
-            println!("backed up {} to {}", database.display(), file.display());
+            out::line(&format!(
+                "backed up {} to {}",
+                database.display(),
+                file.display()
+            ))?;
             Ok(())
         }
         Cmd::Autoreply(command) => agentiq::cli::autoreply_cmd::run(&paths.database(), command),
@@ -399,11 +424,11 @@ fn run(cli: Cli) -> Result<()> {
             match action {
                 TemplatesCmd::Export { file, account } => {
                     agentiq::cli::templates_cmd::export(&store, account.as_deref(), &file)?;
-                    println!("templates written to {}", file.display());
+                    out::line(&format!("templates written to {}", file.display()))?;
                 }
                 TemplatesCmd::Import { file, account } => {
                     agentiq::cli::templates_cmd::import(&store, account.as_deref(), &file)?;
-                    println!("templates imported from {}", file.display());
+                    out::line(&format!("templates imported from {}", file.display()))?;
                 }
             }
             Ok(())
@@ -431,11 +456,5 @@ fn run(cli: Cli) -> Result<()> {
 
 /// A read-only connection to the database, which must exist already.
 fn open_existing(paths: &Paths) -> Result<rusqlite::Connection> {
-    let database = paths.database();
-    anyhow::ensure!(
-        database.exists(),
-        "no database at {} (run `agentiq sync` first, or pass --data-dir)",
-        database.display()
-    );
-    Store::open(&database)?.reader()
+    script::existing_store(paths)?.reader()
 }

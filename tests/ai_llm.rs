@@ -455,3 +455,27 @@ async fn a_configured_sync_run_drafts_through_the_llm() {
     assert_eq!(checked, llm_drafts, "every LLM draft is checked again");
     assert!(mock.hits.load(Ordering::SeqCst) as i64 >= llm_drafts);
 }
+
+#[tokio::test]
+async fn a_dead_endpoint_is_left_alone_after_a_few_failures() {
+    let it = item(Channel::Review, "Плед тонкий");
+    let ctx = DraftContext::new(&it, &[]);
+    let offline = offline_draft(&ctx, 0);
+    let (url, mock) = serve(Behaviour::Status(503)).await;
+    let llm = provider(&url, 0, Duration::from_secs(5));
+    assert_eq!(llm.unavailable(), None);
+    for _ in 0..agentiq::ai::llm::BREAKER_FAILURES {
+        assert_eq!(llm.draft(&ctx, 0).await, offline);
+    }
+    let why = llm.unavailable().expect("the circuit is open");
+    assert!(why.contains("503"), "{why}");
+    // Every clone shares the circuit: ten more drafts, no more requests.
+    let clone = llm.clone();
+    for _ in 0..10 {
+        assert_eq!(clone.draft(&ctx, 0).await, offline);
+    }
+    assert_eq!(
+        mock.hits.load(Ordering::SeqCst),
+        agentiq::ai::llm::BREAKER_FAILURES as usize
+    );
+}

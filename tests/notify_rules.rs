@@ -92,6 +92,9 @@ fn each_item_notifies_once_at_risk_and_once_breached() {
         breached[0].body
     );
     assert!(breached[0].urgent);
+    // The breach replaces the at-risk notification on the desktop instead of stacking.
+    assert_eq!(breached[0].tag, at_risk[0].tag);
+    assert_eq!(breached[0].tag.as_deref(), Some("item-1"));
     for minute in [62, 120, 60 * 24 * 3] {
         assert!(
             n.step(&snap(t(minute), &items), &mut ledger).is_empty(),
@@ -396,6 +399,7 @@ fn note(summary: &str, bell: bool, desktop: bool) -> Notification {
         urgent: true,
         bell,
         desktop,
+        tag: None,
     }
 }
 

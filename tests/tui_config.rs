@@ -76,7 +76,13 @@ fn known_bad_keymaps_give_their_messages() {
         let problem = problem.expect("a problem");
         let prefix = format!("{}/", dir.path().display());
         assert_eq!(problem.trim_start_matches(&prefix), expected);
-        assert_eq!(map, Keymap::embedded_default(), "the defaults keep working");
+        let default = Keymap::embedded_default();
+        let help = agentiq::tui::Action::Help;
+        assert_eq!(
+            map.keys_for(agentiq::tui::Layer::Global, &help),
+            default.keys_for(agentiq::tui::Layer::Global, &help),
+            "the bindings the file does not touch keep working"
+        );
     }
     let syntax = user_dir(&[("keymap.toml", "[queue]\nmove_down = [\"j\"\n")]);
     let (_, problem) = load_keymap(syntax.path(), "default");
@@ -130,4 +136,62 @@ fn the_keys_report_is_a_keymap_file() {
     );
     // The locale's language, whatever it is, gives a non-empty report.
     assert!(!keymap_report(&map).is_empty());
+}
+
+#[test]
+fn every_keymap_problem_is_reported_and_the_valid_bindings_kept() {
+    let text = "[queue]\nreply = [\"f9\"]\nfly = [\"x\"]\nmove_up = [\"ctrl-foo\"]\n\
+                [qeueu]\nmove_up = [\"k\"]\n[detail]\ntop = [\"z z\"]\nbottom = [\"z\"]\n";
+    let dir = user_dir(&[("keymap.toml", text)]);
+    let (map, problems) = agentiq::tui::load_keymap_reporting(dir.path(), "default");
+    let prefix = format!("{}/", dir.path().display());
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| p.to_string().trim_start_matches(&prefix).to_string())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "keymap.toml:3: unknown action \"fly\" in [queue]",
+            "keymap.toml:4: unknown key \"ctrl-foo\" for move_up in [queue]",
+            "keymap.toml:5: unknown section [qeueu]; expected one of [global], [queue], [detail], [editor], [confirm], [search], [screen], [picker], [help], [override]",
+            "keymap.toml:9: key \"z\" (bottom) in [detail] is also the start of \"z z\" (top); one of them could never be used",
+        ]
+    );
+    // The valid binding applies; an action whose only key was unknown keeps its own.
+    let queue = agentiq::tui::Layer::Queue;
+    assert_eq!(map.keys_for(queue, &agentiq::tui::Action::Reply), ["f9"]);
+    let default = Keymap::embedded_default();
+    let up = agentiq::tui::Action::MoveUp;
+    assert_eq!(map.keys_for(queue, &up), default.keys_for(queue, &up));
+}
+
+#[test]
+fn agentiq_keys_exits_non_zero_on_problems() {
+    let keys = |dir: &std::path::Path, keymap: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_agentiq"))
+            .args(["keys", "--keymap", keymap])
+            .env("AGENTIQ_CONFIG_DIR", dir)
+            .env("AGENTIQ_DATA_DIR", dir.join("data"))
+            .env("AGENTIQ_LOG_DIR", dir.join("logs"))
+            .output()
+            .expect("agentiq keys runs")
+    };
+    let good = user_dir(&[("keymap.toml", "[queue]\nreply = [\"f9\"]\n")]);
+    assert_eq!(keys(good.path(), "default").status.code(), Some(0));
+    let bad = user_dir(&[(
+        "keymap.toml",
+        "[queue]\nreply = [\"f9\"]\nfly = [\"x\"]\nmove_up = [\"ctrl-foo\"]\n",
+    )]);
+    let out = keys(bad.path(), "default");
+    assert_eq!(out.status.code(), Some(65));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("keymap.toml:3:") && err.contains("keymap.toml:4:"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("reply = [\"f9\"]"));
+    let missing = keys(good.path(), "vim-ultra");
+    assert_eq!(missing.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("vim-ultra"));
 }

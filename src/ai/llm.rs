@@ -7,7 +7,8 @@
 //! the guardrails again. A completion with a block-level finding, in the wrong language,
 //! empty, or any transport or format failure, is replaced by the offline draft.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -140,6 +141,41 @@ pub struct LlmProvider {
     config: LlmConfig,
     client: reqwest::Client,
     api_key: Option<String>,
+    /// Shared by the clones: every task drafting through this endpoint stops together.
+    breaker: Arc<Mutex<Breaker>>,
+}
+
+/// Failed drafts in a row that open the circuit.
+pub const BREAKER_FAILURES: u32 = 3;
+/// How long an open circuit stops calling the endpoint; then one request tries again.
+pub const BREAKER_COOL_DOWN: Duration = Duration::from_secs(60);
+
+/// A circuit breaker: after [`BREAKER_FAILURES`] failed requests in a row (each already
+/// retried), the endpoint is not called for [`BREAKER_COOL_DOWN`] and drafts are offline
+/// at once, so a dead or hanging endpoint costs one round of timeouts, not one per item.
+#[derive(Debug, Default)]
+struct Breaker {
+    failures: u32,
+    open_until: Option<Instant>,
+    last_error: Option<String>,
+}
+
+impl Breaker {
+    fn is_open(&self, now: Instant) -> bool {
+        self.open_until.is_some_and(|until| now < until)
+    }
+
+    fn succeeded(&mut self) {
+        *self = Breaker::default();
+    }
+
+    fn failed(&mut self, error: &LlmError, now: Instant) {
+        self.failures += 1;
+        self.last_error = Some(error.to_string());
+        if self.failures >= BREAKER_FAILURES {
+            self.open_until = Some(now + BREAKER_COOL_DOWN);
+        }
+    }
 }
 
 impl std::fmt::Debug for LlmProvider {
@@ -173,6 +209,7 @@ impl LlmProvider {
             config,
             client,
             api_key,
+            breaker: Arc::default(),
         })
     }
 
@@ -233,10 +270,29 @@ impl LlmProvider {
     }
 
     /// A draft for the item: the model's reply when it is usable and passes the
-    /// guardrails at block level, otherwise the offline draft.
+    /// guardrails at block level, otherwise the offline draft. While the circuit is open
+    /// (the endpoint failed [`BREAKER_FAILURES`] times in a row) the endpoint is not
+    /// called at all.
     pub async fn draft(&self, ctx: &DraftContext<'_>, variant: u64) -> Draft {
+        if self.unavailable().is_some() {
+            return offline_draft(ctx, variant);
+        }
         let request = build_request(&self.config, ctx, variant);
-        match self.complete(&request).await {
+        let result = self.complete(&request).await;
+        {
+            let mut breaker = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
+            match &result {
+                Ok(_) => breaker.succeeded(),
+                Err(e) => {
+                    breaker.failed(e, Instant::now());
+                    if breaker.is_open(Instant::now()) && breaker.failures == BREAKER_FAILURES {
+                        tracing::warn!(error = %e, "LLM unavailable; drafts are offline for {}s",
+                            BREAKER_COOL_DOWN.as_secs());
+                    }
+                }
+            }
+        }
+        match result {
             Ok(text) => match accept(ctx, &text) {
                 Some(d) => d,
                 None => offline_draft(ctx, variant),
@@ -246,6 +302,15 @@ impl LlmProvider {
                 offline_draft(ctx, variant)
             }
         }
+    }
+
+    /// While the circuit is open: why the endpoint is not being called (its last error).
+    /// A status line shows it ("LLM недоступна — черновики офлайн").
+    pub fn unavailable(&self) -> Option<String> {
+        let breaker = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
+        breaker
+            .is_open(Instant::now())
+            .then(|| breaker.last_error.clone().unwrap_or_default())
     }
 }
 

@@ -32,6 +32,6 @@ pub use drafts::{
     Draft, DraftContext, DraftSource, ProductCard,
 };
 pub use intent::{Escalation, Intent, Sentiment, SentimentLabel};
-pub use report::{check_report, classify_report};
+pub use report::{check_report, classify_report, verdict_json};
 pub use reuse::ApprovedAnswer;
 pub use templates::TemplateSet;

@@ -400,24 +400,23 @@ fn levenshtein_within<T: PartialEq>(a: &[T], b: &[T], k: usize) -> Option<usize>
     (prev[m] <= k).then_some(prev[m])
 }
 
+/// The full edit distance, from `strsim`. The banded [`levenshtein_within`] stays ours:
+/// `strsim` has no bounded variant, and the band is what keeps checking a reply against
+/// dozens of recent answers cheap.
 fn levenshtein<T: PartialEq>(a: &[T], b: &[T]) -> usize {
-    if a.is_empty() {
-        return b.len();
+    strsim::generic_levenshtein(&Items(a), &Items(b))
+}
+
+/// A slice as `strsim` takes a sequence (a sized value whose reference iterates).
+struct Items<'a, T>(&'a [T]);
+
+impl<'a, T> IntoIterator for &Items<'a, T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
     }
-    if b.is_empty() {
-        return a.len();
-    }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, x) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, y) in b.iter().enumerate() {
-            let cost = usize::from(x != y);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 /// Share of letters that are Cyrillic (0 when there are no letters).

@@ -104,7 +104,7 @@ pub fn check_report(
     (text, code)
 }
 
-fn verdict_json(v: &Verdict, reply: &str) -> serde_json::Value {
+pub fn verdict_json(v: &Verdict, reply: &str) -> serde_json::Value {
     json!({
         "level": v.level.as_str(),
         "exit_code": v.level.exit_code(),

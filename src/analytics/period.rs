@@ -1,11 +1,12 @@
 //! Local days (Europe/Moscow) and the CLI's period and filter arguments.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use rusqlite::Connection;
 
 use super::MetricsQuery;
+use crate::cli::exit::{fail, Failure};
 use crate::domain::{Channel, Marketplace};
 use crate::store;
 
@@ -58,13 +59,14 @@ pub(crate) fn days_in(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Day> {
 
 /// A `--from` or `--to` value: a local date `YYYY-MM-DD` (Europe/Moscow) or an RFC 3339
 /// instant. A date given as the end (`is_end`) includes that whole day, so
-/// `--from 2026-11-01 --to 2026-11-30` is all of November.
+/// `--from 2026-11-01 --to 2026-11-30` is all of November. A value that is neither is a
+/// usage error naming the value and the expected form.
 pub fn parse_bound(s: &str, is_end: bool) -> Result<DateTime<Utc>> {
     let s = s.trim();
     if let Ok(day) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         let day = if is_end {
             day.succ_opt()
-                .ok_or_else(|| anyhow!("date {s} is out of range"))?
+                .ok_or_else(|| fail(Failure::Usage, format!("date {s} is out of range")))?
         } else {
             day
         };
@@ -72,7 +74,15 @@ pub fn parse_bound(s: &str, is_end: bool) -> Result<DateTime<Utc>> {
     }
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .with_context(|| format!("'{s}' is neither a date (YYYY-MM-DD) nor a time (RFC 3339)"))
+        .map_err(|_| {
+            fail(
+                Failure::Usage,
+                format!(
+                    "'{s}' is not a date: expected YYYY-MM-DD (e.g. 2026-11-30, Moscow time) \
+                     or an RFC 3339 time (2026-11-30T12:00:00Z)"
+                ),
+            )
+        })
 }
 
 /// The period and filters as typed on the command line, before they are checked.
@@ -108,7 +118,7 @@ pub fn resolve_query(
         None => default.from,
     };
     if from >= to {
-        bail!("--from must be before --to");
+        return Err(fail(Failure::Usage, "--from must be before --to"));
     }
     let account_id = match &args.account {
         None => None,
@@ -116,7 +126,12 @@ pub fn resolve_query(
             Some(row) => row.id,
             None => match name.trim().parse::<i64>() {
                 Ok(id) if account_exists(conn, id)? => id,
-                _ => bail!("--account: no account named '{name}'"),
+                _ => {
+                    return Err(fail(
+                        Failure::Usage,
+                        format!("--account: no account named '{name}'"),
+                    ))
+                }
             },
         }),
     };
@@ -125,13 +140,16 @@ pub fn resolve_query(
         .as_deref()
         .map(|m| {
             m.parse::<Marketplace>()
-                .map_err(|e| anyhow!("--marketplace: {e}"))
+                .map_err(|e| fail(Failure::Usage, format!("--marketplace: {e}")))
         })
         .transpose()?;
     let channel = args
         .channel
         .as_deref()
-        .map(|c| c.parse::<Channel>().map_err(|e| anyhow!("--channel: {e}")))
+        .map(|c| {
+            c.parse::<Channel>()
+                .map_err(|e| fail(Failure::Usage, format!("--channel: {e}")))
+        })
         .transpose()?;
     Ok(MetricsQuery {
         from,

@@ -2,8 +2,8 @@
 //!
 //! Commands return `anyhow::Error`s; one whose chain holds a [`Failure`] exits with that
 //! failure's code, any other error with [`Exit::Internal`]'s. `check` keeps 0/1/2 for
-//! pass/warn/block and `claim` 3 for "nothing left"; those are command results, not
-//! failures, so they are not in [`Failure`].
+//! pass/warn/block (`reply` exits 2 too when the guardrails block it: one meaning) and
+//! `claim` 3 for "nothing left".
 
 use std::fmt;
 
@@ -12,6 +12,9 @@ use std::fmt;
 #[repr(u8)]
 pub enum Exit {
     Ok = 0,
+    /// The guardrails block the reply: `check`'s verdict, and `reply` refusing to queue.
+    /// One meaning in both commands.
+    Blocked = 2,
     /// A usage error or a bad value on the command line (EX_USAGE).
     Usage = 64,
     /// The input data is wrong: a file that does not parse, an unknown item (EX_DATAERR).
@@ -40,6 +43,9 @@ impl From<Exit> for std::process::ExitCode {
 /// [`fail`] or `.context(Failure::Config)`-style wrapping through [`FailureExt`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Failure {
+    /// The guardrails blocked a reply (exit 2, as `check` reports a block).
+    #[error("blocked")]
+    Blocked,
     #[error("usage")]
     Usage,
     #[error("bad data")]
@@ -53,6 +59,7 @@ pub enum Failure {
 impl Failure {
     pub fn exit(self) -> Exit {
         match self {
+            Failure::Blocked => Exit::Blocked,
             Failure::Usage => Exit::Usage,
             Failure::Data => Exit::Data,
             Failure::Unavailable => Exit::Unavailable,
@@ -128,6 +135,7 @@ mod tests {
     fn codes_are_distinct() {
         let codes = [
             Exit::Ok,
+            Exit::Blocked,
             Exit::Usage,
             Exit::Data,
             Exit::Unavailable,
@@ -139,6 +147,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), codes.len());
-        assert!(!codes.contains(&1) && !codes.contains(&2) && !codes.contains(&3));
+        // 1 is `check`'s warn and 3 is reserved for `claim`'s "nothing left".
+        assert!(!codes.contains(&1) && !codes.contains(&3));
     }
 }

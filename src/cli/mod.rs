@@ -2,10 +2,20 @@
 
 pub mod autoreply_cmd;
 pub mod doctor_cmd;
+pub mod draft_cmd;
 pub mod exit;
+pub mod gen_cmd;
 pub mod inbox_cmd;
+pub mod keys_cmd;
+pub mod labels;
+pub mod list_cmd;
+pub mod out;
 pub mod probe;
+pub mod reply_cmd;
+pub mod script;
+pub mod settings_cmd;
 pub mod setup_cmd;
+pub mod show_cmd;
 pub mod simulator_cmd;
 pub mod sync_cmd;
 pub mod templates_cmd;

@@ -17,9 +17,14 @@ pub trait Backend: Send + 'static {
 }
 
 /// The desktop's notification service through `notify-rust` (D-Bus on Linux and BSD,
-/// Notification Center on macOS, toasts on Windows).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct DesktopBackend;
+/// Notification Center on macOS, toasts on Windows). On D-Bus a notification with the tag
+/// of one shown before replaces it (`replaces_id`) instead of stacking.
+#[derive(Debug, Default, Clone)]
+pub struct DesktopBackend {
+    /// The server's id of the last notification shown per tag.
+    #[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
+    shown: std::collections::HashMap<String, u32>,
+}
 
 /// Escapes what notification servers read as markup in a body.
 fn markup_escape(text: &str) -> String {
@@ -53,7 +58,18 @@ impl Backend for DesktopBackend {
         } else {
             notify_rust::Urgency::Normal
         });
-        desktop.show().map(|_| ()).map_err(|e| e.to_string())
+        #[cfg(all(unix, not(target_os = "macos")))]
+        if let Some(id) = n.tag.as_ref().and_then(|t| self.shown.get(t)) {
+            desktop.id(*id);
+        }
+        let handle = desktop.show().map_err(|e| e.to_string())?;
+        #[cfg(all(unix, not(target_os = "macos")))]
+        if let Some(tag) = &n.tag {
+            self.shown.insert(tag.clone(), handle.id());
+        }
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        drop(handle);
+        Ok(())
     }
 }
 

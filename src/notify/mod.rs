@@ -10,6 +10,7 @@
 //!   to an in-app notice when the desktop has no notification service.
 //! - [`Watcher`] is the task that ties them to the store; [`spawn`] starts one.
 
+mod cap;
 mod decide;
 mod delivery;
 pub mod ledger;
@@ -19,6 +20,7 @@ mod settings;
 pub mod text;
 mod watcher;
 
+pub use cap::{RateCap, PER_MINUTE};
 pub use decide::{Evaluation, Firing, MemoryLedger, Notifier, NotifyConfig, Subject};
 pub use delivery::{Backend, Delivery, DesktopBackend, Fallback, Recording, RecordingBackend};
 pub use model::{

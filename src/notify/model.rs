@@ -140,6 +140,9 @@ pub struct Notification {
     pub bell: bool,
     /// Try the desktop's notification daemon; false shows it in the app only.
     pub desktop: bool,
+    /// What the notification is about (`item-42`): a later one with the same tag replaces
+    /// it on the desktop (at risk, then breached, is one notification that changes).
+    pub tag: Option<String>,
 }
 
 impl Notification {

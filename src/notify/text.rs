@@ -142,6 +142,7 @@ pub fn item(
         urgent: level == Level::Breached,
         bell,
         desktop: true,
+        tag: Some(format!("item-{}", item.id.0)),
     }
 }
 
@@ -173,6 +174,7 @@ pub fn batch(lang: Lang, level: Level, items: &[&OpenItem], bell: bool) -> Notif
         urgent: level == Level::Breached,
         bell,
         desktop: true,
+        tag: None,
     }
 }
 
@@ -229,6 +231,46 @@ pub fn sync_failing(lang: Lang, failing: &[&SyncHealth], bell: bool) -> Notifica
         urgent: false,
         bell,
         desktop: true,
+        tag: None,
+    }
+}
+
+/// The notifications held back by the per-minute cap, summed up: "и ещё 7".
+pub fn more(lang: Lang, held: &[Notification], bell: bool) -> Notification {
+    let n = held.len();
+    let urgent = held.iter().any(|h| h.urgent);
+    let summary = match lang {
+        Lang::Ru => format!(
+            "и ещё {n} {}",
+            plural_ru(n, "уведомление", "уведомления", "уведомлений")
+        ),
+        Lang::En if n == 1 => "and 1 more notification".to_string(),
+        Lang::En => format!("and {n} more notifications"),
+    };
+    let mut lines: Vec<String> = held
+        .iter()
+        .take(BATCH_LINES)
+        .map(|h| format!("• {}", clean_line(&h.summary, TITLE_CHARS)))
+        .collect();
+    if n > BATCH_LINES {
+        lines.push(match lang {
+            Lang::Ru => format!("и ещё {}", n - BATCH_LINES),
+            Lang::En => format!("and {} more", n - BATCH_LINES),
+        });
+    }
+    Notification {
+        level: held
+            .iter()
+            .map(|h| h.level)
+            .find(|l| *l == Level::Breached)
+            .unwrap_or(Level::AtRisk),
+        summary,
+        body: lines.join("\n"),
+        items: held.iter().flat_map(|h| h.items.iter().copied()).collect(),
+        urgent,
+        bell,
+        desktop: held.iter().any(|h| h.desktop),
+        tag: None,
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 
+use super::cap::RateCap;
 use super::decide::{Firing, Notifier, NotifyConfig};
 use super::delivery::{Delivery, DesktopBackend, Fallback};
 use super::model::{Lang, LedgerKey, Notification};
@@ -43,6 +44,7 @@ pub struct Watcher {
     ticks: u64,
     last_error: Option<String>,
     settings_problem: Option<String>,
+    cap: RateCap,
 }
 
 impl Watcher {
@@ -58,6 +60,7 @@ impl Watcher {
             ticks: 0,
             last_error: None,
             settings_problem: None,
+            cap: RateCap::default(),
         }
     }
 
@@ -127,7 +130,9 @@ impl Watcher {
             .zip(claimed)
             .filter_map(|(f, mine)| mine.then_some(f))
             .collect();
-        let sent = notifier.compose(&firings, now);
+        let sent = self
+            .cap
+            .admit(notifier.compose(&firings, now), now, self.lang);
         for n in &sent {
             self.delivery.send(n.clone());
         }
@@ -184,7 +189,7 @@ pub fn spawn(
     lang: Lang,
     fallback: Fallback,
 ) -> tokio::task::JoinHandle<()> {
-    let delivery = match Delivery::spawn(Box::new(DesktopBackend), fallback) {
+    let delivery = match Delivery::spawn(Box::new(DesktopBackend::default()), fallback) {
         Ok(d) => d,
         Err(err) => {
             tracing::error!(%err, "starting the notification thread; notifications are off");

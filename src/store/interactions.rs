@@ -258,6 +258,9 @@ pub struct QueueFilter {
     pub breached_at: Option<DateTime<Utc>>,
     pub marketplace: Option<Marketplace>,
     pub answered: AnswerFilter,
+    /// Only items in exactly this state (within what `answered` shows), e.g. `pending`
+    /// alone for `agentiq list --state pending`.
+    pub state: Option<AnswerState>,
     /// Stars, inclusive range; items without a rating never match.
     pub rating: Option<(u8, u8)>,
     pub intent: Option<IntentFilter>,
@@ -286,6 +289,10 @@ impl QueueFilter {
             AnswerFilter::All => "1",
         });
         let mut args = Vec::new();
+        if let Some(state) = self.state {
+            sql.push_str(" AND i.state = ?");
+            args.push(Value::Text(state.as_str().into()));
+        }
         if let Some(channel) = self.channel {
             sql.push_str(" AND i.channel = ?");
             args.push(Value::Text(channel.as_str().into()));

@@ -27,32 +27,69 @@ fn join(problems: Vec<String>) -> Option<String> {
     (!problems.is_empty()).then(|| problems.join("; "))
 }
 
+/// Something wrong with the keymap asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeymapProblem {
+    /// No built-in keymap and no file of that name: the message says which exist.
+    UnknownName(String),
+    /// A problem in a file (`file:line: what`), or a file that cannot be read.
+    File(String),
+}
+
+impl std::fmt::Display for KeymapProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeymapProblem::UnknownName(m) | KeymapProblem::File(m) => f.write_str(m),
+        }
+    }
+}
+
 /// The keymap called `name` (`default`, `emacs`, or a complete keymap the user keeps as
 /// `keymaps/<name>.toml` in `config_dir`), with `config_dir/keymap.toml` laid over it.
-/// A file that cannot be used is skipped and named in the returned message.
+/// The overlay's valid bindings are kept and every problem in it is named in the
+/// returned message, one after another; a complete keymap with problems is replaced by
+/// the default.
 pub fn load_keymap(config_dir: &Path, name: &str) -> (Keymap, Option<String>) {
+    let (keymap, problems) = load_keymap_reporting(config_dir, name);
+    (
+        keymap,
+        join(problems.iter().map(ToString::to_string).collect()),
+    )
+}
+
+/// [`load_keymap`] with each problem on its own, for `agentiq keys`.
+pub fn load_keymap_reporting(config_dir: &Path, name: &str) -> (Keymap, Vec<KeymapProblem>) {
     let mut problems = Vec::new();
+    let file_problems = |problems: &mut Vec<KeymapProblem>, found: Vec<super::KeymapError>| {
+        problems.extend(found.iter().map(|e| KeymapProblem::File(e.to_string())));
+    };
     let base = match Keymap::builtin(name) {
         Some(map) => map,
         None => {
             let path = config_dir.join("keymaps").join(format!("{name}.toml"));
             match read_optional(&path) {
                 Ok(Some(text)) => {
-                    Keymap::parse(&path.display().to_string(), &text).unwrap_or_else(|e| {
-                        problems.push(e.to_string());
+                    // A complete keymap with problems would leave actions without keys:
+                    // every problem is reported and the default is used instead.
+                    let (map, found) =
+                        Keymap::empty().overlay_all(&path.display().to_string(), &text);
+                    if found.is_empty() {
+                        map
+                    } else {
+                        file_problems(&mut problems, found);
                         Keymap::embedded_default()
-                    })
+                    }
                 }
                 Ok(None) => {
-                    problems.push(format!(
+                    problems.push(KeymapProblem::UnknownName(format!(
                         "unknown keymap \"{name}\"; the built-in ones are {}, or put your own in {}",
                         BUILTIN_KEYMAPS.map(|(n, _, _)| format!("\"{n}\"")).join(", "),
                         path.display()
-                    ));
+                    )));
                     Keymap::embedded_default()
                 }
                 Err(e) => {
-                    problems.push(e);
+                    problems.push(KeymapProblem::File(e));
                     Keymap::embedded_default()
                 }
             }
@@ -60,20 +97,18 @@ pub fn load_keymap(config_dir: &Path, name: &str) -> (Keymap, Option<String>) {
     };
     let user = config_dir.join(USER_KEYMAP_FILE);
     let keymap = match read_optional(&user) {
-        Ok(Some(text)) => match base.overlay(&user.display().to_string(), &text) {
-            Ok(map) => map,
-            Err(e) => {
-                problems.push(e.to_string());
-                base
-            }
-        },
+        Ok(Some(text)) => {
+            let (map, found) = base.overlay_all(&user.display().to_string(), &text);
+            file_problems(&mut problems, found);
+            map
+        }
         Ok(None) => base,
         Err(e) => {
-            problems.push(e);
+            problems.push(KeymapProblem::File(e));
             base
         }
     };
-    (keymap, join(problems))
+    (keymap, problems)
 }
 
 /// The theme called `name`: the user's `themes/<name>.toml` in `config_dir` when there
@@ -303,7 +338,7 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_user_keymap_names_file_and_line_and_keeps_the_defaults() {
+    fn a_bad_user_keymap_names_file_and_line_and_keeps_the_rest() {
         let dir = dir_with(&[(
             "keymap.toml",
             "[queue]\nmove_down = [\"j\"]\nfly = [\"x\"]\n",
@@ -315,12 +350,17 @@ mod tests {
             problem,
             format!("{file}:3: unknown action \"fly\" in [queue]")
         );
-        assert_eq!(map, Keymap::embedded_default());
+        // The file's valid binding applies; everything else is the default.
+        assert_eq!(map.keys_for(Layer::Queue, &Action::MoveDown), ["j"]);
+        assert_eq!(
+            map.keys_for(Layer::Global, &Action::Help),
+            Keymap::embedded_default().keys_for(Layer::Global, &Action::Help)
+        );
         let (map, problem) = load_keymap(dir.path(), "emac");
         assert!(problem
             .expect("unknown")
             .starts_with("unknown keymap \"emac\""));
-        assert_eq!(map, Keymap::embedded_default());
+        assert_eq!(map.sources()[0], "keymaps/default.toml");
         let clash = dir_with(&[("keymap.toml", "[queue]\nreply = [\"j\"]\n")]);
         let (_, problem) = load_keymap(clash.path(), "emacs");
         assert_eq!(problem, None, "j is free in the emacs queue");

@@ -1,7 +1,7 @@
 //! Small text formatters for cells: SLA countdowns, stars, times, width-aware truncation.
 
 use chrono::{DateTime, FixedOffset, Utc};
-use unicode_segmentation::UnicodeSegmentation;
+use unicode_truncate::UnicodeTruncateStr;
 use unicode_width::UnicodeWidthStr;
 
 use crate::domain::Rating;
@@ -61,18 +61,8 @@ pub fn truncate(s: &str, max: usize) -> String {
     if max == 0 {
         return String::new();
     }
-    let mut out = String::new();
-    let mut used = 0;
-    for g in s.graphemes(true) {
-        let w = width(g);
-        if used + w > max - 1 {
-            break;
-        }
-        out.push_str(g);
-        used += w;
-    }
-    out.push('…');
-    out
+    let (kept, _) = s.unicode_truncate(max - 1);
+    format!("{kept}…")
 }
 
 /// `s` truncated or padded with spaces to exactly `cells` cells.

@@ -325,18 +325,35 @@ impl Keymap {
     }
 
     /// This keymap with a user file on top: each action the file names gets exactly the
-    /// file's keys in that table; everything else stays.
+    /// file's keys in that table; everything else stays. The first problem in the file
+    /// is an error (see [`Keymap::overlay_all`] to keep what is valid).
     pub fn overlay(&self, file: &str, text: &str) -> Result<Keymap, KeymapError> {
-        let raw: RawFile =
-            toml::from_str(text).map_err(|e| LoadError::from_toml(file, text, &e))?;
+        let (map, mut problems) = self.overlay_all(file, text);
+        if problems.is_empty() {
+            Ok(map)
+        } else {
+            Err(problems.remove(0))
+        }
+    }
+
+    /// [`Keymap::overlay`] that keeps every valid binding of the file and reports every
+    /// problem in it, each with its line: an unknown section, action or key is skipped
+    /// (an action whose keys are all unknown keeps its old keys), and of two bindings that
+    /// clash the later one is dropped. A file that is not TOML changes nothing.
+    pub fn overlay_all(&self, file: &str, text: &str) -> (Keymap, Vec<KeymapError>) {
+        let raw: RawFile = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) => return (self.clone(), vec![LoadError::from_toml(file, text, &e)]),
+        };
         let file_name: Arc<str> = Arc::from(file);
+        let mut problems = Vec::new();
         let mut map = self.clone();
         map.sources.push(file.to_string());
         let mut tables: Vec<(Spanned<String>, Spanned<RawTable>)> = raw.into_iter().collect();
         tables.sort_by_key(|(name, _)| name.span().start);
         for (layer_name, table) in tables {
-            let layer = Layer::from_name(layer_name.get_ref()).ok_or_else(|| {
-                LoadError::at(
+            let Some(layer) = Layer::from_name(layer_name.get_ref()) else {
+                problems.push(LoadError::at(
                     file,
                     text,
                     layer_name.span().start,
@@ -345,15 +362,16 @@ impl Keymap {
                         layer_name.get_ref(),
                         Layer::ALL.map(|l| format!("[{}]", l.name())).join(", ")
                     ),
-                )
-            })?;
+                ));
+                continue;
+            };
             let mut entries: Vec<(Spanned<String>, RawKeys)> =
                 table.into_inner().into_iter().collect();
             entries.sort_by_key(|(name, _)| name.span().start);
             for (action_name, keys) in entries {
                 let at = action_name.span().start;
-                let action = Action::from_name(action_name.get_ref()).ok_or_else(|| {
-                    LoadError::at(
+                let Some(action) = Action::from_name(action_name.get_ref()) else {
+                    problems.push(LoadError::at(
                         file,
                         text,
                         at,
@@ -362,14 +380,16 @@ impl Keymap {
                             action_name.get_ref(),
                             layer.name()
                         ),
-                    )
-                })?;
-                let bindings = &mut map.layers[layer.index()];
-                bindings.retain(|b| b.action != action);
-                for key in keys.into_inner() {
+                    ));
+                    continue;
+                };
+                let keys = keys.into_inner();
+                let mut chords = Vec::new();
+                for key in &keys {
                     let key_at = key.span().start;
-                    let chord = parse_chord(key.get_ref()).ok_or_else(|| {
-                        LoadError::at(
+                    match parse_chord(key.get_ref()) {
+                        Some(chord) => chords.push((chord, key_at)),
+                        None => problems.push(LoadError::at(
                             file,
                             text,
                             key_at,
@@ -379,8 +399,15 @@ impl Keymap {
                                 action_name.get_ref(),
                                 layer.name()
                             ),
-                        )
-                    })?;
+                        )),
+                    }
+                }
+                if chords.is_empty() && !keys.is_empty() {
+                    continue;
+                }
+                let bindings = &mut map.layers[layer.index()];
+                bindings.retain(|b| b.action != action);
+                for (chord, key_at) in chords {
                     let seq = map.next_seq;
                     map.next_seq += 1;
                     map.layers[layer.index()].push(Binding {
@@ -395,62 +422,71 @@ impl Keymap {
                 }
             }
         }
-        map.check()?;
-        Ok(map)
+        problems.extend(map.drop_clashes());
+        (map, problems)
     }
 
     /// A key (or chord) bound twice, or a key that is also the start of a chord, in one
-    /// table is an error, reported at the later binding.
-    fn check(&self) -> Result<(), KeymapError> {
+    /// table is an error, reported at the later binding, which is dropped.
+    fn drop_clashes(&mut self) -> Vec<KeymapError> {
+        let mut problems = Vec::new();
         for layer in Layer::ALL {
-            let bindings = &self.layers[layer.index()];
-            for (i, a) in bindings.iter().enumerate() {
-                for b in &bindings[i + 1..] {
-                    let (first, later) = if a.origin.seq < b.origin.seq {
+            while let Some((later_seq, problem)) = self.first_clash(layer) {
+                problems.push(problem);
+                self.layers[layer.index()].retain(|b| b.origin.seq != later_seq);
+            }
+        }
+        problems
+    }
+
+    /// The first clash in `layer`: the later binding's sequence number and the problem.
+    fn first_clash(&self, layer: Layer) -> Option<(usize, KeymapError)> {
+        let bindings = &self.layers[layer.index()];
+        for (i, a) in bindings.iter().enumerate() {
+            for b in &bindings[i + 1..] {
+                let (first, later) = if a.origin.seq < b.origin.seq {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
+                let also = if first.origin.file == later.origin.file {
+                    format!("line {}", first.origin.line)
+                } else {
+                    format!("{}:{}", first.origin.file, first.origin.line)
+                };
+                let message = if a.keys == b.keys {
+                    format!(
+                        "key \"{}\" is bound twice in [{}]: to {} ({also}) and to {}",
+                        display_chord(&later.keys),
+                        layer.name(),
+                        first.action.name().unwrap_or("?"),
+                        later.action.name().unwrap_or("?"),
+                    )
+                } else if a.keys.starts_with(&b.keys) || b.keys.starts_with(&a.keys) {
+                    let (short, long) = if a.keys.len() < b.keys.len() {
                         (a, b)
                     } else {
                         (b, a)
                     };
-                    let also = if first.origin.file == later.origin.file {
-                        format!("line {}", first.origin.line)
-                    } else {
-                        format!("{}:{}", first.origin.file, first.origin.line)
-                    };
-                    let message = if a.keys == b.keys {
-                        format!(
-                            "key \"{}\" is bound twice in [{}]: to {} ({also}) and to {}",
-                            display_chord(&later.keys),
-                            layer.name(),
-                            first.action.name().unwrap_or("?"),
-                            later.action.name().unwrap_or("?"),
-                        )
-                    } else if a.keys.starts_with(&b.keys) || b.keys.starts_with(&a.keys) {
-                        let (short, long) = if a.keys.len() < b.keys.len() {
-                            (a, b)
-                        } else {
-                            (b, a)
-                        };
-                        format!(
-                            "key \"{}\" ({}) in [{}] is also the start of \"{}\" ({}); \
-                             one of them could never be used",
-                            display_chord(&short.keys),
-                            short.action.name().unwrap_or("?"),
-                            layer.name(),
-                            display_chord(&long.keys),
-                            long.action.name().unwrap_or("?"),
-                        )
-                    } else {
-                        continue;
-                    };
-                    return Err(LoadError::new(
-                        &later.origin.file,
-                        Some(later.origin.line),
-                        message,
-                    ));
-                }
+                    format!(
+                        "key \"{}\" ({}) in [{}] is also the start of \"{}\" ({}); \
+                         one of them could never be used",
+                        display_chord(&short.keys),
+                        short.action.name().unwrap_or("?"),
+                        layer.name(),
+                        display_chord(&long.keys),
+                        long.action.name().unwrap_or("?"),
+                    )
+                } else {
+                    continue;
+                };
+                return Some((
+                    later.origin.seq,
+                    LoadError::new(&later.origin.file, Some(later.origin.line), message),
+                ));
             }
         }
-        Ok(())
+        None
     }
 
     /// Every binding of `layer`, in file order.

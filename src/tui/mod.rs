@@ -50,7 +50,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 pub use action::{Action, Effect, QueueRequest};
-pub use config::{keymap_report, load_keymap, load_theme};
+pub use config::{keymap_report, load_keymap, load_keymap_reporting, load_theme, KeymapProblem};
 pub use io::Runner;
 pub use keymap::{KeyPress, Keymap, KeymapError, Layer};
 pub use lang::{pick_language, Lang};

@@ -107,6 +107,26 @@ pub struct QueueSnapshot {
     pub policies: Option<Arc<Policies>>,
 }
 
+/// Where a draft came from and how sure the drafter was: the editor's title shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftOrigin {
+    pub source: crate::ai::DraftSource,
+    /// 0.0..=1.0
+    pub confidence: f32,
+    /// The LLM prompt version, for LLM drafts.
+    pub version: Option<String>,
+}
+
+impl DraftOrigin {
+    pub fn of(draft: &crate::ai::Draft) -> DraftOrigin {
+        DraftOrigin {
+            source: draft.source,
+            confidence: draft.confidence,
+            version: draft.prompt_version.clone(),
+        }
+    }
+}
+
 /// The selected interaction in full.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detail {
@@ -115,6 +135,8 @@ pub struct Detail {
     pub messages: Vec<ChatMessage>,
     /// The draft prepared in the background, if one is waiting: the editor opens on it.
     pub prepared_draft: Option<String>,
+    /// Where that draft came from.
+    pub prepared_origin: Option<DraftOrigin>,
     /// Roubles at risk or protected by this item, when the revenue model applies to it;
     /// read with the item, at the time it was read.
     pub revenue: Option<crate::analytics::ItemRevenue>,
@@ -195,6 +217,8 @@ pub struct Editor {
     /// How long a reply can still be sent (an Ozon chat: 48 h after the buyer's last
     /// message).
     pub reply_window: ReplyWindow,
+    /// Where the text the editor opened with came from.
+    pub origin: Option<DraftOrigin>,
 }
 
 impl Editor {

@@ -150,13 +150,20 @@ pub fn read_detail(
     } else {
         Vec::new()
     };
-    let prepared_draft = store::latest_draft(conn, id)?.map(|d| d.text);
+    let stored = store::latest_draft(conn, id)?;
+    let prepared_origin = stored.as_ref().map(|d| super::state::DraftOrigin {
+        source: crate::ai::DraftSource::parse(&d.source).unwrap_or(crate::ai::DraftSource::Manual),
+        confidence: d.confidence as f32,
+        version: d.prompt_version.clone(),
+    });
+    let prepared_draft = stored.map(|d| d.text);
     let revenue = crate::analytics::revenue_for_item(conn, id, now)?;
     let guard = crate::prepare::reply_guard(conn, &interaction, &messages)?;
     Ok(Some(Detail {
         interaction,
         messages,
         prepared_draft,
+        prepared_origin,
         revenue,
         guard,
     }))

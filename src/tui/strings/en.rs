@@ -47,6 +47,7 @@ pub static EN: Strings = Strings {
     answer_pending: "answer on its way",
     answer_editable: "can be edited once",
 
+    draft_source,
     editor_title: "Reply",
     reply_window_left: "reply within",
     reply_window_closed: "chat closed to replies",
@@ -473,4 +474,14 @@ fn confirm_warnings(n: usize) -> String {
 
 fn auto_reply_in(secs: i64) -> String {
     format!("auto in {secs}s")
+}
+
+fn draft_source(source: crate::ai::DraftSource) -> &'static str {
+    use crate::ai::DraftSource::*;
+    match source {
+        Template => "template",
+        Reuse => "your earlier answer",
+        Llm => "LLM",
+        Manual => "typed",
+    }
 }

@@ -59,6 +59,8 @@ pub struct Strings {
     /// Before the time left to reply (an Ozon chat), e.g. "ответить: ещё 5ч12м".
     pub reply_window_left: &'static str,
     pub reply_window_closed: &'static str,
+    /// Where a draft came from, in the editor's title.
+    pub draft_source: fn(crate::ai::DraftSource) -> &'static str,
     pub confirm_title: &'static str,
     pub confirm_question: &'static str,
     pub confirm_yes: &'static str,

@@ -47,6 +47,7 @@ pub static RU: Strings = Strings {
     answer_pending: "ответ отправляется",
     answer_editable: "можно изменить один раз",
 
+    draft_source,
     editor_title: "Ответ",
     reply_window_left: "ответить: ещё",
     reply_window_closed: "чат закрыт для ответа",
@@ -517,4 +518,14 @@ fn confirm_warnings(n: usize) -> String {
 
 fn auto_reply_in(secs: i64) -> String {
     format!("авто через {secs} с")
+}
+
+fn draft_source(source: crate::ai::DraftSource) -> &'static str {
+    use crate::ai::DraftSource::*;
+    match source {
+        Template => "шаблон",
+        Reuse => "ваш прошлый ответ",
+        Llm => "LLM",
+        Manual => "вручную",
+    }
 }

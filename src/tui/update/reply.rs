@@ -11,7 +11,7 @@ use crate::domain::{char_count, AnswerState, ChatMessage, InteractionId, Sender}
 
 use super::super::action::{Action, Effect, ReplyCheck};
 use super::super::sanitize;
-use super::super::state::{AppState, Editor, Mode, Notice};
+use super::super::state::{AppState, DraftOrigin, Editor, Mode, Notice};
 use super::super::strings::Strings;
 use super::super::templates::TemplatePicker;
 use super::super::view::detail::{estimated_rows, pane_height, pane_width};
@@ -298,11 +298,11 @@ pub(super) fn open_editor(state: &mut AppState, fx: &mut Vec<Effect>) {
     let (min_chars, max_chars) = channel.reply_length(marketplace);
     // The draft prepared in the background (what the outbox compares edits against), or
     // a fresh one when none is ready yet.
-    let text = match state
+    let prepared = state
         .selected_detail()
-        .and_then(|d| d.prepared_draft.clone())
-    {
-        Some(prepared) => sanitize::block(&prepared).into_owned(),
+        .and_then(|d| Some((d.prepared_draft.clone()?, d.prepared_origin.clone())));
+    let (text, origin) = match prepared {
+        Some((prepared, origin)) => (sanitize::block(&prepared).into_owned(), origin),
         None => draft_text(state, id),
     };
     let mut textarea = text_area(&text);
@@ -322,6 +322,7 @@ pub(super) fn open_editor(state: &mut AppState, fx: &mut Vec<Effect>) {
         full_check: None,
         override_word: one_line(),
         reply_window,
+        origin,
     };
     text_changed(&mut editor, fx);
     state.editor = Some(editor);
@@ -335,8 +336,9 @@ fn one_line() -> TextArea<'static> {
     ta
 }
 
-/// A fresh draft for interaction `id` from the AI module, made safe to display.
-fn draft_text(state: &mut AppState, id: InteractionId) -> String {
+/// A fresh draft for interaction `id` from the AI module, made safe to display, and where
+/// it came from.
+fn draft_text(state: &mut AppState, id: InteractionId) -> (String, Option<DraftOrigin>) {
     let variant = state.draft_variant;
     state.draft_variant += 1;
     match state.detail.as_ref().filter(|d| d.interaction.id == id) {
@@ -354,9 +356,12 @@ fn draft_text(state: &mut AppState, id: InteractionId) -> String {
                 })
                 .collect();
             let draft = crate::ai::draft_for(&item, &messages, variant);
-            sanitize::block(&draft.text).into_owned()
+            (
+                sanitize::block(&draft.text).into_owned(),
+                Some(DraftOrigin::of(&draft)),
+            )
         }
-        None => String::new(),
+        None => (String::new(), None),
     }
 }
 
@@ -392,9 +397,10 @@ fn regenerate(state: &mut AppState, fx: &mut Vec<Effect>) {
     let Some(id) = state.editor.as_ref().map(|e| e.interaction_id) else {
         return;
     };
-    let text = draft_text(state, id);
+    let (text, origin) = draft_text(state, id);
     if let Some(editor) = state.editor.as_mut() {
         replace_text(editor, &text);
+        editor.origin = origin;
         text_changed(editor, fx);
     }
     notify(state, Notice::DraftRegenerated);

@@ -15,6 +15,24 @@ use crate::tui::{format, layout, sanitize};
 
 use super::ViewCtx;
 
+/// Where the draft came from and the drafter's confidence: `шаблон 76%`,
+/// `LLM drafts-ru-v1 82%`.
+pub fn origin_label(
+    origin: &crate::tui::state::DraftOrigin,
+    s: &crate::tui::strings::Strings,
+) -> String {
+    let version = origin
+        .version
+        .as_deref()
+        .map(|v| format!(" {v}"))
+        .unwrap_or_default();
+    format!(
+        "{}{version} {:.0}%",
+        (s.draft_source)(origin.source),
+        f64::from(origin.confidence.clamp(0.0, 1.0)) * 100.0
+    )
+}
+
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
     let Some(editor) = &state.editor else {
         return;
@@ -33,10 +51,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
         ))
         .title(Span::styled(
             format!(
-                " {} · {} {} ",
+                " {} · {} {}{} ",
                 s.editor_title,
                 (s.channel_name)(editor.channel),
-                editor.marketplace.mark()
+                editor.marketplace.mark(),
+                editor
+                    .origin
+                    .as_ref()
+                    .map(|o| format!(" · {}", origin_label(o, s)))
+                    .unwrap_or_default()
             ),
             ctx.style(Slot::TextTitle),
         ))

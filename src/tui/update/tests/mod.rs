@@ -90,6 +90,7 @@ pub(super) fn detail(item: Interaction) -> Detail {
         interaction: item,
         messages: vec![],
         prepared_draft: None,
+        prepared_origin: None,
         revenue: None,
         guard,
     }

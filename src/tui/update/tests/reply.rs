@@ -162,6 +162,36 @@ fn reply_opens_the_editor_with_the_draft() {
         (editor.min_chars, editor.max_chars),
         Channel::Review.reply_length(Marketplace::Wb)
     );
+    // The editor knows where the draft came from, and its title says so.
+    let origin = editor.origin.clone().expect("a drafted text has an origin");
+    assert_eq!(origin, crate::tui::state::DraftOrigin::of(&expected));
+    let label = crate::tui::view::editor::origin_label(&origin, &crate::tui::strings::RU);
+    assert_eq!(
+        label,
+        format!("шаблон {:.0}%", f64::from(expected.confidence) * 100.0)
+    );
+}
+
+#[test]
+fn a_prepared_draft_opens_with_its_own_origin() {
+    let (mut state, mut fake) = started(3);
+    let origin = crate::tui::state::DraftOrigin {
+        source: crate::ai::DraftSource::Llm,
+        confidence: 0.82,
+        version: Some("drafts-ru-v1".into()),
+    };
+    if let Some(detail) = state.detail.as_mut() {
+        detail.prepared_draft = Some("Спасибо за отзыв!".into());
+        detail.prepared_origin = Some(origin.clone());
+    }
+    fake.act(&mut state, Action::Reply);
+    let editor = state.editor.as_ref().expect("editor open");
+    assert_eq!(editor.text(), "Спасибо за отзыв!");
+    assert_eq!(editor.origin.as_ref(), Some(&origin));
+    assert_eq!(
+        crate::tui::view::editor::origin_label(&origin, &crate::tui::strings::EN),
+        "LLM drafts-ru-v1 82%"
+    );
 }
 
 #[test]

@@ -1,0 +1,204 @@
+//! `agentiq list --limit 50` and `agentiq search плед` as whole processes (start-up
+//! included) against the bare SQLite query for the same rows, also as a whole process:
+//! this benchmark's own binary run again in "bare" mode, which opens the database with
+//! the same bundled SQLite, steps the query, prints the rows and exits (the system
+//! `sqlite3` shell may be too old for the FTS5 table's options). On the synthetic
+//! databases of `benches/common` (10k, and the large one: 1M unless
+//! `AGENTIQ_BENCH_LARGE` says otherwise).
+//!
+//! `cargo bench --bench cli`; `cargo test --benches` runs it once on small databases.
+//! Each pair runs alternately; the medians and their ratio are printed and written to
+//! `target/bench-results/cli.md`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// The columns `agentiq list --json` prints, read bare: the queue row and the whole item.
+const COLUMNS: &str = "i.id, i.external_id, a.name, a.marketplace, i.channel, i.state, i.rating, \
+    i.intent, i.tier, i.created_at, i.at_risk_at, i.due_at, i.product_name, \
+    i.product_external_id, i.customer_name, i.text";
+
+fn list_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM interactions i JOIN accounts a ON a.id = i.account_id \
+         WHERE i.state = 'open' ORDER BY i.due_at, i.id LIMIT 51"
+    )
+}
+
+/// The bare search, with the full-text expression the app builds from the query.
+fn search_sql(query: &str) -> String {
+    let parsed = agentiq::store::search::parse_query(query).expect("the query parses");
+    let expression = agentiq::store::search::fts_expression(&parsed.text)
+        .expect("the query searches text")
+        .replace('\'', "''");
+    format!(
+        "SELECT {COLUMNS} FROM interactions i JOIN accounts a ON a.id = i.account_id \
+         WHERE i.id IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH '{expression}') \
+         ORDER BY i.created_at DESC, i.id DESC LIMIT 51"
+    )
+}
+
+/// A data folder holding `db` as `agentiq.db` (a hard link: the big files are not copied).
+fn data_dir(db: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir_in(db.parent().unwrap()).expect("temp dir");
+    let linked = dir.path().join("agentiq.db");
+    if std::fs::hard_link(db, &linked).is_err() {
+        std::fs::copy(db, &linked).expect("copying the database");
+    }
+    dir
+}
+
+fn time(mut cmd: Command) -> f64 {
+    let started = Instant::now();
+    let status = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("runs");
+    let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+    assert!(status.success(), "{cmd:?} failed");
+    elapsed
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+struct Pair {
+    what: String,
+    ours: f64,
+    bare: Option<f64>,
+}
+
+/// Medians of `rounds` alternating runs of `ours` and `bare`.
+fn pair(
+    what: &str,
+    rounds: usize,
+    ours: &dyn Fn() -> Command,
+    bare: Option<&dyn Fn() -> Command>,
+) -> Pair {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    // One warm-up each: the page cache, the binary.
+    time(ours());
+    if let Some(bare) = bare {
+        time(bare());
+    }
+    for _ in 0..rounds {
+        a.push(time(ours()));
+        if let Some(bare) = bare {
+            b.push(time(bare()));
+        }
+    }
+    Pair {
+        what: what.to_string(),
+        ours: median(a),
+        bare: (!b.is_empty()).then(|| median(b)),
+    }
+}
+
+/// Bare mode: runs `AGENTIQ_BENCH_SQL` on `AGENTIQ_BENCH_DB` and prints the rows.
+fn bare(db: &str, sql: &str) {
+    use std::io::Write;
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("opening the database");
+    let mut stmt = conn.prepare(sql).expect("the SQL prepares");
+    let columns = stmt.column_count();
+    let mut rows = stmt.query([]).expect("the query runs");
+    let mut out = std::io::stdout().lock();
+    while let Some(row) = rows.next().expect("a row") {
+        let mut line = String::new();
+        for i in 0..columns {
+            let value: rusqlite::types::Value = row.get(i).expect("a value");
+            line.push_str(&format!("{value:?}|"));
+        }
+        writeln!(out, "{line}").expect("writing");
+    }
+}
+
+fn main() {
+    if let (Ok(db), Ok(sql)) = (
+        std::env::var("AGENTIQ_BENCH_DB"),
+        std::env::var("AGENTIQ_BENCH_SQL"),
+    ) {
+        return bare(&db, &sql);
+    }
+    let rounds = if common::measuring() { 30 } else { 2 };
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_agentiq"));
+    let this = std::env::current_exe().expect("the benchmark's own path");
+    let mut lines = Vec::new();
+    let sizes = {
+        let mut s = vec![common::small(), common::large()];
+        s.dedup();
+        s
+    };
+    for n in sizes {
+        let db = common::bench_db(n);
+        let dir = data_dir(&db);
+        let logs = tempfile::tempdir().expect("log dir");
+        let agentiq = |args: &[&str]| {
+            let mut cmd = Command::new(&binary);
+            cmd.arg("--data-dir")
+                .arg(dir.path())
+                .arg("--log-dir")
+                .arg(logs.path())
+                .args(args);
+            cmd
+        };
+        let bare_process = |sql: String| {
+            let mut cmd = Command::new(&this);
+            cmd.env("AGENTIQ_BENCH_DB", dir.path().join("agentiq.db"))
+                .env("AGENTIQ_BENCH_SQL", sql);
+            cmd
+        };
+        let label = if n >= 1_000_000 {
+            format!("{}M", n / 1_000_000)
+        } else {
+            format!("{}k", n / 1000)
+        };
+        let list_ours = || agentiq(&["list", "--limit", "50", "--json"]);
+        let list_bare = || bare_process(list_sql());
+        lines.push(pair(
+            &format!("{label}: list --limit 50 --json"),
+            rounds,
+            &list_ours,
+            Some(&list_bare as &dyn Fn() -> Command),
+        ));
+        let search_ours = || agentiq(&["search", "плед", "--limit", "50", "--json"]);
+        let search_bare = || bare_process(search_sql("плед"));
+        lines.push(pair(
+            &format!("{label}: search плед --json"),
+            rounds,
+            &search_ours,
+            Some(&search_bare as &dyn Fn() -> Command),
+        ));
+        let start_up = || agentiq(&["--version"]);
+        lines.push(pair(
+            &format!("{label}: start-up alone (--version)"),
+            rounds,
+            &start_up,
+            None,
+        ));
+    }
+    let mut table = String::from(
+        "| process | agentiq (median ms) | bare SQLite process, same rows (median ms) | ratio |\n|---|---|---|---|\n",
+    );
+    for p in &lines {
+        let (bare, ratio) = match p.bare {
+            Some(b) => (format!("{b:.1}"), format!("{:.2}", p.ours / b)),
+            None => ("—".into(), "—".into()),
+        };
+        table.push_str(&format!(
+            "| {} | {:.1} | {bare} | {ratio} |\n",
+            p.what, p.ours
+        ));
+    }
+    println!("{table}");
+    let out = common::target_dir().join("bench-results");
+    let _ = std::fs::create_dir_all(&out);
+    let _ = std::fs::write(out.join("cli.md"), &table);
+}
