@@ -56,7 +56,7 @@ impl NetworkEntry {
 pub fn with_network(setups: &mut [AccountSetup], retry: &RetryPolicy) {
     for setup in setups {
         if let Ok(config) = &mut setup.config {
-            config.retry = retry.clone();
+            config.retry = *retry;
         }
     }
 }
