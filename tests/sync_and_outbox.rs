@@ -283,6 +283,22 @@ fn outbox_row(w: &World) -> (String, Option<String>, i64) {
         .unwrap()
 }
 
+/// Answers the marketplace received for item `id`.
+fn answers_to(
+    sim: &agentiq::simulator::SimulatorHandle,
+    w: &World,
+    id: agentiq::domain::InteractionId,
+) -> Option<usize> {
+    let item = store::interaction(&w.store.reader().unwrap(), id)
+        .unwrap()
+        .unwrap();
+    sim.sim
+        .report()
+        .answers_per_item()
+        .get(&item.external_id)
+        .copied()
+}
+
 fn item_state(w: &World, id: agentiq::domain::InteractionId) -> AnswerState {
     let reader = w.store.reader().unwrap();
     store::interaction(&reader, id).unwrap().unwrap().state
@@ -321,13 +337,7 @@ async fn an_accepted_reply_that_never_shows_stays_accepted_and_is_never_resent()
         .unwrap()
         .is_empty());
     assert_eq!(outbox_row(&w).0, "accepted");
-    let item = store::interaction(&w.store.reader().unwrap(), id)
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        sim.sim.report().answers_per_item().get(&item.external_id),
-        Some(&1)
-    );
+    assert_eq!(answers_to(&sim, &w, id), Some(1));
 }
 
 #[tokio::test]
@@ -354,13 +364,7 @@ async fn an_accepted_reply_that_shows_later_becomes_visible() {
         .unwrap();
     assert_eq!(steps[0].1, Step::Visible);
     assert_eq!(item_state(&w, id), AnswerState::Answered);
-    let item = store::interaction(&w.store.reader().unwrap(), id)
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        sim.sim.report().answers_per_item().get(&item.external_id),
-        Some(&1)
-    );
+    assert_eq!(answers_to(&sim, &w, id), Some(1));
 }
 
 #[tokio::test]
