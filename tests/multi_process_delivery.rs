@@ -55,9 +55,15 @@ fn enqueue(db: &Path, wb: usize, ozon: usize, round: usize) -> Vec<(String, Stri
     let pick = |marketplace: &str, n: usize| -> Vec<(i64, String)> {
         reader
             .prepare(
+                // Not an Ozon chat whose reply window (48 h after the buyer's last message)
+                // has closed: the marketplace refuses those, rightly, for good.
                 "SELECT i.id, i.external_id FROM interactions i JOIN accounts a ON a.id = i.account_id
                  WHERE i.state = 'open' AND a.marketplace = ?1
                    AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.interaction_id = i.id)
+                   AND NOT (a.marketplace = 'ozon' AND i.channel = 'chat'
+                            AND coalesce((SELECT max(m.sent_at) FROM chat_messages m
+                                          WHERE m.interaction_id = i.id AND m.sender = 'buyer'), 0)
+                                < unixepoch() - 47 * 3600)
                  ORDER BY i.id LIMIT ?2",
             )
             .unwrap()
@@ -151,6 +157,29 @@ fn tally(
         "answers nobody queued reached the marketplace"
     );
     (expected.len(), twice, lost)
+}
+
+/// What the store says of each reply the marketplace never received.
+fn print_lost(db: &Path, sim: &agentiq::simulator::SimulatorHandle, expected: &[(String, String)]) {
+    let received: std::collections::BTreeSet<(String, String)> = sim
+        .sim
+        .report()
+        .answers
+        .iter()
+        .map(|a| (a.item_id.clone(), a.text.clone()))
+        .collect();
+    let conn = rusqlite::Connection::open(db).unwrap();
+    for (id, text) in expected.iter().filter(|e| !received.contains(e)) {
+        let row: Option<(String, String, Option<String>)> = conn
+            .query_row(
+                "SELECT i.channel, o.state, o.last_error FROM outbox o
+                 JOIN interactions i ON i.id = o.interaction_id WHERE o.text = ?1",
+                [text],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .ok();
+        println!("  lost {id}: {row:?}");
+    }
 }
 
 fn status_ok(db: &Path) {
@@ -250,6 +279,9 @@ fn kill_trials(trials: usize, per_trial: (usize, usize), default_seed: u64) {
             "trial {round}: killed {}, {replies} replies so far, {twice} answered twice, {lost} lost",
             ["daemon a", "daemon b", "inbox"][victim]
         );
+        if lost > 0 {
+            print_lost(&db, &sim, &expected);
+        }
         assert_eq!((twice, lost), (0, 0), "trial {round}, seed {seed}");
     }
     for child in [&mut a, &mut b] {
