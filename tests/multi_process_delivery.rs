@@ -303,7 +303,7 @@ fn killing_any_of_three_processes_mid_pass_loses_and_doubles_nothing() {
 }
 
 #[test]
-#[ignore = "long: 100 trials, about 15 minutes"]
+#[ignore = "long: 100 trials, about 10 minutes"]
 fn killing_any_of_three_processes_mid_pass_100_trials() {
     kill_trials(100, (4, 12), 42);
 }
