@@ -340,8 +340,15 @@ async fn an_accepted_reply_that_never_shows_stays_accepted_and_is_never_resent()
     assert_eq!(answers_to(&sim, &w, id), Some(1));
 }
 
-#[tokio::test]
-async fn an_accepted_reply_that_shows_later_becomes_visible() {
+/// A reply the marketplace accepted at `t0` and showed only an hour later (published now).
+async fn accepted_then_published(
+    key: &str,
+) -> (
+    agentiq::simulator::SimulatorHandle,
+    World,
+    agentiq::domain::InteractionId,
+    chrono::DateTime<Utc>,
+) {
     use agentiq::simulator::state::AnswerVisibility;
     let sim = common::simulator_showing_answers(AnswerVisibility::After(
         std::time::Duration::from_secs(3600),
@@ -349,7 +356,7 @@ async fn an_accepted_reply_that_shows_later_becomes_visible() {
     .await;
     let w = world(&sim).await;
     backfill(&w).await;
-    let id = enqueue(&w, "Спасибо, что написали, разберёмся!", "k-later").await;
+    let id = enqueue(&w, "Спасибо, что написали, разберёмся!", key).await;
     let t0 = Utc::now();
     assert_eq!(
         outbox_at(&w, t0).process_due().await.unwrap()[0].1,
@@ -358,6 +365,12 @@ async fn an_accepted_reply_that_shows_later_becomes_visible() {
     assert_eq!(outbox_row(&w).0, "accepted");
     // The marketplace publishes it.
     sim.sim.lock().publish_due(t0 + chrono::Duration::hours(2));
+    (sim, w, id, t0)
+}
+
+#[tokio::test]
+async fn an_accepted_reply_that_shows_later_becomes_visible() {
+    let (sim, w, id, t0) = accepted_then_published("k-later").await;
     let steps = outbox_at(&w, t0 + chrono::Duration::minutes(5))
         .process_due()
         .await
@@ -369,17 +382,7 @@ async fn an_accepted_reply_that_shows_later_becomes_visible() {
 
 #[tokio::test]
 async fn sync_seeing_the_answer_settles_an_accepted_reply() {
-    use agentiq::simulator::state::AnswerVisibility;
-    let sim = common::simulator_showing_answers(AnswerVisibility::After(
-        std::time::Duration::from_secs(3600),
-    ))
-    .await;
-    let w = world(&sim).await;
-    backfill(&w).await;
-    let id = enqueue(&w, "Спасибо, разберёмся обязательно!", "k-sync").await;
-    let t0 = Utc::now();
-    outbox_at(&w, t0).process_due().await.unwrap();
-    sim.sim.lock().publish_due(t0 + chrono::Duration::hours(2));
+    let (_sim, w, id, _) = accepted_then_published("k-sync").await;
     // The item left the unanswered list: reconciliation re-reads it and sees our text.
     agentiq::sync::reconcile_pass(
         &w.writer,
