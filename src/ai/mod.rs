@@ -12,7 +12,9 @@
 //! - [`classify_report`] / [`check_report`]: the `agentiq classify` / `agentiq check`
 //!   output.
 
+mod card_facts;
 mod classify;
+mod complaint;
 mod drafts;
 pub mod guardrails;
 mod intent;
