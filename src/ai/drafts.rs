@@ -12,6 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::answers::reason;
 use super::classify::{classify_interaction, Classification};
 use super::guardrails::{check, CheckContext, Level, Rule, Verdict};
 use super::intent::{Escalation, Intent, SentimentLabel};
@@ -60,6 +61,9 @@ pub struct Draft {
     pub confidence: f32,
     /// The LLM prompt version that produced it; `None` for offline drafts.
     pub prompt_version: Option<String>,
+    /// Why the confidence is what it is ("ответ из карточки", "нет данных в карточке").
+    #[serde(default)]
+    pub reasons: Vec<String>,
 }
 
 /// What the seller's product card says.
@@ -527,14 +531,20 @@ struct Plan<'t> {
     closings: &'t [String],
     max_len: usize,
     base_confidence: f32,
+    /// Ready bodies (the card's answer or the named problem) used instead of `bodies`.
+    own: Vec<String>,
+    reasons: Vec<&'static str>,
 }
 
 impl<'t> Plan<'t> {
+    /// With `own_bodies`, the card's answer or the named problem replaces the template
+    /// body when there is one.
     fn new(
         ctx: &DraftContext<'t>,
         cls: &Classification,
         check_ctx: &CheckContext<'_>,
         name: Option<String>,
+        own_bodies: bool,
     ) -> Plan<'t> {
         let t = ctx.templates();
         let channel = ctx.channel();
@@ -545,16 +555,19 @@ impl<'t> Plan<'t> {
             &item.account_id.to_le_bytes(),
         ]);
         let customer_text = check_ctx.customer_text;
-        let spec_intent = matches!(
-            cls.intent,
-            Intent::ProductSpec | Intent::SizingFit | Intent::Compatibility | Intent::UsageHowto
-        );
-        let spec = match (ctx.product, channel) {
-            (Some(card), Channel::Question | Channel::Chat) if spec_intent => {
-                relevant_spec(card, customer_text, cls.intent)
+        let spec_intent = super::answers::is_card_intent(cls.intent);
+        let mut specific =
+            super::answers::specific(ctx, cls, customer_text, check_ctx.customer_asked_for_return);
+        if !own_bodies && !specific.bodies.is_empty() {
+            specific.bodies.clear();
+            specific.confidence_shift -= 0.1;
+            for r in &mut specific.reasons {
+                if *r == reason::PROBLEM_NAMED {
+                    *r = reason::PROBLEM_UNCLEAR;
+                }
             }
-            _ => None,
-        };
+        }
+        let spec = specific.spec.clone();
         let vars = Vars {
             name,
             product: ctx.product_name().map(|n| short_product_name(&n)),
@@ -674,22 +687,41 @@ impl<'t> Plan<'t> {
         if vars.product.is_some() {
             base += 0.05;
         }
-        if spec_intent && channel != Channel::Review {
-            base += if used_spec { 0.1 } else { -0.1 };
+        base += specific.confidence_shift;
+        if spec_intent
+            && channel != Channel::Review
+            && specific.spec.is_some()
+            && !used_spec
+            && specific.spec_bodies.is_empty()
+        {
+            // The card answered but no wording could quote it.
+            base -= 0.2;
         }
         if !cls.escalations.is_empty() {
             base = base.min(0.3);
         }
+        let own_source = if vars.spec.is_some() && !used_spec && escalation.is_none() {
+            &specific.spec_bodies
+        } else {
+            &specific.bodies
+        };
+        let own: Vec<String> = own_source
+            .iter()
+            .filter(|b| !b.contains('{'))
+            .cloned()
+            .collect();
         Plan {
             seed,
             vars,
             greetings,
             bodies,
+            own,
             returns,
             history,
             closings,
             max_len: channel.reply_length(ctx.marketplace()).1,
             base_confidence: base,
+            reasons: specific.reasons,
         }
     }
 
@@ -714,13 +746,19 @@ impl<'t> Plan<'t> {
 
     /// The draft text for (variant, attempt); `None` if nothing can be rendered.
     fn render(&self, variant: u64, attempt: u64) -> Option<String> {
-        if self.bodies.is_empty() {
-            return None;
-        }
         // The body moves by one per variant, so consecutive variants always differ.
-        let n = self.bodies.len() as u64;
-        let body_ix = (mix(self.seed) % n + variant + attempt) % n;
-        let body = fill(self.bodies[body_ix as usize], &self.vars)?;
+        let body = if self.own.is_empty() {
+            if self.bodies.is_empty() {
+                return None;
+            }
+            let n = self.bodies.len() as u64;
+            let body_ix = (mix(self.seed) % n + variant + attempt) % n;
+            fill(self.bodies[body_ix as usize], &self.vars)?
+        } else {
+            let n = self.own.len() as u64;
+            let body_ix = (mix(self.seed) % n + variant + attempt) % n;
+            self.own[body_ix as usize].clone()
+        };
         let mut parts: Vec<String> = Vec::new();
         let greeting = self
             .pick(self.greetings, "greeting", variant, attempt)
@@ -763,6 +801,14 @@ impl<'t> Plan<'t> {
             c *= 0.85;
         }
         c.clamp(0.05, 0.85)
+    }
+
+    fn reasons(&self, verdict: &Verdict) -> Vec<String> {
+        let mut out: Vec<String> = self.reasons.iter().map(|r| r.to_string()).collect();
+        if verdict.level == Level::Warn {
+            out.push(reason::GUARDRAIL_WARNING.to_string());
+        }
+        out
     }
 }
 
@@ -830,15 +876,25 @@ pub fn offline_draft(ctx: &DraftContext<'_>, variant: u64) -> Draft {
             source: DraftSource::Reuse,
             confidence: (0.5 + 0.45 * sim).min(0.95),
             prompt_version: None,
+            reasons: vec![reason::REUSED.to_string()],
         };
     }
     let variant = variant - reused.len() as u64;
 
-    // With the name first; without it if the name itself trips a guardrail.
-    let mut fallback: Option<(String, f32)> = None;
-    for name in [name.clone(), None] {
-        let named = name.is_some();
-        let plan = Plan::new(ctx, &cls, &check_ctx, name);
+    // With the name first; without it if the name itself trips a guardrail. The card's
+    // answer or the named problem first; the template bodies if every wording of those
+    // trips a guardrail (the customer's own words can).
+    let mut fallback: Option<(String, f32, Vec<String>)> = None;
+    let names = if name.is_some() {
+        vec![name.clone(), None]
+    } else {
+        vec![None]
+    };
+    for (own, name) in [true, false]
+        .into_iter()
+        .flat_map(|own| names.iter().map(move |n| (own, n.clone())))
+    {
+        let plan = Plan::new(ctx, &cls, &check_ctx, name, own);
         for attempt in 0..MAX_ATTEMPTS {
             let Some(text) = plan.render(variant, attempt) else {
                 continue;
@@ -853,17 +909,19 @@ pub fn offline_draft(ctx: &DraftContext<'_>, variant: u64) -> Draft {
                     source: DraftSource::Template,
                     confidence: plan.confidence(&verdict),
                     prompt_version: None,
+                    reasons: plan.reasons(&verdict),
                 };
             }
             if fallback.is_none() {
-                fallback = Some((text, plan.confidence(&verdict) * 0.8));
+                fallback = Some((
+                    text,
+                    plan.confidence(&verdict) * 0.8,
+                    plan.reasons(&verdict),
+                ));
             }
         }
-        if !named {
-            break;
-        }
     }
-    let (text, confidence) = fallback.unwrap_or_else(|| {
+    let (text, confidence, reasons) = fallback.unwrap_or_else(|| {
         // Every wording was blocked (the seller's banned phrases can do that): the
         // plainest safe text there is, with a confidence that says "write it yourself".
         let product = ctx.product_name().map(|n| short_product_name(&n));
@@ -880,13 +938,14 @@ pub fn offline_draft(ctx: &DraftContext<'_>, variant: u64) -> Draft {
             .cloned()
             .unwrap_or_default();
         tracing::debug!("every template wording was blocked; using the minimal draft");
-        (text, 0.05)
+        (text, 0.05, vec![reason::NO_TEMPLATE_FITS.to_string()])
     });
     Draft {
         text,
         source: DraftSource::Template,
         confidence,
         prompt_version: None,
+        reasons,
     }
 }
 

@@ -356,12 +356,15 @@ pub fn accept(ctx: &DraftContext<'_>, completion: &str) -> Option<Draft> {
         return None;
     }
     let cls = ctx.classification();
+    let mut reasons = vec![super::answers::reason::LLM.to_string()];
     let mut confidence: f32 = if verdict.level == Level::Warn {
+        reasons.push(super::answers::reason::GUARDRAIL_WARNING.to_string());
         0.6
     } else {
         0.75
     };
     if !cls.escalations.is_empty() {
+        reasons.push(super::answers::reason::ESCALATION.to_string());
         confidence = confidence.min(0.3);
     }
     Some(Draft {
@@ -369,6 +372,7 @@ pub fn accept(ctx: &DraftContext<'_>, completion: &str) -> Option<Draft> {
         source: DraftSource::Llm,
         confidence,
         prompt_version: Some(PROMPT_VERSION.to_string()),
+        reasons,
     })
 }
 

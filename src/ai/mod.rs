@@ -12,6 +12,7 @@
 //! - [`classify_report`] / [`check_report`]: the `agentiq classify` / `agentiq check`
 //!   output.
 
+mod answers;
 mod card_facts;
 mod classify;
 mod complaint;

@@ -265,6 +265,7 @@ pub async fn draft_items_with(
                         prompt_version: draft.prompt_version.as_deref(),
                         verdict,
                         findings_json: findings,
+                        reasons: &draft.reasons,
                     },
                     "drafter",
                     now,

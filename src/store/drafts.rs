@@ -21,6 +21,8 @@ pub struct StoredDraft {
     /// pass | warn | block
     pub verdict: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Why the confidence is what it is; empty for drafts stored before reasons were.
+    pub reasons: Vec<String>,
 }
 
 /// A draft to store.
@@ -34,6 +36,8 @@ pub struct NewDraft<'a> {
     pub verdict: &'a str,
     /// Guardrail findings as JSON, for the audit log.
     pub findings_json: &'a str,
+    /// Why the confidence is what it is.
+    pub reasons: &'a [String],
 }
 
 /// Stores a draft and its audit record; returns its id.
@@ -44,8 +48,8 @@ pub fn insert_draft(
     now: DateTime<Utc>,
 ) -> Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO drafts (interaction_id, text, source, confidence, prompt_version, verdict, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO drafts (interaction_id, text, source, confidence, prompt_version, verdict, created_at, reasons)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         draft.interaction_id.0,
@@ -54,7 +58,8 @@ pub fn insert_draft(
         draft.confidence,
         draft.prompt_version,
         draft.verdict,
-        to_db_time(now)
+        to_db_time(now),
+        serde_json::to_string(draft.reasons)?
     ])?;
     let id = conn.last_insert_rowid();
     conn.prepare_cached(
@@ -82,7 +87,7 @@ pub fn insert_draft(
 pub fn latest_draft(conn: &Connection, interaction: InteractionId) -> Result<Option<StoredDraft>> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, interaction_id, text, source, confidence, prompt_version, verdict, created_at
+            "SELECT id, interaction_id, text, source, confidence, prompt_version, verdict, created_at, reasons
              FROM drafts WHERE interaction_id = ?1 AND outcome IS NULL
              ORDER BY id DESC LIMIT 1",
         )?
@@ -96,6 +101,10 @@ pub fn latest_draft(conn: &Connection, interaction: InteractionId) -> Result<Opt
                 prompt_version: r.get(5)?,
                 verdict: r.get(6)?,
                 created_at: from_db_time(r.get(7)?),
+                reasons: r
+                    .get::<_, Option<String>>(8)?
+                    .and_then(|j| serde_json::from_str(&j).ok())
+                    .unwrap_or_default(),
             })
         })
         .optional()?)
