@@ -54,12 +54,15 @@ pub fn is_card_intent(intent: Intent) -> bool {
     )
 }
 
-/// Intents (and low ratings) whose draft should name what went wrong.
+/// Items whose draft should name what went wrong when the text describes it: not thanks,
+/// not 4–5★ reviews, not a product question on a public channel.
 fn is_problem_item(ctx: &DraftContext<'_>, intent: Intent) -> bool {
+    if intent == Intent::Thanks || ctx.interaction.rating.is_some_and(|r| r.stars() >= 4) {
+        return false;
+    }
     intent.is_complaint()
-        || matches!(intent, Intent::RefundExchange)
-        || (intent == Intent::SizingFit && ctx.channel() == Channel::Review)
-        || ctx.interaction.rating.is_some_and(|r| r.stars() <= 3)
+        || ctx.channel() != Channel::Question
+        || !(intent.is_pre_purchase() || intent == Intent::UsageHowto)
 }
 
 /// The card answer and the named problem for this item.
@@ -86,16 +89,17 @@ pub fn specific(
         return out;
     }
     // A question the classifier calls pre-purchase or other may still ask for a value
-    // the card holds ("из чего сделан?"): it is answered when a topic is recognised.
-    let topic_asked = !card_facts::asked_topics(customer_text).is_empty();
-    let card_question = is_card_intent(cls.intent)
-        || (matches!(cls.intent, Intent::PrePurchase | Intent::Other) && topic_asked);
-    if card_question && channel != Channel::Review {
+    // the card holds ("из чего сделан?"): it is answered when the card has it or a
+    // topic is recognised, and costs no confidence when nothing is.
+    let card_intent = is_card_intent(cls.intent);
+    let may_ask = matches!(cls.intent, Intent::PrePurchase | Intent::Other);
+    if (card_intent || may_ask) && channel != Channel::Review {
         match ctx.product {
-            None => {
+            None if card_intent => {
                 out.reasons.push(reason::NO_CARD);
                 out.confidence_shift -= 0.1;
             }
+            None => {}
             Some(card) => match card_facts::answer(card, customer_text, cls.intent) {
                 CardAnswer::Found(spec) => {
                     out.spec_bodies = from_card(&spec, product.as_deref());
@@ -109,10 +113,11 @@ pub fn specific(
                     out.reasons.push(reason::NOT_IN_CARD);
                     out.confidence_shift -= 0.1;
                 }
-                CardAnswer::Unknown => {
+                CardAnswer::Unknown if card_intent => {
                     out.reasons.push(reason::NOT_RECOGNISED);
                     out.confidence_shift -= 0.1;
                 }
+                CardAnswer::Unknown => {}
             },
         }
     }
@@ -120,6 +125,17 @@ pub fn specific(
         let problems = complaint::problems(customer_text);
         match complaint::phrase(&problems) {
             Some(phrase) => {
+                // What went wrong comes before any card fact ("зарядка греется").
+                out.spec = None;
+                out.spec_bodies.clear();
+                out.reasons.retain(|r| {
+                    ![
+                        reason::FROM_CARD,
+                        reason::NOT_IN_CARD,
+                        reason::NOT_RECOGNISED,
+                    ]
+                    .contains(r)
+                });
                 let next = next_steps(ctx, cls.intent, asked_for_return);
                 out.bodies = acknowledgements(&phrase, product.as_deref())
                     .into_iter()

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::drafts::{relevant_spec, ProductCard};
 use super::intent::Intent;
-use super::normalize::{normalize, normalize_word, tokenize};
+use super::normalize::{content_stems, normalize, normalize_word, tokenize};
 
 /// One characteristic of a card.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,7 +182,33 @@ pub fn asked_topics(question: &str) -> Vec<&'static Topic> {
 /// comes before one measured in the topic's unit, which comes before a named value
 /// without a number ("Батарея: есть" answers no question about capacity).
 pub fn fact_for<'f>(topic: &Topic, facts: &'f [Fact]) -> Option<&'f Fact> {
-    let named: Vec<&Fact> = topic
+    fact_for_question(topic, facts, "")
+}
+
+/// [`fact_for`], preferring among the named facts one whose name shares a word with the
+/// question ("размер наволочек" for "наволочки какого размера").
+pub fn fact_for_question<'f>(topic: &Topic, facts: &'f [Fact], question: &str) -> Option<&'f Fact> {
+    let asked: Vec<String> = content_stems(question)
+        .into_iter()
+        .filter(|s| s.chars().count() >= 4)
+        .collect();
+    // Words of the topic itself ("размер") say nothing about which "размер …" is meant.
+    let topical = |n: &str| {
+        topic
+            .names
+            .iter()
+            .any(|piece| piece.contains(n) || n.starts_with(piece.as_str()))
+    };
+    let shares_word = |f: &Fact| {
+        content_stems(&f.name).iter().any(|n| {
+            n.chars().count() >= 4
+                && !topical(n)
+                && asked
+                    .iter()
+                    .any(|a| common_prefix(a, n) >= 5.min(a.chars().count()))
+        })
+    };
+    let mut named: Vec<&Fact> = topic
         .names
         .iter()
         .flat_map(|piece| {
@@ -191,6 +217,9 @@ pub fn fact_for<'f>(topic: &Topic, facts: &'f [Fact]) -> Option<&'f Fact> {
                 .filter(move |f| normalize(&f.name).contains(piece.as_str()))
         })
         .collect();
+    named.dedup();
+    // A stable sort keeps the name pieces' order within each group.
+    named.sort_by_key(|f| !shares_word(f));
     if topic.units.is_empty() {
         return named.first().copied();
     }
@@ -207,6 +236,10 @@ pub fn fact_for<'f>(topic: &Topic, facts: &'f [Fact]) -> Option<&'f Fact> {
             })
         })
         .or_else(|| named.first().copied())
+}
+
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
 }
 
 /// What the card says to a question.
@@ -226,7 +259,7 @@ pub fn answer(card: &ProductCard, question: &str, intent: Intent) -> CardAnswer 
     let asked = asked_topics(question);
     let mut found: Vec<String> = Vec::new();
     for topic in asked.iter().take(3) {
-        if let Some(f) = fact_for(topic, &facts) {
+        if let Some(f) = fact_for_question(topic, &facts, question) {
             let quoted = f.quote();
             if !found.contains(&quoted) {
                 found.push(quoted);

@@ -99,12 +99,22 @@ pub struct Problem {
 
 /// Whether a fault word can follow "товар" without its own subject: present tense
 /// ("не включается", "течёт") or no verb at all ("маломерит", "не как на фото").
+/// A masculine past tense ("перестал", "сломался") agrees with "товар" too.
 fn stands_alone(fault_words: &[&Token]) -> bool {
     let last = fault_words.last().map(|t| t.norm.as_str()).unwrap_or("");
-    let past = ["л", "ла", "ло", "ли", "лся", "лась", "лось", "лись"]
+    let other_gender = ["ла", "ло", "ли", "лась", "лось", "лись"]
         .iter()
         .any(|e| last.ends_with(e));
-    !past
+    !other_gender
+}
+
+/// Whether a word is an infinitive ("синхронизироваться", "заряжаться"): a fault like
+/// "перестал" takes it into the quote.
+fn is_infinitive(word: &str) -> bool {
+    word.chars().count() > 4
+        && ["ть", "ться", "тись", "чь"]
+            .iter()
+            .any(|e| word.ends_with(e))
 }
 
 /// The problems in `text`, at most two, in the order written.
@@ -129,7 +139,13 @@ pub fn problems(text: &str) -> Vec<Problem> {
             i += 1;
             continue;
         };
-        let (f_lo, f_hi) = (i, i + words.len());
+        let (f_lo, mut f_hi) = (i, i + words.len());
+        if f_hi < tokens.len()
+            && tokens[f_hi].clause == tokens[f_lo].clause
+            && is_infinitive(&tokens[f_hi].norm)
+        {
+            f_hi += 1;
+        }
         i = f_hi;
         if used[f_lo..f_hi].iter().any(|u| *u) {
             continue;
@@ -224,10 +240,17 @@ pub fn phrase(problems: &[Problem]) -> Option<String> {
     let parts: Vec<String> = problems
         .iter()
         .map(|p| {
-            if p.part.is_some() {
-                p.quote.clone()
-            } else {
+            let first = p.quote.split_whitespace().next().unwrap_or("");
+            let verb_first = first == "не"
+                || [
+                    "ет", "ит", "ут", "ют", "ат", "ят", "ется", "ится", "л", "лся",
+                ]
+                .iter()
+                .any(|e| first.ends_with(e));
+            if p.part.is_none() && verb_first {
                 format!("товар {}", p.quote)
+            } else {
+                p.quote.clone()
             }
         })
         .collect();

@@ -13,9 +13,9 @@
 //!   output.
 
 mod answers;
-mod card_facts;
+pub mod card_facts;
 mod classify;
-mod complaint;
+pub mod complaint;
 mod drafts;
 pub mod guardrails;
 mod intent;

@@ -1,0 +1,248 @@
+//! The draft evaluation of docs/drafts.md: product questions with their cards
+//! (`data/eval/drafts/questions.toml`, cards in WB's card.json format) and complaints with
+//! their problem labelled (`data/eval/drafts/complaints.toml`), drafted offline as the inbox
+//! drafts them. Figures: `cargo test --test drafts_eval -- --nocapture`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use agentiq::ai::guardrails::{check, default_banned_phrases};
+use agentiq::ai::{offline_draft, DraftContext, ProductCard};
+use agentiq::domain::{
+    AnswerState, Channel, Interaction, InteractionId, Marketplace, ProductRef, Rating,
+};
+use chrono::Utc;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Questions {
+    q: Vec<Question>,
+}
+
+#[derive(Deserialize)]
+struct Question {
+    card: String,
+    text: String,
+    expect: Option<String>,
+    missing: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Complaints {
+    c: Vec<Complaint>,
+}
+
+#[derive(Deserialize)]
+struct Complaint {
+    channel: String,
+    marketplace: String,
+    rating: Option<u8>,
+    card: Option<String>,
+    text: String,
+    names: Vec<String>,
+}
+
+fn eval_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/eval/drafts")
+}
+
+fn read_card(file: &str) -> ProductCard {
+    let path = eval_dir().join("cards").join(file);
+    let raw: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("card file")).expect("JSON");
+    let nm_id = raw["nm_id"].as_i64().expect("nm_id");
+    let card = agentiq::connectors::catalog::wb_card_from_json(nm_id, raw).expect("a WB card");
+    ProductCard {
+        id: Some(card.external_id),
+        name: card.name.unwrap_or_default(),
+        brand: card.brand,
+        category: card.category,
+        characteristics: card.characteristics,
+        price: card.price.map(|p| p as f64),
+        description: card.description,
+    }
+}
+
+fn item(
+    n: usize,
+    channel: Channel,
+    marketplace: Marketplace,
+    rating: Option<u8>,
+    card: Option<&ProductCard>,
+    text: &str,
+) -> Interaction {
+    let now = Utc::now();
+    Interaction {
+        id: InteractionId(n as i64 + 1),
+        account_id: 1,
+        account_name: "eval".into(),
+        marketplace,
+        channel,
+        external_id: format!("eval-{n}"),
+        product: card.map(|c| ProductRef {
+            external_id: c.id.clone().unwrap_or_default(),
+            name: Some(c.name.clone()),
+            brand: c.brand.clone(),
+        }),
+        customer_name: None,
+        text: text.to_string(),
+        pros: None,
+        cons: None,
+        photos: 0,
+        rating: rating.and_then(Rating::new),
+        created_at: now,
+        waiting_since: now,
+        state: AnswerState::Open,
+        answer: None,
+        at_risk_at: now,
+        due_at: now,
+        reply_handle: None,
+    }
+}
+
+/// Lower case, ё as е, one space: how values and stems are compared.
+fn fold(s: &str) -> String {
+    s.to_lowercase()
+        .replace('ё', "е")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+struct Drafted {
+    text: String,
+    blocked: bool,
+}
+
+fn draft(it: &Interaction, card: Option<&ProductCard>) -> Drafted {
+    let banned = default_banned_phrases();
+    let mut ctx = DraftContext::new(it, &[]).with_banned_phrases(&banned);
+    if let Some(c) = card {
+        ctx = ctx.with_product(c);
+    }
+    let d = offline_draft(&ctx, 0);
+    let customer = ctx.customer_text();
+    let blocked = check(&d.text, &ctx.check_context(&customer)).is_block();
+    Drafted {
+        text: d.text,
+        blocked,
+    }
+}
+
+#[test]
+fn drafts_answer_from_the_card_and_name_the_problem() {
+    let questions: Questions =
+        toml::from_str(&std::fs::read_to_string(eval_dir().join("questions.toml")).unwrap())
+            .expect("questions.toml");
+    let complaints: Complaints =
+        toml::from_str(&std::fs::read_to_string(eval_dir().join("complaints.toml")).unwrap())
+            .expect("complaints.toml");
+    assert!(questions.q.len() >= 60, "at least 60 product questions");
+    assert!(complaints.c.len() >= 40, "at least 40 complaints");
+    let mut cards: HashMap<String, ProductCard> = HashMap::new();
+    let mut drafts: Vec<String> = Vec::new();
+    let mut blocked = 0;
+    let mut misses: Vec<String> = Vec::new();
+
+    let mut right = 0;
+    for (n, q) in questions.q.iter().enumerate() {
+        let card = cards
+            .entry(q.card.clone())
+            .or_insert_with(|| read_card(&q.card))
+            .clone();
+        let it = item(
+            n,
+            Channel::Question,
+            Marketplace::Wb,
+            None,
+            Some(&card),
+            &q.text,
+        );
+        let d = draft(&it, Some(&card));
+        let text = fold(&d.text);
+        let ok = match (&q.expect, &q.missing) {
+            (Some(value), _) => text.contains(&fold(value)),
+            (None, Some(label)) => {
+                text.contains(&fold(&format!("«{label}»")))
+                    && (text.contains("не указан") || text.contains("нет данных"))
+            }
+            (None, None) => panic!("question {n} has neither expect nor missing"),
+        };
+        if ok {
+            right += 1;
+        } else {
+            misses.push(format!(
+                "card question {:?} (want {:?}): {}",
+                q.text,
+                q.expect.as_ref().or(q.missing.as_ref()),
+                d.text
+            ));
+        }
+        blocked += usize::from(d.blocked);
+        drafts.push(d.text);
+    }
+
+    let mut named = 0;
+    for (n, c) in complaints.c.iter().enumerate() {
+        let card = c.card.as_ref().map(|f| {
+            cards
+                .entry(f.clone())
+                .or_insert_with(|| read_card(f))
+                .clone()
+        });
+        let channel = Channel::ALL
+            .into_iter()
+            .find(|ch| ch.as_str() == c.channel)
+            .expect("channel");
+        let marketplace = Marketplace::ALL
+            .into_iter()
+            .find(|m| m.as_str() == c.marketplace)
+            .expect("marketplace");
+        let it = item(
+            1000 + n,
+            channel,
+            marketplace,
+            c.rating,
+            card.as_ref(),
+            &c.text,
+        );
+        let d = draft(&it, card.as_ref());
+        let text = fold(&d.text);
+        if c.names.iter().all(|s| text.contains(&fold(s))) {
+            named += 1;
+        } else {
+            misses.push(format!(
+                "complaint {:?} (want {:?}): {}",
+                c.text, c.names, d.text
+            ));
+        }
+        blocked += usize::from(d.blocked);
+        drafts.push(d.text);
+    }
+
+    let mut seen = std::collections::HashSet::new();
+    let identical = drafts.iter().filter(|d| !seen.insert(fold(d))).count();
+    let card_share = right as f64 / questions.q.len() as f64;
+    let named_share = named as f64 / complaints.c.len() as f64;
+    for m in &misses {
+        eprintln!("miss: {m}");
+    }
+    eprintln!(
+        "card questions answered with the right value: {right}/{} = {:.0}%",
+        questions.q.len(),
+        card_share * 100.0
+    );
+    eprintln!(
+        "complaints whose problem the draft names: {named}/{} = {:.0}%",
+        complaints.c.len(),
+        named_share * 100.0
+    );
+    eprintln!(
+        "blocked by the guardrails: {blocked}/{}; identical drafts: {identical}",
+        drafts.len()
+    );
+    assert!(card_share >= 0.8, "card answers {card_share:.2} < 0.80");
+    assert!(named_share >= 0.7, "named problems {named_share:.2} < 0.70");
+    assert_eq!(blocked, 0, "drafts blocked by the guardrails");
+    assert_eq!(identical, 0, "identical drafts");
+}
