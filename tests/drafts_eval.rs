@@ -46,8 +46,8 @@ fn eval_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/eval/drafts")
 }
 
-fn read_card(file: &str) -> ProductCard {
-    let path = eval_dir().join("cards").join(file);
+fn read_card(dir: &Path, file: &str) -> ProductCard {
+    let path = dir.join("cards").join(file);
     let raw: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("card file")).expect("JSON");
     let nm_id = raw["nm_id"].as_i64().expect("nm_id");
@@ -129,16 +129,34 @@ fn draft(it: &Interaction, card: Option<&ProductCard>) -> Drafted {
     }
 }
 
-#[test]
-fn drafts_answer_from_the_card_and_name_the_problem() {
+struct Figures {
+    questions: usize,
+    right: usize,
+    complaints: usize,
+    named: usize,
+    drafts: usize,
+    blocked: usize,
+    identical: usize,
+}
+
+impl Figures {
+    fn card_share(&self) -> f64 {
+        self.right as f64 / self.questions as f64
+    }
+
+    fn named_share(&self) -> f64 {
+        self.named as f64 / self.complaints as f64
+    }
+}
+
+/// Drafts every question and complaint of the set in `dir`, printing misses and figures.
+fn evaluate(dir: &Path, title: &str) -> Figures {
     let questions: Questions =
-        toml::from_str(&std::fs::read_to_string(eval_dir().join("questions.toml")).unwrap())
+        toml::from_str(&std::fs::read_to_string(dir.join("questions.toml")).unwrap())
             .expect("questions.toml");
     let complaints: Complaints =
-        toml::from_str(&std::fs::read_to_string(eval_dir().join("complaints.toml")).unwrap())
+        toml::from_str(&std::fs::read_to_string(dir.join("complaints.toml")).unwrap())
             .expect("complaints.toml");
-    assert!(questions.q.len() >= 60, "at least 60 product questions");
-    assert!(complaints.c.len() >= 40, "at least 40 complaints");
     let mut cards: HashMap<String, ProductCard> = HashMap::new();
     let mut drafts: Vec<String> = Vec::new();
     let mut blocked = 0;
@@ -148,7 +166,7 @@ fn drafts_answer_from_the_card_and_name_the_problem() {
     for (n, q) in questions.q.iter().enumerate() {
         let card = cards
             .entry(q.card.clone())
-            .or_insert_with(|| read_card(&q.card))
+            .or_insert_with(|| read_card(dir, &q.card))
             .clone();
         let it = item(
             n,
@@ -187,7 +205,7 @@ fn drafts_answer_from_the_card_and_name_the_problem() {
         let card = c.card.as_ref().map(|f| {
             cards
                 .entry(f.clone())
-                .or_insert_with(|| read_card(f))
+                .or_insert_with(|| read_card(dir, f))
                 .clone()
         });
         let channel = Channel::ALL
@@ -222,27 +240,59 @@ fn drafts_answer_from_the_card_and_name_the_problem() {
 
     let mut seen = std::collections::HashSet::new();
     let identical = drafts.iter().filter(|d| !seen.insert(fold(d))).count();
-    let card_share = right as f64 / questions.q.len() as f64;
-    let named_share = named as f64 / complaints.c.len() as f64;
+    let f = Figures {
+        questions: questions.q.len(),
+        right,
+        complaints: complaints.c.len(),
+        named,
+        drafts: drafts.len(),
+        blocked,
+        identical,
+    };
     for m in &misses {
-        eprintln!("miss: {m}");
+        eprintln!("{title} miss: {m}");
     }
     eprintln!(
-        "card questions answered with the right value: {right}/{} = {:.0}%",
-        questions.q.len(),
-        card_share * 100.0
+        "{title}: card questions answered with the right value: {right}/{} = {:.0}%",
+        f.questions,
+        f.card_share() * 100.0
     );
     eprintln!(
-        "complaints whose problem the draft names: {named}/{} = {:.0}%",
-        complaints.c.len(),
-        named_share * 100.0
+        "{title}: complaints whose problem the draft names: {named}/{} = {:.0}%",
+        f.complaints,
+        f.named_share() * 100.0
     );
     eprintln!(
-        "blocked by the guardrails: {blocked}/{}; identical drafts: {identical}",
-        drafts.len()
+        "{title}: blocked by the guardrails: {blocked}/{}; identical drafts: {identical}",
+        f.drafts
     );
-    assert!(card_share >= 0.8, "card answers {card_share:.2} < 0.80");
-    assert!(named_share >= 0.7, "named problems {named_share:.2} < 0.70");
-    assert_eq!(blocked, 0, "drafts blocked by the guardrails");
-    assert_eq!(identical, 0, "identical drafts");
+    f
+}
+
+#[test]
+fn drafts_answer_from_the_card_and_name_the_problem() {
+    let f = evaluate(&eval_dir(), "eval");
+    assert!(f.questions >= 60, "at least 60 product questions");
+    assert!(f.complaints >= 40, "at least 40 complaints");
+    assert!(
+        f.card_share() >= 0.8,
+        "card answers {:.2} < 0.80",
+        f.card_share()
+    );
+    assert!(
+        f.named_share() >= 0.7,
+        "named problems {:.2} < 0.70",
+        f.named_share()
+    );
+    assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
+    assert_eq!(f.identical, 0, "identical drafts");
+}
+
+/// The held-out set is reported, not gated on its shares (tuning the rules until it
+/// passes would make it one more tuning set); drafts must still be safe and distinct.
+#[test]
+fn held_out_drafts_are_safe_and_distinct() {
+    let f = evaluate(&eval_dir().join("holdout"), "held out");
+    assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
+    assert_eq!(f.identical, 0, "identical drafts");
 }

@@ -140,9 +140,23 @@ pub fn problems(text: &str) -> Vec<Problem> {
             continue;
         };
         let (f_lo, mut f_hi) = (i, i + words.len());
+        // "перестал синхронизироваться"; "пришла не та модель" (never a dangling "не та").
+        let dangling = [
+            "тот",
+            "та",
+            "то",
+            "те",
+            "ту",
+            "другой",
+            "другая",
+            "другое",
+            "другую",
+            "другие",
+        ]
+        .contains(&tokens[f_hi - 1].norm.as_str());
         if f_hi < tokens.len()
             && tokens[f_hi].clause == tokens[f_lo].clause
-            && is_infinitive(&tokens[f_hi].norm)
+            && (dangling || is_infinitive(&tokens[f_hi].norm))
         {
             f_hi += 1;
         }
@@ -292,6 +306,11 @@ mod tests {
             ["счётчик сбрасывается", "крышка батарейного отсека отваливается"]
         );
         assert_eq!(quotes("Маломерит на размер"), ["маломерит на размер"]);
+        assert_eq!(quotes("Пришла не та модель"), ["пришла не та модель"]);
+        assert_eq!(
+            quotes("Браслет перестал синхронизироваться с телефоном"),
+            ["браслет перестал синхронизироваться с телефоном"]
+        );
         assert_eq!(
             quotes("Сломалась через день"),
             Vec::<String>::new(),

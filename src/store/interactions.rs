@@ -473,6 +473,8 @@ pub struct QueueRow {
     pub prior_complaints: u32,
     /// For a chat, the buyer's messages since the seller last wrote. Raises the mark.
     pub unanswered_buyer_messages: u32,
+    /// The confidence of the prepared draft not yet used, if there is one.
+    pub draft_confidence: Option<f32>,
 }
 
 /// An auto-reply held in the outbox until `undo_until`; until then it can be cancelled
@@ -671,7 +673,9 @@ fn read_window(
                 i.state, i.account_id, i.intent,
                 (SELECT o.id FROM outbox o WHERE o.interaction_id = i.id {UNDOABLE_AUTO}),
                 (SELECT o.undo_until FROM outbox o WHERE o.interaction_id = i.id {UNDOABLE_AUTO}),
-                {PRIOR_COMPLAINTS}, {UNANSWERED_BUYER_MESSAGES}
+                {PRIOR_COMPLAINTS}, {UNANSWERED_BUYER_MESSAGES},
+                (SELECT d.confidence FROM drafts d WHERE d.interaction_id = i.id
+                   AND d.outcome IS NULL ORDER BY d.id DESC LIMIT 1)
          FROM interactions i JOIN accounts a ON a.id = i.account_id
          WHERE {where_sql}
          ORDER BY {order_by}
@@ -772,6 +776,7 @@ fn row_to_queue_row(r: &Row<'_>) -> rusqlite::Result<QueueRow> {
         },
         prior_complaints: r.get(18)?,
         unanswered_buyer_messages: r.get(19)?,
+        draft_confidence: r.get::<_, Option<f64>>(20)?.map(|c| c as f32),
     })
 }
 

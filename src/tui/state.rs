@@ -115,6 +115,8 @@ pub struct DraftOrigin {
     pub confidence: f32,
     /// The LLM prompt version, for LLM drafts.
     pub version: Option<String>,
+    /// Why the confidence is what it is ("ответ из карточки").
+    pub reasons: Vec<String>,
 }
 
 impl DraftOrigin {
@@ -123,6 +125,7 @@ impl DraftOrigin {
             source: draft.source,
             confidence: draft.confidence,
             version: draft.prompt_version.clone(),
+            reasons: draft.reasons.clone(),
         }
     }
 }

@@ -155,6 +155,7 @@ pub fn read_detail(
         source: crate::ai::DraftSource::parse(&d.source).unwrap_or(crate::ai::DraftSource::Manual),
         confidence: d.confidence as f32,
         version: d.prompt_version.clone(),
+        reasons: d.reasons.clone(),
     });
     let prepared_draft = stored.map(|d| d.text);
     let revenue = crate::analytics::revenue_for_item(conn, id, now)?;

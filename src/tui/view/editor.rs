@@ -15,8 +15,8 @@ use crate::tui::{format, layout, sanitize};
 
 use super::ViewCtx;
 
-/// Where the draft came from and the drafter's confidence: `шаблон 76%`,
-/// `LLM drafts-ru-v1 82%`.
+/// Where the draft came from, the drafter's confidence and why: `шаблон 76%`,
+/// `LLM drafts-ru-v1 82%`, `шаблон 84% · ответ из карточки`.
 pub fn origin_label(
     origin: &crate::tui::state::DraftOrigin,
     s: &crate::tui::strings::Strings,
@@ -26,8 +26,13 @@ pub fn origin_label(
         .as_deref()
         .map(|v| format!(" {v}"))
         .unwrap_or_default();
+    let reasons = if origin.reasons.is_empty() {
+        String::new()
+    } else {
+        format!(" · {}", origin.reasons.join(", "))
+    };
     format!(
-        "{}{version} {:.0}%",
+        "{}{version} {:.0}%{reasons}",
         (s.draft_source)(origin.source),
         f64::from(origin.confidence.clamp(0.0, 1.0)) * 100.0
     )

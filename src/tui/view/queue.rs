@@ -148,6 +148,19 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// The prepared draft's confidence at a glance: `●` sure (≥ 70%), `◐` middling, `○` weak
+/// (< 40%); the editor's title says why.
+pub fn confidence_mark(confidence: f32) -> String {
+    let glyph = if confidence >= 0.7 {
+        '●'
+    } else if confidence >= 0.4 {
+        '◐'
+    } else {
+        '○'
+    };
+    format!("{glyph} ")
+}
+
 /// The priority mark of a row under its own account's thresholds (read once per full
 /// reload of the queue, not per row or frame).
 pub fn row_priority(row: &QueueRow, sla_state: SlaState, state: &AppState) -> Priority {
@@ -253,6 +266,7 @@ pub fn item_lines(
         ),
     };
     let preview = sanitize::line(first_line(&row.preview)).into_owned();
+    let confidence = row.draft_confidence.map(confidence_mark);
     let failed = row
         .send_error
         .as_deref()
@@ -280,6 +294,10 @@ pub fn item_lines(
         let indent = " ".repeat(COUNTDOWN_WIDTH + 2);
         let mut body_width = width.saturating_sub(indent.len());
         let mut second_line = vec![Span::raw(indent)];
+        if let Some(c) = confidence {
+            body_width = body_width.saturating_sub(format::width(&c));
+            second_line.push(Span::styled(c, ctx.style(Slot::TextMuted)));
+        }
         if let Some(a) = auto {
             let a = format::truncate(&a, body_width);
             body_width = body_width.saturating_sub(format::width(&a));
@@ -308,6 +326,10 @@ pub fn item_lines(
         head.push(Span::styled(customer_cell, ctx.style(Slot::TextMuted)));
         head.push(Span::raw(" "));
         let mut after_customer = after_customer;
+        if let Some(c) = confidence.filter(|c| format::width(c) < after_customer) {
+            after_customer = after_customer.saturating_sub(format::width(&c));
+            head.push(Span::styled(c, ctx.style(Slot::TextMuted)));
+        }
         if let Some(a) = auto {
             let a = format::truncate(&a, after_customer);
             after_customer = after_customer.saturating_sub(format::width(&a));

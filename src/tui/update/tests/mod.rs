@@ -48,6 +48,7 @@ pub(super) fn row(id: i64) -> QueueRow {
         auto_reply: None,
         prior_complaints: 0,
         unanswered_buyer_messages: 0,
+        draft_confidence: None,
     }
 }
 

@@ -166,9 +166,14 @@ fn reply_opens_the_editor_with_the_draft() {
     let origin = editor.origin.clone().expect("a drafted text has an origin");
     assert_eq!(origin, crate::tui::state::DraftOrigin::of(&expected));
     let label = crate::tui::view::editor::origin_label(&origin, &crate::tui::strings::RU);
+    assert!(!expected.reasons.is_empty(), "a template draft says why");
     assert_eq!(
         label,
-        format!("шаблон {:.0}%", f64::from(expected.confidence) * 100.0)
+        format!(
+            "шаблон {:.0}% · {}",
+            f64::from(expected.confidence) * 100.0,
+            expected.reasons.join(", ")
+        )
     );
 }
 
@@ -179,6 +184,7 @@ fn a_prepared_draft_opens_with_its_own_origin() {
         source: crate::ai::DraftSource::Llm,
         confidence: 0.82,
         version: Some("drafts-ru-v1".into()),
+        reasons: Vec::new(),
     };
     if let Some(detail) = state.detail.as_mut() {
         detail.prepared_draft = Some("Спасибо за отзыв!".into());
@@ -192,6 +198,24 @@ fn a_prepared_draft_opens_with_its_own_origin() {
         crate::tui::view::editor::origin_label(&origin, &crate::tui::strings::EN),
         "LLM drafts-ru-v1 82%"
     );
+}
+
+#[test]
+fn the_origin_label_says_why_and_the_queue_marks_how_sure() {
+    let origin = crate::tui::state::DraftOrigin {
+        source: crate::ai::DraftSource::Template,
+        confidence: 0.84,
+        version: None,
+        reasons: vec!["ответ из карточки".into(), "интент неуверенный".into()],
+    };
+    assert_eq!(
+        crate::tui::view::editor::origin_label(&origin, &crate::tui::strings::RU),
+        "шаблон 84% · ответ из карточки, интент неуверенный"
+    );
+    use crate::tui::view::queue::confidence_mark;
+    assert_eq!(confidence_mark(0.84), "● ");
+    assert_eq!(confidence_mark(0.55), "◐ ");
+    assert_eq!(confidence_mark(0.2), "○ ");
 }
 
 #[test]
