@@ -39,6 +39,12 @@ pub enum Event {
         interaction_id: InteractionId,
         reasons: Vec<String>,
     },
+    /// An edit of a published answer was not queued: why (the guardrails' block comes as
+    /// [`Event::ReplyRefused`]).
+    EditRefused {
+        interaction_id: InteractionId,
+        refusal: crate::domain::EditRefusal,
+    },
     /// A settings section was stored (`error` is `None`) or refused, with the reason.
     SettingSaved { key: String, error: Option<String> },
     /// The answer to [`Command::UndoAutoReply`]: whether the auto-reply was cancelled
@@ -76,6 +82,14 @@ pub enum Command {
         idempotency_key: String,
         /// The seller typed the confirmation word to send despite a block-level finding;
         /// the send is then recorded as a harmful override.
+        override_block: bool,
+    },
+    /// Put a new text for the item's published answer in the outbox (WB feedbacks, once);
+    /// checked like a reply, delivered like one.
+    EditAnswer {
+        interaction_id: InteractionId,
+        text: String,
+        idempotency_key: String,
         override_block: bool,
     },
     /// Run a sync pass now instead of waiting for the next poll.

@@ -219,6 +219,9 @@ pub struct Editor {
     pub reply_window: ReplyWindow,
     /// Where the text the editor opened with came from.
     pub origin: Option<DraftOrigin>,
+    /// The published answer being edited (the editor opened with it); `None` when
+    /// replying.
+    pub edit: Option<String>,
 }
 
 impl Editor {
@@ -391,6 +394,10 @@ pub enum Notice {
     Alert(String),
     /// The guardrails stopped a reply; the reasons.
     Refused(String),
+    /// The item's sent answer cannot be edited (or the edit is the same text): why.
+    EditRefused(crate::domain::EditRefusal),
+    /// An edit of a published answer was queued.
+    EditQueued,
     /// A settings value was not saved: the field and why.
     SettingRefused {
         field: String,
@@ -433,6 +440,7 @@ impl Notice {
         !matches!(
             self,
             Notice::Queued
+                | Notice::EditQueued
                 | Notice::Alert(_)
                 | Notice::SyncRequested
                 | Notice::DraftRegenerated

@@ -1,6 +1,6 @@
 //! English UI text.
 
-use crate::domain::{AnswerState, Channel, ModerationState, Sender};
+use crate::domain::{AnswerState, Channel, EditRefusal, Marketplace, ModerationState, Sender};
 use crate::store::search::QueryError;
 use crate::store::{AnswerFilter, QueueSort};
 use crate::tui::action::Action;
@@ -49,6 +49,7 @@ pub static EN: Strings = Strings {
 
     draft_source,
     editor_title: "Reply",
+    edit_title: "Edit of the answer (once)",
     reply_window_left: "reply within",
     reply_window_closed: "chat closed to replies",
     confirm_title: "Confirm",
@@ -256,6 +257,32 @@ fn notice(notice: &Notice) -> String {
         }
         Notice::GoLiveFailed(e) => format!("Not live: {e}"),
         Notice::NoTemplates => "No templates for this item".into(),
+        Notice::EditQueued => "The edited answer is queued for sending".into(),
+        Notice::EditRefused(why) => edit_refusal(*why),
+    }
+}
+
+fn edit_refusal(why: EditRefusal) -> String {
+    match why {
+        EditRefusal::NotSupported {
+            marketplace: Marketplace::Ozon,
+            ..
+        } => "Ozon offers no way to change a sent answer: its API has no such method".into(),
+        EditRefusal::NotSupported {
+            channel: Channel::Chat,
+            ..
+        } => "A sent chat message cannot be changed".into(),
+        EditRefusal::NotSupported { .. } => {
+            "Only a WB review answer can be edited here; edit a question's answer in the WB \
+             seller portal"
+                .into()
+        }
+        EditRefusal::NotAnswered => "Nothing to edit: there is no answer yet".into(),
+        EditRefusal::InFlight => "The answer is still on its way: edit it once it is out".into(),
+        EditRefusal::Used => "WB lets an answer be edited once, within 60 days: this one can \
+             no longer be changed"
+            .into(),
+        EditRefusal::Unchanged => "The text is unchanged: nothing to edit".into(),
     }
 }
 
@@ -393,6 +420,7 @@ fn action(a: &Action) -> &'static str {
         Action::UndoAutoReply => "undo the auto-reply",
         Action::StopAutoReplies => "turn every auto-reply off",
         Action::GoLive => "make the account's auto-replies live (confirmed)",
+        Action::EditAnswer => "edit the sent answer (WB review, once)",
         _ => "",
     }
 }

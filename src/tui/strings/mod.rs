@@ -56,6 +56,8 @@ pub struct Strings {
     pub answer_editable: &'static str,
 
     pub editor_title: &'static str,
+    /// The editor's title when it edits a published answer.
+    pub edit_title: &'static str,
     /// Before the time left to reply (an Ozon chat), e.g. "ответить: ещё 5ч12м".
     pub reply_window_left: &'static str,
     pub reply_window_closed: &'static str,
@@ -257,6 +259,19 @@ mod tests {
             Notice::GoLiveWordNeeded("ENABLE".into()),
             Notice::AutoRepliesLive,
             Notice::GoLiveFailed("x".into()),
+            Notice::EditQueued,
+            Notice::EditRefused(crate::domain::EditRefusal::Used),
+            Notice::EditRefused(crate::domain::EditRefusal::NotAnswered),
+            Notice::EditRefused(crate::domain::EditRefusal::InFlight),
+            Notice::EditRefused(crate::domain::EditRefusal::Unchanged),
+            Notice::EditRefused(crate::domain::EditRefusal::NotSupported {
+                marketplace: crate::domain::Marketplace::Ozon,
+                channel: Channel::Review,
+            }),
+            Notice::EditRefused(crate::domain::EditRefusal::NotSupported {
+                marketplace: crate::domain::Marketplace::Wb,
+                channel: Channel::Question,
+            }),
         ]
     }
 

@@ -1,6 +1,6 @@
 //! Русский текст интерфейса.
 
-use crate::domain::{AnswerState, Channel, ModerationState, Sender};
+use crate::domain::{AnswerState, Channel, EditRefusal, Marketplace, ModerationState, Sender};
 use crate::store::search::{Key, QueryError, QueryErrorKind};
 use crate::store::{AnswerFilter, QueueSort};
 use crate::tui::action::Action;
@@ -49,6 +49,7 @@ pub static RU: Strings = Strings {
 
     draft_source,
     editor_title: "Ответ",
+    edit_title: "Правка ответа (один раз)",
     reply_window_left: "ответить: ещё",
     reply_window_closed: "чат закрыт для ответа",
     confirm_title: "Подтверждение",
@@ -255,6 +256,30 @@ fn notice(notice: &Notice) -> String {
         }
         Notice::GoLiveFailed(e) => format!("Не включено: {e}"),
         Notice::NoTemplates => "Шаблонов для этого обращения нет".into(),
+        Notice::EditQueued => "Правка ответа поставлена в очередь отправки".into(),
+        Notice::EditRefused(why) => edit_refusal(*why),
+    }
+}
+
+fn edit_refusal(why: EditRefusal) -> String {
+    match why {
+        EditRefusal::NotSupported {
+            marketplace: Marketplace::Ozon,
+            ..
+        } => "Ozon не даёт изменить отправленный ответ: у его API нет такого метода".into(),
+        EditRefusal::NotSupported {
+            channel: Channel::Chat,
+            ..
+        } => "Отправленное сообщение в чате изменить нельзя".into(),
+        EditRefusal::NotSupported { .. } => {
+            "Изменить можно только ответ на отзыв WB; ответ на вопрос правится в кабинете WB".into()
+        }
+        EditRefusal::NotAnswered => "Изменять нечего: ответа ещё нет".into(),
+        EditRefusal::InFlight => "Ответ ещё отправляется: изменить его можно после".into(),
+        EditRefusal::Used => "WB позволяет изменить ответ один раз и в течение 60 дней: \
+             этот ответ больше изменить нельзя"
+            .into(),
+        EditRefusal::Unchanged => "Текст не изменён: править нечего".into(),
     }
 }
 
@@ -432,6 +457,7 @@ fn action(a: &Action) -> &'static str {
         Action::UndoAutoReply => "отменить автоответ",
         Action::StopAutoReplies => "выключить все автоответы",
         Action::GoLive => "автоответы кабинета вживую (с подтверждением)",
+        Action::EditAnswer => "изменить отправленный ответ (отзыв WB, один раз)",
         _ => "",
     }
 }

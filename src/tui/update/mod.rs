@@ -222,6 +222,11 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             notify(state, Notice::Refused(reasons.join("; ")));
             queue::reload(state, fx);
         }
+        Event::EditRefused { refusal, .. } => {
+            notify(state, Notice::EditRefused(refusal));
+            queue::reload(state, fx);
+            queue::reload_detail(state, fx);
+        }
         Event::SettingSaved { key, error } => settings::saved(state, &key, error, fx),
         Event::AutoReplyFigures {
             account_id,
@@ -259,6 +264,7 @@ fn detail_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         Action::Bottom => reply::scroll_detail(state, i32::from(u16::MAX)),
         Action::FocusQueue | Action::Cancel => state.mode = Mode::Queue,
         Action::Reply => reply::open_editor(state, fx),
+        Action::EditAnswer => reply::open_edit(state, fx),
         Action::UndoAutoReply => queue::undo_auto_reply(state, fx),
         Action::StopAutoReplies => queue::stop_auto_replies(state, fx),
         other => common(state, other, fx),

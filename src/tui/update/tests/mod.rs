@@ -3,6 +3,7 @@
 
 mod analytics_settings;
 mod autoreply;
+mod edit;
 mod guard;
 mod paging;
 mod queue;
