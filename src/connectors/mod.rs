@@ -53,6 +53,8 @@ pub struct ReplyTarget {
 pub struct PostedAnswer {
     pub text: String,
     pub moderation: ModerationState,
+    /// Whether the marketplace still allows editing it, where it says (WB feedbacks).
+    pub editable: Option<bool>,
 }
 
 #[async_trait]
@@ -100,6 +102,7 @@ pub trait Connector: Send + Sync {
         Ok(self.current_answer(target).await?.map(|text| PostedAnswer {
             text,
             moderation: ModerationState::Published,
+            editable: None,
         }))
     }
 

@@ -32,7 +32,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, Notify};
 
 use crate::app::Event;
-use crate::connectors::{Connector, ConnectorError, ReplyTarget};
+use crate::connectors::{Connector, ConnectorError, PostedAnswer, ReplyTarget};
 use crate::domain::{Channel, Interaction, ModerationState};
 use crate::store::{self, Claim, OutboxItem, OutboxKind, OutboxState, ProcessKind, Store, Writer};
 
@@ -195,7 +195,7 @@ impl Outbox {
         if item.kind == OutboxKind::Edit {
             return match connector.answer_status(&target).await {
                 Ok(Some(shown)) if same_text(&shown.text, &item.text) => {
-                    self.settle_shown(item, claim, shown.moderation).await
+                    self.settle_shown(item, claim, &shown).await
                 }
                 // The answer as it was still shows: the edit has not landed.
                 Ok(Some(_)) => self.send(item, claim, connector.as_ref(), &target).await,
@@ -208,7 +208,7 @@ impl Outbox {
         }
         match connector.answer_status(&target).await {
             Ok(Some(shown)) if same_text(&shown.text, &item.text) => {
-                self.settle_shown(item, claim, shown.moderation).await
+                self.settle_shown(item, claim, &shown).await
             }
             // In a chat the last seller message being another one means ours has not
             // landed; on a review or question it means someone else answered.
@@ -285,7 +285,7 @@ impl Outbox {
     ) -> Result<Step> {
         let note = match connector.answer_status(target).await {
             Ok(Some(shown)) if same_text(&shown.text, &item.text) => {
-                return self.settle_shown(item, claim, shown.moderation).await;
+                return self.settle_shown(item, claim, &shown).await;
             }
             Ok(Some(_)) => Some("the item shows another answer".to_string()),
             Ok(None) => None,
@@ -306,11 +306,11 @@ impl Outbox {
         &self,
         item: &OutboxItem,
         claim: &Claim,
-        moderation: ModerationState,
+        shown: &PostedAnswer,
     ) -> Result<Step> {
         let now = (self.clock)();
         let fence = claim.clone();
-        if moderation == ModerationState::Rejected {
+        if shown.moderation == ModerationState::Rejected {
             let reason = "отклонён модерацией маркетплейса".to_string();
             let why = reason.clone();
             self.writer
@@ -319,11 +319,15 @@ impl Outbox {
             tracing::warn!(outbox = item.id, "reply rejected by moderation");
             return Ok(Step::Rejected(reason));
         }
+        let editable = shown.editable;
         let moved = self
             .writer
             .call(move |conn| {
                 let tx = conn.transaction()?;
                 let moved = store::mark_visible(&tx, &fence, now)?;
+                if let (true, Some(editable)) = (moved, editable) {
+                    store::note_reply_editable(&tx, fence.outbox_id, editable)?;
+                }
                 tx.commit()?;
                 Ok(moved)
             })

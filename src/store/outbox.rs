@@ -548,6 +548,18 @@ pub fn mark_visible(conn: &Connection, claim: &Claim, now: DateTime<Utc>) -> Res
     Ok(moved)
 }
 
+/// What the marketplace said, on reading a reply back, about editing it (WB's
+/// `editable`): the list sync may not read that item again for a long time. Edits are
+/// left alone: theirs is spent.
+pub fn note_reply_editable(conn: &Connection, outbox_id: i64, editable: bool) -> Result<()> {
+    conn.execute(
+        "UPDATE interactions SET answer_editable = ?2
+         WHERE id = (SELECT interaction_id FROM outbox WHERE id = ?1 AND kind = 'reply')",
+        params![outbox_id, editable],
+    )?;
+    Ok(())
+}
+
 /// Sync saw the answers of accepted replies on their items: they are visible. Returns
 /// how many settled.
 pub fn settle_accepted_from_items(conn: &Connection, now: DateTime<Utc>) -> Result<usize> {

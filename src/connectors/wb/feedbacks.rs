@@ -261,6 +261,7 @@ impl Connector for WbFeedbacks {
         Ok(feedback.answer.filter(|a| !a.text.is_empty()).map(|a| {
             crate::connectors::PostedAnswer {
                 moderation: super::wire::moderation_from_wire(a.state.as_deref()),
+                editable: Some(a.editable),
                 text: a.text,
             }
         }))
