@@ -8,6 +8,7 @@ pub mod faults;
 pub mod fixtures;
 mod introspect;
 mod ozon;
+mod ozon_request;
 mod ratelimit;
 pub mod recording;
 pub mod scale;
