@@ -11,6 +11,16 @@ use crate::domain::InteractionId;
 pub enum Event {
     /// A sync pass of one account and connector began.
     SyncStarted { account: String, connector: String },
+    /// A sync pass that knows its total (a first sync, from the count methods) read
+    /// another page: `seen` of `total` items of `channel` since `started`.
+    SyncProgress {
+        account: String,
+        connector: String,
+        channel: crate::domain::Channel,
+        seen: u64,
+        total: u64,
+        started: DateTime<Utc>,
+    },
     /// A sync pass ended; `new`/`changed` count items written.
     SyncFinished {
         account: String,

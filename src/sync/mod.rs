@@ -12,6 +12,7 @@ use rusqlite::params;
 use tokio::sync::{mpsc, Notify};
 
 mod cards;
+pub mod eta;
 mod reconcile;
 
 pub use cards::{refresh_cards, CardRefresh, CARDS_PER_CYCLE};
@@ -304,8 +305,32 @@ pub async fn run(
                         account: account.name.clone(),
                         connector: connector.id().to_string(),
                     });
-                    let result =
-                        sync_pass(&writer, account.account_id, connector.as_ref(), &*clock).await;
+                    let started = clock();
+                    let (name, id, channel) = (
+                        account.name.clone(),
+                        connector.id().to_string(),
+                        connector.channel(),
+                    );
+                    let progress = |s: &PassStats| {
+                        if let Some(total) = s.total {
+                            let _ = events.send(Event::SyncProgress {
+                                account: name.clone(),
+                                connector: id.clone(),
+                                channel,
+                                seen: u64::from(s.seen),
+                                total,
+                                started,
+                            });
+                        }
+                    };
+                    let result = sync_pass_with_progress(
+                        &writer,
+                        account.account_id,
+                        connector.as_ref(),
+                        &*clock,
+                        &progress,
+                    )
+                    .await;
                     let (stats, error) = match result {
                         Ok(stats) => {
                             offline.reached(&events);

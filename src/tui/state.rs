@@ -250,6 +250,17 @@ pub struct AccountSync {
     /// Connectors of this account syncing right now.
     pub running: BTreeSet<String>,
     pub last: Option<SyncOutcome>,
+    /// How far the running passes that know their total have come, by connector.
+    pub progress: BTreeMap<String, SyncProgress>,
+}
+
+/// A running pass against the marketplace's count: `seen` of `total` since `started`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncProgress {
+    pub channel: Channel,
+    pub seen: u64,
+    pub total: u64,
+    pub started: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -100,6 +100,7 @@ pub static EN: Strings = Strings {
     offline_since,
     token_refused,
     outbox,
+    sync_progress,
     sync_by,
     waiting_for_process,
     awaiting_publication,
@@ -193,6 +194,25 @@ fn waiting_for_process(shop: &str, n: usize) -> String {
 
 fn awaiting_publication(n: usize) -> String {
     format!("accepted by the marketplace, waiting to show: {n}")
+}
+
+fn sync_progress(
+    seen: u64,
+    total: u64,
+    channel: Channel,
+    left: Option<chrono::Duration>,
+) -> String {
+    use crate::sync::eta::{short_duration, thousands};
+    let noun = match channel {
+        Channel::Review => "reviews",
+        Channel::Question => "questions",
+        Channel::Chat => "chats",
+    };
+    let mut out = format!("{} / {} {noun}", thousands(seen), thousands(total));
+    if let Some(left) = left {
+        out.push_str(&format!(", ~{}", short_duration(left, ["s", "min", "h"])));
+    }
+    out
 }
 
 fn outbox(n: usize) -> String {

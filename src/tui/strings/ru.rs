@@ -100,6 +100,7 @@ pub static RU: Strings = Strings {
     offline_since,
     token_refused,
     outbox,
+    sync_progress,
     sync_by,
     waiting_for_process,
     awaiting_publication,
@@ -193,6 +194,26 @@ fn waiting_for_process(shop: &str, n: usize) -> String {
 
 fn awaiting_publication(n: usize) -> String {
     format!("приняты маркетплейсом, ждут публикации: {n}")
+}
+
+fn sync_progress(
+    seen: u64,
+    total: u64,
+    channel: Channel,
+    left: Option<chrono::Duration>,
+) -> String {
+    use crate::sync::eta::{short_duration, thousands};
+    // After a count ("из 6 030"), Russian takes the genitive plural.
+    let noun = match channel {
+        Channel::Review => "отзывов",
+        Channel::Question => "вопросов",
+        Channel::Chat => "чатов",
+    };
+    let mut out = format!("{} / {} {noun}", thousands(seen), thousands(total));
+    if let Some(left) = left {
+        out.push_str(&format!(", ~{}", short_duration(left, ["с", "мин", "ч"])));
+    }
+    out
 }
 
 fn outbox(n: usize) -> String {

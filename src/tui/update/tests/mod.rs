@@ -6,6 +6,7 @@ mod autoreply;
 mod edit;
 mod guard;
 mod paging;
+mod progress;
 mod queue;
 mod reply;
 mod screens;
