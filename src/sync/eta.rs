@@ -19,12 +19,14 @@ const MIN_ELAPSED_MS: i64 = 200;
 
 /// Where a pass that started at `started` stands at `now`, having read `seen` of `total`.
 pub fn eta(seen: u64, total: Option<u64>, started: DateTime<Utc>, now: DateTime<Utc>) -> Eta {
+    // A pass can read more than was counted (WB's archive has no count method; items
+    // arrive meanwhile): past the count, the count says nothing any more.
+    let total = total.filter(|&t| seen <= t);
     let elapsed_ms = (now - started).num_milliseconds();
     let rate = (seen > 0 && elapsed_ms >= MIN_ELAPSED_MS)
         .then(|| seen as f64 * 1000.0 / elapsed_ms as f64);
     let left = match (total, rate) {
-        // A count taken at the start may be passed by items arriving meanwhile.
-        (Some(total), _) if seen >= total => Some(Duration::zero()),
+        (Some(total), _) if seen == total => Some(Duration::zero()),
         (Some(total), Some(rate)) => {
             let secs = (total - seen) as f64 / rate;
             Some(Duration::milliseconds((secs * 1000.0).ceil() as i64))
@@ -115,10 +117,13 @@ mod tests {
     }
 
     #[test]
-    fn passing_the_count_means_nothing_left() {
-        let e = eta(6100, Some(6030), t(0), t(60));
-        assert_eq!(e.left, Some(Duration::zero()));
-        assert_eq!(line(&e, "items"), "6 100 / 6 030 items, 102/s, ~0 s");
+    fn reaching_the_count_leaves_nothing_and_passing_it_drops_it() {
+        let done = eta(6030, Some(6030), t(0), t(60));
+        assert_eq!(done.left, Some(Duration::zero()));
+        assert_eq!(line(&done, "items"), "6 030 / 6 030 items, 101/s, ~0 s");
+        let past = eta(6100, Some(6030), t(0), t(60));
+        assert_eq!((past.total, past.left), (None, None));
+        assert_eq!(line(&past, "items"), "6 100 items, 102/s");
     }
 
     #[test]

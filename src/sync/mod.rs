@@ -46,17 +46,6 @@ pub struct PassStats {
     pub total: Option<u64>,
 }
 
-impl PassStats {
-    /// `3 200 / 6 030 items, 4 pages, 3 200 new` — or without the total when it is unknown.
-    pub fn progress(&self) -> String {
-        let items = match self.total {
-            Some(total) => format!("{} / {} items", self.seen, total),
-            None => format!("{} items", self.seen),
-        };
-        format!("{items}, {} pages, {} new", self.pages, self.new)
-    }
-}
-
 /// Every this many poll cycles, the unanswered lists are compared in full with the local
 /// open items (see `reconcile`).
 pub const RECONCILE_EVERY: u64 = 10;
@@ -415,23 +404,5 @@ impl OfflineTracker {
                 account: self.account.clone(),
             });
         }
-    }
-}
-
-#[cfg(test)]
-mod progress_tests {
-    use super::PassStats;
-
-    #[test]
-    fn progress_shows_the_total_when_the_marketplace_counted() {
-        let mut stats = PassStats {
-            pages: 4,
-            seen: 3200,
-            new: 3200,
-            ..PassStats::default()
-        };
-        assert_eq!(stats.progress(), "3200 items, 4 pages, 3200 new");
-        stats.total = Some(6030);
-        assert_eq!(stats.progress(), "3200 / 6030 items, 4 pages, 3200 new");
     }
 }

@@ -198,7 +198,7 @@ fn awaiting_publication(n: usize) -> String {
 
 fn sync_progress(
     seen: u64,
-    total: u64,
+    total: Option<u64>,
     channel: Channel,
     left: Option<chrono::Duration>,
 ) -> String {
@@ -208,7 +208,10 @@ fn sync_progress(
         Channel::Question => "questions",
         Channel::Chat => "chats",
     };
-    let mut out = format!("{} / {} {noun}", thousands(seen), thousands(total));
+    let mut out = match total {
+        Some(total) => format!("{} / {} {noun}", thousands(seen), thousands(total)),
+        None => format!("{} {noun}", thousands(seen)),
+    };
     if let Some(left) = left {
         out.push_str(&format!(", ~{}", short_duration(left, ["s", "min", "h"])));
     }

@@ -112,8 +112,12 @@ pub struct Strings {
     pub sync_done: fn(new: usize, changed: usize, at: &str) -> String,
     /// A first sync against the marketplace's count, with the time left when known:
     /// "3 200 / 6 030 отзывов, ~40 с".
-    pub sync_progress:
-        fn(seen: u64, total: u64, channel: Channel, left: Option<chrono::Duration>) -> String,
+    pub sync_progress: fn(
+        seen: u64,
+        total: Option<u64>,
+        channel: Channel,
+        left: Option<chrono::Duration>,
+    ) -> String,
     pub offline_since: fn(at: &str) -> String,
     /// The marketplace refused the account's credentials (HTTP `status`): the fix.
     pub token_refused: fn(status: &str) -> String,

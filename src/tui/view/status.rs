@@ -290,7 +290,8 @@ pub fn sync_progress(
         .filter(|(connector, _)| sync.running.contains(*connector))
         .map(|(_, p)| {
             let e = crate::sync::eta::eta(p.seen, Some(p.total), p.started, now);
-            (s.sync_progress)(p.seen, p.total, p.channel, e.left)
+            // Past the count (WB's archive is not counted) the total is left out.
+            (s.sync_progress)(p.seen, e.total, p.channel, e.left)
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join(", "))
