@@ -218,7 +218,9 @@ pub fn enqueue_edit(
     if let Some(id) = existing {
         return Ok(id);
     }
-    let item: Option<(String, String, String, Option<String>, Option<bool>)> = conn
+    /// Marketplace, channel, state, answer text, and whether WB still allows an edit.
+    type Editable = (String, String, String, Option<String>, Option<bool>);
+    let item: Option<Editable> = conn
         .query_row(
             "SELECT a.marketplace, i.channel, i.state, i.answer_text, i.answer_editable
              FROM interactions i JOIN accounts a ON a.id = i.account_id WHERE i.id = ?1",
