@@ -11,6 +11,16 @@ use crate::domain::InteractionId;
 pub enum Event {
     /// A sync pass of one account and connector began.
     SyncStarted { account: String, connector: String },
+    /// A sync pass that knows its total (a first sync, from the count methods) read
+    /// another page: `seen` of `total` items of `channel` since `started`.
+    SyncProgress {
+        account: String,
+        connector: String,
+        channel: crate::domain::Channel,
+        seen: u64,
+        total: u64,
+        started: DateTime<Utc>,
+    },
     /// A sync pass ended; `new`/`changed` count items written.
     SyncFinished {
         account: String,
@@ -38,6 +48,12 @@ pub enum Event {
     ReplyRefused {
         interaction_id: InteractionId,
         reasons: Vec<String>,
+    },
+    /// An edit of a published answer was not queued: why (the guardrails' block comes as
+    /// [`Event::ReplyRefused`]).
+    EditRefused {
+        interaction_id: InteractionId,
+        refusal: crate::domain::EditRefusal,
     },
     /// A settings section was stored (`error` is `None`) or refused, with the reason.
     SettingSaved { key: String, error: Option<String> },
@@ -76,6 +92,14 @@ pub enum Command {
         idempotency_key: String,
         /// The seller typed the confirmation word to send despite a block-level finding;
         /// the send is then recorded as a harmful override.
+        override_block: bool,
+    },
+    /// Put a new text for the item's published answer in the outbox (WB feedbacks, once);
+    /// checked like a reply, delivered like one.
+    EditAnswer {
+        interaction_id: InteractionId,
+        text: String,
+        idempotency_key: String,
         override_block: bool,
     },
     /// Run a sync pass now instead of waiting for the next poll.

@@ -14,7 +14,9 @@ use crate::ai::llm::{LlmConfig, LlmProvider, Provider};
 use crate::app::{Command, Event};
 use crate::connectors::{build_connectors, AccountConfig, Connector};
 use crate::domain::Channel;
-use crate::outbox::{enqueue_checked, Actor, EnqueueOutcome, Outbox, ReplyRequest, SentDraft};
+use crate::outbox::{
+    enqueue_checked, enqueue_edit_checked, Actor, EnqueueOutcome, Outbox, ReplyRequest, SentDraft,
+};
 use crate::store::{self, Store, Writer};
 use crate::sync::{self, AccountSync};
 
@@ -231,6 +233,55 @@ impl Services {
                             }
                             Err(err) => {
                                 tracing::error!(error = %format!("{err:#}"), "queueing a reply");
+                            }
+                        }
+                    }
+                    Command::EditAnswer {
+                        interaction_id,
+                        text,
+                        idempotency_key,
+                        override_block,
+                    } => {
+                        let request = ReplyRequest {
+                            interaction_id,
+                            text,
+                            idempotency_key,
+                            draft: None,
+                            override_block,
+                            actor: Actor::Human,
+                            undo_until: None,
+                            shadow: false,
+                        };
+                        let now = clock();
+                        match enqueue_edit_checked(&router_store, &router_writer, request, now)
+                            .await
+                        {
+                            Ok(EnqueueOutcome::Queued { .. }) => {
+                                let _ = events_tx.send(Event::DataChanged);
+                                let _ = events_tx.send(Event::OutboxChanged);
+                                wake_outbox.notify_one();
+                            }
+                            Ok(EnqueueOutcome::Refused { reasons }) => {
+                                let _ = events_tx.send(Event::ReplyRefused {
+                                    interaction_id,
+                                    reasons,
+                                });
+                            }
+                            Err(err) => {
+                                // The store refused (another process edited meanwhile):
+                                // say why as the item now stands.
+                                tracing::warn!(error = %format!("{err:#}"), "queueing an edit");
+                                let refusal = router_store
+                                    .reader()
+                                    .ok()
+                                    .and_then(|r| store::interaction(&r, interaction_id).ok())
+                                    .flatten()
+                                    .and_then(|item| crate::domain::edit_refusal(&item))
+                                    .unwrap_or(crate::domain::EditRefusal::Used);
+                                let _ = events_tx.send(Event::EditRefused {
+                                    interaction_id,
+                                    refusal,
+                                });
                             }
                         }
                     }

@@ -461,6 +461,8 @@ async fn wb_scenario(sim: &SimulatorHandle) {
     let chats = exercise(&chats_connector, "Здравствуйте! Уже проверяем заказ.");
     tokio::join!(reviews_and_questions, chats);
 
+    edit_once(sim).await;
+
     let wrong = "not-a-token";
     assert_eq!(wb_get(sim, "/api/v1/feedbacks", &[], wrong).await, 401);
     assert_eq!(wb_get(sim, "/api/v1/seller/chats", &[], wrong).await, 401);
@@ -524,6 +526,53 @@ async fn wb_scenario(sim: &SimulatorHandle) {
         .await
         .unwrap();
     assert_eq!(bad_sign.status(), 400);
+}
+
+/// `PATCH /api/v1/feedbacks/answer` through the connector: the edit shows on the
+/// feedback; a second one is answered 204 like any call (the contract declares no
+/// refusal) and changes nothing; a wrong token is refused.
+async fn edit_once(sim: &SimulatorHandle) {
+    let id = {
+        let mut state = sim.sim.lock();
+        let review = state.accounts[0]
+            .reviews
+            .iter_mut()
+            .find(|r| r.answer.is_some())
+            .expect("an answered demo review");
+        if let Some(answer) = review.answer.as_mut() {
+            answer.editable = true;
+            answer.at = chrono::Utc::now();
+        }
+        review.id.clone()
+    };
+    let http = HttpClient::new("wb", unpaced(), common::fast_retry());
+    let feedbacks = WbFeedbacks::new(http, &sim.base_url(), common::TOKEN);
+    let target = ReplyTarget {
+        external_id: id,
+        reply_handle: None,
+        product_external_id: None,
+    };
+    for text in ["Исправленный ответ: спасибо!", "Вторая правка"]
+    {
+        feedbacks
+            .edit_answer(&target, text)
+            .await
+            .unwrap_or_else(|e| panic!("edit: {e}"));
+    }
+    let shown = feedbacks.answer_status(&target).await.expect("read back");
+    assert_eq!(
+        shown.map(|a| a.text).as_deref(),
+        Some("Исправленный ответ: спасибо!"),
+        "the first edit took, the second changed nothing"
+    );
+    let refused = reqwest::Client::new()
+        .patch(format!("{}/api/v1/feedbacks/answer", sim.base_url()))
+        .header("Authorization", "not-a-token")
+        .json(&json!({"id": "x", "text": "Новый текст"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
 }
 
 /// Over the published limits (on a simulator that enforces them): WB's and Ozon's 429.
@@ -628,6 +677,7 @@ const EXPECTED: &[(&str, &str, &[u16])] = &[
     ("POST", "/v1/review/count", &[200]),
     ("POST", "/v1/question/count", &[200]),
     ("POST", "/api/v1/feedbacks/answer", &[204, 400]),
+    ("PATCH", "/api/v1/feedbacks/answer", &[204, 401]),
     ("GET", "/api/v1/questions", &[200, 400]),
     ("GET", "/api/v1/question", &[200, 422]),
     ("PATCH", "/api/v1/questions", &[200, 404]),

@@ -263,7 +263,9 @@ pub(crate) fn replies(
     let upper = q.to.timestamp().min(now.timestamp().saturating_add(1));
     let mut w = Where::default();
     w.add(
-        "o.state IN ('accepted', 'visible') AND o.shadow = 0 AND o.cancelled_at IS NULL",
+        // An edit of a published answer is not another reply.
+        "o.state IN ('accepted', 'visible') AND o.shadow = 0 AND o.cancelled_at IS NULL
+         AND o.kind = 'reply'",
         [],
     );
     w.add(
@@ -382,7 +384,7 @@ pub(crate) fn first_reply(conn: &Connection, interaction_id: i64) -> Result<Opti
                 findings
          FROM outbox
          WHERE interaction_id = ?1 AND state IN ('accepted', 'visible') AND shadow = 0
-           AND cancelled_at IS NULL
+           AND cancelled_at IS NULL AND kind = 'reply'
          ORDER BY coalesce(sent_at, confirmed_at), id
          LIMIT 1",
     )?;

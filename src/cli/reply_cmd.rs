@@ -1,6 +1,9 @@
 //! `agentiq reply ID (TEXT | --file F | --draft) [--override-block WORD]`: queues a reply
 //! through the inbox's guardrails and outbox. It does not send: the running inbox, the
 //! daemon or `agentiq sync --once` delivers what is queued.
+//!
+//! `agentiq reply ID --edit TEXT` replaces the item's published answer instead (WB
+//! reviews, once per answer), through the same checks and outbox.
 
 use std::path::PathBuf;
 
@@ -15,7 +18,9 @@ use super::script::{existing_store, read_file_or_stdin, Style};
 use crate::ai::guardrails::Level;
 use crate::config::Paths;
 use crate::domain::InteractionId;
-use crate::outbox::{enqueue_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft};
+use crate::outbox::{
+    enqueue_checked, enqueue_edit_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft,
+};
 use crate::prepare::DraftInputs;
 
 /// The words that confirm sending despite a block, as the inbox asks for them.
@@ -32,8 +37,12 @@ pub struct ReplyArgs {
     #[arg(long)]
     pub file: Option<PathBuf>,
     /// Send the draft the inbox offers (see `agentiq draft ID`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "edit")]
     pub draft: bool,
+    /// Replace the item's published answer with the text (WB reviews only; WB allows one
+    /// edit within 60 days of the answer).
+    #[arg(long)]
+    pub edit: bool,
     /// Queue it despite a block-level finding: the word ОТПРАВИТЬ (or SEND), as typed in
     /// the inbox.
     #[arg(long, value_name = "WORD")]
@@ -78,6 +87,16 @@ pub async fn run(args: &ReplyArgs, paths: &Paths) -> Result<()> {
     if text.is_empty() {
         return Err(fail(Failure::Usage, "the reply is empty"));
     }
+    if args.edit {
+        let conn = store.reader()?;
+        let item = crate::store::interaction(&conn, id)?
+            .ok_or_else(|| super::show_cmd::no_such_item(id))?;
+        if let Some(why) = crate::domain::edit_text_refusal(&item, &text) {
+            let strings = crate::tui::strings::Strings::for_lang(args.style.labels().lang);
+            let reason = (strings.notice)(&crate::tui::state::Notice::EditRefused(why));
+            return Err(fail(Failure::Data, format!("#{}: {reason}", id.0)));
+        }
+    }
     let verdict = inputs.check(&text);
     let request = ReplyRequest {
         interaction_id: id,
@@ -89,7 +108,7 @@ pub async fn run(args: &ReplyArgs, paths: &Paths) -> Result<()> {
             Utc::now().timestamp_nanos_opt().unwrap_or_default()
         ),
         // What the reply started from, for the edit distance the metrics report.
-        draft: Some(SentDraft {
+        draft: (!args.edit).then(|| SentDraft {
             id: stored_draft_id,
             text: offered.text.clone(),
             source: offered.source.as_str().to_string(),
@@ -100,7 +119,13 @@ pub async fn run(args: &ReplyArgs, paths: &Paths) -> Result<()> {
         shadow: false,
     };
     let writer = store.writer()?;
-    let outcome = enqueue_checked(&store, &writer, request, Utc::now()).await?;
+    let outcome = if args.edit {
+        enqueue_edit_checked(&store, &writer, request, Utc::now())
+            .await
+            .map_err(|e| fail(Failure::Data, format!("{e:#}")))?
+    } else {
+        enqueue_checked(&store, &writer, request, Utc::now()).await?
+    };
     let checked = crate::ai::verdict_json(&verdict, &text);
     let labels = args.style.labels();
     let (queued, outbox_id) = match &outcome {
@@ -111,6 +136,7 @@ pub async fn run(args: &ReplyArgs, paths: &Paths) -> Result<()> {
         out::line(
             &json!({
                 "id": id.0,
+                "edit": args.edit,
                 "queued": queued,
                 "outbox_id": outbox_id,
                 "level": checked["level"],

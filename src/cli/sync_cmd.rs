@@ -17,7 +17,32 @@ use crate::connectors::{build_connectors, AccountConfig};
 use crate::outbox::{Outbox, Step};
 use crate::services::{Clock, ServiceOptions, Services};
 use crate::store::{self, Store};
-use crate::sync::{sync_pass_with_progress, PassStats};
+use crate::sync::{eta, sync_pass_with_progress, PassStats};
+
+/// Progress lines on a terminal fit 80 columns: a fixed-width label (cut with `…` when
+/// longer), then the counts, also cut to what is left.
+const LABEL_COLS: usize = 24;
+const SPINNER: &str = "{spinner} {prefix:24!} {msg}";
+const BAR: &str = "{spinner} {prefix:24!} {bar:12} {msg}";
+const DONE: &str = "  {prefix:24!} {msg}";
+/// 80 columns less the spinner, label, bar and the spaces between, less one so a
+/// terminal that wraps at the last column does not.
+const BAR_MSG_COLS: usize = 79 - 2 - LABEL_COLS - 1 - 12 - 1;
+const DONE_MSG_COLS: usize = 79 - 2 - LABEL_COLS - 1;
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner())
+}
+
+/// `text` cut to `cols` terminal columns, with `…` when cut.
+fn fit(text: &str, cols: usize) -> String {
+    use unicode_truncate::UnicodeTruncateStr;
+    use unicode_width::UnicodeWidthStr;
+    if text.width() <= cols {
+        return text.to_string();
+    }
+    format!("{}…", text.unicode_truncate(cols.saturating_sub(1)).0)
+}
 
 /// Passes over the outbox in one `sync --once`; each pass takes every reply due, so this
 /// only bounds a run whose replies keep coming due again at once.
@@ -93,10 +118,8 @@ async fn sync_once_as(
             }
             let bar = bars.as_ref().map(|m| {
                 let bar = m.add(ProgressBar::new_spinner());
-                bar.set_style(
-                    ProgressStyle::with_template("{spinner} {prefix:.bold} {msg}")
-                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                );
+                bar.set_style(style(SPINNER));
+                // The label once, as the line's prefix; only the counts change.
                 bar.set_prefix(label.clone());
                 bar.enable_steady_tick(Duration::from_millis(120));
                 bar
@@ -106,10 +129,20 @@ async fn sync_once_as(
             let holder = holder.to_string();
             tasks.push(tokio::spawn(async move {
                 let started = Instant::now();
+                let started_at = clock();
                 let progress_bar = bar.clone();
+                let progress_clock = clock.clone();
                 let progress = move |s: &PassStats| {
                     if let Some(b) = &progress_bar {
-                        b.set_message(s.progress());
+                        let e = eta::eta(u64::from(s.seen), s.total, started_at, progress_clock());
+                        if let Some(total) = s.total {
+                            if b.length() != Some(total) {
+                                b.set_style(style(BAR));
+                                b.set_length(total);
+                            }
+                            b.set_position(u64::from(s.seen).min(total));
+                        }
+                        b.set_message(fit(&eta::line(&e, "items"), BAR_MSG_COLS));
                     }
                 };
                 let result = sync_pass_with_progress(
@@ -121,11 +154,15 @@ async fn sync_once_as(
                 )
                 .await;
                 let line = match &result {
-                    Ok(s) => format!(
-                        "{label}: ok, {} pages, {} items ({} new, {} changed, {} skipped), {} requests, {:.1}s",
-                        s.pages, s.seen, s.new, s.changed, s.skipped, s.requests,
-                        started.elapsed().as_secs_f64()
-                    ),
+                    Ok(s) => {
+                        let e = eta::eta(u64::from(s.seen), s.total, started_at, clock());
+                        format!(
+                            "{label}: ok, {}, {} pages ({} new, {} changed, {} skipped), {} requests, {:.1}s",
+                            eta::line(&eta::Eta { left: None, ..e }, "items"),
+                            s.pages, s.new, s.changed, s.skipped, s.requests,
+                            started.elapsed().as_secs_f64()
+                        )
+                    }
                     Err((s, err)) => format!("{label}: failed after {} pages: {err}", s.pages),
                 };
                 let released = writer
@@ -135,7 +172,11 @@ async fn sync_once_as(
                     tracing::warn!(error = %format!("{err:#}"), "releasing a sync lease");
                 }
                 match bar {
-                    Some(b) => b.finish_with_message(line.clone()),
+                    Some(b) => {
+                        b.set_style(style(DONE));
+                        let done = line.strip_prefix(&format!("{label}: ")).unwrap_or(&line);
+                        b.finish_with_message(fit(done, DONE_MSG_COLS));
+                    }
                     None => eprintln!("{line}"),
                 }
                 result.is_ok()
@@ -366,4 +407,26 @@ pub async fn sync_daemon(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod progress_line_tests {
+    use super::*;
+    use unicode_width::UnicodeWidthStr;
+
+    #[test]
+    fn terminal_lines_fit_80_columns() {
+        let long = "ok, 3 200 / 6 030 items, 812/s, 4 pages (3 200 new, 0 changed, 0 skipped), 33 requests, 4.1s";
+        let bar = fit(long, BAR_MSG_COLS);
+        assert!(bar.ends_with('…'));
+        assert_eq!(bar.width(), BAR_MSG_COLS);
+        // Spinner, label, bar and message, with the spaces between.
+        assert!(2 + LABEL_COLS + 1 + 12 + 1 + bar.width() < 80);
+        let done = fit(long, DONE_MSG_COLS);
+        assert!(2 + LABEL_COLS + 1 + done.width() < 80);
+        assert_eq!(
+            fit("3 200 / 6 030 items", BAR_MSG_COLS),
+            "3 200 / 6 030 items"
+        );
+    }
 }

@@ -53,6 +53,8 @@ pub struct ReplyTarget {
 pub struct PostedAnswer {
     pub text: String,
     pub moderation: ModerationState,
+    /// Whether the marketplace still allows editing it, where it says (WB feedbacks).
+    pub editable: Option<bool>,
 }
 
 #[async_trait]
@@ -68,6 +70,25 @@ pub trait Connector: Send + Sync {
     /// Delivers an answer. A success only means the marketplace accepted the call.
     async fn send_answer(&self, target: &ReplyTarget, text: &str) -> Result<(), ConnectorError>;
 
+    /// Replaces an answer already published with `text` (WB feedbacks allow this once,
+    /// within 60 days). A success only means the marketplace accepted the call: reading
+    /// the item back shows whether the new text took. Connectors whose marketplace has
+    /// no such method refuse without a request.
+    async fn edit_answer(&self, target: &ReplyTarget, text: &str) -> Result<(), ConnectorError> {
+        let _ = text;
+        Err(ConnectorError::Rejected {
+            marketplace: self.marketplace().as_str(),
+            endpoint: self.id().to_string(),
+            status: 0,
+            message: format!(
+                "{} {}: a sent answer cannot be edited here (item {})",
+                self.marketplace().as_str(),
+                self.channel().as_str(),
+                target.external_id
+            ),
+        })
+    }
+
     /// Re-reads the item and returns the answer it carries, if any: how delivery is
     /// confirmed and how a reply interrupted by a crash is checked before resending.
     async fn current_answer(&self, target: &ReplyTarget) -> Result<Option<String>, ConnectorError>;
@@ -81,6 +102,7 @@ pub trait Connector: Send + Sync {
         Ok(self.current_answer(target).await?.map(|text| PostedAnswer {
             text,
             moderation: ModerationState::Published,
+            editable: None,
         }))
     }
 

@@ -1,6 +1,7 @@
 //! Domain types: what the seller answers, independent of any marketplace's wire format.
 //! Pure data and rules; nothing here does IO.
 
+mod edit;
 mod interaction;
 pub mod linking;
 mod marketplace;
@@ -8,6 +9,7 @@ mod product;
 mod sla;
 mod text;
 
+pub use edit::{edit_refusal, edit_text_refusal, EditRefusal};
 pub use interaction::{
     Answer, AnswerState, ChatMessage, Interaction, InteractionId, ModerationState, NewInteraction,
     ProductRef, Rating, Sender,

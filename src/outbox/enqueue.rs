@@ -9,7 +9,7 @@ use rusqlite::params;
 use crate::ai::guardrails::{Level, Verdict};
 use crate::domain::InteractionId;
 use crate::prepare::DraftInputs;
-use crate::store::{self, Store, Writer};
+use crate::store::{self, OutboxKind, Store, Writer};
 
 /// Who sends a reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +77,29 @@ pub async fn enqueue_checked(
     request: ReplyRequest,
     now: DateTime<Utc>,
 ) -> Result<EnqueueOutcome> {
+    enqueue_kind(store, writer, request, now, OutboxKind::Reply).await
+}
+
+/// Checks a new text for the item's published answer against the same guardrails as a
+/// reply and, unless a block stops it, writes the edit to the outbox
+/// ([`store::enqueue_edit`] refuses what WB would not allow).
+pub async fn enqueue_edit_checked(
+    store: &Store,
+    writer: &Writer,
+    request: ReplyRequest,
+    now: DateTime<Utc>,
+) -> Result<EnqueueOutcome> {
+    anyhow::ensure!(!request.shadow, "an edit is never shadowed");
+    enqueue_kind(store, writer, request, now, OutboxKind::Edit).await
+}
+
+async fn enqueue_kind(
+    store: &Store,
+    writer: &Writer,
+    request: ReplyRequest,
+    now: DateTime<Utc>,
+    kind: OutboxKind,
+) -> Result<EnqueueOutcome> {
     let reader_store = store.clone();
     let id = request.interaction_id;
     let text = request.text.clone();
@@ -125,6 +148,8 @@ pub async fn enqueue_checked(
                     params![r.idempotency_key],
                     |row| row.get(0),
                 )?
+            } else if kind == OutboxKind::Edit {
+                store::enqueue_edit(&tx, r.interaction_id, &r.text, &r.idempotency_key, r.actor.as_str(), now)?
             } else {
                 store::enqueue_reply(&tx, r.interaction_id, &r.text, &r.idempotency_key, r.actor.as_str(), now)?
             };
@@ -136,7 +161,7 @@ pub async fn enqueue_checked(
                     params![r.interaction_id.0],
                 )?;
             }
-            if r.actor == Actor::Human {
+            if r.actor == Actor::Human && kind == OutboxKind::Reply {
                 // The seller's own reply replaces an auto-reply still waiting to go, so
                 // the item is never answered twice.
                 tx.execute(

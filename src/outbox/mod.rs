@@ -11,11 +11,16 @@
 //! reopened; it becomes `visible` once re-reading the item shows our text (checked with
 //! backoff for up to 48 h, and by sync), or `rejected` when moderation refuses it. Only a
 //! final refusal before acceptance is `failed`.
+//!
+//! An edit of a published answer (WB feedbacks, once) is a row of kind `edit` and goes
+//! the same way: a row found `sending` is read back first, and the edit is sent again
+//! only while the item still shows the old text. Its item stays answered throughout.
 
 mod enqueue;
 
 pub use enqueue::{
-    cancel_reply, edit_distance, enqueue_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft,
+    cancel_reply, edit_distance, enqueue_checked, enqueue_edit_checked, Actor, EnqueueOutcome,
+    ReplyRequest, SentDraft,
 };
 
 use std::collections::HashMap;
@@ -27,9 +32,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, Notify};
 
 use crate::app::Event;
-use crate::connectors::{Connector, ConnectorError, ReplyTarget};
+use crate::connectors::{Connector, ConnectorError, PostedAnswer, ReplyTarget};
 use crate::domain::{Channel, Interaction, ModerationState};
-use crate::store::{self, Claim, OutboxItem, OutboxState, ProcessKind, Store, Writer};
+use crate::store::{self, Claim, OutboxItem, OutboxKind, OutboxState, ProcessKind, Store, Writer};
 
 /// Attempts before a transiently failing reply is given up on and handed back.
 pub const MAX_ATTEMPTS: u32 = 8;
@@ -187,9 +192,23 @@ impl Outbox {
         if !look_first {
             return self.send(item, claim, connector.as_ref(), &target).await;
         }
+        if item.kind == OutboxKind::Edit {
+            return match connector.answer_status(&target).await {
+                Ok(Some(shown)) if same_text(&shown.text, &item.text) => {
+                    self.settle_shown(item, claim, &shown).await
+                }
+                // The answer as it was still shows: the edit has not landed.
+                Ok(Some(_)) => self.send(item, claim, connector.as_ref(), &target).await,
+                Ok(None) => {
+                    self.fail(item, claim, "the answer to edit is gone", None)
+                        .await
+                }
+                Err(err) => self.retry_or_fail(item, claim, err).await,
+            };
+        }
         match connector.answer_status(&target).await {
             Ok(Some(shown)) if same_text(&shown.text, &item.text) => {
-                self.settle_shown(item, claim, shown.moderation).await
+                self.settle_shown(item, claim, &shown).await
             }
             // In a chat the last seller message being another one means ours has not
             // landed; on a review or question it means someone else answered.
@@ -230,7 +249,11 @@ impl Outbox {
             );
             return Ok(Step::Skipped);
         }
-        match connector.send_answer(target, &item.text).await {
+        let sent = match item.kind {
+            OutboxKind::Reply => connector.send_answer(target, &item.text).await,
+            OutboxKind::Edit => connector.edit_answer(target, &item.text).await,
+        };
+        match sent {
             Ok(()) => {
                 let now = (self.clock)();
                 let fence = claim.clone();
@@ -262,7 +285,7 @@ impl Outbox {
     ) -> Result<Step> {
         let note = match connector.answer_status(target).await {
             Ok(Some(shown)) if same_text(&shown.text, &item.text) => {
-                return self.settle_shown(item, claim, shown.moderation).await;
+                return self.settle_shown(item, claim, &shown).await;
             }
             Ok(Some(_)) => Some("the item shows another answer".to_string()),
             Ok(None) => None,
@@ -283,11 +306,11 @@ impl Outbox {
         &self,
         item: &OutboxItem,
         claim: &Claim,
-        moderation: ModerationState,
+        shown: &PostedAnswer,
     ) -> Result<Step> {
         let now = (self.clock)();
         let fence = claim.clone();
-        if moderation == ModerationState::Rejected {
+        if shown.moderation == ModerationState::Rejected {
             let reason = "отклонён модерацией маркетплейса".to_string();
             let why = reason.clone();
             self.writer
@@ -296,11 +319,15 @@ impl Outbox {
             tracing::warn!(outbox = item.id, "reply rejected by moderation");
             return Ok(Step::Rejected(reason));
         }
+        let editable = shown.editable;
         let moved = self
             .writer
             .call(move |conn| {
                 let tx = conn.transaction()?;
                 let moved = store::mark_visible(&tx, &fence, now)?;
+                if let (true, Some(editable)) = (moved, editable) {
+                    store::note_reply_editable(&tx, fence.outbox_id, editable)?;
+                }
                 tx.commit()?;
                 Ok(moved)
             })

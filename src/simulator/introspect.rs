@@ -21,6 +21,9 @@ pub struct SimReport {
     pub faults_injected: BTreeMap<String, u64>,
     /// Every answer received, in order.
     pub answers: Vec<SimReportAnswer>,
+    /// Every edit of a published answer applied, in order (WB feedbacks).
+    #[serde(default)]
+    pub edits: Vec<SimReportAnswer>,
     /// Items per account: total and still unanswered.
     pub accounts: Vec<SimReportAccount>,
 }
@@ -72,18 +75,8 @@ pub fn report(state: &SimState) -> SimReport {
         requests: state.requests.clone(),
         over_limit: state.over_limit,
         faults_injected: BTreeMap::new(),
-        answers: state
-            .answers
-            .iter()
-            .map(|a| SimReportAnswer {
-                account: a.account.clone(),
-                channel: a.channel.to_string(),
-                item_id: a.item_id.clone(),
-                text: a.text.clone(),
-                at: a.at,
-                known_item: a.known_item,
-            })
-            .collect(),
+        answers: state.answers.iter().map(report_answer).collect(),
+        edits: state.edits.iter().map(report_answer).collect(),
         accounts: state
             .accounts
             .iter()
@@ -107,6 +100,17 @@ pub fn report(state: &SimState) -> SimReport {
                 chat_messages: a.chats.iter().map(|c| c.messages.len()).sum(),
             })
             .collect(),
+    }
+}
+
+fn report_answer(a: &super::state::AnswerRecord) -> SimReportAnswer {
+    SimReportAnswer {
+        account: a.account.clone(),
+        channel: a.channel.to_string(),
+        item_id: a.item_id.clone(),
+        text: a.text.clone(),
+        at: a.at,
+        known_item: a.known_item,
     }
 }
 

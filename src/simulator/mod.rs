@@ -8,6 +8,7 @@ pub mod faults;
 pub mod fixtures;
 mod introspect;
 mod ozon;
+mod ozon_request;
 mod ratelimit;
 pub mod recording;
 pub mod scale;
@@ -212,7 +213,10 @@ pub fn router(sim: Sim) -> Router {
         .route("/api/v1/questions/count", get(wb_questions::count))
         .route("/v1/review/count", post(ozon::review_count))
         .route("/v1/question/count", post(ozon::question_count))
-        .route("/api/v1/feedbacks/answer", post(wb_feedbacks::answer))
+        .route(
+            "/api/v1/feedbacks/answer",
+            post(wb_feedbacks::answer).patch(wb_feedbacks::edit),
+        )
         .route(
             "/api/v1/questions",
             get(wb_questions::list).patch(wb_questions::patch),

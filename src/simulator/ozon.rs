@@ -23,16 +23,15 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
+use super::ozon_request::{
+    AnswerCreate, AnswerList, ChatHistory, ChatList, CommentCreate, CommentList, QuestionInfo,
+    QuestionList, ReviewInfo, ReviewList, SendMessage,
+};
 use super::ratelimit::Limit;
 use super::state::{
     AnswerRecord, SimAccount, SimAnswer, SimChat, SimMessage, SimQuestion, SimReview,
 };
 use super::Sim;
-use crate::connectors::ozon::wire::{
-    AnswerCreateRequest, AnswerListRequest, ChatHistoryRequest, ChatListFilter, ChatListRequest,
-    CommentCreateRequest, CommentListRequest, QuestionInfoRequest, QuestionListRequest,
-    ReviewInfoRequest, ReviewListRequest, SendMessageRequest,
-};
 use crate::connectors::ozon::{format_time, parse_time};
 use crate::domain::Marketplace;
 
@@ -225,7 +224,7 @@ pub async fn review_list(State(sim): State<Sim>, headers: HeaderMap, body: Bytes
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let req: ReviewListRequest = match parse_body(&body, false) {
+    let req: ReviewList = match parse_body(&body, false) {
         Ok(r) => r,
         Err(resp) => return resp,
     };
@@ -309,7 +308,7 @@ pub async fn review_info(State(sim): State<Sim>, headers: HeaderMap, body: Bytes
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let req: ReviewInfoRequest = match parse_body(&body, false) {
+    let req: ReviewInfo = match parse_body(&body, false) {
         Ok(r) => r,
         Err(resp) => return resp,
     };
@@ -344,7 +343,7 @@ pub async fn comment_create(State(sim): State<Sim>, headers: HeaderMap, body: By
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let req: CommentCreateRequest = match parse_body(&body, false) {
+    let req: CommentCreate = match parse_body(&body, false) {
         Ok(r) => r,
         Err(resp) => return resp,
     };
@@ -365,6 +364,16 @@ pub async fn comment_create(State(sim): State<Sim>, headers: HeaderMap, body: By
     let Some(review) = acc.reviews.iter_mut().find(|r| r.id == review_id) else {
         return not_found("review not found");
     };
+    // A reply to a comment must name one the review has (the simulator keeps one).
+    if let Some(parent) = req.parent_comment_id.as_deref().filter(|p| !p.is_empty()) {
+        let known = review
+            .answer
+            .as_ref()
+            .is_some_and(|a| comment_id(review, a) == parent);
+        if !known {
+            return not_found("parent comment not found");
+        }
+    }
     let answer = SimAnswer {
         text: text.clone(),
         state: "published".into(),
@@ -396,7 +405,7 @@ pub async fn comment_list(State(sim): State<Sim>, headers: HeaderMap, body: Byte
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let req: CommentListRequest = match parse_body(&body, false) {
+    let req: CommentList = match parse_body(&body, false) {
         Ok(r) => r,
         Err(resp) => return resp,
     };
@@ -409,7 +418,8 @@ pub async fn comment_list(State(sim): State<Sim>, headers: HeaderMap, body: Byte
     if !(20..=100).contains(&limit) {
         return bad_request("limit must be between 20 and 100");
     }
-    if req.offset < 0 {
+    let offset = req.offset.unwrap_or(0);
+    if offset < 0 {
         return bad_request("offset must not be negative");
     }
     if !matches!(
@@ -443,7 +453,7 @@ pub async fn comment_list(State(sim): State<Sim>, headers: HeaderMap, body: Byte
                 "text": a.text,
             })
         })
-        .skip(req.offset as usize)
+        .skip(offset as usize)
         .take(limit as usize)
         .collect();
     ok(json!({"offset": comments.len(), "comments": comments}))
@@ -493,7 +503,7 @@ pub async fn question_list(State(sim): State<Sim>, headers: HeaderMap, body: Byt
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let req: QuestionListRequest = match parse_body(&body, true) {
+    let req: QuestionList = match parse_body(&body, true) {
         Ok(r) => r,
         Err(resp) => return resp,
     };
@@ -572,7 +582,7 @@ pub async fn question_info(State(sim): State<Sim>, headers: HeaderMap, body: Byt
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let req: QuestionInfoRequest = match parse_body(&body, true) {
+    let req: QuestionInfo = match parse_body(&body, true) {
         Ok(r) => r,
         Err(resp) => return resp,
     };
@@ -601,7 +611,7 @@ pub async fn answer_create(State(sim): State<Sim>, headers: HeaderMap, body: Byt
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let req: AnswerCreateRequest = match parse_body(&body, true) {
+    let req: AnswerCreate = match parse_body(&body, true) {
         Ok(r) => r,
         Err(resp) => return resp,
     };
@@ -652,7 +662,7 @@ pub async fn answer_list(State(sim): State<Sim>, headers: HeaderMap, body: Bytes
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let req: AnswerListRequest = match parse_body(&body, true) {
+    let req: AnswerList = match parse_body(&body, true) {
         Ok(r) => r,
         Err(resp) => return resp,
     };
@@ -795,7 +805,7 @@ pub async fn chat_list(State(sim): State<Sim>, headers: HeaderMap, body: Bytes) 
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let req: ChatListRequest = match parse_body(&body, false) {
+    let req: ChatList = match parse_body(&body, false) {
         Ok(r) => r,
         Err(resp) => return resp,
     };
@@ -806,10 +816,7 @@ pub async fn chat_list(State(sim): State<Sim>, headers: HeaderMap, body: Bytes) 
     if !(1..=1000).contains(&limit) {
         return bad_request("limit must be between 1 and 1000");
     }
-    let filter = req.filter.unwrap_or(ChatListFilter {
-        chat_status: None,
-        unread_only: false,
-    });
+    let filter = req.filter.unwrap_or_default();
     let closed_only = match filter
         .chat_status
         .as_deref()
@@ -854,7 +861,7 @@ pub async fn chat_history(State(sim): State<Sim>, headers: HeaderMap, body: Byte
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let req: ChatHistoryRequest = match parse_body(&body, false) {
+    let req: ChatHistory = match parse_body(&body, false) {
         Ok(r) => r,
         Err(resp) => return resp,
     };
@@ -919,7 +926,7 @@ pub async fn send_message(State(sim): State<Sim>, headers: HeaderMap, body: Byte
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let req: SendMessageRequest = match parse_body(&body, false) {
+    let req: SendMessage = match parse_body(&body, false) {
         Ok(r) => r,
         Err(resp) => return resp,
     };

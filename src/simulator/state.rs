@@ -183,6 +183,8 @@ pub struct SimState {
     /// Requests answered 429 because they exceeded the published limits.
     pub over_limit: u64,
     pub answers: Vec<AnswerRecord>,
+    /// Every edit of a published answer WB applied (`PATCH /api/v1/feedbacks/answer`).
+    pub edits: Vec<AnswerRecord>,
     pub rng: ChaCha8Rng,
     pub visibility: AnswerVisibility,
     held: Vec<HeldAnswer>,
@@ -195,6 +197,7 @@ impl SimState {
             requests: BTreeMap::new(),
             over_limit: 0,
             answers: Vec::new(),
+            edits: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(seed),
             visibility: AnswerVisibility::default(),
             held: Vec::new(),

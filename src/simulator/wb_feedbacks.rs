@@ -266,6 +266,55 @@ pub async fn answer(State(sim): State<Sim>, headers: HeaderMap, body: String) ->
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// How long after it was sent WB lets an answer be edited.
+pub const EDIT_WITHIN_DAYS: i64 = 60;
+
+/// `PATCH /api/v1/feedbacks/answer {id, text}` — edits a published answer, once, within
+/// [`EDIT_WITHIN_DAYS`] of sending it. The contract declares only 204 (besides 401 and
+/// 429) and says the id is not validated: so every authorised call is answered 204, and
+/// an edit WB would not make — unknown id, no answer, the one edit spent or too late,
+/// text outside 2..5000 characters, a body without `id` and `text` strings — simply
+/// changes nothing. Only reading the feedback back tells an edit that took.
+pub async fn edit(State(sim): State<Sim>, headers: HeaderMap, body: String) -> Response {
+    let account = match sim.admit_wb("PATCH /api/v1/feedbacks/answer", &headers) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let request: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    let (Some(id), Some(text)) = (request["id"].as_str(), request["text"].as_str()) else {
+        return StatusCode::NO_CONTENT.into_response();
+    };
+    if !(2..=5000).contains(&text.chars().count()) {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    let now = Utc::now();
+    let mut state = sim.lock();
+    let acc = &mut state.accounts[account];
+    let acc_name = acc.name.clone();
+    let editable =
+        |a: &SimAnswer| a.editable && now - a.at <= chrono::Duration::days(EDIT_WITHIN_DAYS);
+    let Some(answer) = acc
+        .reviews
+        .iter_mut()
+        .find(|r| r.id == id)
+        .and_then(|r| r.answer.as_mut())
+        .filter(|a| editable(a))
+    else {
+        return StatusCode::NO_CONTENT.into_response();
+    };
+    answer.text = text.to_string();
+    answer.editable = false;
+    state.edits.push(AnswerRecord {
+        account: acc_name,
+        channel: "review",
+        item_id: id.to_string(),
+        text: text.to_string(),
+        at: now,
+        known_item: true,
+    });
+    StatusCode::NO_CONTENT.into_response()
+}
+
 /// Body of `POST /api/v1/feedbacks/answer`.
 #[derive(Deserialize)]
 struct AnswerBody {

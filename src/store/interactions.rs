@@ -108,7 +108,13 @@ pub fn upsert_interactions(
                     synced_at = excluded.synced_at, state = excluded.state,
                     answer_text = excluded.answer_text,
                     answer_moderation = excluded.answer_moderation,
-                    answer_editable = excluded.answer_editable,
+                    answer_editable = CASE WHEN EXISTS (
+                        -- An edit of ours is queued, on its way or done: WB's one edit is
+                        -- spent, whatever a read from before it landed says.
+                        SELECT 1 FROM outbox e WHERE e.interaction_id = interactions.id
+                          AND e.kind = 'edit' AND e.shadow = 0
+                          AND e.state IN ('queued', 'sending', 'accepted', 'visible'))
+                        THEN 0 ELSE excluded.answer_editable END,
                     tier = excluded.tier, at_risk_at = excluded.at_risk_at,
                     due_at = excluded.due_at,
                     reply_handle = coalesce(excluded.reply_handle, reply_handle),

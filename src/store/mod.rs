@@ -40,9 +40,10 @@ pub use interactions::{
 };
 pub use leases::{lease_holder, release_lease, renew_held, sync_holders, try_lease};
 pub use outbox::{
-    accepted_count, claim_outbox, due_outbox, due_outbox_for, enqueue_reply, mark_accepted,
-    mark_failed, mark_rejected, mark_sending, mark_visible, outbox_size, release_claim,
-    schedule_check, settle_accepted_from_items, Claim, OutboxItem, OutboxState,
+    accepted_count, claim_outbox, due_outbox, due_outbox_for, enqueue_edit, enqueue_reply,
+    mark_accepted, mark_failed, mark_rejected, mark_sending, mark_visible, note_reply_editable,
+    outbox_size, release_claim, schedule_check, settle_accepted_from_items, Claim, OutboxItem,
+    OutboxKind, OutboxState,
 };
 pub use processes::{
     holder_id_for, live_processes, register_process, unreachable_outbox_accounts,

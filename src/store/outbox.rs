@@ -51,6 +51,24 @@ impl OutboxState {
     }
 }
 
+/// What an outbox row delivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxKind {
+    /// The first answer to an item (or a chat message).
+    Reply,
+    /// A new text for an answer already published (WB feedbacks, once).
+    Edit,
+}
+
+impl OutboxKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxKind::Reply => "reply",
+            OutboxKind::Edit => "edit",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxItem {
     pub id: i64,
@@ -68,6 +86,7 @@ pub struct OutboxItem {
     /// The process working on it, if one claimed it (the claim may have expired).
     pub claimed_by: Option<String>,
     pub claim_expires: Option<DateTime<Utc>>,
+    pub kind: OutboxKind,
 }
 
 /// A process's right to work on one outbox row: every write it makes names the token, so
@@ -80,7 +99,7 @@ pub struct Claim {
 }
 
 const ITEM_COLUMNS: &str = "id, interaction_id, idempotency_key, text, state, attempts, last_error,
-     created_at, sent_at, checks, claimed_by, claim_expires";
+     created_at, sent_at, checks, claimed_by, claim_expires, kind";
 
 fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> {
     let state: String = r.get(4)?;
@@ -97,6 +116,10 @@ fn item_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> {
         checks: r.get(9)?,
         claimed_by: r.get(10)?,
         claim_expires: r.get::<_, Option<i64>>(11)?.map(from_db_time),
+        kind: match r.get_ref(12)?.as_str()? {
+            "edit" => OutboxKind::Edit,
+            _ => OutboxKind::Reply,
+        },
     })
 }
 
@@ -168,6 +191,96 @@ pub fn enqueue_reply(
             params![t, actor, interaction_id.0, id, text],
         )?;
     }
+    Ok(id)
+}
+
+/// Writes an edit of an item's published answer to the outbox, in the caller's
+/// transaction. The item stays answered; its answer counts as no longer editable from
+/// now on (WB allows one edit), so neither a second edit nor a sync that still sees the
+/// old answer offers another. Refused when the item has no answer, WB says it can no
+/// longer be edited, or an edit was already queued. The same idempotency key again
+/// returns the existing row.
+pub fn enqueue_edit(
+    conn: &Connection,
+    interaction_id: InteractionId,
+    text: &str,
+    idempotency_key: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let existing: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM outbox WHERE idempotency_key = ?1 AND kind = 'edit'",
+            params![idempotency_key],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    /// Marketplace, channel, state, answer text, and whether WB still allows an edit.
+    type Editable = (String, String, String, Option<String>, Option<bool>);
+    let item: Option<Editable> = conn
+        .query_row(
+            "SELECT a.marketplace, i.channel, i.state, i.answer_text, i.answer_editable
+             FROM interactions i JOIN accounts a ON a.id = i.account_id WHERE i.id = ?1",
+            params![interaction_id.0],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    let Some((marketplace, channel, state, answer, editable)) = item else {
+        bail!("interaction {} does not exist", interaction_id.0);
+    };
+    if (marketplace.as_str(), channel.as_str()) != ("wb", "review") {
+        bail!(
+            "interaction {} is a {marketplace} {channel}: only WB feedback answers can be edited",
+            interaction_id.0
+        );
+    }
+    if !matches!(state.as_str(), "answered" | "archived") || answer.is_none() {
+        bail!(
+            "interaction {} has no published answer to edit",
+            interaction_id.0
+        );
+    }
+    let earlier: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM outbox WHERE interaction_id = ?1 AND kind = 'edit' AND shadow = 0
+               AND state IN ('queued', 'sending', 'accepted', 'visible')
+             LIMIT 1",
+            params![interaction_id.0],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(earlier) = earlier {
+        bail!(
+            "interaction {}: its answer was already edited (outbox {earlier}); WB allows one edit",
+            interaction_id.0
+        );
+    }
+    if editable != Some(true) {
+        bail!(
+            "interaction {}: WB no longer allows editing its answer (one edit, within 60 days)",
+            interaction_id.0
+        );
+    }
+    let t = to_db_time(now);
+    conn.execute(
+        "INSERT INTO outbox (interaction_id, idempotency_key, text, state, next_attempt_at,
+                             created_at, updated_at, kind)
+         VALUES (?1, ?2, ?3, 'queued', ?4, ?4, ?4, 'edit')",
+        params![interaction_id.0, idempotency_key, text, t],
+    )?;
+    let id = conn.last_insert_rowid();
+    conn.execute(
+        "UPDATE interactions SET answer_editable = 0 WHERE id = ?1",
+        params![interaction_id.0],
+    )?;
+    conn.execute(
+        "INSERT INTO audit_log (at, actor, action, interaction_id, detail)
+         VALUES (?1, ?2, 'edit_queued', ?3, json_object('outbox_id', ?4, 'text', ?5))",
+        params![t, actor, interaction_id.0, id, text],
+    )?;
     Ok(id)
 }
 
@@ -245,7 +358,7 @@ pub fn claim_outbox(
         .query_row(
             &format!("SELECT {ITEM_COLUMNS}, claim_token FROM outbox WHERE id = ?1"),
             params![outbox_id],
-            |r| Ok((item_from_row(r)?, r.get::<_, i64>(12)?)),
+            |r| Ok((item_from_row(r)?, r.get::<_, i64>(13)?)),
         )
         .optional()?;
     let Some((item, token)) = current else {
@@ -273,7 +386,7 @@ pub fn claim_outbox(
                 token,
                 t
             ],
-            |r| Ok((item_from_row(r)?, r.get::<_, i64>(12)?)),
+            |r| Ok((item_from_row(r)?, r.get::<_, i64>(13)?)),
         )
         .optional()?;
     let previous = item.claimed_by.filter(|p| p != holder);
@@ -437,6 +550,18 @@ pub fn mark_visible(conn: &Connection, claim: &Claim, now: DateTime<Utc>) -> Res
     Ok(moved)
 }
 
+/// What the marketplace said, on reading a reply back, about editing it (WB's
+/// `editable`): the list sync may not read that item again for a long time. Edits are
+/// left alone: theirs is spent.
+pub fn note_reply_editable(conn: &Connection, outbox_id: i64, editable: bool) -> Result<()> {
+    conn.execute(
+        "UPDATE interactions SET answer_editable = ?2
+         WHERE id = (SELECT interaction_id FROM outbox WHERE id = ?1 AND kind = 'reply')",
+        params![outbox_id, editable],
+    )?;
+    Ok(())
+}
+
 /// Sync saw the answers of accepted replies on their items: they are visible. Returns
 /// how many settled.
 pub fn settle_accepted_from_items(conn: &Connection, now: DateTime<Utc>) -> Result<usize> {
@@ -463,11 +588,24 @@ pub fn settle_accepted_from_items(conn: &Connection, now: DateTime<Utc>) -> Resu
 
 fn answer_item(conn: &Connection, outbox_id: i64, now: DateTime<Utc>) -> Result<()> {
     let t = to_db_time(now);
-    let (interaction_id, text): (i64, String) = conn.query_row(
-        "SELECT interaction_id, text FROM outbox WHERE id = ?1",
+    let (interaction_id, text, kind): (i64, String, String) = conn.query_row(
+        "SELECT interaction_id, text, kind FROM outbox WHERE id = ?1",
         params![outbox_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
+    if kind == OutboxKind::Edit.as_str() {
+        // The edited answer is the item's answer now; the one edit is spent.
+        conn.execute(
+            "UPDATE interactions SET answer_text = ?2, answer_editable = 0 WHERE id = ?1",
+            params![interaction_id, text],
+        )?;
+        conn.execute(
+            "INSERT INTO audit_log (at, actor, action, interaction_id, detail)
+             VALUES (?1, 'outbox', 'edit_visible', ?2, json_object('outbox_id', ?3))",
+            params![t, interaction_id, outbox_id],
+        )?;
+        return Ok(());
+    }
     conn.execute(
         "UPDATE interactions SET state = 'answered',
                 answer_text = coalesce(answer_text, ?2),

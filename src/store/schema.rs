@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/007_newest_and_linking.sql"),
     include_str!("migrations/008_delivery_claims.sql"),
     include_str!("migrations/009_autoreply_live.sql"),
+    include_str!("migrations/011_answer_edits.sql"),
     include_str!("migrations/012_draft_reasons.sql"),
 ];
 

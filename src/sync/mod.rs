@@ -12,6 +12,7 @@ use rusqlite::params;
 use tokio::sync::{mpsc, Notify};
 
 mod cards;
+pub mod eta;
 mod reconcile;
 
 pub use cards::{refresh_cards, CardRefresh, CARDS_PER_CYCLE};
@@ -43,17 +44,6 @@ pub struct PassStats {
     /// How many items the marketplace counts in all (its count methods), read at the start
     /// of a first sync for its progress; `None` on later passes or without a count method.
     pub total: Option<u64>,
-}
-
-impl PassStats {
-    /// `3 200 / 6 030 items, 4 pages, 3 200 new` — or without the total when it is unknown.
-    pub fn progress(&self) -> String {
-        let items = match self.total {
-            Some(total) => format!("{} / {} items", self.seen, total),
-            None => format!("{} items", self.seen),
-        };
-        format!("{items}, {} pages, {} new", self.pages, self.new)
-    }
 }
 
 /// Every this many poll cycles, the unanswered lists are compared in full with the local
@@ -304,8 +294,32 @@ pub async fn run(
                         account: account.name.clone(),
                         connector: connector.id().to_string(),
                     });
-                    let result =
-                        sync_pass(&writer, account.account_id, connector.as_ref(), &*clock).await;
+                    let started = clock();
+                    let (name, id, channel) = (
+                        account.name.clone(),
+                        connector.id().to_string(),
+                        connector.channel(),
+                    );
+                    let progress = |s: &PassStats| {
+                        if let Some(total) = s.total {
+                            let _ = events.send(Event::SyncProgress {
+                                account: name.clone(),
+                                connector: id.clone(),
+                                channel,
+                                seen: u64::from(s.seen),
+                                total,
+                                started,
+                            });
+                        }
+                    };
+                    let result = sync_pass_with_progress(
+                        &writer,
+                        account.account_id,
+                        connector.as_ref(),
+                        &*clock,
+                        &progress,
+                    )
+                    .await;
                     let (stats, error) = match result {
                         Ok(stats) => {
                             offline.reached(&events);
@@ -390,23 +404,5 @@ impl OfflineTracker {
                 account: self.account.clone(),
             });
         }
-    }
-}
-
-#[cfg(test)]
-mod progress_tests {
-    use super::PassStats;
-
-    #[test]
-    fn progress_shows_the_total_when_the_marketplace_counted() {
-        let mut stats = PassStats {
-            pages: 4,
-            seen: 3200,
-            new: 3200,
-            ..PassStats::default()
-        };
-        assert_eq!(stats.progress(), "3200 items, 4 pages, 3200 new");
-        stats.total = Some(6030);
-        assert_eq!(stats.progress(), "3200 / 6030 items, 4 pages, 3200 new");
     }
 }

@@ -91,6 +91,7 @@ pub enum Action {
     UndoAutoReply,
     StopAutoReplies,
     GoLive,
+    EditAnswer,
 
     /// The clock moved on (1 s tick).
     #[serde(skip)]
@@ -222,6 +223,7 @@ bindable! {
     UndoAutoReply => "undo_auto_reply",
     StopAutoReplies => "stop_auto_replies",
     GoLive => "go_live",
+    EditAnswer => "edit_answer",
 }
 
 impl Action {

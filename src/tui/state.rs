@@ -222,6 +222,9 @@ pub struct Editor {
     pub reply_window: ReplyWindow,
     /// Where the text the editor opened with came from.
     pub origin: Option<DraftOrigin>,
+    /// The published answer being edited (the editor opened with it); `None` when
+    /// replying.
+    pub edit: Option<String>,
 }
 
 impl Editor {
@@ -250,6 +253,17 @@ pub struct AccountSync {
     /// Connectors of this account syncing right now.
     pub running: BTreeSet<String>,
     pub last: Option<SyncOutcome>,
+    /// How far the running passes that know their total have come, by connector.
+    pub progress: BTreeMap<String, SyncProgress>,
+}
+
+/// A running pass against the marketplace's count: `seen` of `total` since `started`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncProgress {
+    pub channel: Channel,
+    pub seen: u64,
+    pub total: u64,
+    pub started: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -394,6 +408,10 @@ pub enum Notice {
     Alert(String),
     /// The guardrails stopped a reply; the reasons.
     Refused(String),
+    /// The item's sent answer cannot be edited (or the edit is the same text): why.
+    EditRefused(crate::domain::EditRefusal),
+    /// An edit of a published answer was queued.
+    EditQueued,
     /// A settings value was not saved: the field and why.
     SettingRefused {
         field: String,
@@ -436,6 +454,7 @@ impl Notice {
         !matches!(
             self,
             Notice::Queued
+                | Notice::EditQueued
                 | Notice::Alert(_)
                 | Notice::SyncRequested
                 | Notice::DraftRegenerated

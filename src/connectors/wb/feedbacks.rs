@@ -1,5 +1,5 @@
 //! WB feedbacks (reviews): `GET /api/v1/feedbacks`, `GET /api/v1/feedbacks/archive`,
-//! `GET /api/v1/feedback`, `POST /api/v1/feedbacks/answer`.
+//! `GET /api/v1/feedback`, `POST /api/v1/feedbacks/answer`, `PATCH /api/v1/feedbacks/answer`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -19,6 +19,7 @@ const COUNT: &str = "GET /api/v1/feedbacks/count";
 /// WB moves an unanswered feedback to the archive this long after it was written.
 pub const ARCHIVE_AFTER_DAYS: i64 = 30;
 const ANSWER: &str = "POST /api/v1/feedbacks/answer";
+const EDIT: &str = "PATCH /api/v1/feedbacks/answer";
 
 /// Items per page; WB allows up to 5000.
 pub const PAGE_SIZE: u32 = 1000;
@@ -218,6 +219,27 @@ impl Connector for WbFeedbacks {
         Ok(())
     }
 
+    /// `PATCH /api/v1/feedbacks/answer {id, text}`: 204 whether or not WB applies it (the
+    /// contract declares no refusal, and WB validates no id), so only the read-back tells.
+    async fn edit_answer(&self, target: &ReplyTarget, text: &str) -> Result<(), ConnectorError> {
+        let url = format!("{}/api/v1/feedbacks/answer", self.base_url);
+        let body = wire::AnswerRequest {
+            id: target.external_id.clone(),
+            text: text.to_string(),
+        };
+        // One attempt, as for the answer: the outbox looks at the item before retrying,
+        // and a second edit would be refused by WB anyway.
+        self.http
+            .single_attempt()
+            .send(EDIT, |c| {
+                c.patch(&url)
+                    .header("Authorization", &self.token)
+                    .json(&body)
+            })
+            .await?;
+        Ok(())
+    }
+
     async fn current_answer(&self, target: &ReplyTarget) -> Result<Option<String>, ConnectorError> {
         let Some(raw) = self.read_one(&target.external_id).await? else {
             return Ok(None);
@@ -239,6 +261,7 @@ impl Connector for WbFeedbacks {
         Ok(feedback.answer.filter(|a| !a.text.is_empty()).map(|a| {
             crate::connectors::PostedAnswer {
                 moderation: super::wire::moderation_from_wire(a.state.as_deref()),
+                editable: Some(a.editable),
                 text: a.text,
             }
         }))

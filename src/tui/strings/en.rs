@@ -1,6 +1,6 @@
 //! English UI text.
 
-use crate::domain::{AnswerState, Channel, ModerationState, Sender};
+use crate::domain::{AnswerState, Channel, EditRefusal, Marketplace, ModerationState, Sender};
 use crate::store::search::QueryError;
 use crate::store::{AnswerFilter, QueueSort};
 use crate::tui::action::Action;
@@ -49,6 +49,7 @@ pub static EN: Strings = Strings {
 
     draft_source,
     editor_title: "Reply",
+    edit_title: "Edit of the answer (once)",
     reply_window_left: "reply within",
     reply_window_closed: "chat closed to replies",
     confirm_title: "Confirm",
@@ -99,6 +100,7 @@ pub static EN: Strings = Strings {
     offline_since,
     token_refused,
     outbox,
+    sync_progress,
     sync_by,
     waiting_for_process,
     awaiting_publication,
@@ -194,6 +196,28 @@ fn awaiting_publication(n: usize) -> String {
     format!("accepted by the marketplace, waiting to show: {n}")
 }
 
+fn sync_progress(
+    seen: u64,
+    total: Option<u64>,
+    channel: Channel,
+    left: Option<chrono::Duration>,
+) -> String {
+    use crate::sync::eta::{short_duration, thousands};
+    let noun = match channel {
+        Channel::Review => "reviews",
+        Channel::Question => "questions",
+        Channel::Chat => "chats",
+    };
+    let mut out = match total {
+        Some(total) => format!("{} / {} {noun}", thousands(seen), thousands(total)),
+        None => format!("{} {noun}", thousands(seen)),
+    };
+    if let Some(left) = left {
+        out.push_str(&format!(", ~{}", short_duration(left, ["s", "min", "h"])));
+    }
+    out
+}
+
 fn outbox(n: usize) -> String {
     format!("outbox: {n}")
 }
@@ -256,6 +280,32 @@ fn notice(notice: &Notice) -> String {
         }
         Notice::GoLiveFailed(e) => format!("Not live: {e}"),
         Notice::NoTemplates => "No templates for this item".into(),
+        Notice::EditQueued => "The edited answer is queued for sending".into(),
+        Notice::EditRefused(why) => edit_refusal(*why),
+    }
+}
+
+fn edit_refusal(why: EditRefusal) -> String {
+    match why {
+        EditRefusal::NotSupported {
+            marketplace: Marketplace::Ozon,
+            ..
+        } => "Ozon offers no way to change a sent answer: its API has no such method".into(),
+        EditRefusal::NotSupported {
+            channel: Channel::Chat,
+            ..
+        } => "A sent chat message cannot be changed".into(),
+        EditRefusal::NotSupported { .. } => {
+            "Only a WB review answer can be edited here; edit a question's answer in the WB \
+             seller portal"
+                .into()
+        }
+        EditRefusal::NotAnswered => "Nothing to edit: there is no answer yet".into(),
+        EditRefusal::InFlight => "The answer is still on its way: edit it once it is out".into(),
+        EditRefusal::Used => "WB lets an answer be edited once, within 60 days: this one can \
+             no longer be changed"
+            .into(),
+        EditRefusal::Unchanged => "The text is unchanged: nothing to edit".into(),
     }
 }
 
@@ -393,6 +443,7 @@ fn action(a: &Action) -> &'static str {
         Action::UndoAutoReply => "undo the auto-reply",
         Action::StopAutoReplies => "turn every auto-reply off",
         Action::GoLive => "make the account's auto-replies live (confirmed)",
+        Action::EditAnswer => "edit the sent answer (WB review, once)",
         _ => "",
     }
 }

@@ -56,6 +56,8 @@ pub struct Strings {
     pub answer_editable: &'static str,
 
     pub editor_title: &'static str,
+    /// The editor's title when it edits a published answer.
+    pub edit_title: &'static str,
     /// Before the time left to reply (an Ozon chat), e.g. "ответить: ещё 5ч12м".
     pub reply_window_left: &'static str,
     pub reply_window_closed: &'static str,
@@ -108,6 +110,14 @@ pub struct Strings {
     pub unit_day: &'static str,
 
     pub sync_done: fn(new: usize, changed: usize, at: &str) -> String,
+    /// A first sync against the marketplace's count, with the time left when known:
+    /// "3 200 / 6 030 отзывов, ~40 с".
+    pub sync_progress: fn(
+        seen: u64,
+        total: Option<u64>,
+        channel: Channel,
+        left: Option<chrono::Duration>,
+    ) -> String,
     pub offline_since: fn(at: &str) -> String,
     /// The marketplace refused the account's credentials (HTTP `status`): the fix.
     pub token_refused: fn(status: &str) -> String,
@@ -257,6 +267,19 @@ mod tests {
             Notice::GoLiveWordNeeded("ENABLE".into()),
             Notice::AutoRepliesLive,
             Notice::GoLiveFailed("x".into()),
+            Notice::EditQueued,
+            Notice::EditRefused(crate::domain::EditRefusal::Used),
+            Notice::EditRefused(crate::domain::EditRefusal::NotAnswered),
+            Notice::EditRefused(crate::domain::EditRefusal::InFlight),
+            Notice::EditRefused(crate::domain::EditRefusal::Unchanged),
+            Notice::EditRefused(crate::domain::EditRefusal::NotSupported {
+                marketplace: crate::domain::Marketplace::Ozon,
+                channel: Channel::Review,
+            }),
+            Notice::EditRefused(crate::domain::EditRefusal::NotSupported {
+                marketplace: crate::domain::Marketplace::Wb,
+                channel: Channel::Question,
+            }),
         ]
     }
 

@@ -1,6 +1,6 @@
 //! Русский текст интерфейса.
 
-use crate::domain::{AnswerState, Channel, ModerationState, Sender};
+use crate::domain::{AnswerState, Channel, EditRefusal, Marketplace, ModerationState, Sender};
 use crate::store::search::{Key, QueryError, QueryErrorKind};
 use crate::store::{AnswerFilter, QueueSort};
 use crate::tui::action::Action;
@@ -49,6 +49,7 @@ pub static RU: Strings = Strings {
 
     draft_source,
     editor_title: "Ответ",
+    edit_title: "Правка ответа (один раз)",
     reply_window_left: "ответить: ещё",
     reply_window_closed: "чат закрыт для ответа",
     confirm_title: "Подтверждение",
@@ -99,6 +100,7 @@ pub static RU: Strings = Strings {
     offline_since,
     token_refused,
     outbox,
+    sync_progress,
     sync_by,
     waiting_for_process,
     awaiting_publication,
@@ -194,6 +196,29 @@ fn awaiting_publication(n: usize) -> String {
     format!("приняты маркетплейсом, ждут публикации: {n}")
 }
 
+fn sync_progress(
+    seen: u64,
+    total: Option<u64>,
+    channel: Channel,
+    left: Option<chrono::Duration>,
+) -> String {
+    use crate::sync::eta::{short_duration, thousands};
+    // After a count ("из 6 030"), Russian takes the genitive plural.
+    let noun = match channel {
+        Channel::Review => "отзывов",
+        Channel::Question => "вопросов",
+        Channel::Chat => "чатов",
+    };
+    let mut out = match total {
+        Some(total) => format!("{} / {} {noun}", thousands(seen), thousands(total)),
+        None => format!("{} {noun}", thousands(seen)),
+    };
+    if let Some(left) = left {
+        out.push_str(&format!(", ~{}", short_duration(left, ["с", "мин", "ч"])));
+    }
+    out
+}
+
 fn outbox(n: usize) -> String {
     format!("исходящие: {n}")
 }
@@ -255,6 +280,30 @@ fn notice(notice: &Notice) -> String {
         }
         Notice::GoLiveFailed(e) => format!("Не включено: {e}"),
         Notice::NoTemplates => "Шаблонов для этого обращения нет".into(),
+        Notice::EditQueued => "Правка ответа поставлена в очередь отправки".into(),
+        Notice::EditRefused(why) => edit_refusal(*why),
+    }
+}
+
+fn edit_refusal(why: EditRefusal) -> String {
+    match why {
+        EditRefusal::NotSupported {
+            marketplace: Marketplace::Ozon,
+            ..
+        } => "Ozon не даёт изменить отправленный ответ: у его API нет такого метода".into(),
+        EditRefusal::NotSupported {
+            channel: Channel::Chat,
+            ..
+        } => "Отправленное сообщение в чате изменить нельзя".into(),
+        EditRefusal::NotSupported { .. } => {
+            "Изменить можно только ответ на отзыв WB; ответ на вопрос правится в кабинете WB".into()
+        }
+        EditRefusal::NotAnswered => "Изменять нечего: ответа ещё нет".into(),
+        EditRefusal::InFlight => "Ответ ещё отправляется: изменить его можно после".into(),
+        EditRefusal::Used => "WB позволяет изменить ответ один раз и в течение 60 дней: \
+             этот ответ больше изменить нельзя"
+            .into(),
+        EditRefusal::Unchanged => "Текст не изменён: править нечего".into(),
     }
 }
 
@@ -432,6 +481,7 @@ fn action(a: &Action) -> &'static str {
         Action::UndoAutoReply => "отменить автоответ",
         Action::StopAutoReplies => "выключить все автоответы",
         Action::GoLive => "автоответы кабинета вживую (с подтверждением)",
+        Action::EditAnswer => "изменить отправленный ответ (отзыв WB, один раз)",
         _ => "",
     }
 }

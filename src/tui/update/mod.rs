@@ -22,7 +22,9 @@ use crate::app::{Command, Event};
 
 use super::action::{Action, Effect};
 use super::sanitize;
-use super::state::{AccountSync, AppState, Mode, Notice, Screen, SyncOutcome, NOTICE_SECONDS};
+use super::state::{
+    AccountSync, AppState, Mode, Notice, Screen, SyncOutcome, SyncProgress, NOTICE_SECONDS,
+};
 
 /// Re-read the queue at least this often, so counts follow the clock.
 const RELOAD_EVERY: Duration = Duration::seconds(30);
@@ -174,6 +176,26 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
                 .insert(connector);
             queue::reload(state, fx);
         }
+        Event::SyncProgress {
+            account,
+            connector,
+            channel,
+            seen,
+            total,
+            started,
+        } => {
+            let entry = state.sync.entry(account).or_default();
+            entry.running.insert(connector.clone());
+            entry.progress.insert(
+                connector,
+                SyncProgress {
+                    channel,
+                    seen,
+                    total,
+                    started,
+                },
+            );
+        }
         Event::SyncFinished {
             account,
             connector,
@@ -184,6 +206,7 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
         } => {
             let entry: &mut AccountSync = state.sync.entry(account).or_default();
             entry.running.remove(&connector);
+            entry.progress.remove(&connector);
             entry.last = Some(SyncOutcome {
                 at: state.now,
                 new,
@@ -222,6 +245,11 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             notify(state, Notice::Refused(reasons.join("; ")));
             queue::reload(state, fx);
         }
+        Event::EditRefused { refusal, .. } => {
+            notify(state, Notice::EditRefused(refusal));
+            queue::reload(state, fx);
+            queue::reload_detail(state, fx);
+        }
         Event::SettingSaved { key, error } => settings::saved(state, &key, error, fx),
         Event::AutoReplyFigures {
             account_id,
@@ -259,6 +287,7 @@ fn detail_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         Action::Bottom => reply::scroll_detail(state, i32::from(u16::MAX)),
         Action::FocusQueue | Action::Cancel => state.mode = Mode::Queue,
         Action::Reply => reply::open_editor(state, fx),
+        Action::EditAnswer => reply::open_edit(state, fx),
         Action::UndoAutoReply => queue::undo_auto_reply(state, fx),
         Action::StopAutoReplies => queue::stop_auto_replies(state, fx),
         other => common(state, other, fx),

@@ -7,7 +7,9 @@ use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 use crate::ai::guardrails::{ReplyWindow, Rule, Verdict, OZON_CHAT_REPLY_HOURS};
 use crate::app::Command;
-use crate::domain::{char_count, AnswerState, ChatMessage, InteractionId, Sender};
+use crate::domain::{
+    char_count, edit_refusal, AnswerState, ChatMessage, EditRefusal, InteractionId, Sender,
+};
 
 use super::super::action::{Action, Effect, ReplyCheck};
 use super::super::sanitize;
@@ -323,6 +325,58 @@ pub(super) fn open_editor(state: &mut AppState, fx: &mut Vec<Effect>) {
         override_word: one_line(),
         reply_window,
         origin,
+        edit: None,
+    };
+    text_changed(&mut editor, fx);
+    state.editor = Some(editor);
+    state.mode = Mode::Editor;
+}
+
+/// Opens the editor on the selected item's published answer, to replace it: WB feedbacks
+/// only, once per answer (WB's `editable`). Anywhere else the reason is shown instead.
+/// The new text goes through the same checks and confirmation as a reply.
+pub(super) fn open_edit(state: &mut AppState, fx: &mut Vec<Effect>) {
+    let Some(id) = state.queue.selected_id else {
+        notify(state, Notice::NothingSelected);
+        return;
+    };
+    let Some(detail) = state.selected_detail() else {
+        notify(state, Notice::DetailLoading);
+        fx.push(Effect::LoadDetail(id));
+        return;
+    };
+    // An edit queued a moment ago, before the item was read again, is refused by the
+    // store, which answers with the reason as the item then stands.
+    if let Some(why) = edit_refusal(&detail.interaction) {
+        notify(state, Notice::EditRefused(why));
+        return;
+    }
+    let item = &detail.interaction;
+    let sent = item
+        .answer
+        .as_ref()
+        .map(|a| a.text.clone())
+        .unwrap_or_default();
+    let (min_chars, max_chars) = item.channel.reply_length(item.marketplace);
+    let mut textarea = text_area(&sanitize::block(&sent));
+    textarea.set_search_style(state.finding_highlight);
+    let mut editor = Editor {
+        interaction_id: id,
+        marketplace: item.marketplace,
+        channel: item.channel,
+        min_chars,
+        max_chars,
+        textarea,
+        return_to: state.mode,
+        guard: detail.guard.clone(),
+        revision: 0,
+        findings: Vec::new(),
+        checked_text: String::new(),
+        full_check: None,
+        override_word: one_line(),
+        reply_window: ReplyWindow::at(item.marketplace, item.channel, None, state.now),
+        origin: None,
+        edit: Some(sent),
     };
     text_changed(&mut editor, fx);
     state.editor = Some(editor);
@@ -449,6 +503,12 @@ fn refusal(editor: &Editor, now: DateTime<Utc>) -> Option<Notice> {
             len,
             min: editor.min_chars,
         })
+    } else if editor
+        .edit
+        .as_deref()
+        .is_some_and(|sent| sent.split_whitespace().eq(text.split_whitespace()))
+    {
+        Some(Notice::EditRefused(EditRefusal::Unchanged))
     } else {
         None
     }
@@ -484,15 +544,32 @@ fn send(state: &mut AppState, override_block: bool, fx: &mut Vec<Effect>) {
         "tui-{}-{}-{}",
         state.session, interaction_id.0, state.send_seq
     );
-    fx.push(Effect::Command(Command::SendReply {
-        interaction_id,
-        text,
-        idempotency_key,
-        override_block,
+    let edit = editor.edit.is_some();
+    fx.push(Effect::Command(if edit {
+        Command::EditAnswer {
+            interaction_id,
+            text,
+            idempotency_key,
+            override_block,
+        }
+    } else {
+        Command::SendReply {
+            interaction_id,
+            text,
+            idempotency_key,
+            override_block,
+        }
     }));
     state.awaiting.insert(interaction_id);
     close_editor(state, fx);
-    notify(state, Notice::Queued);
+    notify(
+        state,
+        if edit {
+            Notice::EditQueued
+        } else {
+            Notice::Queued
+        },
+    );
 }
 
 pub(super) fn scroll_detail(state: &mut AppState, by: i32) {

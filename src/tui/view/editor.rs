@@ -57,7 +57,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
         .title(Span::styled(
             format!(
                 " {} · {} {}{} ",
-                s.editor_title,
+                if editor.edit.is_some() {
+                    s.edit_title
+                } else {
+                    s.editor_title
+                },
                 (s.channel_name)(editor.channel),
                 editor.marketplace.mark(),
                 editor

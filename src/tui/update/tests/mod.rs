@@ -3,8 +3,10 @@
 
 mod analytics_settings;
 mod autoreply;
+mod edit;
 mod guard;
 mod paging;
+mod progress;
 mod queue;
 mod reply;
 mod screens;
