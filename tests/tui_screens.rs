@@ -360,3 +360,74 @@ fn the_status_line_says_who_syncs_and_which_replies_wait_for_a_process() {
         ],
     );
 }
+
+/// A daemon drafts and syncs; the inbox beside it learns from the store that the LLM is
+/// down and that a shop cannot be reached, and sees both clear.
+#[test]
+fn the_status_line_shows_what_a_daemon_recorded_about_the_llm_and_the_network() {
+    use agentiq::app::Event;
+    let mut child = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .expect("sleep runs");
+    let mut h = Harness::new(160, 40);
+    let host = agentiq::store::Holder::parse(&agentiq::store::holder_id_for(
+        agentiq::store::ProcessKind::Cli,
+    ))
+    .unwrap()
+    .host;
+    let conn = rusqlite::Connection::open(h.store.path()).unwrap();
+    let down = serde_json::json!({
+        "error": "the request timed out", "since": 0, "pid": child.id(), "host": host,
+    });
+    conn.execute(
+        "INSERT INTO settings (scope, key, value, updated_at) VALUES ('health', 'llm', ?1, 0)",
+        [down.to_string()],
+    )
+    .unwrap();
+    let (account_id, shop): (i64, String) = conn
+        .query_row(
+            "SELECT id, name FROM accounts ORDER BY id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let run = |at: chrono::DateTime<chrono::Utc>, error: Option<&str>| {
+        agentiq::store::record_sync_run(
+            &conn,
+            &agentiq::store::SyncRunRecord {
+                account_id,
+                connector: "wb_feedbacks".into(),
+                started_at: at,
+                finished_at: at,
+                ok: error.is_none(),
+                error: error.map(str::to_string),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    };
+    let now = chrono::Utc::now();
+    run(
+        now,
+        Some("wb /api/v1/feedbacks: network: connection refused; stopped at page 1"),
+    );
+    h.act(Action::Background(Event::DataChanged));
+    let screen = h.screen(160, 40);
+    assert_shows(
+        &screen,
+        &[
+            "LLM недоступна — черновики офлайн",
+            &format!("{shop}: офлайн с"),
+        ],
+    );
+    // The daemon's next draft got an answer, its next sync got through.
+    agentiq::store::record_llm_health(&conn, None, now).unwrap();
+    run(now + chrono::Duration::seconds(30), None);
+    h.act(Action::Background(Event::DataChanged));
+    let screen = h.screen(160, 40);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(!screen.contains("LLM недоступна"), "{screen}");
+    assert!(!screen.contains("офлайн с"), "{screen}");
+}

@@ -89,6 +89,11 @@ pub struct Presence {
     pub waiting: Vec<(String, usize)>,
     /// Replies the marketplace accepted that do not show on their items yet.
     pub accepted: usize,
+    /// The LLM drafts come from is down (whichever process drafts): why.
+    pub llm_down: Option<String>,
+    /// Accounts whose latest sync run (whichever process ran it) could not reach the
+    /// marketplace, and since when.
+    pub offline: Vec<(String, DateTime<Utc>)>,
 }
 
 /// What one queue read returned.

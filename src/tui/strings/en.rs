@@ -89,6 +89,7 @@ pub static EN: Strings = Strings {
 
     syncing: "syncing…",
     sync_error: "error",
+    llm_down: "LLM unavailable — offline drafts",
     outbox_empty: "outbox empty",
 
     unit_minute: "m",

@@ -100,6 +100,8 @@ pub struct Strings {
 
     pub syncing: &'static str,
     pub sync_error: &'static str,
+    /// The LLM does not answer: drafts come from templates and past answers meanwhile.
+    pub llm_down: &'static str,
     pub outbox_empty: &'static str,
 
     /// Units of the SLA countdown: minutes, hours, days.

@@ -89,6 +89,7 @@ pub static RU: Strings = Strings {
 
     syncing: "синхронизация…",
     sync_error: "ошибка",
+    llm_down: "LLM недоступна — черновики офлайн",
     outbox_empty: "исходящих нет",
 
     unit_minute: "m",

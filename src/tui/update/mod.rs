@@ -216,6 +216,7 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
         }
         Event::Online { account } => {
             state.offline.remove(&account);
+            state.presence.offline.retain(|(a, _)| *a != account);
         }
         Event::Notice { text, bell: _ } => notify(state, Notice::Alert(text)),
         Event::ReplyRefused { reasons, .. } => {
