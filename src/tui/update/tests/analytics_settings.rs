@@ -247,11 +247,37 @@ fn a_bad_value_keeps_the_prompt_and_sends_nothing() {
     let sent = fake.act(&mut state, Action::Confirm);
     assert!(saves(&sent).is_empty());
     assert_eq!(state.mode, Mode::Prompt);
-    assert!(matches!(
-        state.current_notice(),
-        Some(Notice::SettingRefused { field, reason })
-            if field == "urgent.target" && reason.contains("after deadline")
-    ));
+    assert!(
+        matches!(
+            state.current_notice(),
+            Some(Notice::SettingRefused { field, reason })
+                if field == "urgent.target" && reason.contains("позже срока")
+        ),
+        "the reason in the UI's language: {:?}",
+        state.current_notice()
+    );
+    // In English, in English; and a value that is not a number says so.
+    state.lang = crate::tui::Lang::En;
+    fake.act(&mut state, Action::Confirm);
+    assert!(
+        matches!(
+            state.current_notice(),
+            Some(Notice::SettingRefused { reason, .. }) if reason.contains("after deadline")
+        ),
+        "{:?}",
+        state.current_notice()
+    );
+    state.lang = crate::tui::Lang::Ru;
+    type_prompt(&mut state, "x");
+    fake.act(&mut state, Action::Confirm);
+    assert!(
+        matches!(
+            state.current_notice(),
+            Some(Notice::SettingRefused { reason, .. }) if reason == "нужно число"
+        ),
+        "{:?}",
+        state.current_notice()
+    );
     fake.act(&mut state, Action::Cancel);
     assert_eq!((state.mode, state.prompt.is_none()), (Mode::Screen, true));
     assert_eq!(
