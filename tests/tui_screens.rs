@@ -431,3 +431,37 @@ fn the_status_line_shows_what_a_daemon_recorded_about_the_llm_and_the_network() 
     assert!(!screen.contains("LLM недоступна"), "{screen}");
     assert!(!screen.contains("офлайн с"), "{screen}");
 }
+
+/// A theme error longer than the terminal is wide: the status line cuts it, the help
+/// overlay shows it whole, wrapped.
+#[test]
+fn a_long_theme_error_is_shown_whole_in_help() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("themes")).unwrap();
+    std::fs::write(
+        dir.path().join("themes/mine.toml"),
+        "extends = \"dark\"\n[styles]\n\"border\" = { modifiers = [\"blink\"] }\n",
+    )
+    .unwrap();
+    let (_, problem) = agentiq::tui::config::load_theme(dir.path(), "mine");
+    let problem = problem.expect("a theme problem");
+    assert!(problem.ends_with("crossed_out"), "{problem}");
+    let mut h = Harness::new(60, 20);
+    h.act(Action::ConfigProblem(problem.clone()));
+    let status = h.screen(60, 20);
+    assert!(
+        !status.contains("crossed_out"),
+        "cut at 60 columns:\n{status}"
+    );
+    h.act(Action::Help);
+    let help = h.screen(60, 20);
+    let shown: String = help
+        .lines()
+        .map(|l| l.trim_matches(|c: char| c == '│' || c == ' ' || c == '•'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for word in problem.split_whitespace().filter(|w| w.len() < 20) {
+        assert!(shown.contains(word), "{word} not in help:\n{help}");
+    }
+    assert_shows(&help, &["Ошибки в файлах настроек", "crossed_out"]);
+}

@@ -494,6 +494,9 @@ pub struct AppState {
     pub offline: BTreeMap<String, DateTime<Utc>>,
     pub outbox_size: usize,
     pub presence: Presence,
+    /// Problems of the keymap and theme files, whole: the status line cuts them at its
+    /// width, the help overlay lists them wrapped.
+    pub config_problems: Vec<String>,
     pub notice: Option<(Notice, DateTime<Utc>)>,
     pub now: DateTime<Utc>,
     /// Offset used to show times (the user's local zone at start).
@@ -549,6 +552,7 @@ impl AppState {
             offline: BTreeMap::new(),
             outbox_size: 0,
             presence: Presence::default(),
+            config_problems: Vec::new(),
             notice: None,
             now,
             tz,

@@ -76,6 +76,8 @@ pub struct Strings {
     pub help_footer: &'static str,
     pub help_filter: &'static str,
     pub help_no_match: &'static str,
+    /// Heads the help overlay's list of keymap and theme problems.
+    pub help_config_problems: &'static str,
 
     pub health_empty: &'static str,
     pub health_account: &'static str,
