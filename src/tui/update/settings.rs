@@ -238,8 +238,8 @@ pub(super) fn external_edited(state: &mut AppState, result: Result<String, Strin
                 .as_mut()
                 .and_then(|e| e.textarea.as_mut())
             {
-                let mut fresh =
-                    TextArea::new(sanitize::block(&text).lines().map(str::to_string).collect());
+                let text = super::super::editor_handoff::returned_text(&text);
+                let mut fresh = TextArea::new(text.split('\n').map(str::to_string).collect());
                 fresh.set_cursor_line_style(Style::default());
                 fresh.set_wrap_mode(WrapMode::WordOrGlyph);
                 *t = fresh;

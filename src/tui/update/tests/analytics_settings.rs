@@ -365,6 +365,32 @@ fn a_list_opens_the_editor_and_saves_one_entry_per_line() {
     assert_eq!(state.screen, Screen::Settings);
 }
 
+/// `$EDITOR` gives the list back with the line end editors put at the end of a file (and
+/// CRLF from some): the list editor holds exactly the lines written, no empty last one.
+#[test]
+fn a_list_edited_in_the_external_editor_comes_back_line_for_line() {
+    let (mut state, mut fake) = settings_open();
+    select(&mut state, &mut fake, "guardrails", "banned_phrases");
+    fake.act(&mut state, Action::Confirm);
+    assert_eq!(state.mode, Mode::Editor);
+    for returned in [
+        "раз\n\nдва\n",
+        "раз\n\nдва\n\n",
+        "раз\r\n\r\nдва\r\n",
+        "раз\n\nдва",
+    ] {
+        fake.act(&mut state, Action::ExternalEdited(Ok(returned.into())));
+        let lines = state
+            .settings
+            .editing
+            .as_ref()
+            .and_then(|e| e.textarea.as_ref())
+            .map(|t| t.lines().to_vec())
+            .expect("the list editor");
+        assert_eq!(lines, ["раз", "", "два"], "{returned:?}");
+    }
+}
+
 #[test]
 fn screen_keys_do_not_reach_the_inbox_from_sync_health() {
     let (mut state, mut fake) = started(3);
