@@ -142,6 +142,28 @@ fn init_writes_a_config_doctor_passes_and_doctor_names_each_failure() {
     let out = agentiq(dir.path(), &["doctor", "--json"], &env);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["ok"], true);
+    // The report in the UI's language: `--lang`, or `[ui] lang` of the config; JSON
+    // stays English for scripts.
+    assert!(
+        text(&out).contains("\"check\": \"database\""),
+        "{}",
+        text(&out)
+    );
+    let out = agentiq(dir.path(), &["doctor", "--lang", "ru"], &env);
+    assert!(out.status.success(), "{}", text(&out));
+    let ru = text(&out);
+    assert!(
+        ru.contains("✓ база данных:") && ru.contains("✓ диск: свободно") && ru.contains("отвечает"),
+        "{ru}"
+    );
+    let config = dir.path().join("config/config.toml");
+    let written = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("[ui]\nlang = \"ru\"\n\n{written}")).unwrap();
+    let from_file = text(&agentiq(dir.path(), &["doctor"], &env));
+    assert!(from_file.contains("✓ база данных:"), "{from_file}");
+    let en = text(&agentiq(dir.path(), &["doctor", "--lang", "en"], &env));
+    assert!(en.contains("✓ database:") && en.contains("answers"), "{en}");
+    std::fs::write(&config, written).unwrap();
 
     let out = agentiq(dir.path(), &["accounts"], &env);
     let listing = text(&out);

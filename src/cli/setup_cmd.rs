@@ -84,8 +84,25 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-pub async fn run(cmd: SetupCmd, paths: &Paths, config_file: &Path) -> Result<()> {
+/// `lang`: the `--lang` flag (or `AGENTIQ_LANG`); else `[ui] lang` of the config file,
+/// else the locale.
+pub async fn run(
+    cmd: SetupCmd,
+    paths: &Paths,
+    config_file: &Path,
+    lang: Option<&str>,
+) -> Result<()> {
     let env = |name: &str| std::env::var(name).ok();
+    let flag = lang.filter(|l| !l.trim().is_empty());
+    let from_file = match flag {
+        Some(_) => None,
+        // An unreadable config is what `doctor` reports; here it just has no say.
+        None => crate::config::file::read(config_file)
+            .ok()
+            .flatten()
+            .and_then(|f| f.ui.lang),
+    };
+    let lang = crate::tui::pick_language(flag.or(from_file.as_deref()));
     match cmd {
         SetupCmd::Init(args) => init(&args, config_file, &env).await,
         SetupCmd::Accounts { action: None } => {
@@ -95,7 +112,7 @@ pub async fn run(cmd: SetupCmd, paths: &Paths, config_file: &Path) -> Result<()>
         SetupCmd::Accounts {
             action: Some(action),
         } => accounts(action, paths, config_file, &env).await,
-        SetupCmd::Doctor { json } => super::doctor_cmd::run(paths, config_file, json).await,
+        SetupCmd::Doctor { json } => super::doctor_cmd::run(paths, config_file, json, lang).await,
     }
 }
 
