@@ -322,7 +322,12 @@ fn run(cli: Cli) -> Result<()> {
             cli.data_dir,
             cli.ui.as_config(),
         )),
-        Cmd::Setup(cmd) => runtime.block_on(setup_cmd::run(cmd, &paths, &config_file)),
+        Cmd::Setup(cmd) => runtime.block_on(setup_cmd::run(
+            cmd,
+            &paths,
+            &config_file,
+            cli.ui.lang.as_deref(),
+        )),
         Cmd::Simulator(args) => {
             let faults = args
                 .faults

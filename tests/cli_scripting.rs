@@ -305,6 +305,41 @@ fn show_draft_reply_and_settings_on_one_item() {
     assert_eq!(set["source"], "global");
     let bad = s.run(&["settings", "set", &key, "maybe"]);
     assert_eq!(bad.code, 64, "{}", bad.err);
+    assert!(bad.err.contains("yes/no"), "{}", bad.err);
+    // A value the section refuses: why, in the UI's language — `[ui] lang` of the
+    // config file, unless `--lang` says otherwise.
+    std::fs::create_dir_all(s.dir().join("config")).unwrap();
+    std::fs::write(s.dir().join("config/config.toml"), "[ui]\nlang = \"ru\"\n").unwrap();
+    let bad = s.run(&["settings", "set", &key, "maybe"]);
+    assert!(bad.err.contains("нужно да/нет"), "{}", bad.err);
+    let late = s.run(&["settings", "set", "sla.urgent.target", "999"]);
+    assert_eq!(late.code, 64, "{}", late.err);
+    assert!(
+        late.err.contains("порог риска 999 мин позже срока 60 мин"),
+        "{}",
+        late.err
+    );
+    let late = s.run(&[
+        "settings",
+        "set",
+        "--lang",
+        "en",
+        "sla.urgent.target",
+        "999",
+    ]);
+    assert_eq!(late.code, 64, "{}", late.err);
+    assert!(
+        late.err.contains("target 999 min is after deadline 60 min"),
+        "{}",
+        late.err
+    );
+    let negative = s.run(&["settings", "set", "sla.urgent.deadline", "-5"]);
+    assert_eq!(negative.code, 64, "{}", negative.err);
+    assert!(
+        negative.err.contains("недопустимое значение: число -5"),
+        "{}",
+        negative.err
+    );
     let unknown = s.run(&["settings", "get", "sla.nothing_here"]);
     assert_eq!(unknown.code, 64, "{}", unknown.err);
 }

@@ -317,3 +317,42 @@ async fn unusable_notification_settings_fall_back_to_the_defaults() {
     env.clock.set(t(61));
     assert_eq!(watcher.tick().await.unwrap().sent.len(), 1);
 }
+
+/// The SLA edited field by field: the target to 1 minute (items are re-timed 1 / 60),
+/// then the deadline to 2 minutes. The at-risk notice a minute in counts down to the
+/// deadline the seller set — 1 minute — not to the 60 the store still holds until the
+/// item is classified again (once it said "до срока 29 мин" under a 2-minute SLA).
+#[tokio::test]
+async fn the_at_risk_text_counts_down_to_the_deadline_the_sla_sets() {
+    let env = env().await;
+    async fn set_urgent(env: &Env, target: u32, deadline: u32) {
+        let mut sla = agentiq::sla::SlaSettings::default();
+        sla.urgent = agentiq::sla::BudgetMinutes::new(target, deadline);
+        env.writer
+            .call(move |conn| settings::save(conn, Scope::Global, &sla))
+            .await
+            .unwrap();
+    }
+    set_urgent(&env, 1, 60).await;
+    env.sync_run("wb_feedbacks", true, t(0)).await;
+    env.upsert(vec![review("r1", 1, t(1))], t(1)).await;
+    set_urgent(&env, 1, 2).await;
+    let (watcher, recording, delivery) = env.watcher().await;
+    let mut watcher = watcher.with_lang(Lang::Ru);
+    env.clock.set(t(2));
+    let tick = watcher.tick().await.unwrap();
+    assert_eq!(tick.sent.len(), 1, "{tick:#?}");
+    assert_eq!(tick.sent[0].level, Level::AtRisk);
+    assert!(
+        tick.sent[0].body.ends_with("до срока 1 мин"),
+        "{}",
+        tick.sent[0].body
+    );
+    // And the breach comes at the 2-minute deadline, not at 60.
+    env.clock.set(t(3));
+    let tick = watcher.tick().await.unwrap();
+    assert_eq!(tick.sent.len(), 1, "{tick:#?}");
+    assert_eq!(tick.sent[0].level, Level::Breached);
+    assert!(delivery.flush());
+    let _ = recording.take();
+}

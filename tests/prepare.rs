@@ -91,3 +91,47 @@ async fn synced_items_are_classified_and_the_queue_top_gets_drafts() {
         .unwrap();
     assert_eq!(audited, 20, "every draft is in the audit log");
 }
+
+/// Drafting through a dead LLM endpoint opens the circuit, and the store says so for
+/// every other process (an inbox beside the daemon that drafts).
+#[tokio::test]
+async fn a_dead_llm_is_recorded_in_the_store_for_other_processes() {
+    use agentiq::ai::llm::{LlmConfig, LlmProvider, Provider};
+    let sim = common::simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("a.db")).unwrap();
+    let writer = store.writer().unwrap();
+    let account = common::account(&sim);
+    let name = account.name.clone();
+    let account_id = writer
+        .call(move |c| store::upsert_account(c, &name, Marketplace::Wb))
+        .await
+        .unwrap();
+    let clock = common::clock();
+    for connector in build_connectors(&account).unwrap() {
+        sync_pass(&writer, account_id, connector.as_ref(), &*clock)
+            .await
+            .map_err(|(_, e)| e)
+            .unwrap();
+    }
+    // A port nobody listens on: every request is refused at once.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1", dead.local_addr().unwrap());
+    drop(dead);
+    let mut config = LlmConfig::new(&url, "mock-model");
+    config.max_retries = 0;
+    config.timeout = std::time::Duration::from_secs(2);
+    let provider = Provider::Llm(LlmProvider::new(config).unwrap());
+    assert_eq!(
+        store::llm_unavailable(&store.reader().unwrap()).unwrap(),
+        None
+    );
+    let n = agentiq::prepare::prepare_drafts_with(&store, &writer, Utc::now(), 5, &provider)
+        .await
+        .unwrap();
+    assert!(n >= 3, "offline drafts written meanwhile: {n}");
+    let why = store::llm_unavailable(&store.reader().unwrap())
+        .unwrap()
+        .expect("the store says the LLM is down");
+    assert!(!why.is_empty());
+}

@@ -142,6 +142,43 @@ fn init_writes_a_config_doctor_passes_and_doctor_names_each_failure() {
     let out = agentiq(dir.path(), &["doctor", "--json"], &env);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["ok"], true);
+    // The report in the UI's language: `--lang`, or `[ui] lang` of the config; JSON
+    // stays English for scripts.
+    assert!(
+        text(&out).contains("\"check\": \"database\""),
+        "{}",
+        text(&out)
+    );
+    let out = agentiq(dir.path(), &["doctor", "--lang", "ru"], &env);
+    assert!(out.status.success(), "{}", text(&out));
+    let ru = text(&out);
+    assert!(
+        ru.contains("✓ база данных:") && ru.contains("✓ диск: свободно") && ru.contains("отвечает"),
+        "{ru}"
+    );
+    let config = dir.path().join("config/config.toml");
+    let written = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("[ui]\nlang = \"ru\"\n\n{written}")).unwrap();
+    let from_file = text(&agentiq(dir.path(), &["doctor"], &env));
+    assert!(from_file.contains("✓ база данных:"), "{from_file}");
+    let en = text(&agentiq(dir.path(), &["doctor", "--lang", "en"], &env));
+    assert!(en.contains("✓ database:") && en.contains("answers"), "{en}");
+    // `accounts` and `accounts test` too.
+    let listing = text(&agentiq(dir.path(), &["accounts"], &env));
+    assert!(
+        listing.starts_with("МАГАЗИН") && listing.contains("ОБРАЩЕНИЙ"),
+        "{listing}"
+    );
+    let tested = text(&agentiq(
+        dir.path(),
+        &["accounts", "test", "Хорошая Полка"],
+        &env,
+    ));
+    assert!(
+        tested.contains("✓ Хорошая Полка: seller") && tested.contains("отвечает"),
+        "{tested}"
+    );
+    std::fs::write(&config, written).unwrap();
 
     let out = agentiq(dir.path(), &["accounts"], &env);
     let listing = text(&out);
@@ -279,10 +316,11 @@ fn init_on_a_terminal_asks_and_checks() {
         pty.writer.write_all(reply.as_bytes()).unwrap();
         pty.writer.flush().unwrap();
     };
-    answer("Marketplace (wb or ozon) [wb]:", "ozon\r");
-    answer("Shop name", "Хорошая Полка\r");
+    // The pty's locale is Russian: so are the questions.
+    answer("Площадка (wb или ozon) [wb]:", "ozon\r");
+    answer("Название магазина", "Хорошая Полка\r");
     answer("Ozon Client-Id", "sim-client\r");
-    answer("Api-Key [AGENTIQ_OZON_API_KEY]:", "\r");
+    answer("Api-Key Ozon [AGENTIQ_OZON_API_KEY]:", "\r");
     let status = pty.child.wait().unwrap();
     assert!(status.success(), "init succeeds");
     let written = std::fs::read_to_string(dir.path().join("config/config.toml")).unwrap();

@@ -291,9 +291,9 @@ fn a_bad_value_is_refused_with_a_message_and_nothing_is_saved() {
     h.act(Action::ScreenSettings);
     select_field(&mut h, "priority", "urgent_max_rating");
     for (typed, says) in [
-        ("abc", "not a number"),
-        ("300", "u8"),
-        ("-1", "urgent_max_rating"),
+        ("abc", "нужно число"),
+        ("300", "число 300, нужно целое число от 0 до 255"),
+        ("-1", "число -1, нужно целое число от 0 до 255"),
     ] {
         h.act(Action::Confirm);
         clear_prompt(&mut h);
@@ -311,7 +311,7 @@ fn a_bad_value_is_refused_with_a_message_and_nothing_is_saved() {
     clear_prompt(&mut h);
     h.type_text("500");
     h.act(Action::Confirm);
-    assert_shows(&h.screen(120, 40), &["after deadline"]);
+    assert_shows(&h.screen(120, 40), &["порог риска 500 мин позже срока"]);
     h.act(Action::Cancel);
     assert!(h.commands.try_recv().is_err(), "nothing was sent");
     let reader = h.store.reader().expect("reader");
@@ -392,7 +392,7 @@ fn lists_and_templates_are_edited_one_entry_per_line() {
     );
     assert!(
         matches!(h.state.current_notice(), Some(Notice::SettingRefused { reason, .. })
-            if reason.contains("unknown placeholder {oops}")),
+            if reason.contains("неизвестная подстановка {oops}")),
         "{:?}",
         h.state.current_notice()
     );
@@ -557,4 +557,62 @@ fn a_changed_sla_deadline_moves_open_clocks_at_the_next_preparation() {
     assert_eq!(deliver_saves(&mut h), 1);
     classify_all(&runtime);
     assert_eq!(due(&h.store), 7200, "two hours once preparation ran again");
+}
+
+/// The screen row (0-based) whose text holds `needle`.
+fn row_of(screen: &str, needle: &str) -> u16 {
+    screen
+        .lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} not on screen:\n{screen}")) as u16
+}
+
+fn click(h: &mut Harness, row: u16) {
+    use agentiq::tui::action::{MouseInput, MouseKind};
+    h.act(Action::Mouse(MouseInput {
+        kind: MouseKind::Click,
+        column: 10,
+        row,
+    }));
+}
+
+#[test]
+fn a_click_selects_a_metric_on_the_analytics_screen() {
+    let (dir, store) = store_with_answers();
+    let mut h = Harness::on(dir, store, 120, 40).in_english();
+    h.act(Action::ScreenAnalytics);
+    assert_eq!(h.state.analytics.selected, 0);
+    let screen = h.screen(120, 40);
+    click(&mut h, row_of(&screen, "Reviews answered in 24 h"));
+    assert_eq!(h.state.analytics.selected, 1);
+    assert_shows(&h.screen(120, 40), &["By day: Reviews answered in 24 h"]);
+    // The header and the lines under the table select nothing.
+    click(&mut h, row_of(&screen, "Target"));
+    click(&mut h, row_of(&screen, "Revenue at risk"));
+    assert_eq!(h.state.analytics.selected, 1);
+}
+
+#[test]
+fn a_click_selects_a_field_on_the_settings_screen() {
+    let mut h = Harness::new(120, 40);
+    h.act(Action::ScreenSettings);
+    select_field(&mut h, "priority", "urgent_max_rating");
+    let screen = h.screen(120, 40);
+    click(&mut h, row_of(&screen, "high_max_rating"));
+    assert_eq!(
+        h.state.settings.selected_field().map(|f| f.name()),
+        Some("high_max_rating".to_string())
+    );
+    // Another field; then a click on the section tabs or the table header moves nothing.
+    click(&mut h, row_of(&screen, "urgent_intents"));
+    assert_eq!(
+        h.state.settings.selected_field().map(|f| f.name()),
+        Some("urgent_intents".to_string())
+    );
+    click(&mut h, 1);
+    click(&mut h, 2);
+    assert_eq!(
+        h.state.settings.selected_field().map(|f| f.name()),
+        Some("urgent_intents".to_string())
+    );
 }

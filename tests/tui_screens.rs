@@ -360,3 +360,108 @@ fn the_status_line_says_who_syncs_and_which_replies_wait_for_a_process() {
         ],
     );
 }
+
+/// A daemon drafts and syncs; the inbox beside it learns from the store that the LLM is
+/// down and that a shop cannot be reached, and sees both clear.
+#[test]
+fn the_status_line_shows_what_a_daemon_recorded_about_the_llm_and_the_network() {
+    use agentiq::app::Event;
+    let mut child = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .expect("sleep runs");
+    let mut h = Harness::new(160, 40);
+    let host = agentiq::store::Holder::parse(&agentiq::store::holder_id_for(
+        agentiq::store::ProcessKind::Cli,
+    ))
+    .unwrap()
+    .host;
+    let conn = rusqlite::Connection::open(h.store.path()).unwrap();
+    let down = serde_json::json!({
+        "error": "the request timed out", "since": 0, "pid": child.id(), "host": host,
+    });
+    conn.execute(
+        "INSERT INTO settings (scope, key, value, updated_at) VALUES ('health', 'llm', ?1, 0)",
+        [down.to_string()],
+    )
+    .unwrap();
+    let (account_id, shop): (i64, String) = conn
+        .query_row(
+            "SELECT id, name FROM accounts ORDER BY id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let run = |at: chrono::DateTime<chrono::Utc>, error: Option<&str>| {
+        agentiq::store::record_sync_run(
+            &conn,
+            &agentiq::store::SyncRunRecord {
+                account_id,
+                connector: "wb_feedbacks".into(),
+                started_at: at,
+                finished_at: at,
+                ok: error.is_none(),
+                error: error.map(str::to_string),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    };
+    let now = chrono::Utc::now();
+    run(
+        now,
+        Some("wb /api/v1/feedbacks: network: connection refused; stopped at page 1"),
+    );
+    h.act(Action::Background(Event::DataChanged));
+    let screen = h.screen(160, 40);
+    assert_shows(
+        &screen,
+        &[
+            "LLM недоступна — черновики офлайн",
+            &format!("{shop}: офлайн с"),
+        ],
+    );
+    // The daemon's next draft got an answer, its next sync got through.
+    agentiq::store::record_llm_health(&conn, None, now).unwrap();
+    run(now + chrono::Duration::seconds(30), None);
+    h.act(Action::Background(Event::DataChanged));
+    let screen = h.screen(160, 40);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(!screen.contains("LLM недоступна"), "{screen}");
+    assert!(!screen.contains("офлайн с"), "{screen}");
+}
+
+/// A theme error longer than the terminal is wide: the status line cuts it, the help
+/// overlay shows it whole, wrapped.
+#[test]
+fn a_long_theme_error_is_shown_whole_in_help() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("themes")).unwrap();
+    std::fs::write(
+        dir.path().join("themes/mine.toml"),
+        "extends = \"dark\"\n[styles]\n\"border\" = { modifiers = [\"blink\"] }\n",
+    )
+    .unwrap();
+    let (_, problem) = agentiq::tui::config::load_theme(dir.path(), "mine");
+    let problem = problem.expect("a theme problem");
+    assert!(problem.ends_with("crossed_out"), "{problem}");
+    let mut h = Harness::new(60, 20);
+    h.act(Action::ConfigProblem(problem.clone()));
+    let status = h.screen(60, 20);
+    assert!(
+        !status.contains("crossed_out"),
+        "cut at 60 columns:\n{status}"
+    );
+    h.act(Action::Help);
+    let help = h.screen(60, 20);
+    let shown: String = help
+        .lines()
+        .map(|l| l.trim_matches(|c: char| c == '│' || c == ' ' || c == '•'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for word in problem.split_whitespace().filter(|w| w.len() < 20) {
+        assert!(shown.contains(word), "{word} not in help:\n{help}");
+    }
+    assert_shows(&help, &["Ошибки в файлах настроек", "crossed_out"]);
+}

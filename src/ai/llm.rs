@@ -165,6 +165,10 @@ impl Breaker {
         self.open_until.is_some_and(|until| now < until)
     }
 
+    fn down(&self) -> Option<String> {
+        (self.failures >= BREAKER_FAILURES).then(|| self.last_error.clone().unwrap_or_default())
+    }
+
     fn succeeded(&mut self) {
         *self = Breaker::default();
     }
@@ -311,6 +315,14 @@ impl LlmProvider {
         breaker
             .is_open(Instant::now())
             .then(|| breaker.last_error.clone().unwrap_or_default())
+    }
+
+    /// From the moment the circuit opens until a request succeeds again: its last error.
+    /// Unlike [`LlmProvider::unavailable`] it does not clear when the pause ends, only
+    /// when the endpoint answers: what the status bar should say meanwhile.
+    pub fn down(&self) -> Option<String> {
+        let breaker = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
+        breaker.down()
     }
 }
 
@@ -674,6 +686,26 @@ mod tests {
         assert!(
             toml::from_str::<LlmConfig>("base_url = \"x\"\nmodel = \"m\"\ntimeout = -1").is_err()
         );
+    }
+
+    #[test]
+    fn the_endpoint_is_down_from_the_open_circuit_until_an_answer() {
+        let mut breaker = Breaker::default();
+        let t0 = Instant::now();
+        for _ in 0..BREAKER_FAILURES - 1 {
+            breaker.failed(&LlmError::Timeout, t0);
+            assert_eq!(breaker.down(), None, "a failure or two is not down");
+        }
+        breaker.failed(&LlmError::Status(503), t0);
+        assert_eq!(
+            breaker.down().as_deref(),
+            Some("the server answered HTTP 503")
+        );
+        // The pause ends; still down until a request gets through.
+        assert!(!breaker.is_open(t0 + BREAKER_COOL_DOWN));
+        assert!(breaker.down().is_some());
+        breaker.succeeded();
+        assert_eq!(breaker.down(), None);
     }
 
     #[test]

@@ -13,6 +13,18 @@ use super::exit::{fail, Failure};
 use super::probe;
 use crate::config::{self, wb_token, Paths};
 use crate::connectors::Credentials;
+use crate::tui::Lang;
+
+/// The report's text in its language: `tr!(lang, english, russian)`.
+macro_rules! tr {
+    ($lang:expr, $en:expr, $ru:expr $(,)?) => {
+        if $lang == Lang::Ru {
+            String::from($ru)
+        } else {
+            String::from($en)
+        }
+    };
+}
 
 /// Less free space than this under the data folder is a failure.
 pub const MIN_FREE_BYTES: u64 = 200 * 1024 * 1024;
@@ -85,8 +97,10 @@ impl Line {
 }
 
 /// Runs every check and prints the report; the error carries the exit code.
-pub async fn run(paths: &Paths, config_file: &Path, json: bool) -> Result<()> {
-    let lines = checks(paths, config_file, &|name| std::env::var(name).ok()).await;
+/// The text report is in `lang`; JSON is always English, for scripts.
+pub async fn run(paths: &Paths, config_file: &Path, json: bool, lang: Lang) -> Result<()> {
+    let lang = if json { Lang::En } else { lang };
+    let lines = checks_in(paths, config_file, &|name| std::env::var(name).ok(), lang).await;
     let failed: Vec<&Line> = lines.iter().filter(|l| l.status == Mark::Fail).collect();
     if json {
         let report = serde_json::json!({ "ok": failed.is_empty(), "checks": lines });
@@ -104,24 +118,50 @@ pub async fn run(paths: &Paths, config_file: &Path, json: bool) -> Result<()> {
     } else {
         Failure::Unavailable
     };
-    Err(fail(kind, format!("{} check(s) failed", failed.len())))
+    Err(fail(
+        kind,
+        tr!(
+            lang,
+            format!("{} check(s) failed", failed.len()),
+            format!("не пройдено проверок: {}", failed.len())
+        ),
+    ))
 }
 
-/// Every check, in order.
+/// Every check, in order, in English.
 pub async fn checks(
     paths: &Paths,
     config_file: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<Line> {
+    checks_in(paths, config_file, env, Lang::En).await
+}
+
+/// Every check, in order, in `l`.
+pub async fn checks_in(
+    paths: &Paths,
+    config_file: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    l: Lang,
+) -> Vec<Line> {
     let mut lines = Vec::new();
+    let config = tr!(l, "config", "конфигурация");
     let file = match config::file::read(config_file) {
         Ok(Some(file)) if !file.accounts.is_empty() => {
             lines.push(Line::ok(
-                "config",
-                format!(
-                    "{} parses, {} account(s)",
-                    config_file.display(),
-                    file.accounts.len()
+                config.clone(),
+                tr!(
+                    l,
+                    format!(
+                        "{} parses, {} account(s)",
+                        config_file.display(),
+                        file.accounts.len()
+                    ),
+                    format!(
+                        "{} читается, магазинов: {}",
+                        config_file.display(),
+                        file.accounts.len()
+                    )
                 ),
             ));
             Some(file)
@@ -129,9 +169,17 @@ pub async fn checks(
         Ok(Some(_)) => {
             lines.push(
                 Line::fail(
-                    "config",
-                    format!("{} has no accounts", config_file.display()),
-                    "add one with `agentiq accounts add` (or `agentiq init --force`)",
+                    config.clone(),
+                    tr!(
+                        l,
+                        format!("{} has no accounts", config_file.display()),
+                        format!("в {} нет магазинов", config_file.display())
+                    ),
+                    tr!(
+                        l,
+                        "add one with `agentiq accounts add` (or `agentiq init --force`)",
+                        "добавьте магазин: `agentiq accounts add` (или `agentiq init --force`)"
+                    ),
                 )
                 .of_config(),
             );
@@ -140,9 +188,17 @@ pub async fn checks(
         Ok(None) => {
             lines.push(
                 Line::fail(
-                    "config",
-                    format!("no config at {}", config_file.display()),
-                    "run `agentiq init` (or try `agentiq demo`)",
+                    config.clone(),
+                    tr!(
+                        l,
+                        format!("no config at {}", config_file.display()),
+                        format!("нет файла настроек {}", config_file.display())
+                    ),
+                    tr!(
+                        l,
+                        "run `agentiq init` (or try `agentiq demo`)",
+                        "запустите `agentiq init` (или попробуйте `agentiq demo`)"
+                    ),
                 )
                 .of_config(),
             );
@@ -150,7 +206,12 @@ pub async fn checks(
         }
         Err(e) => {
             lines.push(
-                Line::fail("config", format!("{e:#}"), "fix the line named above").of_config(),
+                Line::fail(
+                    config.clone(),
+                    format!("{e:#}"),
+                    tr!(l, "fix the line named above", "исправьте названную строку"),
+                )
+                .of_config(),
             );
             None
         }
@@ -159,46 +220,64 @@ pub async fn checks(
         match config::resolve_accounts(config_file, &file.accounts, env) {
             Err(e) => lines.push(
                 Line::fail(
-                    "accounts",
+                    tr!(l, "accounts", "магазины"),
                     format!("{e:#}"),
-                    "give each account its own name",
+                    tr!(
+                        l,
+                        "give each account its own name",
+                        "дайте каждому магазину своё имя"
+                    ),
                 )
                 .of_config(),
             ),
             Ok(setups) => {
                 for setup in setups {
-                    account_checks(&mut lines, &setup, config_file).await;
+                    account_checks(&mut lines, &setup, config_file, l).await;
                 }
             }
         }
     }
-    lines.push(database_check(&paths.database()));
-    lines.push(disk_check(&paths.data_dir));
-    lines.push(log_check(&paths.log_dir));
-    lines.push(notifications_check().await);
+    lines.push(database_check(&paths.database(), l));
+    lines.push(disk_check(&paths.data_dir, l));
+    lines.push(log_check(&paths.log_dir, l));
+    lines.push(notifications_check(l).await);
     if let Some(llm) = file.as_ref().and_then(|f| f.llm.clone()) {
-        lines.push(llm_check(llm).await);
+        lines.push(llm_check(llm, l).await);
     }
     lines
 }
 
-async fn account_checks(lines: &mut Vec<Line>, setup: &config::AccountSetup, config_file: &Path) {
+async fn account_checks(
+    lines: &mut Vec<Line>,
+    setup: &config::AccountSetup,
+    config_file: &Path,
+    l: Lang,
+) {
     let name = &setup.entry.name;
+    let secret = tr!(l, format!("{name}: secret"), format!("{name}: секрет"));
     let account = match &setup.config {
         Ok(account) => {
             let source = match setup.entry.secret_var() {
-                Some(var) => format!("{var} is set"),
-                None => "in the config file (owner-only)".into(),
+                Some(var) => tr!(l, format!("{var} is set"), format!("{var} задана")),
+                None => tr!(
+                    l,
+                    "in the config file (owner-only)",
+                    "в файле настроек (доступ только владельцу)"
+                ),
             };
-            lines.push(Line::ok(format!("{name}: secret"), source));
+            lines.push(Line::ok(secret, source));
             account
         }
         Err(problem) => {
             lines.push(
                 Line::fail(
-                    format!("{name}: secret"),
-                    problem.message(name, config_file, crate::tui::Lang::En),
-                    "then run `agentiq doctor` again",
+                    secret,
+                    problem.message(name, config_file, l),
+                    tr!(
+                        l,
+                        "then run `agentiq doctor` again",
+                        "затем снова запустите `agentiq doctor`"
+                    ),
                 )
                 .of_config(),
             );
@@ -206,18 +285,38 @@ async fn account_checks(lines: &mut Vec<Line>, setup: &config::AccountSetup, con
         }
     };
     if let Credentials::Wb { token } = &account.credentials {
-        lines.extend(token_lines(name, token, Utc::now()));
+        lines.extend(token_lines_in(name, token, Utc::now(), l));
     }
     for check in probe::probe(account, super::setup_cmd::PROBE_TIMEOUT).await {
-        let what = format!("{name}: {} host", check.host);
+        let what = tr!(
+            l,
+            format!("{name}: {} host", check.host),
+            format!("{name}: хост {}", check.host)
+        );
         lines.push(match check.problem(account.marketplace) {
-            None => Line::ok(what, format!("{} answers", check.base_url)),
+            None => Line::ok(
+                what,
+                tr!(
+                    l,
+                    format!("{} answers", check.base_url),
+                    format!("{} отвечает", check.base_url)
+                ),
+            ),
             Some(problem) => {
                 let refused = matches!(check.answer, probe::Answer::Refused(_));
-                let fix = if refused {
-                    "replace the credentials, then `agentiq accounts test` the account"
-                } else {
-                    "check the network (or start the simulator), then run `agentiq doctor` again"
+                let fix = match (refused, l) {
+                    (true, Lang::En) => {
+                        "replace the credentials, then `agentiq accounts test` the account"
+                    }
+                    (true, Lang::Ru) => {
+                        "замените ключи доступа, затем проверьте магазин: `agentiq accounts test`"
+                    }
+                    (false, Lang::En) => {
+                        "check the network (or start the simulator), then run `agentiq doctor` again"
+                    }
+                    (false, Lang::Ru) => {
+                        "проверьте сеть (или запустите симулятор), затем снова `agentiq doctor`"
+                    }
                 };
                 let line = Line::fail(what, problem, fix);
                 if refused {
@@ -232,9 +331,20 @@ async fn account_checks(lines: &mut Vec<Line>, setup: &config::AccountSetup, con
 
 /// What the WB token's payload says, read locally: expiry, categories, read-only.
 pub fn token_lines(name: &str, token: &str, now: chrono::DateTime<Utc>) -> Vec<Line> {
-    let check = format!("{name}: WB token");
-    let new_token = "create a token in the seller portal (Settings → API access) with \
-                     \"Вопросы и отзывы\", \"Чат с покупателями\" and \"Контент\", not read-only";
+    token_lines_in(name, token, now, Lang::En)
+}
+
+/// [`token_lines`] in `l`.
+pub fn token_lines_in(name: &str, token: &str, now: chrono::DateTime<Utc>, l: Lang) -> Vec<Line> {
+    let check = tr!(l, format!("{name}: WB token"), format!("{name}: токен WB"));
+    let new_token = tr!(
+        l,
+        "create a token in the seller portal (Settings → API access) with \
+         \"Вопросы и отзывы\", \"Чат с покупателями\" and \"Контент\", not read-only",
+        "создайте токен в кабинете продавца (Настройки → Доступ к API) с разделами \
+         «Вопросы и отзывы», «Чат с покупателями» и «Контент», не только на чтение"
+    );
+    let new_token = new_token.as_str();
     let info = match wb_token::decode(token) {
         Ok(info) => info,
         Err(e) => return vec![Line::fail(check, e.to_string(), new_token).of_config()],
@@ -244,31 +354,28 @@ pub fn token_lines(name: &str, token: &str, now: chrono::DateTime<Utc>) -> Vec<L
         Some(at) if at <= now => out.push(
             Line::fail(
                 check.clone(),
-                format!("expired on {}", at.format("%Y-%m-%d")),
+                tr!(
+                    l,
+                    format!("expired on {}", at.format("%Y-%m-%d")),
+                    format!("истёк {}", at.format("%Y-%m-%d"))
+                ),
                 new_token,
             )
             .of_config(),
         ),
         Some(at) if at - now < chrono::Duration::days(EXPIRY_WARNING_DAYS) => out.push(Line::warn(
             check.clone(),
-            format!(
-                "expires on {} ({} days)",
-                at.format("%Y-%m-%d"),
-                (at - now).num_days()
-            ),
-            "create a new token before then",
-        )),
-        Some(at) => out.push(Line::ok(
-            check.clone(),
-            format!(
-                "expires on {} ({} days)",
-                at.format("%Y-%m-%d"),
-                (at - now).num_days()
+            expires(l, at, now),
+            tr!(
+                l,
+                "create a new token before then",
+                "создайте новый токен до этого дня"
             ),
         )),
+        Some(at) => out.push(Line::ok(check.clone(), expires(l, at, now))),
         None => out.push(Line::warn(
             check.clone(),
-            "no expiry in the token",
+            tr!(l, "no expiry in the token", "в токене нет срока действия"),
             new_token,
         )),
     }
@@ -280,17 +387,32 @@ pub fn token_lines(name: &str, token: &str, now: chrono::DateTime<Utc>) -> Vec<L
     .filter(|c| !info.grants(*c))
     .map(|c| c.portal_name())
     .collect();
-    let categories = format!("{name}: token categories");
+    let categories = tr!(
+        l,
+        format!("{name}: token categories"),
+        format!("{name}: разделы токена")
+    );
     if missing.is_empty() {
         out.push(Line::ok(
             categories.clone(),
-            "\"Вопросы и отзывы\" and \"Чат с покупателями\" granted",
+            tr!(
+                l,
+                "\"Вопросы и отзывы\" and \"Чат с покупателями\" granted",
+                "«Вопросы и отзывы» и «Чат с покупателями» разрешены"
+            ),
         ));
     } else {
         out.push(
             Line::fail(
                 categories.clone(),
-                format!("lacks {}", quoted(&missing)),
+                tr!(
+                    l,
+                    format!("lacks {}", quoted(&missing)),
+                    format!(
+                        "нет раздела {}",
+                        quoted(&missing).replace("\" and \"", "\" и \"")
+                    )
+                ),
                 new_token,
             )
             .of_config(),
@@ -299,23 +421,52 @@ pub fn token_lines(name: &str, token: &str, now: chrono::DateTime<Utc>) -> Vec<L
     if !info.grants(wb_token::Category::Content) {
         out.push(Line::warn(
             categories,
-            "lacks \"Контент\": drafts go without your product cards",
-            "add \"Контент\" when you next create the token",
+            tr!(
+                l,
+                "lacks \"Контент\": drafts go without your product cards",
+                "нет раздела «Контент»: черновики пишутся без карточек товаров"
+            ),
+            tr!(
+                l,
+                "add \"Контент\" when you next create the token",
+                "добавьте «Контент», когда будете создавать токен"
+            ),
         ));
     }
+    let access = tr!(
+        l,
+        format!("{name}: token access"),
+        format!("{name}: доступ токена")
+    );
     if info.read_only() {
         out.push(
             Line::fail(
-                format!("{name}: token access"),
-                "read-only: replies cannot be sent",
+                access,
+                tr!(
+                    l,
+                    "read-only: replies cannot be sent",
+                    "только чтение: ответы не отправить"
+                ),
                 new_token,
             )
             .of_config(),
         );
     } else {
-        out.push(Line::ok(format!("{name}: token access"), "read and write"));
+        out.push(Line::ok(
+            access,
+            tr!(l, "read and write", "чтение и запись"),
+        ));
     }
     out
+}
+
+fn expires(l: Lang, at: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>) -> String {
+    let (date, days) = (at.format("%Y-%m-%d"), (at - now).num_days());
+    tr!(
+        l,
+        format!("expires on {date} ({days} days)"),
+        format!("действует до {date} (дней: {days})")
+    )
 }
 
 fn quoted(names: &[&str]) -> String {
@@ -328,12 +479,17 @@ fn quoted(names: &[&str]) -> String {
 
 /// Opens the database read-only: it opens, its schema is current, `quick_check` passes.
 /// A missing database is fine: the first run creates it.
-fn database_check(path: &Path) -> Line {
-    let check = "database";
+fn database_check(path: &Path, l: Lang) -> Line {
+    let check = tr!(l, "database", "база данных");
+    let check = check.as_str();
     if !path.exists() {
         return Line::ok(
             check,
-            format!("{} will be created on the first run", path.display()),
+            tr!(
+                l,
+                format!("{} will be created on the first run", path.display()),
+                format!("{} будет создана при первом запуске", path.display())
+            ),
         );
     }
     let result = (|| -> Result<(i64, i64, String)> {
@@ -352,50 +508,95 @@ fn database_check(path: &Path) -> Line {
     match result {
         Err(e) => Line::fail(
             check,
-            format!("{} cannot be opened: {e:#}", path.display()),
-            "check the file's permissions, or restore a copy from backups/ beside it",
+            tr!(
+                l,
+                format!("{} cannot be opened: {e:#}", path.display()),
+                format!("{} не открывается: {e:#}", path.display())
+            ),
+            tr!(
+                l,
+                "check the file's permissions, or restore a copy from backups/ beside it",
+                "проверьте права на файл или восстановите копию из backups/ рядом с ним"
+            ),
         ),
         Ok((_, _, quick)) if quick != "ok" => Line::fail(
             check,
             format!("quick_check: {quick}"),
-            "restore the newest copy from backups/ beside the database",
+            tr!(
+                l,
+                "restore the newest copy from backups/ beside the database",
+                "восстановите свежую копию из backups/ рядом с базой"
+            ),
         ),
         Ok((version, latest, _)) if version > latest => Line::fail(
             check,
-            format!("schema {version} is newer than this program's {latest}"),
-            "run the newer agentiq that wrote it",
+            tr!(
+                l,
+                format!("schema {version} is newer than this program's {latest}"),
+                format!("схема {version} новее, чем у этой программы ({latest})")
+            ),
+            tr!(
+                l,
+                "run the newer agentiq that wrote it",
+                "запустите более новый agentiq, который её записал"
+            ),
         ),
         Ok((version, latest, _)) if version < latest => Line::ok(
             check,
-            format!("opens; schema {version} is migrated to {latest} on the next start"),
+            tr!(
+                l,
+                format!("opens; schema {version} is migrated to {latest} on the next start"),
+                format!("открывается; схема {version} обновится до {latest} при следующем запуске")
+            ),
         ),
         Ok((version, _, _)) => Line::ok(
             check,
-            format!(
-                "{} opens, schema {version} current, quick_check ok",
-                path.display()
+            tr!(
+                l,
+                format!(
+                    "{} opens, schema {version} current, quick_check ok",
+                    path.display()
+                ),
+                format!(
+                    "{} открывается, схема {version} актуальна, quick_check ok",
+                    path.display()
+                )
             ),
         ),
     }
 }
 
-fn disk_check(data_dir: &Path) -> Line {
+fn disk_check(data_dir: &Path, l: Lang) -> Line {
+    let disk = tr!(l, "disk", "диск");
+    let disk = disk.as_str();
     // The folder may not exist yet: measure the nearest one that does.
     let existing = data_dir
         .ancestors()
         .find(|p| p.exists())
         .unwrap_or(Path::new("/"));
+    let free_text = |free: u64| {
+        tr!(
+            l,
+            format!("{} MB free under {}", free / 1_000_000, existing.display()),
+            format!("свободно {} МБ в {}", free / 1_000_000, existing.display())
+        )
+    };
     match free_bytes(existing) {
         Some(free) if free < MIN_FREE_BYTES => Line::fail(
-            "disk",
-            format!("{} MB free under {}", free / 1_000_000, existing.display()),
-            "free some space (the database and its daily backups live there)",
+            disk,
+            free_text(free),
+            tr!(
+                l,
+                "free some space (the database and its daily backups live there)",
+                "освободите место (там база и её ежедневные копии)"
+            ),
         ),
-        Some(free) => Line::ok(
-            "disk",
-            format!("{} MB free under {}", free / 1_000_000, existing.display()),
+        Some(free) => Line::ok(disk, free_text(free)),
+        None => Line::warn(
+            disk,
+            tr!(l, "free space unknown", "свободное место неизвестно"),
+            tr!(l, "check it yourself (df)", "проверьте сами (df)"),
         ),
-        None => Line::warn("disk", "free space unknown", "check it yourself (df)"),
     }
 }
 
@@ -410,32 +611,61 @@ fn free_bytes(_path: &Path) -> Option<u64> {
     None
 }
 
-fn log_check(log_dir: &Path) -> Line {
+fn log_check(log_dir: &Path, l: Lang) -> Line {
+    let logs = tr!(l, "logs", "журналы");
+    let logs = logs.as_str();
     let probe = log_dir.join(format!(".doctor-{}", std::process::id()));
     let result = std::fs::create_dir_all(log_dir)
         .and_then(|_| std::fs::write(&probe, b"ok"))
         .and_then(|_| std::fs::remove_file(&probe));
     match result {
-        Ok(()) => Line::ok("logs", format!("{} is writable", log_dir.display())),
+        Ok(()) => Line::ok(
+            logs,
+            tr!(
+                l,
+                format!("{} is writable", log_dir.display()),
+                format!("в {} можно писать", log_dir.display())
+            ),
+        ),
         Err(e) => Line::fail(
-            "logs",
-            format!("{} is not writable: {e}", log_dir.display()),
-            "fix the folder's permissions or pass --log-dir",
+            logs,
+            tr!(
+                l,
+                format!("{} is not writable: {e}", log_dir.display()),
+                format!("в {} нельзя писать: {e}", log_dir.display())
+            ),
+            tr!(
+                l,
+                "fix the folder's permissions or pass --log-dir",
+                "исправьте права на папку или укажите --log-dir"
+            ),
         ),
     }
 }
 
-async fn notifications_check() -> Line {
+async fn notifications_check(l: Lang) -> Line {
+    let check = tr!(l, "notifications", "уведомления");
     let server = tokio::time::timeout(
         Duration::from_secs(3),
         tokio::task::spawn_blocking(desktop_server),
     )
     .await;
     match server {
-        Ok(Ok(Some(name))) => Line::ok("notifications", format!("desktop ({name})")),
+        Ok(Ok(Some(name))) => Line::ok(
+            check,
+            tr!(
+                l,
+                format!("desktop ({name})"),
+                format!("рабочий стол ({name})")
+            ),
+        ),
         _ => Line::ok(
-            "notifications",
-            "no desktop notification service (D-Bus); shown in the inbox's status line instead",
+            check,
+            tr!(
+                l,
+                "no desktop notification service (D-Bus); shown in the inbox's status line instead",
+                "нет службы уведомлений (D-Bus); они показываются в строке состояния"
+            ),
         ),
     }
 }
@@ -451,7 +681,7 @@ fn desktop_server() -> Option<String> {
     Some("system".into())
 }
 
-async fn llm_check(mut llm: crate::ai::llm::LlmConfig) -> Line {
+async fn llm_check(mut llm: crate::ai::llm::LlmConfig, l: Lang) -> Line {
     use crate::ai::llm::{LlmError, LlmProvider};
     let check = "llm";
     llm.max_retries = 0;
@@ -462,7 +692,11 @@ async fn llm_check(mut llm: crate::ai::llm::LlmConfig) -> Line {
             return Line::fail(
                 check,
                 e.to_string(),
-                "set the variable named by [llm] api_key_env",
+                tr!(
+                    l,
+                    "set the variable named by [llm] api_key_env",
+                    "задайте переменную, названную в [llm] api_key_env"
+                ),
             )
             .of_config()
         }
@@ -482,32 +716,53 @@ async fn llm_check(mut llm: crate::ai::llm::LlmConfig) -> Line {
         // Any well-formed answer will do; one token may well be empty.
         Ok(Ok(_)) | Ok(Err(LlmError::Empty)) => Line::ok(
             check,
-            format!(
-                "{} ({}) answered in {} ms",
-                llm.endpoint(),
-                llm.model,
-                started.elapsed().as_millis()
+            tr!(
+                l,
+                format!(
+                    "{} ({}) answered in {} ms",
+                    llm.endpoint(),
+                    llm.model,
+                    started.elapsed().as_millis()
+                ),
+                format!(
+                    "{} ({}) ответила за {} мс",
+                    llm.endpoint(),
+                    llm.model,
+                    started.elapsed().as_millis()
+                )
             ),
         ),
         Ok(Err(e @ LlmError::Status(401 | 403))) => Line::fail(
             check,
             format!("{}: {e}", llm.endpoint()),
-            "check the API key",
+            tr!(l, "check the API key", "проверьте ключ API"),
         )
         .of_config(),
         Ok(Err(e)) => Line::fail(
             check,
             format!("{}: {e}", llm.endpoint()),
-            "check [llm] base_url and model; drafts fall back to templates meanwhile",
+            tr!(
+                l,
+                "check [llm] base_url and model; drafts fall back to templates meanwhile",
+                "проверьте [llm] base_url и model; пока черновики — из шаблонов"
+            ),
         ),
         Err(_) => Line::fail(
             check,
-            format!(
-                "{}: no answer within {}s",
-                llm.endpoint(),
-                timeout.as_secs()
+            tr!(
+                l,
+                format!(
+                    "{}: no answer within {}s",
+                    llm.endpoint(),
+                    timeout.as_secs()
+                ),
+                format!("{}: нет ответа за {} с", llm.endpoint(), timeout.as_secs())
             ),
-            "raise [llm] timeout or check the server; drafts fall back to templates meanwhile",
+            tr!(
+                l,
+                "raise [llm] timeout or check the server; drafts fall back to templates meanwhile",
+                "увеличьте [llm] timeout или проверьте сервер; пока черновики — из шаблонов"
+            ),
         ),
     }
 }
@@ -588,16 +843,16 @@ mod tests {
     async fn the_llm_answers_a_one_token_request_within_its_timeout_or_fails() {
         use crate::ai::llm::LlmConfig;
         let fast = llm_server(Duration::ZERO).await;
-        let line = llm_check(LlmConfig::new(fast, "m")).await;
+        let line = llm_check(LlmConfig::new(fast, "m"), Lang::En).await;
         assert_eq!(line.status, Mark::Ok, "{}", line.text());
         let slow = llm_server(Duration::from_secs(5)).await;
         let mut config = LlmConfig::new(slow, "m");
         config.timeout = Duration::from_millis(200);
-        let line = llm_check(config).await;
+        let line = llm_check(config, Lang::En).await;
         assert_eq!(line.status, Mark::Fail, "{}", line.text());
         let mut keyed = LlmConfig::new("http://127.0.0.1:9/v1", "m");
         keyed.api_key_env = Some("AGENTIQ_TEST_SURELY_UNSET_KEY".into());
-        let line = llm_check(keyed).await;
+        let line = llm_check(keyed, Lang::En).await;
         assert!(line.status == Mark::Fail && line.config, "{}", line.text());
     }
 }

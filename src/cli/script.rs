@@ -34,6 +34,21 @@ impl Style {
     pub fn labels(&self) -> &'static Labels {
         Labels::for_lang(self.language())
     }
+
+    /// The language: `--lang` (or `AGENTIQ_LANG`), then `[ui] lang` of the config file
+    /// in `paths`, then the locale.
+    pub fn language_in(&self, paths: &Paths) -> Lang {
+        let flag = self.lang.as_deref().filter(|l| !l.trim().is_empty());
+        let from_file = match flag {
+            Some(_) => None,
+            // An unreadable config is reported by the commands that need it.
+            None => crate::config::file::read(&paths.config_file())
+                .ok()
+                .flatten()
+                .and_then(|f| f.ui.lang),
+        };
+        crate::tui::pick_language(flag.or(from_file.as_deref()))
+    }
 }
 
 #[derive(Subcommand, Debug)]

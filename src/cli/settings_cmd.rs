@@ -11,7 +11,7 @@ use super::labels::Labels;
 use super::out;
 use super::script::{account_id, existing_store, Style};
 use crate::config::Paths;
-use crate::settings::editable::{editable, read_layers, with_path, Layers, EDITABLE};
+use crate::settings::editable::{editable, read_layers, with_path, Layers, Refused, EDITABLE};
 use crate::settings::Scope;
 use crate::tui::settings_form::{self, Field, Source};
 
@@ -50,7 +50,7 @@ pub async fn run(args: &SettingsArgs, paths: &Paths) -> Result<()> {
     };
     let layers = read_layers(&conn, scope)?;
     drop(conn);
-    let labels = args.style.labels();
+    let labels = Labels::for_lang(args.style.language_in(paths));
     match &args.action {
         SettingsAction::List => {
             let mut text = String::new();
@@ -78,7 +78,7 @@ pub async fn run(args: &SettingsArgs, paths: &Paths) -> Result<()> {
             .map_err(|e| {
                 fail(
                     Failure::Usage,
-                    format!("{key} = {value}: {}", input_error(e, labels)),
+                    format!("{key} = {value}: {}", e.text(labels.lang)),
                 )
             })?;
             let layer = with_path(section.stored(scope), &field.path, typed);
@@ -89,7 +89,17 @@ pub async fn run(args: &SettingsArgs, paths: &Paths) -> Result<()> {
                     crate::settings::editable::store_layer(conn, scope, &section_key, Some(&layer))
                 })
                 .await
-                .map_err(|e| fail(Failure::Usage, format!("{key} = {value}: {e:#}")))?;
+                .map_err(|e| {
+                    // A refusal reads in the UI's language; anything else is as it came.
+                    let why = match e.downcast_ref::<Refused>() {
+                        Some(r) => r
+                            .refusal
+                            .text(labels.lang == crate::tui::Lang::Ru)
+                            .to_string(),
+                        None => format!("{e:#}"),
+                    };
+                    fail(Failure::Usage, format!("{key} = {value}: {why}"))
+                })?;
             let conn = store.reader()?;
             let layers = read_layers(&conn, scope)?;
             let (section, field) = find(&layers, scope, key)?;
@@ -156,17 +166,5 @@ fn field_line(section: &str, field: &Field, json: bool, l: &Labels) -> String {
             settings_form::display(&field.value),
             source_name(field.source, false, l)
         )
-    }
-}
-
-fn input_error(e: settings_form::InputError, l: &Labels) -> &'static str {
-    use settings_form::InputError::*;
-    match (e, l.lang) {
-        (NotANumber, crate::tui::Lang::Ru) => "нужно число",
-        (NotABool, crate::tui::Lang::Ru) => "нужно да/нет (true/false)",
-        (NotJson, crate::tui::Lang::Ru) => "нужен JSON",
-        (NotANumber, crate::tui::Lang::En) => "a number is expected",
-        (NotABool, crate::tui::Lang::En) => "yes/no (true/false) is expected",
-        (NotJson, crate::tui::Lang::En) => "JSON is expected",
     }
 }

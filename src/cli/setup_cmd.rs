@@ -6,6 +6,17 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
 
+/// The text in the command's language: `tr!(lang, english, russian)`.
+macro_rules! tr {
+    ($lang:expr, $en:expr, $ru:expr $(,)?) => {
+        if $lang == crate::tui::Lang::Ru {
+            String::from($ru)
+        } else {
+            String::from($en)
+        }
+    };
+}
+
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
@@ -84,18 +95,35 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-pub async fn run(cmd: SetupCmd, paths: &Paths, config_file: &Path) -> Result<()> {
+/// `lang`: the `--lang` flag (or `AGENTIQ_LANG`); else `[ui] lang` of the config file,
+/// else the locale.
+pub async fn run(
+    cmd: SetupCmd,
+    paths: &Paths,
+    config_file: &Path,
+    lang: Option<&str>,
+) -> Result<()> {
     let env = |name: &str| std::env::var(name).ok();
+    let flag = lang.filter(|l| !l.trim().is_empty());
+    let from_file = match flag {
+        Some(_) => None,
+        // An unreadable config is what `doctor` reports; here it just has no say.
+        None => crate::config::file::read(config_file)
+            .ok()
+            .flatten()
+            .and_then(|f| f.ui.lang),
+    };
+    let lang = crate::tui::pick_language(flag.or(from_file.as_deref()));
     match cmd {
-        SetupCmd::Init(args) => init(&args, config_file, &env).await,
+        SetupCmd::Init(args) => init(&args, config_file, &env, lang).await,
         SetupCmd::Accounts { action: None } => {
-            print!("{}", list(paths, config_file)?);
+            print!("{}", list_in(paths, config_file, lang)?);
             Ok(())
         }
         SetupCmd::Accounts {
             action: Some(action),
-        } => accounts(action, paths, config_file, &env).await,
-        SetupCmd::Doctor { json } => super::doctor_cmd::run(paths, config_file, json).await,
+        } => accounts(action, paths, config_file, &env, lang).await,
+        SetupCmd::Doctor { json } => super::doctor_cmd::run(paths, config_file, json, lang).await,
     }
 }
 
@@ -162,12 +190,22 @@ pub async fn check_live(
     entries: &[AccountEntry],
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<()> {
+    check_live_in(entries, env, crate::tui::Lang::En).await
+}
+
+/// [`check_live`] in `l`.
+async fn check_live_in(
+    entries: &[AccountEntry],
+    env: &dyn Fn(&str) -> Option<String>,
+    l: crate::tui::Lang,
+) -> Result<()> {
     let mut failures = Vec::new();
     for entry in entries {
-        let account = resolve(entry, env)?;
+        let account = resolve(entry, env, l)?;
         if let crate::connectors::Credentials::Wb { token } = &account.credentials {
             for warning in token_warnings(token) {
-                eprintln!("{}: warning: {warning}", entry.name);
+                let label = tr!(l, "warning", "внимание");
+                eprintln!("{}: {label}: {warning}", entry.name);
             }
         }
         let checks = probe::probe(&account, PROBE_TIMEOUT).await;
@@ -176,7 +214,12 @@ pub async fn check_live(
             .filter_map(|c| c.problem(entry.marketplace))
             .collect();
         if problems.is_empty() {
-            eprintln!("✓ {}: {} host(s) answer", entry.name, checks.len());
+            let answer = tr!(
+                l,
+                format!("{} host(s) answer", checks.len()),
+                format!("отвечают хосты: {}", checks.len())
+            );
+            eprintln!("✓ {}: {answer}", entry.name);
         } else {
             for p in &problems {
                 eprintln!("✗ {}: {p}", entry.name);
@@ -189,9 +232,16 @@ pub async fn check_live(
     } else {
         Err(fail(
             Failure::Unavailable,
-            format!(
-                "the live check failed for {}; nothing was saved (fix it, or save anyway with --no-check)",
-                failures.join(", ")
+            tr!(
+                l,
+                format!(
+                    "the live check failed for {}; nothing was saved (fix it, or save anyway with --no-check)",
+                    failures.join(", ")
+                ),
+                format!(
+                    "проверка не прошла: {}; ничего не сохранено (исправьте или сохраните всё равно с --no-check)",
+                    failures.join(", ")
+                )
             ),
         ))
     }
@@ -224,12 +274,16 @@ pub fn token_warnings(token: &str) -> Vec<String> {
     out
 }
 
-fn resolve(entry: &AccountEntry, env: &dyn Fn(&str) -> Option<String>) -> Result<AccountConfig> {
+fn resolve(
+    entry: &AccountEntry,
+    env: &dyn Fn(&str) -> Option<String>,
+    l: crate::tui::Lang,
+) -> Result<AccountConfig> {
     // Not written anywhere yet: an inline secret here is the user's own `--store-secret`.
     config::resolve_entry(entry, true, env).map_err(|problem| {
         fail(
             Failure::Config,
-            problem.message(&entry.name, Path::new("config.toml"), crate::tui::Lang::En),
+            problem.message(&entry.name, Path::new("config.toml"), l),
         )
     })
 }
@@ -238,13 +292,21 @@ async fn init(
     args: &InitArgs,
     config_file: &Path,
     env: &dyn Fn(&str) -> Option<String>,
+    l: crate::tui::Lang,
 ) -> Result<()> {
     if config_file.exists() && !args.force {
         return Err(fail(
             Failure::Usage,
-            format!(
-                "{} exists already; add a shop with `agentiq accounts add`, or replace the file with `agentiq init --force`",
-                config_file.display()
+            tr!(
+                l,
+                format!(
+                    "{} exists already; add a shop with `agentiq accounts add`, or replace the file with `agentiq init --force`",
+                    config_file.display()
+                ),
+                format!(
+                    "{} уже есть; добавьте магазин через `agentiq accounts add` или замените файл: `agentiq init --force`",
+                    config_file.display()
+                )
             ),
         ));
     }
@@ -253,14 +315,18 @@ async fn init(
         if !std::io::stdin().is_terminal() {
             return Err(fail(
                 Failure::Usage,
-                "no shop given: run `agentiq init` on a terminal to be asked, or pass --wb NAME --token-env VAR / --ozon NAME --client-id ID --api-key-env VAR",
+                tr!(
+                    l,
+                    "no shop given: run `agentiq init` on a terminal to be asked, or pass --wb NAME --token-env VAR / --ozon NAME --client-id ID --api-key-env VAR",
+                    "магазин не указан: запустите `agentiq init` в терминале, чтобы ответить на вопросы, или передайте --wb ИМЯ --token-env ПЕРЕМЕННАЯ / --ozon ИМЯ --client-id ID --api-key-env ПЕРЕМЕННАЯ"
+                ),
             ));
         }
-        spec = ask(spec)?;
+        spec = ask(spec, l)?;
     }
     let entries = entries(&spec, env)?;
     if !spec.no_check {
-        check_live(&entries, env).await?;
+        check_live_in(&entries, env, l).await?;
     }
     let mut doc = toml_edit::DocumentMut::new();
     doc.decor_mut().set_prefix(
@@ -271,16 +337,25 @@ async fn init(
         edit::add_account(&mut doc, entry)?;
     }
     edit::save(config_file, &doc)?;
-    println!(
-        "{} written with {} account(s); start the inbox with `agentiq`",
-        config_file.display(),
-        entries.len()
+    let done = tr!(
+        l,
+        format!(
+            "{} written with {} account(s); start the inbox with `agentiq`",
+            config_file.display(),
+            entries.len()
+        ),
+        format!(
+            "{} записан, магазинов: {}; откройте входящие командой `agentiq`",
+            config_file.display(),
+            entries.len()
+        )
     );
+    println!("{done}");
     Ok(())
 }
 
 /// Asks for one shop on the terminal (plain prompts).
-fn ask(mut spec: AccountSpec) -> Result<AccountSpec> {
+fn ask(mut spec: AccountSpec, l: crate::tui::Lang) -> Result<AccountSpec> {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     let mut prompt = |question: &str, default: &str| -> Result<String> {
@@ -293,22 +368,39 @@ fn ask(mut spec: AccountSpec) -> Result<AccountSpec> {
         let answer = lines
             .next()
             .transpose()?
-            .ok_or_else(|| fail(Failure::Usage, "input ended"))?;
+            .ok_or_else(|| fail(Failure::Usage, tr!(l, "input ended", "ввод закончился")))?;
         let answer = answer.trim();
         Ok(if answer.is_empty() { default } else { answer }.to_string())
     };
     let marketplace = loop {
-        match prompt("Marketplace (wb or ozon)", "wb")?
-            .to_ascii_lowercase()
-            .as_str()
+        match prompt(
+            &tr!(l, "Marketplace (wb or ozon)", "Площадка (wb или ozon)"),
+            "wb",
+        )?
+        .to_ascii_lowercase()
+        .as_str()
         {
             "wb" | "wildberries" => break Marketplace::Wb,
             "ozon" => break Marketplace::Ozon,
-            other => println!("'{other}': type wb or ozon"),
+            other => println!(
+                "{}",
+                tr!(
+                    l,
+                    format!("'{other}': type wb or ozon"),
+                    format!("«{other}»: введите wb или ozon")
+                )
+            ),
         }
     };
     let name = loop {
-        let name = prompt("Shop name (as you want to see it)", "")?;
+        let name = prompt(
+            &tr!(
+                l,
+                "Shop name (as you want to see it)",
+                "Название магазина (как вы хотите его видеть)"
+            ),
+            "",
+        )?;
         if !name.is_empty() {
             break name;
         }
@@ -317,7 +409,11 @@ fn ask(mut spec: AccountSpec) -> Result<AccountSpec> {
         Marketplace::Wb => {
             spec.wb = Some(name);
             spec.token_env = Some(prompt(
-                "Environment variable holding the WB API token",
+                &tr!(
+                    l,
+                    "Environment variable holding the WB API token",
+                    "Переменная окружения с токеном API WB"
+                ),
                 "AGENTIQ_WB_TOKEN",
             )?);
         }
@@ -330,7 +426,11 @@ fn ask(mut spec: AccountSpec) -> Result<AccountSpec> {
                 }
             });
             spec.api_key_env = Some(prompt(
-                "Environment variable holding the Ozon Api-Key",
+                &tr!(
+                    l,
+                    "Environment variable holding the Ozon Api-Key",
+                    "Переменная окружения с Api-Key Ozon"
+                ),
                 "AGENTIQ_OZON_API_KEY",
             )?);
         }
@@ -340,19 +440,32 @@ fn ask(mut spec: AccountSpec) -> Result<AccountSpec> {
 
 /// `agentiq accounts`: one line per account.
 pub fn list(paths: &Paths, config_file: &Path) -> Result<String> {
+    list_in(paths, config_file, crate::tui::Lang::En)
+}
+
+/// [`list`] in `l`.
+pub fn list_in(paths: &Paths, config_file: &Path, l: crate::tui::Lang) -> Result<String> {
     let file = config::file::read(config_file)?.ok_or_else(|| {
         fail(
             Failure::Config,
-            format!("no config at {}; run `agentiq init`", config_file.display()),
+            tr!(
+                l,
+                format!("no config at {}; run `agentiq init`", config_file.display()),
+                format!(
+                    "нет файла настроек {}; запустите `agentiq init`",
+                    config_file.display()
+                )
+            ),
         )
     })?;
     let stats = account_stats(&paths.database()).unwrap_or_default();
+    let never = tr!(l, "never", "не было");
     let mut rows = vec![[
-        "NAME".to_string(),
-        "MARKETPLACE".into(),
-        "TOKEN".into(),
-        "LAST SYNC".into(),
-        "ITEMS".into(),
+        tr!(l, "NAME", "МАГАЗИН"),
+        tr!(l, "MARKETPLACE", "ПЛОЩАДКА"),
+        tr!(l, "TOKEN", "ТОКЕН"),
+        tr!(l, "LAST SYNC", "СИНХРОНИЗАЦИЯ"),
+        tr!(l, "ITEMS", "ОБРАЩЕНИЙ"),
     ]];
     for entry in &file.accounts {
         let (last, items) = stats
@@ -364,11 +477,11 @@ pub fn list(paths: &Paths, config_file: &Path) -> Result<String> {
                             .format("%Y-%m-%d %H:%M")
                             .to_string()
                     })
-                    .unwrap_or_else(|| "never".into()),
+                    .unwrap_or_else(|| never.clone()),
                     items.to_string(),
                 )
             })
-            .unwrap_or_else(|| ("never".into(), "0".into()));
+            .unwrap_or_else(|| (never.clone(), "0".into()));
         rows.push([
             entry.name.clone(),
             entry.marketplace.to_string(),
@@ -437,6 +550,7 @@ async fn accounts(
     paths: &Paths,
     config_file: &Path,
     env: &dyn Fn(&str) -> Option<String>,
+    l: crate::tui::Lang,
 ) -> Result<()> {
     match action {
         AccountsCmd::Add(spec) => {
@@ -444,27 +558,44 @@ async fn accounts(
             if entries.is_empty() {
                 return Err(fail(
                     Failure::Usage,
-                    "give --wb NAME --token-env VAR or --ozon NAME --client-id ID --api-key-env VAR",
+                    tr!(
+                        l,
+                        "give --wb NAME --token-env VAR or --ozon NAME --client-id ID --api-key-env VAR",
+                        "укажите --wb ИМЯ --token-env ПЕРЕМЕННАЯ или --ozon ИМЯ --client-id ID --api-key-env ПЕРЕМЕННАЯ"
+                    ),
                 ));
             }
             if !spec.no_check {
-                check_live(&entries, env).await?;
+                check_live_in(&entries, env, l).await?;
             }
             let mut doc = edit::open(config_file)?;
             for entry in &entries {
                 edit::add_account(&mut doc, entry)?;
             }
             edit::save(config_file, &doc)?;
-            println!("added to {}", config_file.display());
+            let added = tr!(
+                l,
+                format!("added to {}", config_file.display()),
+                format!("добавлено в {}", config_file.display())
+            );
+            println!("{added}");
         }
         AccountsCmd::Remove { name } => {
             let mut doc = edit::open(config_file)?;
             edit::remove_account(&mut doc, &name)?;
             edit::save(config_file, &doc)?;
-            println!(
-                "'{name}' removed from {} (its history stays in the database)",
-                config_file.display()
+            let removed = tr!(
+                l,
+                format!(
+                    "'{name}' removed from {} (its history stays in the database)",
+                    config_file.display()
+                ),
+                format!(
+                    "«{name}» удалён из {} (его история остаётся в базе)",
+                    config_file.display()
+                )
             );
+            println!("{removed}");
         }
         AccountsCmd::Rename { old, new } => {
             let mut doc = edit::open(config_file)?;
@@ -488,34 +619,54 @@ async fn accounts(
                 })?;
             }
             edit::save(config_file, &doc)?;
-            println!("'{old}' is now '{new}'");
+            let renamed = tr!(
+                l,
+                format!("'{old}' is now '{new}'"),
+                format!("«{old}» теперь «{new}»")
+            );
+            println!("{renamed}");
         }
         AccountsCmd::Test { name } => {
             let file = config::file::read(config_file)?.ok_or_else(|| {
                 fail(
                     Failure::Config,
-                    format!("no config at {}", config_file.display()),
+                    tr!(
+                        l,
+                        format!("no config at {}", config_file.display()),
+                        format!("нет файла настроек {}", config_file.display())
+                    ),
                 )
             })?;
             let entry = file
                 .accounts
                 .iter()
                 .find(|a| a.name == name)
-                .ok_or_else(|| fail(Failure::Usage, format!("no account named '{name}'")))?;
+                .ok_or_else(|| {
+                    fail(
+                        Failure::Usage,
+                        tr!(
+                            l,
+                            format!("no account named '{name}'"),
+                            format!("нет магазина «{name}»")
+                        ),
+                    )
+                })?;
             let account = config::resolve_accounts(config_file, std::slice::from_ref(entry), env)?
                 .remove(0)
                 .config
-                .map_err(|p| {
-                    fail(
-                        Failure::Config,
-                        p.message(&name, config_file, crate::tui::Lang::En),
-                    )
-                })?;
+                .map_err(|p| fail(Failure::Config, p.message(&name, config_file, l)))?;
             let checks = probe::probe(&account, PROBE_TIMEOUT).await;
             let mut failed = false;
             for check in &checks {
                 match check.problem(account.marketplace) {
-                    None => println!("✓ {name}: {} {} answers", check.host, check.base_url),
+                    None => {
+                        let answers = tr!(
+                            l,
+                            format!("{} {} answers", check.host, check.base_url),
+                            format!("{} {} отвечает", check.host, check.base_url)
+                        );
+                        println!("✓ {name}: {answers}");
+                    }
                     Some(problem) => {
                         failed = true;
                         println!("✗ {name}: {problem}");
@@ -525,7 +676,11 @@ async fn accounts(
             if failed {
                 return Err(fail(
                     Failure::Unavailable,
-                    format!("{name}: a host failed the check"),
+                    tr!(
+                        l,
+                        format!("{name}: a host failed the check"),
+                        format!("{name}: хост не прошёл проверку")
+                    ),
                 ));
             }
         }

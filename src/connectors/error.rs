@@ -62,3 +62,38 @@ impl ConnectorError {
         matches!(self, ConnectorError::Network { .. })
     }
 }
+
+/// Whether an error recorded as text (a `sync_runs` row, written by another process
+/// perhaps) is a [`ConnectorError::Network`]: the marketplace could not be reached.
+pub fn is_network_text(error: &str) -> bool {
+    error
+        .split(';')
+        .next()
+        .is_some_and(|first| first.contains(": network: "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_network_errors_are_recognised_by_their_text() {
+        let network = ConnectorError::Network {
+            marketplace: "wb",
+            endpoint: "/api/v1/feedbacks".into(),
+            message: "connection refused".into(),
+        };
+        let recorded = format!("{network}; stopped at page 1 (0 committed before it)");
+        assert!(is_network_text(&recorded));
+        let server = ConnectorError::Server {
+            marketplace: "wb",
+            endpoint: "/api/v1/feedbacks".into(),
+            status: 503,
+        };
+        assert!(!is_network_text(&format!("{server}; stopped at page 1")));
+        // A message mentioning the word later on is not a network failure.
+        assert!(!is_network_text(
+            "wb /x: rejected (HTTP 400): bad; note: network: fine"
+        ));
+    }
+}

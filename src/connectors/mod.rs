@@ -15,7 +15,7 @@ use async_trait::async_trait;
 
 use crate::domain::{Channel, Marketplace, ModerationState, NewInteraction};
 
-pub use error::ConnectorError;
+pub use error::{is_network_text, ConnectorError};
 pub use registry::{build_connectors, AccountConfig, ConnectorKind, Credentials};
 
 /// One item a connector could not parse: skipped, with the reason recorded.

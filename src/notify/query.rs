@@ -43,6 +43,17 @@ struct Row {
     item: OpenItem,
     source: String,
     at_risk_known: bool,
+    facts: StoredFacts,
+}
+
+/// What the item's SLA clock is computed from, beyond the channel, rating and start.
+struct StoredFacts {
+    intent: Option<String>,
+    legal: bool,
+    marketplace: Option<crate::domain::Marketplace>,
+    created_at: DateTime<Utc>,
+    /// For chats: the seller has never written in it.
+    new_chat: Option<bool>,
 }
 
 /// Reads a snapshot at `now` and the ledger keys among it already acted on. `baselines`
@@ -57,14 +68,14 @@ pub fn snapshot(
         "SELECT i.id, i.account_id, a.name, i.channel, i.rating, i.tier, i.waiting_since,
                 i.at_risk_at, i.due_at, i.product_name, substr(i.text, 1, 200), i.source,
                 EXISTS (SELECT 1 FROM notifications_sent n WHERE n.subject = 'item:' || i.id
-                        AND n.level = 'at_risk' AND n.since = i.waiting_since)
+                        AND n.level = 'at_risk' AND n.since = i.waiting_since),
+                i.intent, i.escalations, a.marketplace, i.created_at,
+                CASE WHEN i.channel = 'chat' THEN NOT EXISTS (SELECT 1 FROM chat_messages m
+                     WHERE m.interaction_id = i.id AND m.sender = 'seller') END
          FROM interactions i JOIN accounts a ON a.id = i.account_id
          WHERE i.state = 'open' AND i.at_risk_at <= ?1
            AND NOT EXISTS (SELECT 1 FROM notifications_sent n WHERE n.subject = 'item:' || i.id
                            AND n.level = 'breached' AND n.since = i.waiting_since)
-           AND (i.due_at <= ?1 OR NOT EXISTS (
-                SELECT 1 FROM notifications_sent n WHERE n.subject = 'item:' || i.id
-                AND n.level = 'at_risk' AND n.since = i.waiting_since))
          ORDER BY i.due_at, i.id
          LIMIT ?2",
     )?;
@@ -99,6 +110,18 @@ pub fn snapshot(
                 r.get::<_, String>(11)?,
                 r.get::<_, bool>(12)?,
             ),
+            StoredFacts {
+                intent: r.get(13)?,
+                legal: r
+                    .get::<_, Option<String>>(14)?
+                    .is_some_and(|e| e.contains("\"legal\"") || e.contains("\"threat\"")),
+                marketplace: r
+                    .get::<_, String>(15)?
+                    .parse::<crate::domain::Marketplace>()
+                    .ok(),
+                created_at: time(r.get(16)?),
+                new_chat: r.get(17)?,
+            },
         ))
     })?;
     let mut items = Vec::new();
@@ -118,6 +141,7 @@ pub fn snapshot(
                 source,
                 at_risk_known,
             ),
+            facts,
         ) = row?;
         let (Some(channel), Some(tier)) = (channel, tier) else {
             tracing::warn!(
@@ -142,9 +166,27 @@ pub fn snapshot(
             },
             source,
             at_risk_known,
+            facts,
         });
     }
     drop(stmt);
+    // The times the store holds were computed when the item was last classified; the
+    // SLA set since (edited field by field, say) is what the seller expects: at risk,
+    // breach and "due in" follow the account's rules as they are now.
+    let mut policies: HashMap<i64, crate::sla::Policy> = HashMap::new();
+    let items: Vec<Row> = items
+        .into_iter()
+        .filter_map(|mut row| {
+            let policy = policies.entry(row.item.account_id).or_insert_with(|| {
+                crate::sla::Policy::load_or_default(conn, Some(row.item.account_id))
+            });
+            let clock = policy.clock_for(&sla_facts(&row.item, &row.facts));
+            row.item.tier = clock.tier;
+            row.item.at_risk_at = clock.at_risk_at;
+            row.item.due_at = clock.due_at;
+            (clock.at_risk_at <= now).then_some(row)
+        })
+        .collect();
     let mut first_ok = conn.prepare_cached(
         "SELECT finished_at FROM sync_runs WHERE account_id = ?1 AND connector = ?2 AND ok = 1
          ORDER BY started_at, id LIMIT 1",
@@ -186,6 +228,20 @@ pub fn snapshot(
         },
         known,
     ))
+}
+
+fn sla_facts<'a>(item: &OpenItem, facts: &'a StoredFacts) -> crate::sla::ItemFacts<'a> {
+    let mut out = crate::sla::ItemFacts::new(item.channel, item.waiting_since)
+        .rating(item.rating)
+        .intent(facts.intent.as_deref())
+        .legal(facts.legal);
+    if let Some(m) = facts.marketplace {
+        out = out.marketplace(m, facts.created_at);
+    }
+    if let Some(new_chat) = facts.new_chat {
+        out = out.new_chat(new_chat);
+    }
+    out
 }
 
 /// Per account and connector in recent use, the failed runs since its last successful one

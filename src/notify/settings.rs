@@ -120,16 +120,28 @@ impl QuietHours {
                 "[notifications] quiet_hours.time_zone: unknown time zone '{}'",
                 s.time_zone
             ))
+            .ru(format!(
+                "[notifications] quiet_hours.time_zone: неизвестный часовой пояс «{}»",
+                s.time_zone
+            ))
         })?;
         let start = crate::sla::parse_hhmm(&s.start).ok_or_else(|| {
             PolicyError::new(format!(
                 "[notifications] quiet_hours.start: '{}' is not HH:MM",
                 s.start
             ))
+            .ru(format!(
+                "[notifications] quiet_hours.start: «{}» — не ЧЧ:ММ",
+                s.start
+            ))
         })?;
         let end = crate::sla::parse_hhmm(&s.end).ok_or_else(|| {
             PolicyError::new(format!(
                 "[notifications] quiet_hours.end: '{}' is not HH:MM",
+                s.end
+            ))
+            .ru(format!(
+                "[notifications] quiet_hours.end: «{}» — не ЧЧ:ММ",
                 s.end
             ))
         })?;

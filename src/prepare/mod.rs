@@ -251,9 +251,17 @@ pub async fn draft_items_with(
     if n == 0 {
         return Ok(0);
     }
+    // Other processes (an inbox beside a daemon) show the LLM's state from the store.
+    let llm_down = match provider {
+        Provider::Llm(p) => Some(p.down()),
+        Provider::Offline => None,
+    };
     writer
         .call(move |conn| {
             let tx = conn.transaction()?;
+            if let Some(down) = &llm_down {
+                store::record_llm_health(&tx, down.as_deref(), now)?;
+            }
             for (id, draft, verdict, findings) in &drafts {
                 store::insert_draft(
                     &tx,

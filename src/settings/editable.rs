@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use rusqlite::Connection;
 use serde_json::{Map, Value};
 
+use super::refusal::Refusal;
 use super::{merge, stored, Scope, Section};
 use crate::ai::TemplateSet;
 
@@ -18,7 +19,7 @@ pub struct Editable {
     /// The section's key in `data/settings.toml` and in the database.
     pub key: &'static str,
     default: fn() -> Result<Value>,
-    check: fn(Value) -> Result<(), String>,
+    check: fn(Value) -> Result<(), Refusal>,
 }
 
 impl Editable {
@@ -29,7 +30,7 @@ impl Editable {
 
     /// Whether `merged` (default, global and account layers merged) is a usable section;
     /// the error says why not.
-    pub fn check(&self, merged: Value) -> Result<(), String> {
+    pub fn check(&self, merged: Value) -> Result<(), Refusal> {
         (self.check)(merged)
     }
 }
@@ -98,15 +99,15 @@ fn shipped_of<S: Section>() -> Result<Value> {
     Ok(serde_json::to_value(section)?)
 }
 
-fn decode_as<S: Section>(merged: Value) -> Result<S, String> {
-    serde_json::from_value::<S>(merged).map_err(|e| e.to_string())
+fn decode_as<S: Section>(merged: Value) -> Result<S, Refusal> {
+    serde_json::from_value::<S>(merged).map_err(|e| Refusal::decode(&e))
 }
 
-fn decode<S: Section>(merged: Value) -> Result<(), String> {
+fn decode<S: Section>(merged: Value) -> Result<(), Refusal> {
     decode_as::<S>(merged).map(|_| ())
 }
 
-fn check_sla(merged: Value) -> Result<(), String> {
+fn check_sla(merged: Value) -> Result<(), Refusal> {
     let sla = decode_as::<crate::sla::SlaSettings>(merged)?;
     crate::sla::Policy::from_settings(
         sla,
@@ -114,10 +115,10 @@ fn check_sla(merged: Value) -> Result<(), String> {
         &crate::sla::WorkingHoursSettings::default(),
     )
     .map(|_| ())
-    .map_err(|e| e.to_string())
+    .map_err(Refusal::policy)
 }
 
-fn check_working_hours(merged: Value) -> Result<(), String> {
+fn check_working_hours(merged: Value) -> Result<(), Refusal> {
     let hours = decode_as::<crate::sla::WorkingHoursSettings>(merged)?;
     // Checked as if switched on, so switching them on later cannot fail.
     let on = crate::sla::WorkingHoursSettings {
@@ -126,10 +127,10 @@ fn check_working_hours(merged: Value) -> Result<(), String> {
     };
     crate::sla::WorkingHours::from_settings(&on)
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(Refusal::policy)
 }
 
-fn check_notifications(merged: Value) -> Result<(), String> {
+fn check_notifications(merged: Value) -> Result<(), Refusal> {
     let s = decode_as::<crate::notify::NotifySettings>(merged)?;
     let on = crate::notify::QuietHoursSettings {
         enabled: true,
@@ -137,16 +138,24 @@ fn check_notifications(merged: Value) -> Result<(), String> {
     };
     crate::notify::QuietHours::from_settings(&on)
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(Refusal::policy)
 }
 
 fn templates_default() -> Result<Value> {
     Ok(serde_json::to_value(TemplateSet::defaults())?)
 }
 
-fn check_templates(merged: Value) -> Result<(), String> {
-    let set: TemplateSet = serde_json::from_value(merged).map_err(|e| e.to_string())?;
-    set.validate().map_err(|e| e.to_string())
+fn check_templates(merged: Value) -> Result<(), Refusal> {
+    let set: TemplateSet = serde_json::from_value(merged).map_err(|e| Refusal::decode(&e))?;
+    set.validate().map_err(|e| Refusal::templates(&e))
+}
+
+/// A value the settings refuse: the section and why, in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("[{key}]: {refusal}")]
+pub struct Refused {
+    pub key: String,
+    pub refusal: Refusal,
 }
 
 /// One section's three layers for one scope.
@@ -319,8 +328,12 @@ pub fn store_layer(
         account,
     };
     let merged = layers.merged_with(scope, layer);
-    if let Err(why) = section.check(merged) {
-        bail!("[{key}]: {why}");
+    if let Err(refusal) = section.check(merged) {
+        return Err(Refused {
+            key: key.to_string(),
+            refusal,
+        }
+        .into());
     }
     match layer {
         Some(value) => super::save_value(conn, scope, key, value)?,

@@ -6,6 +6,7 @@
 //! account's own override.
 
 pub mod editable;
+pub mod refusal;
 
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};

@@ -41,16 +41,26 @@ impl WorkingHours {
                 "[working_hours] time_zone: unknown time zone '{}'",
                 s.time_zone
             ))
+            .ru(format!(
+                "[working_hours] time_zone: неизвестный часовой пояс «{}»",
+                s.time_zone
+            ))
         })?;
         let start = parse_hhmm(&s.start).ok_or_else(|| {
             PolicyError::new(format!("[working_hours] start: '{}' is not HH:MM", s.start))
+                .ru(format!("[working_hours] start: «{}» — не ЧЧ:ММ", s.start))
         })?;
         let end = parse_hhmm(&s.end).ok_or_else(|| {
             PolicyError::new(format!("[working_hours] end: '{}' is not HH:MM", s.end))
+                .ru(format!("[working_hours] end: «{}» — не ЧЧ:ММ", s.end))
         })?;
         if start >= end {
             return Err(PolicyError::new(format!(
                 "[working_hours] start {} must come before end {} (windows over midnight are not supported)",
+                s.start, s.end
+            ))
+            .ru(format!(
+                "[working_hours] начало {} должно быть раньше конца {} (окна через полночь не поддерживаются)",
                 s.start, s.end
             )));
         }
@@ -58,19 +68,24 @@ impl WorkingHours {
         for name in &s.days {
             let day = parse_weekday(name).ok_or_else(|| {
                 PolicyError::new(format!("[working_hours] days: unknown day '{name}'"))
+                    .ru(format!("[working_hours] days: неизвестный день «{name}»"))
             })?;
             days[day.num_days_from_monday() as usize] = true;
         }
         if !days.iter().any(|d| *d) {
             return Err(PolicyError::new(
                 "[working_hours] days: at least one working day is needed",
-            ));
+            )
+            .ru("[working_hours] days: нужен хотя бы один рабочий день"));
         }
         let mut holidays = BTreeSet::new();
         for text in &s.holidays {
             let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
                 PolicyError::new(format!(
                     "[working_hours] holidays: '{text}' is not YYYY-MM-DD"
+                ))
+                .ru(format!(
+                    "[working_hours] holidays: «{text}» — не ГГГГ-ММ-ДД"
                 ))
             })?;
             holidays.insert(date);

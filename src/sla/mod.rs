@@ -24,13 +24,32 @@ pub use policy::{is_shouting, time_left, HardEdge, ItemFacts, Policies, Policy, 
 pub use settings::{BudgetMinutes, PrioritySettings, SlaSettings, WorkingHoursSettings};
 
 /// Settings that cannot be turned into a policy, with the section and field at fault.
+/// Shown in English (logs, `Display`) or Russian (the settings screen and `agentiq
+/// settings set` in the UI's language).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct PolicyError(String);
+#[error("{en}")]
+pub struct PolicyError {
+    en: String,
+    ru: Option<String>,
+}
 
 impl PolicyError {
     pub fn new(message: impl Into<String>) -> PolicyError {
-        PolicyError(message.into())
+        PolicyError {
+            en: message.into(),
+            ru: None,
+        }
+    }
+
+    /// The same in Russian.
+    pub fn ru(mut self, message: impl Into<String>) -> PolicyError {
+        self.ru = Some(message.into());
+        self
+    }
+
+    /// The Russian text (the English where none was given).
+    pub fn russian(&self) -> &str {
+        self.ru.as_deref().unwrap_or(&self.en)
     }
 }
 

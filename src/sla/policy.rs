@@ -175,12 +175,17 @@ impl Policy {
                 return Err(PolicyError::new(format!(
                     "[sla] {name}: target {} min is after deadline {} min",
                     b.target, b.deadline
+                ))
+                .ru(format!(
+                    "[sla] {name}: порог риска {} мин позже срока {} мин",
+                    b.target, b.deadline
                 )));
             }
             if b.deadline == 0 {
                 return Err(PolicyError::new(format!(
                     "[sla] {name}: deadline must be at least 1 min"
-                )));
+                ))
+                .ru(format!("[sla] {name}: срок должен быть не меньше 1 мин")));
             }
         }
         let hours = WorkingHours::from_settings(hours)?;

@@ -7,6 +7,7 @@ mod accounts;
 pub mod backup;
 mod customers;
 mod drafts;
+mod health;
 mod heartbeat;
 mod interactions;
 mod leases;
@@ -32,6 +33,7 @@ pub use drafts::{
     insert_draft, items_needing_drafts, latest_draft, recent_answers, set_draft_outcome, NewDraft,
     StoredDraft,
 };
+pub use health::{llm_unavailable, offline_accounts, record_llm_health};
 pub use heartbeat::Heartbeat;
 pub use interactions::{
     chat_messages, interaction, queue_count, queue_count_by_channel, queue_page, queue_window,

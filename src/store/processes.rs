@@ -104,10 +104,15 @@ pub fn holder_is_gone(holder: &str) -> bool {
     let Some(h) = Holder::parse(holder) else {
         return false;
     };
-    if h.host != this_host() || h.pid == std::process::id() {
+    pid_is_gone(h.pid, &h.host)
+}
+
+/// Whether process `pid` on `host` is known to have ended (see [`holder_is_gone`]).
+pub(crate) fn pid_is_gone(pid: u32, host: &str) -> bool {
+    if host != this_host() || pid == std::process::id() {
         return false;
     }
-    process_is_gone(h.pid)
+    process_is_gone(pid)
 }
 
 #[cfg(target_os = "linux")]

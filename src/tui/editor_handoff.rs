@@ -22,6 +22,16 @@ pub fn edit(text: &str) -> Result<String, String> {
     edit_with(text, &editor_command(&|name| std::env::var(name).ok()))
 }
 
+/// The text the editor gave back as it goes into the reply or list editor: the file's
+/// text exactly (control characters and escapes dropped, CRLF read as a line break),
+/// without the line ends editors put at the end of a file — so the last line is not
+/// followed by an empty one, and nothing is glued to it.
+pub fn returned_text(file_text: &str) -> String {
+    super::sanitize::block(file_text)
+        .trim_end_matches('\n')
+        .to_string()
+}
+
 /// [`edit`] with the command given.
 pub fn edit_with(text: &str, command: &[String]) -> Result<String, String> {
     let (program, args) = command
@@ -86,6 +96,17 @@ mod tests {
         assert_eq!(kept.as_deref(), Ok("как было"));
         let failed = edit_with("x", &sh("exit 3")).unwrap_err();
         assert!(failed.contains("exit"), "{failed}");
+        // What an editor saves — lines, a blank one, the file's final line end — comes
+        // back exactly, nothing glued to the last line and no empty line after it.
+        let saved = edit_with(
+            "черновик",
+            &sh("printf 'Первая\\n\\nВторая строка\\n' > \"$1\""),
+        )
+        .unwrap();
+        assert_eq!(saved, "Первая\n\nВторая строка\n");
+        assert_eq!(returned_text(&saved), "Первая\n\nВторая строка");
+        assert_eq!(returned_text("a\r\nb\r\n"), "a\nb");
+        assert_eq!(returned_text("как было"), "как было");
         let missing = edit_with("x", &["/no/such/editor".to_string()]).unwrap_err();
         assert!(missing.starts_with("/no/such/editor: "), "{missing}");
     }

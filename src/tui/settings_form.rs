@@ -159,6 +159,21 @@ pub enum InputError {
     NotJson,
 }
 
+impl InputError {
+    /// What was expected, in the UI's language.
+    pub fn text(self, lang: super::Lang) -> &'static str {
+        use super::Lang::{En, Ru};
+        match (self, lang) {
+            (InputError::NotANumber, Ru) => "нужно число",
+            (InputError::NotABool, Ru) => "нужно да/нет (true/false)",
+            (InputError::NotJson, Ru) => "нужен JSON",
+            (InputError::NotANumber, En) => "a number is expected",
+            (InputError::NotABool, En) => "yes/no (true/false) is expected",
+            (InputError::NotJson, En) => "JSON is expected",
+        }
+    }
+}
+
 /// The value typed for a field of `kind`. Whether it suits the section (range, type,
 /// rules) is decided afterwards by deserialising the whole section.
 pub fn parse_input(kind: FieldKind, text: &str) -> Result<Value, InputError> {

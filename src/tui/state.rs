@@ -89,6 +89,11 @@ pub struct Presence {
     pub waiting: Vec<(String, usize)>,
     /// Replies the marketplace accepted that do not show on their items yet.
     pub accepted: usize,
+    /// The LLM drafts come from is down (whichever process drafts): why.
+    pub llm_down: Option<String>,
+    /// Accounts whose latest sync run (whichever process ran it) could not reach the
+    /// marketplace, and since when.
+    pub offline: Vec<(String, DateTime<Utc>)>,
 }
 
 /// What one queue read returned.
@@ -511,6 +516,9 @@ pub struct AppState {
     pub offline: BTreeMap<String, DateTime<Utc>>,
     pub outbox_size: usize,
     pub presence: Presence,
+    /// Problems of the keymap and theme files, whole: the status line cuts them at its
+    /// width, the help overlay lists them wrapped.
+    pub config_problems: Vec<String>,
     pub notice: Option<(Notice, DateTime<Utc>)>,
     pub now: DateTime<Utc>,
     /// Offset used to show times (the user's local zone at start).
@@ -566,6 +574,7 @@ impl AppState {
             offline: BTreeMap::new(),
             outbox_size: 0,
             presence: Presence::default(),
+            config_problems: Vec::new(),
             notice: None,
             now,
             tz,

@@ -121,6 +121,8 @@ fn read_presence(
         sync_by: store::sync_holders(conn, now)?,
         waiting: store::unreachable_outbox_accounts(conn)?,
         accepted: store::accepted_count(conn)?,
+        llm_down: store::llm_unavailable(conn)?,
+        offline: store::offline_accounts(conn)?,
     })
 }
 

@@ -67,6 +67,7 @@ pub static EN: Strings = Strings {
     help_footer: "Your own keys go in keymap.toml in the config folder",
     help_filter: "Find",
     help_no_match: "No such keys",
+    help_config_problems: "Problems in your configuration files (the defaults are used)",
 
     health_empty: "No sync has run yet",
     health_account: "Account",
@@ -90,6 +91,7 @@ pub static EN: Strings = Strings {
 
     syncing: "syncing…",
     sync_error: "error",
+    llm_down: "LLM unavailable — offline drafts",
     outbox_empty: "outbox empty",
 
     unit_minute: "m",
@@ -245,7 +247,7 @@ fn notice(notice: &Notice) -> String {
         Notice::DraftRegenerated => "The draft was replaced by another one".into(),
         Notice::BadQuery(e) => format!("Query not understood, {}", query_error(e)),
         Notice::NoSearch => "No search yet: start one with /".into(),
-        Notice::ConfigProblem(e) => format!("{e} (using the defaults)"),
+        Notice::ConfigProblem(e) => format!("{e} (using the defaults; the full list is in help)"),
         Notice::Alert(text) => text.clone(),
         Notice::Refused(why) => format!("Not sent, the guardrails block it: {why}"),
         Notice::ExternalEditorFailed(e) => format!("External editor: {e}"),

@@ -78,6 +78,8 @@ pub struct Strings {
     pub help_footer: &'static str,
     pub help_filter: &'static str,
     pub help_no_match: &'static str,
+    /// Heads the help overlay's list of keymap and theme problems.
+    pub help_config_problems: &'static str,
 
     pub health_empty: &'static str,
     pub health_account: &'static str,
@@ -102,6 +104,8 @@ pub struct Strings {
 
     pub syncing: &'static str,
     pub sync_error: &'static str,
+    /// The LLM does not answer: drafts come from templates and past answers meanwhile.
+    pub llm_down: &'static str,
     pub outbox_empty: &'static str,
 
     /// Units of the SLA countdown: minutes, hours, days.

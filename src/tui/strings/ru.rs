@@ -67,6 +67,7 @@ pub static RU: Strings = Strings {
     help_footer: "Свои клавиши — в keymap.toml в папке настроек",
     help_filter: "Найти",
     help_no_match: "Таких клавиш нет",
+    help_config_problems: "Ошибки в файлах настроек (работают настройки по умолчанию)",
 
     health_empty: "Синхронизаций ещё не было",
     health_account: "Кабинет",
@@ -90,6 +91,7 @@ pub static RU: Strings = Strings {
 
     syncing: "синхронизация…",
     sync_error: "ошибка",
+    llm_down: "LLM недоступна — черновики офлайн",
     outbox_empty: "исходящих нет",
 
     unit_minute: "m",
@@ -247,7 +249,9 @@ fn notice(notice: &Notice) -> String {
         Notice::DraftRegenerated => "Черновик заменён новым вариантом".into(),
         Notice::BadQuery(e) => format!("Запрос не понят, {}", query_error(e)),
         Notice::NoSearch => "Поиска нет: начните его с /".into(),
-        Notice::ConfigProblem(e) => format!("{e} — работают настройки по умолчанию"),
+        Notice::ConfigProblem(e) => {
+            format!("{e} — работают настройки по умолчанию (весь список — в справке)")
+        }
         Notice::Alert(text) => text.clone(),
         Notice::Refused(why) => format!("Не отправлено, правила запрещают: {why}"),
         Notice::ExternalEditorFailed(e) => format!("Внешний редактор: {e}"),

@@ -68,7 +68,10 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::AnalyticsLoaded { request, result } => analytics::loaded(state, request, result),
         Action::SettingsLoaded { scope, sections } => settings::loaded(state, scope, sections),
         Action::ExternalEdited(result) => reply::external_edited(state, result, &mut fx),
-        Action::ConfigProblem(message) => notify(state, Notice::ConfigProblem(message)),
+        Action::ConfigProblem(message) => {
+            state.config_problems.push(message.clone());
+            notify(state, Notice::ConfigProblem(message));
+        }
         Action::LoadFailed(message) => notify(state, Notice::LoadFailed(message)),
         Action::CommandFailed => notify(state, Notice::CommandFailed),
         Action::EditorInput(input)
@@ -239,6 +242,7 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
         }
         Event::Online { account } => {
             state.offline.remove(&account);
+            state.presence.offline.retain(|(a, _)| *a != account);
         }
         Event::Notice { text, bell: _ } => notify(state, Notice::Alert(text)),
         Event::ReplyRefused { reasons, .. } => {

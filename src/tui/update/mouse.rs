@@ -43,12 +43,18 @@ pub(super) fn handle(state: &mut AppState, input: MouseInput, fx: &mut Vec<Effec
             Screen::Analytics => (state.analytics.selected, 0),
             _ => (state.audit.cursor.selected, state.audit.cursor.scroll),
         };
-        // Analytics and settings lay out their own rows: the wheel only.
-        let own_layout = matches!(state.screen, Screen::Settings | Screen::Analytics);
+        // Analytics and settings lay out their own rows: their views say which is where.
+        let clicked = match state.screen {
+            Screen::Settings => super::super::view::settings::field_at(body, state, at),
+            Screen::Analytics => super::super::view::analytics::metric_at(body, state, at),
+            _ => list
+                .contains(at)
+                .then(|| scroll + usize::from(at.y - list.y)),
+        };
         let target = if wheel != 0 {
             selected.saturating_add_signed(wheel)
-        } else if list.contains(at) && !own_layout {
-            scroll + usize::from(at.y - list.y)
+        } else if let Some(row) = clicked {
+            row
         } else {
             return;
         };

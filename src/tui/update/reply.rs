@@ -468,11 +468,10 @@ pub(super) fn external_edited(
 ) {
     match result {
         Ok(text) => {
-            let text = sanitize::block(&text);
-            let text = text.trim_end_matches('\n');
+            let text = super::super::editor_handoff::returned_text(&text);
             if let Some(editor) = state.editor.as_mut() {
                 if editor.text() != text {
-                    replace_text(editor, text);
+                    replace_text(editor, &text);
                     text_changed(editor, fx);
                 }
                 notify(state, Notice::ExternalEditorDone);

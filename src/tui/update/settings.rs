@@ -15,7 +15,7 @@ use crate::settings::Scope;
 
 use super::super::action::{Action, Effect};
 use super::super::sanitize;
-use super::super::settings_form::{self, FieldKind, InputError};
+use super::super::settings_form::{self, FieldKind};
 use super::super::state::{AppState, Mode, Notice, Prompt, PromptKind, SettingEdit};
 use super::{analytics, notify, screens};
 
@@ -238,8 +238,8 @@ pub(super) fn external_edited(state: &mut AppState, result: Result<String, Strin
                 .as_mut()
                 .and_then(|e| e.textarea.as_mut())
             {
-                let mut fresh =
-                    TextArea::new(sanitize::block(&text).lines().map(str::to_string).collect());
+                let text = super::super::editor_handoff::returned_text(&text);
+                let mut fresh = TextArea::new(text.split('\n').map(str::to_string).collect());
                 fresh.set_cursor_line_style(Style::default());
                 fresh.set_wrap_mode(WrapMode::WordOrGlyph);
                 *t = fresh;
@@ -266,11 +266,7 @@ fn submit(state: &mut AppState, text: &str, fx: &mut Vec<Effect>) -> bool {
     let value = match settings_form::parse_input(kind, text) {
         Ok(v) => v,
         Err(e) => {
-            let reason = match e {
-                InputError::NotANumber => "not a number",
-                InputError::NotABool => "true / false",
-                InputError::NotJson => "not valid JSON",
-            };
+            let reason = e.text(state.lang);
             refuse(state, &path, reason.to_string());
             return false;
         }
@@ -324,6 +320,7 @@ fn apply(
         None => current.and_then(|c| without_path(c, path)),
     };
     if let Err(reason) = section.check(layers.merged_with(scope, candidate.as_ref())) {
+        let reason = reason.text(state.lang == crate::tui::Lang::Ru).to_string();
         refuse(state, path, reason);
         return false;
     }

@@ -109,6 +109,26 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     }
 }
 
+/// Rows above the metrics: the subtitle and the table's header.
+const ROWS_ABOVE_METRICS: u16 = 2;
+
+/// The metric under `at` on the analytics screen drawn in `area` (the mouse's target).
+pub fn metric_at(area: Rect, state: &AppState, at: ratatui::layout::Position) -> Option<usize> {
+    let data = state.analytics.data.as_deref()?;
+    let inner = super::inner(area);
+    let first = inner.y.saturating_add(ROWS_ABOVE_METRICS);
+    let count = data.cards().len();
+    let rows = Rect::new(
+        inner.x,
+        first,
+        inner.width,
+        u16::try_from(count)
+            .unwrap_or(u16::MAX)
+            .min(inner.height.saturating_sub(ROWS_ABOVE_METRICS)),
+    );
+    rows.contains(at).then(|| usize::from(at.y - first))
+}
+
 /// Period, dates, account, and whether newer figures are being computed.
 fn subtitle(state: &AppState, data: &Dashboard, ctx: &ViewCtx<'_>, width: usize) -> Line<'static> {
     let s = ctx.strings;

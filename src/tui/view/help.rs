@@ -84,6 +84,56 @@ pub fn lines(ctx: &ViewCtx<'_>, filter: &str) -> Vec<Line<'static>> {
     lines
 }
 
+/// The keymap's and theme's problems, each in full, wrapped at `width` cells.
+fn problem_lines(problems: &[String], width: usize, ctx: &ViewCtx<'_>) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::styled(
+        ctx.strings.help_config_problems,
+        ctx.style(Slot::StatusError),
+    )];
+    for problem in problems {
+        let text = sanitize::line(problem);
+        for (i, row) in wrap(&text, width.saturating_sub(2).max(10))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if i == 0 { "• " } else { "  " };
+            lines.push(Line::styled(format!("{lead}{row}"), ctx.style(Slot::Text)));
+        }
+    }
+    lines.push(Line::default());
+    lines
+}
+
+/// `text` in rows of at most `width` cells, broken at spaces where it can be (a word
+/// longer than a row, like a path, is broken where the row ends).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    for word in text.split(' ') {
+        let sep = usize::from(!row.is_empty());
+        if format::width(&row) + sep + format::width(word) <= width {
+            if sep == 1 {
+                row.push(' ');
+            }
+            row.push_str(word);
+            continue;
+        }
+        if !row.is_empty() {
+            rows.push(std::mem::take(&mut row));
+        }
+        for c in word.chars() {
+            if format::width(&row) + format::width(c.encode_utf8(&mut [0; 4])) > width {
+                rows.push(std::mem::take(&mut row));
+            }
+            row.push(c);
+        }
+    }
+    if !row.is_empty() || rows.is_empty() {
+        rows.push(row);
+    }
+    rows
+}
+
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
     let popup = layout::centered(
         area,
@@ -125,7 +175,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
         inner.width,
         inner.height.saturating_sub(1),
     );
-    let lines = lines(ctx, &state.help_filter);
+    let mut lines = lines(ctx, &state.help_filter);
+    if state.help_filter.trim().is_empty() && !state.config_problems.is_empty() {
+        let mut first = problem_lines(&state.config_problems, usize::from(list.width), ctx);
+        first.append(&mut lines);
+        lines = first;
+    }
     let visible = usize::from(list.height);
     let max_scroll = lines.len().saturating_sub(visible);
     let scroll = usize::from(state.help_scroll).min(max_scroll) as u16;

@@ -69,33 +69,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
         Paragraph::new(section_tabs(&keys, st.section, ctx, width)),
         Rect::new(inner.x, inner.y, inner.width, 1),
     );
-    let body = Rect::new(
-        inner.x,
-        inner.y + 1,
-        inner.width,
-        inner.height.saturating_sub(1),
-    );
     let editing = st.editing.as_ref().and_then(|e| e.textarea.as_ref());
-    let (list_area, lower) = match editing {
-        // The list editor takes the lower half.
-        Some(_) => {
-            let h = (body.height / 2).max(3).min(body.height);
-            (
-                Rect::new(body.x, body.y, body.width, body.height - h),
-                Some(Rect::new(body.x, body.y + body.height - h, body.width, h)),
-            )
-        }
-        None if body.height >= 8 + FOOTER_ROWS => (
-            Rect::new(body.x, body.y, body.width, body.height - FOOTER_ROWS),
-            Some(Rect::new(
-                body.x,
-                body.y + body.height - FOOTER_ROWS,
-                body.width,
-                FOOTER_ROWS,
-            )),
-        ),
-        None => (body, None),
-    };
+    let (list_area, lower) = areas(inner, editing.is_some());
     render_fields(frame, list_area, state, ctx);
     match (editing, lower) {
         (Some(textarea), Some(r)) => {
@@ -136,6 +111,70 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
         }
         _ => {}
     }
+}
+
+/// Below the section tabs: the field table, and the selected field in full or the list
+/// editor under it.
+fn areas(inner: Rect, editing: bool) -> (Rect, Option<Rect>) {
+    let body = Rect::new(
+        inner.x,
+        inner.y + 1,
+        inner.width,
+        inner.height.saturating_sub(1),
+    );
+    if editing {
+        // The list editor takes the lower half.
+        let h = (body.height / 2).max(3).min(body.height);
+        (
+            Rect::new(body.x, body.y, body.width, body.height - h),
+            Some(Rect::new(body.x, body.y + body.height - h, body.width, h)),
+        )
+    } else if body.height >= 8 + FOOTER_ROWS {
+        (
+            Rect::new(body.x, body.y, body.width, body.height - FOOTER_ROWS),
+            Some(Rect::new(
+                body.x,
+                body.y + body.height - FOOTER_ROWS,
+                body.width,
+                FOOTER_ROWS,
+            )),
+        )
+    } else {
+        (body, None)
+    }
+}
+
+/// The field rows under the table's header, and the first field shown.
+fn field_rows(table: Rect, state: &AppState) -> (Rect, usize) {
+    let list = Rect::new(
+        table.x,
+        table.y.saturating_add(1),
+        table.width,
+        table.height.saturating_sub(1),
+    );
+    let cursor = state.settings.cursor;
+    // Keep the cursor on screen even when the editor shrank the list.
+    let visible = usize::from(list.height).max(1);
+    let scroll = if cursor.selected >= cursor.scroll + visible {
+        cursor.selected + 1 - visible
+    } else {
+        cursor.scroll
+    };
+    (list, scroll)
+}
+
+/// The field under `at` on the settings screen drawn in `area` (the mouse's target).
+pub fn field_at(area: Rect, state: &AppState, at: ratatui::layout::Position) -> Option<usize> {
+    let st = &state.settings;
+    st.sections.as_ref()?;
+    let editing = st.editing.as_ref().is_some_and(|e| e.textarea.is_some());
+    let (table, _) = areas(super::inner(area), editing);
+    let (list, scroll) = field_rows(table, state);
+    if !list.contains(at) {
+        return None;
+    }
+    let index = scroll + usize::from(at.y - list.y);
+    (index < st.fields.len()).then_some(index)
 }
 
 /// The sections in a row, the shown one highlighted; when they do not all fit, as many
@@ -231,20 +270,9 @@ fn render_fields(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &View
         Paragraph::new(table::row(header, &widths)),
         Rect::new(area.x, area.y, area.width, 1),
     );
-    let list = Rect::new(
-        area.x,
-        area.y + 1,
-        area.width,
-        area.height.saturating_sub(1),
-    );
+    let (list, scroll) = field_rows(area, state);
     let cursor = st.cursor;
-    // Keep the cursor on screen even when the editor shrank the list.
     let visible = usize::from(list.height).max(1);
-    let scroll = if cursor.selected >= cursor.scroll + visible {
-        cursor.selected + 1 - visible
-    } else {
-        cursor.scroll
-    };
     let lines: Vec<Line<'static>> = st
         .fields
         .iter()

@@ -171,8 +171,15 @@ pub fn render_hints(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &V
 pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
     let s = ctx.strings;
     let mut parts = Vec::new();
-    // Offline is the state everything else on screen depends on: it comes first.
-    for (account, since) in &state.offline {
+    // Offline is the state everything else on screen depends on: it comes first. This
+    // process's sync says so at once; the store says so when another process syncs.
+    let from_store = state
+        .presence
+        .offline
+        .iter()
+        .filter(|(account, _)| !state.offline.contains_key(account))
+        .map(|(account, since)| (account, since));
+    for (account, since) in state.offline.iter().chain(from_store) {
         parts.push((
             format!(
                 "⚠ {}: {}",
@@ -181,6 +188,9 @@ pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
             ),
             Slot::StatusError,
         ));
+    }
+    if state.presence.llm_down.is_some() {
+        parts.push((s.llm_down.to_string(), Slot::StatusError));
     }
     if let Some(notice) = state.current_notice() {
         let slot = if notice.is_error() {
@@ -192,7 +202,9 @@ pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
     }
     for (account, sync) in &state.sync {
         // An account that is offline says so once, above.
-        if state.offline.contains_key(account) {
+        if state.offline.contains_key(account)
+            || state.presence.offline.iter().any(|(a, _)| a == account)
+        {
             continue;
         }
         let account = sanitize::line(account);

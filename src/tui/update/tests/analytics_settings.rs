@@ -247,11 +247,37 @@ fn a_bad_value_keeps_the_prompt_and_sends_nothing() {
     let sent = fake.act(&mut state, Action::Confirm);
     assert!(saves(&sent).is_empty());
     assert_eq!(state.mode, Mode::Prompt);
-    assert!(matches!(
-        state.current_notice(),
-        Some(Notice::SettingRefused { field, reason })
-            if field == "urgent.target" && reason.contains("after deadline")
-    ));
+    assert!(
+        matches!(
+            state.current_notice(),
+            Some(Notice::SettingRefused { field, reason })
+                if field == "urgent.target" && reason.contains("позже срока")
+        ),
+        "the reason in the UI's language: {:?}",
+        state.current_notice()
+    );
+    // In English, in English; and a value that is not a number says so.
+    state.lang = crate::tui::Lang::En;
+    fake.act(&mut state, Action::Confirm);
+    assert!(
+        matches!(
+            state.current_notice(),
+            Some(Notice::SettingRefused { reason, .. }) if reason.contains("after deadline")
+        ),
+        "{:?}",
+        state.current_notice()
+    );
+    state.lang = crate::tui::Lang::Ru;
+    type_prompt(&mut state, "x");
+    fake.act(&mut state, Action::Confirm);
+    assert!(
+        matches!(
+            state.current_notice(),
+            Some(Notice::SettingRefused { reason, .. }) if reason == "нужно число"
+        ),
+        "{:?}",
+        state.current_notice()
+    );
     fake.act(&mut state, Action::Cancel);
     assert_eq!((state.mode, state.prompt.is_none()), (Mode::Screen, true));
     assert_eq!(
@@ -337,6 +363,32 @@ fn a_list_opens_the_editor_and_saves_one_entry_per_line() {
     assert!(saves(&sent).is_empty());
     assert_eq!(state.mode, Mode::Screen);
     assert_eq!(state.screen, Screen::Settings);
+}
+
+/// `$EDITOR` gives the list back with the line end editors put at the end of a file (and
+/// CRLF from some): the list editor holds exactly the lines written, no empty last one.
+#[test]
+fn a_list_edited_in_the_external_editor_comes_back_line_for_line() {
+    let (mut state, mut fake) = settings_open();
+    select(&mut state, &mut fake, "guardrails", "banned_phrases");
+    fake.act(&mut state, Action::Confirm);
+    assert_eq!(state.mode, Mode::Editor);
+    for returned in [
+        "раз\n\nдва\n",
+        "раз\n\nдва\n\n",
+        "раз\r\n\r\nдва\r\n",
+        "раз\n\nдва",
+    ] {
+        fake.act(&mut state, Action::ExternalEdited(Ok(returned.into())));
+        let lines = state
+            .settings
+            .editing
+            .as_ref()
+            .and_then(|e| e.textarea.as_ref())
+            .map(|t| t.lines().to_vec())
+            .expect("the list editor");
+        assert_eq!(lines, ["раз", "", "два"], "{returned:?}");
+    }
 }
 
 #[test]
