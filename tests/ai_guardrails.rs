@@ -69,6 +69,7 @@ fn severities_per_channel_are_as_documented() {
         (Rule::PromiseGiftDiscount, Block, Warn),
         (Rule::PromiseDelivery, Block, Warn),
         (Rule::BlameCustomer, Block, Warn),
+        (Rule::Condescension, Block, Warn),
         (Rule::BrushOff, Warn, Warn),
         (Rule::UnsolicitedReturn, Warn, Warn),
         (Rule::MarketplacePowers, Block, Warn),

@@ -1,8 +1,16 @@
-//! The offline classifier: intent, sentiment and escalation flags from Russian rules and
-//! lexicons (`data/lexicons/*.toml`), the rating and the channel. Pure and fast: no
-//! network, no model, a few hundred stem patterns over the normalised text.
+//! The offline classifier: intent, sentiment and escalation flags. Pure and fast: no
+//! network; Russian lexicons (`data/lexicons/*.toml`), the rating and the channel, and a
+//! trained intent model (`data/intent_model.bin`, [`super::intent_model`]).
 //!
-//! How an intent is chosen:
+//! The intent is the model's: a linear model over character n-grams, words and the rule
+//! scores below, trained on the labelled corpus in `data/intents/` (its held-out accuracy
+//! and confusion matrix are in docs/drafts.md). The confidence is the model's probability
+//! for that intent. Sentiment and escalation flags stay rule-based (an exact word list is
+//! what a human reviewer can audit), and the rules' intent decision remains as the
+//! fallback while no model is shipped (an empty `data/intent_model.bin`, only before the
+//! very first training).
+//!
+//! The rule scores the model reads, and the rules' own decision:
 //!
 //! 1. every intent's lexicon scores the text (strong 3, medium 2, weak 1 per distinct
 //!    pattern that matched; negated matches do not count);
@@ -18,7 +26,7 @@
 //! 4. the best score wins; a public question with no match at all is `pre_purchase`,
 //!    anything else with no match is `other`.
 //!
-//! Confidence grows with the winning score and with its margin over the runner-up:
+//! The rules' confidence grows with the winning score and with its margin over the runner-up:
 //! `0.2 + 0.75 · (1 − e^(−s₁/2.5)) · (0.5 + 0.5 · (s₁ − s₂)/s₁)`, so one strong cue gives
 //! about 0.6, several agreeing cues 0.8–0.9, and a close call between two intents less.
 //! Items with no cue get 0.3 (`other`) or 0.35 (a question taken as `pre_purchase`).
@@ -194,17 +202,20 @@ pub fn looks_like_question(text: &str, tokens: &[Token]) -> bool {
         || tokens.iter().any(|t| t.norm == "ли")
 }
 
-/// Classify one customer text.
-pub fn classify(channel: Channel, rating: Option<Rating>, text: &str) -> Classification {
+/// Every intent's rule score for a text (lexicon cues plus the rating and channel priors
+/// described in the module documentation), best first, with the words that matched.
+pub(crate) fn rule_scores(
+    channel: Channel,
+    stars: Option<u8>,
+    text: &str,
+    tokens: &[Token],
+) -> Vec<(Intent, f32, Vec<String>)> {
     let m = model();
-    let tokens = tokenize(text);
-    let stars = rating.map(Rating::stars);
-
     let mut scored: Vec<(Intent, f32, Vec<String>)> = m
         .intents
         .iter()
         .map(|(intent, set)| {
-            let (score, hits) = set.score(&tokens);
+            let (score, hits) = set.score(tokens);
             let words = hits
                 .iter()
                 .map(|h| text[h.span.clone()].to_string())
@@ -212,7 +223,7 @@ pub fn classify(channel: Channel, rating: Option<Rating>, text: &str) -> Classif
             (*intent, score, words)
         })
         .collect();
-    let (care, care_hits) = m.care.score(&tokens);
+    let (care, care_hits) = m.care.score(tokens);
     let care_intent = if channel == Channel::Question {
         Intent::ProductSpec
     } else {
@@ -227,7 +238,7 @@ pub fn classify(channel: Channel, rating: Option<Rating>, text: &str) -> Classif
             }
         }
     };
-    let question_like = looks_like_question(text, &tokens);
+    let question_like = looks_like_question(text, tokens);
     // A review is a statement about a product already bought: care words there describe
     // how it was used, not a question about how to.
     if care > 0.0 && (channel != Channel::Review || question_like) {
@@ -293,28 +304,57 @@ pub fn classify(channel: Channel, rating: Option<Rating>, text: &str) -> Classif
             pa.cmp(&pb)
         })
     });
+    scored
+}
+
+/// The rules' own decision (the classifier before the trained model, kept as its
+/// fallback and as the baseline the model is measured against): the best score wins when
+/// it reaches 1.5, else a public question is `pre_purchase` and anything else `other`.
+pub(crate) fn rule_decision(
+    channel: Channel,
+    text: &str,
+    tokens: &[Token],
+    scored: &[(Intent, f32, Vec<String>)],
+) -> (Intent, f32) {
     let (s1, s2) = (
         scored.first().map_or(0.0, |s| s.1),
         scored.get(1).map_or(0.0, |s| s.1),
     );
-    let mut evidence = Vec::new();
     // One weak cue alone ("точно", "но") is not enough to name an intent.
-    let (intent, confidence) = if s1 >= 1.5 {
-        let (intent, _, words) = &scored[0];
+    if s1 >= 1.5 {
+        let intent = scored[0].0;
+        let strength = 1.0 - (-s1 / 2.5).exp();
+        let margin = (s1 - s2) / s1;
+        (intent, 0.2 + 0.75 * strength * (0.5 + 0.5 * margin))
+    } else if channel == Channel::Question && looks_like_question(text, tokens) {
+        (Intent::PrePurchase, 0.35)
+    } else {
+        (Intent::Other, 0.3)
+    }
+}
+
+/// Classify one customer text.
+pub fn classify(channel: Channel, rating: Option<Rating>, text: &str) -> Classification {
+    let m = model();
+    let tokens = tokenize(text);
+    let stars = rating.map(Rating::stars);
+    let scored = rule_scores(channel, stars, text, &tokens);
+    let (intent, confidence) = match super::intent_model::shipped() {
+        Some(model) => {
+            let features = super::intent_model::features(channel, stars, text, &tokens, &scored);
+            model.predict(&features)
+        }
+        None => rule_decision(channel, text, &tokens, &scored),
+    };
+    let mut evidence = Vec::new();
+    if let Some((_, _, words)) = scored.iter().find(|(i, _, _)| *i == intent) {
         for w in words.iter().take(4) {
             evidence.push(Evidence {
                 label: intent.as_str().to_string(),
                 matched: w.clone(),
             });
         }
-        let strength = 1.0 - (-s1 / 2.5).exp();
-        let margin = (s1 - s2) / s1;
-        (*intent, 0.2 + 0.75 * strength * (0.5 + 0.5 * margin))
-    } else if channel == Channel::Question && question_like {
-        (Intent::PrePurchase, 0.35)
-    } else {
-        (Intent::Other, 0.3)
-    };
+    }
 
     let sentiment = sentiment(m, text, &tokens, stars);
 
@@ -547,7 +587,8 @@ mod tests {
 
     #[test]
     fn unmatched_question_is_pre_purchase() {
-        let q = classify(Channel::Question, None, "А вы сами пробовали?");
+        // A vague question the corpus never saw: taken as pre-purchase, without conviction.
+        let q = classify(Channel::Question, None, "И что скажете?");
         assert_eq!(q.intent, Intent::PrePurchase);
         assert!(q.intent_confidence < 0.5);
     }

@@ -2,8 +2,9 @@
 //! here touches the network except the optional OpenAI-compatible provider in [`llm`],
 //! which always falls back to the offline drafts.
 //!
-//! - [`classify`]: intent (SPEC's fifteen), sentiment and escalation flags from Russian
-//!   lexicons (`data/lexicons/`), the rating and the channel.
+//! - [`classify`]: intent (SPEC's fifteen, decided by the trained [`intent_model`] over
+//!   the corpus in `data/intents/`, trained by [`intent_train`]), sentiment and escalation
+//!   flags from Russian lexicons (`data/lexicons/`), the rating and the channel.
 //! - [`offline_draft`] / [`draft_for`]: template drafts (`data/templates/`) with the
 //!   product card, customer history and reuse of approved answers.
 //! - [`guardrails::check`]: the rules every reply passes before it is sent
@@ -19,6 +20,8 @@ pub mod complaint;
 mod drafts;
 pub mod guardrails;
 mod intent;
+pub mod intent_model;
+pub mod intent_train;
 pub mod lexicon;
 pub mod llm;
 pub mod normalize;

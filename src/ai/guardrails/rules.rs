@@ -28,6 +28,9 @@ pub enum Rule {
     PromiseDelivery,
     /// Blames the customer.
     BlameCustomer,
+    /// Lectures or belittles the customer without a rude word: says they exaggerate,
+    /// misread or should have known better.
+    Condescension,
     /// Brushes the customer off ("напишите в поддержку").
     BrushOff,
     /// Offers a return the customer did not ask about.
@@ -56,13 +59,14 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 18] = [
+    pub const ALL: [Rule; 19] = [
         Rule::AiMention,
         Rule::PromiseMoney,
         Rule::PromiseReplacement,
         Rule::PromiseGiftDiscount,
         Rule::PromiseDelivery,
         Rule::BlameCustomer,
+        Rule::Condescension,
         Rule::BrushOff,
         Rule::UnsolicitedReturn,
         Rule::MarketplacePowers,
@@ -85,6 +89,7 @@ impl Rule {
             Rule::PromiseGiftDiscount => "promise_gift_discount",
             Rule::PromiseDelivery => "promise_delivery",
             Rule::BlameCustomer => "blame_customer",
+            Rule::Condescension => "condescension",
             Rule::BrushOff => "brush_off",
             Rule::UnsolicitedReturn => "unsolicited_return",
             Rule::MarketplacePowers => "marketplace_powers",
@@ -122,6 +127,7 @@ impl Rule {
             | Rule::PromiseGiftDiscount
             | Rule::PromiseDelivery
             | Rule::BlameCustomer
+            | Rule::Condescension
             | Rule::MarketplacePowers
             | Rule::LegalAdmission
             | Rule::PersonalData => {
@@ -144,6 +150,7 @@ impl Rule {
             Rule::PromiseGiftDiscount => "Обещание подарка, скидки, промокода или бонусов: так нельзя обещать в ответах, и это видят все покупатели.",
             Rule::PromiseDelivery => "Обещание срока доставки: доставкой управляет маркетплейс.",
             Rule::BlameCustomer => "Покупатель выставлен виноватым.",
+            Rule::Condescension => "Снисходительный тон: покупателя поучают, говорят, что он преувеличивает, невнимателен или должен был знать.",
             Rule::BrushOff => "Отписка: покупателя отправляют «в поддержку» вместо ответа по существу.",
             Rule::UnsolicitedReturn => "Предложен возврат, о котором покупатель не просил.",
             Rule::MarketplacePowers => "Продавец обещает то, что решает только маркетплейс: одобрить возврат, отменить заказ, изменить доставку.",
@@ -168,6 +175,7 @@ impl Rule {
             Rule::PromiseGiftDiscount => "Promises a gift, discount, promo code or bonus: not allowed in replies, and every buyer sees it.",
             Rule::PromiseDelivery => "Promises a delivery date: the marketplace runs delivery.",
             Rule::BlameCustomer => "Blames the customer.",
+            Rule::Condescension => "Condescending: lectures the customer, says they exaggerate, misread or should have known better.",
             Rule::BrushOff => "Brush-off: sends the customer \"to support\" instead of answering.",
             Rule::UnsolicitedReturn => "Offers a return the customer did not ask about.",
             Rule::MarketplacePowers => "Claims what only the marketplace decides: approving a return, cancelling an order, changing a delivery.",
@@ -192,6 +200,7 @@ impl Rule {
             Rule::PromiseGiftDiscount => "не обещай подарки, скидки, промокоды, бонусы, бесплатную доставку;",
             Rule::PromiseDelivery => "не называй сроки доставки;",
             Rule::BlameCustomer => "не обвиняй покупателя;",
+            Rule::Condescension => "не поучай покупателя и не говори, что он преувеличивает, невнимателен или должен был знать;",
             Rule::BrushOff => "не отправляй покупателя «в поддержку» — отвечай по существу;",
             Rule::UnsolicitedReturn => "не предлагай возврат, если покупатель о нём не просил;",
             Rule::MarketplacePowers => "не обещай одобрить возврат, отменить заказ или изменить доставку — это решает маркетплейс;",
@@ -251,13 +260,14 @@ struct BannedFile {
 }
 
 /// Groups of rules.toml that are word-based rules, with the rule they feed.
-const WORD_RULES: [(&str, Rule); 13] = [
+const WORD_RULES: [(&str, Rule); 14] = [
     ("ai_mention", Rule::AiMention),
     ("promise_money", Rule::PromiseMoney),
     ("promise_replacement", Rule::PromiseReplacement),
     ("promise_gift_discount", Rule::PromiseGiftDiscount),
     ("promise_delivery", Rule::PromiseDelivery),
     ("blame_customer", Rule::BlameCustomer),
+    ("condescension", Rule::Condescension),
     ("brush_off", Rule::BrushOff),
     ("unsolicited_return", Rule::UnsolicitedReturn),
     ("marketplace_powers", Rule::MarketplacePowers),
@@ -358,7 +368,7 @@ mod tests {
     #[test]
     fn lexicons_compile_and_cover_every_word_rule() {
         let lex = build_lexicons().unwrap();
-        assert_eq!(lex.rules.len(), 12);
+        assert_eq!(lex.rules.len(), 13);
         for (rule, set) in &lex.rules {
             assert!(!set.is_empty(), "{rule}");
         }

@@ -77,7 +77,14 @@ fn findings_follow_the_text_as_it_is_checked() {
         "nothing new before the check answers"
     );
     answer_last_check(&mut state, &mut fake);
-    assert_eq!(rules(&state), vec![(Rule::BannedPhrase, Severity::Block)]);
+    // The seller's banned phrase is also condescending, which the guardrails now know.
+    assert_eq!(
+        rules(&state),
+        vec![
+            (Rule::Condescension, Severity::Block),
+            (Rule::BannedPhrase, Severity::Block)
+        ]
+    );
     let editor = state.editor.as_ref().unwrap();
     let f = &editor.findings[0];
     assert_eq!(&editor.checked_text[f.span.clone()], "Вам показалось");
