@@ -16,7 +16,6 @@ mod products;
 pub mod schema;
 pub mod search;
 mod sync_state;
-pub mod synthetic;
 mod writer;
 
 use std::path::{Path, PathBuf};
