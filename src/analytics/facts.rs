@@ -74,17 +74,34 @@ pub(crate) enum ItemSelect {
     OpenComplaints,
 }
 
-const ITEM_COLUMNS: &str = "
+/// The columns [`item_row`] reads, in order.
+const ITEM_SELECT: &str = "
     SELECT i.id, i.account_id, a.name, a.marketplace, i.channel, i.external_id,
            i.created_at, i.due_at, i.state, i.tier, i.first_answered_at,
            (SELECT min(coalesce(o.sent_at, o.confirmed_at)) FROM outbox o
              WHERE o.interaction_id = i.id AND o.state IN ('accepted', 'visible') AND o.shadow = 0
                AND o.cancelled_at IS NULL),
            i.rating, i.intent, i.sentiment, i.product_external_id,
-           coalesce(i.product_name, p.name), p.price
+           coalesce(i.product_name, p.name), p.price";
+
+const ITEM_FROM: &str = "
     FROM interactions i
     JOIN accounts a ON a.id = i.account_id
     LEFT JOIN products p ON p.account_id = i.account_id AND p.external_id = i.product_external_id";
+
+/// The first delivered reply of each item (by send time), joined to the item's row so an
+/// export reads everything in one pass.
+const FIRST_REPLY_SELECT: &str = ",
+           fr.id, fr.actor, coalesce(fr.draft_source, 'manual'), fr.edit_distance, fr.verdict,
+           fr.overridden, fr.findings";
+
+const FIRST_REPLY_JOIN: &str = "
+    LEFT JOIN outbox fr ON fr.id = (
+        SELECT o.id FROM outbox o
+        WHERE o.interaction_id = i.id AND o.state IN ('accepted', 'visible') AND o.shadow = 0
+          AND o.cancelled_at IS NULL
+        ORDER BY coalesce(o.sent_at, o.confirmed_at), o.id
+        LIMIT 1)";
 
 fn item_row(r: &Row<'_>) -> rusqlite::Result<Option<ItemRow>> {
     let marketplace: String = r.get(3)?;
@@ -163,16 +180,14 @@ impl Where {
     }
 }
 
-/// Interactions matching the query's filters, by `select`, restricted to `only` channel.
-pub(crate) fn items(
-    conn: &Connection,
+/// The `WHERE` clause and order of the items `select` reads, or `None` when nothing
+/// matches.
+fn item_filter(
     q: &MetricsQuery,
     select: ItemSelect,
     only: Option<Channel>,
-) -> Result<Vec<ItemRow>> {
-    let Ok(channel) = channel_for(q, only) else {
-        return Ok(Vec::new());
-    };
+) -> Option<(Where, &'static str)> {
+    let channel = channel_for(q, only).ok()?;
     let mut w = Where::default();
     let range = [
         Value::Integer(q.from.timestamp()),
@@ -207,7 +222,23 @@ pub(crate) fn items(
     };
     w.filters(q, "i.account_id = ?");
     w.channel(channel);
-    let sql = format!("{ITEM_COLUMNS} WHERE {} ORDER BY {order}", w.sql());
+    Some((w, order))
+}
+
+/// Interactions matching the query's filters, by `select`, restricted to `only` channel.
+pub(crate) fn items(
+    conn: &Connection,
+    q: &MetricsQuery,
+    select: ItemSelect,
+    only: Option<Channel>,
+) -> Result<Vec<ItemRow>> {
+    let Some((w, order)) = item_filter(q, select, only) else {
+        return Ok(Vec::new());
+    };
+    let sql = format!(
+        "{ITEM_SELECT} {ITEM_FROM} WHERE {} ORDER BY {order}",
+        w.sql()
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(w.values.iter()), item_row)?;
     let mut out = Vec::new();
@@ -219,9 +250,48 @@ pub(crate) fn items(
     Ok(out)
 }
 
+/// Hands each interaction created in the query's period, oldest first, with its first
+/// delivered reply to `each` as the query steps: one row in memory at a time, whatever
+/// the period holds. Returns the number of items handed over.
+pub(crate) fn each_created_with_reply(
+    conn: &Connection,
+    q: &MetricsQuery,
+    each: &mut dyn FnMut(ItemRow, Option<FirstReply>) -> Result<()>,
+) -> Result<usize> {
+    let Some((w, order)) = item_filter(q, ItemSelect::CreatedIn, None) else {
+        return Ok(0);
+    };
+    let sql = format!(
+        "{ITEM_SELECT}{FIRST_REPLY_SELECT} {ITEM_FROM}{FIRST_REPLY_JOIN} WHERE {} ORDER BY {order}",
+        w.sql()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(w.values.iter()))?;
+    let mut count = 0;
+    while let Some(row) = rows.next()? {
+        let Some(item) = item_row(row)? else {
+            continue;
+        };
+        let reply = match row.get::<_, Option<i64>>(18)? {
+            Some(_) => Some(FirstReply {
+                actor: row.get(19)?,
+                draft_source: row.get(20)?,
+                edit_distance: row.get(21)?,
+                verdict: row.get(22)?,
+                overridden: row.get(23)?,
+                findings: row.get(24)?,
+            }),
+            None => None,
+        };
+        each(item, reply)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
 /// One interaction by id, whatever its period.
 pub(crate) fn item_by_id(conn: &Connection, id: i64) -> Result<Option<ItemRow>> {
-    let sql = format!("{ITEM_COLUMNS} WHERE i.id = ?1");
+    let sql = format!("{ITEM_SELECT} {ITEM_FROM} WHERE i.id = ?1");
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query_map([id], item_row)?;
     Ok(match rows.next() {
@@ -365,7 +435,7 @@ pub(crate) fn sync_runs(
     Ok(out)
 }
 
-/// The first delivered reply of each of `ids`: what the export shows per item.
+/// The first delivered reply of an item: what the export shows per item.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct FirstReply {
     pub actor: String,
@@ -374,29 +444,6 @@ pub(crate) struct FirstReply {
     pub verdict: Option<String>,
     pub overridden: bool,
     pub findings: String,
-}
-
-pub(crate) fn first_reply(conn: &Connection, interaction_id: i64) -> Result<Option<FirstReply>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT actor, coalesce(draft_source, 'manual'), edit_distance, verdict, overridden,
-                findings
-         FROM outbox
-         WHERE interaction_id = ?1 AND state IN ('accepted', 'visible') AND shadow = 0
-           AND cancelled_at IS NULL
-         ORDER BY coalesce(sent_at, confirmed_at), id
-         LIMIT 1",
-    )?;
-    let mut rows = stmt.query_map([interaction_id], |r| {
-        Ok(FirstReply {
-            actor: r.get(0)?,
-            draft_source: r.get(1)?,
-            edit_distance: r.get(2)?,
-            verdict: r.get(3)?,
-            overridden: r.get(4)?,
-            findings: r.get(5)?,
-        })
-    })?;
-    Ok(rows.next().transpose()?)
 }
 
 #[cfg(test)]
