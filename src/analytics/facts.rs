@@ -155,7 +155,10 @@ impl Where {
         self.values.extend(values);
     }
 
-    /// The account and marketplace filters; `account` is the column holding the account.
+    /// The account and marketplace filters; `account` is the column holding the account,
+    /// written `+col = ?` by the windowed reads: the `+` keeps SQLite from reading all of
+    /// an account's rows through an index that starts with the account instead of the
+    /// period's rows through a time index.
     fn filters(&mut self, q: &MetricsQuery, account: &'static str) {
         if let Some(id) = q.account_id {
             self.add(account, [Value::Integer(id)]);
@@ -205,8 +208,10 @@ fn item_filter(
         ItemSelect::RevenueIn => {
             w.add("i.created_at >= ? AND i.created_at < ?", range);
             w.add(
-                "((i.channel = 'review' AND i.rating <= 2)
-                  OR (i.channel = 'question' AND i.intent IS NOT NULL))",
+                // `+` keeps SQLite from reading every review and question through
+                // the channel indexes (an OR of two index scans) instead of the window.
+                "((+i.channel = 'review' AND i.rating <= 2)
+                  OR (+i.channel = 'question' AND i.intent IS NOT NULL))",
                 [],
             );
             "i.created_at, i.id"
@@ -220,9 +225,23 @@ fn item_filter(
             "i.created_at, i.id"
         }
     };
-    w.filters(q, "i.account_id = ?");
+    w.filters(q, "+i.account_id = ?");
     w.channel(channel);
     Some((w, order))
+}
+
+/// The SQL of [`items`] and its parameters.
+fn items_sql(
+    q: &MetricsQuery,
+    select: ItemSelect,
+    only: Option<Channel>,
+) -> Option<(String, Vec<Value>)> {
+    let (w, order) = item_filter(q, select, only)?;
+    let sql = format!(
+        "{ITEM_SELECT} {ITEM_FROM} WHERE {} ORDER BY {order}",
+        w.sql()
+    );
+    Some((sql, w.values))
 }
 
 /// Interactions matching the query's filters, by `select`, restricted to `only` channel.
@@ -232,15 +251,11 @@ pub(crate) fn items(
     select: ItemSelect,
     only: Option<Channel>,
 ) -> Result<Vec<ItemRow>> {
-    let Some((w, order)) = item_filter(q, select, only) else {
+    let Some((sql, values)) = items_sql(q, select, only) else {
         return Ok(Vec::new());
     };
-    let sql = format!(
-        "{ITEM_SELECT} {ITEM_FROM} WHERE {} ORDER BY {order}",
-        w.sql()
-    );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(w.values.iter()), item_row)?;
+    let rows = stmt.query_map(params_from_iter(values.iter()), item_row)?;
     let mut out = Vec::new();
     for row in rows {
         if let Some(item) = row? {
@@ -248,6 +263,16 @@ pub(crate) fn items(
         }
     }
     Ok(out)
+}
+
+/// The SQL of [`each_created_with_reply`] and its parameters.
+fn created_with_reply_sql(q: &MetricsQuery) -> Option<(String, Vec<Value>)> {
+    let (w, order) = item_filter(q, ItemSelect::CreatedIn, None)?;
+    let sql = format!(
+        "{ITEM_SELECT}{FIRST_REPLY_SELECT} {ITEM_FROM}{FIRST_REPLY_JOIN} WHERE {} ORDER BY {order}",
+        w.sql()
+    );
+    Some((sql, w.values))
 }
 
 /// Hands each interaction created in the query's period, oldest first, with its first
@@ -258,15 +283,11 @@ pub(crate) fn each_created_with_reply(
     q: &MetricsQuery,
     each: &mut dyn FnMut(ItemRow, Option<FirstReply>) -> Result<()>,
 ) -> Result<usize> {
-    let Some((w, order)) = item_filter(q, ItemSelect::CreatedIn, None) else {
+    let Some((sql, values)) = created_with_reply_sql(q) else {
         return Ok(0);
     };
-    let sql = format!(
-        "{ITEM_SELECT}{FIRST_REPLY_SELECT} {ITEM_FROM}{FIRST_REPLY_JOIN} WHERE {} ORDER BY {order}",
-        w.sql()
-    );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params_from_iter(w.values.iter()))?;
+    let mut rows = stmt.query(params_from_iter(values.iter()))?;
     let mut count = 0;
     while let Some(row) = rows.next()? {
         let Some(item) = item_row(row)? else {
@@ -330,30 +351,9 @@ pub(crate) fn replies(
     q: &MetricsQuery,
     now: DateTime<Utc>,
 ) -> Result<Vec<ReplyRow>> {
-    let upper = q.to.timestamp().min(now.timestamp().saturating_add(1));
-    let mut w = Where::default();
-    w.add(
-        "o.state IN ('accepted', 'visible') AND o.shadow = 0 AND o.cancelled_at IS NULL",
-        [],
-    );
-    w.add(
-        "coalesce(o.sent_at, o.confirmed_at) >= ? AND coalesce(o.sent_at, o.confirmed_at) < ?",
-        [Value::Integer(q.from.timestamp()), Value::Integer(upper)],
-    );
-    w.filters(q, "i.account_id = ?");
-    w.channel(q.channel);
-    let sql = format!(
-        "SELECT coalesce(o.sent_at, o.confirmed_at), o.actor, o.draft_source, o.edit_distance,
-                o.verdict, o.findings, o.overridden
-         FROM outbox o
-         JOIN interactions i ON i.id = o.interaction_id
-         JOIN accounts a ON a.id = i.account_id
-         WHERE {}
-         ORDER BY 1, o.id",
-        w.sql()
-    );
+    let (sql, values) = replies_sql(q, now);
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(w.values.iter()), |r| {
+    let rows = stmt.query_map(params_from_iter(values.iter()), |r| {
         let actor: String = r.get(1)?;
         let source: Option<String> = r.get(2)?;
         let verdict: Option<String> = r.get(4)?;
@@ -370,6 +370,38 @@ pub(crate) fn replies(
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The SQL of [`replies`] and its parameters.
+fn replies_sql(q: &MetricsQuery, now: DateTime<Utc>) -> (String, Vec<Value>) {
+    let upper = q.to.timestamp().min(now.timestamp().saturating_add(1));
+    let mut w = Where::default();
+    // `+` keeps the state off `outbox_confirmed`: read through the delivery time's index
+    // (`outbox_delivered_at`), only the period's replies are read.
+    w.add(
+        "+o.state IN ('accepted', 'visible') AND o.shadow = 0 AND o.cancelled_at IS NULL",
+        [],
+    );
+    w.add(
+        "coalesce(o.sent_at, o.confirmed_at) >= ? AND coalesce(o.sent_at, o.confirmed_at) < ?",
+        [Value::Integer(q.from.timestamp()), Value::Integer(upper)],
+    );
+    w.filters(q, "+i.account_id = ?");
+    // The outbox's delivery time drives the read, the item's channel only filters.
+    if let Some(c) = q.channel {
+        w.add("+i.channel = ?", [Value::Text(c.as_str().into())]);
+    }
+    let sql = format!(
+        "SELECT coalesce(o.sent_at, o.confirmed_at), o.actor, o.draft_source, o.edit_distance,
+                o.verdict, o.findings, o.overridden
+         FROM outbox o
+         JOIN interactions i ON i.id = o.interaction_id
+         JOIN accounts a ON a.id = i.account_id
+         WHERE {}
+         ORDER BY 1, o.id",
+        w.sql()
+    );
+    (sql, w.values)
 }
 
 /// One sync run.
@@ -399,23 +431,9 @@ pub(crate) fn sync_runs(
     q: &MetricsQuery,
     now: DateTime<Utc>,
 ) -> Result<Vec<SyncRow>> {
-    let upper = q.to.timestamp().min(now.timestamp().saturating_add(1));
-    let mut w = Where::default();
-    w.add(
-        "s.started_at >= ? AND s.started_at < ?",
-        [Value::Integer(q.from.timestamp()), Value::Integer(upper)],
-    );
-    w.filters(q, "s.account_id = ?");
-    let sql = format!(
-        "SELECT s.started_at, s.ok, s.connector
-         FROM sync_runs s
-         JOIN accounts a ON a.id = s.account_id
-         WHERE {}
-         ORDER BY s.started_at, s.id",
-        w.sql()
-    );
+    let (sql, values) = sync_runs_sql(q, now);
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(w.values.iter()), |r| {
+    let rows = stmt.query_map(params_from_iter(values.iter()), |r| {
         let connector: String = r.get(2)?;
         Ok((
             SyncRow {
@@ -435,6 +453,26 @@ pub(crate) fn sync_runs(
     Ok(out)
 }
 
+/// The SQL of [`sync_runs`] and its parameters.
+fn sync_runs_sql(q: &MetricsQuery, now: DateTime<Utc>) -> (String, Vec<Value>) {
+    let upper = q.to.timestamp().min(now.timestamp().saturating_add(1));
+    let mut w = Where::default();
+    w.add(
+        "s.started_at >= ? AND s.started_at < ?",
+        [Value::Integer(q.from.timestamp()), Value::Integer(upper)],
+    );
+    w.filters(q, "+s.account_id = ?");
+    let sql = format!(
+        "SELECT s.started_at, s.ok, s.connector
+         FROM sync_runs s
+         JOIN accounts a ON a.id = s.account_id
+         WHERE {}
+         ORDER BY s.started_at, s.id",
+        w.sql()
+    );
+    (sql, w.values)
+}
+
 /// The first delivered reply of an item: what the export shows per item.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct FirstReply {
@@ -449,6 +487,68 @@ pub(crate) struct FirstReply {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
+
+    /// The plan's lines for `sql`.
+    fn plan(conn: &Connection, sql: &str, values: &[Value]) -> Vec<String> {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        stmt.query_map(params_from_iter(values.iter()), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_seven_day_window_is_read_through_time_indexes() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::migrate_for_tests(&mut conn);
+        let now = Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap();
+        let week = MetricsQuery::last_days(now, 7);
+        let filters = [
+            week.clone(),
+            MetricsQuery {
+                account_id: Some(1),
+                ..week.clone()
+            },
+            MetricsQuery {
+                marketplace: Some(Marketplace::Wb),
+                ..week.clone()
+            },
+            MetricsQuery {
+                channel: Some(Channel::Question),
+                ..week.clone()
+            },
+        ];
+        for q in &filters {
+            let mut reads = vec![
+                items_sql(q, ItemSelect::DueIn, Some(Channel::Question)),
+                items_sql(q, ItemSelect::CreatedIn, Some(Channel::Review)),
+                items_sql(q, ItemSelect::CreatedIn, None),
+                items_sql(q, ItemSelect::RevenueIn, None),
+                created_with_reply_sql(q),
+                Some(replies_sql(q, now)),
+                Some(sync_runs_sql(q, now)),
+            ];
+            for (sql, values) in reads.drain(..).flatten() {
+                let lines = plan(&conn, &sql, &values);
+                let text = lines.join("\n");
+                // Only the two-row accounts table may be scanned; every other table is
+                // searched, its first one by a time range.
+                assert!(
+                    lines
+                        .iter()
+                        .all(|l| !l.starts_with("SCAN") || l.starts_with("SCAN a")),
+                    "{q:?}\n{sql}\n{text}"
+                );
+                assert!(
+                    lines.iter().any(|l| l.contains("_at>?")
+                        || l.contains("_at<?")
+                        || l.contains("<expr>>?")),
+                    "no time range in\n{sql}\n{text}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn connectors_map_to_their_channels() {

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/007_newest_and_linking.sql"),
     include_str!("migrations/008_delivery_claims.sql"),
     include_str!("migrations/009_autoreply_live.sql"),
+    include_str!("migrations/010_window_indexes.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
