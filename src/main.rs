@@ -462,5 +462,5 @@ fn run(cli: Cli) -> Result<()> {
 
 /// A read-only connection to the database, which must exist already.
 fn open_existing(paths: &Paths) -> Result<rusqlite::Connection> {
-    script::existing_store(paths)?.reader()
+    script::existing_reader(paths)
 }

@@ -20,6 +20,11 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
 }
 
+/// The `user_version` of a database with every migration applied.
+pub fn latest_version() -> usize {
+    MIGRATIONS.len()
+}
+
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     migrations().to_latest(conn)?;
     Ok(())
