@@ -1,5 +1,5 @@
 //! Queue and search reads over synthetic databases of 10k, 100k and 1M items
-//! (`target/bench-db/`, built once by `store::synthetic`).
+//! (`target/bench-db/`, built once by `synthetic`).
 //!
 //! - The first page (50 rows) of the inbox in each sort, through `store::queue_page`,
 //!   against the same SQL prepared and stepped bare (goal <= 1.3x).

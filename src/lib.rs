@@ -22,4 +22,5 @@ pub mod simulator;
 pub mod sla;
 pub mod store;
 pub mod sync;
+pub mod synthetic;
 pub mod tui;

@@ -119,6 +119,9 @@ enum Cmd {
         #[command(subcommand)]
         action: TemplatesCmd,
     },
+    /// A realistic store of N generated items in the data folder, dated up to now.
+    #[command(hide = true)]
+    Generate(agentiq::cli::generate_cmd::GenerateArgs),
     #[command(flatten)]
     Script(ScriptCmd),
 }
@@ -302,6 +305,9 @@ fn usage_error(err: &clap::Error) -> std::process::ExitCode {
 fn run(cli: Cli) -> Result<()> {
     let paths = Paths::resolve(cli.config_dir, cli.data_dir.clone(), cli.log_dir)?;
     let _log = config::init_logging(&paths.log_dir)?;
+    if let Some(Cmd::Generate(args)) = &cli.command {
+        return agentiq::cli::generate_cmd::run(args, &paths);
+    }
     if let Some(Cmd::Script(cmd)) = cli.command {
         // Reads need no runtime; the commands that write start a small one themselves.
         return script::run(cmd, &paths);
@@ -348,7 +354,7 @@ fn run(cli: Cli) -> Result<()> {
             runtime.block_on(simulator_cmd::run(args))
         }
         Cmd::Classify { .. } | Cmd::Check { .. } => Ok(()),
-        Cmd::Script(_) => Ok(()),
+        Cmd::Script(_) | Cmd::Generate(_) => Ok(()),
         Cmd::Keys => {
             let keymap = cli.ui.prefs(&config_file)?.keymap;
             agentiq::cli::keys_cmd::run(&paths.config_dir, &keymap)
@@ -456,5 +462,5 @@ fn run(cli: Cli) -> Result<()> {
 
 /// A read-only connection to the database, which must exist already.
 fn open_existing(paths: &Paths) -> Result<rusqlite::Connection> {
-    script::existing_store(paths)?.reader()
+    script::existing_reader(paths)
 }

@@ -82,7 +82,7 @@ fn writer_and_readers(items: usize, readers: usize, iterations: usize) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("agentiq.db")).unwrap();
     let writer = store.writer().unwrap();
-    let accounts: Vec<i64> = store::synthetic::accounts()
+    let accounts: Vec<i64> = agentiq::synthetic::accounts()
         .unwrap()
         .into_iter()
         .map(|(name, marketplace)| {
@@ -91,7 +91,7 @@ fn writer_and_readers(items: usize, readers: usize, iterations: usize) {
                 .unwrap()
         })
         .collect();
-    let all: Vec<_> = store::synthetic::items(items, 5, Utc::now())
+    let all: Vec<_> = agentiq::synthetic::items(items, 5, Utc::now())
         .unwrap()
         .collect();
     let pages: Vec<Vec<_>> = all.chunks(PAGE).map(<[_]>::to_vec).collect();

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use agentiq::store::synthetic;
+use agentiq::synthetic;
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion};

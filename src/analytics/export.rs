@@ -18,7 +18,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
-use super::facts::{self, ItemRow, ItemSelect};
+use super::facts::{self, ItemRow};
 use super::metrics::{metrics_with_days, MetricSet};
 use super::period::TIME_ZONE;
 use super::MetricsQuery;
@@ -204,54 +204,62 @@ pub fn export_interactions(
     format: ExportFormat,
     out: &mut dyn Write,
 ) -> Result<usize> {
-    let items = if query.filter.from < query.filter.to {
-        facts::items(conn, &query.filter, ItemSelect::CreatedIn, None)?
-    } else {
-        Vec::new()
-    };
     let now = query.now.timestamp();
     let cells = Cells(format);
     let mut w = writer(format, out)?;
     w.write_record(INTERACTION_COLUMNS)?;
-    for item in &items {
-        let answer = item.answer_at(now);
-        let reply = facts::first_reply(conn, item.id)?;
-        let reply = reply.as_ref();
-        let record: [String; 23] = [
-            item.id.to_string(),
-            cells.text(&item.account_name),
-            item.marketplace.as_str().to_string(),
-            item.channel.as_str().to_string(),
-            cells.text(&item.external_id),
-            cells.opt_text(item.product_external_id.as_deref()),
-            cells.opt_text(item.product_name.as_deref()),
-            item.rating.map(|r| r.to_string()).unwrap_or_default(),
-            cells.opt_text(item.intent.as_deref()),
-            cells.opt_text(item.sentiment.as_deref()),
-            item.state.clone(),
-            item.tier.clone(),
-            local_time(Some(item.created_at)),
-            local_time(Some(item.due_at)),
-            local_time(answer),
-            answer
-                .map(|a| ((a - item.created_at) / 60).to_string())
-                .unwrap_or_default(),
-            sla_outcome(item, now).to_string(),
-            reply.map(|r| r.actor.clone()).unwrap_or_default(),
-            reply.map(|r| r.draft_source.clone()).unwrap_or_default(),
-            cells.opt_number(reply.and_then(|r| r.edit_distance), 3),
-            cells.opt_text(reply.and_then(|r| r.verdict.as_deref())),
-            reply
-                .map(|r| u8::from(r.overridden).to_string())
-                .unwrap_or_default(),
-            reply
-                .map(|r| cells.text(&findings_cell(&r.findings)))
-                .unwrap_or_default(),
-        ];
-        write_clean(&mut w, record)?;
-    }
+    let rows = if query.filter.from < query.filter.to {
+        facts::each_created_with_reply(conn, &query.filter, &mut |item, reply| {
+            write_clean(
+                &mut w,
+                interaction_record(cells, &item, reply.as_ref(), now),
+            )
+        })?
+    } else {
+        0
+    };
     w.flush()?;
-    Ok(items.len())
+    Ok(rows)
+}
+
+fn interaction_record(
+    cells: Cells,
+    item: &ItemRow,
+    reply: Option<&facts::FirstReply>,
+    now: i64,
+) -> [String; 23] {
+    let answer = item.answer_at(now);
+    [
+        item.id.to_string(),
+        cells.text(&item.account_name),
+        item.marketplace.as_str().to_string(),
+        item.channel.as_str().to_string(),
+        cells.text(&item.external_id),
+        cells.opt_text(item.product_external_id.as_deref()),
+        cells.opt_text(item.product_name.as_deref()),
+        item.rating.map(|r| r.to_string()).unwrap_or_default(),
+        cells.opt_text(item.intent.as_deref()),
+        cells.opt_text(item.sentiment.as_deref()),
+        item.state.clone(),
+        item.tier.clone(),
+        local_time(Some(item.created_at)),
+        local_time(Some(item.due_at)),
+        local_time(answer),
+        answer
+            .map(|a| ((a - item.created_at) / 60).to_string())
+            .unwrap_or_default(),
+        sla_outcome(item, now).to_string(),
+        reply.map(|r| r.actor.clone()).unwrap_or_default(),
+        reply.map(|r| r.draft_source.clone()).unwrap_or_default(),
+        cells.opt_number(reply.and_then(|r| r.edit_distance), 3),
+        cells.opt_text(reply.and_then(|r| r.verdict.as_deref())),
+        reply
+            .map(|r| u8::from(r.overridden).to_string())
+            .unwrap_or_default(),
+        reply
+            .map(|r| cells.text(&findings_cell(&r.findings)))
+            .unwrap_or_default(),
+    ]
 }
 
 /// The metrics export's columns, in order.
@@ -324,6 +332,69 @@ pub fn export_metrics(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// A sink that notes how far the query had stepped when the first bytes arrived.
+    struct Probe {
+        steps: Arc<AtomicUsize>,
+        first_bytes_at: Option<usize>,
+        bytes: usize,
+    }
+
+    impl Write for Probe {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.first_bytes_at
+                .get_or_insert(self.steps.load(Ordering::Relaxed));
+            self.bytes += buf.len();
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn interactions_are_written_while_the_query_steps() {
+        let (_dir, store) = crate::store::test_support::temp_store();
+        let conn = rusqlite::Connection::open(store.path()).unwrap();
+        conn.execute_batch(
+            "INSERT INTO accounts (id, name, marketplace, created_at) VALUES (1, 'Уютный дом', 'wb', 0);
+             WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 5000)
+             INSERT INTO interactions (account_id, channel, external_id, source, text, created_at,
+                 waiting_since, synced_at, state, tier, at_risk_at, due_at, raw)
+             SELECT 1, 'review', 'r' || k, 'test', 'Плед пришёл мятый, но тёплый и мягкий', 1000 + k,
+                    1000 + k, 1000 + k, 'open', 'normal', 5000 + k, 9000 + k, '{}' FROM n;",
+        )
+        .unwrap();
+        let steps = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&steps);
+        conn.progress_handler(
+            100,
+            Some(move || {
+                counter.fetch_add(1, Ordering::Relaxed);
+                false
+            }),
+        );
+        let from = DateTime::<Utc>::from_timestamp(0, 0).unwrap();
+        let to = DateTime::<Utc>::from_timestamp(100_000, 0).unwrap();
+        let query = ExportQuery::new(MetricsQuery::new(from, to), to);
+        let mut probe = Probe {
+            steps: Arc::clone(&steps),
+            first_bytes_at: None,
+            bytes: 0,
+        };
+        let rows = export_interactions(&conn, &query, ExportFormat::Csv, &mut probe).unwrap();
+        assert_eq!(rows, 5000);
+        let total = steps.load(Ordering::Relaxed);
+        let first = probe.first_bytes_at.expect("something was written");
+        assert!(probe.bytes > 500_000, "{} bytes", probe.bytes);
+        assert!(
+            first * 10 < total,
+            "the first bytes came after {first} of {total} progress ticks: the rows were collected first"
+        );
+    }
 
     #[test]
     fn excel_cells_use_commas_and_both_flavours_defuse_formulas() {

@@ -74,17 +74,34 @@ pub(crate) enum ItemSelect {
     OpenComplaints,
 }
 
-const ITEM_COLUMNS: &str = "
+/// The columns [`item_row`] reads, in order.
+const ITEM_SELECT: &str = "
     SELECT i.id, i.account_id, a.name, a.marketplace, i.channel, i.external_id,
            i.created_at, i.due_at, i.state, i.tier, i.first_answered_at,
            (SELECT min(coalesce(o.sent_at, o.confirmed_at)) FROM outbox o
              WHERE o.interaction_id = i.id AND o.state IN ('accepted', 'visible') AND o.shadow = 0
                AND o.cancelled_at IS NULL),
            i.rating, i.intent, i.sentiment, i.product_external_id,
-           coalesce(i.product_name, p.name), p.price
+           coalesce(i.product_name, p.name), p.price";
+
+const ITEM_FROM: &str = "
     FROM interactions i
     JOIN accounts a ON a.id = i.account_id
     LEFT JOIN products p ON p.account_id = i.account_id AND p.external_id = i.product_external_id";
+
+/// The first delivered reply of each item (by send time), joined to the item's row so an
+/// export reads everything in one pass.
+const FIRST_REPLY_SELECT: &str = ",
+           fr.id, fr.actor, coalesce(fr.draft_source, 'manual'), fr.edit_distance, fr.verdict,
+           fr.overridden, fr.findings";
+
+const FIRST_REPLY_JOIN: &str = "
+    LEFT JOIN outbox fr ON fr.id = (
+        SELECT o.id FROM outbox o
+        WHERE o.interaction_id = i.id AND o.state IN ('accepted', 'visible') AND o.shadow = 0
+          AND o.cancelled_at IS NULL
+        ORDER BY coalesce(o.sent_at, o.confirmed_at), o.id
+        LIMIT 1)";
 
 fn item_row(r: &Row<'_>) -> rusqlite::Result<Option<ItemRow>> {
     let marketplace: String = r.get(3)?;
@@ -138,7 +155,10 @@ impl Where {
         self.values.extend(values);
     }
 
-    /// The account and marketplace filters; `account` is the column holding the account.
+    /// The account and marketplace filters; `account` is the column holding the account,
+    /// written `+col = ?` by the windowed reads: the `+` keeps SQLite from reading all of
+    /// an account's rows through an index that starts with the account instead of the
+    /// period's rows through a time index.
     fn filters(&mut self, q: &MetricsQuery, account: &'static str) {
         if let Some(id) = q.account_id {
             self.add(account, [Value::Integer(id)]);
@@ -163,16 +183,14 @@ impl Where {
     }
 }
 
-/// Interactions matching the query's filters, by `select`, restricted to `only` channel.
-pub(crate) fn items(
-    conn: &Connection,
+/// The `WHERE` clause and order of the items `select` reads, or `None` when nothing
+/// matches.
+fn item_filter(
     q: &MetricsQuery,
     select: ItemSelect,
     only: Option<Channel>,
-) -> Result<Vec<ItemRow>> {
-    let Ok(channel) = channel_for(q, only) else {
-        return Ok(Vec::new());
-    };
+) -> Option<(Where, &'static str)> {
+    let channel = channel_for(q, only).ok()?;
     let mut w = Where::default();
     let range = [
         Value::Integer(q.from.timestamp()),
@@ -190,8 +208,10 @@ pub(crate) fn items(
         ItemSelect::RevenueIn => {
             w.add("i.created_at >= ? AND i.created_at < ?", range);
             w.add(
-                "((i.channel = 'review' AND i.rating <= 2)
-                  OR (i.channel = 'question' AND i.intent IS NOT NULL))",
+                // `+` keeps SQLite from reading every review and question through
+                // the channel indexes (an OR of two index scans) instead of the window.
+                "((+i.channel = 'review' AND i.rating <= 2)
+                  OR (+i.channel = 'question' AND i.intent IS NOT NULL))",
                 [],
             );
             "i.created_at, i.id"
@@ -205,11 +225,37 @@ pub(crate) fn items(
             "i.created_at, i.id"
         }
     };
-    w.filters(q, "i.account_id = ?");
+    w.filters(q, "+i.account_id = ?");
     w.channel(channel);
-    let sql = format!("{ITEM_COLUMNS} WHERE {} ORDER BY {order}", w.sql());
+    Some((w, order))
+}
+
+/// The SQL of [`items`] and its parameters.
+fn items_sql(
+    q: &MetricsQuery,
+    select: ItemSelect,
+    only: Option<Channel>,
+) -> Option<(String, Vec<Value>)> {
+    let (w, order) = item_filter(q, select, only)?;
+    let sql = format!(
+        "{ITEM_SELECT} {ITEM_FROM} WHERE {} ORDER BY {order}",
+        w.sql()
+    );
+    Some((sql, w.values))
+}
+
+/// Interactions matching the query's filters, by `select`, restricted to `only` channel.
+pub(crate) fn items(
+    conn: &Connection,
+    q: &MetricsQuery,
+    select: ItemSelect,
+    only: Option<Channel>,
+) -> Result<Vec<ItemRow>> {
+    let Some((sql, values)) = items_sql(q, select, only) else {
+        return Ok(Vec::new());
+    };
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(w.values.iter()), item_row)?;
+    let rows = stmt.query_map(params_from_iter(values.iter()), item_row)?;
     let mut out = Vec::new();
     for row in rows {
         if let Some(item) = row? {
@@ -219,9 +265,54 @@ pub(crate) fn items(
     Ok(out)
 }
 
+/// The SQL of [`each_created_with_reply`] and its parameters.
+fn created_with_reply_sql(q: &MetricsQuery) -> Option<(String, Vec<Value>)> {
+    let (w, order) = item_filter(q, ItemSelect::CreatedIn, None)?;
+    let sql = format!(
+        "{ITEM_SELECT}{FIRST_REPLY_SELECT} {ITEM_FROM}{FIRST_REPLY_JOIN} WHERE {} ORDER BY {order}",
+        w.sql()
+    );
+    Some((sql, w.values))
+}
+
+/// Hands each interaction created in the query's period, oldest first, with its first
+/// delivered reply to `each` as the query steps: one row in memory at a time, whatever
+/// the period holds. Returns the number of items handed over.
+pub(crate) fn each_created_with_reply(
+    conn: &Connection,
+    q: &MetricsQuery,
+    each: &mut dyn FnMut(ItemRow, Option<FirstReply>) -> Result<()>,
+) -> Result<usize> {
+    let Some((sql, values)) = created_with_reply_sql(q) else {
+        return Ok(0);
+    };
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(values.iter()))?;
+    let mut count = 0;
+    while let Some(row) = rows.next()? {
+        let Some(item) = item_row(row)? else {
+            continue;
+        };
+        let reply = match row.get::<_, Option<i64>>(18)? {
+            Some(_) => Some(FirstReply {
+                actor: row.get(19)?,
+                draft_source: row.get(20)?,
+                edit_distance: row.get(21)?,
+                verdict: row.get(22)?,
+                overridden: row.get(23)?,
+                findings: row.get(24)?,
+            }),
+            None => None,
+        };
+        each(item, reply)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
 /// One interaction by id, whatever its period.
 pub(crate) fn item_by_id(conn: &Connection, id: i64) -> Result<Option<ItemRow>> {
-    let sql = format!("{ITEM_COLUMNS} WHERE i.id = ?1");
+    let sql = format!("{ITEM_SELECT} {ITEM_FROM} WHERE i.id = ?1");
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query_map([id], item_row)?;
     Ok(match rows.next() {
@@ -260,30 +351,9 @@ pub(crate) fn replies(
     q: &MetricsQuery,
     now: DateTime<Utc>,
 ) -> Result<Vec<ReplyRow>> {
-    let upper = q.to.timestamp().min(now.timestamp().saturating_add(1));
-    let mut w = Where::default();
-    w.add(
-        "o.state IN ('accepted', 'visible') AND o.shadow = 0 AND o.cancelled_at IS NULL",
-        [],
-    );
-    w.add(
-        "coalesce(o.sent_at, o.confirmed_at) >= ? AND coalesce(o.sent_at, o.confirmed_at) < ?",
-        [Value::Integer(q.from.timestamp()), Value::Integer(upper)],
-    );
-    w.filters(q, "i.account_id = ?");
-    w.channel(q.channel);
-    let sql = format!(
-        "SELECT coalesce(o.sent_at, o.confirmed_at), o.actor, o.draft_source, o.edit_distance,
-                o.verdict, o.findings, o.overridden
-         FROM outbox o
-         JOIN interactions i ON i.id = o.interaction_id
-         JOIN accounts a ON a.id = i.account_id
-         WHERE {}
-         ORDER BY 1, o.id",
-        w.sql()
-    );
+    let (sql, values) = replies_sql(q, now);
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(w.values.iter()), |r| {
+    let rows = stmt.query_map(params_from_iter(values.iter()), |r| {
         let actor: String = r.get(1)?;
         let source: Option<String> = r.get(2)?;
         let verdict: Option<String> = r.get(4)?;
@@ -300,6 +370,38 @@ pub(crate) fn replies(
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The SQL of [`replies`] and its parameters.
+fn replies_sql(q: &MetricsQuery, now: DateTime<Utc>) -> (String, Vec<Value>) {
+    let upper = q.to.timestamp().min(now.timestamp().saturating_add(1));
+    let mut w = Where::default();
+    // `+` keeps the state off `outbox_confirmed`: read through the delivery time's index
+    // (`outbox_delivered_at`), only the period's replies are read.
+    w.add(
+        "+o.state IN ('accepted', 'visible') AND o.shadow = 0 AND o.cancelled_at IS NULL",
+        [],
+    );
+    w.add(
+        "coalesce(o.sent_at, o.confirmed_at) >= ? AND coalesce(o.sent_at, o.confirmed_at) < ?",
+        [Value::Integer(q.from.timestamp()), Value::Integer(upper)],
+    );
+    w.filters(q, "+i.account_id = ?");
+    // The outbox's delivery time drives the read, the item's channel only filters.
+    if let Some(c) = q.channel {
+        w.add("+i.channel = ?", [Value::Text(c.as_str().into())]);
+    }
+    let sql = format!(
+        "SELECT coalesce(o.sent_at, o.confirmed_at), o.actor, o.draft_source, o.edit_distance,
+                o.verdict, o.findings, o.overridden
+         FROM outbox o
+         JOIN interactions i ON i.id = o.interaction_id
+         JOIN accounts a ON a.id = i.account_id
+         WHERE {}
+         ORDER BY 1, o.id",
+        w.sql()
+    );
+    (sql, w.values)
 }
 
 /// One sync run.
@@ -329,23 +431,9 @@ pub(crate) fn sync_runs(
     q: &MetricsQuery,
     now: DateTime<Utc>,
 ) -> Result<Vec<SyncRow>> {
-    let upper = q.to.timestamp().min(now.timestamp().saturating_add(1));
-    let mut w = Where::default();
-    w.add(
-        "s.started_at >= ? AND s.started_at < ?",
-        [Value::Integer(q.from.timestamp()), Value::Integer(upper)],
-    );
-    w.filters(q, "s.account_id = ?");
-    let sql = format!(
-        "SELECT s.started_at, s.ok, s.connector
-         FROM sync_runs s
-         JOIN accounts a ON a.id = s.account_id
-         WHERE {}
-         ORDER BY s.started_at, s.id",
-        w.sql()
-    );
+    let (sql, values) = sync_runs_sql(q, now);
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(w.values.iter()), |r| {
+    let rows = stmt.query_map(params_from_iter(values.iter()), |r| {
         let connector: String = r.get(2)?;
         Ok((
             SyncRow {
@@ -365,7 +453,27 @@ pub(crate) fn sync_runs(
     Ok(out)
 }
 
-/// The first delivered reply of each of `ids`: what the export shows per item.
+/// The SQL of [`sync_runs`] and its parameters.
+fn sync_runs_sql(q: &MetricsQuery, now: DateTime<Utc>) -> (String, Vec<Value>) {
+    let upper = q.to.timestamp().min(now.timestamp().saturating_add(1));
+    let mut w = Where::default();
+    w.add(
+        "s.started_at >= ? AND s.started_at < ?",
+        [Value::Integer(q.from.timestamp()), Value::Integer(upper)],
+    );
+    w.filters(q, "+s.account_id = ?");
+    let sql = format!(
+        "SELECT s.started_at, s.ok, s.connector
+         FROM sync_runs s
+         JOIN accounts a ON a.id = s.account_id
+         WHERE {}
+         ORDER BY s.started_at, s.id",
+        w.sql()
+    );
+    (sql, w.values)
+}
+
+/// The first delivered reply of an item: what the export shows per item.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct FirstReply {
     pub actor: String,
@@ -376,32 +484,71 @@ pub(crate) struct FirstReply {
     pub findings: String,
 }
 
-pub(crate) fn first_reply(conn: &Connection, interaction_id: i64) -> Result<Option<FirstReply>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT actor, coalesce(draft_source, 'manual'), edit_distance, verdict, overridden,
-                findings
-         FROM outbox
-         WHERE interaction_id = ?1 AND state IN ('accepted', 'visible') AND shadow = 0
-           AND cancelled_at IS NULL
-         ORDER BY coalesce(sent_at, confirmed_at), id
-         LIMIT 1",
-    )?;
-    let mut rows = stmt.query_map([interaction_id], |r| {
-        Ok(FirstReply {
-            actor: r.get(0)?,
-            draft_source: r.get(1)?,
-            edit_distance: r.get(2)?,
-            verdict: r.get(3)?,
-            overridden: r.get(4)?,
-            findings: r.get(5)?,
-        })
-    })?;
-    Ok(rows.next().transpose()?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
+
+    /// The plan's lines for `sql`.
+    fn plan(conn: &Connection, sql: &str, values: &[Value]) -> Vec<String> {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        stmt.query_map(params_from_iter(values.iter()), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_seven_day_window_is_read_through_time_indexes() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::migrate_for_tests(&mut conn);
+        let now = Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap();
+        let week = MetricsQuery::last_days(now, 7);
+        let filters = [
+            week.clone(),
+            MetricsQuery {
+                account_id: Some(1),
+                ..week.clone()
+            },
+            MetricsQuery {
+                marketplace: Some(Marketplace::Wb),
+                ..week.clone()
+            },
+            MetricsQuery {
+                channel: Some(Channel::Question),
+                ..week.clone()
+            },
+        ];
+        for q in &filters {
+            let mut reads = vec![
+                items_sql(q, ItemSelect::DueIn, Some(Channel::Question)),
+                items_sql(q, ItemSelect::CreatedIn, Some(Channel::Review)),
+                items_sql(q, ItemSelect::CreatedIn, None),
+                items_sql(q, ItemSelect::RevenueIn, None),
+                created_with_reply_sql(q),
+                Some(replies_sql(q, now)),
+                Some(sync_runs_sql(q, now)),
+            ];
+            for (sql, values) in reads.drain(..).flatten() {
+                let lines = plan(&conn, &sql, &values);
+                let text = lines.join("\n");
+                // Only the two-row accounts table may be scanned; every other table is
+                // searched, its first one by a time range.
+                assert!(
+                    lines
+                        .iter()
+                        .all(|l| !l.starts_with("SCAN") || l.starts_with("SCAN a")),
+                    "{q:?}\n{sql}\n{text}"
+                );
+                assert!(
+                    lines.iter().any(|l| l.contains("_at>?")
+                        || l.contains("_at<?")
+                        || l.contains("<expr>>?")),
+                    "no time range in\n{sql}\n{text}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn connectors_map_to_their_channels() {

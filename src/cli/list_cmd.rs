@@ -12,7 +12,7 @@ use serde_json::json;
 use super::exit::{fail, Failure};
 use super::labels::Labels;
 use super::out;
-use super::script::{account_id, channel_arg, existing_store, marketplace_arg, Style};
+use super::script::{account_id, channel_arg, existing_reader, marketplace_arg, Style};
 use crate::config::Paths;
 use crate::domain::{AnswerState, Channel, Marketplace};
 use crate::store::{self, AnswerFilter, QueueFilter, QueueKey, QueueRow, QueueSort, Seek};
@@ -107,8 +107,7 @@ fn limit_arg(s: &str) -> Result<usize, String> {
 }
 
 pub fn list(args: &ListArgs, paths: &Paths) -> Result<()> {
-    let store = existing_store(paths)?;
-    let conn = store.reader()?;
+    let conn = existing_reader(paths)?;
     let now = Utc::now();
     let (answered, state) = match args.state {
         StateArg::Open => (AnswerFilter::Unanswered, None),
@@ -141,8 +140,7 @@ pub fn list(args: &ListArgs, paths: &Paths) -> Result<()> {
 }
 
 pub fn search(args: &SearchArgs, paths: &Paths) -> Result<()> {
-    let store = existing_store(paths)?;
-    let conn = store.reader()?;
+    let conn = existing_reader(paths)?;
     let now = Utc::now();
     let mut filter = QueueFilter {
         answered: AnswerFilter::All,
@@ -222,9 +220,11 @@ fn print_page(
     };
     let labels = style.labels();
     if style.json {
+        let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
+        let whole = store::item_texts(conn, &ids)?;
         let mut text = String::new();
         for row in &rows {
-            text.push_str(&row_json(conn, row)?.to_string());
+            text.push_str(&row_json(row, whole.get(&row.id)).to_string());
             text.push('\n');
         }
         if let Some(next) = &next {
@@ -265,17 +265,16 @@ fn text_width() -> usize {
 }
 
 /// One item as a JSON object: the row and the fields only the whole item has.
-pub fn row_json(conn: &Connection, row: &QueueRow) -> Result<serde_json::Value> {
-    let item = store::interaction(conn, row.id)?;
-    let (external_id, text, product_id) = match &item {
+pub fn row_json(row: &QueueRow, whole: Option<&store::ItemText>) -> serde_json::Value {
+    let (external_id, text, product_id) = match whole {
         Some(i) => (
             Some(i.external_id.clone()),
             i.text.clone(),
-            i.product.as_ref().map(|p| p.external_id.clone()),
+            i.product_external_id.clone(),
         ),
         None => (None, row.preview.clone(), None),
     };
-    Ok(json!({
+    json!({
         "id": row.id.0,
         "external_id": external_id,
         "account": row.account_name,
@@ -293,7 +292,7 @@ pub fn row_json(conn: &Connection, row: &QueueRow) -> Result<serde_json::Value> 
         "customer": row.customer_name,
         "text": text,
         "send_error": row.send_error,
-    }))
+    })
 }
 
 /// One item on one line, as the inbox lays out a row after its id: priority mark, countdown (or a

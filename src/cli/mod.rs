@@ -5,6 +5,7 @@ pub mod doctor_cmd;
 pub mod draft_cmd;
 pub mod exit;
 pub mod gen_cmd;
+pub mod generate_cmd;
 pub mod inbox_cmd;
 pub mod keys_cmd;
 pub mod labels;

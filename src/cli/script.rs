@@ -118,6 +118,20 @@ pub fn existing_store(paths: &Paths) -> Result<Store> {
     Store::open(&database).kind(Failure::Unavailable)
 }
 
+/// A read-only connection to the database in `paths`, which must exist already. A read
+/// opens nothing for writing when the schema is current (the common case): the
+/// migration check's writable connection and its WAL set-up cost a read command more
+/// than its query. An older schema is migrated first, as [`existing_store`] does.
+pub fn existing_reader(paths: &Paths) -> Result<rusqlite::Connection> {
+    let database = paths.database();
+    if database.exists() {
+        if let Ok(Some(conn)) = crate::store::current_reader(&database) {
+            return Ok(conn);
+        }
+    }
+    existing_store(paths)?.reader()
+}
+
 /// The account named `name` (a unique part of its name, or its id).
 pub fn account_id(conn: &rusqlite::Connection, name: &str) -> Result<i64> {
     let accounts = crate::store::accounts(conn)?;

@@ -17,7 +17,6 @@ mod products;
 pub mod schema;
 pub mod search;
 mod sync_state;
-pub mod synthetic;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -36,9 +35,9 @@ pub use drafts::{
 };
 pub use heartbeat::Heartbeat;
 pub use interactions::{
-    chat_messages, interaction, queue_count, queue_count_by_channel, queue_page, queue_window,
-    upsert_interactions, AnswerFilter, IntentFilter, PendingAutoReply, QueueFilter, QueueKey,
-    QueueRow, QueueSort, QueueWindow, Seek, UpsertSummary,
+    chat_messages, interaction, item_texts, queue_count, queue_count_by_channel, queue_page,
+    queue_window, upsert_interactions, AnswerFilter, IntentFilter, ItemText, PendingAutoReply,
+    QueueFilter, QueueKey, QueueRow, QueueSort, QueueWindow, Seek, UpsertSummary,
 };
 pub use leases::{lease_holder, release_lease, renew_held, sync_holders, try_lease};
 pub use outbox::{
@@ -53,6 +52,11 @@ pub use processes::{
 pub use products::{product_card, products_needing_cards, save_cards, CARD_REFRESH_AFTER};
 pub use sync_state::{cursor, record_sync_run, set_cursor, SyncRunRecord};
 pub use writer::Writer;
+
+/// See [`Store::current_reader_at`].
+pub fn current_reader(path: &Path) -> Result<Option<Connection>> {
+    Store::current_reader_at(path)
+}
 
 /// How long a connection waits for a lock held by another connection before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -93,6 +97,17 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         Ok(conn)
+    }
+
+    /// A read-only connection to the database at `path` when its schema is the latest,
+    /// without opening it for writing; `None` when it needs migrating first.
+    pub fn current_reader_at(path: &Path) -> Result<Option<Connection>> {
+        let conn = Store {
+            path: path.to_path_buf(),
+        }
+        .reader()?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        Ok((usize::try_from(version).ok() == Some(schema::latest_version())).then_some(conn))
     }
 
     /// Starts the single writer task that owns the writable connection.

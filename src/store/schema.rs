@@ -13,10 +13,16 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/007_newest_and_linking.sql"),
     include_str!("migrations/008_delivery_claims.sql"),
     include_str!("migrations/009_autoreply_live.sql"),
+    include_str!("migrations/010_window_indexes.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// The `user_version` of a database with every migration applied.
+pub fn latest_version() -> usize {
+    MIGRATIONS.len()
 }
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {

@@ -22,7 +22,6 @@ use rand_chacha::ChaCha8Rng;
 use rusqlite::{params, Connection};
 use serde_json::json;
 
-use super::{name_key, to_db_time, upsert_account, Store};
 use crate::ai::{classify, Escalation};
 use crate::domain::{
     Answer, Channel, ChatMessage, Marketplace, ModerationState, NewInteraction, ProductRef, Rating,
@@ -30,9 +29,13 @@ use crate::domain::{
 };
 use crate::simulator::demo_data::DemoProduct;
 use crate::simulator::DemoShop;
+use crate::store::{name_key, to_db_time, upsert_account, Store};
 
 /// How far back generated items go.
 const SPAN_DAYS: i64 = 180;
+/// The newest item is this many seconds old, plus up to [`NEWEST_JITTER_SECS`].
+const NEWEST_AGE_SECS: i64 = 60;
+const NEWEST_JITTER_SECS: i64 = 600;
 /// Share of items per channel: reviews, questions; the rest are chats.
 const REVIEW_SHARE: f64 = 0.6;
 const QUESTION_SHARE: f64 = 0.25;
@@ -207,9 +210,14 @@ impl Iterator for Items {
         let i = self.next;
         self.next += 1;
         // Evenly over the span, oldest first, with a little jitter.
+        // The newest item is a few minutes old whatever `n` is, as in a live shop.
         let span = Duration::days(SPAN_DAYS).num_seconds();
         let step = span / self.n.max(1) as i64;
-        let offset = span - step * i as i64 - self.rng.random_range(0..step.max(1));
+        let jitter = self
+            .rng
+            .random_range(0..step.max(1))
+            .min(NEWEST_JITTER_SECS);
+        let offset = step * (self.n - 1 - i) as i64 + jitter + NEWEST_AGE_SECS;
         let created_at = self.now - Duration::seconds(offset.max(1));
         let account = usize::from(!self.rng.random_bool(WB_SHARE));
         let answered = offset > Duration::days(ANSWERED_AFTER_DAYS).num_seconds()
@@ -575,7 +583,19 @@ pub fn generate_at(
     seed: u64,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    generate_with_progress(store_path, n_items, seed, now, &mut |_| {})
+}
+
+/// [`generate_at`], telling `progress` how many items are written after each transaction.
+pub fn generate_with_progress(
+    store_path: impl AsRef<Path>,
+    n_items: usize,
+    seed: u64,
+    now: DateTime<Utc>,
+    progress: &mut dyn FnMut(usize),
+) -> Result<()> {
     let path = store_path.as_ref();
+    let mut written = 0;
     Store::open(path)?;
     let mut conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -671,6 +691,7 @@ pub fn generate_at(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, ?8, ?9, 'template', ?3, 0.0, 'pass')",
             )?;
             for s in generated.by_ref().take(ROWS_PER_TX) {
+                written += 1;
                 let item = &s.item;
                 let account_id = account_ids[s.account];
                 let key = (
@@ -801,6 +822,7 @@ pub fn generate_at(
             }
         }
         tx.commit()?;
+        progress(written);
     }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
@@ -841,6 +863,9 @@ mod tests {
         assert!(
             count("SELECT count(*) FROM interactions_fts WHERE interactions_fts MATCH 'плед'") > 0
         );
+        let newest = count("SELECT max(created_at) FROM interactions");
+        let age = now.timestamp() - newest;
+        assert!((60..=660).contains(&age), "the newest item is {age} s old");
         // A second run into the same file is refused; the same seed gives the same items.
         assert!(generate_at(&path, 10, 7, now).is_err());
         let a: Vec<String> = items(50, 7, now).unwrap().map(|s| s.item.text).collect();
