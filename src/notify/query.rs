@@ -13,6 +13,10 @@ use crate::domain::{Channel, InteractionId, Rating, SlaTier};
 
 /// Most items one evaluation reads.
 pub const MAX_ITEMS: usize = 2000;
+/// Most open items one evaluation examines, those that went at risk last first (what just
+/// changed; already notified ones are skipped among them): the cost of a tick stays the
+/// same however many items are long overdue (at a million items, a hundred thousand).
+pub const MAX_EXAMINED: usize = 4 * MAX_ITEMS;
 
 /// First-sync baselines already found: they never change once set.
 pub type Baselines = HashMap<(i64, String), DateTime<Utc>>;
@@ -58,9 +62,12 @@ pub fn snapshot(
                 i.at_risk_at, i.due_at, i.product_name, substr(i.text, 1, 200), i.source,
                 EXISTS (SELECT 1 FROM notifications_sent n WHERE n.subject = 'item:' || i.id
                         AND n.level = 'at_risk' AND n.since = i.waiting_since)
-         FROM interactions i JOIN accounts a ON a.id = i.account_id
-         WHERE i.state = 'open' AND i.at_risk_at <= ?1
-           AND NOT EXISTS (SELECT 1 FROM notifications_sent n WHERE n.subject = 'item:' || i.id
+         FROM (SELECT id FROM interactions INDEXED BY interactions_open_at_risk
+               WHERE state = 'open' AND at_risk_at <= ?1
+               ORDER BY at_risk_at DESC LIMIT ?3) w
+         JOIN interactions i ON i.id = w.id
+         JOIN accounts a ON a.id = i.account_id
+         WHERE NOT EXISTS (SELECT 1 FROM notifications_sent n WHERE n.subject = 'item:' || i.id
                            AND n.level = 'breached' AND n.since = i.waiting_since)
            AND (i.due_at <= ?1 OR NOT EXISTS (
                 SELECT 1 FROM notifications_sent n WHERE n.subject = 'item:' || i.id
@@ -68,39 +75,42 @@ pub fn snapshot(
          ORDER BY i.due_at, i.id
          LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![now.timestamp(), MAX_ITEMS as i64], |r| {
-        let channel: String = r.get(3)?;
-        let tier: String = r.get(5)?;
-        let product: Option<String> = r.get(9)?;
-        let text: String = r.get::<_, Option<String>>(10)?.unwrap_or_default();
-        let first_line = text
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or_default()
-            .trim()
-            .to_string();
-        let title = match product.filter(|p| !p.trim().is_empty()) {
-            Some(p) if first_line.is_empty() => p,
-            Some(p) => format!("{p} — «{first_line}»"),
-            None => format!("«{first_line}»"),
-        };
-        Ok((
-            channel.parse::<Channel>().ok(),
-            parse_tier(&tier),
-            (
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<u8>>(4)?.and_then(Rating::new),
-                r.get::<_, i64>(6)?,
-                r.get::<_, i64>(7)?,
-                r.get::<_, i64>(8)?,
-                title,
-                r.get::<_, String>(11)?,
-                r.get::<_, bool>(12)?,
-            ),
-        ))
-    })?;
+    let rows = stmt.query_map(
+        params![now.timestamp(), MAX_ITEMS as i64, MAX_EXAMINED as i64],
+        |r| {
+            let channel: String = r.get(3)?;
+            let tier: String = r.get(5)?;
+            let product: Option<String> = r.get(9)?;
+            let text: String = r.get::<_, Option<String>>(10)?.unwrap_or_default();
+            let first_line = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            let title = match product.filter(|p| !p.trim().is_empty()) {
+                Some(p) if first_line.is_empty() => p,
+                Some(p) => format!("{p} — «{first_line}»"),
+                None => format!("«{first_line}»"),
+            };
+            Ok((
+                channel.parse::<Channel>().ok(),
+                parse_tier(&tier),
+                (
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<u8>>(4)?.and_then(Rating::new),
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, i64>(8)?,
+                    title,
+                    r.get::<_, String>(11)?,
+                    r.get::<_, bool>(12)?,
+                ),
+            ))
+        },
+    )?;
     let mut items = Vec::new();
     for row in rows {
         let (
