@@ -376,7 +376,8 @@ mod tests {
                 counter.fetch_add(1, Ordering::Relaxed);
                 false
             }),
-        );
+        )
+        .unwrap();
         let from = DateTime::<Utc>::from_timestamp(0, 0).unwrap();
         let to = DateTime::<Utc>::from_timestamp(100_000, 0).unwrap();
         let query = ExportQuery::new(MetricsQuery::new(from, to), to);
