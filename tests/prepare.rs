@@ -92,6 +92,70 @@ async fn synced_items_are_classified_and_the_queue_top_gets_drafts() {
     assert_eq!(audited, 20, "every draft is in the audit log");
 }
 
+/// Each draft is in the store the moment it is announced, the top of the queue first:
+/// the first items are ready without waiting for the rest of the batch.
+#[tokio::test]
+async fn each_draft_is_stored_as_soon_as_it_is_made_top_of_the_queue_first() {
+    let sim = common::simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("a.db")).unwrap();
+    let writer = store.writer().unwrap();
+    let account = common::account(&sim);
+    let name = account.name.clone();
+    let account_id = writer
+        .call(move |c| store::upsert_account(c, &name, Marketplace::Wb))
+        .await
+        .unwrap();
+    let clock = common::clock();
+    for connector in build_connectors(&account).unwrap() {
+        sync_pass(&writer, account_id, connector.as_ref(), &*clock)
+            .await
+            .map_err(|(_, e)| e)
+            .unwrap();
+    }
+    let now = Utc::now();
+    while agentiq::prepare::classify_pending(&store, &writer, now)
+        .await
+        .unwrap()
+        > 0
+    {}
+    let reader = store.reader().unwrap();
+    let wanted = store::items_needing_drafts(&reader, 5).unwrap();
+    let top: Vec<_> = store::queue_page(&reader, &QueueFilter::default(), 0, 5)
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(
+        wanted, top,
+        "the top of the queue is drafted first, in order"
+    );
+    let mut announced = Vec::new();
+    let written = agentiq::prepare::draft_each(
+        &store,
+        &writer,
+        wanted.clone(),
+        now,
+        &agentiq::ai::llm::Provider::Offline,
+        |id| {
+            let stored = store::latest_draft(&reader, id).unwrap();
+            assert!(
+                stored.is_some(),
+                "draft of {id:?} stored before it is announced"
+            );
+            // Those after it are not drafted yet.
+            announced.push(id);
+            for later in &wanted[announced.len()..] {
+                assert!(store::latest_draft(&reader, *later).unwrap().is_none());
+            }
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(written, 5);
+    assert_eq!(announced, wanted);
+}
+
 /// Drafting through a dead LLM endpoint opens the circuit, and the store says so for
 /// every other process (an inbox beside the daemon that drafts).
 #[tokio::test]

@@ -13,6 +13,10 @@ use crate::domain::{Channel, InteractionId, Rating, SlaTier};
 
 /// Most items one evaluation reads.
 pub const MAX_ITEMS: usize = 2000;
+/// Most open items one evaluation examines, those that went at risk last first (what just
+/// changed; already notified ones are skipped among them): the cost of a tick stays the
+/// same however many items are long overdue (at a million items, a hundred thousand).
+pub const MAX_EXAMINED: usize = 4 * MAX_ITEMS;
 
 /// First-sync baselines already found: they never change once set.
 pub type Baselines = HashMap<(i64, String), DateTime<Utc>>;
@@ -72,58 +76,64 @@ pub fn snapshot(
                 i.intent, i.escalations, a.marketplace, i.created_at,
                 CASE WHEN i.channel = 'chat' THEN NOT EXISTS (SELECT 1 FROM chat_messages m
                      WHERE m.interaction_id = i.id AND m.sender = 'seller') END
-         FROM interactions i JOIN accounts a ON a.id = i.account_id
-         WHERE i.state = 'open' AND i.at_risk_at <= ?1
-           AND NOT EXISTS (SELECT 1 FROM notifications_sent n WHERE n.subject = 'item:' || i.id
+         FROM (SELECT id FROM interactions INDEXED BY interactions_open_at_risk
+               WHERE state = 'open' AND at_risk_at <= ?1
+               ORDER BY at_risk_at DESC LIMIT ?3) w
+         JOIN interactions i ON i.id = w.id
+         JOIN accounts a ON a.id = i.account_id
+         WHERE NOT EXISTS (SELECT 1 FROM notifications_sent n WHERE n.subject = 'item:' || i.id
                            AND n.level = 'breached' AND n.since = i.waiting_since)
          ORDER BY i.due_at, i.id
          LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![now.timestamp(), MAX_ITEMS as i64], |r| {
-        let channel: String = r.get(3)?;
-        let tier: String = r.get(5)?;
-        let product: Option<String> = r.get(9)?;
-        let text: String = r.get::<_, Option<String>>(10)?.unwrap_or_default();
-        let first_line = text
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or_default()
-            .trim()
-            .to_string();
-        let title = match product.filter(|p| !p.trim().is_empty()) {
-            Some(p) if first_line.is_empty() => p,
-            Some(p) => format!("{p} — «{first_line}»"),
-            None => format!("«{first_line}»"),
-        };
-        Ok((
-            channel.parse::<Channel>().ok(),
-            parse_tier(&tier),
-            (
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<u8>>(4)?.and_then(Rating::new),
-                r.get::<_, i64>(6)?,
-                r.get::<_, i64>(7)?,
-                r.get::<_, i64>(8)?,
-                title,
-                r.get::<_, String>(11)?,
-                r.get::<_, bool>(12)?,
-            ),
-            StoredFacts {
-                intent: r.get(13)?,
-                legal: r
-                    .get::<_, Option<String>>(14)?
-                    .is_some_and(|e| e.contains("\"legal\"") || e.contains("\"threat\"")),
-                marketplace: r
-                    .get::<_, String>(15)?
-                    .parse::<crate::domain::Marketplace>()
-                    .ok(),
-                created_at: time(r.get(16)?),
-                new_chat: r.get(17)?,
-            },
-        ))
-    })?;
+    let rows = stmt.query_map(
+        params![now.timestamp(), MAX_ITEMS as i64, MAX_EXAMINED as i64],
+        |r| {
+            let channel: String = r.get(3)?;
+            let tier: String = r.get(5)?;
+            let product: Option<String> = r.get(9)?;
+            let text: String = r.get::<_, Option<String>>(10)?.unwrap_or_default();
+            let first_line = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            let title = match product.filter(|p| !p.trim().is_empty()) {
+                Some(p) if first_line.is_empty() => p,
+                Some(p) => format!("{p} — «{first_line}»"),
+                None => format!("«{first_line}»"),
+            };
+            Ok((
+                channel.parse::<Channel>().ok(),
+                parse_tier(&tier),
+                (
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<u8>>(4)?.and_then(Rating::new),
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, i64>(8)?,
+                    title,
+                    r.get::<_, String>(11)?,
+                    r.get::<_, bool>(12)?,
+                ),
+                StoredFacts {
+                    intent: r.get(13)?,
+                    legal: r
+                        .get::<_, Option<String>>(14)?
+                        .is_some_and(|e| e.contains("\"legal\"") || e.contains("\"threat\"")),
+                    marketplace: r
+                        .get::<_, String>(15)?
+                        .parse::<crate::domain::Marketplace>()
+                        .ok(),
+                    created_at: time(r.get(16)?),
+                    new_chat: r.get(17)?,
+                },
+            ))
+        },
+    )?;
     let mut items = Vec::new();
     for row in rows {
         let (

@@ -13,6 +13,8 @@ use crate::store;
 
 /// Approved answers looked up per draft.
 const APPROVED_EXAMPLES: usize = 5;
+/// The longest the look-up of approved answers may take for one draft.
+const APPROVED_DEADLINE: std::time::Duration = std::time::Duration::from_millis(250);
 /// Recent answers compared against, for variety and near-duplicates.
 const RECENT_ANSWERS: usize = 30;
 
@@ -69,7 +71,20 @@ impl DraftInputs {
                 summary: None,
             }
         });
-        let approved = approved_answers(conn, &interaction, APPROVED_EXAMPLES)?;
+        let approved = match store::within_deadline(conn, APPROVED_DEADLINE, || {
+            approved_answers(conn, &interaction, APPROVED_EXAMPLES)
+        }) {
+            Ok(approved) => approved,
+            // Examples make a draft better, not possible: past the deadline, none.
+            Err(e) if store::is_interrupted(&e) => {
+                tracing::warn!(
+                    item = id.0,
+                    "approved answers took too long; drafting without"
+                );
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
         let recent_answers = store::recent_answers(conn, interaction.account_id, RECENT_ANSWERS)?;
         let banned_phrases =
             crate::settings::load::<GuardrailSettings>(conn, Some(interaction.account_id))?

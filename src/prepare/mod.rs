@@ -29,6 +29,9 @@ use crate::store::{self, Store, Writer};
 const CLASSIFY_BATCH: usize = 500;
 /// Drafts kept ready at the top of the queue.
 pub const DRAFT_AHEAD: usize = 20;
+/// The longest one background read may take, whatever the store's size: past it SQLite
+/// interrupts the read (the work is retried on the next round, or done without it).
+pub const BACKGROUND_READ_DEADLINE: Duration = Duration::from_millis(500);
 
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
@@ -41,11 +44,13 @@ pub async fn classify_pending(store: &Store, writer: &Writer, now: DateTime<Utc>
         let mut stmt = reader.prepare(
             "SELECT id FROM interactions WHERE classified_at IS NULL ORDER BY due_at LIMIT ?1",
         )?;
-        let ids = stmt
-            .query_map(params![CLASSIFY_BATCH as i64], |r| {
-                Ok(InteractionId(r.get(0)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        let ids = store::within_deadline(&reader, BACKGROUND_READ_DEADLINE, || {
+            Ok(stmt
+                .query_map(params![CLASSIFY_BATCH as i64], |r| {
+                    Ok(InteractionId(r.get(0)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?)
+        })?;
         let mut out = Vec::with_capacity(ids.len());
         let mut policies = std::collections::HashMap::new();
         for id in ids {
@@ -206,84 +211,95 @@ pub async fn draft_items_with(
     now: DateTime<Utc>,
     provider: &Provider,
 ) -> Result<usize> {
-    if ids.is_empty() {
-        return Ok(0);
-    }
+    draft_each(store, writer, ids, now, provider, |_| {}).await
+}
+
+/// [`draft_items_with`], in order, each draft stored as soon as it is made and announced
+/// to `saved`: the first items' drafts are ready without waiting for the rest.
+pub async fn draft_each(
+    store: &Store,
+    writer: &Writer,
+    ids: Vec<InteractionId>,
+    now: DateTime<Utc>,
+    provider: &Provider,
+    mut saved: impl FnMut(InteractionId),
+) -> Result<usize> {
     let variant_of = move |id: InteractionId| id.0 as u64 ^ now.timestamp() as u64;
-    let drafts: Vec<Judged> = match provider {
-        Provider::Offline => {
-            let store = store.clone();
-            tokio::task::spawn_blocking(move || -> Result<Vec<Judged>> {
-                let reader = store.reader()?;
-                let mut out = Vec::with_capacity(ids.len());
-                for id in ids {
-                    let Some(inputs) = DraftInputs::load(&reader, id)? else {
-                        continue;
+    let mut written = 0;
+    for id in ids {
+        let loader = store.clone();
+        let judged = match provider {
+            Provider::Offline => {
+                tokio::task::spawn_blocking(move || -> Result<Option<Judged>> {
+                    let Some(inputs) = DraftInputs::load(&loader.reader()?, id)? else {
+                        return Ok(None);
                     };
                     let draft = crate::ai::offline_draft(&inputs.context(), variant_of(id));
-                    out.push(judge(&inputs, draft)?);
-                }
-                Ok(out)
-            })
-            .await??
-        }
-        Provider::Llm(_) => {
-            let loader = store.clone();
-            let all = tokio::task::spawn_blocking(move || -> Result<Vec<DraftInputs>> {
-                let reader = loader.reader()?;
-                let mut out = Vec::with_capacity(ids.len());
-                for id in ids {
-                    out.extend(DraftInputs::load(&reader, id)?);
-                }
-                Ok(out)
-            })
-            .await??;
-            let mut out = Vec::with_capacity(all.len());
-            for inputs in &all {
-                let variant = variant_of(inputs.interaction.id);
-                let draft = provider.draft(&inputs.context(), variant).await;
-                out.push(judge(inputs, draft)?);
+                    judge(&inputs, draft).map(Some)
+                })
+                .await??
             }
-            out
-        }
-    };
-    let n = drafts.len();
-    if n == 0 {
-        return Ok(0);
+            Provider::Llm(_) => {
+                let inputs =
+                    tokio::task::spawn_blocking(move || DraftInputs::load(&loader.reader()?, id))
+                        .await??;
+                match inputs {
+                    Some(inputs) => {
+                        let draft = provider.draft(&inputs.context(), variant_of(id)).await;
+                        Some(judge(&inputs, draft)?)
+                    }
+                    None => None,
+                }
+            }
+        };
+        let Some(judged) = judged else {
+            continue;
+        };
+        save_draft(writer, judged, provider, now).await?;
+        written += 1;
+        saved(id);
     }
-    // Other processes (an inbox beside a daemon) show the LLM's state from the store.
+    Ok(written)
+}
+
+/// Stores one draft, and with it what this process knows of the LLM: other processes (an
+/// inbox beside a daemon) show the LLM's state from the store.
+async fn save_draft(
+    writer: &Writer,
+    judged: Judged,
+    provider: &Provider,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let llm_down = match provider {
         Provider::Llm(p) => Some(p.down()),
         Provider::Offline => None,
     };
     writer
         .call(move |conn| {
+            let (id, draft, verdict, findings) = &judged;
             let tx = conn.transaction()?;
             if let Some(down) = &llm_down {
                 store::record_llm_health(&tx, down.as_deref(), now)?;
             }
-            for (id, draft, verdict, findings) in &drafts {
-                store::insert_draft(
-                    &tx,
-                    &store::NewDraft {
-                        interaction_id: *id,
-                        text: &draft.text,
-                        source: draft.source.as_str(),
-                        confidence: f64::from(draft.confidence),
-                        prompt_version: draft.prompt_version.as_deref(),
-                        verdict,
-                        findings_json: findings,
-                        reasons: &draft.reasons,
-                    },
-                    "drafter",
-                    now,
-                )?;
-            }
+            store::insert_draft(
+                &tx,
+                &store::NewDraft {
+                    interaction_id: *id,
+                    text: &draft.text,
+                    source: draft.source.as_str(),
+                    confidence: f64::from(draft.confidence),
+                    prompt_version: draft.prompt_version.as_deref(),
+                    verdict,
+                    findings_json: findings,
+                    reasons: &draft.reasons,
+                },
+                "drafter",
+                now,
+            )?;
             tx.commit()?;
             Ok(())
         })
-        .await?;
-    Ok(n)
+        .await
 }
 
 /// Classifies and drafts until the event channel closes: after every wake-up (sync
@@ -329,12 +345,22 @@ pub async fn run(
             Ok(_) => {}
             Err(err) => tracing::error!(error = %format!("{err:#}"), "classifying"),
         }
-        match prepare_drafts_with(&store, &writer, now, DRAFT_AHEAD, &provider).await {
-            Ok(n) if n > 0 => {
-                let _ = events.send(Event::DataChanged);
+        // The top of the queue first, each draft shown as soon as it is stored.
+        let drafted = match store.reader().and_then(|r| {
+            store::within_deadline(&r, BACKGROUND_READ_DEADLINE, || {
+                store::items_needing_drafts(&r, DRAFT_AHEAD)
+            })
+        }) {
+            Ok(ids) => {
+                draft_each(&store, &writer, ids, now, &provider, |_| {
+                    let _ = events.send(Event::DataChanged);
+                })
+                .await
             }
-            Ok(_) => {}
-            Err(err) => tracing::error!(error = %format!("{err:#}"), "drafting"),
+            Err(err) => Err(err),
+        };
+        if let Err(err) = drafted {
+            tracing::error!(error = %format!("{err:#}"), "drafting");
         }
         let accounts = store
             .reader()

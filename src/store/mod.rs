@@ -6,6 +6,7 @@
 mod accounts;
 pub mod backup;
 mod customers;
+mod deadline;
 mod drafts;
 mod health;
 mod heartbeat;
@@ -28,6 +29,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use accounts::{account_by_name, accounts, upsert_account, AccountRow};
 pub use customers::{customer_profile, name_key, CustomerProfile, HistoryItem};
+pub use deadline::{is_interrupted, within_deadline};
 pub use drafts::{
     insert_draft, items_needing_drafts, latest_draft, recent_answers, set_draft_outcome, NewDraft,
     StoredDraft,
