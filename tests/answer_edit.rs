@@ -196,6 +196,25 @@ async fn an_edit_goes_out_once_shows_on_the_feedback_and_a_second_is_refused() {
     assert_eq!(w.edits_sent(), 1, "nothing more went to WB");
 }
 
+/// The guardrails judge an edit against the seller's other answers, not against the very
+/// answer it rewrites (which it resembles by design).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_is_not_a_near_duplicate_of_the_answer_it_rewrites() {
+    let w = World::new().await;
+    let id = w.answered_review().await;
+    let inputs = agentiq::prepare::DraftInputs::load(&w.store.reader().unwrap(), id)
+        .unwrap()
+        .expect("the item exists");
+    let verdict = inputs.check("Спасибо за отзыв.");
+    assert!(
+        !verdict
+            .findings
+            .iter()
+            .any(|f| f.rule == agentiq::ai::guardrails::Rule::NearDuplicate),
+        "{verdict:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_taken_over_after_its_request_landed_is_not_sent_again() {
     let w = World::new().await;

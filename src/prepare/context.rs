@@ -85,7 +85,12 @@ impl DraftInputs {
             }
             Err(e) => return Err(e),
         };
-        let recent_answers = store::recent_answers(conn, interaction.account_id, RECENT_ANSWERS)?;
+        let mut recent_answers =
+            store::recent_answers(conn, interaction.account_id, RECENT_ANSWERS)?;
+        // An edit rewrites this item's own answer: resembling it is the point, not a repeat.
+        if let Some(own) = &interaction.answer {
+            recent_answers.retain(|text| text.trim() != own.text.trim());
+        }
         let banned_phrases =
             crate::settings::load::<GuardrailSettings>(conn, Some(interaction.account_id))?
                 .effective_banned_phrases();
