@@ -14,6 +14,8 @@
 //!   output.
 
 mod answers;
+/// Why a draft's confidence is what it is, as the drafter words it.
+pub use answers::reason as confidence_reason;
 pub mod card_facts;
 mod classify;
 pub mod complaint;

@@ -48,6 +48,7 @@ pub static EN: Strings = Strings {
     answer_editable: "can be edited once",
 
     draft_source,
+    draft_reason,
     editor_title: "Reply",
     edit_title: "Edit of the answer (once)",
     reply_window_left: "reply within",
@@ -527,6 +528,26 @@ fn confirm_warnings(n: usize) -> String {
 
 fn auto_reply_in(secs: i64) -> String {
     format!("auto in {secs}s")
+}
+
+fn draft_reason(reason: &str) -> &str {
+    use crate::ai::confidence_reason::*;
+    match reason {
+        FROM_CARD => "answered from the card",
+        NOT_IN_CARD => "not on the card",
+        NO_CARD => "no product card",
+        NOT_RECOGNISED => "question not matched to the card",
+        PROBLEM_NAMED => "problem named",
+        PROBLEM_UNCLEAR => "problem not recognised",
+        RARE_INTENT => "rare intent",
+        UNSURE_INTENT => "unsure of the intent",
+        ESCALATION => "escalation",
+        GUARDRAIL_WARNING => "guardrail warning",
+        REUSED => "your approved answer",
+        LLM => "LLM draft",
+        NO_TEMPLATE_FITS => "no template passed the checks",
+        other => other,
+    }
 }
 
 fn draft_source(source: crate::ai::DraftSource) -> &'static str {

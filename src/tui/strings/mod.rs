@@ -63,6 +63,9 @@ pub struct Strings {
     pub reply_window_closed: &'static str,
     /// Where a draft came from, in the editor's title.
     pub draft_source: fn(crate::ai::DraftSource) -> &'static str,
+    /// A reason the drafter gave for its confidence (stored as the drafter wrote it, in
+    /// Russian), in this language.
+    pub draft_reason: fn(&str) -> &str,
     pub confirm_title: &'static str,
     pub confirm_question: &'static str,
     pub confirm_yes: &'static str,

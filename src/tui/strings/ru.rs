@@ -48,6 +48,7 @@ pub static RU: Strings = Strings {
     answer_editable: "можно изменить один раз",
 
     draft_source,
+    draft_reason,
     editor_title: "Ответ",
     edit_title: "Правка ответа (один раз)",
     reply_window_left: "ответить: ещё",
@@ -572,6 +573,10 @@ fn confirm_warnings(n: usize) -> String {
 
 fn auto_reply_in(secs: i64) -> String {
     format!("авто через {secs} с")
+}
+
+fn draft_reason(reason: &str) -> &str {
+    reason
 }
 
 fn draft_source(source: crate::ai::DraftSource) -> &'static str {

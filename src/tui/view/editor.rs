@@ -29,7 +29,8 @@ pub fn origin_label(
     let reasons = if origin.reasons.is_empty() {
         String::new()
     } else {
-        format!(" · {}", origin.reasons.join(", "))
+        let reasons: Vec<&str> = origin.reasons.iter().map(|r| (s.draft_reason)(r)).collect();
+        format!(" · {}", reasons.join(", "))
     };
     format!(
         "{}{version} {:.0}%{reasons}",

@@ -212,6 +212,10 @@ fn the_origin_label_says_why_and_the_queue_marks_how_sure() {
         crate::tui::view::editor::origin_label(&origin, &crate::tui::strings::RU),
         "шаблон 84% · ответ из карточки, интент неуверенный"
     );
+    assert_eq!(
+        crate::tui::view::editor::origin_label(&origin, &crate::tui::strings::EN),
+        "template 84% · answered from the card, unsure of the intent"
+    );
     use crate::tui::view::queue::confidence_mark;
     assert_eq!(confidence_mark(0.84), "● ");
     assert_eq!(confidence_mark(0.55), "◐ ");
