@@ -8,6 +8,8 @@
 pub mod editable;
 pub mod refusal;
 
+use std::sync::OnceLock;
+
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
@@ -64,13 +66,28 @@ impl Scope {
 }
 
 /// The shipped defaults of one section, as JSON.
+/// The shipped defaults, as JSON sections. They are compiled in, so they are parsed once
+/// per process: settings are loaded on every tick of the watcher and for every draft.
+fn shipped_sections() -> Result<&'static serde_json::Map<String, serde_json::Value>> {
+    static SECTIONS: OnceLock<Result<serde_json::Map<String, serde_json::Value>, String>> =
+        OnceLock::new();
+    SECTIONS
+        .get_or_init(|| {
+            let table: toml::Table = toml::from_str(DEFAULTS).map_err(|e| e.to_string())?;
+            match serde_json::to_value(table).map_err(|e| e.to_string())? {
+                serde_json::Value::Object(sections) => Ok(sections),
+                _ => Err("not a table".into()),
+            }
+        })
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("data/settings.toml is not valid TOML: {e}"))
+}
+
 fn shipped(key: &str) -> Result<serde_json::Value> {
-    let table: toml::Table =
-        toml::from_str(DEFAULTS).context("data/settings.toml is not valid TOML")?;
-    Ok(match table.get(key) {
-        Some(v) => serde_json::to_value(v)?,
-        None => serde_json::Value::Object(Default::default()),
-    })
+    Ok(shipped_sections()?
+        .get(key)
+        .cloned()
+        .unwrap_or_else(|| serde_json::Value::Object(Default::default())))
 }
 
 fn stored(conn: &Connection, scope: Scope, key: &str) -> Result<Option<serde_json::Value>> {
