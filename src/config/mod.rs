@@ -79,6 +79,10 @@ impl Paths {
     }
 }
 
+/// Log lines waiting for the writer thread; past this, lines are dropped rather than
+/// blocking the program.
+const LOG_BUFFER_LINES: usize = 4096;
+
 /// Sends `tracing` output to a daily file in `log_dir`, never to the terminal. Returns
 /// the guard that flushes the file when dropped. A folder or file that cannot be made is
 /// an error of kind [`Failure::Config`](crate::cli::exit::Failure) naming the path (the
@@ -106,7 +110,11 @@ pub fn init_logging(log_dir: &Path) -> Result<tracing_appender::non_blocking::Wo
             )
         })
         .kind(Failure::Config)?;
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default buffer (128 000 lines) is allocated and touched up front: megabytes and
+    // milliseconds at the start of every command. What we log fits in far fewer.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_BUFFER_LINES)
+        .finish(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("AGENTIQ_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
