@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 
@@ -20,7 +20,7 @@ use crate::outbox::{
 use crate::store::{self, Store, Writer};
 use crate::sync::{self, AccountSync};
 
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+pub use crate::domain::Clock;
 
 pub struct ServiceOptions {
     pub poll_every: Duration,

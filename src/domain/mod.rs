@@ -17,4 +17,8 @@ pub use interaction::{
 pub use marketplace::{Channel, Marketplace};
 pub use product::ProductCard;
 pub use sla::{Priority, SlaState, SlaTier};
+
+/// The time source the services run on: the wall clock in the app, a hand-set one in
+/// tests.
+pub type Clock = std::sync::Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
 pub use text::{char_count, first_line};

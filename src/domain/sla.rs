@@ -21,6 +21,19 @@ impl SlaTier {
             SlaTier::Low => "low",
         }
     }
+
+    /// The tier [`as_str`](Self::as_str) names; `None` for any other text.
+    pub fn parse(text: &str) -> Option<SlaTier> {
+        [
+            SlaTier::Critical,
+            SlaTier::Urgent,
+            SlaTier::High,
+            SlaTier::Normal,
+            SlaTier::Low,
+        ]
+        .into_iter()
+        .find(|tier| tier.as_str() == text)
+    }
 }
 
 /// Where an open item stands against its clock.
@@ -50,5 +63,25 @@ impl Priority {
             Priority::Normal => "normal",
             Priority::Low => "low",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tier_reads_back_from_its_name_and_nothing_else_does() {
+        for tier in [
+            SlaTier::Critical,
+            SlaTier::Urgent,
+            SlaTier::High,
+            SlaTier::Normal,
+            SlaTier::Low,
+        ] {
+            assert_eq!(SlaTier::parse(tier.as_str()), Some(tier));
+        }
+        assert_eq!(SlaTier::parse("Critical"), None);
+        assert_eq!(SlaTier::parse(""), None);
     }
 }

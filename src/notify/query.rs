@@ -25,17 +25,6 @@ fn time(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
 }
 
-fn parse_tier(s: &str) -> Option<SlaTier> {
-    Some(match s {
-        "critical" => SlaTier::Critical,
-        "urgent" => SlaTier::Urgent,
-        "high" => SlaTier::High,
-        "normal" => SlaTier::Normal,
-        "low" => SlaTier::Low,
-        _ => return None,
-    })
-}
-
 /// The accounts in the database, id and name.
 pub fn accounts(conn: &Connection) -> Result<Vec<(i64, String)>> {
     let mut stmt = conn.prepare_cached("SELECT id, name FROM accounts ORDER BY id")?;
@@ -106,7 +95,7 @@ pub fn snapshot(
             };
             Ok((
                 channel.parse::<Channel>().ok(),
-                parse_tier(&tier),
+                SlaTier::parse(&tier),
                 (
                     r.get::<_, i64>(0)?,
                     r.get::<_, i64>(1)?,

@@ -42,7 +42,7 @@ pub const MAX_ATTEMPTS: u32 = 8;
 /// How long an accepted reply is read back before active checks stop.
 pub const CHECK_FOR: chrono::Duration = chrono::Duration::hours(48);
 
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+pub use crate::domain::Clock;
 
 /// A claim lasts this long without renewal; the heartbeat renews it every quarter of it.
 /// Longer than any single request (timeouts are shorter), so a live process never loses a

@@ -33,7 +33,7 @@ pub const DRAFT_AHEAD: usize = 20;
 /// interrupts the read (the work is retried on the next round, or done without it).
 pub const BACKGROUND_READ_DEADLINE: Duration = Duration::from_millis(500);
 
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+pub use crate::domain::Clock;
 
 /// Classifies items that have not been classified since they last changed, and moves
 /// their SLA clock to the tier the intent implies. Returns how many were classified.

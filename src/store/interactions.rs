@@ -765,7 +765,7 @@ fn row_to_queue_row(r: &Row<'_>) -> rusqlite::Result<QueueRow> {
         product_name: r.get(5)?,
         customer_name: r.get(6)?,
         preview: r.get(7)?,
-        tier: parse_str_col(r, 8, parse_tier)?,
+        tier: parse_str_col(r, 8, SlaTier::parse)?,
         created_at: from_db_time(r.get(9)?),
         at_risk_at: from_db_time(r.get(10)?),
         due_at: from_db_time(r.get(11)?),
@@ -917,17 +917,6 @@ pub fn chat_messages(conn: &Connection, id: InteractionId) -> Result<Vec<ChatMes
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
-}
-
-fn parse_tier(s: &str) -> Option<SlaTier> {
-    Some(match s {
-        "critical" => SlaTier::Critical,
-        "urgent" => SlaTier::Urgent,
-        "high" => SlaTier::High,
-        "normal" => SlaTier::Normal,
-        "low" => SlaTier::Low,
-        _ => return None,
-    })
 }
 
 /// Reads a text column and parses it, turning an unknown value into a column error.

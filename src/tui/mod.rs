@@ -46,7 +46,7 @@ pub mod view;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 pub use action::{Action, Effect, QueueRequest};
@@ -61,8 +61,7 @@ pub use theme::{ColorSupport, Slot, Theme, ThemeError};
 pub use update::update;
 pub use view::{draw, ViewCtx};
 
-/// The current time; injected so tests and the simulator can move it.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+pub use crate::domain::Clock;
 
 /// A clock that reads the system time.
 pub fn system_clock() -> Clock {
