@@ -5,12 +5,13 @@ mod common;
 
 use agentiq::connectors::build_connectors;
 use agentiq::domain::Marketplace;
-use agentiq::store::{self, QueueFilter, Store};
+use agentiq::simulator::SimulatorHandle;
+use agentiq::store::{self, QueueFilter, Store, Writer};
 use agentiq::sync::sync_pass;
 use chrono::Utc;
 
-#[tokio::test]
-async fn synced_items_are_classified_and_the_queue_top_gets_drafts() {
+/// A store holding the simulator's WB shop after one sync pass of each connector.
+async fn synced_wb_shop() -> (SimulatorHandle, tempfile::TempDir, Store, Writer) {
     let sim = common::simulator().await;
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("a.db")).unwrap();
@@ -28,6 +29,12 @@ async fn synced_items_are_classified_and_the_queue_top_gets_drafts() {
             .map_err(|(_, e)| e)
             .unwrap();
     }
+    (sim, dir, store, writer)
+}
+
+#[tokio::test]
+async fn synced_items_are_classified_and_the_queue_top_gets_drafts() {
+    let (_sim, _dir, store, writer) = synced_wb_shop().await;
     let now = Utc::now();
     let mut total = 0;
     loop {
@@ -96,23 +103,7 @@ async fn synced_items_are_classified_and_the_queue_top_gets_drafts() {
 /// the first items are ready without waiting for the rest of the batch.
 #[tokio::test]
 async fn each_draft_is_stored_as_soon_as_it_is_made_top_of_the_queue_first() {
-    let sim = common::simulator().await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("a.db")).unwrap();
-    let writer = store.writer().unwrap();
-    let account = common::account(&sim);
-    let name = account.name.clone();
-    let account_id = writer
-        .call(move |c| store::upsert_account(c, &name, Marketplace::Wb))
-        .await
-        .unwrap();
-    let clock = common::clock();
-    for connector in build_connectors(&account).unwrap() {
-        sync_pass(&writer, account_id, connector.as_ref(), &*clock)
-            .await
-            .map_err(|(_, e)| e)
-            .unwrap();
-    }
+    let (_sim, _dir, store, writer) = synced_wb_shop().await;
     let now = Utc::now();
     while agentiq::prepare::classify_pending(&store, &writer, now)
         .await
@@ -161,23 +152,7 @@ async fn each_draft_is_stored_as_soon_as_it_is_made_top_of_the_queue_first() {
 #[tokio::test]
 async fn a_dead_llm_is_recorded_in_the_store_for_other_processes() {
     use agentiq::ai::llm::{LlmConfig, LlmProvider, Provider};
-    let sim = common::simulator().await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("a.db")).unwrap();
-    let writer = store.writer().unwrap();
-    let account = common::account(&sim);
-    let name = account.name.clone();
-    let account_id = writer
-        .call(move |c| store::upsert_account(c, &name, Marketplace::Wb))
-        .await
-        .unwrap();
-    let clock = common::clock();
-    for connector in build_connectors(&account).unwrap() {
-        sync_pass(&writer, account_id, connector.as_ref(), &*clock)
-            .await
-            .map_err(|(_, e)| e)
-            .unwrap();
-    }
+    let (_sim, _dir, store, writer) = synced_wb_shop().await;
     // A port nobody listens on: every request is refused at once.
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/v1", dead.local_addr().unwrap());
