@@ -201,43 +201,19 @@ impl Connector for WbFeedbacks {
     }
 
     async fn send_answer(&self, target: &ReplyTarget, text: &str) -> Result<(), ConnectorError> {
-        let url = format!("{}/api/v1/feedbacks/answer", self.base_url);
-        let body = wire::AnswerRequest {
-            id: target.external_id.clone(),
-            text: text.to_string(),
-        };
         // One attempt only: a retried POST could answer twice. The outbox looks at the
         // item before it tries again.
-        self.http
-            .single_attempt()
-            .send(ANSWER, |c| {
-                c.post(&url)
-                    .header("Authorization", &self.token)
-                    .json(&body)
-            })
-            .await?;
-        Ok(())
+        self.answer_request(ANSWER, reqwest::Method::POST, target, text)
+            .await
     }
 
     /// `PATCH /api/v1/feedbacks/answer {id, text}`: 204 whether or not WB applies it (the
     /// contract declares no refusal, and WB validates no id), so only the read-back tells.
     async fn edit_answer(&self, target: &ReplyTarget, text: &str) -> Result<(), ConnectorError> {
-        let url = format!("{}/api/v1/feedbacks/answer", self.base_url);
-        let body = wire::AnswerRequest {
-            id: target.external_id.clone(),
-            text: text.to_string(),
-        };
         // One attempt, as for the answer: the outbox looks at the item before retrying,
         // and a second edit would be refused by WB anyway.
-        self.http
-            .single_attempt()
-            .send(EDIT, |c| {
-                c.patch(&url)
-                    .header("Authorization", &self.token)
-                    .json(&body)
-            })
-            .await?;
-        Ok(())
+        self.answer_request(EDIT, reqwest::Method::PATCH, target, text)
+            .await
     }
 
     async fn current_answer(&self, target: &ReplyTarget) -> Result<Option<String>, ConnectorError> {
@@ -419,6 +395,31 @@ impl WbFeedbacks {
         }
         pull.cursor = serde_json::to_string(&cur).map_err(|e| self.malformed(e.to_string()))?;
         Ok(pull)
+    }
+
+    /// `/api/v1/feedbacks/answer {id, text}` with `method` (POST answers, PATCH edits), in
+    /// one attempt.
+    async fn answer_request(
+        &self,
+        endpoint: &str,
+        method: reqwest::Method,
+        target: &ReplyTarget,
+        text: &str,
+    ) -> Result<(), ConnectorError> {
+        let url = format!("{}/api/v1/feedbacks/answer", self.base_url);
+        let body = wire::AnswerRequest {
+            id: target.external_id.clone(),
+            text: text.to_string(),
+        };
+        self.http
+            .single_attempt()
+            .send(endpoint, |c| {
+                c.request(method.clone(), &url)
+                    .header("Authorization", &self.token)
+                    .json(&body)
+            })
+            .await?;
+        Ok(())
     }
 
     /// `GET /api/v1/feedback?id=`: the feedback as received, or `None` when WB does not
