@@ -16,30 +16,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-/// The columns `agentiq list --json` prints, read bare: the queue row and the whole item.
-const COLUMNS: &str = "i.id, i.external_id, a.name, a.marketplace, i.channel, i.state, i.rating, \
-    i.intent, i.tier, i.created_at, i.at_risk_at, i.due_at, i.product_name, \
-    i.product_external_id, i.customer_name, i.text";
-
-fn list_sql() -> String {
-    format!(
-        "SELECT {COLUMNS} FROM interactions i JOIN accounts a ON a.id = i.account_id \
-         WHERE i.state = 'open' ORDER BY i.due_at, i.id LIMIT 51"
-    )
-}
-
-/// The bare search, with the full-text expression the app builds from the query.
-fn search_sql(query: &str) -> String {
-    let parsed = agentiq::store::search::parse_query(query).expect("the query parses");
-    let expression = agentiq::store::search::fts_expression(&parsed.text)
-        .expect("the query searches text")
-        .replace('\'', "''");
-    format!(
-        "SELECT {COLUMNS} FROM interactions i JOIN accounts a ON a.id = i.account_id \
-         WHERE i.id IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH '{expression}') \
-         ORDER BY i.created_at DESC, i.id DESC LIMIT 51"
-    )
-}
+#[path = "common/bare_sql.rs"]
+mod bare_sql;
+use bare_sql::{list_sql, search_sql};
 
 /// A data folder holding `db` as `agentiq.db` (a hard link: the big files are not copied).
 fn data_dir(db: &Path) -> tempfile::TempDir {

@@ -32,29 +32,9 @@ const PRESSES: usize = 5;
 /// How long a key may take to change the screen before it counts as "no change".
 const KEY_PATIENCE: Duration = Duration::from_secs(10);
 
-/// The columns `agentiq list --json` prints, read bare (as `benches/cli.rs`).
-const COLUMNS: &str = "i.id, i.external_id, a.name, a.marketplace, i.channel, i.state, i.rating, \
-    i.intent, i.tier, i.created_at, i.at_risk_at, i.due_at, i.product_name, \
-    i.product_external_id, i.customer_name, i.text";
-
-fn list_sql() -> String {
-    format!(
-        "SELECT {COLUMNS} FROM interactions i JOIN accounts a ON a.id = i.account_id \
-         WHERE i.state = 'open' ORDER BY i.due_at, i.id LIMIT 51"
-    )
-}
-
-fn search_sql(query: &str) -> String {
-    let parsed = agentiq::store::search::parse_query(query).expect("the query parses");
-    let expression = agentiq::store::search::fts_expression(&parsed.text)
-        .expect("the query searches text")
-        .replace('\'', "''");
-    format!(
-        "SELECT {COLUMNS} FROM interactions i JOIN accounts a ON a.id = i.account_id \
-         WHERE i.id IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH '{expression}') \
-         ORDER BY i.created_at DESC, i.id DESC LIMIT 51"
-    )
-}
+#[path = "common/bare_sql.rs"]
+mod bare_sql;
+use bare_sql::{list_sql, search_sql};
 
 /// The rows `agentiq export interactions` writes for everything: each item with its
 /// account, product and first delivered reply.
