@@ -109,6 +109,8 @@ pub struct DraftContext<'a> {
     pub templates: Option<&'a TemplateSet>,
     /// A classification already made (e.g. stored); computed when `None`.
     pub classification: Option<&'a Classification>,
+    /// What the drafts learnt from the seller's edits (`crate::learning`).
+    pub learnt: Option<&'a crate::learning::Style>,
 }
 
 impl<'a> DraftContext<'a> {
@@ -123,7 +125,13 @@ impl<'a> DraftContext<'a> {
             banned_phrases: &[],
             templates: None,
             classification: None,
+            learnt: None,
         }
+    }
+
+    pub fn with_learnt(mut self, style: &'a crate::learning::Style) -> Self {
+        self.learnt = Some(style);
+        self
     }
 
     pub fn with_product(mut self, product: &'a ProductCard) -> Self {
@@ -864,6 +872,47 @@ fn reuse_candidates(
 /// blocked by the seller's own banned phrases (then a minimal greeting comes back with a
 /// very low confidence).
 pub fn offline_draft(ctx: &DraftContext<'_>, variant: u64) -> Draft {
+    with_learnt_style(ctx, shipped_offline_draft(ctx, variant))
+}
+
+/// Why a draft's confidence is what it is, when the seller's learnt style changed it.
+const LEARNT_STYLE: &str = "в стиле продавца";
+
+/// A template draft as the seller has been editing drafts (`crate::learning::Style`):
+/// their deleted phrases out, their opening, product advice and sign-off in. Reused
+/// answers are the seller's own words already. Unchanged if the result would break a
+/// guardrail or the channel's length.
+fn with_learnt_style(ctx: &DraftContext<'_>, draft: Draft) -> Draft {
+    let Some(style) = ctx.learnt.filter(|s| !s.is_empty()) else {
+        return draft;
+    };
+    if draft.source != DraftSource::Template {
+        return draft;
+    }
+    let name = clean_name(ctx.interaction.customer_name.as_deref());
+    let product = ctx.product_name().map(|n| short_product_name(&n));
+    let text = style.apply(&draft.text, name.as_deref(), product.as_deref());
+    let customer_text = ctx.customer_text();
+    let check_ctx = ctx.check_context(&customer_text);
+    let (min, max) = ctx.channel().reply_length(ctx.marketplace());
+    let verdict = check(&text, &check_ctx);
+    let fits = (min..=max).contains(&text.chars().count());
+    let newly_repeats = verdict.has(Rule::NearDuplicate)
+        && !check(&draft.text, &check_ctx).has(Rule::NearDuplicate);
+    if text == draft.text || !fits || verdict.is_block() || newly_repeats {
+        return draft;
+    }
+    let mut reasons = draft.reasons;
+    reasons.push(LEARNT_STYLE.to_string());
+    Draft {
+        text,
+        reasons,
+        ..draft
+    }
+}
+
+/// [`offline_draft`] before the seller's learnt style.
+fn shipped_offline_draft(ctx: &DraftContext<'_>, variant: u64) -> Draft {
     let customer_text = ctx.customer_text();
     let cls = ctx.classification();
     let check_ctx = ctx.check_context(&customer_text);

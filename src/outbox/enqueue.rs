@@ -194,6 +194,16 @@ async fn enqueue_kind(
                 let outcome = if d == 0.0 { "sent_as_is" } else { "edited" };
                 store::set_draft_outcome(&tx, draft_id, outcome, Some(d))?;
             }
+            if r.actor == Actor::Human && kind == OutboxKind::Reply && !r.shadow {
+                // The seller's reply teaches the drafts (docs/drafts.md, "What the drafts learn").
+                crate::learning::learn_from_reply(
+                    &tx,
+                    r.interaction_id,
+                    r.draft.as_ref().map(|d| d.text.as_str()),
+                    &r.text,
+                    now,
+                )?;
+            }
             if overridden {
                 tx.execute(
                     "INSERT INTO audit_log (at, actor, action, interaction_id, detail)

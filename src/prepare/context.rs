@@ -3,11 +3,12 @@
 //! seller's recent answers, the banned phrases and the seller's templates.
 
 use anyhow::Result;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::ai::guardrails::{ReplyGuard, Verdict};
 use crate::ai::{ApprovedAnswer, CustomerHistory, DraftContext, ProductCard};
 use crate::domain::{ChatMessage, Interaction, InteractionId, Rating};
+use crate::learning::LearningSettings;
 use crate::settings::GuardrailSettings;
 use crate::store;
 
@@ -30,6 +31,8 @@ pub struct DraftInputs {
     pub banned_phrases: Vec<String>,
     /// The seller's templates from the settings; `None` uses the shipped ones.
     pub templates: Option<crate::ai::TemplateSet>,
+    /// What the drafts learnt from the seller's edits for this account, channel, product.
+    pub learnt: crate::learning::Style,
 }
 
 impl DraftInputs {
@@ -71,8 +74,15 @@ impl DraftInputs {
                 summary: None,
             }
         });
+        let learning =
+            crate::settings::load::<LearningSettings>(conn, Some(interaction.account_id))?;
         let approved = match store::within_deadline(conn, APPROVED_DEADLINE, || {
-            approved_answers(conn, &interaction, APPROVED_EXAMPLES)
+            approved_answers(
+                conn,
+                &interaction,
+                APPROVED_EXAMPLES,
+                learning.approved_max_edit_distance,
+            )
         }) {
             Ok(approved) => approved,
             // Examples make a draft better, not possible: past the deadline, none.
@@ -96,6 +106,12 @@ impl DraftInputs {
                 .effective_banned_phrases();
         let templates =
             crate::settings::editable::load_templates(conn, Some(interaction.account_id))?;
+        let learnt = crate::learning::load_style(
+            conn,
+            interaction.account_id,
+            interaction.channel.as_str(),
+            interaction.product.as_ref().map(|p| p.external_id.as_str()),
+        )?;
         Ok(Some(DraftInputs {
             interaction,
             thread,
@@ -105,6 +121,7 @@ impl DraftInputs {
             recent_answers,
             banned_phrases,
             templates,
+            learnt,
         }))
     }
 
@@ -122,7 +139,7 @@ impl DraftInputs {
         if let Some(t) = &self.templates {
             ctx = ctx.with_templates(t);
         }
-        ctx
+        ctx.with_learnt(&self.learnt)
     }
 
     /// What the customer wrote: the text, or a chat's buyer messages.
@@ -169,29 +186,51 @@ pub fn reply_guard(
 }
 
 /// The newest answered items of the account and channel a draft's retrieval looks at,
-/// and of the same product: the cost of a draft stays the same however long the history.
+/// and of the same product and of the same intent: the cost of a draft stays the same
+/// however long the history (each read is capped before the approval filter runs).
 const RECENT_CANDIDATES: usize = 400;
 const PRODUCT_CANDIDATES: usize = 100;
+const INTENT_CANDIDATES: usize = 100;
 
-/// The seller's answers to the most similar earlier items of the same account and channel:
-/// candidates are the newest answered items (of the account and channel, and of the same
-/// product), read through partial indexes with a hard cap on rows; they are ranked by the
-/// customer's words they share (stems, so inflections match), then same product, then
-/// recency.
+/// Whether the answer of item `c` is one the seller approved (`?1` is the largest edit
+/// distance that still counts): never edited on the marketplace through the outbox, and
+/// either typed outside AgentIQ, or sent by the seller (not the auto-responder) without a
+/// draft or from one with a small edit.
+const APPROVED_FILTER: &str = "
+    NOT EXISTS (SELECT 1 FROM outbox e WHERE e.interaction_id = c.id AND e.kind = 'edit')
+    AND coalesce((
+        SELECT o.actor = 'human' AND (o.draft_text IS NULL OR coalesce(o.edit_distance < ?1, 0))
+        FROM outbox o
+        WHERE o.interaction_id = c.id AND o.kind = 'reply' AND o.shadow = 0
+          AND o.state != 'failed'
+        ORDER BY o.id DESC LIMIT 1), 1)";
+
+/// The seller's approved answers to the most similar earlier items of the same account
+/// and channel (see [`APPROVED_FILTER`]; `max_edit_distance` is
+/// `[learning] approved_max_edit_distance`). Candidates are the newest answered items of
+/// the account and channel, of the same product and of the same intent, read through
+/// partial indexes with a hard cap on rows; they are ranked by the customer's words they
+/// share (stems, so inflections match), then same product and intent, then recency.
 pub fn approved_answers(
     conn: &Connection,
     item: &Interaction,
     limit: usize,
+    max_edit_distance: f64,
 ) -> Result<Vec<ApprovedAnswer>> {
     let stems = word_stems(&item.text);
     if stems.is_empty() {
         return Ok(Vec::new());
     }
-    const COLUMNS: &str = "i.id, i.channel, i.text, i.answer_text, i.customer_name,
-        i.product_external_id, i.product_name, i.intent, i.rating";
+    const INNER: &str = "i.id, i.channel, i.text, i.answer_text, i.customer_name,
+        i.product_external_id, i.product_name, i.intent, i.rating, i.created_at";
+    const COLUMNS: &str = "c.id, c.channel, c.text, c.answer_text, c.customer_name,
+        c.product_external_id, c.product_name, c.intent, c.rating";
     let mut candidates: Vec<(i64, ApprovedAnswer)> = Vec::new();
-    let read = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<(i64, ApprovedAnswer)>> {
-        let mut stmt = conn.prepare_cached(sql)?;
+    let read = |inner: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<(i64, ApprovedAnswer)>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM ({inner}) c WHERE {APPROVED_FILTER} ORDER BY c.created_at DESC"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt
             .query_map(p, |r| {
                 let channel: String = r.get(1)?;
@@ -215,28 +254,51 @@ pub fn approved_answers(
     };
     candidates.extend(read(
         &format!(
-            "SELECT {COLUMNS} FROM interactions i INDEXED BY interactions_answered_recent
-             WHERE i.account_id = ?1 AND i.channel = ?2 AND i.answer_text IS NOT NULL
+            "SELECT {INNER} FROM interactions i INDEXED BY interactions_answered_recent
+             WHERE i.account_id = ?2 AND i.channel = ?3 AND i.answer_text IS NOT NULL
              ORDER BY i.created_at DESC LIMIT {RECENT_CANDIDATES}"
         ),
-        &[&item.account_id, &item.channel.as_str()],
+        &[&max_edit_distance, &item.account_id, &item.channel.as_str()],
     )?);
     if let Some(product) = &item.product {
         candidates.extend(read(
             &format!(
-                "SELECT {COLUMNS} FROM interactions i INDEXED BY interactions_answered_product
-                 WHERE i.account_id = ?1 AND i.product_external_id = ?2
+                "SELECT {INNER} FROM interactions i INDEXED BY interactions_answered_product
+                 WHERE i.account_id = ?2 AND i.product_external_id = ?4
                    AND i.answer_text IS NOT NULL AND i.channel = ?3
                  ORDER BY i.created_at DESC LIMIT {PRODUCT_CANDIDATES}"
             ),
             &[
+                &max_edit_distance,
                 &item.account_id,
-                &product.external_id,
                 &item.channel.as_str(),
+                &product.external_id,
+            ],
+        )?);
+    }
+    let intent: Option<String> = conn
+        .prepare_cached("SELECT intent FROM interactions WHERE id = ?1")?
+        .query_row([item.id.0], |r| r.get(0))
+        .optional()?
+        .flatten();
+    if let Some(intent) = &intent {
+        candidates.extend(read(
+            &format!(
+                "SELECT {INNER} FROM interactions i INDEXED BY interactions_answered_intent
+                 WHERE i.account_id = ?2 AND i.channel = ?3 AND i.intent = ?4
+                   AND i.answer_text IS NOT NULL
+                 ORDER BY i.created_at DESC LIMIT {INTENT_CANDIDATES}"
+            ),
+            &[
+                &max_edit_distance,
+                &item.account_id,
+                &item.channel.as_str(),
+                intent,
             ],
         )?);
     }
     let product_id = item.product.as_ref().map(|p| p.external_id.as_str());
+    let intent = intent.and_then(|i| i.parse::<crate::ai::Intent>().ok());
     let mut seen = std::collections::HashSet::new();
     let mut ranked: Vec<(u32, usize, ApprovedAnswer)> = candidates
         .into_iter()
@@ -249,7 +311,12 @@ pub fn approved_answers(
                 .count() as u32;
             (shared > 0).then(|| {
                 let same_product = u32::from(answer.product_id.as_deref() == product_id);
-                (shared * 4 + same_product * 2, order, answer)
+                let same_intent = u32::from(intent.is_some() && answer.intent == intent);
+                (
+                    shared * 4 + same_product * 2 + same_intent * 2,
+                    order,
+                    answer,
+                )
             })
         })
         .collect();

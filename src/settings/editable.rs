@@ -81,6 +81,11 @@ pub const EDITABLE: &[Editable] = &[
         check: decode::<crate::domain::linking::LinkingSettings>,
     },
     Editable {
+        key: "learning",
+        default: shipped_of::<crate::learning::LearningSettings>,
+        check: check_learning,
+    },
+    Editable {
         key: TEMPLATES_KEY,
         default: templates_default,
         check: check_templates,
@@ -139,6 +144,10 @@ fn check_notifications(merged: Value) -> Result<(), Refusal> {
     crate::notify::QuietHours::from_settings(&on)
         .map(|_| ())
         .map_err(Refusal::policy)
+}
+
+fn check_learning(merged: Value) -> Result<(), Refusal> {
+    decode_as::<crate::learning::LearningSettings>(merged)?.validate()
 }
 
 fn templates_default() -> Result<Value> {

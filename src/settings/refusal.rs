@@ -41,6 +41,11 @@ impl Refusal {
         }
     }
 
+    /// A value its owning module refuses, in its words.
+    pub(crate) fn worded(en: String, ru: String) -> Refusal {
+        Refusal { ru, en }
+    }
+
     /// A value of the wrong shape (serde's wording, which is English).
     pub(crate) fn decode(e: &serde_json::Error) -> Refusal {
         let en = e.to_string();

@@ -11,6 +11,7 @@ mod drafts;
 mod health;
 mod heartbeat;
 mod interactions;
+pub mod learning;
 mod leases;
 mod outbox;
 mod processes;

@@ -492,6 +492,7 @@ fn settings_section(key: &str) -> &'static str {
         "guardrails" => "Banned phrases",
         "revenue" => "Revenue factors",
         "linking" => "Customer linking",
+        "learning" => "Draft learning",
         "templates" => "Templates",
         _ => "Other",
     }

@@ -532,6 +532,7 @@ fn settings_section(key: &str) -> &'static str {
         "guardrails" => "Запретные фразы",
         "revenue" => "Оценка выручки",
         "linking" => "Связь покупателей",
+        "learning" => "Обучение черновиков",
         "templates" => "Шаблоны",
         _ => "Прочее",
     }
