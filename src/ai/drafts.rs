@@ -878,17 +878,14 @@ pub fn offline_draft(ctx: &DraftContext<'_>, variant: u64) -> Draft {
 /// Why a draft's confidence is what it is, when the seller's learnt style changed it.
 const LEARNT_STYLE: &str = "в стиле продавца";
 
-/// A template draft as the seller has been editing drafts (`crate::learning::Style`):
-/// their deleted phrases out, their opening, product advice and sign-off in. Reused
-/// answers are the seller's own words already. Unchanged if the result would break a
-/// guardrail or the channel's length.
+/// An offline draft as the seller has been editing drafts (`crate::learning::Style`):
+/// their deleted phrases out, their opening, product advice and sign-off in (a reused
+/// answer too: it may predate them). Unchanged if the result would break a guardrail or
+/// the channel's length.
 fn with_learnt_style(ctx: &DraftContext<'_>, draft: Draft) -> Draft {
     let Some(style) = ctx.learnt.filter(|s| !s.is_empty()) else {
         return draft;
     };
-    if draft.source != DraftSource::Template {
-        return draft;
-    }
     let name = clean_name(ctx.interaction.customer_name.as_deref());
     let product = ctx.product_name().map(|n| short_product_name(&n));
     let text = style.apply(&draft.text, name.as_deref(), product.as_deref());
