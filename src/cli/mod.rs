@@ -9,6 +9,7 @@ pub mod generate_cmd;
 pub mod inbox_cmd;
 pub mod keys_cmd;
 pub mod labels;
+pub mod learnt_cmd;
 pub mod list_cmd;
 pub mod out;
 pub mod probe;

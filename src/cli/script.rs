@@ -65,6 +65,8 @@ pub enum ScriptCmd {
     Reply(super::reply_cmd::ReplyArgs),
     /// The settings screen's fields: list them, read one, change one.
     Settings(super::settings_cmd::SettingsArgs),
+    /// What the drafts learnt from the seller's edits: list it, forget an entry.
+    Learnt(super::learnt_cmd::LearntArgs),
     /// Shell completion script for bash, zsh, fish, elvish or powershell.
     Completions {
         #[arg(value_enum)]
@@ -113,6 +115,7 @@ pub fn run(cmd: ScriptCmd, paths: &Paths) -> Result<()> {
         ScriptCmd::Draft(args) => super::draft_cmd::run_stored(&args, paths),
         ScriptCmd::Reply(args) => runtime()?.block_on(super::reply_cmd::run(&args, paths)),
         ScriptCmd::Settings(args) => runtime()?.block_on(super::settings_cmd::run(&args, paths)),
+        ScriptCmd::Learnt(args) => runtime()?.block_on(super::learnt_cmd::run(&args, paths)),
         ScriptCmd::Completions { .. } | ScriptCmd::Man => Ok(()),
     }
 }

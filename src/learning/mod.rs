@@ -11,7 +11,7 @@ mod record;
 mod style;
 
 pub use record::{learn_from_reply, load_style, Learnt};
-pub use style::Style;
+pub use style::{Style, MIN_LENGTH_SAMPLES};
 
 use serde::{Deserialize, Serialize};
 

@@ -8,7 +8,7 @@ const TOO_LONG: f64 = 1.5;
 /// ...to about this many times it.
 const CUT_TO: f64 = 1.2;
 /// Replies the usual length needs before it is used.
-const MIN_LENGTH_SAMPLES: i64 = 5;
+pub const MIN_LENGTH_SAMPLES: i64 = 5;
 
 /// The learnt style a draft for one item applies; empty when nothing was learnt.
 #[derive(Debug, Clone, Default, PartialEq)]
