@@ -57,6 +57,11 @@ pub enum Event {
     },
     /// A settings section was stored (`error` is `None`) or refused, with the reason.
     SettingSaved { key: String, error: Option<String> },
+    /// The answer to [`Command::ForgetLearnt`].
+    LearntForgotten {
+        account_id: i64,
+        error: Option<String>,
+    },
     /// The answer to [`Command::UndoAutoReply`]: whether the auto-reply was cancelled
     /// (false when it had already left its undo window).
     AutoReplyUndone {
@@ -111,6 +116,12 @@ pub enum Command {
         scope: crate::settings::Scope,
         key: String,
         layer: Option<serde_json::Value>,
+    },
+    /// Forget one thing the account's drafts learnt (`store::learning`); the answer is
+    /// [`Event::LearntForgotten`].
+    ForgetLearnt {
+        account_id: i64,
+        entry: crate::tui::state::LearntEntry,
     },
     /// Cancel an auto-reply still inside its undo window (`outbox::cancel_reply`).
     UndoAutoReply {

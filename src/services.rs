@@ -295,6 +295,10 @@ impl Services {
                             let _ = events_tx.send(Event::DataChanged);
                         }
                     }
+                    Command::ForgetLearnt { account_id, entry } => {
+                        let event = forget_learnt(&router_writer, account_id, entry).await;
+                        let _ = events_tx.send(event);
+                    }
                     Command::AutoReplyFigures { account_id } => {
                         let figures = router_store
                             .reader()
@@ -426,6 +430,30 @@ pub async fn save_setting(
         key,
         error: result.err().map(|e| format!("{e:#}")),
     }
+}
+
+/// Forgets one thing an account's drafts learnt; the answer for the settings screen.
+pub async fn forget_learnt(
+    writer: &Writer,
+    account_id: i64,
+    entry: crate::tui::state::LearntEntry,
+) -> Event {
+    let result = writer
+        .call(move |conn| match &entry {
+            crate::tui::state::LearntEntry::Phrase(id) => {
+                store::learning::forget_phrase(conn, account_id, *id)
+            }
+            crate::tui::state::LearntEntry::Length(channel) => {
+                store::learning::forget_length(conn, account_id, channel)
+            }
+        })
+        .await;
+    let error = match result {
+        Ok(true) => None,
+        Ok(false) => Some("already forgotten".to_string()),
+        Err(e) => Some(format!("{e:#}")),
+    };
+    Event::LearntForgotten { account_id, error }
 }
 
 /// Backups kept in `<data>/backups`, one a day.

@@ -162,6 +162,12 @@ pub enum Action {
         scope: Scope,
         sections: Vec<Layers>,
     },
+    /// What an account's drafts learnt was read.
+    #[serde(skip)]
+    LearntLoaded {
+        account_id: i64,
+        learnt: crate::learning::Learnt,
+    },
     /// A key typed into the override confirmation word.
     #[serde(skip)]
     OverrideInput(Input),
@@ -270,6 +276,8 @@ pub enum Effect {
     LoadAnalytics(AnalyticsRequest),
     /// Read the editable settings sections for a scope.
     LoadSettings(Scope),
+    /// Read what an account's drafts learnt.
+    LoadLearnt(i64),
     /// Suspend the UI and edit this text in `$EDITOR`.
     ExternalEditor(String),
     /// Leave the UI.

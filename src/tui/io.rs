@@ -288,6 +288,12 @@ impl Runner {
                     Err(e) => failed(e),
                 },
             ),
+            Effect::LoadLearnt(account_id) => Some(
+                match crate::learning::Learnt::load(&self.conn, account_id) {
+                    Ok(learnt) => Action::LearntLoaded { account_id, learnt },
+                    Err(e) => failed(e),
+                },
+            ),
             Effect::ExternalEditor(text) => {
                 self.external_editor = Some(text);
                 None

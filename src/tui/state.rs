@@ -424,6 +424,8 @@ pub enum Notice {
     },
     /// A settings change was stored.
     SettingSaved,
+    /// A learnt entry was forgotten.
+    LearntForgotten,
     /// Reset asked for a field that has no value of its own at this scope.
     SettingNotOverridden,
     /// A block needs the confirmation word typed, not a key; the word.
@@ -465,6 +467,7 @@ impl Notice {
                 | Notice::DraftRegenerated
                 | Notice::ExternalEditorDone
                 | Notice::SettingSaved
+                | Notice::LearntForgotten
                 | Notice::AutoReplyUndoing
                 | Notice::AutoReplyUndone
                 | Notice::AutoRepliesStopping
@@ -692,6 +695,9 @@ pub struct SettingsView {
     pub editing: Option<SettingEdit>,
     /// The go-live confirmation open for this account, with the figures it shows.
     pub go_live: Option<(i64, crate::prepare::auto_live::ShadowFigures)>,
+    /// What the account's drafts learnt (the tab after the sections); `None` until read
+    /// and at the global scope.
+    pub learnt: Option<crate::learning::Learnt>,
 }
 
 impl Default for SettingsView {
@@ -704,6 +710,7 @@ impl Default for SettingsView {
             cursor: ListCursor::default(),
             editing: None,
             go_live: None,
+            learnt: None,
         }
     }
 }
@@ -717,4 +724,34 @@ impl SettingsView {
     pub fn selected_field(&self) -> Option<&Field> {
         self.fields.get(self.cursor.selected)
     }
+
+    /// Whether the "learnt" tab (after every section) is shown.
+    pub fn on_learnt_tab(&self) -> bool {
+        self.sections
+            .as_ref()
+            .is_some_and(|s| self.section == s.len())
+    }
+
+    /// The learnt entries the "learnt" tab lists, in its order.
+    pub fn learnt_entries(&self) -> Vec<LearntEntry> {
+        let Some(l) = &self.learnt else {
+            return Vec::new();
+        };
+        l.phrases
+            .iter()
+            .map(|p| LearntEntry::Phrase(p.id))
+            .chain(
+                l.lengths
+                    .iter()
+                    .map(|x| LearntEntry::Length(x.channel.clone())),
+            )
+            .collect()
+    }
+}
+
+/// One entry of the "learnt" tab: a phrase (by id) or a channel's reply length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LearntEntry {
+    Phrase(i64),
+    Length(String),
 }

@@ -155,6 +155,12 @@ pub static EN: Strings = Strings {
     settings_save: "save",
     setting_source,
     settings_section,
+    learnt_needs_account: "What the drafts learnt is per account: switch the scope to a shop",
+    learnt_empty: "Nothing learnt yet: the drafts learn from the replies you send",
+    learnt_columns: ["Kind", "Channel", "Phrase", "Seen"],
+    learnt_kind,
+    learnt_seen,
+    learnt_hint: "x / Delete forgets the selected entry",
 
     revenue_at_risk,
     revenue_protected,
@@ -255,6 +261,7 @@ fn notice(notice: &Notice) -> String {
         Notice::ExternalEditorDone => "The text is back from the external editor".into(),
         Notice::SettingRefused { field, reason } => format!("Not saved: {field}: {reason}"),
         Notice::SettingSaved => "Setting saved".into(),
+        Notice::LearntForgotten => "Forgotten: the drafts no longer use it".into(),
         Notice::SettingNotOverridden => "This field has no value of its own here".into(),
         Notice::OverrideWordNeeded(word) => {
             format!("Blocked by the guardrails: to send it anyway, type {word}")
@@ -442,7 +449,9 @@ fn action(a: &Action) -> &'static str {
         Action::ScreenAnalytics => "analytics",
         Action::ScreenSettings => "settings",
         Action::CyclePeriod => "period: 7 / 30 / 90 days",
-        Action::ResetSetting => "reset the field (global value or default)",
+        Action::ResetSetting => {
+            "reset the field (global value or default); on the Learnt tab, forget the entry"
+        }
         Action::UndoAutoReply => "undo the auto-reply",
         Action::StopAutoReplies => "turn every auto-reply off",
         Action::GoLive => "make the account's auto-replies live (confirmed)",
@@ -482,6 +491,25 @@ fn setting_source(s: crate::tui::settings_form::Source) -> &'static str {
     }
 }
 
+fn learnt_kind(kind: &str) -> &'static str {
+    match kind {
+        "avoid" => "deleted",
+        "opening" => "opening",
+        "closing" => "sign-off",
+        "body" => "added",
+        "length" => "length",
+        _ => "other",
+    }
+}
+
+fn learnt_seen(seen: i64, in_use: bool) -> String {
+    if in_use {
+        format!("{seen}× in use")
+    } else {
+        format!("{seen}× learning")
+    }
+}
+
 fn settings_section(key: &str) -> &'static str {
     match key {
         "sla" => "SLA targets",
@@ -493,6 +521,7 @@ fn settings_section(key: &str) -> &'static str {
         "revenue" => "Revenue factors",
         "linking" => "Customer linking",
         "learning" => "Draft learning",
+        "learnt" => "Learnt",
         "templates" => "Templates",
         _ => "Other",
     }

@@ -189,6 +189,14 @@ pub struct Strings {
     pub setting_source: fn(crate::tui::settings_form::Source) -> &'static str,
     /// A settings section's name by its key (`sla`, `templates`, ...).
     pub settings_section: fn(&str) -> &'static str,
+    /// The "learnt" tab: its name, what it says at the global scope and when empty, its
+    /// columns (kind, channel, phrase, seen), a kind's name, the seen column, its key hint.
+    pub learnt_needs_account: &'static str,
+    pub learnt_empty: &'static str,
+    pub learnt_columns: [&'static str; 4],
+    pub learnt_kind: fn(&str) -> &'static str,
+    pub learnt_seen: fn(seen: i64, in_use: bool) -> String,
+    pub learnt_hint: &'static str,
 
     /// The detail pane's revenue line: roubles at risk, protected, or to play for by a
     /// time.
@@ -260,6 +268,7 @@ mod tests {
                 reason: "x".into(),
             },
             Notice::SettingSaved,
+            Notice::LearntForgotten,
             Notice::SettingNotOverridden,
             Notice::OverrideWordNeeded("SEND".into()),
             Notice::AutoReplyUndoing,

@@ -155,6 +155,12 @@ pub static RU: Strings = Strings {
     settings_save: "сохранить",
     setting_source,
     settings_section,
+    learnt_needs_account: "Выученное хранится по кабинетам: выберите кабинет",
+    learnt_empty: "Пока ничего не выучено: черновики учатся на отправленных ответах",
+    learnt_columns: ["Что", "Канал", "Фраза", "Раз"],
+    learnt_kind,
+    learnt_seen,
+    learnt_hint: "x / Delete — забыть выбранное",
 
     revenue_at_risk,
     revenue_protected,
@@ -259,6 +265,7 @@ fn notice(notice: &Notice) -> String {
         Notice::ExternalEditorDone => "Текст вернулся из внешнего редактора".into(),
         Notice::SettingRefused { field, reason } => format!("Не сохранено: {field}: {reason}"),
         Notice::SettingSaved => "Настройка сохранена".into(),
+        Notice::LearntForgotten => "Забыто: черновики больше это не используют".into(),
         Notice::SettingNotOverridden => "У этого поля здесь нет своего значения".into(),
         Notice::OverrideWordNeeded(word) => {
             format!("Правила блокируют ответ: чтобы всё равно отправить, наберите {word}")
@@ -482,7 +489,7 @@ fn action(a: &Action) -> &'static str {
         Action::ScreenAnalytics => "аналитика",
         Action::ScreenSettings => "настройки",
         Action::CyclePeriod => "период: 7 / 30 / 90 дней",
-        Action::ResetSetting => "сбросить поле (к общему значению или по умолчанию)",
+        Action::ResetSetting => "сбросить поле (к общему значению или по умолчанию); во вкладке «Выучено» — забыть запись",
         Action::UndoAutoReply => "отменить автоответ",
         Action::StopAutoReplies => "выключить все автоответы",
         Action::GoLive => "автоответы кабинета вживую (с подтверждением)",
@@ -522,6 +529,25 @@ fn setting_source(s: crate::tui::settings_form::Source) -> &'static str {
     }
 }
 
+fn learnt_kind(kind: &str) -> &'static str {
+    match kind {
+        "avoid" => "удаляет",
+        "opening" => "начало",
+        "closing" => "подпись",
+        "body" => "добавляет",
+        "length" => "длина",
+        _ => "другое",
+    }
+}
+
+fn learnt_seen(seen: i64, in_use: bool) -> String {
+    if in_use {
+        format!("{seen}× используется")
+    } else {
+        format!("{seen}× копится")
+    }
+}
+
 fn settings_section(key: &str) -> &'static str {
     match key {
         "sla" => "Сроки SLA",
@@ -533,6 +559,7 @@ fn settings_section(key: &str) -> &'static str {
         "revenue" => "Оценка выручки",
         "linking" => "Связь покупателей",
         "learning" => "Обучение черновиков",
+        "learnt" => "Выучено",
         "templates" => "Шаблоны",
         _ => "Прочее",
     }

@@ -67,6 +67,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::AnalyticsLoaded { request, result } => analytics::loaded(state, request, result),
         Action::SettingsLoaded { scope, sections } => settings::loaded(state, scope, sections),
+        Action::LearntLoaded { account_id, learnt } => {
+            settings::learnt_loaded(state, account_id, learnt)
+        }
         Action::ExternalEdited(result) => reply::external_edited(state, result, &mut fx),
         Action::ConfigProblem(message) => {
             state.config_problems.push(message.clone());
@@ -255,6 +258,9 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             queue::reload_detail(state, fx);
         }
         Event::SettingSaved { key, error } => settings::saved(state, &key, error, fx),
+        Event::LearntForgotten { account_id, error } => {
+            settings::learnt_forgotten(state, account_id, error, fx)
+        }
         Event::AutoReplyFigures {
             account_id,
             figures,

@@ -22,6 +22,56 @@ use super::{analytics, notify, screens};
 /// Reads the sections for the current scope.
 pub(super) fn reload(state: &AppState, fx: &mut Vec<Effect>) {
     fx.push(Effect::LoadSettings(state.settings.scope));
+    if let Scope::Account(id) = state.settings.scope {
+        fx.push(Effect::LoadLearnt(id));
+    }
+}
+
+pub(super) fn learnt_loaded(
+    state: &mut AppState,
+    account_id: i64,
+    learnt: crate::learning::Learnt,
+) {
+    if state.settings.scope != Scope::Account(account_id) {
+        return; // read for an account the user has left
+    }
+    state.settings.learnt = Some(learnt);
+    if state.settings.on_learnt_tab() {
+        let v = state.visible_screen_rows();
+        let len = state.settings.learnt_entries().len();
+        let at = state.settings.cursor.selected;
+        state.settings.cursor.select(at, len, v);
+    }
+}
+
+/// `reset_setting` on the "learnt" tab: the selected entry is forgotten.
+fn forget(state: &mut AppState, fx: &mut Vec<Effect>) {
+    let Scope::Account(account_id) = state.settings.scope else {
+        return;
+    };
+    let entries = state.settings.learnt_entries();
+    if let Some(entry) = entries.get(state.settings.cursor.selected) {
+        fx.push(Effect::Command(Command::ForgetLearnt {
+            account_id,
+            entry: entry.clone(),
+        }));
+    }
+}
+
+/// The services forgot an entry, or could not: the tab re-reads what is stored.
+pub(super) fn learnt_forgotten(
+    state: &mut AppState,
+    account_id: i64,
+    error: Option<String>,
+    fx: &mut Vec<Effect>,
+) {
+    match error {
+        None => notify(state, Notice::LearntForgotten),
+        Some(reason) => notify(state, Notice::LoadFailed(reason)),
+    }
+    if state.settings.scope == Scope::Account(account_id) {
+        fx.push(Effect::LoadLearnt(account_id));
+    }
 }
 
 pub(super) fn loaded(state: &mut AppState, scope: Scope, sections: Vec<Layers>) {
@@ -29,14 +79,11 @@ pub(super) fn loaded(state: &mut AppState, scope: Scope, sections: Vec<Layers>) 
         return; // read for a scope the user has left
     }
     state.settings.sections = Some(sections);
-    state.settings.section = state.settings.section.min(
-        state
-            .settings
-            .sections
-            .as_ref()
-            .map_or(0, Vec::len)
-            .saturating_sub(1),
-    );
+    // One past the sections is the "learnt" tab.
+    state.settings.section = state
+        .settings
+        .section
+        .min(state.settings.sections.as_ref().map_or(0, Vec::len));
     refresh_fields(state);
 }
 
@@ -59,9 +106,15 @@ fn refresh_fields(state: &mut AppState) {
 /// The keys of the settings screen.
 pub(super) fn screen_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
     let v = state.visible_screen_rows();
-    let len = state.settings.fields.len();
+    let learnt_tab = state.settings.on_learnt_tab();
+    let len = if learnt_tab {
+        state.settings.learnt_entries().len()
+    } else {
+        state.settings.fields.len()
+    };
     let c = state.settings.cursor;
-    let count = state.settings.sections.as_ref().map_or(0, Vec::len);
+    // The sections, then the "learnt" tab.
+    let count = state.settings.sections.as_ref().map_or(0, |s| s.len() + 1);
     match action {
         Action::MoveDown => state.settings.cursor.select(c.selected + 1, len, v),
         Action::MoveUp => state
@@ -93,9 +146,12 @@ pub(super) fn screen_mode(state: &mut AppState, action: Action, fx: &mut Vec<Eff
             state.settings.scope =
                 analytics::next_account(state, next).map_or(Scope::Global, Scope::Account);
             state.settings.sections = None;
+            state.settings.learnt = None;
             state.settings.fields.clear();
             reload(state, fx);
         }
+        Action::Confirm if learnt_tab => {}
+        Action::ResetSetting if learnt_tab => forget(state, fx),
         Action::Confirm => begin_edit(state, fx),
         Action::ResetSetting => reset(state, fx),
         Action::GoLive => match state.settings.scope {

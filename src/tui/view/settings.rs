@@ -17,6 +17,9 @@ use crate::tui::theme::Slot;
 use super::table::{self, Column};
 use super::ViewCtx;
 
+/// The key of the tab after the sections: what the account's drafts learnt.
+const LEARNT_TAB: &str = "learnt";
+
 /// Rows kept for the selected field in full, when the screen is tall enough.
 const FOOTER_ROWS: u16 = 4;
 
@@ -64,11 +67,16 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
         return;
     };
     let width = usize::from(inner.width);
-    let keys: Vec<&str> = sections.iter().map(|l| l.key).collect();
+    let mut keys: Vec<&str> = sections.iter().map(|l| l.key).collect();
+    keys.push(LEARNT_TAB);
     frame.render_widget(
         Paragraph::new(section_tabs(&keys, st.section, ctx, width)),
         Rect::new(inner.x, inner.y, inner.width, 1),
     );
+    if st.on_learnt_tab() {
+        render_learnt(frame, inner, state, ctx);
+        return;
+    }
     let editing = st.editing.as_ref().and_then(|e| e.textarea.as_ref());
     let (list_area, lower) = areas(inner, editing.is_some());
     render_fields(frame, list_area, state, ctx);
@@ -304,4 +312,134 @@ fn render_fields(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &View
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), list);
+}
+
+/// The "learnt" tab: what the account's drafts learnt from the seller's edits, one row
+/// per phrase and per channel's length, the selected one in full with the key that
+/// forgets it.
+fn render_learnt(frame: &mut Frame<'_>, inner: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
+    let s = ctx.strings;
+    let st = &state.settings;
+    let (table_area, footer) = areas(inner, false);
+    let message = match (&st.scope, &st.learnt) {
+        (Scope::Global, _) => Some(s.learnt_needs_account),
+        (_, None) => Some(s.loading),
+        (_, Some(l)) if l.phrases.is_empty() && l.lengths.is_empty() => Some(s.learnt_empty),
+        _ => None,
+    };
+    if let Some(message) = message {
+        frame.render_widget(
+            Paragraph::new(Span::styled(message, ctx.style(Slot::TextMuted)))
+                .wrap(Wrap { trim: false }),
+            table_area,
+        );
+        return;
+    }
+    let Some(learnt) = &st.learnt else {
+        return;
+    };
+    let columns = [
+        Column {
+            header: s.learnt_columns[0],
+            min: 9,
+            flex: false,
+            rank: 1,
+        },
+        Column {
+            header: s.learnt_columns[1],
+            min: 8,
+            flex: false,
+            rank: 2,
+        },
+        Column {
+            header: s.learnt_columns[2],
+            min: 16,
+            flex: true,
+            rank: 0,
+        },
+        Column {
+            header: s.learnt_columns[3],
+            min: 14,
+            flex: false,
+            rank: 3,
+        },
+    ];
+    let widths = table::widths(&columns, usize::from(table_area.width));
+    let header = columns
+        .iter()
+        .map(|c| (c.header.to_string(), ctx.style(Slot::TableHeader)))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(table::row(header, &widths)),
+        Rect::new(table_area.x, table_area.y, table_area.width, 1),
+    );
+    let min = i64::from(learnt.min_evidence);
+    let rows: Vec<(String, String, String, String)> = learnt
+        .phrases
+        .iter()
+        .map(|p| {
+            let channel = if p.channel.is_empty() {
+                "*"
+            } else {
+                p.channel.as_str()
+            };
+            (
+                (s.learnt_kind)(&p.kind).to_string(),
+                channel.to_string(),
+                sanitize::line(&p.phrase).into_owned(),
+                (s.learnt_seen)(p.seen, p.seen >= min),
+            )
+        })
+        .chain(learnt.lengths.iter().map(|l| {
+            (
+                (s.learnt_kind)("length").to_string(),
+                sanitize::line(&l.channel).into_owned(),
+                format!("≈{}", l.mean_chars.round()),
+                (s.learnt_seen)(l.samples, l.samples >= crate::learning::MIN_LENGTH_SAMPLES),
+            )
+        }))
+        .collect();
+    let (list, scroll) = field_rows(table_area, state);
+    let visible = usize::from(list.height).max(1);
+    let lines: Vec<Line<'static>> = rows
+        .iter()
+        .enumerate()
+        .skip(scroll)
+        .take(visible)
+        .map(|(i, (kind, channel, phrase, seen))| {
+            let line = table::row(
+                vec![
+                    (kind.clone(), ctx.style(Slot::Label)),
+                    (channel.clone(), ctx.style(Slot::TextMuted)),
+                    (phrase.clone(), ctx.style(Slot::Text)),
+                    (seen.clone(), ctx.style(Slot::TextMuted)),
+                ],
+                &widths,
+            );
+            if i == st.cursor.selected {
+                line.style(ctx.style(Slot::QueueSelected))
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), list);
+    if let Some(r) = footer {
+        let selected = rows
+            .get(st.cursor.selected)
+            .map(|(_, _, phrase, _)| phrase.clone())
+            .unwrap_or_default();
+        let lines = vec![
+            Line::styled(s.learnt_hint, ctx.style(Slot::Label)),
+            Line::styled(selected, ctx.style(Slot::Text)),
+        ];
+        frame.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+                Block::new()
+                    .borders(Borders::TOP)
+                    .border_style(ctx.style(Slot::Border)),
+            ),
+            r,
+        );
+    }
 }

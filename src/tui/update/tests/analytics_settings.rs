@@ -161,7 +161,10 @@ fn settings_sections_and_scopes_are_walked() {
         Some("critical.deadline".into())
     );
     fake.act(&mut state, Action::PrevTab);
+    assert!(state.settings.on_learnt_tab(), "the learnt tab comes last");
+    fake.act(&mut state, Action::PrevTab);
     assert_eq!(state.settings.current().map(|l| l.key), Some("templates"));
+    fake.act(&mut state, Action::NextTab);
     fake.act(&mut state, Action::NextTab);
     fake.act(&mut state, Action::NextTab);
     assert_eq!(state.settings.current().map(|l| l.key), Some("priority"));
@@ -169,8 +172,11 @@ fn settings_sections_and_scopes_are_walked() {
     assert_eq!(state.settings.scope, Scope::Account(1));
     assert_eq!(state.settings.sections, None, "re-read for the account");
     assert_eq!(
-        fake.other.last(),
-        Some(&Effect::LoadSettings(Scope::Account(1)))
+        fake.other[fake.other.len() - 2..],
+        [
+            Effect::LoadSettings(Scope::Account(1)),
+            Effect::LoadLearnt(1)
+        ]
     );
     // An answer for the scope just left is dropped.
     update(
@@ -451,4 +457,90 @@ fn a_full_read_brings_the_accounts_priority_rules() {
     row.account_id = 2;
     let p = crate::tui::view::queue::row_priority(&row, ok, &state);
     assert_eq!(p, crate::domain::Priority::High);
+}
+
+#[test]
+fn the_learnt_tab_lists_an_accounts_lessons_and_forgets_one() {
+    use crate::learning::Learnt;
+    use crate::store::learning::{LearntLength, LearntPhrase};
+    use crate::tui::state::LearntEntry;
+    let (mut state, mut fake) = settings_open();
+    // The tab after the sections; at the global scope it has nothing to forget.
+    while !state.settings.on_learnt_tab() {
+        fake.act(&mut state, Action::NextTab);
+    }
+    assert!(fake.act(&mut state, Action::ResetSetting).is_empty());
+    fake.act(&mut state, Action::CycleAccount);
+    assert_eq!(state.settings.scope, Scope::Account(1));
+    assert!(fake.other.contains(&Effect::LoadLearnt(1)));
+    fake.act(
+        &mut state,
+        Action::SettingsLoaded {
+            scope: Scope::Account(1),
+            sections: default_layers(),
+        },
+    );
+    assert!(
+        state.settings.on_learnt_tab(),
+        "the tab stays when the scope moves"
+    );
+    let phrase = |id, kind: &str, text: &str| LearntPhrase {
+        id,
+        account_id: 1,
+        kind: kind.into(),
+        channel: "review".into(),
+        product_external_id: String::new(),
+        phrase: text.into(),
+        norm: text.to_lowercase(),
+        seen: 3,
+        last_at: t0(),
+    };
+    fake.act(
+        &mut state,
+        Action::LearntLoaded {
+            account_id: 1,
+            learnt: Learnt {
+                phrases: vec![
+                    phrase(7, "avoid", "Хорошего дня!"),
+                    phrase(9, "closing", "С уважением, «Уют»."),
+                ],
+                lengths: vec![LearntLength {
+                    account_id: 1,
+                    channel: "review".into(),
+                    mean_chars: 180.0,
+                    samples: 12,
+                }],
+                min_evidence: 2,
+            },
+        },
+    );
+    assert_eq!(state.settings.learnt_entries().len(), 3);
+    fake.act(&mut state, Action::MoveDown);
+    let sent = fake.act(&mut state, Action::ResetSetting);
+    assert_eq!(
+        sent,
+        vec![Command::ForgetLearnt {
+            account_id: 1,
+            entry: LearntEntry::Phrase(9),
+        }]
+    );
+    fake.act(&mut state, Action::Bottom);
+    let sent = fake.act(&mut state, Action::ResetSetting);
+    assert_eq!(
+        sent,
+        vec![Command::ForgetLearnt {
+            account_id: 1,
+            entry: LearntEntry::Length("review".into()),
+        }]
+    );
+    let before = fake.other.len();
+    fake.act(
+        &mut state,
+        Action::Background(Event::LearntForgotten {
+            account_id: 1,
+            error: None,
+        }),
+    );
+    assert_eq!(state.current_notice(), Some(&Notice::LearntForgotten));
+    assert_eq!(fake.other[before..], [Effect::LoadLearnt(1)]);
 }

@@ -225,7 +225,9 @@ impl Fake {
                         self.other.push(Effect::LoadHealth);
                         Action::HealthLoaded(self.health.clone())
                     }
-                    effect @ (Effect::LoadAnalytics(_) | Effect::LoadSettings(_)) => {
+                    effect @ (Effect::LoadAnalytics(_)
+                    | Effect::LoadSettings(_)
+                    | Effect::LoadLearnt(_)) => {
                         self.other.push(effect);
                         continue;
                     }
