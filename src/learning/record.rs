@@ -22,7 +22,9 @@ pub fn learn_from_reply(
     sent: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let item: Option<(i64, String, Option<String>, Option<String>, Option<String>)> = conn
+    /// Account, channel, customer name, product id, product name.
+    type Item = (i64, String, Option<String>, Option<String>, Option<String>);
+    let item: Option<Item> = conn
         .prepare_cached(
             "SELECT i.account_id, i.channel, i.customer_name, i.product_external_id,
                     coalesce((SELECT p.name FROM products p
