@@ -145,6 +145,13 @@ async fn a_seller_who_edits_the_same_way_edits_half_as_much_after_a_few_replies(
     };
     assert!(has("avoid", DELETED), "{:#?}", learnt.phrases);
     assert!(has("closing", SIGN_OFF), "{:#?}", learnt.phrases);
+    // The LLM is told the same habits.
+    let next = open_reviews(&w)[0];
+    let inputs = DraftInputs::load(&reader, next).unwrap().unwrap();
+    let prompt = agentiq::ai::llm::system_prompt(&inputs.context());
+    assert!(prompt.contains("Привычки продавца"), "{prompt}");
+    assert!(prompt.contains(&format!("«{DELETED}»")), "{prompt}");
+    assert!(prompt.contains(&format!("«{SIGN_OFF}»")), "{prompt}");
     for d in &last_drafts {
         assert!(d.ends_with(SIGN_OFF), "{d}");
         assert!(!sentences(d).iter().any(|s| s == DELETED), "{d}");
