@@ -109,6 +109,8 @@ pub struct DraftContext<'a> {
     pub templates: Option<&'a TemplateSet>,
     /// A classification already made (e.g. stored); computed when `None`.
     pub classification: Option<&'a Classification>,
+    /// The drafting version's extra instructions for the LLM (`crate::experiments`).
+    pub instructions: Option<&'a str>,
 }
 
 impl<'a> DraftContext<'a> {
@@ -123,6 +125,7 @@ impl<'a> DraftContext<'a> {
             banned_phrases: &[],
             templates: None,
             classification: None,
+            instructions: None,
         }
     }
 

@@ -194,6 +194,9 @@ async fn enqueue_kind(
                 let outcome = if d == 0.0 { "sent_as_is" } else { "edited" };
                 store::set_draft_outcome(&tx, draft_id, outcome, Some(d))?;
             }
+            if let Some(draft_id) = r.draft.as_ref().and_then(|d| d.id) {
+                store::record_reply_version(&tx, outbox_id, draft_id)?;
+            }
             if overridden {
                 tx.execute(
                     "INSERT INTO audit_log (at, actor, action, interaction_id, detail)
