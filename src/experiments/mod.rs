@@ -140,10 +140,15 @@ pub fn resolve(conn: &Connection, item: &Interaction) -> Result<Resolved> {
 
 /// The shipped default version: the drafts as they are without an experiment.
 pub fn default_version() -> PromptVersion {
-    Catalog::shipped()
-        .get(DEFAULT_VERSION)
-        .cloned()
-        .expect("the default version is shipped")
+    static DEFAULT: std::sync::OnceLock<PromptVersion> = std::sync::OnceLock::new();
+    DEFAULT
+        .get_or_init(|| {
+            Catalog::shipped()
+                .get(DEFAULT_VERSION)
+                .cloned()
+                .expect("the default version is shipped")
+        })
+        .clone()
 }
 
 /// Shapes a draft's inputs by `version`: its templates replace the seller's (a version
