@@ -14,6 +14,7 @@ pub mod connectors;
 pub mod demo;
 pub mod domain;
 pub mod learning;
+pub mod experiments;
 pub mod notify;
 pub mod outbox;
 pub mod prepare;

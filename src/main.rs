@@ -89,6 +89,10 @@ enum Cmd {
         filter: FilterCli,
         #[arg(long)]
         json: bool,
+        /// Per prompt/template version instead: acceptance, edit distance, harmful rate,
+        /// pilot metrics, with intervals and whether a winner can be called.
+        #[arg(long)]
+        by_version: bool,
     },
     /// CSV export of interactions (one row per item) or of daily metrics.
     Export {
@@ -114,6 +118,9 @@ enum Cmd {
     /// The auto-responder: status, the deliberate go-live, the kill switch.
     #[command(subcommand)]
     Autoreply(agentiq::cli::autoreply_cmd::AutoreplyCmd),
+    /// Experiments between prompt/template versions: start, status, pause, resume, stop.
+    #[command(subcommand)]
+    Experiment(agentiq::cli::experiment_cmd::ExperimentCmd),
     /// The seller's reply templates as TOML: export them to edit, import them back.
     Templates {
         #[command(subcommand)]
@@ -364,13 +371,20 @@ fn run(cli: Cli) -> Result<()> {
             let keymap = cli.ui.prefs(&config_file)?.keymap;
             agentiq::cli::keys_cmd::run(&paths.config_dir, &keymap)
         }
-        Cmd::Metrics { filter, json } => {
+        Cmd::Metrics {
+            filter,
+            json,
+            by_version,
+        } => {
             let reader = open_existing(&paths)?;
             let now = chrono::Utc::now();
             let query = agentiq::analytics::resolve_query(&reader, &filter.args(), now)?;
-            out::line(&agentiq::analytics::metrics_report(
-                &reader, &query, now, json,
-            )?)?;
+            let text = if by_version {
+                agentiq::cli::experiment_cmd::metrics_by_version(&reader, &query, json)?
+            } else {
+                agentiq::analytics::metrics_report(&reader, &query, now, json)?
+            };
+            out::line(&text)?;
             Ok(())
         }
         Cmd::Export {
@@ -428,6 +442,7 @@ fn run(cli: Cli) -> Result<()> {
             ))?;
             Ok(())
         }
+        Cmd::Experiment(command) => agentiq::cli::experiment_cmd::run(&paths, command),
         Cmd::Autoreply(command) => agentiq::cli::autoreply_cmd::run(&paths.database(), command),
         Cmd::Templates { action } => {
             let database = paths.database();

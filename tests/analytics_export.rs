@@ -114,9 +114,9 @@ impl Db {
             .execute(
                 "INSERT INTO outbox (interaction_id, idempotency_key, text, state,
                     next_attempt_at, created_at, updated_at, sent_at, confirmed_at, actor,
-                    draft_source, edit_distance, verdict, findings, overridden)
+                    draft_source, edit_distance, verdict, findings, overridden, version)
                  VALUES (?1, ?2, 'ответ', 'visible', 0, 0, 0, ?3, ?3, 'human', ?4, ?5, ?6,
-                         ?7, ?8)",
+                         ?7, ?8, CASE WHEN ?4 IS NULL THEN NULL ELSE 'drafts-ru-v2' END)",
                 params![
                     interaction,
                     key,
@@ -132,7 +132,7 @@ impl Db {
     }
 }
 
-const HEADER: [&str; 23] = [
+const HEADER: [&str; 24] = [
     "id",
     "account",
     "marketplace",
@@ -156,6 +156,7 @@ const HEADER: [&str; 23] = [
     "verdict",
     "overridden",
     "findings",
+    "version",
 ];
 
 const TRICKY_NAME: &str = "Плед \"Уют\"; серый, 150×200\nновинка";
@@ -246,6 +247,7 @@ fn interactions_csv_round_trips() {
     assert_eq!(col(r, "reply_actor"), "human");
     assert_eq!(col(r, "draft_source"), "llm");
     assert_eq!(col(r, "edit_distance"), "0.050");
+    assert_eq!(col(r, "version"), "drafts-ru-v2");
     assert_eq!(col(r, "verdict"), "block");
     assert_eq!(col(r, "overridden"), "1");
     assert_eq!(col(r, "findings"), "promise_money:block, brush_off:warn");
@@ -257,6 +259,7 @@ fn interactions_csv_round_trips() {
     let manual = &rows[2];
     assert_eq!(col(manual, "draft_source"), "manual");
     assert_eq!(col(manual, "edit_distance"), "");
+    assert_eq!(col(manual, "version"), "", "a typed reply has no version");
     assert_eq!(col(manual, "answer_minutes"), "120");
     let unanswered = &rows[3];
     assert_eq!(col(unanswered, "first_answered_at"), "");
@@ -300,12 +303,12 @@ fn interactions_excel_bytes() {
     expected.extend_from_slice(
         "1;Уютный дом;wb;review;fb-1;P1;\"Плед \"\"Уют\"\"; серый\nновый\";2;quality_complaint;\
          negative;answered;urgent;2026-11-02 01:00:00;2026-11-02 02:00:00;2026-11-02 01:15:00;\
-         15;met;human;template;0,050;warn;0;brush_off:warn\r\n"
+         15;met;human;template;0,050;warn;0;brush_off:warn;drafts-ru-v2\r\n"
             .as_bytes(),
     );
     expected.extend_from_slice(
         "2;Уютный дом;wb;question;q-1;;'-10% скидка, ура;;;;open;high;2026-11-02 01:01:00;\
-         2026-11-02 03:20:00;;;open;;;;;;\r\n"
+         2026-11-02 03:20:00;;;open;;;;;;;\r\n"
             .as_bytes(),
     );
     assert_eq!(

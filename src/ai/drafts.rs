@@ -111,6 +111,8 @@ pub struct DraftContext<'a> {
     pub classification: Option<&'a Classification>,
     /// What the drafts learnt from the seller's edits (`crate::learning`).
     pub learnt: Option<&'a crate::learning::Style>,
+    /// The drafting version's extra instructions for the LLM (`crate::experiments`).
+    pub instructions: Option<&'a str>,
 }
 
 impl<'a> DraftContext<'a> {
@@ -126,6 +128,7 @@ impl<'a> DraftContext<'a> {
             templates: None,
             classification: None,
             learnt: None,
+            instructions: None,
         }
     }
 

@@ -31,6 +31,8 @@ pub struct Dashboard {
     pub top_complaints: Vec<ComplaintProduct>,
     /// Revenue at risk and protected for the period, per product and in total.
     pub revenue: RevenueSummary,
+    /// The period's replies per prompt/template version, and whether a winner can be called.
+    pub versions: crate::experiments::VersionReport,
 }
 
 impl Dashboard {
@@ -92,5 +94,6 @@ pub fn dashboard(conn: &Connection, q: &MetricsQuery, now: DateTime<Utc>) -> Res
         daily,
         top_complaints: top_complaint_products(conn, q, now, TOP_PRODUCTS)?,
         revenue: revenue(conn, q, now)?,
+        versions: crate::experiments::version_report(conn, q, None)?,
     })
 }

@@ -168,7 +168,7 @@ fn findings_cell(findings: &str) -> String {
 }
 
 /// The interactions export's columns, in order.
-pub const INTERACTION_COLUMNS: [&str; 23] = [
+pub const INTERACTION_COLUMNS: [&str; 24] = [
     "id",
     "account",
     "marketplace",
@@ -192,11 +192,13 @@ pub const INTERACTION_COLUMNS: [&str; 23] = [
     "verdict",
     "overridden",
     "findings",
+    "version",
 ];
 
 /// One row per interaction created in the period (oldest first) with its times (Europe/
 /// Moscow), SLA tier and outcome, and the first reply AgentIQ delivered for it (actor,
-/// draft source, edit distance, verdict, override, findings; empty when none). Returns the
+/// draft source, edit distance, verdict, override, findings, the prompt/template version
+/// of its draft; empty when none). Returns the
 /// number of rows written, header excluded.
 pub fn export_interactions(
     conn: &Connection,
@@ -227,7 +229,7 @@ fn interaction_record(
     item: &ItemRow,
     reply: Option<&facts::FirstReply>,
     now: i64,
-) -> [String; 23] {
+) -> [String; 24] {
     let answer = item.answer_at(now);
     [
         item.id.to_string(),
@@ -259,6 +261,7 @@ fn interaction_record(
         reply
             .map(|r| cells.text(&findings_cell(&r.findings)))
             .unwrap_or_default(),
+        cells.opt_text(reply.and_then(|r| r.version.as_deref())),
     ]
 }
 

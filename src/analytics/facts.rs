@@ -93,7 +93,7 @@ const ITEM_FROM: &str = "
 /// export reads everything in one pass.
 const FIRST_REPLY_SELECT: &str = ",
            fr.id, fr.actor, coalesce(fr.draft_source, 'manual'), fr.edit_distance, fr.verdict,
-           fr.overridden, fr.findings";
+           fr.overridden, fr.findings, fr.version";
 
 const FIRST_REPLY_JOIN: &str = "
     LEFT JOIN outbox fr ON fr.id = (
@@ -301,6 +301,7 @@ pub(crate) fn each_created_with_reply(
                 verdict: row.get(22)?,
                 overridden: row.get(23)?,
                 findings: row.get(24)?,
+                version: row.get(25)?,
             }),
             None => None,
         };
@@ -484,6 +485,8 @@ pub(crate) struct FirstReply {
     pub verdict: Option<String>,
     pub overridden: bool,
     pub findings: String,
+    /// The prompt/template version of the draft it was sent from.
+    pub version: Option<String>,
 }
 
 #[cfg(test)]

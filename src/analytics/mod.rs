@@ -29,6 +29,7 @@ use crate::domain::{Channel, Marketplace};
 pub use complaints::{top_complaint_products, ComplaintProduct};
 pub use dashboard::{dashboard, Dashboard};
 pub use export::{export_interactions, export_metrics, ExportFormat, ExportQuery};
+pub(crate) use facts::findings_have_block;
 pub use metrics::{
     compare, daily_metrics, metrics, AutoReplies, Change, DailyMetrics, Direction, Metric,
     MetricKind, MetricSet, PeriodComparison, Target, Trend,

@@ -4,6 +4,7 @@ pub mod autoreply_cmd;
 pub mod doctor_cmd;
 pub mod draft_cmd;
 pub mod exit;
+pub mod experiment_cmd;
 pub mod gen_cmd;
 pub mod generate_cmd;
 pub mod inbox_cmd;

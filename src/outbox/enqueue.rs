@@ -204,6 +204,9 @@ async fn enqueue_kind(
                     now,
                 )?;
             }
+            if let Some(draft_id) = r.draft.as_ref().and_then(|d| d.id) {
+                store::record_reply_version(&tx, outbox_id, draft_id)?;
+            }
             if overridden {
                 tx.execute(
                     "INSERT INTO audit_log (at, actor, action, interaction_id, detail)

@@ -23,6 +23,7 @@ pub use context::{approved_answers, reply_guard, DraftInputs};
 use crate::ai::llm::Provider;
 use crate::app::Event;
 use crate::domain::InteractionId;
+use crate::experiments::Resolved;
 use crate::store::{self, Store, Writer};
 
 /// Items classified per batch.
@@ -228,34 +229,41 @@ pub async fn draft_each(
     let mut written = 0;
     for id in ids {
         let loader = store.clone();
+        // The item's inputs, shaped by the version that drafts it (`crate::experiments`).
+        let load = move || -> Result<Option<(DraftInputs, Resolved)>> {
+            let reader = loader.reader()?;
+            let Some(mut inputs) = DraftInputs::load(&reader, id)? else {
+                return Ok(None);
+            };
+            let resolved = crate::experiments::resolve(&reader, &inputs.interaction)?;
+            crate::experiments::apply(&resolved.version, &mut inputs);
+            Ok(Some((inputs, resolved)))
+        };
         let judged = match provider {
             Provider::Offline => {
-                tokio::task::spawn_blocking(move || -> Result<Option<Judged>> {
-                    let Some(inputs) = DraftInputs::load(&loader.reader()?, id)? else {
+                tokio::task::spawn_blocking(move || -> Result<Option<(Judged, Resolved)>> {
+                    let Some((inputs, resolved)) = load()? else {
                         return Ok(None);
                     };
                     let draft = crate::ai::offline_draft(&inputs.context(), variant_of(id));
-                    judge(&inputs, draft).map(Some)
+                    Ok(Some((judge(&inputs, draft)?, resolved)))
                 })
                 .await??
             }
-            Provider::Llm(_) => {
-                let inputs =
-                    tokio::task::spawn_blocking(move || DraftInputs::load(&loader.reader()?, id))
-                        .await??;
-                match inputs {
-                    Some(inputs) => {
-                        let draft = provider.draft(&inputs.context(), variant_of(id)).await;
-                        Some(judge(&inputs, draft)?)
-                    }
-                    None => None,
+            Provider::Llm(_) => match tokio::task::spawn_blocking(load).await?? {
+                Some((inputs, resolved)) => {
+                    let mut ctx = inputs.context();
+                    ctx.instructions = resolved.version.instructions.as_deref();
+                    let draft = provider.draft(&ctx, variant_of(id)).await;
+                    Some((judge(&inputs, draft)?, resolved))
                 }
-            }
+                None => None,
+            },
         };
-        let Some(judged) = judged else {
+        let Some((judged, resolved)) = judged else {
             continue;
         };
-        save_draft(writer, judged, provider, now).await?;
+        save_draft(writer, judged, resolved, provider, now).await?;
         written += 1;
         saved(id);
     }
@@ -267,6 +275,7 @@ pub async fn draft_each(
 async fn save_draft(
     writer: &Writer,
     judged: Judged,
+    resolved: Resolved,
     provider: &Provider,
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -281,7 +290,7 @@ async fn save_draft(
             if let Some(down) = &llm_down {
                 store::record_llm_health(&tx, down.as_deref(), now)?;
             }
-            store::insert_draft(
+            let draft_id = store::insert_draft(
                 &tx,
                 &store::NewDraft {
                     interaction_id: *id,
@@ -295,6 +304,12 @@ async fn save_draft(
                 },
                 "drafter",
                 now,
+            )?;
+            store::record_draft_version(
+                &tx,
+                draft_id,
+                &resolved.version.name,
+                resolved.experiment_id,
             )?;
             tx.commit()?;
             Ok(())

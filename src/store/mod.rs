@@ -8,6 +8,7 @@ pub mod backup;
 mod customers;
 mod deadline;
 mod drafts;
+mod experiments;
 mod health;
 mod heartbeat;
 mod interactions;
@@ -34,6 +35,10 @@ pub use deadline::{is_interrupted, within_deadline};
 pub use drafts::{
     insert_draft, items_needing_drafts, latest_draft, recent_answers, set_draft_outcome, NewDraft,
     StoredDraft,
+};
+pub use experiments::{
+    active_experiment, draft_version, experiment, latest_experiment, record_draft_version,
+    record_reply_version, set_experiment_state, start_experiment, ExperimentRow, NewExperiment,
 };
 pub use health::{llm_unavailable, offline_accounts, record_llm_health};
 pub use heartbeat::Heartbeat;

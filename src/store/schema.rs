@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/011_answer_edits.sql"),
     include_str!("migrations/012_draft_reasons.sql"),
     include_str!("migrations/017_learning.sql"),
+    include_str!("migrations/018_experiments.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

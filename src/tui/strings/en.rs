@@ -139,6 +139,9 @@ pub static EN: Strings = Strings {
     unit_pp: "pp",
     analytics_period,
     analytics_auto,
+    analytics_versions_none: "Versions: no reply of the period was sent from a versioned draft",
+    analytics_version_row,
+    analytics_version_verdict,
     metric_name,
 
     settings_global: "global (all accounts)",
@@ -469,6 +472,34 @@ fn analytics_period(days: u32) -> String {
 
 fn analytics_auto(sent: u64, all: u64, share: &str) -> String {
     format!("Auto-replies: {sent} of {all} sent ({share}), not counted in draft acceptance")
+}
+
+fn analytics_version_row(
+    version: &str,
+    replies: u64,
+    acceptance: &str,
+    edit: &str,
+    harmful: &str,
+) -> String {
+    format!(
+        "  {version}: {replies} replies · accepted {acceptance} · edit {edit} · harmful {harmful}"
+    )
+}
+
+fn analytics_version_verdict(v: &crate::experiments::Verdict) -> String {
+    use crate::experiments::Verdict;
+    match v {
+        Verdict::NothingToCompare => "  Nothing to compare yet: fewer than two versions have replies.".into(),
+        Verdict::NotEnoughData { needed, smallest } => format!(
+            "  Not enough data to call a winner yet: each version needs {needed} replies, the smallest has {smallest}."
+        ),
+        Verdict::NoClearWinner { leader, p_value } => format!(
+            "  No clear winner yet: {leader} leads, the difference is not significant (p = {p_value:.2})."
+        ),
+        Verdict::Winner { version, p_value } => {
+            format!("  Winner: {version} — accepted more often than every other version (p = {p_value:.3}).")
+        }
+    }
 }
 
 fn metric_name(k: crate::analytics::MetricKind) -> &'static str {

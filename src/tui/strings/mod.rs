@@ -171,6 +171,14 @@ pub struct Strings {
     pub analytics_period: fn(days: u32) -> String,
     /// Auto-replies: sent of all replies sent, their share.
     pub analytics_auto: fn(sent: u64, all: u64, share: &str) -> String,
+    /// No reply of the period was sent from a versioned draft.
+    pub analytics_versions_none: &'static str,
+    /// One prompt/template version: replies, acceptance with its interval, mean edit
+    /// distance, harmful share.
+    pub analytics_version_row:
+        fn(version: &str, replies: u64, acceptance: &str, edit: &str, harmful: &str) -> String,
+    /// Whether a winner between the versions can be called, in plain words.
+    pub analytics_version_verdict: fn(&crate::experiments::Verdict) -> String,
     pub metric_name: fn(crate::analytics::MetricKind) -> &'static str,
 
     pub settings_global: &'static str,

@@ -139,6 +139,9 @@ pub static RU: Strings = Strings {
     unit_pp: "п.п.",
     analytics_period,
     analytics_auto,
+    analytics_versions_none: "Версии: за период нет ответов из черновиков с версией",
+    analytics_version_row,
+    analytics_version_verdict,
     metric_name,
 
     settings_global: "общие (все кабинеты)",
@@ -507,6 +510,34 @@ fn analytics_period(days: u32) -> String {
 
 fn analytics_auto(sent: u64, all: u64, share: &str) -> String {
     format!("Автоответы: {sent} из {all} отправленных ({share}), в принятии черновиков не учтены")
+}
+
+fn analytics_version_row(
+    version: &str,
+    replies: u64,
+    acceptance: &str,
+    edit: &str,
+    harmful: &str,
+) -> String {
+    format!(
+        "  {version}: ответов {replies} · принято {acceptance} · правка {edit} · вредных {harmful}"
+    )
+}
+
+fn analytics_version_verdict(v: &crate::experiments::Verdict) -> String {
+    use crate::experiments::Verdict;
+    match v {
+        Verdict::NothingToCompare => "  Сравнивать пока нечего: ответы есть меньше чем у двух версий.".into(),
+        Verdict::NotEnoughData { needed, smallest } => format!(
+            "  Данных пока мало, победителя назвать нельзя: каждой версии нужно {needed} ответов, у самой малой {smallest}."
+        ),
+        Verdict::NoClearWinner { leader, p_value } => format!(
+            "  Явного победителя нет: впереди {leader}, но разница не значима (p = {p_value:.2})."
+        ),
+        Verdict::Winner { version, p_value } => {
+            format!("  Победитель: {version} — черновики принимают чаще, чем у каждой другой версии (p = {p_value:.3}).")
+        }
+    }
 }
 
 fn metric_name(k: crate::analytics::MetricKind) -> &'static str {

@@ -86,6 +86,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
         ),
         ctx.style(Slot::TextMuted),
     ));
+    lines.extend(version_lines(data, ctx, width));
     let used = lines.len() as u16;
     frame.render_widget(
         Paragraph::new(lines),
@@ -107,6 +108,57 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
         let top = Rect::new(rest.x, rest.y + 1, rest.width, rest.height - 1);
         frame.render_widget(Paragraph::new(top_products(data, ctx, top)), top);
     }
+}
+
+/// Versions listed on the screen at most (the most replies first); the CLI lists all.
+const VERSION_ROWS: usize = 4;
+
+/// A proportion with its interval: `79% (64–89%)`, or `—`.
+fn with_interval(p: &crate::experiments::Proportion) -> String {
+    match (p.rate, p.low, p.high) {
+        (Some(r), Some(l), Some(h)) => {
+            format!("{:.0}% ({:.0}–{:.0}%)", r * 100.0, l * 100.0, h * 100.0)
+        }
+        _ => "—".to_string(),
+    }
+}
+
+/// The prompt/template versions of the period's replies and the verdict on them.
+fn version_lines(data: &Dashboard, ctx: &ViewCtx<'_>, width: usize) -> Vec<Line<'static>> {
+    let s = ctx.strings;
+    let report = &data.versions;
+    if report.versions.is_empty() {
+        return vec![Line::styled(
+            format::truncate(s.analytics_versions_none, width),
+            ctx.style(Slot::TextMuted),
+        )];
+    }
+    let mut versions: Vec<_> = report.versions.iter().collect();
+    versions.sort_by(|a, b| b.replies.cmp(&a.replies).then(a.version.cmp(&b.version)));
+    let mut lines: Vec<Line<'static>> = versions
+        .into_iter()
+        .take(VERSION_ROWS)
+        .map(|v| {
+            let text = (s.analytics_version_row)(
+                &sanitize::line(&v.version),
+                v.replies,
+                &with_interval(&v.acceptance),
+                &v.mean_edit_distance
+                    .map_or("—".to_string(), |d| format!("{d:.2}")),
+                &percent(v.harmful.rate),
+            );
+            Line::styled(format::truncate(&text, width), ctx.style(Slot::Text))
+        })
+        .collect();
+    let slot = match report.verdict {
+        crate::experiments::Verdict::Winner { .. } => Slot::MetricPass,
+        _ => Slot::TextMuted,
+    };
+    lines.push(Line::styled(
+        format::truncate(&(s.analytics_version_verdict)(&report.verdict), width),
+        ctx.style(slot),
+    ));
+    lines
 }
 
 /// Rows above the metrics: the subtitle and the table's header.
