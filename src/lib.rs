@@ -13,6 +13,7 @@ pub mod config;
 pub mod connectors;
 pub mod demo;
 pub mod domain;
+pub mod kb;
 pub mod notify;
 pub mod outbox;
 pub mod prepare;
