@@ -7,6 +7,7 @@ pub mod exit;
 pub mod gen_cmd;
 pub mod generate_cmd;
 pub mod inbox_cmd;
+pub mod kb_cmd;
 pub mod keys_cmd;
 pub mod labels;
 pub mod list_cmd;

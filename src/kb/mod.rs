@@ -39,20 +39,25 @@ pub const KINDS: &[&str] = &[
 
 /// The kind a file's name suggests: `sizes.md`, `уход.toml`, `warranty-policy.md`.
 pub fn kind_from_name(name: &str) -> &'static str {
+    kind_hint(name).unwrap_or("faq")
+}
+
+/// The kind a name or heading names, if any ("Таблица размеров" → sizes).
+fn kind_hint(name: &str) -> Option<&'static str> {
     let n = name.to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| n.contains(w));
     if has(&["size", "размер"]) {
-        "sizes"
+        Some("sizes")
     } else if has(&["care", "уход", "стирк"]) {
-        "care"
+        Some("care")
     } else if has(&["warrant", "гарант"]) {
-        "warranty"
+        Some("warranty")
     } else if has(&["return", "возврат", "обмен"]) {
-        "returns"
+        Some("returns")
     } else if has(&["deliver", "shipping", "доставк"]) {
-        "delivery"
+        Some("delivery")
     } else {
-        "faq"
+        None
     }
 }
 
@@ -69,7 +74,8 @@ fn checked_kind(kind: &str, source: &str) -> Result<String> {
     }
 }
 
-/// A Markdown file: every `## heading` starts an entry, its text runs to the next one. A
+/// A Markdown file: every `## heading` starts an entry, its text runs to the next one; a
+/// heading that names a kind ("Таблица размеров") gives it, else the file's name does. A
 /// file without `##` headings is one entry titled by its `# heading` (or `title`). Table
 /// rows become sentences ("Размер M: обхват груди 92–96"); list markers are dropped.
 pub fn parse_markdown(file: &str, text: &str, title: &str) -> Result<Vec<Entry>> {
@@ -159,7 +165,7 @@ pub fn parse_markdown(file: &str, text: &str, title: &str) -> Result<Vec<Entry>>
         entries.push(Entry {
             id: None,
             account: None,
-            kind: kind.clone(),
+            kind: kind_hint(title).map_or_else(|| kind.clone(), str::to_string),
             title: title.clone(),
             body,
             source: format!("{file}#{}", n + 1),
@@ -372,9 +378,14 @@ fn stems_of(text: &str) -> Vec<String> {
 /// its distinctive words, or one in the entry's title when the text has few. Words rare
 /// among the entries weigh more (BM25's idf), title words double.
 pub fn best<'a>(entries: &'a [Entry], text: &str) -> Option<Hit<'a>> {
+    relevant(entries, text).into_iter().next()
+}
+
+/// Every entry among `entries` that answers `text` (as [`best`] judges), best first.
+pub fn relevant<'a>(entries: &'a [Entry], text: &str) -> Vec<Hit<'a>> {
     let query = query_stems(text);
     if query.is_empty() || entries.is_empty() {
-        return None;
+        return Vec::new();
     }
     let docs: Vec<(Vec<String>, Vec<String>)> = entries
         .iter()
@@ -393,7 +404,8 @@ pub fn best<'a>(entries: &'a [Entry], text: &str) -> Option<Hit<'a>> {
         let d = df.get(q).copied().unwrap_or(0.0);
         (1.0 + (n - d + 0.5) / (d + 0.5)).ln()
     };
-    let mut best: Option<(usize, f32)> = None;
+    let asked_kinds = asked_kinds(&query);
+    let mut found: Vec<(usize, f32)> = Vec::new();
     for (i, (title, body)) in docs.iter().enumerate() {
         let mut matched = 0;
         let mut in_title = 0;
@@ -410,17 +422,56 @@ pub fn best<'a>(entries: &'a [Entry], text: &str) -> Option<Hit<'a>> {
             }
         }
         let enough = matched >= 2 || (in_title >= 1 && query.len() <= 3);
-        if enough && best.is_none_or(|(_, s)| score > s) {
-            best = Some((i, score));
+        if enough {
+            // Of two entries sharing as much, the one whose title the text covers more
+            // ("гарантия" over "уход за пледом" for "какая гарантия на плед?").
+            let covered = title
+                .iter()
+                .filter(|s| query.iter().any(|q| same_word(q, s)))
+                .count();
+            score += covered as f32 / title.len().max(1) as f32;
+            // A text that asks about warranty, care, sizes, returns or delivery prefers
+            // an entry of that kind over one that only shares the product's name.
+            if asked_kinds.contains(&entries[i].kind.as_str()) {
+                score += 1.0;
+            }
+            found.push((i, score));
         }
     }
-    let (i, score) = best?;
-    let entry = &entries[i];
-    Some(Hit {
-        entry,
-        score,
-        passage: passage(&entry.body, &query),
-    })
+    // Best first; the earlier entry on a tie.
+    found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    found
+        .into_iter()
+        .map(|(i, score)| Hit {
+            entry: &entries[i],
+            score,
+            passage: passage(&entries[i].body, &query),
+        })
+        .collect()
+}
+
+/// Stems that ask about a kind of entry.
+const KIND_CUES: &[(&str, &[&str])] = &[
+    ("warranty", &["гарант", "ремонт", "сервис"]),
+    ("care", &["стир", "уход", "чист", "глад", "суш", "отбел"]),
+    (
+        "sizes",
+        &["размер", "обхват", "рост", "маломер", "большемер"],
+    ),
+    ("returns", &["возврат", "вернут", "верн", "обмен"]),
+    (
+        "delivery",
+        &["доставк", "достав", "привез", "отправ", "курьер"],
+    ),
+];
+
+/// The kinds of entry a query's stems ask about.
+fn asked_kinds(query: &[String]) -> Vec<&'static str> {
+    KIND_CUES
+        .iter()
+        .filter(|(_, cues)| query.iter().any(|q| cues.iter().any(|c| q.starts_with(c))))
+        .map(|(kind, _)| *kind)
+        .collect()
 }
 
 /// The longest a quoted passage gets.
@@ -602,6 +653,11 @@ mod tests {
             pillow.passage
         );
         // Nothing in common, or only a greeting: no entry.
+        let warranty = best(&entries, "Какая гарантия на плед?").unwrap();
+        assert_eq!(
+            warranty.entry.title, "Гарантия на электронику",
+            "the topic, not the product"
+        );
         assert!(best(&entries, "Когда приедет мой заказ?").is_none());
         assert!(best(&entries, "Здравствуйте, подскажите пожалуйста").is_none());
     }

@@ -30,7 +30,12 @@ pub struct DraftInputs {
     pub banned_phrases: Vec<String>,
     /// The seller's templates from the settings; `None` uses the shipped ones.
     pub templates: Option<crate::ai::TemplateSet>,
+    /// The knowledge-base entries the store's search finds for the customer's text.
+    pub knowledge: Vec<crate::kb::Entry>,
 }
+
+/// Knowledge-base entries a draft weighs: the full-text search's best few.
+const KB_CANDIDATES: usize = 8;
 
 impl DraftInputs {
     pub fn load(conn: &Connection, id: InteractionId) -> Result<Option<DraftInputs>> {
@@ -59,18 +64,14 @@ impl DraftInputs {
                 }),
             None => None,
         };
-        let history = store::customer_profile(conn, id)?.map(|profile| {
-            let earlier: Vec<_> = profile.items.iter().filter(|i| i.id != id).collect();
-            CustomerHistory {
-                previous_interactions: earlier.len() as u32,
-                previous_complaints: profile.complaints as u32,
-                previous_positive: earlier
-                    .iter()
-                    .filter(|i| i.rating.is_some_and(|r| r.stars() >= 4))
-                    .count() as u32,
-                summary: None,
-            }
-        });
+        let history = store::customer_profile(conn, id)?
+            .map(|profile| crate::ai::customer::history_from(&profile, id));
+        let knowledge = store::kb_search(
+            conn,
+            store::KbScope::Account(interaction.account_id),
+            &DraftContext::new(&interaction, &thread).customer_text(),
+            KB_CANDIDATES,
+        )?;
         let approved = match store::within_deadline(conn, APPROVED_DEADLINE, || {
             approved_answers(conn, &interaction, APPROVED_EXAMPLES)
         }) {
@@ -105,6 +106,7 @@ impl DraftInputs {
             recent_answers,
             banned_phrases,
             templates,
+            knowledge,
         }))
     }
 
@@ -119,6 +121,7 @@ impl DraftInputs {
         ctx.approved = &self.approved;
         ctx.recent_answers = &self.recent_answers;
         ctx.banned_phrases = &self.banned_phrases;
+        ctx.knowledge = &self.knowledge;
         if let Some(t) = &self.templates {
             ctx = ctx.with_templates(t);
         }
