@@ -308,3 +308,13 @@ fn fresh_complaints_are_safe_and_distinct() {
     assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
     assert_eq!(f.identical, 0, "identical drafts");
 }
+
+/// Complaints written after the last change to the complaint rules (`after/`), reported
+/// once and never tuned on: the fairest figure for texts the rules have not seen.
+#[test]
+fn after_complaints_are_safe_and_distinct() {
+    let f = evaluate(&eval_dir().join("after"), "after");
+    assert!(f.complaints >= 20, "at least 20 complaints");
+    assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
+    assert_eq!(f.identical, 0, "identical drafts");
+}
