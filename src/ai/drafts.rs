@@ -819,7 +819,13 @@ impl<'t> Plan<'t> {
         // short lead-in, rather than a generic wording that promises to find out.
         let mut knowledge_in_body = false;
         if let Some((text, _)) = &knowledge {
-            if own.is_empty() && !cls.intent.is_complaint() && tone != Tone::Negative {
+            // The card's own answer, when there is one, stays the body.
+            let card_answered = vars.spec.is_some();
+            if own.is_empty()
+                && !card_answered
+                && !cls.intent.is_complaint()
+                && tone != Tone::Negative
+            {
                 own = knowledge_leads(vars.product.as_deref())
                     .into_iter()
                     .map(|lead| format!("{lead} {text}"))

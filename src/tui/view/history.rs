@@ -49,7 +49,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     let columns = [
         Column {
             header: s.label_created,
-            min: 11,
+            // "▸ 06.12 02:39": the mark and the date and time.
+            min: 13,
             flex: false,
             rank: 0,
         },
