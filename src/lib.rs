@@ -15,6 +15,7 @@ pub mod demo;
 pub mod domain;
 pub mod learning;
 pub mod experiments;
+pub mod kb;
 pub mod notify;
 pub mod outbox;
 pub mod prepare;

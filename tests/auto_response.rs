@@ -242,3 +242,67 @@ async fn the_hourly_cap_holds_per_mode() {
         "nothing delivered here"
     );
 }
+
+/// The threshold compares the very figure the editor and the queue show: the stored
+/// draft's confidence (`store::latest_draft`), nothing recomputed.
+#[tokio::test]
+async fn the_confidence_threshold_is_the_drafts_shown_confidence() {
+    let (_dir, store, writer, account_id, _sim) = world().await;
+    let policy = |min: f64| AutoPolicy {
+        enabled: true,
+        shadow: true,
+        min_draft_confidence: min,
+        ..AutoPolicy::default()
+    };
+    // Above any draft's confidence (offline drafts stop at 0.85, reuse at 0.95): none.
+    enable(&writer, policy(0.99)).await;
+    let round = auto_round(&store, &writer, account_id, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(round.shadowed, 0);
+    let reader = store.reader().unwrap();
+    let drafted: Vec<(i64, f64)> = {
+        let mut stmt = reader
+            .prepare(
+                "SELECT d.interaction_id, d.confidence FROM drafts d
+                 JOIN interactions i ON i.id = d.interaction_id
+                 WHERE d.outcome IS NULL AND d.verdict = 'pass' AND i.rating = 5
+                   AND i.intent = 'thanks' AND i.state = 'open'",
+            )
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert!(!drafted.is_empty(), "the round drafted the eligible items");
+    // A threshold between the lowest and the highest figure splits them.
+    let mut figures: Vec<f64> = drafted.iter().map(|(_, c)| *c).collect();
+    figures.sort_by(f64::total_cmp);
+    let threshold = figures[figures.len() / 2];
+    enable(&writer, policy(threshold)).await;
+    let round = auto_round(&store, &writer, account_id, Utc::now())
+        .await
+        .unwrap();
+    assert!(round.shadowed > 0);
+    let shadowed: Vec<i64> = auto_rows(&store).iter().map(|r| r.0).collect();
+    let reader = store.reader().unwrap();
+    for (id, stored) in &drafted {
+        let shown = store::latest_draft(&reader, agentiq::domain::InteractionId(*id))
+            .unwrap()
+            .map(|d| d.confidence);
+        // Items not answered above the threshold were left by another rule (the link).
+        if shadowed.contains(id) {
+            assert!(*stored >= threshold, "{id}: {stored} < {threshold}");
+            assert_eq!(shown, Some(*stored), "the editor shows the compared figure");
+        }
+    }
+    let below = drafted.iter().filter(|(_, c)| *c < threshold).count();
+    assert!(
+        drafted
+            .iter()
+            .filter(|(_, c)| *c < threshold)
+            .all(|(id, _)| !shadowed.contains(id)),
+        "{below} drafts below the threshold must not be answered"
+    );
+}

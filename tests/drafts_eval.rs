@@ -252,11 +252,13 @@ fn evaluate(dir: &Path, title: &str) -> Figures {
     for m in &misses {
         eprintln!("{title} miss: {m}");
     }
-    eprintln!(
-        "{title}: card questions answered with the right value: {right}/{} = {:.0}%",
-        f.questions,
-        f.card_share() * 100.0
-    );
+    if f.questions > 0 {
+        eprintln!(
+            "{title}: card questions answered with the right value: {right}/{} = {:.0}%",
+            f.questions,
+            f.card_share() * 100.0
+        );
+    }
     eprintln!(
         "{title}: complaints whose problem the draft names: {named}/{} = {:.0}%",
         f.complaints,
@@ -293,6 +295,26 @@ fn drafts_answer_from_the_card_and_name_the_problem() {
 #[test]
 fn held_out_drafts_are_safe_and_distinct() {
     let f = evaluate(&eval_dir().join("holdout"), "held out");
+    assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
+    assert_eq!(f.identical, 0, "identical drafts");
+}
+
+/// Complaints written before the last widening of the complaint rules and never used to
+/// tune them (`data/eval/drafts/fresh/`): reported, gated only on safety.
+#[test]
+fn fresh_complaints_are_safe_and_distinct() {
+    let f = evaluate(&eval_dir().join("fresh"), "fresh");
+    assert!(f.complaints >= 20, "at least 20 complaints");
+    assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
+    assert_eq!(f.identical, 0, "identical drafts");
+}
+
+/// Complaints written after the last change to the complaint rules (`after/`), reported
+/// once and never tuned on: the fairest figure for texts the rules have not seen.
+#[test]
+fn after_complaints_are_safe_and_distinct() {
+    let f = evaluate(&eval_dir().join("after"), "after");
+    assert!(f.complaints >= 20, "at least 20 complaints");
     assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
     assert_eq!(f.identical, 0, "identical drafts");
 }

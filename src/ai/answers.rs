@@ -25,6 +25,8 @@ pub mod reason {
     pub const GUARDRAIL_WARNING: &str = "предупреждение проверки";
     pub const REUSED: &str = "одобренный ответ продавца";
     pub const LLM: &str = "черновик LLM";
+    /// Followed by the entry's title: "база знаний: «Уход за пледом»".
+    pub const KNOWLEDGE: &str = "база знаний";
     pub const NO_TEMPLATE_FITS: &str = "ни один шаблон не прошёл проверку";
 }
 

@@ -57,18 +57,22 @@ fn lexicon() -> &'static Lexicon {
     LEXICON.get_or_init(|| {
         let file: LexiconFile = toml::from_str(include_str!("../../data/lexicons/complaints.toml"))
             .expect("data/lexicons/complaints.toml is valid (checked by a test)");
-        let mut faults: Vec<(Vec<String>, bool)> = file
-            .fault
-            .iter()
-            .flat_map(|g| {
-                g.patterns.iter().map(move |p| {
-                    (
-                        p.split_whitespace().map(normalize_pattern).collect(),
-                        g.alone,
-                    )
-                })
-            })
-            .collect();
+        let mut faults: Vec<(Vec<String>, bool)> = Vec::new();
+        for g in &file.fault {
+            for p in &g.patterns {
+                let words: Vec<String> = p.split_whitespace().map(normalize_pattern).collect();
+                let Some((last, head)) = words.split_last() else {
+                    continue;
+                };
+                for form in std::iter::once(last.clone()).chain(verb_variants(last)) {
+                    let mut w = head.to_vec();
+                    w.push(form);
+                    if !faults.iter().any(|(f, _)| *f == w) {
+                        faults.push((w, g.alone));
+                    }
+                }
+            }
+        }
         // Longer patterns first: "не как на фото" before "фото", "не работает" before "работает".
         faults.sort_by_key(|(words, _)| std::cmp::Reverse(words.len()));
         Lexicon {
@@ -78,6 +82,42 @@ fn lexicon() -> &'static Lexicon {
         }
     })
 }
+
+/// The other forms of a verb a fault pattern names in one of them: the plural and the
+/// infinitive ("показывает" → "показывают", "показывать"; "отключает*" → "отключают*",
+/// "отключать*", so "начал отключаться" is found too). Buyers write every form; the
+/// lexicon lists one.
+fn verb_variants(pattern: &str) -> Vec<String> {
+    let (stem, star) = match pattern.strip_suffix('*') {
+        Some(s) => (s, "*"),
+        None => (pattern, ""),
+    };
+    const ENDINGS: &[(&str, &[&str])] = &[
+        ("ается", &["аются", "аться"]),
+        ("яется", &["яются", "яться"]),
+        ("ится", &["ятся", "атся", "иться"]),
+        ("ется", &["утся", "ются"]),
+        ("ает", &["ают", "ать"]),
+        ("яет", &["яют", "ять"]),
+        ("ует", &["уют"]),
+        ("ит", &["ят", "ат", "ить"]),
+        ("ет", &["ут", "ют"]),
+    ];
+    if stem.contains(' ') || stem.chars().count() < 5 {
+        return Vec::new();
+    }
+    ENDINGS
+        .iter()
+        .find(|(e, _)| stem.ends_with(e))
+        .map(|(e, forms)| {
+            let base = &stem[..stem.len() - e.len()];
+            forms.iter().map(|f| format!("{base}{f}{star}")).collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Words that start a fault told as an infinitive: "начал отключаться", "стала рваться".
+const AUXILIARIES: &[&str] = &["начал", "стал", "начина", "продолжа"];
 
 fn matches(pattern: &str, word: &str) -> bool {
     match pattern.strip_suffix('*') {
@@ -101,11 +141,12 @@ pub struct Problem {
 /// ("не включается", "течёт") or no verb at all ("маломерит", "не как на фото").
 /// A masculine past tense ("перестал", "сломался") agrees with "товар" too.
 fn stands_alone(fault_words: &[&Token]) -> bool {
-    let last = fault_words.last().map(|t| t.norm.as_str()).unwrap_or("");
-    let other_gender = ["ла", "ло", "ли", "лась", "лось", "лись"]
-        .iter()
-        .any(|e| last.ends_with(e));
-    !other_gender
+    let other_gender = |w: &str| {
+        ["ла", "ло", "ли", "лась", "лось", "лись"]
+            .iter()
+            .any(|e| w.ends_with(e))
+    };
+    !fault_words.iter().any(|t| other_gender(&t.norm))
 }
 
 /// Whether a word is an infinitive ("синхронизироваться", "заряжаться"): a fault like
@@ -139,7 +180,19 @@ pub fn problems(text: &str) -> Vec<Problem> {
             i += 1;
             continue;
         };
-        let (f_lo, mut f_hi) = (i, i + words.len());
+        let (mut f_lo, mut f_hi) = (i, i + words.len());
+        // "начал пахнуть горелым и отключаться": the auxiliary starts the quote.
+        if is_infinitive(&tokens[f_lo].norm) {
+            let clause = tokens[f_lo].clause;
+            if let Some(k) = (f_lo.saturating_sub(PART_WINDOW)..f_lo).rev().find(|&k| {
+                tokens[k].clause == clause
+                    && AUXILIARIES.iter().any(|a| tokens[k].norm.starts_with(a))
+            }) {
+                if (k..f_lo).all(|j| !used[j]) {
+                    f_lo = k;
+                }
+            }
+        }
         // "перестал синхронизироваться"; "пришла не та модель" (never a dangling "не та").
         let dangling = [
             "тот",
@@ -317,6 +370,27 @@ mod tests {
             "no subject to agree with"
         );
         assert_eq!(quotes("Всё отлично, спасибо"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn every_form_of_a_listed_verb_is_found() {
+        assert_eq!(verb_variants("показывает"), ["показывают", "показывать"]);
+        assert_eq!(verb_variants("отключает*"), ["отключают*", "отключать*"]);
+        assert_eq!(verb_variants("шумит"), ["шумят", "шумат", "шумить"]);
+        assert!(verb_variants("мал").is_empty());
+        assert_eq!(
+            quotes("Часы не показывают уведомления"),
+            ["часы не показывают"]
+        );
+        assert_eq!(
+            quotes("Фен начал пахнуть горелым и отключаться"),
+            ["фен начал пахнуть горелым и отключаться"]
+        );
+        assert_eq!(
+            quotes("Начала отключаться через день"),
+            Vec::<String>::new(),
+            "a feminine auxiliary needs its subject"
+        );
     }
 
     #[test]

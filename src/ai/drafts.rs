@@ -113,6 +113,9 @@ pub struct DraftContext<'a> {
     pub learnt: Option<&'a crate::learning::Style>,
     /// The drafting version's extra instructions for the LLM (`crate::experiments`).
     pub instructions: Option<&'a str>,
+    /// The seller's knowledge-base entries that may answer the item (the store's search
+    /// picks a few); the draft quotes the one that does.
+    pub knowledge: &'a [crate::kb::Entry],
 }
 
 impl<'a> DraftContext<'a> {
@@ -129,11 +132,17 @@ impl<'a> DraftContext<'a> {
             classification: None,
             learnt: None,
             instructions: None,
+            knowledge: &[],
         }
     }
 
     pub fn with_learnt(mut self, style: &'a crate::learning::Style) -> Self {
         self.learnt = Some(style);
+        self
+    }
+
+    pub fn with_knowledge(mut self, entries: &'a [crate::kb::Entry]) -> Self {
+        self.knowledge = entries;
         self
     }
 
@@ -545,6 +554,89 @@ struct Plan<'t> {
     /// Ready bodies (the card's answer or the named problem) used instead of `bodies`.
     own: Vec<String>,
     reasons: Vec<&'static str>,
+    /// The seller's knowledge-base passage that answers the item, and the reason naming
+    /// its entry ("база знаний: «Уход за пледом»").
+    knowledge: Option<(String, String)>,
+    /// Whether that passage is the body already (else it follows the body).
+    knowledge_in_body: bool,
+}
+
+/// What comes before a knowledge-base answer in the body.
+fn knowledge_leads(product: Option<&str>) -> Vec<String> {
+    // The product is named whenever it is known, as every draft does.
+    match product {
+        Some(p) => vec![
+            format!("Спасибо за вопрос о товаре {p}!"),
+            format!("Спасибо, что интересуетесь товаром {p}."),
+            format!("Подскажем по товару {p}."),
+        ],
+        None => [
+            "Спасибо за вопрос!",
+            "Хороший вопрос, подскажем.",
+            "Рады помочь.",
+        ]
+        .map(String::from)
+        .to_vec(),
+    }
+}
+
+/// The reason a draft quoting a knowledge-base entry carries: which entry it is.
+pub fn knowledge_reason(title: &str) -> String {
+    format!("{}: «{title}»", reason::KNOWLEDGE)
+}
+
+/// The seller's entry that answers the item, framed for the draft, when there is one:
+/// never for thanks, praise or escalated items (those keep their own wording), never a
+/// passage the guardrails would block.
+fn knowledge_for(
+    ctx: &DraftContext<'_>,
+    cls: &Classification,
+    check_ctx: &CheckContext<'_>,
+) -> Option<(String, String)> {
+    if ctx.knowledge.is_empty() || !cls.escalations.is_empty() || cls.intent == Intent::Thanks {
+        return None;
+    }
+    let praise = ctx.channel() == Channel::Review
+        && ctx.interaction.rating.is_some_and(|r| r.stars() >= 4)
+        && cls.sentiment.label != SentimentLabel::Negative;
+    if praise {
+        return None;
+    }
+    // A complaint is answered with the shop's terms (warranty, returns, delivery), never
+    // with care or size rules: those would read as "you used it wrong".
+    let complaint = cls.intent.is_complaint() || cls.sentiment.label == SentimentLabel::Negative;
+    let hit = crate::kb::relevant(ctx.knowledge, check_ctx.customer_text)
+        .into_iter()
+        .find(|h| {
+            !complaint || matches!(h.entry.kind.as_str(), "warranty" | "returns" | "delivery")
+        })?;
+    if hit.passage.is_empty() {
+        return None;
+    }
+    let lead = match hit.entry.kind.as_str() {
+        "care" => Some("Рекомендации по уходу:"),
+        "sizes" => Some("По нашей таблице размеров:"),
+        _ => None,
+    };
+    let text = match lead {
+        Some(lead) => format!("{lead} {}", lower_first(&hit.passage)),
+        None => hit.passage.clone(),
+    };
+    if check(&text, check_ctx).is_block() {
+        return None;
+    }
+    Some((text, knowledge_reason(&hit.entry.title)))
+}
+
+/// "Стирать при 30 °C" → "стирать при 30 °C"; an abbreviation ("USB", "M") stays.
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => {
+            first.to_lowercase().chain(text.chars().skip(1)).collect()
+        }
+        _ => text.to_string(),
+    }
 }
 
 impl<'t> Plan<'t> {
@@ -577,6 +669,19 @@ impl<'t> Plan<'t> {
                     *r = reason::PROBLEM_UNCLEAR;
                 }
             }
+        }
+        let knowledge = knowledge_for(ctx, cls, check_ctx);
+        if knowledge.is_some() {
+            // The seller's own base answers what the card does not.
+            let gaps = [reason::NOT_IN_CARD, reason::NO_CARD, reason::NOT_RECOGNISED];
+            if specific.reasons.contains(&reason::NOT_IN_CARD) {
+                specific.bodies.clear();
+            }
+            if specific.reasons.iter().any(|r| gaps.contains(r)) {
+                specific.reasons.retain(|r| !gaps.contains(r));
+                specific.confidence_shift += 0.1;
+            }
+            specific.confidence_shift += 0.05;
         }
         let spec = specific.spec.clone();
         let vars = Vars {
@@ -716,11 +821,29 @@ impl<'t> Plan<'t> {
         } else {
             &specific.bodies
         };
-        let own: Vec<String> = own_source
+        let mut own: Vec<String> = own_source
             .iter()
             .filter(|b| !b.contains('{'))
             .cloned()
             .collect();
+        // A question the seller's base answers gets that answer as its body, after a
+        // short lead-in, rather than a generic wording that promises to find out.
+        let mut knowledge_in_body = false;
+        if let Some((text, _)) = &knowledge {
+            // The card's own answer, when there is one, stays the body.
+            let card_answered = vars.spec.is_some();
+            if own.is_empty()
+                && !card_answered
+                && !cls.intent.is_complaint()
+                && tone != Tone::Negative
+            {
+                own = knowledge_leads(vars.product.as_deref())
+                    .into_iter()
+                    .map(|lead| format!("{lead} {text}"))
+                    .collect();
+                knowledge_in_body = true;
+            }
+        }
         Plan {
             seed,
             vars,
@@ -733,6 +856,8 @@ impl<'t> Plan<'t> {
             max_len: channel.reply_length(ctx.marketplace()).1,
             base_confidence: base,
             reasons: specific.reasons,
+            knowledge,
+            knowledge_in_body,
         }
     }
 
@@ -781,12 +906,19 @@ impl<'t> Plan<'t> {
             (self.history, "history"),
             (self.closings, "closing"),
         ];
-        let mut extras: Vec<String> = optional
+        let mut extras: Vec<String> = self
+            .knowledge
             .iter()
-            .filter_map(|(list, part)| self.pick(list, part, variant, attempt))
-            .filter_map(|w| fill(w, &self.vars))
-            .filter(|w| !w.trim().is_empty())
+            .filter(|_| !self.knowledge_in_body)
+            .map(|(k, _)| k.clone())
             .collect();
+        extras.extend(
+            optional
+                .iter()
+                .filter_map(|(list, part)| self.pick(list, part, variant, attempt))
+                .filter_map(|w| fill(w, &self.vars))
+                .filter(|w| !w.trim().is_empty()),
+        );
         // Keep within the channel's limit: drop the closing, then history, then the rest.
         loop {
             let text = parts
@@ -816,6 +948,7 @@ impl<'t> Plan<'t> {
 
     fn reasons(&self, verdict: &Verdict) -> Vec<String> {
         let mut out: Vec<String> = self.reasons.iter().map(|r| r.to_string()).collect();
+        out.extend(self.knowledge.iter().map(|(_, why)| why.clone()));
         if verdict.level == Level::Warn {
             out.push(reason::GUARDRAIL_WARNING.to_string());
         }

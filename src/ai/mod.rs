@@ -19,6 +19,7 @@ pub use answers::reason as confidence_reason;
 pub mod card_facts;
 mod classify;
 pub mod complaint;
+pub mod customer;
 mod drafts;
 pub mod guardrails;
 mod intent;

@@ -9,7 +9,7 @@ use chrono::Utc;
 use clap::Args;
 use serde_json::{json, Value};
 
-use super::exit::{fail, Failure};
+use super::exit::{fail, Failure, FailureExt};
 use super::labels::Labels;
 use super::out;
 use super::script::{channel_arg, existing_store, marketplace_arg, Style};
@@ -39,6 +39,10 @@ pub struct DraftArgs {
     /// /v3/product/info/list.
     #[arg(long, requires = "channel")]
     pub card: Option<PathBuf>,
+    /// A knowledge-base folder (kb/*.md, kb/*.toml) whose global entries the draft may
+    /// quote; a stored item's draft uses the store's imported entries instead.
+    #[arg(long, requires = "channel", value_name = "DIR")]
+    pub kb: Option<PathBuf>,
     #[command(flatten)]
     pub style: Style,
 }
@@ -156,6 +160,15 @@ pub fn run_free(args: &DraftArgs) -> Result<()> {
     if let Some(card) = &card {
         ctx = ctx.with_product(card);
     }
+    let knowledge: Vec<crate::kb::Entry> = match &args.kb {
+        Some(dir) => crate::kb::read_folder(dir)
+            .kind(Failure::Data)?
+            .into_iter()
+            .filter(|e| e.account.is_none())
+            .collect(),
+        None => Vec::new(),
+    };
+    ctx = ctx.with_knowledge(&knowledge);
     let banned = crate::ai::guardrails::default_banned_phrases();
     ctx = ctx.with_banned_phrases(&banned);
     let intent = ctx.classification().intent.as_str().to_string();

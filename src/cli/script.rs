@@ -61,6 +61,9 @@ pub enum ScriptCmd {
     Show(super::show_cmd::ShowArgs),
     /// The draft the inbox would offer for an item, or for a text given here.
     Draft(super::draft_cmd::DraftArgs),
+    /// The seller's knowledge base (FAQ, size tables, care, warranty): list, add, import
+    /// the config folder's kb/ files, search.
+    Kb(super::kb_cmd::KbArgs),
     /// Queue a reply through the inbox's guardrails and outbox. Exit 0 queued, 2 blocked.
     Reply(super::reply_cmd::ReplyArgs),
     /// The settings screen's fields: list them, read one, change one.
@@ -113,6 +116,7 @@ pub fn run(cmd: ScriptCmd, paths: &Paths) -> Result<()> {
         ScriptCmd::Search(args) => super::list_cmd::search(&args, paths),
         ScriptCmd::Show(args) => super::show_cmd::run(&args, paths),
         ScriptCmd::Draft(args) => super::draft_cmd::run_stored(&args, paths),
+        ScriptCmd::Kb(args) => super::kb_cmd::run(&args, paths),
         ScriptCmd::Reply(args) => runtime()?.block_on(super::reply_cmd::run(&args, paths)),
         ScriptCmd::Settings(args) => runtime()?.block_on(super::settings_cmd::run(&args, paths)),
         ScriptCmd::Learnt(args) => runtime()?.block_on(super::learnt_cmd::run(&args, paths)),

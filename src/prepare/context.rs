@@ -33,7 +33,12 @@ pub struct DraftInputs {
     pub templates: Option<crate::ai::TemplateSet>,
     /// What the drafts learnt from the seller's edits for this account, channel, product.
     pub learnt: crate::learning::Style,
+    /// The knowledge-base entries the store's search finds for the customer's text.
+    pub knowledge: Vec<crate::kb::Entry>,
 }
+
+/// Knowledge-base entries a draft weighs: the full-text search's best few.
+const KB_CANDIDATES: usize = 8;
 
 impl DraftInputs {
     pub fn load(conn: &Connection, id: InteractionId) -> Result<Option<DraftInputs>> {
@@ -62,18 +67,14 @@ impl DraftInputs {
                 }),
             None => None,
         };
-        let history = store::customer_profile(conn, id)?.map(|profile| {
-            let earlier: Vec<_> = profile.items.iter().filter(|i| i.id != id).collect();
-            CustomerHistory {
-                previous_interactions: earlier.len() as u32,
-                previous_complaints: profile.complaints as u32,
-                previous_positive: earlier
-                    .iter()
-                    .filter(|i| i.rating.is_some_and(|r| r.stars() >= 4))
-                    .count() as u32,
-                summary: None,
-            }
-        });
+        let history = store::customer_profile(conn, id)?
+            .map(|profile| crate::ai::customer::history_from(&profile, id));
+        let knowledge = store::kb_search(
+            conn,
+            store::KbScope::Account(interaction.account_id),
+            &DraftContext::new(&interaction, &thread).customer_text(),
+            KB_CANDIDATES,
+        )?;
         let learning =
             crate::settings::load::<LearningSettings>(conn, Some(interaction.account_id))?;
         let approved = match store::within_deadline(conn, APPROVED_DEADLINE, || {
@@ -122,6 +123,7 @@ impl DraftInputs {
             banned_phrases,
             templates,
             learnt,
+            knowledge,
         }))
     }
 
@@ -136,6 +138,7 @@ impl DraftInputs {
         ctx.approved = &self.approved;
         ctx.recent_answers = &self.recent_answers;
         ctx.banned_phrases = &self.banned_phrases;
+        ctx.knowledge = &self.knowledge;
         if let Some(t) = &self.templates {
             ctx = ctx.with_templates(t);
         }

@@ -13,6 +13,7 @@ mod health;
 mod heartbeat;
 mod interactions;
 pub mod learning;
+mod kb;
 mod leases;
 mod outbox;
 mod processes;
@@ -47,6 +48,7 @@ pub use interactions::{
     queue_window, upsert_interactions, AnswerFilter, IntentFilter, ItemText, PendingAutoReply,
     QueueFilter, QueueKey, QueueRow, QueueSort, QueueWindow, Seek, UpsertSummary,
 };
+pub use kb::{kb_entries, kb_search, replace_kb, KbScope};
 pub use leases::{lease_holder, release_lease, renew_held, sync_holders, try_lease};
 pub use outbox::{
     accepted_count, claim_outbox, due_outbox, due_outbox_for, enqueue_edit, enqueue_reply,

@@ -92,6 +92,7 @@ pub enum Action {
     StopAutoReplies,
     GoLive,
     EditAnswer,
+    CustomerHistory,
 
     /// The clock moved on (1 s tick).
     #[serde(skip)]
@@ -230,6 +231,7 @@ bindable! {
     StopAutoReplies => "stop_auto_replies",
     GoLive => "go_live",
     EditAnswer => "edit_answer",
+    CustomerHistory => "customer_history",
 }
 
 impl Action {

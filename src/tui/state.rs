@@ -57,6 +57,8 @@ pub enum Screen {
     AuditLog,
     Analytics,
     Settings,
+    /// Every item of the selected item's customer (`o`).
+    CustomerHistory,
 }
 
 /// Open items per tab under the current view, and breached items overall.
@@ -151,6 +153,8 @@ pub struct Detail {
     /// What a reply is checked against (the buyer's text, the banned phrases), as the
     /// outbox takes it; recent answers are compared off the UI thread.
     pub guard: ReplyGuard,
+    /// The customer linked to the item and their items (newest first, at most 100).
+    pub customer: Option<crate::store::CustomerProfile>,
 }
 
 /// The visible part of the queue and the selection in it. Positions are absolute indexes
@@ -347,6 +351,15 @@ pub struct HealthView {
     pub cursor: ListCursor,
 }
 
+/// The customer history screen: the profile as it was when the screen opened.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistoryView {
+    pub profile: Option<crate::store::CustomerProfile>,
+    /// The item the screen was opened from.
+    pub current: Option<InteractionId>,
+    pub cursor: ListCursor,
+}
+
 /// The audit log screen: only the page around the cursor is held.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditView {
@@ -409,6 +422,8 @@ pub enum Notice {
     ExternalEditorDone,
     /// No templates are available for this item.
     NoTemplates,
+    /// The item is not linked to a customer, so there is no history to show.
+    NoCustomer,
     /// A message from the background (e.g. a notification with no desktop to show it).
     Alert(String),
     /// The guardrails stopped a reply; the reasons.
@@ -514,6 +529,7 @@ pub struct AppState {
     pub help_return: Mode,
     pub health: HealthView,
     pub audit: AuditView,
+    pub customer_history: HistoryView,
     pub sync: BTreeMap<String, AccountSync>,
     /// Accounts whose marketplace cannot be reached, and since when.
     pub offline: BTreeMap<String, DateTime<Utc>>,
@@ -573,6 +589,7 @@ impl AppState {
             help_return: Mode::Queue,
             health: HealthView::default(),
             audit: AuditView::default(),
+            customer_history: HistoryView::default(),
             sync: BTreeMap::new(),
             offline: BTreeMap::new(),
             outbox_size: 0,

@@ -162,6 +162,7 @@ pub fn read_detail(
     let prepared_draft = stored.map(|d| d.text);
     let revenue = crate::analytics::revenue_for_item(conn, id, now)?;
     let guard = crate::prepare::reply_guard(conn, &interaction, &messages)?;
+    let customer = read_customer(conn, id)?;
     Ok(Some(Detail {
         interaction,
         messages,
@@ -169,7 +170,17 @@ pub fn read_detail(
         prepared_origin,
         revenue,
         guard,
+        customer,
     }))
+}
+
+/// The item's linked customer and their items, for the detail pane and `o`: one indexed
+/// lookup and at most 100 rows.
+fn read_customer(
+    conn: &Connection,
+    id: InteractionId,
+) -> Result<Option<crate::store::CustomerProfile>> {
+    store::customer_profile(conn, id)
 }
 
 #[cfg(test)]

@@ -46,6 +46,16 @@ pub static EN: Strings = Strings {
     unknown_customer: "no name",
     answer_pending: "answer on its way",
     answer_editable: "can be edited once",
+    customer_first_time: "first time writing",
+    customer_items,
+    customer_by_name: "linked by name",
+    label_products: "Products",
+    label_channels: "Channels",
+    label_ratings: "Ratings",
+    label_tone: "Tone",
+    label_channel: "Channel",
+    label_rating: "Rating",
+    customer_history_key,
 
     draft_source,
     draft_reason,
@@ -293,6 +303,7 @@ fn notice(notice: &Notice) -> String {
         }
         Notice::GoLiveFailed(e) => format!("Not live: {e}"),
         Notice::NoTemplates => "No templates for this item".into(),
+        Notice::NoCustomer => "This item is not linked to a customer: no history".into(),
         Notice::EditQueued => "The edited answer is queued for sending".into(),
         Notice::EditRefused(why) => edit_refusal(*why),
     }
@@ -389,6 +400,7 @@ fn screen(s: Screen) -> &'static str {
         Screen::Analytics => "Analytics",
         Screen::Settings => "Settings",
         Screen::AuditLog => "Audit log",
+        Screen::CustomerHistory => "Customer history",
     }
 }
 
@@ -459,6 +471,7 @@ fn action(a: &Action) -> &'static str {
         Action::StopAutoReplies => "turn every auto-reply off",
         Action::GoLive => "make the account's auto-replies live (confirmed)",
         Action::EditAnswer => "edit the sent answer (WB review, once)",
+        Action::CustomerHistory => "the customer's full history",
         _ => "",
     }
 }
@@ -619,4 +632,17 @@ fn draft_source(source: crate::ai::DraftSource) -> &'static str {
         Llm => "LLM",
         Manual => "typed",
     }
+}
+
+fn customer_items(items: usize, open: usize) -> String {
+    let word = if items == 1 { "item" } else { "items" };
+    if open > 0 {
+        format!("{items} {word}, {open} unanswered")
+    } else {
+        format!("{items} {word}")
+    }
+}
+
+fn customer_history_key(key: &str) -> String {
+    format!("{key} — full history")
 }

@@ -54,6 +54,19 @@ pub struct Strings {
     pub unknown_customer: &'static str,
     pub answer_pending: &'static str,
     pub answer_editable: &'static str,
+    /// The customer block of the detail pane and the history screen.
+    pub customer_first_time: &'static str,
+    /// "4 обращения, без ответа 1".
+    pub customer_items: fn(usize, usize) -> String,
+    pub customer_by_name: &'static str,
+    pub label_products: &'static str,
+    pub label_channels: &'static str,
+    pub label_ratings: &'static str,
+    pub label_tone: &'static str,
+    pub label_channel: &'static str,
+    pub label_rating: &'static str,
+    /// "o — вся история".
+    pub customer_history_key: fn(&str) -> String,
 
     pub editor_title: &'static str,
     /// The editor's title when it edits a published answer.
@@ -271,6 +284,7 @@ mod tests {
             Notice::ExternalEditorFailed("vi".into()),
             Notice::ExternalEditorDone,
             Notice::NoTemplates,
+            Notice::NoCustomer,
             Notice::SettingRefused {
                 field: "sla.urgent.target".into(),
                 reason: "x".into(),
@@ -325,6 +339,7 @@ mod tests {
                 Screen::AuditLog,
                 Screen::Analytics,
                 Screen::Settings,
+                Screen::CustomerHistory,
             ] {
                 assert!(!(s.screen)(sc).is_empty(), "{lang}: {sc:?}");
             }

@@ -46,6 +46,16 @@ pub static RU: Strings = Strings {
     unknown_customer: "имя не указано",
     answer_pending: "ответ отправляется",
     answer_editable: "можно изменить один раз",
+    customer_first_time: "первое обращение",
+    customer_items,
+    customer_by_name: "связан по имени",
+    label_products: "Товары",
+    label_channels: "Каналы",
+    label_ratings: "Оценки",
+    label_tone: "Тон",
+    label_channel: "Канал",
+    label_rating: "Оценка",
+    customer_history_key,
 
     draft_source,
     draft_reason,
@@ -295,6 +305,7 @@ fn notice(notice: &Notice) -> String {
         }
         Notice::GoLiveFailed(e) => format!("Не включено: {e}"),
         Notice::NoTemplates => "Шаблонов для этого обращения нет".into(),
+        Notice::NoCustomer => "Это обращение не связано с покупателем: истории нет".into(),
         Notice::EditQueued => "Правка ответа поставлена в очередь отправки".into(),
         Notice::EditRefused(why) => edit_refusal(*why),
     }
@@ -429,6 +440,7 @@ fn screen(s: Screen) -> &'static str {
         Screen::Analytics => "Аналитика",
         Screen::Settings => "Настройки",
         Screen::AuditLog => "Журнал действий",
+        Screen::CustomerHistory => "История покупателя",
     }
 }
 
@@ -497,6 +509,7 @@ fn action(a: &Action) -> &'static str {
         Action::StopAutoReplies => "выключить все автоответы",
         Action::GoLive => "автоответы кабинета вживую (с подтверждением)",
         Action::EditAnswer => "изменить отправленный ответ (отзыв WB, один раз)",
+        Action::CustomerHistory => "вся история покупателя",
         _ => "",
     }
 }
@@ -646,4 +659,21 @@ fn draft_source(source: crate::ai::DraftSource) -> &'static str {
         Llm => "LLM",
         Manual => "вручную",
     }
+}
+
+fn customer_items(items: usize, open: usize) -> String {
+    let word = match (items % 10, items % 100) {
+        (1, r) if r != 11 => "обращение",
+        (2..=4, r) if !(12..=14).contains(&r) => "обращения",
+        _ => "обращений",
+    };
+    if open > 0 {
+        format!("{items} {word}, без ответа {open}")
+    } else {
+        format!("{items} {word}")
+    }
+}
+
+fn customer_history_key(key: &str) -> String {
+    format!("{key} — вся история")
 }

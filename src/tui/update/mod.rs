@@ -327,6 +327,7 @@ fn common(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         Action::ScreenAuditLog => screens::set_screen(state, Screen::AuditLog, fx),
         Action::ScreenAnalytics => screens::set_screen(state, Screen::Analytics, fx),
         Action::ScreenSettings => screens::set_screen(state, Screen::Settings, fx),
+        Action::CustomerHistory => screens::open_customer_history(state, fx),
         Action::Search => {
             screens::set_screen(state, Screen::Inbox, fx);
             screens::open_prompt(state, super::state::PromptKind::Search);

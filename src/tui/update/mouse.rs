@@ -41,6 +41,10 @@ pub(super) fn handle(state: &mut AppState, input: MouseInput, fx: &mut Vec<Effec
             Screen::SyncHealth => (state.health.cursor.selected, state.health.cursor.scroll),
             Screen::Settings => (state.settings.cursor.selected, state.settings.cursor.scroll),
             Screen::Analytics => (state.analytics.selected, 0),
+            Screen::CustomerHistory => (
+                state.customer_history.cursor.selected,
+                state.customer_history.cursor.scroll,
+            ),
             _ => (state.audit.cursor.selected, state.audit.cursor.scroll),
         };
         // Analytics and settings lay out their own rows: their views say which is where.

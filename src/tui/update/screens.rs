@@ -35,7 +35,60 @@ pub(super) fn set_screen(state: &mut AppState, screen: Screen, fx: &mut Vec<Effe
             state.mode = Mode::Screen;
             super::settings::reload(state, fx);
         }
+        Screen::CustomerHistory => state.mode = Mode::Screen,
     }
+}
+
+/// Opens the history of the customer of the item on show, the cursor on that item; a
+/// notice when the item has no linked customer. The profile came with the item's
+/// detail, so nothing is read.
+pub(super) fn open_customer_history(state: &mut AppState, fx: &mut Vec<Effect>) {
+    let shown = match &state.editor {
+        Some(e) => Some(e.interaction_id),
+        None => state.queue.selected_id,
+    };
+    let Some(detail) = state
+        .detail
+        .as_ref()
+        .filter(|d| Some(d.interaction.id) == shown)
+    else {
+        notify(
+            state,
+            if shown.is_some() {
+                Notice::DetailLoading
+            } else {
+                Notice::NothingSelected
+            },
+        );
+        return;
+    };
+    let Some(profile) = detail.customer.clone() else {
+        notify(state, Notice::NoCustomer);
+        return;
+    };
+    let current = detail.interaction.id;
+    let at = profile
+        .items
+        .iter()
+        .position(|i| i.id == current)
+        .unwrap_or(0);
+    let len = profile.items.len();
+    state.customer_history = super::super::state::HistoryView {
+        profile: Some(profile),
+        current: Some(current),
+        cursor: Default::default(),
+    };
+    let v = state.visible_screen_rows();
+    state.customer_history.cursor.select(at, len, v);
+    set_screen(state, Screen::CustomerHistory, fx);
+}
+
+fn history_len(state: &AppState) -> usize {
+    state
+        .customer_history
+        .profile
+        .as_ref()
+        .map_or(0, |p| p.items.len())
 }
 
 /// What every full screen does with keys it has no use for: Esc goes back to the inbox,
@@ -55,6 +108,9 @@ pub(super) fn on_resize(state: &mut AppState, fx: &mut Vec<Effect>) {
     let total = state.audit.total.unwrap_or(0);
     let c = state.audit.cursor;
     state.audit.cursor.select(c.selected, total, v);
+    let len = history_len(state);
+    let c = state.customer_history.cursor;
+    state.customer_history.cursor.select(c.selected, len, v);
     if state.screen == Screen::AuditLog {
         request_audit_if_needed(state, fx);
     }
@@ -68,6 +124,7 @@ pub(super) fn screen_mode(state: &mut AppState, action: Action, fx: &mut Vec<Eff
             state.health.cursor,
         ),
         Screen::AuditLog => (state.audit.total.unwrap_or(0), state.audit.cursor),
+        Screen::CustomerHistory => (history_len(state), state.customer_history.cursor),
         Screen::Analytics => return super::analytics::screen_mode(state, action, fx),
         Screen::Settings => return super::settings::screen_mode(state, action, fx),
         Screen::Inbox => return super::common(state, action, fx),
@@ -83,6 +140,8 @@ pub(super) fn screen_mode(state: &mut AppState, action: Action, fx: &mut Vec<Eff
         Action::Refresh => {
             match state.screen {
                 Screen::SyncHealth => fx.push(Effect::LoadHealth),
+                // The history is the profile read with the item; Esc and `o` re-open it.
+                Screen::CustomerHistory => {}
                 _ => reload_audit(state, fx),
             }
             return;
@@ -119,6 +178,10 @@ pub(super) fn move_screen_cursor(state: &mut AppState, index: usize, fx: &mut Ve
         Screen::Analytics => {
             let last = crate::analytics::MetricKind::ALL.len() - 1;
             state.analytics.selected = index.min(last);
+        }
+        Screen::CustomerHistory => {
+            let len = history_len(state);
+            state.customer_history.cursor.select(index, len, v);
         }
         Screen::Inbox => {}
     }

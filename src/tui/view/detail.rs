@@ -153,6 +153,11 @@ pub fn content(detail: &Detail, state: &AppState, ctx: &ViewCtx<'_>) -> Vec<Line
             ctx.style(Slot::Text),
         ),
     ]));
+    lines.extend(super::detail_customer::lines(
+        detail.customer.as_ref(),
+        item.id,
+        ctx,
+    ));
     lines.push(Line::from(vec![
         label(s.label_created, ctx),
         Span::styled(

@@ -4,9 +4,11 @@
 pub mod analytics;
 pub mod audit;
 pub mod detail;
+pub mod detail_customer;
 pub mod editor;
 pub mod health;
 pub mod help;
+pub mod history;
 pub mod picker;
 pub mod prompt;
 pub mod queue;
@@ -95,6 +97,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &AppState, ctx: &ViewCtx<'_>) {
         Screen::AuditLog => audit::render(frame, rows.body, state, ctx),
         Screen::Analytics => analytics::render(frame, rows.body, state, ctx),
         Screen::Settings => settings::render(frame, rows.body, state, ctx),
+        Screen::CustomerHistory => history::render(frame, rows.body, state, ctx),
     }
     if let Some(r) = rows.status {
         status::render_status(frame, r, state, ctx);

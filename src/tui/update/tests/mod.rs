@@ -3,6 +3,7 @@
 
 mod analytics_settings;
 mod autoreply;
+mod customer;
 mod edit;
 mod guard;
 mod paging;
@@ -96,6 +97,7 @@ pub(super) fn detail(item: Interaction) -> Detail {
         prepared_origin: None,
         revenue: None,
         guard,
+        customer: None,
     }
 }
 
