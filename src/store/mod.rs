@@ -13,6 +13,7 @@ mod heartbeat;
 mod interactions;
 mod leases;
 mod outbox;
+pub mod pg;
 mod processes;
 mod products;
 pub mod schema;
