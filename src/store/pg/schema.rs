@@ -9,7 +9,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// An arbitrary key of the advisory lock that serialises migrations ("agentiq" in ASCII).
-const MIGRATION_LOCK: i64 = 0x6167_656e_7469_71;
+const MIGRATION_LOCK: i64 = 0x0061_6765_6e74_6971;
 
 pub fn latest_version() -> usize {
     MIGRATIONS.len()
