@@ -26,4 +26,5 @@ pub mod sla;
 pub mod store;
 pub mod sync;
 pub mod synthetic;
+pub mod team;
 pub mod tui;

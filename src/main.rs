@@ -9,7 +9,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use agentiq::cli::exit::{fail, Exit, Failure};
 use agentiq::cli::script::{self, ScriptCmd};
-use agentiq::cli::{inbox_cmd, out, setup_cmd, simulator_cmd, sync_cmd};
+use agentiq::cli::{inbox_cmd, out, setup_cmd, simulator_cmd, sync_cmd, team_cmd};
 use agentiq::config::{self, Paths};
 use agentiq::demo;
 use agentiq::domain::{Channel, Marketplace, Rating};
@@ -55,6 +55,13 @@ enum Cmd {
     Simulator(SimulatorCliArgs),
     /// Headless sync of the configured accounts into the database.
     Sync(SyncArgs),
+    /// Team mode: claim the next item of the shared queue (exit 3 when none is left).
+    Claim(team_cmd::ClaimArgs),
+    /// Team mode: give a claimed item back to the queue.
+    Release(team_cmd::ReleaseArgs),
+    /// Team mode: the people on the shared database, their roles and shops.
+    #[command(subcommand)]
+    Team(team_cmd::TeamCmd),
     /// Intent, sentiment and escalation flags of a customer text.
     Classify {
         /// review, question or chat.
@@ -459,11 +466,29 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Cmd::Claim(args) => team_cmd::claim(&team_cmd::required_url(&config_file, "claim")?, args),
+        Cmd::Release(args) => {
+            team_cmd::release(&team_cmd::required_url(&config_file, "release")?, args)
+        }
+        Cmd::Team(command) => {
+            team_cmd::team(&team_cmd::required_url(&config_file, "team")?, command)
+        }
         Cmd::Sync(args) => {
             let accounts = config::load_accounts(&config_file, &|name| std::env::var(name).ok())?;
+            let shared = config::store_url(&config_file, &|name| std::env::var(name).ok())?;
             let llm = config::load_llm(&config_file)?;
-            let store = Store::open(paths.database())?;
-            if args.daemon {
+            if let Some(url) = &shared {
+                if args.daemon {
+                    Err(fail(
+                        Failure::Config,
+                        "sync --daemon does not run on the shared database yet; \
+                         run sync --once periodically (see docs/team.md)",
+                    ))
+                } else {
+                    team_cmd::sync_once(&runtime, url, &accounts)
+                }
+            } else if args.daemon {
+                let store = Store::open(paths.database())?;
                 runtime.block_on(sync_cmd::sync_daemon(
                     &store,
                     &accounts,
@@ -471,6 +496,7 @@ fn run(cli: Cli) -> Result<()> {
                     llm,
                 ))
             } else {
+                let store = Store::open(paths.database())?;
                 runtime.block_on(sync_cmd::sync_once(&store, &accounts, llm.as_ref()))
             }
         }

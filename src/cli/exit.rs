@@ -15,6 +15,8 @@ pub enum Exit {
     /// The guardrails block the reply: `check`'s verdict, and `reply` refusing to queue.
     /// One meaning in both commands.
     Blocked = 2,
+    /// `claim`: no item is left to claim.
+    NothingLeft = 3,
     /// A usage error or a bad value on the command line (EX_USAGE).
     Usage = 64,
     /// The input data is wrong: a file that does not parse, an unknown item (EX_DATAERR).
@@ -54,6 +56,9 @@ pub enum Failure {
     Unavailable,
     #[error("configuration")]
     Config,
+    /// Nothing is left to claim (exit 3).
+    #[error("nothing left")]
+    NothingLeft,
 }
 
 impl Failure {
@@ -64,6 +69,7 @@ impl Failure {
             Failure::Data => Exit::Data,
             Failure::Unavailable => Exit::Unavailable,
             Failure::Config => Exit::Config,
+            Failure::NothingLeft => Exit::NothingLeft,
         }
     }
 }
@@ -141,13 +147,15 @@ mod tests {
             Exit::Unavailable,
             Exit::Internal,
             Exit::Config,
+            Exit::NothingLeft,
         ]
         .map(Exit::code);
         let mut sorted = codes.to_vec();
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), codes.len());
-        // 1 is `check`'s warn and 3 is reserved for `claim`'s "nothing left".
-        assert!(!codes.contains(&1) && !codes.contains(&3));
+        // 1 is `check`'s warn; 3 is `claim`'s "nothing left" and nothing else's.
+        assert!(!codes.contains(&1));
+        assert_eq!(Exit::NothingLeft.code(), 3);
     }
 }

@@ -22,4 +22,5 @@ pub mod setup_cmd;
 pub mod show_cmd;
 pub mod simulator_cmd;
 pub mod sync_cmd;
+pub mod team_cmd;
 pub mod templates_cmd;

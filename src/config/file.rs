@@ -23,6 +23,8 @@ pub struct ConfigFile {
     pub ui: UiConfig,
     #[serde(default)]
     pub network: super::accounts::NetworkEntry,
+    #[serde(default)]
+    pub store: super::store::StoreEntry,
 }
 
 /// Parses the text of the config file at `path`. The error is the parser's message with

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod edit;
 pub mod file;
 mod llm;
+pub mod store;
 pub mod ui;
 pub mod wb_token;
 
@@ -21,6 +22,7 @@ pub use accounts::{
 };
 pub use file::ConfigFile;
 pub use llm::load_llm;
+pub use store::{store_url, DATABASE_URL_ENV};
 pub use ui::{UiConfig, UiPrefs};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

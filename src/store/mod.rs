@@ -16,6 +16,7 @@ pub mod learning;
 mod kb;
 mod leases;
 mod outbox;
+pub mod pg;
 mod processes;
 mod products;
 pub mod schema;

@@ -6,22 +6,23 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 use tokio::sync::{mpsc, Notify};
 
 mod cards;
 pub mod eta;
+mod page_store;
 mod reconcile;
 
 pub use cards::{refresh_cards, CardRefresh, CARDS_PER_CYCLE};
+pub use page_store::{PageCounts, PageStore};
 pub use reconcile::{reconcile_pass, MAX_REREADS};
 
 use crate::app::Event;
 use crate::connectors::http::{Meter, PassMeter};
-use crate::connectors::{Connector, ConnectorError, Pull};
-use crate::store::{self, SyncRunRecord, Writer};
+use crate::connectors::{Connector, ConnectorError};
+use crate::store::{SyncRunRecord, Writer};
 
 /// One account with its connectors, as the engine runs it.
 pub struct AccountSync {
@@ -56,8 +57,8 @@ const MAX_PAGES_PER_PASS: u32 = 10_000;
 
 /// Pulls until the connector has nothing more right now, committing each page with its
 /// cursor. Records the run in `sync_runs` whatever the outcome.
-pub async fn sync_pass(
-    writer: &Writer,
+pub async fn sync_pass<S: PageStore + ?Sized>(
+    writer: &S,
     account_id: i64,
     connector: &dyn Connector,
     clock: &(dyn Fn() -> DateTime<Utc> + Send + Sync),
@@ -66,8 +67,8 @@ pub async fn sync_pass(
 }
 
 /// [`sync_pass`], calling `progress` after each committed page.
-pub async fn sync_pass_with_progress(
-    writer: &Writer,
+pub async fn sync_pass_with_progress<S: PageStore + ?Sized>(
+    writer: &S,
     account_id: i64,
     connector: &dyn Connector,
     clock: &(dyn Fn() -> DateTime<Utc> + Send + Sync),
@@ -85,7 +86,7 @@ pub async fn sync_pass_with_progress(
     let outcome: Result<(), ConnectorError> = meter
         .scope(async {
             let first = writer
-                .call(move |conn| store::cursor(conn, account_id, connector_id))
+                .cursor(account_id, connector_id)
                 .await
                 .map_err(store_error)?
                 .is_none();
@@ -104,7 +105,7 @@ pub async fn sync_pass_with_progress(
             }
             loop {
                 let cursor = writer
-                    .call(move |conn| store::cursor(conn, account_id, connector_id))
+                    .cursor(account_id, connector_id)
                     .await
                     .map_err(store_error)?;
                 let pull = connector.pull(cursor.as_deref()).await;
@@ -116,14 +117,14 @@ pub async fn sync_pass_with_progress(
                 stats.pages += 1;
                 let more = pull.more;
                 let now = clock();
-                let (seen, new, changed, skipped) =
-                    commit_page(writer, account_id, connector_id, pull, now)
-                        .await
-                        .map_err(store_error)?;
-                stats.seen += seen;
-                stats.new += new;
-                stats.changed += changed;
-                stats.skipped += skipped;
+                let page = writer
+                    .commit_page(account_id, connector_id, pull, now)
+                    .await
+                    .map_err(store_error)?;
+                stats.seen += page.seen;
+                stats.new += page.new;
+                stats.changed += page.changed;
+                stats.skipped += page.skipped;
                 progress(&stats);
                 if !more || stats.pages >= MAX_PAGES_PER_PASS {
                     return Ok(());
@@ -150,60 +151,13 @@ pub async fn sync_pass_with_progress(
             .err()
             .map(|e| failure_reason(e, &stats, &used)),
     };
-    if let Err(err) = writer
-        .call(move |conn| store::record_sync_run(conn, &record))
-        .await
-    {
+    if let Err(err) = writer.record_sync_run(record).await {
         tracing::error!(%err, "recording a sync run");
     }
     match outcome {
         Ok(()) => Ok(stats),
         Err(err) => Err((stats, err)),
     }
-}
-
-/// Writes one page's items, its skipped items and the cursor after it in one transaction.
-async fn commit_page(
-    writer: &Writer,
-    account_id: i64,
-    connector_id: &'static str,
-    pull: Pull,
-    now: DateTime<Utc>,
-) -> Result<(u32, u32, u32, u32)> {
-    writer
-        .call(move |conn| {
-            let tx = conn.transaction()?;
-            let summary =
-                store::upsert_interactions(&tx, account_id, connector_id, &pull.items, now)
-                    .context("saving a page of items")?;
-            for skipped in &pull.skipped {
-                tracing::warn!(connector = connector_id, id = ?skipped.external_id, reason = %skipped.reason, "skipped a malformed item");
-                tx.execute(
-                    "INSERT INTO audit_log (at, actor, action, detail)
-                     VALUES (?1, 'sync', 'item_skipped',
-                             json_object('connector', ?2, 'external_id', ?3, 'reason', ?4))",
-                    params![
-                        now.timestamp(),
-                        connector_id,
-                        skipped.external_id,
-                        skipped.reason
-                    ],
-                )?;
-            }
-            store::set_cursor(&tx, account_id, connector_id, &pull.cursor, now)?;
-            if summary.changed > 0 {
-                // Answers the marketplace accepted and now shows: delivered.
-                store::settle_accepted_from_items(&tx, now)?;
-            }
-            tx.commit()?;
-            Ok((
-                summary.seen as u32,
-                summary.new as u32,
-                summary.changed as u32,
-                pull.skipped.len() as u32,
-            ))
-        })
-        .await
 }
 
 /// Why a pass ended early, for the sync-health screen: the error, where it stopped, and

@@ -1,0 +1,215 @@
+//! Team mode's commands on the shared PostgreSQL store: `claim`, `release`, `team …`, and
+//! `sync --once` when `[store] url` names PostgreSQL. See docs/team.md.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+
+use crate::cli::exit::{fail, Failure, FailureExt};
+use crate::cli::out;
+use crate::connectors::AccountConfig;
+use crate::store::pg::{self, PgStore, Release, Role};
+
+#[derive(Args)]
+pub struct ClaimArgs {
+    /// Who claims; default: the database user of the connection.
+    #[arg(long)]
+    pub operator: Option<String>,
+    /// One JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ReleaseArgs {
+    /// The item's id (as `claim` printed it).
+    pub id: i64,
+    /// Whose claim; default: the database user of the connection.
+    #[arg(long)]
+    pub operator: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum TeamCmd {
+    /// Add a person: a database login in a role, on some shops.
+    Add {
+        /// Their login name (lower-case latin letters, digits, _).
+        name: String,
+        /// manager or operator.
+        #[arg(long, default_value = "operator")]
+        role: Role,
+        /// A shop they work on (repeat for several).
+        #[arg(long = "shop", required = true)]
+        shops: Vec<String>,
+        /// The environment variable holding their password (for a database that checks
+        /// passwords); never on the command line.
+        #[arg(long)]
+        password_env: Option<String>,
+    },
+    /// Remove a person: their claims return to the queue, their login is dropped.
+    Remove { name: String },
+    /// The people of the team, their roles and shops.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a person to another role.
+    Role { name: String, role: Role },
+    /// How long a claim lasts without activity before it returns to the queue.
+    ClaimTtl {
+        /// Seconds.
+        secs: u64,
+    },
+}
+
+/// The shared database's URL, or a configuration error saying how to set it.
+pub fn required_url(config_file: &Path, command: &str) -> Result<String> {
+    crate::config::store_url(config_file, &|name| std::env::var(name).ok())?.ok_or_else(|| {
+        fail(
+            Failure::Config,
+            format!(
+                "{command} works on a team's shared database: set [store] url = \"postgres://…\" \
+                 in {} or {} (see docs/team.md)",
+                config_file.display(),
+                crate::config::DATABASE_URL_ENV
+            ),
+        )
+    })
+}
+
+fn connect(url: &str) -> Result<postgres::Client> {
+    PgStore::new(url).connect().kind(Failure::Unavailable)
+}
+
+fn who(client: &mut postgres::Client, operator: Option<String>) -> Result<String> {
+    match operator {
+        Some(name) => Ok(name),
+        None => Ok(client.query_one("SELECT session_user::text", &[])?.get(0)),
+    }
+}
+
+pub fn claim(url: &str, args: ClaimArgs) -> Result<()> {
+    let mut client = connect(url)?;
+    let operator = who(&mut client, args.operator)?;
+    let Some(item) = pg::claim_next(&mut client, &operator)? else {
+        return Err(fail(Failure::NothingLeft, "nothing left to claim"));
+    };
+    let text = if args.json {
+        serde_json::to_string(&item)?
+    } else {
+        format!(
+            "{}\t{}\t{}\t{}\tdue {}\tclaimed by {} until {}\n{}",
+            item.id,
+            item.account,
+            item.channel,
+            item.tier,
+            item.due_at.format("%Y-%m-%d %H:%M"),
+            item.claimed_by,
+            item.claim_expires_at.format("%H:%M:%S"),
+            item.text
+        )
+    };
+    out::line(&text)?;
+    Ok(())
+}
+
+pub fn release(url: &str, args: ReleaseArgs) -> Result<()> {
+    let mut client = connect(url)?;
+    let operator = who(&mut client, args.operator)?;
+    match pg::release(&mut client, args.id, &operator)? {
+        Release::Released => out::line(&format!("released {}", args.id))?,
+        Release::NotClaimed => out::line(&format!("{} was not claimed", args.id))?,
+        Release::HeldBy(by) => {
+            return Err(fail(
+                Failure::Data,
+                format!("{} is claimed by {by}, not {operator}", args.id),
+            ))
+        }
+        Release::NoSuchItem => {
+            return Err(fail(Failure::Data, format!("no item {}", args.id)));
+        }
+    }
+    Ok(())
+}
+
+pub fn team(url: &str, command: TeamCmd) -> Result<()> {
+    let mut client = connect(url)?;
+    match command {
+        TeamCmd::Add {
+            name,
+            role,
+            shops,
+            password_env,
+        } => {
+            let password =
+                match &password_env {
+                    Some(var) => Some(std::env::var(var).map_err(|_| {
+                        fail(Failure::Usage, format!("--password-env {var}: not set"))
+                    })?),
+                    None => None,
+                };
+            pg::add_member(&mut client, &name, role, &shops, password.as_deref())?;
+            out::line(&format!(
+                "{name} added as {} on {}",
+                role.as_str(),
+                shops.join(", ")
+            ))?;
+        }
+        TeamCmd::Remove { name } => {
+            pg::remove_member(&mut client, &name)?;
+            out::line(&format!("{name} removed"))?;
+        }
+        TeamCmd::List { json } => {
+            let members = pg::list_members(&mut client)?;
+            if json {
+                out::line(&serde_json::to_string(&members)?)?;
+            } else {
+                for m in members {
+                    out::line(&format!("{}\t{}\t{}", m.name, m.role, m.shops.join(", ")))?;
+                }
+            }
+        }
+        TeamCmd::Role { name, role } => {
+            pg::set_role(&mut client, &name, role)?;
+            out::line(&format!("{name} is now {}", role.as_str()))?;
+        }
+        TeamCmd::ClaimTtl { secs } => {
+            pg::set_claim_ttl(&mut client, Duration::from_secs(secs))?;
+            out::line(&format!("claims now last {secs}s without activity"))?;
+        }
+    }
+    Ok(())
+}
+
+/// `sync --once` into the shared store: migrates it (the owner runs sync), then one pass
+/// of every connector. The blocking connection is made here, outside the runtime.
+pub fn sync_once(
+    runtime: &tokio::runtime::Runtime,
+    url: &str,
+    accounts: &[AccountConfig],
+) -> Result<()> {
+    if accounts.is_empty() {
+        return Err(fail(
+            Failure::Config,
+            "no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)",
+        ));
+    }
+    let store = PgStore::open(url).kind(Failure::Unavailable)?;
+    let writer = store.writer()?;
+    let lines = runtime.block_on(crate::team::sync_once(&writer, accounts))?;
+    let mut failed = 0;
+    for line in &lines {
+        eprintln!("{}", line.text);
+        failed += usize::from(!line.ok);
+    }
+    if failed > 0 {
+        return Err(fail(
+            Failure::Unavailable,
+            format!("{failed} of {} sync passes failed", lines.len()),
+        ))
+        .context("sync into the shared database");
+    }
+    Ok(())
+}
