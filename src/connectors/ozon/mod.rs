@@ -219,11 +219,7 @@ pub(crate) fn read_cursor<C: DeserializeOwned + Default>(
     endpoint: &str,
     cursor: Option<&str>,
 ) -> Result<C, ConnectorError> {
-    match cursor {
-        Some(text) if !text.trim().is_empty() => serde_json::from_str(text)
-            .map_err(|e| OzonApi::malformed(endpoint, format!("stored cursor unreadable: {e}"))),
-        _ => Ok(C::default()),
-    }
+    crate::connectors::read_cursor(MARKETPLACE, endpoint, cursor)
 }
 
 pub(crate) fn write_cursor<C: Serialize>(

@@ -22,7 +22,7 @@ use super::{
 };
 use crate::connectors::lenient;
 use crate::connectors::{Connector, ConnectorError, Pull, ReplyTarget, Skipped};
-use crate::domain::{Answer, Channel, Marketplace, ModerationState, NewInteraction, ProductRef};
+use crate::domain::{Answer, Channel, ModerationState, NewInteraction, ProductRef};
 
 const LIST: &str = "POST /v1/question/list";
 const INFO: &str = "POST /v1/question/info";
@@ -166,17 +166,7 @@ impl OzonQuestions {
 
 #[async_trait]
 impl Connector for OzonQuestions {
-    fn id(&self) -> &'static str {
-        "ozon_questions"
-    }
-
-    fn marketplace(&self) -> Marketplace {
-        Marketplace::Ozon
-    }
-
-    fn channel(&self) -> Channel {
-        Channel::Question
-    }
+    crate::connectors::connector_identity!("ozon_questions", Ozon, Question);
 
     async fn pull(&self, cursor: Option<&str>) -> Result<Pull, ConnectorError> {
         let mut cur: QuestionCursor = read_cursor(LIST, cursor)?;

@@ -19,9 +19,7 @@ use super::wire::{
 use super::{is_ambiguous, parse_time, raw_id, read_cursor, same_text, write_cursor, OzonApi};
 use crate::connectors::lenient;
 use crate::connectors::{Connector, ConnectorError, Pull, ReplyTarget, Skipped};
-use crate::domain::{
-    Answer, Channel, Marketplace, ModerationState, NewInteraction, ProductRef, Rating,
-};
+use crate::domain::{Answer, Channel, ModerationState, NewInteraction, ProductRef, Rating};
 
 const LIST: &str = "POST /v1/review/list";
 const COMMENTS: &str = "POST /v1/review/comment/list";
@@ -212,17 +210,7 @@ impl OzonReviews {
 
 #[async_trait]
 impl Connector for OzonReviews {
-    fn id(&self) -> &'static str {
-        "ozon_reviews"
-    }
-
-    fn marketplace(&self) -> Marketplace {
-        Marketplace::Ozon
-    }
-
-    fn channel(&self) -> Channel {
-        Channel::Review
-    }
+    crate::connectors::connector_identity!("ozon_reviews", Ozon, Review);
 
     async fn pull(&self, cursor: Option<&str>) -> Result<Pull, ConnectorError> {
         let mut cur: ReviewCursor = read_cursor(LIST, cursor)?;
