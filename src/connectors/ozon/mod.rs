@@ -271,7 +271,11 @@ mod tests {
         cache.put("q2", 2, None);
         assert_eq!(cache.get("q1", 1), Some(Some("Здравствуйте!".into())));
         assert_eq!(cache.get("q2", 2), Some(None));
-        assert_eq!(cache.get("q1", 2), None, "a new answer since: read it again");
+        assert_eq!(
+            cache.get("q1", 2),
+            None,
+            "a new answer since: read it again"
+        );
     }
 
     #[test]
