@@ -281,257 +281,341 @@ fn make_item(
     answered: bool,
     rng: &mut ChaCha8Rng,
 ) -> SyntheticItem {
-    let wb = shop.marketplace == Marketplace::Wb;
     let product = shop
         .products
         .choose(rng)
         .expect("shops are checked for products");
     let name = pick(rng, &shop.names, "Покупатель").to_string();
     let answer_at = created_at + Duration::hours(rng.random_range(1..30));
+    let draw = Draw {
+        shop,
+        account,
+        product,
+        name,
+        created_at,
+        answer_at,
+        answered,
+        wb: shop.marketplace == Marketplace::Wb,
+    };
     match channel {
-        Channel::Review => {
-            let (stars, text, pros, cons) =
-                shop.reviews.choose(rng).cloned().expect("checked above");
-            // A second sentence from another review of the same rating varies the text.
-            let text = match shop.sentences[usize::from(stars.clamp(1, 5)) - 1].choose(rng) {
-                Some(extra)
-                    if rng.random_bool(0.4) && !text.contains(extra.trim_end_matches('.')) =>
-                {
-                    format!("{text} {extra}")
-                }
-                _ => text,
-            };
-            let answer = answered.then(|| Answer {
-                text: pick(rng, &shop.review_answers, "Спасибо за отзыв!").to_string(),
-                moderation: ModerationState::Published,
-                editable: false,
-            });
-            let photos: u32 = if rng.random_bool(0.25) {
-                rng.random_range(1..6)
-            } else {
-                0
-            };
-            let id = if wb { wb_id(rng) } else { uuid(rng) };
-            let raw = if wb {
-                json!({
-                    "id": id, "text": text, "pros": pros.clone().unwrap_or_default(),
-                    "cons": cons.clone().unwrap_or_default(), "productValuation": stars,
-                    "createdDate": moscow(created_at),
-                    "answer": answer.as_ref().map(|a| json!({
-                        "text": a.text, "state": "wbRu", "editable": false})),
-                    "state": "wbRu",
-                    "productDetails": {
-                        "imtId": product.id / 10 + 7, "nmId": product.id,
-                        "productName": product.name, "supplierArticle": product.vendor_code,
-                        "supplierName": shop.name, "brandName": product.brand},
-                    "wasViewed": answered,
-                    "photoLinks": (0..photos).map(|p| json!({
-                        "fullSize": format!("https://feedback.wbbasket.ru/{id}/photos/{p}/fs.webp"),
-                        "miniSize": format!("https://feedback.wbbasket.ru/{id}/photos/{p}/ms.webp")}))
-                        .collect::<Vec<_>>(),
-                    "userName": name, "subjectName": product.category,
-                })
-            } else {
-                json!({
-                    "id": id, "sku": product.id, "text": text,
-                    "published_at": created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-                    "rating": stars,
-                    "status": if answered { "PROCESSED" } else { "UNPROCESSED" },
-                    "comments_amount": u8::from(answered), "photos_amount": photos,
-                    "videos_amount": 0, "order_status": "DELIVERED",
-                    "is_rating_participant": true,
-                })
-            };
-            SyntheticItem {
-                account,
-                source: if wb { "wb_feedbacks" } else { "ozon_reviews" },
-                item: NewInteraction {
-                    channel,
-                    external_id: id,
-                    product: Some(ProductRef {
-                        external_id: product.id.to_string(),
-                        name: wb.then(|| product.name.clone()),
-                        brand: wb.then(|| product.brand.clone()),
-                    }),
-                    customer_name: wb.then_some(name),
-                    customer_external_id: None,
-                    text,
-                    pros: pros.filter(|_| wb),
-                    cons: cons.filter(|_| wb),
-                    photos,
-                    rating: Rating::new(stars),
-                    created_at,
-                    answer,
-                    archived: false,
-                    messages: Vec::new(),
-                    reply_handle: None,
-                    raw,
-                },
-            }
+        Channel::Review => make_review(draw, rng),
+        Channel::Question => make_question(draw, rng),
+        Channel::Chat => make_chat(draw, rng),
+    }
+}
+
+/// What every generated item draws first, in this order (the seed's texts depend on it).
+struct Draw<'a> {
+    shop: &'a Shop,
+    account: usize,
+    product: &'a DemoProduct,
+    name: String,
+    created_at: DateTime<Utc>,
+    answer_at: DateTime<Utc>,
+    answered: bool,
+    wb: bool,
+}
+
+/// Sometimes a second sentence from another review of the same rating, to vary the text.
+fn with_second_sentence(shop: &Shop, stars: u8, text: String, rng: &mut ChaCha8Rng) -> String {
+    match shop.sentences[usize::from(stars.clamp(1, 5)) - 1].choose(rng) {
+        Some(extra) if rng.random_bool(0.4) && !text.contains(extra.trim_end_matches('.')) => {
+            format!("{text} {extra}")
         }
-        Channel::Question => {
-            let text = pick(rng, &shop.questions, "Есть в наличии?").to_string();
-            let answer = answered.then(|| Answer {
-                text: pick(rng, &shop.question_answers, "Здравствуйте! Да, есть.").to_string(),
-                moderation: ModerationState::Published,
-                editable: true,
-            });
-            let id = if wb { wb_id(rng) } else { uuid(rng) };
-            let raw = if wb {
-                json!({
-                    "id": id, "text": text, "createdDate": moscow(created_at),
-                    "state": if answered { "wbRu" } else { "suppliersPortalSynch" },
-                    "answer": answer.as_ref().map(|a| json!({
-                        "text": a.text, "editable": true, "createDate": moscow(answer_at)})),
-                    "productDetails": {
-                        "imtId": product.id / 10 + 7, "nmId": product.id,
-                        "productName": product.name, "supplierArticle": product.vendor_code,
-                        "supplierName": shop.name, "brandName": product.brand},
-                    "wasViewed": answered, "isWarned": false,
-                })
-            } else {
-                json!({
-                    "id": id, "sku": product.id, "text": text, "author_name": name,
-                    "published_at": created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-                    "status": if answered { "PROCESSED" } else { "NEW" },
-                    "answers_count": u8::from(answered),
-                    "product_url": format!("https://www.ozon.ru/product/{}/", product.id),
-                    "question_link": format!("https://www.ozon.ru/product/{}/questions/{id}/", product.id),
-                })
-            };
-            SyntheticItem {
-                account,
-                source: if wb { "wb_questions" } else { "ozon_questions" },
-                item: NewInteraction {
-                    channel,
-                    external_id: id,
-                    product: Some(ProductRef {
-                        external_id: product.id.to_string(),
-                        name: wb.then(|| product.name.clone()),
-                        brand: wb.then(|| product.brand.clone()),
-                    }),
-                    customer_name: Some(name),
-                    customer_external_id: None,
-                    text,
-                    pros: None,
-                    cons: None,
-                    photos: 0,
-                    rating: None,
-                    created_at,
-                    answer,
-                    archived: false,
-                    messages: Vec::new(),
-                    reply_handle: None,
-                    raw,
-                },
-            }
-        }
-        Channel::Chat => {
-            let client_id = rng.random_range(10_000_000u64..99_999_999);
-            let chat_id = if wb {
-                format!("1:{}", uuid(rng))
-            } else {
-                uuid(rng)
-            };
-            let mut messages = Vec::new();
-            let mut at = created_at;
-            let mut n = 0;
-            let mut push = |sender: Sender, text: &str, at: DateTime<Utc>| {
-                n += 1;
-                messages.push(ChatMessage {
-                    external_id: format!("{chat_id}:{n}"),
-                    sender,
-                    text: text.to_string(),
-                    sent_at: at,
-                });
-            };
-            for _ in 0..rng.random_range(1..3) {
-                push(
-                    Sender::Buyer,
-                    pick(rng, &shop.buyer_lines, "Здравствуйте"),
-                    at,
-                );
-                at += Duration::minutes(rng.random_range(1..40));
-            }
-            if answered {
-                let reply = pick(rng, &shop.seller_lines, "Здравствуйте! Уже проверяем.");
-                push(Sender::Seller, reply, at);
-            }
-            let tail: Vec<&str> = messages
-                .iter()
-                .rev()
-                .take_while(|m| m.sender == Sender::Buyer)
-                .map(|m| m.text.as_str())
-                .collect();
-            let text = if tail.is_empty() {
-                messages
-                    .iter()
-                    .rev()
-                    .find(|m| m.sender == Sender::Buyer)
-                    .map(|m| m.text.clone())
-                    .unwrap_or_default()
-            } else {
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-            };
-            let reply_sign = format!("{:x}", rng.random::<u64>());
-            let raw = if wb {
-                json!({
-                    "chat": {
-                        "chatID": chat_id, "replySign": reply_sign, "clientID": client_id.to_string(),
-                        "clientName": name, "goodCard": {"nmID": product.id, "price": product.price,
-                        "priceCurrency": "RUB", "size": "0"},
-                        "lastMessage": messages.last().map(|m| json!({
-                            "text": m.text, "addTimestamp": m.sent_at.timestamp_millis()}))},
-                    "events": messages.iter().map(|m| json!({
-                        "chatID": chat_id, "eventID": m.external_id, "eventType": "message",
-                        "message": {"text": m.text}, "source": "android",
-                        "addTimestamp": m.sent_at.timestamp_millis(),
-                        "sender": if m.sender == Sender::Buyer { "client" } else { "seller" },
-                        "clientID": client_id.to_string(), "clientName": name}))
-                        .collect::<Vec<_>>(),
-                })
-            } else {
-                json!({
-                    "chat": {"chat_id": chat_id, "chat_type": "Buyer_Seller",
-                             "chat_status": "Opened",
-                             "created_at": created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-                             "unread_count": u8::from(!answered)},
-                    "messages": messages.iter().map(|m| json!({
-                        "message_id": m.external_id,
-                        "user": {"id": client_id.to_string(),
-                                 "type": if m.sender == Sender::Buyer { "customer" } else { "seller" }},
-                        "created_at": m.sent_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-                        "is_read": true, "data": [m.text]}))
-                        .collect::<Vec<_>>(),
-                })
-            };
-            SyntheticItem {
-                account,
-                source: if wb { "wb_chats" } else { "ozon_chats" },
-                item: NewInteraction {
-                    channel,
-                    external_id: chat_id,
-                    product: Some(ProductRef {
-                        external_id: product.id.to_string(),
-                        name: None,
-                        brand: None,
-                    }),
-                    customer_name: Some(name),
-                    customer_external_id: Some(client_id.to_string()),
-                    text,
-                    pros: None,
-                    cons: None,
-                    photos: 0,
-                    rating: None,
-                    created_at,
-                    answer: None,
-                    archived: false,
-                    messages,
-                    reply_handle: wb.then_some(reply_sign),
-                    raw,
-                },
-            }
-        }
+        _ => text,
+    }
+}
+
+/// A quarter of reviews carry one to five photos.
+fn photo_count(rng: &mut ChaCha8Rng) -> u32 {
+    if rng.random_bool(0.25) {
+        rng.random_range(1..6)
+    } else {
+        0
+    }
+}
+
+fn make_review(draw: Draw<'_>, rng: &mut ChaCha8Rng) -> SyntheticItem {
+    let channel = Channel::Review;
+    let Draw {
+        shop,
+        account,
+        product,
+        name,
+        created_at,
+        answered,
+        wb,
+        ..
+    } = draw;
+    let (stars, text, pros, cons) = shop.reviews.choose(rng).cloned().expect("checked above");
+    let text = with_second_sentence(shop, stars, text, rng);
+    let answer = answered.then(|| Answer {
+        text: pick(rng, &shop.review_answers, "Спасибо за отзыв!").to_string(),
+        moderation: ModerationState::Published,
+        editable: false,
+    });
+    let photos = photo_count(rng);
+    let id = if wb { wb_id(rng) } else { uuid(rng) };
+    let raw = if wb {
+        json!({
+            "id": id, "text": text, "pros": pros.clone().unwrap_or_default(),
+            "cons": cons.clone().unwrap_or_default(), "productValuation": stars,
+            "createdDate": moscow(created_at),
+            "answer": answer.as_ref().map(|a| json!({
+                "text": a.text, "state": "wbRu", "editable": false})),
+            "state": "wbRu",
+            "productDetails": {
+                "imtId": product.id / 10 + 7, "nmId": product.id,
+                "productName": product.name, "supplierArticle": product.vendor_code,
+                "supplierName": shop.name, "brandName": product.brand},
+            "wasViewed": answered,
+            "photoLinks": (0..photos).map(|p| json!({
+                "fullSize": format!("https://feedback.wbbasket.ru/{id}/photos/{p}/fs.webp"),
+                "miniSize": format!("https://feedback.wbbasket.ru/{id}/photos/{p}/ms.webp")}))
+                .collect::<Vec<_>>(),
+            "userName": name, "subjectName": product.category,
+        })
+    } else {
+        json!({
+            "id": id, "sku": product.id, "text": text,
+            "published_at": created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            "rating": stars,
+            "status": if answered { "PROCESSED" } else { "UNPROCESSED" },
+            "comments_amount": u8::from(answered), "photos_amount": photos,
+            "videos_amount": 0, "order_status": "DELIVERED",
+            "is_rating_participant": true,
+        })
+    };
+    SyntheticItem {
+        account,
+        source: if wb { "wb_feedbacks" } else { "ozon_reviews" },
+        item: NewInteraction {
+            channel,
+            external_id: id,
+            product: Some(ProductRef {
+                external_id: product.id.to_string(),
+                name: wb.then(|| product.name.clone()),
+                brand: wb.then(|| product.brand.clone()),
+            }),
+            customer_name: wb.then_some(name),
+            customer_external_id: None,
+            text,
+            pros: pros.filter(|_| wb),
+            cons: cons.filter(|_| wb),
+            photos,
+            rating: Rating::new(stars),
+            created_at,
+            answer,
+            archived: false,
+            messages: Vec::new(),
+            reply_handle: None,
+            raw,
+        },
+    }
+}
+
+fn make_question(draw: Draw<'_>, rng: &mut ChaCha8Rng) -> SyntheticItem {
+    let channel = Channel::Question;
+    let Draw {
+        shop,
+        account,
+        product,
+        name,
+        created_at,
+        answer_at,
+        answered,
+        wb,
+    } = draw;
+    let text = pick(rng, &shop.questions, "Есть в наличии?").to_string();
+    let answer = answered.then(|| Answer {
+        text: pick(rng, &shop.question_answers, "Здравствуйте! Да, есть.").to_string(),
+        moderation: ModerationState::Published,
+        editable: true,
+    });
+    let id = if wb { wb_id(rng) } else { uuid(rng) };
+    let raw = if wb {
+        json!({
+            "id": id, "text": text, "createdDate": moscow(created_at),
+            "state": if answered { "wbRu" } else { "suppliersPortalSynch" },
+            "answer": answer.as_ref().map(|a| json!({
+                "text": a.text, "editable": true, "createDate": moscow(answer_at)})),
+            "productDetails": {
+                "imtId": product.id / 10 + 7, "nmId": product.id,
+                "productName": product.name, "supplierArticle": product.vendor_code,
+                "supplierName": shop.name, "brandName": product.brand},
+            "wasViewed": answered, "isWarned": false,
+        })
+    } else {
+        json!({
+            "id": id, "sku": product.id, "text": text, "author_name": name,
+            "published_at": created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            "status": if answered { "PROCESSED" } else { "NEW" },
+            "answers_count": u8::from(answered),
+            "product_url": format!("https://www.ozon.ru/product/{}/", product.id),
+            "question_link": format!("https://www.ozon.ru/product/{}/questions/{id}/", product.id),
+        })
+    };
+    SyntheticItem {
+        account,
+        source: if wb { "wb_questions" } else { "ozon_questions" },
+        item: NewInteraction {
+            channel,
+            external_id: id,
+            product: Some(ProductRef {
+                external_id: product.id.to_string(),
+                name: wb.then(|| product.name.clone()),
+                brand: wb.then(|| product.brand.clone()),
+            }),
+            customer_name: Some(name),
+            customer_external_id: None,
+            text,
+            pros: None,
+            cons: None,
+            photos: 0,
+            rating: None,
+            created_at,
+            answer,
+            archived: false,
+            messages: Vec::new(),
+            reply_handle: None,
+            raw,
+        },
+    }
+}
+
+/// One to two buyer messages a few minutes apart, and the seller's reply when answered.
+fn chat_thread(
+    shop: &Shop,
+    chat_id: &str,
+    created_at: DateTime<Utc>,
+    answered: bool,
+    rng: &mut ChaCha8Rng,
+) -> Vec<ChatMessage> {
+    let mut messages = Vec::new();
+    let mut at = created_at;
+    let mut n = 0;
+    let mut push = |sender: Sender, text: &str, at: DateTime<Utc>| {
+        n += 1;
+        messages.push(ChatMessage {
+            external_id: format!("{chat_id}:{n}"),
+            sender,
+            text: text.to_string(),
+            sent_at: at,
+        });
+    };
+    for _ in 0..rng.random_range(1..3) {
+        push(
+            Sender::Buyer,
+            pick(rng, &shop.buyer_lines, "Здравствуйте"),
+            at,
+        );
+        at += Duration::minutes(rng.random_range(1..40));
+    }
+    if answered {
+        let reply = pick(rng, &shop.seller_lines, "Здравствуйте! Уже проверяем.");
+        push(Sender::Seller, reply, at);
+    }
+    messages
+}
+
+/// What the chat shows as its text: the buyer's messages after the seller's last one,
+/// else the buyer's last message.
+fn buyer_text(messages: &[ChatMessage]) -> String {
+    let tail: Vec<&str> = messages
+        .iter()
+        .rev()
+        .take_while(|m| m.sender == Sender::Buyer)
+        .map(|m| m.text.as_str())
+        .collect();
+    if tail.is_empty() {
+        messages
+            .iter()
+            .rev()
+            .find(|m| m.sender == Sender::Buyer)
+            .map(|m| m.text.clone())
+            .unwrap_or_default()
+    } else {
+        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+    }
+}
+
+fn make_chat(draw: Draw<'_>, rng: &mut ChaCha8Rng) -> SyntheticItem {
+    let channel = Channel::Chat;
+    let Draw {
+        shop,
+        account,
+        product,
+        name,
+        created_at,
+        answered,
+        wb,
+        ..
+    } = draw;
+    let client_id = rng.random_range(10_000_000u64..99_999_999);
+    let chat_id = if wb {
+        format!("1:{}", uuid(rng))
+    } else {
+        uuid(rng)
+    };
+    let messages = chat_thread(shop, &chat_id, created_at, answered, rng);
+    let text = buyer_text(&messages);
+    let reply_sign = format!("{:x}", rng.random::<u64>());
+    let raw = if wb {
+        json!({
+            "chat": {
+                "chatID": chat_id, "replySign": reply_sign, "clientID": client_id.to_string(),
+                "clientName": name, "goodCard": {"nmID": product.id, "price": product.price,
+                "priceCurrency": "RUB", "size": "0"},
+                "lastMessage": messages.last().map(|m| json!({
+                    "text": m.text, "addTimestamp": m.sent_at.timestamp_millis()}))},
+            "events": messages.iter().map(|m| json!({
+                "chatID": chat_id, "eventID": m.external_id, "eventType": "message",
+                "message": {"text": m.text}, "source": "android",
+                "addTimestamp": m.sent_at.timestamp_millis(),
+                "sender": if m.sender == Sender::Buyer { "client" } else { "seller" },
+                "clientID": client_id.to_string(), "clientName": name}))
+                .collect::<Vec<_>>(),
+        })
+    } else {
+        json!({
+            "chat": {"chat_id": chat_id, "chat_type": "Buyer_Seller",
+                     "chat_status": "Opened",
+                     "created_at": created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                     "unread_count": u8::from(!answered)},
+            "messages": messages.iter().map(|m| json!({
+                "message_id": m.external_id,
+                "user": {"id": client_id.to_string(),
+                         "type": if m.sender == Sender::Buyer { "customer" } else { "seller" }},
+                "created_at": m.sent_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                "is_read": true, "data": [m.text]}))
+                .collect::<Vec<_>>(),
+        })
+    };
+    SyntheticItem {
+        account,
+        source: if wb { "wb_chats" } else { "ozon_chats" },
+        item: NewInteraction {
+            channel,
+            external_id: chat_id,
+            product: Some(ProductRef {
+                external_id: product.id.to_string(),
+                name: None,
+                brand: None,
+            }),
+            customer_name: Some(name),
+            customer_external_id: Some(client_id.to_string()),
+            text,
+            pros: None,
+            cons: None,
+            photos: 0,
+            rating: None,
+            created_at,
+            answer: None,
+            archived: false,
+            messages,
+            reply_handle: wb.then_some(reply_sign),
+            raw,
+        },
     }
 }
 
