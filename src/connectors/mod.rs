@@ -18,6 +18,43 @@ use crate::domain::{Channel, Marketplace, ModerationState, NewInteraction};
 pub use error::{is_network_text, ConnectorError};
 pub use registry::{build_connectors, AccountConfig, ConnectorKind, Credentials};
 
+/// The three names every connector answers with — its id (cursors and sync records use
+/// it), marketplace and channel — written once per connector inside its `impl Connector`.
+macro_rules! connector_identity {
+    ($id:literal, $marketplace:ident, $channel:ident) => {
+        fn id(&self) -> &'static str {
+            $id
+        }
+
+        fn marketplace(&self) -> $crate::domain::Marketplace {
+            $crate::domain::Marketplace::$marketplace
+        }
+
+        fn channel(&self) -> $crate::domain::Channel {
+            $crate::domain::Channel::$channel
+        }
+    };
+}
+pub(crate) use connector_identity;
+
+/// Reads a stored cursor; `None` or an empty text starts from the beginning.
+pub(crate) fn read_cursor<C: serde::de::DeserializeOwned + Default>(
+    marketplace: &'static str,
+    endpoint: &str,
+    cursor: Option<&str>,
+) -> Result<C, ConnectorError> {
+    match cursor {
+        Some(text) if !text.trim().is_empty() => {
+            serde_json::from_str(text).map_err(|e| ConnectorError::Malformed {
+                marketplace,
+                endpoint: endpoint.into(),
+                message: format!("stored cursor unreadable: {e}"),
+            })
+        }
+        _ => Ok(C::default()),
+    }
+}
+
 /// One item a connector could not parse: skipped, with the reason recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {

@@ -315,6 +315,26 @@ fn product_from_card(card: ProductCard, id: i64) -> DemoProduct {
 // ───────────────────────────── Wildberries ─────────────────────────────
 
 fn load_wb(folder: &Folder, name: String) -> Result<FixtureShop> {
+    let mut products = wb_cards(folder)?;
+    let mut named = WbNamedProducts::default();
+    let reviews = wb_reviews(folder, &mut named)?;
+    let questions = wb_questions(folder, &mut named)?;
+    let chats = wb_chats(folder)?;
+    for (nm, product) in named.0 {
+        products.entry(nm).or_insert(product);
+    }
+    Ok(FixtureShop {
+        name,
+        marketplace: Marketplace::Wb,
+        products: products.into_values().collect(),
+        reviews: in_creation_order(reviews, |r| (r.created_at, r.id.clone())),
+        questions: in_creation_order(questions, |q| (q.created_at, q.id.clone())),
+        chats,
+    })
+}
+
+/// The products with a card file (`cards/<nmId>.json`).
+fn wb_cards(folder: &Folder) -> Result<BTreeMap<i64, DemoProduct>> {
     let mut products: BTreeMap<i64, DemoProduct> = BTreeMap::new();
     for (stem, path) in folder.per_item("cards") {
         let rel = folder.rel(path);
@@ -327,14 +347,21 @@ fn load_wb(folder: &Folder, name: String) -> Result<FixtureShop> {
         let card = wb_card_from_json(nm, raw).map_err(|s| anyhow!("{rel}: {}", s.reason))?;
         products.insert(nm, product_from_card(card, nm));
     }
-    // Products the items name without a card file: their names come from productDetails.
-    let mut named: BTreeMap<i64, DemoProduct> = BTreeMap::new();
-    let mut note_product = |details: &Option<wb::ProductDetails>, rel: &str, at: &str| {
+    Ok(products)
+}
+
+/// Products the items name without a card file: their names come from productDetails.
+#[derive(Default)]
+struct WbNamedProducts(BTreeMap<i64, DemoProduct>);
+
+impl WbNamedProducts {
+    /// The item's product id, required; its names are kept for a product with no card.
+    fn note(&mut self, details: &Option<wb::ProductDetails>, rel: &str, at: &str) -> Result<i64> {
         let nm = details.as_ref().and_then(|d| d.nm_id).ok_or_else(|| {
             anyhow!("{rel}: at {at}.productDetails.nmId: the product is required")
         })?;
         if let Some(d) = details {
-            named.entry(nm).or_insert_with(|| DemoProduct {
+            self.0.entry(nm).or_insert_with(|| DemoProduct {
                 id: nm,
                 name: d.product_name.clone().unwrap_or_default(),
                 brand: d.brand_name.clone().unwrap_or_default(),
@@ -345,9 +372,11 @@ fn load_wb(folder: &Folder, name: String) -> Result<FixtureShop> {
                 characteristics: Vec::new(),
             });
         }
-        Ok::<i64, anyhow::Error>(nm)
-    };
+        Ok(nm)
+    }
+}
 
+fn wb_reviews(folder: &Folder, named: &mut WbNamedProducts) -> Result<Vec<SimReview>> {
     let mut reviews = Vec::new();
     let mut seen = Seen::default();
     for path in folder.list("feedbacks") {
@@ -362,7 +391,7 @@ fn load_wb(folder: &Folder, name: String) -> Result<FixtureShop> {
             seen.first("feedback", &f.id, &rel, &at)?;
             let created_at = rfc3339(&rel, &format!("{at}.createdDate"), &f.created_date)?;
             let rating = stars(&rel, &format!("{at}.productValuation"), f.product_valuation)?;
-            let product_id = note_product(&f.product_details, &rel, &at)?;
+            let product_id = named.note(&f.product_details, &rel, &at)?;
             reviews.push(SimReview {
                 id: f.id,
                 product_id,
@@ -386,7 +415,10 @@ fn load_wb(folder: &Folder, name: String) -> Result<FixtureShop> {
             });
         }
     }
+    Ok(reviews)
+}
 
+fn wb_questions(folder: &Folder, named: &mut WbNamedProducts) -> Result<Vec<SimQuestion>> {
     let mut questions = Vec::new();
     let mut seen = Seen::default();
     for path in folder.list("questions") {
@@ -400,7 +432,7 @@ fn load_wb(folder: &Folder, name: String) -> Result<FixtureShop> {
             let q: wb::Question = item(&rel, &at, raw)?;
             seen.first("question", &q.id, &rel, &at)?;
             let created_at = rfc3339(&rel, &format!("{at}.createdDate"), &q.created_date)?;
-            let product_id = note_product(&q.product_details, &rel, &at)?;
+            let product_id = named.note(&q.product_details, &rel, &at)?;
             let answer = match q.answer.filter(|a| !a.text.trim().is_empty()) {
                 Some(a) => Some(SimAnswer {
                     at: match &a.create_date {
@@ -425,7 +457,11 @@ fn load_wb(folder: &Folder, name: String) -> Result<FixtureShop> {
             });
         }
     }
+    Ok(questions)
+}
 
+/// Chats from `chats*.json`, their threads from the events files.
+fn wb_chats(folder: &Folder) -> Result<Vec<SimChat>> {
     let mut chats: Vec<SimChat> = Vec::new();
     let mut seen = Seen::default();
     for path in folder.list("chats") {
@@ -494,18 +530,7 @@ fn load_wb(folder: &Folder, name: String) -> Result<FixtureShop> {
         }
         chat.messages.sort_by_key(|m| m.at);
     }
-
-    for (nm, product) in named {
-        products.entry(nm).or_insert(product);
-    }
-    Ok(FixtureShop {
-        name,
-        marketplace: Marketplace::Wb,
-        products: products.into_values().collect(),
-        reviews: in_creation_order(reviews, |r| (r.created_at, r.id.clone())),
-        questions: in_creation_order(questions, |q| (q.created_at, q.id.clone())),
-        chats,
-    })
+    Ok(chats)
 }
 
 fn in_creation_order<T, K: Ord>(mut items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
@@ -522,6 +547,37 @@ struct ProductInfoList {
 }
 
 fn load_ozon(folder: &Folder, name: String) -> Result<FixtureShop> {
+    let products = ozon_products(folder)?;
+    // Per-item files (answers, comments, histories) that a list names; any other is an error.
+    let mut used = HashSet::new();
+    let reviews = ozon_reviews(folder, &mut used)?;
+    let questions = ozon_questions(folder, &mut used)?;
+    let chats = ozon_chats(folder, &mut used)?;
+    for kind in OZON_FOLDERS {
+        if let Some((id, path)) = folder
+            .per_item(kind)
+            .find(|(id, _)| !used.contains(&(*kind, (*id).clone())))
+        {
+            bail!(
+                "{}: no item {id} in the lists it belongs to",
+                folder.rel(path)
+            );
+        }
+    }
+    Ok(FixtureShop {
+        name,
+        marketplace: Marketplace::Ozon,
+        products: products.into_values().collect(),
+        reviews: in_creation_order(reviews, |r| (r.created_at, r.id.clone())),
+        questions: in_creation_order(questions, |q| (q.created_at, q.id.clone())),
+        chats,
+    })
+}
+
+/// Per-item files already claimed by an item of a list: (folder, item id).
+type UsedFiles = HashSet<(&'static str, String)>;
+
+fn ozon_products(folder: &Folder) -> Result<BTreeMap<i64, DemoProduct>> {
     let mut products: BTreeMap<i64, DemoProduct> = BTreeMap::new();
     for path in folder.list("products") {
         let rel = folder.rel(path);
@@ -537,8 +593,10 @@ fn load_ozon(folder: &Folder, name: String) -> Result<FixtureShop> {
             products.insert(sku, product_from_card(card, sku));
         }
     }
+    Ok(products)
+}
 
-    let mut used = HashSet::new();
+fn ozon_reviews(folder: &Folder, used: &mut UsedFiles) -> Result<Vec<SimReview>> {
     let mut reviews = Vec::new();
     let mut seen = Seen::default();
     for path in folder.list("reviews") {
@@ -593,7 +651,10 @@ fn load_ozon(folder: &Folder, name: String) -> Result<FixtureShop> {
             });
         }
     }
+    Ok(reviews)
+}
 
+fn ozon_questions(folder: &Folder, used: &mut UsedFiles) -> Result<Vec<SimQuestion>> {
     let mut questions = Vec::new();
     let mut seen = Seen::default();
     for path in folder.list("questions") {
@@ -656,7 +717,10 @@ fn load_ozon(folder: &Folder, name: String) -> Result<FixtureShop> {
             });
         }
     }
+    Ok(questions)
+}
 
+fn ozon_chats(folder: &Folder, used: &mut UsedFiles) -> Result<Vec<SimChat>> {
     let mut chats = Vec::new();
     let mut seen = Seen::default();
     for path in folder.list("chats") {
@@ -677,26 +741,7 @@ fn load_ozon(folder: &Folder, name: String) -> Result<FixtureShop> {
             chats.push(ozon_chat(folder, path, chat_id)?);
         }
     }
-
-    for kind in OZON_FOLDERS {
-        if let Some((id, path)) = folder
-            .per_item(kind)
-            .find(|(id, _)| !used.contains(&(*kind, (*id).clone())))
-        {
-            bail!(
-                "{}: no item {id} in the lists it belongs to",
-                folder.rel(path)
-            );
-        }
-    }
-    Ok(FixtureShop {
-        name,
-        marketplace: Marketplace::Ozon,
-        products: products.into_values().collect(),
-        reviews: in_creation_order(reviews, |r| (r.created_at, r.id.clone())),
-        questions: in_creation_order(questions, |q| (q.created_at, q.id.clone())),
-        chats,
-    })
+    Ok(chats)
 }
 
 /// A chat from its `/v3/chat/history` file. Ozon message ids are not kept: the simulator

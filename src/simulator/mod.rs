@@ -117,6 +117,18 @@ impl Sim {
     // would only add an allocation per rejected request.
     #[allow(clippy::result_large_err)]
     fn admit_wb(&self, endpoint: &str, headers: &HeaderMap) -> Result<usize, Response> {
+        self.admit_wb_under(&self.wb_feedbacks_limit, endpoint, headers)
+    }
+
+    /// Counts the request, authenticates it by its WB token, and enforces `limit` (each
+    /// WB API has its own).
+    #[allow(clippy::result_large_err)]
+    fn admit_wb_under(
+        &self,
+        limit: &Limiter,
+        endpoint: &str,
+        headers: &HeaderMap,
+    ) -> Result<usize, Response> {
         let mut state = self.lock();
         state.count_request(endpoint);
         let auth = headers
@@ -130,14 +142,10 @@ impl Sim {
                 "token problem; token is missing or invalid",
             ));
         };
-        if let Err(wait) = self.wb_feedbacks_limit.check(account) {
+        if let Err(wait) = limit.check(account) {
             state.over_limit += 1;
             drop(state);
-            return Err(wb_rate_limited(
-                wait,
-                self.wb_feedbacks_limit.burst(),
-                self.wb_feedbacks_limit.full_reset(),
-            ));
+            return Err(wb_rate_limited(wait, limit.burst(), limit.full_reset()));
         }
         Ok(account)
     }
@@ -157,7 +165,11 @@ impl Sim {
 
 /// A request id in WB's style (a UUID), for error bodies.
 fn request_id() -> String {
-    let x = rand::random::<u128>();
+    uuid_text(rand::random::<u128>())
+}
+
+/// 128 bits written as a UUID is (8-4-4-4-12 hex digits).
+fn uuid_text(x: u128) -> String {
     let hex = format!("{x:032x}");
     format!(
         "{}-{}-{}-{}-{}",

@@ -166,16 +166,7 @@ fn uuid_of(parts: &[&str]) -> String {
             }
         }
     }
-    let x = (u128::from(halves[0]) << 64) | u128::from(halves[1]);
-    let hex = format!("{x:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    super::uuid_text((u128::from(halves[0]) << 64) | u128::from(halves[1]))
 }
 
 fn chars_within(text: &str, min: usize, max: usize) -> bool {

@@ -12,7 +12,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
 
 use super::state::{AnswerRecord, SimAccount, SimChat, SimMessage};
-use super::{wb_error, wb_rate_limited, Sim};
+use super::Sim;
 
 /// Events per page of `GET /api/v1/seller/events` (WB does not publish its page size).
 /// A page never splits events of the same millisecond, since `next` is a time.
@@ -29,29 +29,7 @@ impl Sim {
     /// is the response to send, as for `admit_wb`.
     #[allow(clippy::result_large_err)]
     fn admit_wb_chat(&self, endpoint: &str, headers: &HeaderMap) -> Result<usize, Response> {
-        let mut state = self.lock();
-        state.count_request(endpoint);
-        let auth = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let Some(account) = state.wb_account_by_token(auth) else {
-            return Err(wb_error(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "token problem; token is missing or invalid",
-            ));
-        };
-        if let Err(wait) = self.wb_chats_limit.check(account) {
-            state.over_limit += 1;
-            drop(state);
-            return Err(wb_rate_limited(
-                wait,
-                self.wb_chats_limit.burst(),
-                self.wb_chats_limit.full_reset(),
-            ));
-        }
-        Ok(account)
+        self.admit_wb_under(&self.wb_chats_limit, endpoint, headers)
     }
 }
 

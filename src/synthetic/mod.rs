@@ -19,7 +19,7 @@ use chrono::{DateTime, Duration, FixedOffset, SecondsFormat, Utc};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, Transaction};
 use serde_json::json;
 
 use crate::ai::{classify, Escalation};
@@ -281,257 +281,341 @@ fn make_item(
     answered: bool,
     rng: &mut ChaCha8Rng,
 ) -> SyntheticItem {
-    let wb = shop.marketplace == Marketplace::Wb;
     let product = shop
         .products
         .choose(rng)
         .expect("shops are checked for products");
     let name = pick(rng, &shop.names, "Покупатель").to_string();
     let answer_at = created_at + Duration::hours(rng.random_range(1..30));
+    let draw = Draw {
+        shop,
+        account,
+        product,
+        name,
+        created_at,
+        answer_at,
+        answered,
+        wb: shop.marketplace == Marketplace::Wb,
+    };
     match channel {
-        Channel::Review => {
-            let (stars, text, pros, cons) =
-                shop.reviews.choose(rng).cloned().expect("checked above");
-            // A second sentence from another review of the same rating varies the text.
-            let text = match shop.sentences[usize::from(stars.clamp(1, 5)) - 1].choose(rng) {
-                Some(extra)
-                    if rng.random_bool(0.4) && !text.contains(extra.trim_end_matches('.')) =>
-                {
-                    format!("{text} {extra}")
-                }
-                _ => text,
-            };
-            let answer = answered.then(|| Answer {
-                text: pick(rng, &shop.review_answers, "Спасибо за отзыв!").to_string(),
-                moderation: ModerationState::Published,
-                editable: false,
-            });
-            let photos: u32 = if rng.random_bool(0.25) {
-                rng.random_range(1..6)
-            } else {
-                0
-            };
-            let id = if wb { wb_id(rng) } else { uuid(rng) };
-            let raw = if wb {
-                json!({
-                    "id": id, "text": text, "pros": pros.clone().unwrap_or_default(),
-                    "cons": cons.clone().unwrap_or_default(), "productValuation": stars,
-                    "createdDate": moscow(created_at),
-                    "answer": answer.as_ref().map(|a| json!({
-                        "text": a.text, "state": "wbRu", "editable": false})),
-                    "state": "wbRu",
-                    "productDetails": {
-                        "imtId": product.id / 10 + 7, "nmId": product.id,
-                        "productName": product.name, "supplierArticle": product.vendor_code,
-                        "supplierName": shop.name, "brandName": product.brand},
-                    "wasViewed": answered,
-                    "photoLinks": (0..photos).map(|p| json!({
-                        "fullSize": format!("https://feedback.wbbasket.ru/{id}/photos/{p}/fs.webp"),
-                        "miniSize": format!("https://feedback.wbbasket.ru/{id}/photos/{p}/ms.webp")}))
-                        .collect::<Vec<_>>(),
-                    "userName": name, "subjectName": product.category,
-                })
-            } else {
-                json!({
-                    "id": id, "sku": product.id, "text": text,
-                    "published_at": created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-                    "rating": stars,
-                    "status": if answered { "PROCESSED" } else { "UNPROCESSED" },
-                    "comments_amount": u8::from(answered), "photos_amount": photos,
-                    "videos_amount": 0, "order_status": "DELIVERED",
-                    "is_rating_participant": true,
-                })
-            };
-            SyntheticItem {
-                account,
-                source: if wb { "wb_feedbacks" } else { "ozon_reviews" },
-                item: NewInteraction {
-                    channel,
-                    external_id: id,
-                    product: Some(ProductRef {
-                        external_id: product.id.to_string(),
-                        name: wb.then(|| product.name.clone()),
-                        brand: wb.then(|| product.brand.clone()),
-                    }),
-                    customer_name: wb.then_some(name),
-                    customer_external_id: None,
-                    text,
-                    pros: pros.filter(|_| wb),
-                    cons: cons.filter(|_| wb),
-                    photos,
-                    rating: Rating::new(stars),
-                    created_at,
-                    answer,
-                    archived: false,
-                    messages: Vec::new(),
-                    reply_handle: None,
-                    raw,
-                },
-            }
+        Channel::Review => make_review(draw, rng),
+        Channel::Question => make_question(draw, rng),
+        Channel::Chat => make_chat(draw, rng),
+    }
+}
+
+/// What every generated item draws first, in this order (the seed's texts depend on it).
+struct Draw<'a> {
+    shop: &'a Shop,
+    account: usize,
+    product: &'a DemoProduct,
+    name: String,
+    created_at: DateTime<Utc>,
+    answer_at: DateTime<Utc>,
+    answered: bool,
+    wb: bool,
+}
+
+/// Sometimes a second sentence from another review of the same rating, to vary the text.
+fn with_second_sentence(shop: &Shop, stars: u8, text: String, rng: &mut ChaCha8Rng) -> String {
+    match shop.sentences[usize::from(stars.clamp(1, 5)) - 1].choose(rng) {
+        Some(extra) if rng.random_bool(0.4) && !text.contains(extra.trim_end_matches('.')) => {
+            format!("{text} {extra}")
         }
-        Channel::Question => {
-            let text = pick(rng, &shop.questions, "Есть в наличии?").to_string();
-            let answer = answered.then(|| Answer {
-                text: pick(rng, &shop.question_answers, "Здравствуйте! Да, есть.").to_string(),
-                moderation: ModerationState::Published,
-                editable: true,
-            });
-            let id = if wb { wb_id(rng) } else { uuid(rng) };
-            let raw = if wb {
-                json!({
-                    "id": id, "text": text, "createdDate": moscow(created_at),
-                    "state": if answered { "wbRu" } else { "suppliersPortalSynch" },
-                    "answer": answer.as_ref().map(|a| json!({
-                        "text": a.text, "editable": true, "createDate": moscow(answer_at)})),
-                    "productDetails": {
-                        "imtId": product.id / 10 + 7, "nmId": product.id,
-                        "productName": product.name, "supplierArticle": product.vendor_code,
-                        "supplierName": shop.name, "brandName": product.brand},
-                    "wasViewed": answered, "isWarned": false,
-                })
-            } else {
-                json!({
-                    "id": id, "sku": product.id, "text": text, "author_name": name,
-                    "published_at": created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-                    "status": if answered { "PROCESSED" } else { "NEW" },
-                    "answers_count": u8::from(answered),
-                    "product_url": format!("https://www.ozon.ru/product/{}/", product.id),
-                    "question_link": format!("https://www.ozon.ru/product/{}/questions/{id}/", product.id),
-                })
-            };
-            SyntheticItem {
-                account,
-                source: if wb { "wb_questions" } else { "ozon_questions" },
-                item: NewInteraction {
-                    channel,
-                    external_id: id,
-                    product: Some(ProductRef {
-                        external_id: product.id.to_string(),
-                        name: wb.then(|| product.name.clone()),
-                        brand: wb.then(|| product.brand.clone()),
-                    }),
-                    customer_name: Some(name),
-                    customer_external_id: None,
-                    text,
-                    pros: None,
-                    cons: None,
-                    photos: 0,
-                    rating: None,
-                    created_at,
-                    answer,
-                    archived: false,
-                    messages: Vec::new(),
-                    reply_handle: None,
-                    raw,
-                },
-            }
-        }
-        Channel::Chat => {
-            let client_id = rng.random_range(10_000_000u64..99_999_999);
-            let chat_id = if wb {
-                format!("1:{}", uuid(rng))
-            } else {
-                uuid(rng)
-            };
-            let mut messages = Vec::new();
-            let mut at = created_at;
-            let mut n = 0;
-            let mut push = |sender: Sender, text: &str, at: DateTime<Utc>| {
-                n += 1;
-                messages.push(ChatMessage {
-                    external_id: format!("{chat_id}:{n}"),
-                    sender,
-                    text: text.to_string(),
-                    sent_at: at,
-                });
-            };
-            for _ in 0..rng.random_range(1..3) {
-                push(
-                    Sender::Buyer,
-                    pick(rng, &shop.buyer_lines, "Здравствуйте"),
-                    at,
-                );
-                at += Duration::minutes(rng.random_range(1..40));
-            }
-            if answered {
-                let reply = pick(rng, &shop.seller_lines, "Здравствуйте! Уже проверяем.");
-                push(Sender::Seller, reply, at);
-            }
-            let tail: Vec<&str> = messages
-                .iter()
-                .rev()
-                .take_while(|m| m.sender == Sender::Buyer)
-                .map(|m| m.text.as_str())
-                .collect();
-            let text = if tail.is_empty() {
-                messages
-                    .iter()
-                    .rev()
-                    .find(|m| m.sender == Sender::Buyer)
-                    .map(|m| m.text.clone())
-                    .unwrap_or_default()
-            } else {
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-            };
-            let reply_sign = format!("{:x}", rng.random::<u64>());
-            let raw = if wb {
-                json!({
-                    "chat": {
-                        "chatID": chat_id, "replySign": reply_sign, "clientID": client_id.to_string(),
-                        "clientName": name, "goodCard": {"nmID": product.id, "price": product.price,
-                        "priceCurrency": "RUB", "size": "0"},
-                        "lastMessage": messages.last().map(|m| json!({
-                            "text": m.text, "addTimestamp": m.sent_at.timestamp_millis()}))},
-                    "events": messages.iter().map(|m| json!({
-                        "chatID": chat_id, "eventID": m.external_id, "eventType": "message",
-                        "message": {"text": m.text}, "source": "android",
-                        "addTimestamp": m.sent_at.timestamp_millis(),
-                        "sender": if m.sender == Sender::Buyer { "client" } else { "seller" },
-                        "clientID": client_id.to_string(), "clientName": name}))
-                        .collect::<Vec<_>>(),
-                })
-            } else {
-                json!({
-                    "chat": {"chat_id": chat_id, "chat_type": "Buyer_Seller",
-                             "chat_status": "Opened",
-                             "created_at": created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-                             "unread_count": u8::from(!answered)},
-                    "messages": messages.iter().map(|m| json!({
-                        "message_id": m.external_id,
-                        "user": {"id": client_id.to_string(),
-                                 "type": if m.sender == Sender::Buyer { "customer" } else { "seller" }},
-                        "created_at": m.sent_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-                        "is_read": true, "data": [m.text]}))
-                        .collect::<Vec<_>>(),
-                })
-            };
-            SyntheticItem {
-                account,
-                source: if wb { "wb_chats" } else { "ozon_chats" },
-                item: NewInteraction {
-                    channel,
-                    external_id: chat_id,
-                    product: Some(ProductRef {
-                        external_id: product.id.to_string(),
-                        name: None,
-                        brand: None,
-                    }),
-                    customer_name: Some(name),
-                    customer_external_id: Some(client_id.to_string()),
-                    text,
-                    pros: None,
-                    cons: None,
-                    photos: 0,
-                    rating: None,
-                    created_at,
-                    answer: None,
-                    archived: false,
-                    messages,
-                    reply_handle: wb.then_some(reply_sign),
-                    raw,
-                },
-            }
-        }
+        _ => text,
+    }
+}
+
+/// A quarter of reviews carry one to five photos.
+fn photo_count(rng: &mut ChaCha8Rng) -> u32 {
+    if rng.random_bool(0.25) {
+        rng.random_range(1..6)
+    } else {
+        0
+    }
+}
+
+fn make_review(draw: Draw<'_>, rng: &mut ChaCha8Rng) -> SyntheticItem {
+    let channel = Channel::Review;
+    let Draw {
+        shop,
+        account,
+        product,
+        name,
+        created_at,
+        answered,
+        wb,
+        ..
+    } = draw;
+    let (stars, text, pros, cons) = shop.reviews.choose(rng).cloned().expect("checked above");
+    let text = with_second_sentence(shop, stars, text, rng);
+    let answer = answered.then(|| Answer {
+        text: pick(rng, &shop.review_answers, "Спасибо за отзыв!").to_string(),
+        moderation: ModerationState::Published,
+        editable: false,
+    });
+    let photos = photo_count(rng);
+    let id = if wb { wb_id(rng) } else { uuid(rng) };
+    let raw = if wb {
+        json!({
+            "id": id, "text": text, "pros": pros.clone().unwrap_or_default(),
+            "cons": cons.clone().unwrap_or_default(), "productValuation": stars,
+            "createdDate": moscow(created_at),
+            "answer": answer.as_ref().map(|a| json!({
+                "text": a.text, "state": "wbRu", "editable": false})),
+            "state": "wbRu",
+            "productDetails": {
+                "imtId": product.id / 10 + 7, "nmId": product.id,
+                "productName": product.name, "supplierArticle": product.vendor_code,
+                "supplierName": shop.name, "brandName": product.brand},
+            "wasViewed": answered,
+            "photoLinks": (0..photos).map(|p| json!({
+                "fullSize": format!("https://feedback.wbbasket.ru/{id}/photos/{p}/fs.webp"),
+                "miniSize": format!("https://feedback.wbbasket.ru/{id}/photos/{p}/ms.webp")}))
+                .collect::<Vec<_>>(),
+            "userName": name, "subjectName": product.category,
+        })
+    } else {
+        json!({
+            "id": id, "sku": product.id, "text": text,
+            "published_at": created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            "rating": stars,
+            "status": if answered { "PROCESSED" } else { "UNPROCESSED" },
+            "comments_amount": u8::from(answered), "photos_amount": photos,
+            "videos_amount": 0, "order_status": "DELIVERED",
+            "is_rating_participant": true,
+        })
+    };
+    SyntheticItem {
+        account,
+        source: if wb { "wb_feedbacks" } else { "ozon_reviews" },
+        item: NewInteraction {
+            channel,
+            external_id: id,
+            product: Some(ProductRef {
+                external_id: product.id.to_string(),
+                name: wb.then(|| product.name.clone()),
+                brand: wb.then(|| product.brand.clone()),
+            }),
+            customer_name: wb.then_some(name),
+            customer_external_id: None,
+            text,
+            pros: pros.filter(|_| wb),
+            cons: cons.filter(|_| wb),
+            photos,
+            rating: Rating::new(stars),
+            created_at,
+            answer,
+            archived: false,
+            messages: Vec::new(),
+            reply_handle: None,
+            raw,
+        },
+    }
+}
+
+fn make_question(draw: Draw<'_>, rng: &mut ChaCha8Rng) -> SyntheticItem {
+    let channel = Channel::Question;
+    let Draw {
+        shop,
+        account,
+        product,
+        name,
+        created_at,
+        answer_at,
+        answered,
+        wb,
+    } = draw;
+    let text = pick(rng, &shop.questions, "Есть в наличии?").to_string();
+    let answer = answered.then(|| Answer {
+        text: pick(rng, &shop.question_answers, "Здравствуйте! Да, есть.").to_string(),
+        moderation: ModerationState::Published,
+        editable: true,
+    });
+    let id = if wb { wb_id(rng) } else { uuid(rng) };
+    let raw = if wb {
+        json!({
+            "id": id, "text": text, "createdDate": moscow(created_at),
+            "state": if answered { "wbRu" } else { "suppliersPortalSynch" },
+            "answer": answer.as_ref().map(|a| json!({
+                "text": a.text, "editable": true, "createDate": moscow(answer_at)})),
+            "productDetails": {
+                "imtId": product.id / 10 + 7, "nmId": product.id,
+                "productName": product.name, "supplierArticle": product.vendor_code,
+                "supplierName": shop.name, "brandName": product.brand},
+            "wasViewed": answered, "isWarned": false,
+        })
+    } else {
+        json!({
+            "id": id, "sku": product.id, "text": text, "author_name": name,
+            "published_at": created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            "status": if answered { "PROCESSED" } else { "NEW" },
+            "answers_count": u8::from(answered),
+            "product_url": format!("https://www.ozon.ru/product/{}/", product.id),
+            "question_link": format!("https://www.ozon.ru/product/{}/questions/{id}/", product.id),
+        })
+    };
+    SyntheticItem {
+        account,
+        source: if wb { "wb_questions" } else { "ozon_questions" },
+        item: NewInteraction {
+            channel,
+            external_id: id,
+            product: Some(ProductRef {
+                external_id: product.id.to_string(),
+                name: wb.then(|| product.name.clone()),
+                brand: wb.then(|| product.brand.clone()),
+            }),
+            customer_name: Some(name),
+            customer_external_id: None,
+            text,
+            pros: None,
+            cons: None,
+            photos: 0,
+            rating: None,
+            created_at,
+            answer,
+            archived: false,
+            messages: Vec::new(),
+            reply_handle: None,
+            raw,
+        },
+    }
+}
+
+/// One to two buyer messages a few minutes apart, and the seller's reply when answered.
+fn chat_thread(
+    shop: &Shop,
+    chat_id: &str,
+    created_at: DateTime<Utc>,
+    answered: bool,
+    rng: &mut ChaCha8Rng,
+) -> Vec<ChatMessage> {
+    let mut messages = Vec::new();
+    let mut at = created_at;
+    let mut n = 0;
+    let mut push = |sender: Sender, text: &str, at: DateTime<Utc>| {
+        n += 1;
+        messages.push(ChatMessage {
+            external_id: format!("{chat_id}:{n}"),
+            sender,
+            text: text.to_string(),
+            sent_at: at,
+        });
+    };
+    for _ in 0..rng.random_range(1..3) {
+        push(
+            Sender::Buyer,
+            pick(rng, &shop.buyer_lines, "Здравствуйте"),
+            at,
+        );
+        at += Duration::minutes(rng.random_range(1..40));
+    }
+    if answered {
+        let reply = pick(rng, &shop.seller_lines, "Здравствуйте! Уже проверяем.");
+        push(Sender::Seller, reply, at);
+    }
+    messages
+}
+
+/// What the chat shows as its text: the buyer's messages after the seller's last one,
+/// else the buyer's last message.
+fn buyer_text(messages: &[ChatMessage]) -> String {
+    let tail: Vec<&str> = messages
+        .iter()
+        .rev()
+        .take_while(|m| m.sender == Sender::Buyer)
+        .map(|m| m.text.as_str())
+        .collect();
+    if tail.is_empty() {
+        messages
+            .iter()
+            .rev()
+            .find(|m| m.sender == Sender::Buyer)
+            .map(|m| m.text.clone())
+            .unwrap_or_default()
+    } else {
+        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+    }
+}
+
+fn make_chat(draw: Draw<'_>, rng: &mut ChaCha8Rng) -> SyntheticItem {
+    let channel = Channel::Chat;
+    let Draw {
+        shop,
+        account,
+        product,
+        name,
+        created_at,
+        answered,
+        wb,
+        ..
+    } = draw;
+    let client_id = rng.random_range(10_000_000u64..99_999_999);
+    let chat_id = if wb {
+        format!("1:{}", uuid(rng))
+    } else {
+        uuid(rng)
+    };
+    let messages = chat_thread(shop, &chat_id, created_at, answered, rng);
+    let text = buyer_text(&messages);
+    let reply_sign = format!("{:x}", rng.random::<u64>());
+    let raw = if wb {
+        json!({
+            "chat": {
+                "chatID": chat_id, "replySign": reply_sign, "clientID": client_id.to_string(),
+                "clientName": name, "goodCard": {"nmID": product.id, "price": product.price,
+                "priceCurrency": "RUB", "size": "0"},
+                "lastMessage": messages.last().map(|m| json!({
+                    "text": m.text, "addTimestamp": m.sent_at.timestamp_millis()}))},
+            "events": messages.iter().map(|m| json!({
+                "chatID": chat_id, "eventID": m.external_id, "eventType": "message",
+                "message": {"text": m.text}, "source": "android",
+                "addTimestamp": m.sent_at.timestamp_millis(),
+                "sender": if m.sender == Sender::Buyer { "client" } else { "seller" },
+                "clientID": client_id.to_string(), "clientName": name}))
+                .collect::<Vec<_>>(),
+        })
+    } else {
+        json!({
+            "chat": {"chat_id": chat_id, "chat_type": "Buyer_Seller",
+                     "chat_status": "Opened",
+                     "created_at": created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                     "unread_count": u8::from(!answered)},
+            "messages": messages.iter().map(|m| json!({
+                "message_id": m.external_id,
+                "user": {"id": client_id.to_string(),
+                         "type": if m.sender == Sender::Buyer { "customer" } else { "seller" }},
+                "created_at": m.sent_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                "is_read": true, "data": [m.text]}))
+                .collect::<Vec<_>>(),
+        })
+    };
+    SyntheticItem {
+        account,
+        source: if wb { "wb_chats" } else { "ozon_chats" },
+        item: NewInteraction {
+            channel,
+            external_id: chat_id,
+            product: Some(ProductRef {
+                external_id: product.id.to_string(),
+                name: None,
+                brand: None,
+            }),
+            customer_name: Some(name),
+            customer_external_id: Some(client_id.to_string()),
+            text,
+            pros: None,
+            cons: None,
+            photos: 0,
+            rating: None,
+            created_at,
+            answer: None,
+            archived: false,
+            messages,
+            reply_handle: wb.then_some(reply_sign),
+            raw,
+        },
     }
 }
 
@@ -595,9 +679,45 @@ pub fn generate_with_progress(
     progress: &mut dyn FnMut(usize),
 ) -> Result<()> {
     let path = store_path.as_ref();
+    let mut conn = open_empty(path)?;
+    let shops = shops()?;
+    let mut writer = ItemWriter {
+        account_ids: write_shops(&mut conn, &shops, now)?,
+        products: shops
+            .iter()
+            .map(|s| {
+                s.products
+                    .iter()
+                    .map(|p| (p.id.to_string(), (p.name.clone(), p.brand.clone())))
+                    .collect()
+            })
+            .collect(),
+        classified: HashMap::new(),
+        customers: HashMap::new(),
+        side: ChaCha8Rng::seed_from_u64(seed ^ 0x0005_EED0_F0B7_B0C5),
+    };
+    drop(shops);
     let mut written = 0;
+    let mut generated = items(n_items, seed, now)?.peekable();
+    while generated.peek().is_some() {
+        let tx = conn.transaction()?;
+        for s in generated.by_ref().take(ROWS_PER_TX) {
+            writer.write(&tx, &s)?;
+            written += 1;
+        }
+        tx.commit()?;
+        progress(written);
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// The store at `path`, created and migrated, tuned for one bulk load; refused when it
+/// already holds interactions.
+fn open_empty(path: &Path) -> Result<Connection> {
     Store::open(path)?;
-    let mut conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "OFF")?;
     conn.pragma_update(None, "cache_size", -262_144)?;
@@ -609,61 +729,99 @@ pub fn generate_with_progress(
             path.display()
         );
     }
-    let shops = shops()?;
-    let mut account_ids = Vec::new();
-    {
-        let tx = conn.transaction()?;
-        for shop in &shops {
-            let id = upsert_account(&tx, &shop.name, shop.marketplace)?;
-            account_ids.push(id);
-            let mut insert = tx.prepare(
-                "INSERT INTO products (account_id, external_id, name, brand, category, vendor_code,
-                                       price, description, characteristics, card_fetched_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (account_id, external_id) DO NOTHING",
-            )?;
-            for p in &shop.products {
-                let characteristics: Vec<(&str, &str)> = p
-                    .characteristics
-                    .iter()
-                    .map(|c| (c.name.as_str(), c.value.as_str()))
-                    .collect();
-                insert.execute(params![
-                    id,
-                    p.id.to_string(),
-                    p.name,
-                    p.brand,
-                    p.category,
-                    p.vendor_code,
-                    p.price,
-                    p.description,
-                    serde_json::to_string(&characteristics)?,
-                    to_db_time(now),
-                ])?;
-            }
-        }
-        tx.commit()?;
-    }
-    let products: Vec<HashMap<String, (String, String)>> = shops
-        .iter()
-        .map(|s| {
-            s.products
-                .iter()
-                .map(|p| (p.id.to_string(), (p.name.clone(), p.brand.clone())))
-                .collect()
-        })
-        .collect();
-    drop(shops);
+    Ok(conn)
+}
 
-    let mut cache: HashMap<(Channel, Option<u8>, String), Classified> = HashMap::new();
-    let mut customers: HashMap<(usize, String), i64> = HashMap::new();
-    let mut side = ChaCha8Rng::seed_from_u64(seed ^ 0x0005_EED0_F0B7_B0C5);
-    let mut generated = items(n_items, seed, now)?.peekable();
-    while generated.peek().is_some() {
-        let tx = conn.transaction()?;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO interactions (
+/// The shops' accounts and product cards; the accounts' ids, in the shops' order.
+fn write_shops(conn: &mut Connection, shops: &[Shop], now: DateTime<Utc>) -> Result<Vec<i64>> {
+    let mut account_ids = Vec::new();
+    let tx = conn.transaction()?;
+    for shop in shops {
+        let id = upsert_account(&tx, &shop.name, shop.marketplace)?;
+        account_ids.push(id);
+        let mut insert = tx.prepare(
+            "INSERT INTO products (account_id, external_id, name, brand, category, vendor_code,
+                                   price, description, characteristics, card_fetched_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (account_id, external_id) DO NOTHING",
+        )?;
+        for p in &shop.products {
+            let characteristics: Vec<(&str, &str)> = p
+                .characteristics
+                .iter()
+                .map(|c| (c.name.as_str(), c.value.as_str()))
+                .collect();
+            insert.execute(params![
+                id,
+                p.id.to_string(),
+                p.name,
+                p.brand,
+                p.category,
+                p.vendor_code,
+                p.price,
+                p.description,
+                serde_json::to_string(&characteristics)?,
+                to_db_time(now),
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(account_ids)
+}
+
+/// A chat's thread.
+fn write_messages(tx: &Transaction<'_>, id: i64, item: &NewInteraction) -> Result<()> {
+    for m in &item.messages {
+        tx.prepare_cached(
+            "INSERT INTO chat_messages (interaction_id, external_id, sender, text, sent_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            id,
+            m.external_id,
+            m.sender.as_str(),
+            m.text,
+            to_db_time(m.sent_at),
+        ])?;
+    }
+    Ok(())
+}
+
+/// Writes generated items with the columns sync and background preparation would have
+/// filled, remembering what repeats (classifications, customers) across items.
+struct ItemWriter {
+    account_ids: Vec<i64>,
+    /// Per shop: product id → (name, brand), for items whose wire form does not name them.
+    products: Vec<HashMap<String, (String, String)>>,
+    classified: HashMap<(Channel, Option<u8>, String), Classified>,
+    customers: HashMap<(usize, String), i64>,
+    /// Draws that are not part of an item's text (answer times, outbox rows), so the
+    /// seed's texts stay the same whatever these draws do.
+    side: ChaCha8Rng,
+}
+
+impl ItemWriter {
+    fn write(&mut self, tx: &Transaction<'_>, s: &SyntheticItem) -> Result<()> {
+        let item = &s.item;
+        let account_id = self.account_ids[s.account];
+        let c = self.classification(item);
+        let waiting_since = item.waiting_since();
+        let clock = crate::sla::clock(
+            item.channel,
+            item.rating,
+            Some(c.clock_intent),
+            waiting_since,
+        );
+        let state = item.answer_state();
+        let product = item.product.as_ref();
+        let customer_id = self.customer_id(tx, s, account_id)?;
+        let card = product.and_then(|p| self.products[s.account].get(&p.external_id));
+        let answer = item.answer.as_ref();
+        let answered_at = item.created_at + Duration::hours(self.side.random_range(1..30));
+        let first_answered =
+            (state == crate::domain::AnswerState::Answered).then(|| to_db_time(answered_at));
+        tx.prepare_cached(
+            "INSERT INTO interactions (
                     account_id, channel, external_id, source, product_external_id, product_name,
                     product_brand, customer_id, customer_name, text, pros, cons, photos, rating,
                     created_at, waiting_since, synced_at, state, answer_text, answer_moderation,
@@ -674,159 +832,149 @@ pub fn generate_with_progress(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
                          ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30,
                          ?31, ?32, ?33, ?34, ?35, ?36)",
-            )?;
-            let mut message = tx.prepare_cached(
-                "INSERT INTO chat_messages (interaction_id, external_id, sender, text, sent_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            let mut customer = tx.prepare_cached(
-                "INSERT INTO customers (account_id, external_id, name, created_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            let mut outbox = tx.prepare_cached(
-                "INSERT INTO outbox (interaction_id, idempotency_key, text, state, attempts,
-                                     last_error, next_attempt_at, created_at, updated_at, sent_at,
-                                     confirmed_at, draft_source, draft_text, edit_distance,
-                                     verdict)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, ?8, ?9, 'template', ?3, 0.0, 'pass')",
-            )?;
-            for s in generated.by_ref().take(ROWS_PER_TX) {
-                written += 1;
-                let item = &s.item;
-                let account_id = account_ids[s.account];
-                let key = (
-                    item.channel,
-                    item.rating.map(Rating::stars),
-                    item.text.clone(),
-                );
-                let c = cache.entry(key).or_insert_with(|| classified(item)).clone();
-                let waiting_since = item.waiting_since();
-                let clock = crate::sla::clock(
-                    item.channel,
-                    item.rating,
-                    Some(c.clock_intent),
-                    waiting_since,
-                );
-                let state = item.answer_state();
-                let product = item.product.as_ref();
-                let card = product.and_then(|p| products[s.account].get(&p.external_id));
-                let customer_id = match &item.customer_external_id {
-                    Some(external) => Some(match customers.get(&(s.account, external.clone())) {
-                        Some(id) => *id,
-                        None => {
-                            customer.execute(params![
-                                account_id,
-                                external,
-                                item.customer_name,
-                                to_db_time(item.created_at)
-                            ])?;
-                            let id = tx.last_insert_rowid();
-                            customers.insert((s.account, external.clone()), id);
-                            id
-                        }
-                    }),
-                    None => None,
-                };
-                let answer = item.answer.as_ref();
-                let answered_at = item.created_at + Duration::hours(side.random_range(1..30));
-                let first_answered = (state == crate::domain::AnswerState::Answered)
-                    .then(|| to_db_time(answered_at));
-                insert.execute(params![
-                    account_id,
-                    item.channel.as_str(),
-                    item.external_id,
-                    s.source,
-                    product.map(|p| p.external_id.as_str()),
-                    product
-                        .and_then(|p| p.name.as_deref())
-                        .or(card.map(|c| c.0.as_str())),
-                    product
-                        .and_then(|p| p.brand.as_deref())
-                        .or(card.map(|c| c.1.as_str())),
-                    customer_id,
-                    item.customer_name,
-                    item.text,
-                    item.pros,
-                    item.cons,
-                    item.photos,
-                    item.rating.map(Rating::stars),
-                    to_db_time(item.created_at),
-                    to_db_time(waiting_since),
-                    to_db_time(item.created_at + Duration::minutes(5)),
-                    state.as_str(),
-                    answer.map(|a| a.text.as_str()),
-                    answer.map(|a| a.moderation.as_str()),
-                    answer.map(|a| a.editable),
-                    clock.tier.as_str(),
-                    to_db_time(clock.at_risk_at),
-                    to_db_time(clock.due_at),
-                    c.intent,
-                    c.sentiment,
-                    item.reply_handle,
-                    serde_json::to_string(&item.raw)?,
-                    customer_id.map(|_| 1.0),
-                    customer_id.map(|_| "deterministic"),
-                    item.customer_name.as_deref().and_then(name_key),
-                    first_answered,
-                    c.intent_confidence,
-                    c.sentiment_score,
-                    c.escalations,
-                    to_db_time(item.created_at + Duration::minutes(6)),
-                ])?;
-                let id = tx.last_insert_rowid();
-                for m in &item.messages {
-                    message.execute(params![
-                        id,
-                        m.external_id,
-                        m.sender.as_str(),
-                        m.text,
-                        to_db_time(m.sent_at),
-                    ])?;
-                }
-                let reply = match (answer, item.messages.last()) {
-                    (Some(a), _) => Some(a.text.as_str()),
-                    (None, Some(m)) if m.sender == Sender::Seller => Some(m.text.as_str()),
-                    _ => None,
-                };
-                if let Some(text) = reply {
-                    if side.random_bool(ANSWERED_HERE_SHARE) {
-                        let t = to_db_time(answered_at);
-                        outbox.execute(params![
-                            id,
-                            format!("synthetic-{id}"),
-                            text,
-                            "visible",
-                            1,
-                            None::<String>,
-                            t - 60,
-                            t - 30,
-                            t,
-                        ])?;
-                    }
-                } else if state == crate::domain::AnswerState::Open
-                    && side.random_bool(SEND_FAILED_SHARE)
-                {
-                    let t = to_db_time(item.created_at + Duration::minutes(30));
-                    outbox.execute(params![
-                        id,
-                        format!("synthetic-{id}"),
-                        "Здравствуйте! Спасибо, что написали нам.",
-                        "failed",
-                        5,
-                        Some("the marketplace refused the reply: 400 Bad Request"),
-                        t,
-                        None::<i64>,
-                        None::<i64>,
-                    ])?;
-                }
-            }
-        }
-        tx.commit()?;
-        progress(written);
+        )?
+        .execute(params![
+            account_id,
+            item.channel.as_str(),
+            item.external_id,
+            s.source,
+            product.map(|p| p.external_id.as_str()),
+            product
+                .and_then(|p| p.name.as_deref())
+                .or(card.map(|c| c.0.as_str())),
+            product
+                .and_then(|p| p.brand.as_deref())
+                .or(card.map(|c| c.1.as_str())),
+            customer_id,
+            item.customer_name,
+            item.text,
+            item.pros,
+            item.cons,
+            item.photos,
+            item.rating.map(Rating::stars),
+            to_db_time(item.created_at),
+            to_db_time(waiting_since),
+            to_db_time(item.created_at + Duration::minutes(5)),
+            state.as_str(),
+            answer.map(|a| a.text.as_str()),
+            answer.map(|a| a.moderation.as_str()),
+            answer.map(|a| a.editable),
+            clock.tier.as_str(),
+            to_db_time(clock.at_risk_at),
+            to_db_time(clock.due_at),
+            c.intent,
+            c.sentiment,
+            item.reply_handle,
+            serde_json::to_string(&item.raw)?,
+            customer_id.map(|_| 1.0),
+            customer_id.map(|_| "deterministic"),
+            item.customer_name.as_deref().and_then(name_key),
+            first_answered,
+            c.intent_confidence,
+            c.sentiment_score,
+            c.escalations,
+            to_db_time(item.created_at + Duration::minutes(6)),
+        ])?;
+        let id = tx.last_insert_rowid();
+        write_messages(tx, id, item)?;
+        self.write_outbox(tx, id, item, answered_at)
     }
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-    Ok(())
+
+    /// The item's classification; generated texts repeat, so each is classified once.
+    fn classification(&mut self, item: &NewInteraction) -> Classified {
+        let key = (
+            item.channel,
+            item.rating.map(Rating::stars),
+            item.text.clone(),
+        );
+        self.classified
+            .entry(key)
+            .or_insert_with(|| classified(item))
+            .clone()
+    }
+
+    /// The customer of an item that names one, created at their first item.
+    fn customer_id(
+        &mut self,
+        tx: &Transaction<'_>,
+        s: &SyntheticItem,
+        account_id: i64,
+    ) -> Result<Option<i64>> {
+        let Some(external) = &s.item.customer_external_id else {
+            return Ok(None);
+        };
+        if let Some(id) = self.customers.get(&(s.account, external.clone())) {
+            return Ok(Some(*id));
+        }
+        tx.prepare_cached(
+            "INSERT INTO customers (account_id, external_id, name, created_at)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            account_id,
+            external,
+            s.item.customer_name,
+            to_db_time(s.item.created_at)
+        ])?;
+        let id = tx.last_insert_rowid();
+        self.customers.insert((s.account, external.clone()), id);
+        Ok(Some(id))
+    }
+
+    /// Some answers were sent from AgentIQ (an outbox row confirmed visible); some open
+    /// items hold a failed send.
+    fn write_outbox(
+        &mut self,
+        tx: &Transaction<'_>,
+        id: i64,
+        item: &NewInteraction,
+        answered_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut outbox = tx.prepare_cached(
+            "INSERT INTO outbox (interaction_id, idempotency_key, text, state, attempts,
+                                 last_error, next_attempt_at, created_at, updated_at, sent_at,
+                                 confirmed_at, draft_source, draft_text, edit_distance,
+                                 verdict)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, ?8, ?9, 'template', ?3, 0.0, 'pass')",
+        )?;
+        let reply = match (item.answer.as_ref(), item.messages.last()) {
+            (Some(a), _) => Some(a.text.as_str()),
+            (None, Some(m)) if m.sender == Sender::Seller => Some(m.text.as_str()),
+            _ => None,
+        };
+        if let Some(text) = reply {
+            if self.side.random_bool(ANSWERED_HERE_SHARE) {
+                let t = to_db_time(answered_at);
+                outbox.execute(params![
+                    id,
+                    format!("synthetic-{id}"),
+                    text,
+                    "visible",
+                    1,
+                    None::<String>,
+                    t - 60,
+                    t - 30,
+                    t,
+                ])?;
+            }
+        } else if item.answer_state() == crate::domain::AnswerState::Open
+            && self.side.random_bool(SEND_FAILED_SHARE)
+        {
+            let t = to_db_time(item.created_at + Duration::minutes(30));
+            outbox.execute(params![
+                id,
+                format!("synthetic-{id}"),
+                "Здравствуйте! Спасибо, что написали нам.",
+                "failed",
+                5,
+                Some("the marketplace refused the reply: 400 Bad Request"),
+                t,
+                None::<i64>,
+                None::<i64>,
+            ])?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

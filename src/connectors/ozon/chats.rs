@@ -17,7 +17,7 @@ use super::wire::{
 use super::{is_ambiguous, parse_time, raw_id, read_cursor, same_text, write_cursor, OzonApi};
 use crate::connectors::lenient;
 use crate::connectors::{Connector, ConnectorError, Pull, ReplyTarget, Skipped};
-use crate::domain::{Channel, ChatMessage, Marketplace, NewInteraction, ProductRef, Sender};
+use crate::domain::{Channel, ChatMessage, NewInteraction, ProductRef, Sender};
 
 const LIST: &str = "POST /v3/chat/list";
 const HISTORY: &str = "POST /v3/chat/history";
@@ -130,17 +130,7 @@ fn is_seller(raw: &serde_json::Value) -> bool {
 
 #[async_trait]
 impl Connector for OzonChats {
-    fn id(&self) -> &'static str {
-        "ozon_chats"
-    }
-
-    fn marketplace(&self) -> Marketplace {
-        Marketplace::Ozon
-    }
-
-    fn channel(&self) -> Channel {
-        Channel::Chat
-    }
+    crate::connectors::connector_identity!("ozon_chats", Ozon, Chat);
 
     async fn pull(&self, cursor: Option<&str>) -> Result<Pull, ConnectorError> {
         let mut cur: ChatCursor = read_cursor(LIST, cursor)?;

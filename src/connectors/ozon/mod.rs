@@ -214,16 +214,42 @@ pub(crate) fn raw_id(raw: &serde_json::Value, field: &str) -> Option<String> {
     }
 }
 
+/// The seller's answer to an item (a question's answer, a review's comment) as last read,
+/// kept while the item's answer count is unchanged: reading it again on every sweep would
+/// cost a request per answered item. Bounded; past the bound it starts over.
+#[derive(Default)]
+pub(crate) struct AnswerCache(Mutex<HashMap<String, (i64, Option<String>)>>);
+
+impl AnswerCache {
+    const LIMIT: usize = 50_000;
+
+    /// The answer read when the item had `count` answers, if that is still the count.
+    pub(crate) fn get(&self, id: &str, count: i64) -> Option<Option<String>> {
+        let map = self.lock();
+        map.get(id)
+            .filter(|(seen, _)| *seen == count)
+            .map(|(_, text)| text.clone())
+    }
+
+    pub(crate) fn put(&self, id: &str, count: i64, text: Option<String>) {
+        let mut map = self.lock();
+        if map.len() >= Self::LIMIT {
+            map.clear();
+        }
+        map.insert(id.to_string(), (count, text));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, Option<String>)>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// Reads a stored cursor; `None` starts from the beginning.
 pub(crate) fn read_cursor<C: DeserializeOwned + Default>(
     endpoint: &str,
     cursor: Option<&str>,
 ) -> Result<C, ConnectorError> {
-    match cursor {
-        Some(text) if !text.trim().is_empty() => serde_json::from_str(text)
-            .map_err(|e| OzonApi::malformed(endpoint, format!("stored cursor unreadable: {e}"))),
-        _ => Ok(C::default()),
-    }
+    crate::connectors::read_cursor(MARKETPLACE, endpoint, cursor)
 }
 
 pub(crate) fn write_cursor<C: Serialize>(
@@ -236,6 +262,21 @@ pub(crate) fn write_cursor<C: Serialize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cached_answer_holds_only_while_the_answer_count_is_unchanged() {
+        let cache = AnswerCache::default();
+        assert_eq!(cache.get("q1", 1), None);
+        cache.put("q1", 1, Some("Здравствуйте!".into()));
+        cache.put("q2", 2, None);
+        assert_eq!(cache.get("q1", 1), Some(Some("Здравствуйте!".into())));
+        assert_eq!(cache.get("q2", 2), Some(None));
+        assert_eq!(
+            cache.get("q1", 2),
+            None,
+            "a new answer since: read it again"
+        );
+    }
 
     #[test]
     fn times_with_and_without_offset() {

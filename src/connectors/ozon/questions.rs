@@ -6,9 +6,6 @@
 //! the answer text is read from the answer list for processed questions, once per
 //! process.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,11 +15,12 @@ use super::wire::{
     QuestionFilter, QuestionInfoRequest, QuestionListRequest, QuestionListResponse,
 };
 use super::{
-    format_time, is_ambiguous, parse_time, raw_id, read_cursor, same_text, write_cursor, OzonApi,
+    format_time, is_ambiguous, parse_time, raw_id, read_cursor, same_text, write_cursor,
+    AnswerCache, OzonApi,
 };
 use crate::connectors::lenient;
 use crate::connectors::{Connector, ConnectorError, Pull, ReplyTarget, Skipped};
-use crate::domain::{Answer, Channel, Marketplace, ModerationState, NewInteraction, ProductRef};
+use crate::domain::{Answer, Channel, ModerationState, NewInteraction, ProductRef};
 
 const LIST: &str = "POST /v1/question/list";
 const INFO: &str = "POST /v1/question/info";
@@ -37,7 +35,6 @@ pub const RECHECK_DAYS: i64 = 7;
 pub const OVERLAP_MINUTES: i64 = 5;
 /// Pages of answers read for one question.
 const MAX_ANSWER_PAGES: u32 = 3;
-const CACHE_LIMIT: usize = 50_000;
 
 /// Where the questions sync stands.
 ///
@@ -66,7 +63,7 @@ pub struct QuestionCursor {
 pub struct OzonQuestions {
     api: OzonApi,
     /// Newest answer per question id, with the answer count it was read at.
-    answers: Mutex<HashMap<String, (i64, Option<String>)>>,
+    answers: AnswerCache,
 }
 
 /// A question read from the list, before its answer is looked up.
@@ -86,7 +83,7 @@ impl OzonQuestions {
     pub fn new(api: OzonApi) -> Self {
         OzonQuestions {
             api,
-            answers: Mutex::new(HashMap::new()),
+            answers: AnswerCache::default(),
         }
     }
 
@@ -145,38 +142,18 @@ impl OzonQuestions {
         sku: i64,
         count: i64,
     ) -> Result<(Option<String>, u32), ConnectorError> {
-        if let Some((seen, text)) = self.lock_cache().get(question_id) {
-            if *seen == count {
-                return Ok((text.clone(), 0));
-            }
+        if let Some(text) = self.answers.get(question_id, count) {
+            return Ok((text, 0));
         }
         let (text, requests) = self.newest_answer(question_id, sku, Some(count)).await?;
-        let mut cache = self.lock_cache();
-        if cache.len() >= CACHE_LIMIT {
-            cache.clear();
-        }
-        cache.insert(question_id.to_string(), (count, text.clone()));
+        self.answers.put(question_id, count, text.clone());
         Ok((text, requests))
-    }
-
-    fn lock_cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, Option<String>)>> {
-        self.answers.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 #[async_trait]
 impl Connector for OzonQuestions {
-    fn id(&self) -> &'static str {
-        "ozon_questions"
-    }
-
-    fn marketplace(&self) -> Marketplace {
-        Marketplace::Ozon
-    }
-
-    fn channel(&self) -> Channel {
-        Channel::Question
-    }
+    crate::connectors::connector_identity!("ozon_questions", Ozon, Question);
 
     async fn pull(&self, cursor: Option<&str>) -> Result<Pull, ConnectorError> {
         let mut cur: QuestionCursor = read_cursor(LIST, cursor)?;

@@ -5,8 +5,7 @@
 //! it has, but not their text; the seller's comment is read from the comment list for
 //! processed reviews that have comments, once per process.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::collections::VecDeque;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -16,12 +15,12 @@ use super::wire::{
     Comment, CommentCreateRequest, CommentListRequest, CommentListResponse, Review,
     ReviewListRequest, ReviewListResponse,
 };
-use super::{is_ambiguous, parse_time, raw_id, read_cursor, same_text, write_cursor, OzonApi};
+use super::{
+    is_ambiguous, parse_time, raw_id, read_cursor, same_text, write_cursor, AnswerCache, OzonApi,
+};
 use crate::connectors::lenient;
 use crate::connectors::{Connector, ConnectorError, Pull, ReplyTarget, Skipped};
-use crate::domain::{
-    Answer, Channel, Marketplace, ModerationState, NewInteraction, ProductRef, Rating,
-};
+use crate::domain::{Answer, Channel, ModerationState, NewInteraction, ProductRef, Rating};
 
 const LIST: &str = "POST /v1/review/list";
 const COMMENTS: &str = "POST /v1/review/comment/list";
@@ -38,8 +37,6 @@ pub const RECHECK_DAYS: i64 = 7;
 pub const OVERLAP_MINUTES: i64 = 60;
 /// Bound on the positions remembered for the overlap.
 const RECENT_CAP: usize = 1_000;
-/// Bound on remembered seller comments; the cache starts over past it.
-const CACHE_LIMIT: usize = 50_000;
 
 /// Where the reviews sync stands.
 ///
@@ -131,7 +128,7 @@ pub struct OzonReviews {
     api: OzonApi,
     page_size: u32,
     /// Seller comment per review id, with the comment count it was read at.
-    comments: Mutex<HashMap<String, (i64, Option<String>)>>,
+    comments: AnswerCache,
 }
 
 /// A review read from the list, before its seller comment is looked up.
@@ -148,7 +145,7 @@ impl OzonReviews {
         OzonReviews {
             api,
             page_size: PAGE_SIZE,
-            comments: Mutex::new(HashMap::new()),
+            comments: AnswerCache::default(),
         }
     }
 
@@ -191,38 +188,18 @@ impl OzonReviews {
         review_id: &str,
         amount: i64,
     ) -> Result<(Option<String>, u32), ConnectorError> {
-        if let Some((seen, text)) = self.lock_cache().get(review_id) {
-            if *seen == amount {
-                return Ok((text.clone(), 0));
-            }
+        if let Some(text) = self.comments.get(review_id, amount) {
+            return Ok((text, 0));
         }
         let (text, requests) = self.seller_comment(review_id).await?;
-        let mut cache = self.lock_cache();
-        if cache.len() >= CACHE_LIMIT {
-            cache.clear();
-        }
-        cache.insert(review_id.to_string(), (amount, text.clone()));
+        self.comments.put(review_id, amount, text.clone());
         Ok((text, requests))
-    }
-
-    fn lock_cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, Option<String>)>> {
-        self.comments.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 #[async_trait]
 impl Connector for OzonReviews {
-    fn id(&self) -> &'static str {
-        "ozon_reviews"
-    }
-
-    fn marketplace(&self) -> Marketplace {
-        Marketplace::Ozon
-    }
-
-    fn channel(&self) -> Channel {
-        Channel::Review
-    }
+    crate::connectors::connector_identity!("ozon_reviews", Ozon, Review);
 
     async fn pull(&self, cursor: Option<&str>) -> Result<Pull, ConnectorError> {
         let mut cur: ReviewCursor = read_cursor(LIST, cursor)?;

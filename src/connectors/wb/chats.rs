@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 use super::wire::{Chat, ChatEvent, ChatsResponse, EventsResponse, MessageResponse};
 use crate::connectors::http::HttpClient;
 use crate::connectors::lenient;
+use crate::connectors::read_cursor;
 use crate::connectors::{Connector, ConnectorError, Pull, ReplyTarget, Skipped};
-use crate::domain::{Channel, ChatMessage, Marketplace, NewInteraction, ProductRef, Sender};
+use crate::domain::{Channel, ChatMessage, NewInteraction, ProductRef, Sender};
 
 const CHATS: &str = "GET /api/v1/seller/chats";
 const EVENTS: &str = "GET /api/v1/seller/events";
@@ -293,24 +294,10 @@ impl WbChats {
 
 #[async_trait]
 impl Connector for WbChats {
-    fn id(&self) -> &'static str {
-        "wb_chats"
-    }
-
-    fn marketplace(&self) -> Marketplace {
-        Marketplace::Wb
-    }
-
-    fn channel(&self) -> Channel {
-        Channel::Chat
-    }
+    crate::connectors::connector_identity!("wb_chats", Wb, Chat);
 
     async fn pull(&self, cursor: Option<&str>) -> Result<Pull, ConnectorError> {
-        let mut cur: Cursor = match cursor {
-            Some(text) => serde_json::from_str(text)
-                .map_err(|e| self.malformed(EVENTS, format!("stored cursor unreadable: {e}")))?,
-            None => Cursor::default(),
-        };
+        let mut cur: Cursor = read_cursor("wb", EVENTS, cursor)?;
         let mut pull = Pull::default();
         let mut events = Vec::new();
         loop {

@@ -6,10 +6,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::wire::{self, Envelope, Feedback, FeedbackList};
+use super::{read_list_page, ListPage};
 use crate::connectors::http::HttpClient;
 use crate::connectors::lenient;
+use crate::connectors::read_cursor;
 use crate::connectors::{Connector, ConnectorError, Pull, ReplyTarget, Skipped};
-use crate::domain::{Answer, Channel, Marketplace, NewInteraction, ProductRef, Rating};
+use crate::domain::{Answer, Channel, NewInteraction, ProductRef, Rating};
 
 const LIST: &str = "GET /api/v1/feedbacks";
 const ONE: &str = "GET /api/v1/feedback";
@@ -94,24 +96,10 @@ impl WbFeedbacks {
 
 #[async_trait]
 impl Connector for WbFeedbacks {
-    fn id(&self) -> &'static str {
-        "wb_feedbacks"
-    }
-
-    fn marketplace(&self) -> Marketplace {
-        Marketplace::Wb
-    }
-
-    fn channel(&self) -> Channel {
-        Channel::Review
-    }
+    crate::connectors::connector_identity!("wb_feedbacks", Wb, Review);
 
     async fn pull(&self, cursor: Option<&str>) -> Result<Pull, ConnectorError> {
-        let mut cur: Cursor = match cursor {
-            Some(text) => serde_json::from_str(text)
-                .map_err(|e| self.malformed(format!("stored cursor unreadable: {e}")))?,
-            None => Cursor::default(),
-        };
+        let mut cur: Cursor = read_cursor("wb", LIST, cursor)?;
         if cur.archive {
             return self.pull_archive(cur).await;
         }
@@ -123,23 +111,14 @@ impl Connector for WbFeedbacks {
             0
         });
         let url = format!("{}/api/v1/feedbacks", self.base_url);
-        let mut query = vec![
-            ("isAnswered", cur.answered.to_string()),
-            ("take", self.page_size.to_string()),
-            ("skip", cur.skip.to_string()),
-            ("order", "dateAsc".to_string()),
-        ];
-        if since > 0 {
-            query.push(("dateFrom", since.to_string()));
-        }
-        let (envelope, requests): (Envelope<FeedbackList>, u32) = self
-            .http
-            .send_json(LIST, |c| {
-                c.get(&url)
-                    .header("Authorization", &self.token)
-                    .query(&query)
-            })
-            .await?;
+        let page = ListPage {
+            answered: cur.answered,
+            take: self.page_size,
+            skip: cur.skip,
+            date_from: since,
+        };
+        let (envelope, requests): (Envelope<FeedbackList>, u32) =
+            read_list_page(&self.http, &self.token, LIST, &url, &page).await?;
         if envelope.error {
             return Err(self.malformed(envelope.error_text));
         }
@@ -270,23 +249,14 @@ impl Connector for WbFeedbacks {
         let mut skip: u32 = 0;
         let mut since: i64 = 0;
         loop {
-            let mut query = vec![
-                ("isAnswered", "false".to_string()),
-                ("take", self.page_size.to_string()),
-                ("skip", skip.to_string()),
-                ("order", "dateAsc".to_string()),
-            ];
-            if since > 0 {
-                query.push(("dateFrom", since.to_string()));
-            }
-            let (envelope, _): (Envelope<FeedbackList>, u32) = self
-                .http
-                .send_json(LIST, |c| {
-                    c.get(&url)
-                        .header("Authorization", &self.token)
-                        .query(&query)
-                })
-                .await?;
+            let page = ListPage {
+                answered: false,
+                take: self.page_size,
+                skip,
+                date_from: since,
+            };
+            let (envelope, _): (Envelope<FeedbackList>, u32) =
+                read_list_page(&self.http, &self.token, LIST, &url, &page).await?;
             if envelope.error {
                 return Err(self.malformed(envelope.error_text));
             }

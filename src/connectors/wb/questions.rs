@@ -6,10 +6,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::wire::{self, Envelope, Question, QuestionList, QuestionPatch};
+use super::{read_list_page, ListPage};
 use crate::connectors::http::HttpClient;
 use crate::connectors::lenient;
+use crate::connectors::read_cursor;
 use crate::connectors::{Connector, ConnectorError, Pull, ReplyTarget, Skipped};
-use crate::domain::{Answer, Channel, Marketplace, ModerationState, NewInteraction, ProductRef};
+use crate::domain::{Answer, Channel, ModerationState, NewInteraction, ProductRef};
 
 const LIST: &str = "GET /api/v1/questions";
 const ONE: &str = "GET /api/v1/question";
@@ -190,42 +192,19 @@ impl WbQuestions {
 
 #[async_trait]
 impl Connector for WbQuestions {
-    fn id(&self) -> &'static str {
-        "wb_questions"
-    }
-
-    fn marketplace(&self) -> Marketplace {
-        Marketplace::Wb
-    }
-
-    fn channel(&self) -> Channel {
-        Channel::Question
-    }
+    crate::connectors::connector_identity!("wb_questions", Wb, Question);
 
     async fn pull(&self, cursor: Option<&str>) -> Result<Pull, ConnectorError> {
-        let mut cur: Cursor = match cursor {
-            Some(text) => serde_json::from_str(text)
-                .map_err(|e| self.malformed(LIST, format!("stored cursor unreadable: {e}")))?,
-            None => Cursor::default(),
-        };
+        let mut cur: Cursor = read_cursor("wb", LIST, cursor)?;
         let url = format!("{}/api/v1/questions", self.base_url);
-        let mut query = vec![
-            ("isAnswered", cur.answered.to_string()),
-            ("take", self.page_size.to_string()),
-            ("skip", cur.skip.to_string()),
-            ("order", "dateAsc".to_string()),
-        ];
-        if cur.from > 0 {
-            query.push(("dateFrom", cur.from.to_string()));
-        }
-        let (envelope, requests): (Envelope<QuestionList>, u32) = self
-            .http
-            .send_json(LIST, |c| {
-                c.get(&url)
-                    .header("Authorization", &self.token)
-                    .query(&query)
-            })
-            .await?;
+        let page = ListPage {
+            answered: cur.answered,
+            take: self.page_size,
+            skip: cur.skip,
+            date_from: cur.from,
+        };
+        let (envelope, requests): (Envelope<QuestionList>, u32) =
+            read_list_page(&self.http, &self.token, LIST, &url, &page).await?;
         if envelope.error {
             return Err(self.malformed(LIST, envelope.error_text));
         }
@@ -298,23 +277,14 @@ impl Connector for WbQuestions {
         let mut ids = Vec::new();
         let mut cur = Cursor::default();
         loop {
-            let mut query = vec![
-                ("isAnswered", "false".to_string()),
-                ("take", self.page_size.to_string()),
-                ("skip", cur.skip.to_string()),
-                ("order", "dateAsc".to_string()),
-            ];
-            if cur.from > 0 {
-                query.push(("dateFrom", cur.from.to_string()));
-            }
-            let (envelope, _): (Envelope<QuestionList>, u32) = self
-                .http
-                .send_json(LIST, |c| {
-                    c.get(&url)
-                        .header("Authorization", &self.token)
-                        .query(&query)
-                })
-                .await?;
+            let page = ListPage {
+                answered: false,
+                take: self.page_size,
+                skip: cur.skip,
+                date_from: cur.from,
+            };
+            let (envelope, _): (Envelope<QuestionList>, u32) =
+                read_list_page(&self.http, &self.token, LIST, &url, &page).await?;
             if envelope.error {
                 return Err(self.malformed(LIST, envelope.error_text));
             }

@@ -1,8 +1,8 @@
 //! The audit log screen: who did what and when, newest first, a page at a time.
 
-use ratatui::layout::{Alignment, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::tui::format;
@@ -48,54 +48,18 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
         Some(_) => None,
     };
     if let Some(text) = message {
-        let inner = super::inner(area);
-        if inner.height > 0 {
-            frame.render_widget(
-                Paragraph::new(Span::styled(text, ctx.style(Slot::TextMuted)))
-                    .alignment(Alignment::Center),
-                Rect::new(inner.x, inner.y + inner.height / 2, inner.width, 1),
-            );
-        }
+        table::centred_message(frame, area, text, ctx);
         return;
     }
     let columns = [
-        Column {
-            header: s.audit_time,
-            min: 11,
-            flex: false,
-            rank: 0,
-        },
-        Column {
-            header: s.audit_actor,
-            min: 8,
-            flex: false,
-            rank: 2,
-        },
-        Column {
-            header: s.audit_action,
-            min: 14,
-            flex: false,
-            rank: 1,
-        },
-        Column {
-            header: s.audit_item,
-            min: 9,
-            flex: false,
-            rank: 3,
-        },
-        Column {
-            header: s.audit_detail,
-            min: 10,
-            flex: true,
-            rank: 4,
-        },
+        Column::new(s.audit_time, 11, false, 0),
+        Column::new(s.audit_actor, 8, false, 2),
+        Column::new(s.audit_action, 14, false, 1),
+        Column::new(s.audit_item, 9, false, 3),
+        Column::new(s.audit_detail, 10, true, 4),
     ];
     let widths = table::widths(&columns, usize::from(parts.header.width));
-    let header = columns
-        .iter()
-        .map(|c| (c.header.to_string(), ctx.style(Slot::TableHeader)))
-        .collect();
-    frame.render_widget(Paragraph::new(table::row(header, &widths)), parts.header);
+    table::render_header(frame, parts.header, &columns, &widths, ctx);
     let mut lines = Vec::new();
     for index in a.cursor.scroll..a.cursor.scroll + usize::from(parts.list.height) {
         if index >= a.total.unwrap_or(0) {
@@ -127,14 +91,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
             text.lines()
                 .map(|l| Line::styled(l.to_string(), ctx.style(Slot::Text))),
         );
-        frame.render_widget(
-            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-                Block::new()
-                    .borders(Borders::TOP)
-                    .border_style(ctx.style(Slot::Border)),
-            ),
-            footer,
-        );
+        table::render_footer(frame, footer, lines, ctx);
     }
 }
 

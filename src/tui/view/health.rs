@@ -1,9 +1,9 @@
 //! The sync health screen: per account and connector, when it last ran and succeeded,
 //! how often it succeeds, what it brought, and what went wrong.
 
-use ratatui::layout::{Alignment, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::tui::format;
@@ -30,73 +30,22 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
         Some(_) => None,
     };
     if let Some(text) = message {
-        let inner = super::inner(area);
-        if inner.height > 0 {
-            frame.render_widget(
-                Paragraph::new(Span::styled(text, ctx.style(Slot::TextMuted)))
-                    .alignment(Alignment::Center),
-                Rect::new(inner.x, inner.y + inner.height / 2, inner.width, 1),
-            );
-        }
+        table::centred_message(frame, area, text, ctx);
         return;
     }
     let rows = state.health.rows.as_deref().unwrap_or_default();
     let columns = [
-        Column {
-            header: s.health_account,
-            min: 10,
-            flex: true,
-            rank: 0,
-        },
-        Column {
-            header: s.health_connector,
-            min: 13,
-            flex: false,
-            rank: 1,
-        },
-        Column {
-            header: s.health_last_run,
-            min: 11,
-            flex: false,
-            rank: 2,
-        },
-        Column {
-            header: s.health_success,
-            min: 11,
-            flex: false,
-            rank: 3,
-        },
-        Column {
-            header: s.health_failures,
-            min: 7,
-            flex: false,
-            rank: 4,
-        },
-        Column {
-            header: s.health_last_success,
-            min: 11,
-            flex: false,
-            rank: 5,
-        },
-        Column {
-            header: s.health_items,
-            min: 12,
-            flex: false,
-            rank: 6,
-        },
-        Column {
-            header: s.health_error,
-            min: 10,
-            flex: true,
-            rank: 7,
-        },
+        Column::new(s.health_account, 10, true, 0),
+        Column::new(s.health_connector, 13, false, 1),
+        Column::new(s.health_last_run, 11, false, 2),
+        Column::new(s.health_success, 11, false, 3),
+        Column::new(s.health_failures, 7, false, 4),
+        Column::new(s.health_last_success, 11, false, 5),
+        Column::new(s.health_items, 12, false, 6),
+        Column::new(s.health_error, 10, true, 7),
     ];
     let widths = table::widths(&columns, usize::from(parts.header.width));
-    let header = columns
-        .iter()
-        .map(|c| (c.header.to_string(), ctx.style(Slot::TableHeader)))
-        .collect();
-    frame.render_widget(Paragraph::new(table::row(header, &widths)), parts.header);
+    table::render_header(frame, parts.header, &columns, &widths, ctx);
     let cursor = state.health.cursor;
     let lines: Vec<Line<'static>> = rows
         .iter()
@@ -135,14 +84,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
                 ctx.style(Slot::SlaOk),
             )),
         }
-        frame.render_widget(
-            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-                Block::new()
-                    .borders(Borders::TOP)
-                    .border_style(ctx.style(Slot::Border)),
-            ),
-            footer,
-        );
+        table::render_footer(frame, footer, lines, ctx);
     }
 }
 

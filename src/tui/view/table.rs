@@ -1,9 +1,15 @@
 //! Columns for the full screens' lists: which fit at this width, and how wide each is.
 
+use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
 
 use crate::tui::format;
+use crate::tui::theme::Slot;
+
+use super::ViewCtx;
 
 /// One column: its header, its least width, whether it takes the room left over, and
 /// how much it matters (lower numbers are kept first when the terminal is narrow).
@@ -13,6 +19,62 @@ pub struct Column {
     pub min: usize,
     pub flex: bool,
     pub rank: u8,
+}
+
+impl Column {
+    pub const fn new(header: &'static str, min: usize, flex: bool, rank: u8) -> Self {
+        Column {
+            header,
+            min,
+            flex,
+            rank,
+        }
+    }
+}
+
+/// The one line a list screen shows in the middle of `area` while it loads or when it
+/// has nothing to list.
+pub fn centred_message(frame: &mut Frame<'_>, area: Rect, text: &str, ctx: &ViewCtx<'_>) {
+    let inner = super::inner(area);
+    if inner.height > 0 {
+        frame.render_widget(
+            Paragraph::new(Span::styled(text.to_string(), ctx.style(Slot::TextMuted)))
+                .alignment(Alignment::Center),
+            Rect::new(inner.x, inner.y + inner.height / 2, inner.width, 1),
+        );
+    }
+}
+
+/// The columns' headers in `area`, at the widths [`widths`] gave them.
+pub fn render_header(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    columns: &[Column],
+    widths: &[Option<usize>],
+    ctx: &ViewCtx<'_>,
+) {
+    let header = columns
+        .iter()
+        .map(|c| (c.header.to_string(), ctx.style(Slot::TableHeader)))
+        .collect();
+    frame.render_widget(Paragraph::new(row(header, widths)), area);
+}
+
+/// The selected row's details under the list, below a rule.
+pub fn render_footer(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    lines: Vec<Line<'static>>,
+    ctx: &ViewCtx<'_>,
+) {
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::new()
+                .borders(Borders::TOP)
+                .border_style(ctx.style(Slot::Border)),
+        ),
+        area,
+    );
 }
 
 /// Widths of the columns that fit in `width` cells (one space between columns), in the
