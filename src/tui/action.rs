@@ -173,6 +173,17 @@ pub enum Action {
         revision: u64,
         verdict: Verdict,
     },
+    /// The counts of a view, read off the UI task (no rows): the tab counts, the current
+    /// tab's total, the outbox size, who else works on the store.
+    #[serde(skip)]
+    CountsLoaded(Box<QueueSnapshot>),
+    /// The answer of a read run off the UI task; the runner drops it when a newer read of
+    /// the same kind was asked for meanwhile, else passes `action` on.
+    #[serde(skip)]
+    ReadDone {
+        kind: ReadKind,
+        action: Box<Action>,
+    },
 }
 
 bindable! {
@@ -310,6 +321,16 @@ pub struct QueueRequest {
     pub seek: PageSeek,
     /// Also count the rows, read the per-tab counts and the outbox size.
     pub with_counts: bool,
+}
+
+/// The reads that run off the UI task, one of each kind at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadKind {
+    /// The counts of a view.
+    Counts,
+    /// A page that is not one indexed read: a search, or a deep page of a view not yet
+    /// counted.
+    Page,
 }
 
 /// The analytics figures to compute.

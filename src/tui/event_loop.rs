@@ -1,5 +1,6 @@
 //! The event loop: terminal input, background events and a 1 s tick in, one coalesced
-//! draw out.
+//! draw out, only when something visible changed and at most 60 times a second
+//! ([`Frames`]).
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use tokio::sync::mpsc::{self, error::TryRecvError};
 
 use super::action::{Action, MouseInput, MouseKind};
 use super::editor_handoff;
+use super::frames::Frames;
 use super::io::Runner;
 use super::keymap::{KeyInput, KeyPress, Keymap, Layer, Resolution};
 use super::state::{AppState, Mode};
@@ -64,14 +66,19 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Re
     let mut events_open = true;
     let mut input_open = true;
     let mut terminate = Box::pin(termination_signal());
+    let mut frames = Frames::default();
 
     let result = loop {
-        if let Err(e) = terminal::draw(terminal, |f| view::draw(f, &state, &view_ctx)) {
-            break Err(e);
+        if frames.take_due(std::time::Instant::now()) {
+            if let Err(e) = terminal::draw(terminal, |f| view::draw(f, &state, &view_ctx)) {
+                break Err(e);
+            }
         }
         if state.quit || !input_open {
             break Ok(());
         }
+        // Anything but a tick that changed nothing on screen is drawn.
+        let mut changed = true;
         tokio::select! {
             next = input.events.recv() => match next {
                 Some(Ok(ev)) => on_terminal(ev, &mut state, &mut runner, &keymap, &mut keys),
@@ -84,9 +91,16 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Re
                 None => events_open = false,
             },
             Some(action) = job_results.recv() => runner.job_finished(&mut state, action),
-            _ = tick.tick() => runner.dispatch(&mut state, Action::Tick(clock()), true),
-            _ = until(runner.check_due_at()) => runner.start_check(),
+            _ = tick.tick() => changed = on_tick(&mut state, &mut runner, clock()),
+            _ = until(runner.check_due_at()) => {
+                runner.start_check();
+                changed = false;
+            }
+            _ = until(frames.due_at()) => changed = false,
             _ = &mut terminate => state.quit = true,
+        }
+        if changed {
+            frames.mark();
         }
         // Take everything else that is ready before drawing again.
         let mut failed = None;
@@ -123,16 +137,37 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Re
         if let Some(e) = failed {
             break Err(e.into());
         }
-        runner.flush(&mut state);
+        if runner.has_deferred() {
+            runner.flush(&mut state);
+            frames.mark();
+        }
         if let Some(text) = runner.take_external_editor() {
             if let Err(e) = hand_off(terminal, &mut input, text, &mut state, &mut runner).await {
                 break Err(e);
             }
             keys.reset();
+            frames.mark();
         }
     };
     input.task.abort();
     result
+}
+
+/// Applies the 1 s tick; returns whether anything on screen changed: a clock text on
+/// screen reads differently, a notice expired, or the tick re-read something.
+pub fn on_tick(
+    state: &mut AppState,
+    runner: &mut Runner,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    let face = view::clock::clock_face(state);
+    let notice = state.notice.clone();
+    let loads = runner.loads();
+    runner.dispatch(state, Action::Tick(now), true);
+    face != view::clock::clock_face(state)
+        || notice != state.notice
+        || loads != runner.loads()
+        || runner.has_deferred()
 }
 
 /// Resolves at `at`, or never when there is nothing to wait for.

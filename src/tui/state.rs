@@ -496,6 +496,9 @@ pub struct AppState {
     pub view_gen: u64,
     pub accounts: Vec<AccountRow>,
     pub counts: Counts,
+    /// The counts of this view are being read (off the UI task): the tab line and the
+    /// queue's title say so instead of showing numbers of another view.
+    pub counting: bool,
     pub queue: QueueView,
     pub detail: Option<Detail>,
     pub detail_scroll: u16,
@@ -558,6 +561,7 @@ impl AppState {
             view_gen: 0,
             accounts: Vec::new(),
             counts: Counts::default(),
+            counting: true,
             queue: QueueView::default(),
             detail: None,
             detail_scroll: 0,

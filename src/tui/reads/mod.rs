@@ -1,6 +1,7 @@
-//! The UI's reads through its own read-only connection: one page of the queue, one
-//! item, the sync health table, one page of the audit log. Each is small and indexed, so
-//! it runs on the UI task; [`ReadStats`] counts what they cost.
+//! The UI's reads: one page of the queue, one item, the sync health table, one page of
+//! the audit log (each small and indexed: they run on the UI task), and the counts of a
+//! view and search pages (they grow with the store: they run off it, see `tui::io`);
+//! [`ReadStats`] counts what they cost.
 
 pub mod audit;
 pub mod health;
@@ -37,20 +38,12 @@ pub fn read_queue(
     stats: &mut ReadStats,
 ) -> Result<QueueSnapshot> {
     let tx = conn.unchecked_transaction()?;
-    // One pass counts every tab; the total is the current tab's count.
-    let by_channel = if request.with_counts {
-        stats.counts += 1;
-        Some(store::queue_count_by_channel(&tx, &request.filter)?)
+    let counted = if request.with_counts {
+        Some(counts(&tx, &request, stats)?)
     } else {
         None
     };
-    let total = by_channel.map(|by| match request.filter.channel {
-        Some(c) => Channel::ALL
-            .iter()
-            .position(|x| *x == c)
-            .map_or(0, |i| by[i]),
-        None => by.iter().sum(),
-    });
+    let total = counted.as_ref().map(|c| c.total);
     let (seek, limit) = match (request.seek, total) {
         (PageSeek::Exact(seek), _) => (seek, request.limit),
         (PageSeek::Nearest, Some(total)) => nearest(request.offset, request.limit, total),
@@ -61,53 +54,115 @@ pub fn read_queue(
             request.limit,
         ),
     };
-    let window = store::queue_window(&tx, &request.filter, seek, limit)?;
+    let rows = page(&tx, &request, seek, limit, stats)?;
+    drop(tx);
+    Ok(match counted {
+        Some(c) => QueueSnapshot {
+            rows,
+            ..c.into_snapshot(request)
+        },
+        None => QueueSnapshot {
+            request,
+            total: None,
+            rows,
+            counts: None,
+            outbox_size: None,
+            presence: None,
+            policies: None,
+        },
+    })
+}
+
+/// The counts of `request`'s view alone (no rows): the tab counts, the current tab's
+/// total, the breached count, the outbox size, who else works on the store and the
+/// accounts' rules. They cost in proportion to the view, so the inbox reads them off
+/// the UI task.
+pub fn read_counts(
+    conn: &Connection,
+    request: QueueRequest,
+    stats: &mut ReadStats,
+) -> Result<QueueSnapshot> {
+    let tx = conn.unchecked_transaction()?;
+    let counted = counts(&tx, &request, stats)?;
+    drop(tx);
+    Ok(counted.into_snapshot(request))
+}
+
+/// Rows `offset .. offset + limit` of the queue at `seek`: one indexed page.
+fn page(
+    conn: &Connection,
+    request: &QueueRequest,
+    seek: Seek,
+    limit: usize,
+    stats: &mut ReadStats,
+) -> Result<Vec<crate::store::QueueRow>> {
+    let window = store::queue_window(conn, &request.filter, seek, limit)?;
     stats.pages += 1;
     stats.rows += window.rows.len() as u64;
     stats.page_steps += window.vm_steps;
-    // The accounts' rules, once per full read: the queue's priority marks use them.
-    let policies = if request.with_counts {
-        let ids: Vec<i64> = store::accounts(&tx)?.iter().map(|a| a.id).collect();
-        Some(std::sync::Arc::new(crate::sla::Policies::load(&tx, &ids)))
-    } else {
-        None
-    };
-    let (counts, outbox_size, presence) = match by_channel {
-        Some([reviews, questions, chats]) => {
-            // Breached items: a range of the deadline index, however big the queue.
-            stats.counts += 1;
-            let breached = store::queue_count(
-                &tx,
-                &QueueFilter {
-                    account_id: request.filter.account_id,
-                    marketplace: request.filter.marketplace,
-                    breached_at: Some(request.now),
-                    ..QueueFilter::default()
-                },
-            )?;
-            let counts = Counts {
-                all: reviews + questions + chats,
-                reviews,
-                questions,
-                chats,
-                breached,
-            };
-            (
-                Some(counts),
-                Some(store::outbox_size(&tx)?),
-                Some(read_presence(&tx, request.now)?),
-            )
+    Ok(window.rows)
+}
+
+/// What [`counts`] read.
+struct Counted {
+    total: usize,
+    counts: Counts,
+    outbox_size: usize,
+    presence: crate::tui::state::Presence,
+    policies: std::sync::Arc<crate::sla::Policies>,
+}
+
+impl Counted {
+    fn into_snapshot(self, request: QueueRequest) -> QueueSnapshot {
+        QueueSnapshot {
+            request,
+            total: Some(self.total),
+            rows: Vec::new(),
+            counts: Some(self.counts),
+            outbox_size: Some(self.outbox_size),
+            presence: Some(self.presence),
+            policies: Some(self.policies),
         }
-        None => (None, None, None),
+    }
+}
+
+fn counts(conn: &Connection, request: &QueueRequest, stats: &mut ReadStats) -> Result<Counted> {
+    // One pass counts every tab; the total is the current tab's count.
+    stats.counts += 1;
+    let by_channel = store::queue_count_by_channel(conn, &request.filter)?;
+    let total = match request.filter.channel {
+        Some(c) => Channel::ALL
+            .iter()
+            .position(|x| *x == c)
+            .map_or(0, |i| by_channel[i]),
+        None => by_channel.iter().sum(),
     };
-    drop(tx);
-    Ok(QueueSnapshot {
-        request,
+    // The accounts' rules: the queue's priority marks use them.
+    let ids: Vec<i64> = store::accounts(conn)?.iter().map(|a| a.id).collect();
+    let policies = std::sync::Arc::new(crate::sla::Policies::load(conn, &ids));
+    // Breached items: a range of the deadline index, however big the queue.
+    stats.counts += 1;
+    let breached = store::queue_count(
+        conn,
+        &QueueFilter {
+            account_id: request.filter.account_id,
+            marketplace: request.filter.marketplace,
+            breached_at: Some(request.now),
+            ..QueueFilter::default()
+        },
+    )?;
+    let [reviews, questions, chats] = by_channel;
+    Ok(Counted {
         total,
-        rows: window.rows,
-        counts,
-        outbox_size,
-        presence,
+        counts: Counts {
+            all: reviews + questions + chats,
+            reviews,
+            questions,
+            chats,
+            breached,
+        },
+        outbox_size: store::outbox_size(conn)?,
+        presence: read_presence(conn, request.now)?,
         policies,
     })
 }
@@ -127,7 +182,7 @@ fn read_presence(
 }
 
 /// Rows `offset .. offset + limit` of `total`, reached from the nearer end.
-fn nearest(offset: usize, limit: usize, total: usize) -> (Seek, usize) {
+pub fn nearest(offset: usize, limit: usize, total: usize) -> (Seek, usize) {
     let end = offset.saturating_add(limit).min(total);
     let from_bottom = total - end;
     if offset < total && offset > from_bottom {

@@ -45,6 +45,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Background(event) => background(state, event, &mut fx),
         Action::QueueLoaded(snapshot) => queue::loaded(state, *snapshot, &mut fx),
+        Action::CountsLoaded(snapshot) => queue::counts_loaded(state, *snapshot, &mut fx),
+        // The runner unwraps these; a caller without one applies the answer as it is.
+        Action::ReadDone { action, .. } => return update(state, *action),
         Action::DetailLoaded(detail) => {
             let wanted = queue::shown_detail_id(state);
             if wanted == Some(detail.interaction.id) {

@@ -131,6 +131,7 @@ pub(super) fn leave_search(state: &mut AppState, fx: &mut Vec<Effect>) {
     };
     state.lens = saved.saved_lens;
     state.view_gen += 1;
+    state.counting = true;
     if state.editor.is_none() {
         state.detail = None;
     }
@@ -307,6 +308,7 @@ fn selection_changed(state: &mut AppState, old: Option<InteractionId>, fx: &mut 
 /// Starts the queue over (new view): top row selected, everything re-read.
 pub(super) fn reset_queue(state: &mut AppState, fx: &mut Vec<Effect>) {
     state.view_gen += 1;
+    state.counting = true;
     state.queue = Default::default();
     if state.editor.is_none() {
         state.detail = None;
@@ -321,6 +323,7 @@ pub(super) fn loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut Vec<Eff
     }
     if let Some(counts) = snap.counts {
         state.counts = counts;
+        state.counting = false;
     }
     if let Some(n) = snap.outbox_size {
         state.outbox_size = n;
@@ -381,6 +384,47 @@ pub(super) fn loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut Vec<Eff
             fx.push(Effect::LoadQueue(next));
         }
     }
+}
+
+/// The counts of the view arrived (read off the UI task, after its first page): the
+/// tab counts and the real total, which may move the selection and ask for rows.
+pub(super) fn counts_loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut Vec<Effect>) {
+    if snap.request.view != state.view_gen {
+        return; // counted for a view the user has left
+    }
+    if let Some(counts) = snap.counts {
+        state.counts = counts;
+        state.counting = false;
+    }
+    if let Some(n) = snap.outbox_size {
+        state.outbox_size = n;
+    }
+    if let Some(presence) = snap.presence {
+        state.presence = presence;
+    }
+    if let Some(policies) = snap.policies {
+        state.policies = policies;
+    }
+    let Some(total) = snap.total else {
+        return;
+    };
+    if state.queue.total == Some(total) {
+        return;
+    }
+    let old_id = state.queue.selected_id;
+    let q = &mut state.queue;
+    q.total = Some(total);
+    if total == 0 {
+        q.selected = 0;
+        q.scroll = 0;
+        q.selected_id = None;
+    } else if q.selected >= total {
+        q.selected = total - 1;
+        q.selected_id = q.row(q.selected).map(|r| r.id);
+    }
+    keep_selection_visible(state);
+    selection_changed(state, old_id, fx);
+    request_page_if_needed(state, fx);
 }
 
 /// The kill switch: at once, no confirmation (it only makes things safer).
