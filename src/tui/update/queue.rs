@@ -338,8 +338,14 @@ pub(super) fn loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut Vec<Eff
     let screen_row = state.queue.selected.saturating_sub(state.queue.scroll);
     let request = snap.request.clone();
     let q = &mut state.queue;
-    if let Some(total) = snap.total {
-        q.total = Some(total);
+    match snap.total {
+        Some(total) => q.total = Some(total),
+        // Counted off the UI task, maybe from an older snapshot: the rows just read
+        // exist, so the view holds at least as many until its count arrives.
+        None => {
+            let seen = snap.request.offset + snap.rows.len();
+            q.total = Some(q.total().max(seen));
+        }
     }
     let total = q.total();
     q.offset = snap.request.offset;
@@ -408,9 +414,6 @@ pub(super) fn counts_loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut 
     let Some(total) = snap.total else {
         return;
     };
-    if state.queue.total == Some(total) {
-        return;
-    }
     let old_id = state.queue.selected_id;
     let q = &mut state.queue;
     q.total = Some(total);
@@ -418,9 +421,13 @@ pub(super) fn counts_loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut 
         q.selected = 0;
         q.scroll = 0;
         q.selected_id = None;
-    } else if q.selected >= total {
-        q.selected = total - 1;
-        q.selected_id = q.row(q.selected).map(|r| r.id);
+    } else {
+        // The rows on screen may have been read before this count (while an older
+        // count said they were not there): the selection is the row held at its place.
+        q.selected = q.selected.min(total - 1);
+        if let Some(row) = q.row(q.selected) {
+            q.selected_id = Some(row.id);
+        }
     }
     keep_selection_visible(state);
     selection_changed(state, old_id, fx);
