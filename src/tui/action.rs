@@ -14,7 +14,7 @@ use crate::settings::Scope;
 use crate::store::{AccountRow, QueueFilter, Seek};
 
 use super::reads::{AuditSnapshot, HealthRow};
-use super::state::{Detail, QueueSnapshot};
+use super::state::{Detail, DetailExtras, QueueSnapshot};
 
 /// Declares the bindable actions once: the enum variants, their stable names in keymap
 /// files (snake_case, the same as serde's) and the order help lists them in.
@@ -126,6 +126,12 @@ pub enum Action {
     /// The selected interaction was read in full.
     #[serde(skip)]
     DetailLoaded(Box<Detail>),
+    /// The detail pane's look-ups for `id`, read off the UI task.
+    #[serde(skip)]
+    DetailExtrasLoaded {
+        id: InteractionId,
+        extras: Box<DetailExtras>,
+    },
     /// The selected interaction no longer exists.
     #[serde(skip)]
     DetailMissing(InteractionId),
@@ -271,6 +277,9 @@ pub enum Effect {
     LoadQueue(QueueRequest),
     /// Read one interaction (and its chat thread) for the detail pane.
     LoadDetail(InteractionId),
+    /// Read the detail pane's look-ups (revenue, the reply's guard) off the UI task; the
+    /// answer comes back as [`Action::DetailExtrasLoaded`].
+    LoadDetailExtras(InteractionId),
     /// Read the accounts.
     LoadAccounts,
     /// Read the sync health table.
@@ -331,6 +340,8 @@ pub enum ReadKind {
     /// A page that is not one indexed read: a search, or a deep page of a view not yet
     /// counted.
     Page,
+    /// The detail pane's look-ups.
+    DetailExtras,
 }
 
 /// The analytics figures to compute.

@@ -3,9 +3,10 @@
 //! the queue, one item, one page of a screen) run on the UI task. Whatever grows with the
 //! store runs on threads of its own, each with its own connection, and comes back as
 //! actions through [`Runner::take_job_results`]: the counts of a view (its first page is
-//! shown before they arrive, marked as counting), search pages, the analytics figures
-//! (they scan a whole period) and the full guardrail check of a reply once typing pauses
-//! (it compares with the seller's recent answers). Reads of one kind run one at a time:
+//! shown before they arrive, marked as counting), search pages, the detail pane's
+//! look-ups (the revenue model, the reply's guard: settings of the item's account), the
+//! analytics figures (they scan a whole period) and the full guardrail check of a reply
+//! once typing pauses (it compares with the seller's recent answers). Reads of one kind run one at a time:
 //! one asked for meanwhile waits, and the answer it supersedes is dropped. Handing the
 //! terminal to `$EDITOR` is left to the event loop ([`Runner::take_external_editor`]).
 
@@ -43,7 +44,15 @@ const SHALLOW_SKIP: usize = 1_000;
 #[derive(Default)]
 struct ReadSlot {
     running: bool,
-    waiting: Option<QueueRequest>,
+    waiting: Option<OffTask>,
+}
+
+/// A read run off the UI task.
+enum OffTask {
+    /// The counts of a view, or a page with the counts it asks for.
+    Queue(QueueRequest),
+    /// The detail pane's look-ups for an item, at a moment.
+    Extras(InteractionId, chrono::DateTime<chrono::Utc>),
 }
 
 /// Runs actions through [`update`] and performs the effects they return.
@@ -56,8 +65,8 @@ pub struct Runner {
     external_editor: Option<String>,
     /// Shared with the reads off the UI task, which add what they cost.
     stats: Arc<Mutex<ReadStats>>,
-    /// The counts and page reads off the UI task.
-    reads: [ReadSlot; 2],
+    /// The counts, page and detail look-up reads off the UI task.
+    reads: [ReadSlot; 3],
     /// Where background jobs send their answers, and where they arrive until the event
     /// loop takes the receiving end.
     job_results: UnboundedSender<Action>,
@@ -133,9 +142,9 @@ impl Runner {
         self.dispatch(state, action, false);
     }
 
-    /// Reads `request` (its counts, or its page and the counts it asks for) on a thread
-    /// of its own, or after the read of this kind that runs now.
-    fn read_off_task(&mut self, kind: ReadKind, request: QueueRequest) {
+    /// Reads `request` (a view's counts, its page and the counts it asks for, or an item's
+    /// look-ups) on a thread of its own, or after the read of this kind that runs now.
+    fn read_off_task(&mut self, kind: ReadKind, request: OffTask) {
         let slot = &mut self.reads[kind as usize];
         if slot.running {
             slot.waiting = Some(request);
@@ -150,24 +159,11 @@ impl Runner {
             .name("inbox-read".into())
             .spawn(move || {
                 // An answer always comes back, even from a panic, so the slot frees.
-                let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let conn = store.reader()?;
-                    let mut cost = ReadStats::default();
-                    let snapshot = match kind {
-                        ReadKind::Counts => reads::read_counts(&conn, request, &mut cost),
-                        ReadKind::Page => reads::read_queue(&conn, request, &mut cost),
-                    };
-                    add_stats(&stats, cost);
-                    snapshot
+                let action = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    read_apart(&store, kind, request, &stats)
                 }))
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("a read of the queue failed")));
-                let action = match read {
-                    Ok(snapshot) if kind == ReadKind::Counts => {
-                        Action::CountsLoaded(Box::new(snapshot))
-                    }
-                    Ok(snapshot) => Action::QueueLoaded(Box::new(snapshot)),
-                    Err(e) => Action::LoadFailed(format!("{e:#}")),
-                };
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("a read of the inbox failed")))
+                .unwrap_or_else(|e| Action::LoadFailed(format!("{e:#}")));
                 let _ = answer.send(Action::ReadDone {
                     kind,
                     action: Box::new(action),
@@ -177,7 +173,7 @@ impl Runner {
             let _ = self.job_results.send(Action::ReadDone {
                 kind,
                 action: Box::new(Action::LoadFailed(format!(
-                    "starting a read of the queue: {e}"
+                    "starting a read of the inbox: {e}"
                 ))),
             });
         }
@@ -203,11 +199,11 @@ impl Runner {
             (PageSeek::Nearest, None) => None,
         };
         let Some((seek, limit)) = page else {
-            self.read_off_task(ReadKind::Page, request);
+            self.read_off_task(ReadKind::Page, OffTask::Queue(request));
             return None;
         };
         if request.with_counts {
-            self.read_off_task(ReadKind::Counts, request.clone());
+            self.read_off_task(ReadKind::Counts, OffTask::Queue(request.clone()));
         }
         let page = QueueRequest {
             seek: PageSeek::Exact(seek),
@@ -216,7 +212,7 @@ impl Runner {
             ..request
         };
         if store::search::fts_expression(&page.filter.text).is_some() {
-            self.read_off_task(ReadKind::Page, page);
+            self.read_off_task(ReadKind::Page, OffTask::Queue(page));
             return None;
         }
         let read = reads::read_queue(&self.conn, page, &mut lock(&self.stats));
@@ -400,11 +396,15 @@ impl Runner {
                 .is_err()
                 .then_some(Action::CommandFailed),
             Effect::LoadQueue(request) => self.load_queue(state, request),
-            Effect::LoadDetail(id) => Some(match reads::read_detail(&self.conn, id, state.now) {
+            Effect::LoadDetail(id) => Some(match reads::read_detail(&self.conn, id) {
                 Ok(Some(detail)) => Action::DetailLoaded(Box::new(detail)),
                 Ok(None) => Action::DetailMissing(id),
                 Err(e) => failed(e),
             }),
+            Effect::LoadDetailExtras(id) => {
+                self.read_off_task(ReadKind::DetailExtras, OffTask::Extras(id, state.now));
+                None
+            }
             Effect::LoadAccounts => Some(match store::accounts(&self.conn) {
                 Ok(accounts) => Action::AccountsLoaded(accounts),
                 Err(e) => failed(e),
@@ -441,6 +441,34 @@ impl Runner {
             }
         }
     }
+}
+
+/// One read off the UI task, on a connection of its own, as the action that applies it.
+fn read_apart(
+    store: &Store,
+    kind: ReadKind,
+    request: OffTask,
+    stats: &Mutex<ReadStats>,
+) -> Result<Action> {
+    let conn = store.reader()?;
+    let mut cost = ReadStats::default();
+    let action = match request {
+        OffTask::Queue(request) if kind == ReadKind::Counts => {
+            Action::CountsLoaded(Box::new(reads::read_counts(&conn, request, &mut cost)?))
+        }
+        OffTask::Queue(request) => {
+            Action::QueueLoaded(Box::new(reads::read_queue(&conn, request, &mut cost)?))
+        }
+        OffTask::Extras(id, now) => match reads::read_detail_extras(&conn, id, now)? {
+            Some(extras) => Action::DetailExtrasLoaded {
+                id,
+                extras: Box::new(extras),
+            },
+            None => Action::DetailMissing(id),
+        },
+    };
+    add_stats(stats, cost);
+    Ok(action)
 }
 
 fn lock(stats: &Mutex<ReadStats>) -> std::sync::MutexGuard<'_, ReadStats> {

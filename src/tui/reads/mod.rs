@@ -1,6 +1,7 @@
 //! The UI's reads: one page of the queue, one item, the sync health table, one page of
 //! the audit log (each small and indexed: they run on the UI task), and the counts of a
-//! view and search pages (they grow with the store: they run off it, see `tui::io`);
+//! view, search pages and the detail pane's look-ups (they grow with the store or read
+//! beyond the item: they run off it, see `tui::io`);
 //! [`ReadStats`] counts what they cost.
 
 pub mod audit;
@@ -13,7 +14,7 @@ use crate::domain::{Channel, InteractionId};
 use crate::store::{self, QueueFilter, Seek};
 
 use super::action::{PageSeek, QueueRequest};
-use super::state::{Counts, Detail, QueueSnapshot};
+use super::state::{Counts, Detail, DetailExtras, QueueSnapshot};
 
 pub use audit::{read_audit, AuditRow, AuditSnapshot};
 pub use health::{read_health, HealthRow};
@@ -192,21 +193,13 @@ pub fn nearest(offset: usize, limit: usize, total: usize) -> (Seek, usize) {
     }
 }
 
-/// The whole interaction, for a chat its thread, and the roubles it puts at risk or
-/// protects at `now`.
-pub fn read_detail(
-    conn: &Connection,
-    id: InteractionId,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Option<Detail>> {
+/// The whole interaction, for a chat its thread, and the draft waiting for it: rows of
+/// the item alone, read on the UI task. Its look-ups come from [`read_detail_extras`].
+pub fn read_detail(conn: &Connection, id: InteractionId) -> Result<Option<Detail>> {
     let Some(interaction) = store::interaction(conn, id)? else {
         return Ok(None);
     };
-    let messages = if interaction.channel == Channel::Chat {
-        store::chat_messages(conn, id)?
-    } else {
-        Vec::new()
-    };
+    let messages = thread(conn, &interaction)?;
     let stored = store::latest_draft(conn, id)?;
     let prepared_origin = stored.as_ref().map(|d| super::state::DraftOrigin {
         source: crate::ai::DraftSource::parse(&d.source).unwrap_or(crate::ai::DraftSource::Manual),
@@ -215,16 +208,42 @@ pub fn read_detail(
         reasons: d.reasons.clone(),
     });
     let prepared_draft = stored.map(|d| d.text);
-    let revenue = crate::analytics::revenue_for_item(conn, id, now)?;
-    let guard = crate::prepare::reply_guard(conn, &interaction, &messages)?;
     Ok(Some(Detail {
         interaction,
         messages,
         prepared_draft,
         prepared_origin,
-        revenue,
-        guard,
+        extras: None,
     }))
+}
+
+/// What the detail pane looks up beyond the item (the settings of its account, the
+/// revenue model): the roubles it puts at risk or protects at `now`, and what a reply to
+/// it is checked against. Read off the UI task.
+pub fn read_detail_extras(
+    conn: &Connection,
+    id: InteractionId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<DetailExtras>> {
+    let Some(interaction) = store::interaction(conn, id)? else {
+        return Ok(None);
+    };
+    let messages = thread(conn, &interaction)?;
+    let revenue = crate::analytics::revenue_for_item(conn, id, now)?;
+    let guard = crate::prepare::reply_guard(conn, &interaction, &messages)?;
+    Ok(Some(DetailExtras { revenue, guard }))
+}
+
+/// A chat's messages, oldest first; nothing for reviews and questions.
+fn thread(
+    conn: &Connection,
+    interaction: &crate::domain::Interaction,
+) -> Result<Vec<crate::domain::ChatMessage>> {
+    if interaction.channel == Channel::Chat {
+        store::chat_messages(conn, interaction.id)
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 #[cfg(test)]

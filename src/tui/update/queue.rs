@@ -294,6 +294,8 @@ fn selection_changed(state: &mut AppState, old: Option<InteractionId>, fx: &mut 
     if new == old || state.editor.is_some() {
         return;
     }
+    // An editor asked for on the item left behind does not open on another.
+    state.pending_editor = None;
     state.detail_scroll = 0;
     match new {
         Some(id) => fx.push(Effect::LoadDetail(id)),
