@@ -11,11 +11,14 @@ mod tui_support;
 
 use std::time::{Duration, Instant};
 
-use agentiq::tui::event_loop::on_tick;
+use agentiq::tui::event_loop::Inbox;
 use agentiq::tui::frames::Frames;
-use agentiq::tui::{draw, Action, ReadStats, Tab, ViewCtx};
+use agentiq::tui::{draw, Action, AppState, Keymap, Lang, ReadStats, Runner, Tab, Theme, ViewCtx};
+use chrono::FixedOffset;
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use tokio::sync::mpsc::UnboundedReceiver;
 use tui_support::*;
 
 fn delta(after: ReadStats, before: ReadStats) -> ReadStats {
@@ -104,81 +107,174 @@ fn a_search_reads_nothing_on_the_ui_task() {
     assert_eq!(h.state.queue.total, Some(ids.len()));
 }
 
-/// Draws as the event loop does: only when [`Frames`] says so.
-struct Screen {
+/// The event loop's own [`Inbox`] on a test terminal, a second of loop time per turn.
+struct Live<'k> {
+    inbox: Inbox<'k>,
+    jobs: UnboundedReceiver<Action>,
     terminal: Terminal<TestBackend>,
-    frames: Frames,
+    theme: Theme,
+    keymap: &'k Keymap,
     at: Instant,
 }
 
-impl Screen {
-    fn new() -> Screen {
-        Screen {
+impl<'k> Live<'k> {
+    /// The inbox as `run` starts it, with the answers of its first reads still to come.
+    fn starting(keymap: &'k Keymap) -> (Live<'k>, tempfile::TempDir) {
+        let (dir, store) = filled_store();
+        let (tx, _commands) = tokio::sync::mpsc::unbounded_channel();
+        let mut runner = Runner::new(&store, tx).expect("runner");
+        let jobs = runner.take_job_results().expect("job results");
+        let mut state = AppState::new(t0(), "test", FixedOffset::east_opt(3 * 3600).unwrap());
+        runner.start(&mut state, 120, 40);
+        let live = Live {
+            inbox: Inbox::new(state, runner, keymap),
+            jobs,
             terminal: Terminal::new(TestBackend::new(120, 40)).expect("terminal"),
-            frames: Frames::new(Duration::from_millis(16)),
+            theme: Theme::embedded_dark(),
+            keymap,
             at: Instant::now(),
+        };
+        (live, dir)
+    }
+
+    /// Started, its first reads in and its first frame drawn.
+    fn started(keymap: &'k Keymap) -> (Live<'k>, tempfile::TempDir) {
+        let (mut live, dir) = Live::starting(keymap);
+        live.answer_jobs();
+        assert!(live.turn(), "the first frame is drawn");
+        (live, dir)
+    }
+
+    /// Applies the answers of everything started off the UI task, as the loop does.
+    fn answer_jobs(&mut self) {
+        loop {
+            self.inbox.flush_reads();
+            if !self.inbox.runner.busy() {
+                break;
+            }
+            let action = self.jobs.blocking_recv().expect("a job answers");
+            self.inbox.job_finished(action);
         }
     }
 
     /// One turn of the loop, a second after the last: returns whether it drew.
-    fn turn(&mut self, h: &Harness) -> bool {
+    fn turn(&mut self) -> bool {
         self.at += Duration::from_secs(1);
-        if !self.frames.take_due(self.at) {
-            return false;
-        }
+        let Live {
+            inbox,
+            terminal,
+            theme,
+            keymap,
+            ..
+        } = self;
         let ctx = ViewCtx {
-            theme: &h.theme,
-            keymap: &h.keymap,
-            strings: agentiq::tui::strings::Strings::for_lang(h.lang),
+            theme,
+            keymap,
+            strings: agentiq::tui::strings::Strings::for_lang(Lang::Ru),
         };
-        self.terminal
-            .draw(|f| draw(f, &h.state, &ctx))
-            .expect("draw");
-        true
+        inbox
+            .draw_if_due(self.at, |state| {
+                terminal.draw(|f| draw(f, state, &ctx))?;
+                Ok(())
+            })
+            .expect("draw")
     }
 
-    fn tick(&mut self, h: &mut Harness, secs: i64) -> bool {
-        let now = t0() + chrono::Duration::seconds(secs);
-        if on_tick(&mut h.state, &mut h.runner, now) {
-            self.frames.mark();
-        }
-        if h.runner.has_deferred() {
-            h.runner.flush(&mut h.state);
-        }
-        h.runner.settle(&mut h.state);
-        self.turn(h)
+    fn key(&mut self, c: char) {
+        self.inbox.terminal_event(TermEvent::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+
+    fn tick(&mut self, secs: i64) -> bool {
+        self.inbox.tick(t0() + chrono::Duration::seconds(secs));
+        self.answer_jobs();
+        self.turn()
+    }
+
+    fn screen(&self) -> String {
+        text(self.terminal.backend().buffer())
     }
 }
 
 #[test]
-fn an_idle_tick_draws_nothing_and_a_change_draws_one_frame() {
-    let mut h = Harness::new(120, 40);
-    let mut screen = Screen::new();
-    assert!(screen.turn(&h), "the first frame is drawn");
-    assert!(!screen.turn(&h), "nothing changed: no frame");
+fn an_idle_tick_draws_nothing_and_a_countdown_change_draws_one_frame() {
+    let keymap = Keymap::embedded_default();
+    let (mut live, _dir) = Live::started(&keymap);
+    assert!(!live.turn(), "nothing changed: no frame");
 
     // The fixture's deadlines fall on whole minutes of t0: one second later every
     // countdown reads a minute less.
-    assert!(screen.tick(&mut h, 1), "the countdowns changed");
-    let reads = h.runner.stats();
+    assert!(live.tick(1), "the countdowns changed");
+    let reads = live.inbox.runner.stats();
     for secs in 2..20 {
-        assert!(!screen.tick(&mut h, secs), "tick at +{secs} s drew a frame");
+        assert!(!live.tick(secs), "tick at +{secs} s drew a frame");
     }
-    assert_eq!(h.runner.stats(), reads, "idle ticks read nothing");
-    assert_eq!(screen.frames.drawn(), 2);
-
-    // A key changes the screen: one frame, however many turns follow.
-    h.act(Action::MoveDown);
-    screen.frames.mark();
-    assert!(screen.turn(&h));
-    assert!(!screen.turn(&h));
-    assert!(!screen.tick(&mut h, 20));
-    assert_eq!(screen.frames.drawn(), 3);
+    assert_eq!(live.inbox.runner.stats(), reads, "idle ticks read nothing");
+    assert_eq!(live.inbox.frames.drawn(), 2);
 
     // The next minute: the countdowns change again, once.
-    assert!(screen.tick(&mut h, 61));
-    assert!(!screen.tick(&mut h, 62));
-    assert_eq!(screen.frames.drawn(), 4);
+    assert!(live.tick(61));
+    assert!(!live.tick(62));
+    assert_eq!(live.inbox.frames.drawn(), 3);
+}
+
+#[test]
+fn a_key_that_changes_the_state_always_draws_it() {
+    let keymap = Keymap::embedded_default();
+    let (mut live, _dir) = Live::started(&keymap);
+    assert_shows(&live.screen(), &["Очередь 1/5"]);
+    for (key, shows) in [
+        ('j', "Очередь 2/5"),
+        ('k', "Очередь 1/5"),
+        ('2', "Отзывы 3"),
+        ('1', "Все 5"),
+        ('r', "/5000"),
+    ] {
+        let drawn = live.inbox.frames.drawn();
+        live.key(key);
+        // Drawn at once, before the answers of what the key started off the UI task.
+        assert!(live.turn(), "`{key}` drew");
+        live.answer_jobs();
+        live.turn();
+        assert_shows(&live.screen(), &[shows]);
+        assert!(live.inbox.frames.drawn() > drawn);
+        assert!(!live.turn(), "and nothing more after `{key}`");
+    }
+}
+
+#[test]
+fn keys_within_a_frame_are_drawn_once_the_frame_gap_has_passed() {
+    let keymap = Keymap::embedded_default();
+    let (mut live, _dir) = Live::started(&keymap);
+    let at = live.at;
+    live.key('j');
+    live.key('j');
+    assert!(
+        !live.inbox.draw_if_due(at, |_| Ok(())).expect("no draw"),
+        "the frame gap has not passed"
+    );
+    let due = live.inbox.frames.due_at().expect("a frame is pending");
+    assert!(due > at);
+    assert!(live.turn());
+    assert_shows(&live.screen(), &["Очередь 3/"]);
+}
+
+#[test]
+fn the_first_r_opens_the_editor_even_before_the_first_reads_have_answered() {
+    let keymap = Keymap::embedded_default();
+    // As in the real binary: the counts and the item's look-ups are still being read
+    // when the first key comes, before the first frame.
+    let (mut live, _dir) = Live::starting(&keymap);
+    live.key('r');
+    assert!(live.turn(), "the first frame");
+    live.answer_jobs();
+    assert!(
+        live.turn(),
+        "the editor opened when the look-ups arrived, and is drawn"
+    );
+    assert_shows(&live.screen(), &["/5000"]);
 }
 
 #[test]

@@ -260,6 +260,11 @@ impl Runner {
         self.dispatch(state, Action::Resize { width, height }, false);
     }
 
+    /// Whether work started off the UI task has not answered yet.
+    pub fn busy(&self) -> bool {
+        self.jobs_in_flight > 0
+    }
+
     /// Reads performed on the UI task so far.
     pub fn loads(&self) -> u64 {
         self.loads
