@@ -3,11 +3,13 @@
 ("Inbox at 1M, whole app") measures it: time to first frame, drafts written in the first
 2 s for the top 20 of the queue, background CPU from 20 s to 50 s after start
 (utime+stime of /proc/PID/stat), and per key the time to the first byte of output and
-until output has been quiet for 250 ms (median of --reps rounds).
+until output has been quiet for 250 ms (median of --reps rounds). For a search, also the
+time to the frame that shows its result page (the first frame after the key whose detail
+pane names an item again, "· WB ·"), before its counts settle.
 usage: inbox_probe.py BIN DATA_DIR CONFIG [--offline] [--idle] [--keys] [--reps N]
 DATA_DIR holds agentiq.db (e.g. from `agentiq generate`); CONFIG from
 `agentiq simulator --write-config`. Needs the sqlite3 command."""
-import os, pty, sys, time, threading, select, subprocess, statistics, signal, struct, fcntl, termios
+import os, pty, re, sys, time, threading, select, subprocess, statistics, signal, struct, fcntl, termios
 
 args = sys.argv[1:]
 BIN, DATA, CONFIG = args[:3]
@@ -32,7 +34,7 @@ if pid == 0:
     os.execv(BIN, argv)
 fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 40, 120, 0, 0))
 t0 = time.monotonic()
-chunks = []  # (time, bytes)
+chunks = []  # (time, bytes, end offset in buf)
 lock = threading.Lock()
 buf = bytearray()
 def reader():
@@ -43,8 +45,8 @@ def reader():
             return
         if not d: return
         with lock:
-            chunks.append((time.monotonic(), len(d)))
             buf.extend(d)
+            chunks.append((time.monotonic(), len(d), len(buf)))
 threading.Thread(target=reader, daemon=True).start()
 
 def cpu():
@@ -77,17 +79,40 @@ def quiet(after, gap=0.25, timeout=30):
     while time.monotonic() < end:
         time.sleep(0.02)
         with lock:
-            later = [t for t, _ in chunks if t >= after]
+            later = [t for t, _, _ in chunks if t >= after]
         if later and time.monotonic() - later[-1] >= gap:
             return later[0] - after, later[-1] - after
     return None, None
 
-def key(b, label, results):
+FRAME_END = b'\x1b[?2026l'  # the end of a synchronized update: one frame
+ITEM_TITLE = re.compile('· (WB|OZ) ·'.encode())
+
+def frame_showing(after, pattern):
+    """Seconds from `after` to the end of the first frame drawn since then whose bytes
+    match `pattern`."""
+    with lock:
+        later = [(t, end) for t, _, end in chunks if t >= after]
+        if not later: return None
+        first = next(c for c in chunks if c[0] >= after)
+        start = first[2] - first[1]
+        data = bytes(buf[start:])
+    pos = 0
+    while True:
+        end = data.find(FRAME_END, pos)
+        if end < 0: return None
+        if pattern.search(data, pos, end):
+            absolute = start + end + len(FRAME_END)
+            return next(t for t, e in later if e >= absolute) - after
+        pos = end + len(FRAME_END)
+
+def key(b, label, results, page=None):
     time.sleep(0.3)
     t = time.monotonic()
     os.write(fd, b)
     f, l = quiet(t)
     results.setdefault(label, []).append((f, l))
+    if page:
+        results.setdefault(page, []).append((frame_showing(t, ITEM_TITLE), l))
 
 if '--keys' in flags:
     quiet(time.monotonic())
@@ -101,7 +126,7 @@ if '--keys' in flags:
         key(b'l', 'open detail l', res); key(b'\x1b', 'esc', {}); 
         key(b'r', 'open editor r', res); key(b'\x1b', 'esc', {})
         os.write(fd, b'/'); time.sleep(0.2); os.write(fd, 'плед'.encode()); time.sleep(0.3)
-        key(b'\r', 'search плед', res)
+        key(b'\r', 'search плед', res, page='search плед: result page')
         key(b'\x1b', 'leave search', res)
         key(b'g', 'x', {}); key(b'g', 'top gg', res)
     for label, v in res.items():

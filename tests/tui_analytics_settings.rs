@@ -507,7 +507,7 @@ fn the_detail_pane_shows_the_revenue_an_item_puts_at_risk() {
     let revenue = h
         .state
         .selected_detail()
-        .and_then(|d| d.revenue.clone())
+        .and_then(|d| d.extras.as_ref()?.revenue.clone())
         .expect("a 2★ review is in the model");
     let amount = agentiq::analytics::roubles(revenue.at_risk);
     assert!(revenue.at_risk > 0.0);

@@ -14,7 +14,7 @@ use crate::settings::Scope;
 use crate::store::{AccountRow, QueueFilter, Seek};
 
 use super::reads::{AuditSnapshot, HealthRow};
-use super::state::{Detail, QueueSnapshot};
+use super::state::{Detail, DetailExtras, QueueSnapshot};
 
 /// Declares the bindable actions once: the enum variants, their stable names in keymap
 /// files (snake_case, the same as serde's) and the order help lists them in.
@@ -127,6 +127,12 @@ pub enum Action {
     /// The selected interaction was read in full.
     #[serde(skip)]
     DetailLoaded(Box<Detail>),
+    /// The detail pane's look-ups for `id`, read off the UI task.
+    #[serde(skip)]
+    DetailExtrasLoaded {
+        id: InteractionId,
+        extras: Box<DetailExtras>,
+    },
     /// The selected interaction no longer exists.
     #[serde(skip)]
     DetailMissing(InteractionId),
@@ -179,6 +185,17 @@ pub enum Action {
         interaction_id: InteractionId,
         revision: u64,
         verdict: Verdict,
+    },
+    /// The counts of a view, read off the UI task (no rows): the tab counts, the current
+    /// tab's total, the outbox size, who else works on the store.
+    #[serde(skip)]
+    CountsLoaded(Box<QueueSnapshot>),
+    /// The answer of a read run off the UI task; the runner drops it when a newer read of
+    /// the same kind was asked for meanwhile, else passes `action` on.
+    #[serde(skip)]
+    ReadDone {
+        kind: ReadKind,
+        action: Box<Action>,
     },
 }
 
@@ -268,6 +285,9 @@ pub enum Effect {
     LoadQueue(QueueRequest),
     /// Read one interaction (and its chat thread) for the detail pane.
     LoadDetail(InteractionId),
+    /// Read the detail pane's look-ups (revenue, the reply's guard) off the UI task; the
+    /// answer comes back as [`Action::DetailExtrasLoaded`].
+    LoadDetailExtras(InteractionId),
     /// Read the accounts.
     LoadAccounts,
     /// Read the sync health table.
@@ -320,6 +340,18 @@ pub struct QueueRequest {
     pub seek: PageSeek,
     /// Also count the rows, read the per-tab counts and the outbox size.
     pub with_counts: bool,
+}
+
+/// The reads that run off the UI task, one of each kind at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadKind {
+    /// The counts of a view.
+    Counts,
+    /// A page that is not one indexed read: a search, or a deep page of a view not yet
+    /// counted.
+    Page,
+    /// The detail pane's look-ups.
+    DetailExtras,
 }
 
 /// The analytics figures to compute.

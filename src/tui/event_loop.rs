@@ -1,5 +1,6 @@
 //! The event loop: terminal input, background events and a 1 s tick in, one coalesced
-//! draw out.
+//! draw out, only when something visible changed and at most 60 times a second
+//! ([`Frames`]).
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use tokio::sync::mpsc::{self, error::TryRecvError};
 
 use super::action::{Action, MouseInput, MouseKind};
 use super::editor_handoff;
+use super::frames::Frames;
 use super::io::Runner;
 use super::keymap::{KeyInput, KeyPress, Keymap, Layer, Resolution};
 use super::state::{AppState, Mode};
@@ -58,44 +60,48 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Re
         strings: Strings::for_lang(options.lang),
     };
     let mut input = spawn_input_reader();
-    let mut keys = KeyInput::default();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut events_open = true;
     let mut input_open = true;
     let mut terminate = Box::pin(termination_signal());
+    let mut inbox = Inbox::new(state, runner, &keymap);
 
     let result = loop {
-        if let Err(e) = terminal::draw(terminal, |f| view::draw(f, &state, &view_ctx)) {
+        let drawn = inbox.draw_if_due(std::time::Instant::now(), |state| {
+            terminal::draw(terminal, |f| view::draw(f, state, &view_ctx))
+        });
+        if let Err(e) = drawn {
             break Err(e);
         }
-        if state.quit || !input_open {
+        if inbox.state.quit || !input_open {
             break Ok(());
         }
         tokio::select! {
             next = input.events.recv() => match next {
-                Some(Ok(ev)) => on_terminal(ev, &mut state, &mut runner, &keymap, &mut keys),
+                Some(Ok(ev)) => inbox.terminal_event(ev),
                 Some(Err(e)) => break Err(e.into()),
                 None => input_open = false,
             },
             ev = events.recv(), if events_open => match ev {
-                Some(ev) => runner.dispatch(&mut state, Action::Background(ev), true),
+                Some(ev) => inbox.background(ev),
                 // The background services are gone: stop listening, keep the UI.
                 None => events_open = false,
             },
-            Some(action) = job_results.recv() => runner.job_finished(&mut state, action),
-            _ = tick.tick() => runner.dispatch(&mut state, Action::Tick(clock()), true),
-            _ = until(runner.check_due_at()) => runner.start_check(),
-            _ = &mut terminate => state.quit = true,
+            Some(action) = job_results.recv() => inbox.job_finished(action),
+            _ = tick.tick() => inbox.tick(clock()),
+            _ = until(inbox.runner.check_due_at()) => inbox.runner.start_check(),
+            _ = until(inbox.frames.due_at()) => {}
+            _ = &mut terminate => inbox.state.quit = true,
         }
         // Take everything else that is ready before drawing again.
         let mut failed = None;
         loop {
             let mut more = false;
-            while input_open && !state.quit {
+            while input_open && !inbox.state.quit {
                 match input.events.try_recv() {
                     Ok(Ok(ev)) => {
-                        on_terminal(ev, &mut state, &mut runner, &keymap, &mut keys);
+                        inbox.terminal_event(ev);
                         more = true;
                     }
                     Ok(Err(e)) => {
@@ -109,30 +115,133 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Re
             while events_open {
                 match events.try_recv() {
                     Ok(ev) => {
-                        runner.dispatch(&mut state, Action::Background(ev), true);
+                        inbox.background(ev);
                         more = true;
                     }
                     Err(TryRecvError::Empty) => break,
                     Err(TryRecvError::Disconnected) => events_open = false,
                 }
             }
-            if !more || state.quit || failed.is_some() {
+            if !more || inbox.state.quit || failed.is_some() {
                 break;
             }
         }
         if let Some(e) = failed {
             break Err(e.into());
         }
-        runner.flush(&mut state);
-        if let Some(text) = runner.take_external_editor() {
-            if let Err(e) = hand_off(terminal, &mut input, text, &mut state, &mut runner).await {
+        inbox.flush_reads();
+        if let Some(text) = inbox.runner.take_external_editor() {
+            let Inbox {
+                state,
+                runner,
+                keys,
+                frames,
+                ..
+            } = &mut inbox;
+            if let Err(e) = hand_off(terminal, &mut input, text, state, runner).await {
                 break Err(e);
             }
             keys.reset();
+            frames.mark();
         }
     };
     input.task.abort();
     result
+}
+
+/// The inbox between the event loop's waits: what each wake-up does to the state, and
+/// whether the screen must be drawn for it ([`Frames`]). Every input, background event
+/// and job answer marks the screen dirty; a tick only when it changed something visible.
+pub struct Inbox<'k> {
+    pub state: AppState,
+    pub runner: Runner,
+    pub frames: Frames,
+    keymap: &'k Keymap,
+    keys: KeyInput,
+}
+
+impl<'k> Inbox<'k> {
+    /// Dirty at first: the first frame is drawn whatever comes before it.
+    pub fn new(state: AppState, runner: Runner, keymap: &'k Keymap) -> Inbox<'k> {
+        Inbox {
+            state,
+            runner,
+            frames: Frames::default(),
+            keymap,
+            keys: KeyInput::default(),
+        }
+    }
+
+    /// A key, a paste, a click or a resize.
+    pub fn terminal_event(&mut self, ev: TermEvent) {
+        on_terminal(
+            ev,
+            &mut self.state,
+            &mut self.runner,
+            self.keymap,
+            &mut self.keys,
+        );
+        self.frames.mark();
+    }
+
+    /// A fact from the background services; its reads wait for [`Inbox::flush_reads`].
+    pub fn background(&mut self, ev: crate::app::Event) {
+        self.runner
+            .dispatch(&mut self.state, Action::Background(ev), true);
+        self.frames.mark();
+    }
+
+    /// The answer of a read or check that ran off the UI task.
+    pub fn job_finished(&mut self, action: Action) {
+        self.runner.job_finished(&mut self.state, action);
+        self.frames.mark();
+    }
+
+    /// The 1 s tick: dirty only when it changed something on screen.
+    pub fn tick(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        if on_tick(&mut self.state, &mut self.runner, now) {
+            self.frames.mark();
+        }
+    }
+
+    /// Performs the reads a burst of background events asked for.
+    pub fn flush_reads(&mut self) {
+        if self.runner.has_deferred() {
+            self.runner.flush(&mut self.state);
+            self.frames.mark();
+        }
+    }
+
+    /// Draws with `draw` when the screen is dirty and the frame gap has passed; returns
+    /// whether it drew.
+    pub fn draw_if_due(
+        &mut self,
+        now: std::time::Instant,
+        draw: impl FnOnce(&AppState) -> Result<()>,
+    ) -> Result<bool> {
+        if !self.frames.take_due(now) {
+            return Ok(false);
+        }
+        draw(&self.state)?;
+        Ok(true)
+    }
+}
+
+/// Applies the 1 s tick; returns whether anything on screen changed: a clock text on
+/// screen reads differently, a notice expired, or the tick re-read something.
+pub fn on_tick(
+    state: &mut AppState,
+    runner: &mut Runner,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    let face = view::clock::clock_face(state);
+    let notice = state.notice.clone();
+    let loads = runner.loads();
+    runner.dispatch(state, Action::Tick(now), true);
+    face != view::clock::clock_face(state)
+        || notice != state.notice
+        || loads != runner.loads()
+        || runner.has_deferred()
 }
 
 /// Resolves at `at`, or never when there is nothing to wait for.

@@ -1,13 +1,17 @@
 //! Carries out [`Effect`]s: reads through the UI's own read-only connection and hands
-//! commands to the background services. The reads are small and indexed (one page of the
-//! queue, one item, one page of a screen), so they run on the UI task. Two jobs run on
-//! threads of their own, each with its own connection, and come back as actions through
-//! [`Runner::take_job_results`]: the analytics figures (they scan a whole period) and the
-//! full guardrail check of a reply once typing pauses (it compares with the seller's
-//! recent answers). Handing the terminal to `$EDITOR` is left to the event loop
-//! ([`Runner::take_external_editor`]).
+//! commands to the background services. The reads that are small and indexed (one page of
+//! the queue, one item, one page of a screen) run on the UI task. Whatever grows with the
+//! store runs on threads of its own, each with its own connection, and comes back as
+//! actions through [`Runner::take_job_results`]: the counts of a view (its first page is
+//! shown before they arrive, marked as counting), search pages, the detail pane's
+//! look-ups (the revenue model, the reply's guard: settings of the item's account), the
+//! analytics figures (they scan a whole period) and the full guardrail check of a reply
+//! once typing pauses (it compares with the seller's recent answers). Reads of one kind run one at a time:
+//! one asked for meanwhile waits, and the answer it supersedes is dropped. Handing the
+//! terminal to `$EDITOR` is left to the event loop ([`Runner::take_external_editor`]).
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -16,11 +20,13 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use crate::app::Command;
 use crate::domain::InteractionId;
-use crate::store::{self, Store};
+use crate::store::{self, Seek, Store};
 
-use super::action::{Action, AnalyticsRequest, Effect, QueueRequest, ReplyCheck};
+use super::action::{
+    Action, AnalyticsRequest, Effect, PageSeek, QueueRequest, ReadKind, ReplyCheck,
+};
 use super::reads::{self, ReadStats};
-use super::state::AppState;
+use super::state::{AppState, QueueSnapshot};
 use super::update::update;
 
 /// Longest chain of effects one action may cause; a guard against a loop, never reached
@@ -30,6 +36,25 @@ const MAX_STEPS: usize = 64;
 /// How long typing must pause before the reply is checked in full (off the UI thread).
 pub const CHECK_DEBOUNCE: Duration = Duration::from_millis(150);
 
+/// Rows a page read on the UI task may skip from the top of a view whose size is not
+/// known yet; deeper, the page is read off the task with the counts.
+const SHALLOW_SKIP: usize = 1_000;
+
+/// One kind of read off the UI task: whether one runs, and the newest asked for meanwhile.
+#[derive(Default)]
+struct ReadSlot {
+    running: bool,
+    waiting: Option<OffTask>,
+}
+
+/// A read run off the UI task.
+enum OffTask {
+    /// The counts of a view, or a page with the counts it asks for.
+    Queue(QueueRequest),
+    /// The detail pane's look-ups for an item, at a moment.
+    Extras(InteractionId, chrono::DateTime<chrono::Utc>),
+}
+
 /// Runs actions through [`update`] and performs the effects they return.
 pub struct Runner {
     conn: Connection,
@@ -38,7 +63,10 @@ pub struct Runner {
     deferred_queue: Option<QueueRequest>,
     deferred_detail: Option<InteractionId>,
     external_editor: Option<String>,
-    stats: ReadStats,
+    /// Shared with the reads off the UI task, which add what they cost.
+    stats: Arc<Mutex<ReadStats>>,
+    /// The counts, page and detail look-up reads off the UI task.
+    reads: [ReadSlot; 3],
     /// Where background jobs send their answers, and where they arrive until the event
     /// loop takes the receiving end.
     job_results: UnboundedSender<Action>,
@@ -46,6 +74,8 @@ pub struct Runner {
     jobs_in_flight: usize,
     /// The latest reply check asked for, and when typing will have paused long enough.
     pending_check: Option<(ReplyCheck, Instant)>,
+    /// Reads performed on the UI task so far (anything they bring may change the screen).
+    loads: u64,
 }
 
 impl Runner {
@@ -58,11 +88,13 @@ impl Runner {
             deferred_queue: None,
             deferred_detail: None,
             external_editor: None,
-            stats: ReadStats::default(),
+            stats: Arc::default(),
+            reads: Default::default(),
             job_results,
             job_inbox: Some(job_inbox),
             jobs_in_flight: 0,
             pending_check: None,
+            loads: 0,
         })
     }
 
@@ -81,8 +113,7 @@ impl Runner {
             let Some(action) = inbox.blocking_recv() else {
                 return;
             };
-            self.jobs_in_flight -= 1;
-            self.dispatch(state, action, false);
+            self.job_finished(state, action);
         }
     }
 
@@ -90,7 +121,105 @@ impl Runner {
     /// [`Runner::take_job_results`].
     pub fn job_finished(&mut self, state: &mut AppState, action: Action) {
         self.jobs_in_flight = self.jobs_in_flight.saturating_sub(1);
+        let action = match action {
+            Action::ReadDone { kind, action } => {
+                let slot = &mut self.reads[kind as usize];
+                slot.running = false;
+                if let Some(newer) = slot.waiting.take() {
+                    // A newer read of this kind was asked for: this answer is stale.
+                    self.read_off_task(kind, newer);
+                    return;
+                }
+                match *action {
+                    Action::QueueLoaded(snapshot) => {
+                        Action::QueueLoaded(Box::new(provisional_total(state, *snapshot)))
+                    }
+                    other => other,
+                }
+            }
+            other => other,
+        };
         self.dispatch(state, action, false);
+    }
+
+    /// Reads `request` (a view's counts, its page and the counts it asks for, or an item's
+    /// look-ups) on a thread of its own, or after the read of this kind that runs now.
+    fn read_off_task(&mut self, kind: ReadKind, request: OffTask) {
+        let slot = &mut self.reads[kind as usize];
+        if slot.running {
+            slot.waiting = Some(request);
+            return;
+        }
+        slot.running = true;
+        let store = self.store.clone();
+        let answer = self.job_results.clone();
+        let stats = self.stats.clone();
+        self.jobs_in_flight += 1;
+        let spawned = std::thread::Builder::new()
+            .name("inbox-read".into())
+            .spawn(move || {
+                // An answer always comes back, even from a panic, so the slot frees.
+                let action = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    read_apart(&store, kind, request, &stats)
+                }))
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("a read of the inbox failed")))
+                .unwrap_or_else(|e| Action::LoadFailed(format!("{e:#}")));
+                let _ = answer.send(Action::ReadDone {
+                    kind,
+                    action: Box::new(action),
+                });
+            });
+        if let Err(e) = spawned {
+            let _ = self.job_results.send(Action::ReadDone {
+                kind,
+                action: Box::new(Action::LoadFailed(format!(
+                    "starting a read of the inbox: {e}"
+                ))),
+            });
+        }
+    }
+
+    /// One page of the queue: on the UI task when it is one indexed read, off it when it
+    /// searches or must first count a deep view. The counts always come off it.
+    fn load_queue(&mut self, state: &AppState, request: QueueRequest) -> Option<Action> {
+        let known_total = (request.view == state.view_gen)
+            .then_some(state.queue.total)
+            .flatten();
+        let page = match (request.seek, known_total) {
+            (PageSeek::Exact(seek), _) => Some((seek, request.limit)),
+            (PageSeek::Nearest, Some(total)) => {
+                Some(reads::nearest(request.offset, request.limit, total))
+            }
+            (PageSeek::Nearest, None) if request.offset <= SHALLOW_SKIP => Some((
+                Seek::Start {
+                    skip: request.offset,
+                },
+                request.limit,
+            )),
+            (PageSeek::Nearest, None) => None,
+        };
+        let Some((seek, limit)) = page else {
+            self.read_off_task(ReadKind::Page, OffTask::Queue(request));
+            return None;
+        };
+        if request.with_counts {
+            self.read_off_task(ReadKind::Counts, OffTask::Queue(request.clone()));
+        }
+        let page = QueueRequest {
+            seek: PageSeek::Exact(seek),
+            limit,
+            with_counts: false,
+            ..request
+        };
+        if store::search::fts_expression(&page.filter.text).is_some() {
+            self.read_off_task(ReadKind::Page, OffTask::Queue(page));
+            return None;
+        }
+        let read = reads::read_queue(&self.conn, page, &mut lock(&self.stats));
+        Some(match read {
+            Ok(snapshot) => Action::QueueLoaded(Box::new(provisional_total(state, snapshot))),
+            Err(e) => Action::LoadFailed(format!("{e:#}")),
+        })
     }
 
     /// Computes the analytics figures on a thread of its own.
@@ -131,9 +260,19 @@ impl Runner {
         self.dispatch(state, Action::Resize { width, height }, false);
     }
 
+    /// Whether work started off the UI task has not answered yet.
+    pub fn busy(&self) -> bool {
+        self.jobs_in_flight > 0
+    }
+
+    /// Reads performed on the UI task so far.
+    pub fn loads(&self) -> u64 {
+        self.loads
+    }
+
     /// What the queue reads have cost so far.
     pub fn stats(&self) -> ReadStats {
-        self.stats
+        *lock(&self.stats)
     }
 
     /// Applies `action` and everything that follows from it. With `defer_reads`, the
@@ -246,6 +385,14 @@ impl Runner {
     }
 
     fn perform(&mut self, state: &AppState, effect: Effect) -> Option<Action> {
+        let action = self.perform_effect(state, effect);
+        if action.is_some() {
+            self.loads += 1;
+        }
+        action
+    }
+
+    fn perform_effect(&mut self, state: &AppState, effect: Effect) -> Option<Action> {
         let failed = |e: anyhow::Error| Action::LoadFailed(format!("{e:#}"));
         match effect {
             Effect::Command(command) => self
@@ -253,17 +400,16 @@ impl Runner {
                 .send(command)
                 .is_err()
                 .then_some(Action::CommandFailed),
-            Effect::LoadQueue(request) => Some(
-                match reads::read_queue(&self.conn, request, &mut self.stats) {
-                    Ok(snapshot) => Action::QueueLoaded(Box::new(snapshot)),
-                    Err(e) => failed(e),
-                },
-            ),
-            Effect::LoadDetail(id) => Some(match reads::read_detail(&self.conn, id, state.now) {
+            Effect::LoadQueue(request) => self.load_queue(state, request),
+            Effect::LoadDetail(id) => Some(match reads::read_detail(&self.conn, id) {
                 Ok(Some(detail)) => Action::DetailLoaded(Box::new(detail)),
                 Ok(None) => Action::DetailMissing(id),
                 Err(e) => failed(e),
             }),
+            Effect::LoadDetailExtras(id) => {
+                self.read_off_task(ReadKind::DetailExtras, OffTask::Extras(id, state.now));
+                None
+            }
             Effect::LoadAccounts => Some(match store::accounts(&self.conn) {
                 Ok(accounts) => Action::AccountsLoaded(accounts),
                 Err(e) => failed(e),
@@ -306,4 +452,56 @@ impl Runner {
             }
         }
     }
+}
+
+/// One read off the UI task, on a connection of its own, as the action that applies it.
+fn read_apart(
+    store: &Store,
+    kind: ReadKind,
+    request: OffTask,
+    stats: &Mutex<ReadStats>,
+) -> Result<Action> {
+    let conn = store.reader()?;
+    let mut cost = ReadStats::default();
+    let action = match request {
+        OffTask::Queue(request) if kind == ReadKind::Counts => {
+            Action::CountsLoaded(Box::new(reads::read_counts(&conn, request, &mut cost)?))
+        }
+        OffTask::Queue(request) => {
+            Action::QueueLoaded(Box::new(reads::read_queue(&conn, request, &mut cost)?))
+        }
+        OffTask::Extras(id, now) => match reads::read_detail_extras(&conn, id, now)? {
+            Some(extras) => Action::DetailExtrasLoaded {
+                id,
+                extras: Box::new(extras),
+            },
+            None => Action::DetailMissing(id),
+        },
+    };
+    add_stats(stats, cost);
+    Ok(action)
+}
+
+fn lock(stats: &Mutex<ReadStats>) -> std::sync::MutexGuard<'_, ReadStats> {
+    stats
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn add_stats(stats: &Mutex<ReadStats>, cost: ReadStats) {
+    let mut s = lock(stats);
+    s.pages += cost.pages;
+    s.rows += cost.rows;
+    s.page_steps += cost.page_steps;
+    s.counts += cost.counts;
+}
+
+/// A page read without its count, for a view whose size is not known yet: what was read
+/// is the size for now (exact when the page is not full), until the count arrives.
+fn provisional_total(state: &AppState, mut snapshot: QueueSnapshot) -> QueueSnapshot {
+    let uncounted = snapshot.request.view == state.view_gen && state.queue.total.is_none();
+    if snapshot.total.is_none() && uncounted {
+        snapshot.total = Some(snapshot.request.offset + snapshot.rows.len());
+    }
+    snapshot
 }

@@ -27,6 +27,7 @@ pub mod config;
 pub mod editor_handoff;
 pub mod event_loop;
 pub mod format;
+pub mod frames;
 pub mod io;
 pub mod keymap;
 pub mod lang;

@@ -147,14 +147,29 @@ pub struct Detail {
     pub prepared_draft: Option<String>,
     /// Where that draft came from.
     pub prepared_origin: Option<DraftOrigin>,
+    /// What is read about the item beyond its own rows (settings, the revenue model):
+    /// off the UI task, after the item; `None` until it arrives.
+    pub extras: Option<DetailExtras>,
+}
+
+/// The detail pane's look-ups beyond the item itself, read off the UI task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailExtras {
     /// Roubles at risk or protected by this item, when the revenue model applies to it;
-    /// read with the item, at the time it was read.
+    /// at the time it was read.
     pub revenue: Option<crate::analytics::ItemRevenue>,
     /// What a reply is checked against (the buyer's text, the banned phrases), as the
     /// outbox takes it; recent answers are compared off the UI thread.
     pub guard: ReplyGuard,
     /// The customer linked to the item and their items (newest first, at most 100).
     pub customer: Option<crate::store::CustomerProfile>,
+}
+
+/// An editor asked for before the item's look-ups arrived: it opens when they do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingEditor {
+    Reply(InteractionId),
+    Edit(InteractionId),
 }
 
 /// The visible part of the queue and the selection in it. Positions are absolute indexes
@@ -514,6 +529,11 @@ pub struct AppState {
     pub view_gen: u64,
     pub accounts: Vec<AccountRow>,
     pub counts: Counts,
+    /// The counts of this view are being read (off the UI task): the tab line and the
+    /// queue's title say so instead of showing numbers of another view.
+    pub counting: bool,
+    /// `r` (or an edit) pressed before the item's look-ups arrived.
+    pub pending_editor: Option<PendingEditor>,
     pub queue: QueueView,
     pub detail: Option<Detail>,
     pub detail_scroll: u16,
@@ -577,6 +597,8 @@ impl AppState {
             view_gen: 0,
             accounts: Vec::new(),
             counts: Counts::default(),
+            counting: true,
+            pending_editor: None,
             queue: QueueView::default(),
             detail: None,
             detail_scroll: 0,

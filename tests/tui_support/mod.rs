@@ -173,6 +173,8 @@ impl Harness {
         let mut runner = Runner::new(&store, tx).expect("runner");
         let mut state = AppState::new(t0(), "test", FixedOffset::east_opt(3 * 3600).unwrap());
         runner.start(&mut state, width, height);
+        // The counts of the first view are read off the UI task: wait for them.
+        runner.settle(&mut state);
         Harness {
             dir,
             store,

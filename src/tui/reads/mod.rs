@@ -1,6 +1,8 @@
-//! The UI's reads through its own read-only connection: one page of the queue, one
-//! item, the sync health table, one page of the audit log. Each is small and indexed, so
-//! it runs on the UI task; [`ReadStats`] counts what they cost.
+//! The UI's reads: one page of the queue, one item, the sync health table, one page of
+//! the audit log (each small and indexed: they run on the UI task), and the counts of a
+//! view, search pages and the detail pane's look-ups (they grow with the store or read
+//! beyond the item: they run off it, see `tui::io`);
+//! [`ReadStats`] counts what they cost.
 
 pub mod audit;
 pub mod health;
@@ -12,7 +14,7 @@ use crate::domain::{Channel, InteractionId};
 use crate::store::{self, QueueFilter, Seek};
 
 use super::action::{PageSeek, QueueRequest};
-use super::state::{Counts, Detail, QueueSnapshot};
+use super::state::{Counts, Detail, DetailExtras, QueueSnapshot};
 
 pub use audit::{read_audit, AuditRow, AuditSnapshot};
 pub use health::{read_health, HealthRow};
@@ -37,20 +39,12 @@ pub fn read_queue(
     stats: &mut ReadStats,
 ) -> Result<QueueSnapshot> {
     let tx = conn.unchecked_transaction()?;
-    // One pass counts every tab; the total is the current tab's count.
-    let by_channel = if request.with_counts {
-        stats.counts += 1;
-        Some(store::queue_count_by_channel(&tx, &request.filter)?)
+    let counted = if request.with_counts {
+        Some(counts(&tx, &request, stats)?)
     } else {
         None
     };
-    let total = by_channel.map(|by| match request.filter.channel {
-        Some(c) => Channel::ALL
-            .iter()
-            .position(|x| *x == c)
-            .map_or(0, |i| by[i]),
-        None => by.iter().sum(),
-    });
+    let total = counted.as_ref().map(|c| c.total);
     let (seek, limit) = match (request.seek, total) {
         (PageSeek::Exact(seek), _) => (seek, request.limit),
         (PageSeek::Nearest, Some(total)) => nearest(request.offset, request.limit, total),
@@ -61,53 +55,115 @@ pub fn read_queue(
             request.limit,
         ),
     };
-    let window = store::queue_window(&tx, &request.filter, seek, limit)?;
+    let rows = page(&tx, &request, seek, limit, stats)?;
+    drop(tx);
+    Ok(match counted {
+        Some(c) => QueueSnapshot {
+            rows,
+            ..c.into_snapshot(request)
+        },
+        None => QueueSnapshot {
+            request,
+            total: None,
+            rows,
+            counts: None,
+            outbox_size: None,
+            presence: None,
+            policies: None,
+        },
+    })
+}
+
+/// The counts of `request`'s view alone (no rows): the tab counts, the current tab's
+/// total, the breached count, the outbox size, who else works on the store and the
+/// accounts' rules. They cost in proportion to the view, so the inbox reads them off
+/// the UI task.
+pub fn read_counts(
+    conn: &Connection,
+    request: QueueRequest,
+    stats: &mut ReadStats,
+) -> Result<QueueSnapshot> {
+    let tx = conn.unchecked_transaction()?;
+    let counted = counts(&tx, &request, stats)?;
+    drop(tx);
+    Ok(counted.into_snapshot(request))
+}
+
+/// Rows `offset .. offset + limit` of the queue at `seek`: one indexed page.
+fn page(
+    conn: &Connection,
+    request: &QueueRequest,
+    seek: Seek,
+    limit: usize,
+    stats: &mut ReadStats,
+) -> Result<Vec<crate::store::QueueRow>> {
+    let window = store::queue_window(conn, &request.filter, seek, limit)?;
     stats.pages += 1;
     stats.rows += window.rows.len() as u64;
     stats.page_steps += window.vm_steps;
-    // The accounts' rules, once per full read: the queue's priority marks use them.
-    let policies = if request.with_counts {
-        let ids: Vec<i64> = store::accounts(&tx)?.iter().map(|a| a.id).collect();
-        Some(std::sync::Arc::new(crate::sla::Policies::load(&tx, &ids)))
-    } else {
-        None
-    };
-    let (counts, outbox_size, presence) = match by_channel {
-        Some([reviews, questions, chats]) => {
-            // Breached items: a range of the deadline index, however big the queue.
-            stats.counts += 1;
-            let breached = store::queue_count(
-                &tx,
-                &QueueFilter {
-                    account_id: request.filter.account_id,
-                    marketplace: request.filter.marketplace,
-                    breached_at: Some(request.now),
-                    ..QueueFilter::default()
-                },
-            )?;
-            let counts = Counts {
-                all: reviews + questions + chats,
-                reviews,
-                questions,
-                chats,
-                breached,
-            };
-            (
-                Some(counts),
-                Some(store::outbox_size(&tx)?),
-                Some(read_presence(&tx, request.now)?),
-            )
+    Ok(window.rows)
+}
+
+/// What [`counts`] read.
+struct Counted {
+    total: usize,
+    counts: Counts,
+    outbox_size: usize,
+    presence: crate::tui::state::Presence,
+    policies: std::sync::Arc<crate::sla::Policies>,
+}
+
+impl Counted {
+    fn into_snapshot(self, request: QueueRequest) -> QueueSnapshot {
+        QueueSnapshot {
+            request,
+            total: Some(self.total),
+            rows: Vec::new(),
+            counts: Some(self.counts),
+            outbox_size: Some(self.outbox_size),
+            presence: Some(self.presence),
+            policies: Some(self.policies),
         }
-        None => (None, None, None),
+    }
+}
+
+fn counts(conn: &Connection, request: &QueueRequest, stats: &mut ReadStats) -> Result<Counted> {
+    // One pass counts every tab; the total is the current tab's count.
+    stats.counts += 1;
+    let by_channel = store::queue_count_by_channel(conn, &request.filter)?;
+    let total = match request.filter.channel {
+        Some(c) => Channel::ALL
+            .iter()
+            .position(|x| *x == c)
+            .map_or(0, |i| by_channel[i]),
+        None => by_channel.iter().sum(),
     };
-    drop(tx);
-    Ok(QueueSnapshot {
-        request,
+    // The accounts' rules: the queue's priority marks use them.
+    let ids: Vec<i64> = store::accounts(conn)?.iter().map(|a| a.id).collect();
+    let policies = std::sync::Arc::new(crate::sla::Policies::load(conn, &ids));
+    // Breached items: a range of the deadline index, however big the queue.
+    stats.counts += 1;
+    let breached = store::queue_count(
+        conn,
+        &QueueFilter {
+            account_id: request.filter.account_id,
+            marketplace: request.filter.marketplace,
+            breached_at: Some(request.now),
+            ..QueueFilter::default()
+        },
+    )?;
+    let [reviews, questions, chats] = by_channel;
+    Ok(Counted {
         total,
-        rows: window.rows,
-        counts,
-        outbox_size,
-        presence,
+        counts: Counts {
+            all: reviews + questions + chats,
+            reviews,
+            questions,
+            chats,
+            breached,
+        },
+        outbox_size: store::outbox_size(conn)?,
+        presence: read_presence(conn, request.now)?,
         policies,
     })
 }
@@ -127,7 +183,7 @@ fn read_presence(
 }
 
 /// Rows `offset .. offset + limit` of `total`, reached from the nearer end.
-fn nearest(offset: usize, limit: usize, total: usize) -> (Seek, usize) {
+pub fn nearest(offset: usize, limit: usize, total: usize) -> (Seek, usize) {
     let end = offset.saturating_add(limit).min(total);
     let from_bottom = total - end;
     if offset < total && offset > from_bottom {
@@ -137,21 +193,13 @@ fn nearest(offset: usize, limit: usize, total: usize) -> (Seek, usize) {
     }
 }
 
-/// The whole interaction, for a chat its thread, and the roubles it puts at risk or
-/// protects at `now`.
-pub fn read_detail(
-    conn: &Connection,
-    id: InteractionId,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Option<Detail>> {
+/// The whole interaction, for a chat its thread, and the draft waiting for it: rows of
+/// the item alone, read on the UI task. Its look-ups come from [`read_detail_extras`].
+pub fn read_detail(conn: &Connection, id: InteractionId) -> Result<Option<Detail>> {
     let Some(interaction) = store::interaction(conn, id)? else {
         return Ok(None);
     };
-    let messages = if interaction.channel == Channel::Chat {
-        store::chat_messages(conn, id)?
-    } else {
-        Vec::new()
-    };
+    let messages = thread(conn, &interaction)?;
     let stored = store::latest_draft(conn, id)?;
     let prepared_origin = stored.as_ref().map(|d| super::state::DraftOrigin {
         source: crate::ai::DraftSource::parse(&d.source).unwrap_or(crate::ai::DraftSource::Manual),
@@ -160,18 +208,47 @@ pub fn read_detail(
         reasons: d.reasons.clone(),
     });
     let prepared_draft = stored.map(|d| d.text);
-    let revenue = crate::analytics::revenue_for_item(conn, id, now)?;
-    let guard = crate::prepare::reply_guard(conn, &interaction, &messages)?;
-    let customer = read_customer(conn, id)?;
     Ok(Some(Detail {
         interaction,
         messages,
         prepared_draft,
         prepared_origin,
+        extras: None,
+    }))
+}
+
+/// What the detail pane looks up beyond the item (the settings of its account, the
+/// revenue model): the roubles it puts at risk or protects at `now`, and what a reply to
+/// it is checked against. Read off the UI task.
+pub fn read_detail_extras(
+    conn: &Connection,
+    id: InteractionId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<DetailExtras>> {
+    let Some(interaction) = store::interaction(conn, id)? else {
+        return Ok(None);
+    };
+    let messages = thread(conn, &interaction)?;
+    let revenue = crate::analytics::revenue_for_item(conn, id, now)?;
+    let guard = crate::prepare::reply_guard(conn, &interaction, &messages)?;
+    let customer = read_customer(conn, id)?;
+    Ok(Some(DetailExtras {
         revenue,
         guard,
         customer,
     }))
+}
+
+/// A chat's messages, oldest first; nothing for reviews and questions.
+fn thread(
+    conn: &Connection,
+    interaction: &crate::domain::Interaction,
+) -> Result<Vec<crate::domain::ChatMessage>> {
+    if interaction.channel == Channel::Chat {
+        store::chat_messages(conn, interaction.id)
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 /// The item's linked customer and their items, for the detail pane and `o`: one indexed

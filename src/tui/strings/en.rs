@@ -260,7 +260,7 @@ fn notice(notice: &Notice) -> String {
         Notice::NothingSelected => "The queue is empty: nothing to answer".into(),
         Notice::AlreadySending => "A reply to this item is already on its way".into(),
         Notice::NotOpen => "This item can no longer be answered".into(),
-        Notice::DetailLoading => "The details are still loading; try again".into(),
+        Notice::DetailLoading => "The details are loading; the editor opens when they arrive".into(),
         Notice::CommandFailed => "The background service is not answering: not sent".into(),
         Notice::LoadFailed(e) => format!("Could not read the database: {e}"),
         Notice::SyncRequested => "Sync requested".into(),

@@ -262,7 +262,7 @@ fn notice(notice: &Notice) -> String {
         Notice::NothingSelected => "Очередь пуста: отвечать не на что".into(),
         Notice::AlreadySending => "Ответ на это обращение уже отправляется".into(),
         Notice::NotOpen => "На это обращение уже нельзя ответить".into(),
-        Notice::DetailLoading => "Карточка ещё загружается, повторите".into(),
+        Notice::DetailLoading => "Карточка загружается, редактор откроется сам".into(),
         Notice::CommandFailed => "Фоновая служба не отвечает: ответ не отправлен".into(),
         Notice::LoadFailed(e) => format!("Не удалось прочитать базу: {e}"),
         Notice::SyncRequested => "Синхронизация запрошена".into(),

@@ -45,14 +45,12 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Background(event) => background(state, event, &mut fx),
         Action::QueueLoaded(snapshot) => queue::loaded(state, *snapshot, &mut fx),
-        Action::DetailLoaded(detail) => {
-            let wanted = queue::shown_detail_id(state);
-            if wanted == Some(detail.interaction.id) {
-                if state.detail.as_ref().map(|d| d.interaction.id) != wanted {
-                    state.detail_scroll = 0;
-                }
-                state.detail = Some(*detail);
-            }
+        Action::CountsLoaded(snapshot) => queue::counts_loaded(state, *snapshot, &mut fx),
+        // The runner unwraps these; a caller without one applies the answer as it is.
+        Action::ReadDone { action, .. } => return update(state, *action),
+        Action::DetailLoaded(detail) => reply::detail_loaded(state, *detail, &mut fx),
+        Action::DetailExtrasLoaded { id, extras } => {
+            reply::detail_extras_loaded(state, id, *extras, &mut fx)
         }
         Action::DetailMissing(id) => {
             if state.detail.as_ref().map(|d| d.interaction.id) == Some(id) {

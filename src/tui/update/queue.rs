@@ -131,6 +131,7 @@ pub(super) fn leave_search(state: &mut AppState, fx: &mut Vec<Effect>) {
     };
     state.lens = saved.saved_lens;
     state.view_gen += 1;
+    state.counting = true;
     if state.editor.is_none() {
         state.detail = None;
     }
@@ -293,6 +294,8 @@ fn selection_changed(state: &mut AppState, old: Option<InteractionId>, fx: &mut 
     if new == old || state.editor.is_some() {
         return;
     }
+    // An editor asked for on the item left behind does not open on another.
+    state.pending_editor = None;
     state.detail_scroll = 0;
     match new {
         Some(id) => fx.push(Effect::LoadDetail(id)),
@@ -307,6 +310,7 @@ fn selection_changed(state: &mut AppState, old: Option<InteractionId>, fx: &mut 
 /// Starts the queue over (new view): top row selected, everything re-read.
 pub(super) fn reset_queue(state: &mut AppState, fx: &mut Vec<Effect>) {
     state.view_gen += 1;
+    state.counting = true;
     state.queue = Default::default();
     if state.editor.is_none() {
         state.detail = None;
@@ -321,6 +325,7 @@ pub(super) fn loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut Vec<Eff
     }
     if let Some(counts) = snap.counts {
         state.counts = counts;
+        state.counting = false;
     }
     if let Some(n) = snap.outbox_size {
         state.outbox_size = n;
@@ -335,8 +340,14 @@ pub(super) fn loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut Vec<Eff
     let screen_row = state.queue.selected.saturating_sub(state.queue.scroll);
     let request = snap.request.clone();
     let q = &mut state.queue;
-    if let Some(total) = snap.total {
-        q.total = Some(total);
+    match snap.total {
+        Some(total) => q.total = Some(total),
+        // Counted off the UI task, maybe from an older snapshot: the rows just read
+        // exist, so the view holds at least as many until its count arrives.
+        None => {
+            let seen = snap.request.offset + snap.rows.len();
+            q.total = Some(q.total().max(seen));
+        }
     }
     let total = q.total();
     q.offset = snap.request.offset;
@@ -381,6 +392,48 @@ pub(super) fn loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut Vec<Eff
             fx.push(Effect::LoadQueue(next));
         }
     }
+}
+
+/// The counts of the view arrived (read off the UI task, after its first page): the
+/// tab counts and the real total, which may move the selection and ask for rows.
+pub(super) fn counts_loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut Vec<Effect>) {
+    if snap.request.view != state.view_gen {
+        return; // counted for a view the user has left
+    }
+    if let Some(counts) = snap.counts {
+        state.counts = counts;
+        state.counting = false;
+    }
+    if let Some(n) = snap.outbox_size {
+        state.outbox_size = n;
+    }
+    if let Some(presence) = snap.presence {
+        state.presence = presence;
+    }
+    if let Some(policies) = snap.policies {
+        state.policies = policies;
+    }
+    let Some(total) = snap.total else {
+        return;
+    };
+    let old_id = state.queue.selected_id;
+    let q = &mut state.queue;
+    q.total = Some(total);
+    if total == 0 {
+        q.selected = 0;
+        q.scroll = 0;
+        q.selected_id = None;
+    } else {
+        // The rows on screen may have been read before this count (while an older
+        // count said they were not there): the selection is the row held at its place.
+        q.selected = q.selected.min(total - 1);
+        if let Some(row) = q.row(q.selected) {
+            q.selected_id = Some(row.id);
+        }
+    }
+    keep_selection_visible(state);
+    selection_changed(state, old_id, fx);
+    request_page_if_needed(state, fx);
 }
 
 /// The kill switch: at once, no confirmation (it only makes things safer).

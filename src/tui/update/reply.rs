@@ -13,7 +13,9 @@ use crate::domain::{
 
 use super::super::action::{Action, Effect, ReplyCheck};
 use super::super::sanitize;
-use super::super::state::{AppState, DraftOrigin, Editor, Mode, Notice};
+use super::super::state::{
+    AppState, Detail, DetailExtras, DraftOrigin, Editor, Mode, Notice, PendingEditor,
+};
 use super::super::strings::Strings;
 use super::super::templates::TemplatePicker;
 use super::super::view::detail::{estimated_rows, pane_height, pane_width};
@@ -259,14 +261,76 @@ fn regex_literal(text: &str) -> String {
     out
 }
 
+/// The item the detail pane shows was read: its look-ups follow off the UI task (the
+/// ones already held for the same item stay until they arrive).
+pub(super) fn detail_loaded(state: &mut AppState, mut detail: Detail, fx: &mut Vec<Effect>) {
+    let id = detail.interaction.id;
+    if queue::shown_detail_id(state) != Some(id) {
+        return;
+    }
+    match state.detail.take() {
+        Some(old) if old.interaction.id == id => {
+            detail.extras = detail.extras.or(old.extras);
+        }
+        _ => state.detail_scroll = 0,
+    }
+    state.detail = Some(detail);
+    fx.push(Effect::LoadDetailExtras(id));
+}
+
+/// The look-ups of the item the detail pane shows arrived: an editor asked for before
+/// opens now.
+pub(super) fn detail_extras_loaded(
+    state: &mut AppState,
+    id: InteractionId,
+    extras: DetailExtras,
+    fx: &mut Vec<Effect>,
+) {
+    let Some(detail) = state.detail.as_mut().filter(|d| d.interaction.id == id) else {
+        return;
+    };
+    detail.extras = Some(extras);
+    let pending = state.pending_editor.take();
+    let waiting = matches!(state.mode, Mode::Queue | Mode::Detail)
+        && state.editor.is_none()
+        && state.queue.selected_id == Some(id);
+    match pending {
+        Some(PendingEditor::Reply(p)) if p == id && waiting => open_editor(state, fx),
+        Some(PendingEditor::Edit(p)) if p == id && waiting => open_edit(state, fx),
+        _ => {}
+    }
+}
+
+/// Whether the selected item `id` is read with its look-ups; if not, asks for what is
+/// missing and remembers the editor asked for, which opens when it arrives.
+fn ready_detail(
+    state: &mut AppState,
+    id: InteractionId,
+    pending: PendingEditor,
+    fx: &mut Vec<Effect>,
+) -> bool {
+    match state.selected_detail() {
+        Some(detail) if detail.extras.is_some() => return true,
+        Some(_) => {}
+        None => fx.push(Effect::LoadDetail(id)),
+    }
+    state.pending_editor = Some(pending);
+    notify(state, Notice::DetailLoading);
+    false
+}
+
 pub(super) fn open_editor(state: &mut AppState, fx: &mut Vec<Effect>) {
     let Some(id) = state.queue.selected_id else {
         notify(state, Notice::NothingSelected);
         return;
     };
-    let Some(detail) = state.selected_detail() else {
-        notify(state, Notice::DetailLoading);
-        fx.push(Effect::LoadDetail(id));
+    if !ready_detail(state, id, PendingEditor::Reply(id), fx) {
+        return;
+    }
+    let Some((detail, extras)) = state
+        .selected_detail()
+        .and_then(|d| d.extras.as_ref().map(|e| (d, e)))
+    else {
         return;
     };
     let failed_before = state
@@ -289,7 +353,7 @@ pub(super) fn open_editor(state: &mut AppState, fx: &mut Vec<Effect>) {
         return;
     }
     let (marketplace, channel) = (detail.interaction.marketplace, detail.interaction.channel);
-    let guard = detail.guard.clone();
+    let guard = extras.guard.clone();
     let last_buyer_message = detail
         .messages
         .iter()
@@ -340,9 +404,13 @@ pub(super) fn open_edit(state: &mut AppState, fx: &mut Vec<Effect>) {
         notify(state, Notice::NothingSelected);
         return;
     };
-    let Some(detail) = state.selected_detail() else {
-        notify(state, Notice::DetailLoading);
-        fx.push(Effect::LoadDetail(id));
+    if !ready_detail(state, id, PendingEditor::Edit(id), fx) {
+        return;
+    }
+    let Some((detail, extras)) = state
+        .selected_detail()
+        .and_then(|d| d.extras.as_ref().map(|e| (d, e)))
+    else {
         return;
     };
     // An edit queued a moment ago, before the item was read again, is refused by the
@@ -368,7 +436,7 @@ pub(super) fn open_edit(state: &mut AppState, fx: &mut Vec<Effect>) {
         max_chars,
         textarea,
         return_to: state.mode,
-        guard: detail.guard.clone(),
+        guard: extras.guard.clone(),
         revision: 0,
         findings: Vec::new(),
         checked_text: String::new(),

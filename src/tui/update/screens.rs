@@ -62,7 +62,11 @@ pub(super) fn open_customer_history(state: &mut AppState, fx: &mut Vec<Effect>) 
         );
         return;
     };
-    let Some(profile) = detail.customer.clone() else {
+    let Some(extras) = detail.extras.as_ref() else {
+        notify(state, Notice::DetailLoading);
+        return;
+    };
+    let Some(profile) = extras.customer.clone() else {
         notify(state, Notice::NoCustomer);
         return;
     };

@@ -89,7 +89,7 @@ fn paragraph(lines: &mut Vec<Line<'static>>, text: &str, ctx: &ViewCtx<'_>, slot
 fn revenue_line(detail: &Detail, state: &AppState, ctx: &ViewCtx<'_>) -> Option<Line<'static>> {
     use crate::analytics::{roubles, RevenueStatus};
     let s = ctx.strings;
-    let r = detail.revenue.as_ref()?;
+    let r = detail.extras.as_ref()?.revenue.as_ref()?;
     let (text, slot) = match r.status {
         RevenueStatus::AtRisk => ((s.revenue_at_risk)(&roubles(r.at_risk)), Slot::MetricFail),
         RevenueStatus::Protected => (
@@ -154,7 +154,7 @@ pub fn content(detail: &Detail, state: &AppState, ctx: &ViewCtx<'_>) -> Vec<Line
         ),
     ]));
     lines.extend(super::detail_customer::lines(
-        detail.customer.as_ref(),
+        detail.extras.as_ref().and_then(|e| e.customer.as_ref()),
         item.id,
         ctx,
     ));

@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod audit;
+pub mod clock;
 pub mod detail;
 pub mod detail_customer;
 pub mod editor;

@@ -89,6 +89,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     };
     let title = match q.total {
         Some(0) | None => format!(" {name} "),
+        Some(_) if state.counting => {
+            format!(" {name} {}/{} ", q.selected + 1, super::tabs::COUNTING)
+        }
         Some(total) => format!(" {name} {}/{} ", q.selected + 1, total),
     };
     let mut block = ctx

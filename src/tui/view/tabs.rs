@@ -99,6 +99,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     frame.render_widget(Paragraph::new(line), area);
 }
 
+/// Shown for a count still being read.
+pub const COUNTING: &str = "…";
+
 fn tab_line(state: &AppState, ctx: &ViewCtx<'_>, keys: bool) -> Line<'static> {
     let prefix = |action: &Action| {
         if keys {
@@ -115,11 +118,11 @@ fn tab_line(state: &AppState, ctx: &ViewCtx<'_>, keys: bool) -> Line<'static> {
         } else {
             Slot::TabInactive
         };
-        let count = state
-            .queue
-            .total
-            .map(|_| state.counts.for_tab(tab).to_string())
-            .unwrap_or_default();
+        let count = match state.queue.total {
+            None => String::new(),
+            Some(_) if state.counting => COUNTING.to_string(),
+            Some(_) => state.counts.for_tab(tab).to_string(),
+        };
         spans.push(Span::styled(
             format!(
                 " {}{} {} ",
@@ -149,7 +152,7 @@ fn tab_line(state: &AppState, ctx: &ViewCtx<'_>, keys: bool) -> Line<'static> {
         ),
         ctx.style(breached_slot),
     ));
-    if state.counts.breached > 0 {
+    if state.counts.breached > 0 && !state.counting {
         spans.push(Span::styled(
             format!("{} ", state.counts.breached),
             ctx.style(Slot::TabBreached),

@@ -33,7 +33,9 @@ fn o_opens_the_history_on_the_current_item_and_esc_returns() {
     let (mut state, mut fake) = started(3);
     let id = state.queue.selected_id.expect("a selection");
     let mut shown = state.detail.clone().expect("the detail");
-    shown.customer = Some(profile(id));
+    if let Some(extras) = shown.extras.as_mut() {
+        extras.customer = Some(profile(id));
+    }
     update(&mut state, Action::DetailLoaded(Box::new(shown)));
     fake.act(&mut state, Action::FocusDetail);
     assert_eq!(state.mode, Mode::Detail);
@@ -75,7 +77,10 @@ fn o_opens_the_history_on_the_current_item_and_esc_returns() {
 #[test]
 fn without_a_linked_customer_o_says_so() {
     let (mut state, mut fake) = started(2);
-    assert!(state.detail.as_ref().is_some_and(|d| d.customer.is_none()));
+    assert!(state
+        .detail
+        .as_ref()
+        .is_some_and(|d| d.extras.as_ref().is_some_and(|e| e.customer.is_none())));
     fake.act(&mut state, Action::CustomerHistory);
     assert_eq!(state.screen, Screen::Inbox);
     assert!(matches!(state.current_notice(), Some(Notice::NoCustomer)));

@@ -24,7 +24,7 @@ use crate::domain::{
 use crate::store::{AccountRow, QueueKey, QueueRow, Seek};
 use crate::tui::action::{Action, Effect, PageSeek, QueueRequest, ReplyCheck};
 use crate::tui::reads::{AuditRow, AuditSnapshot, HealthRow};
-use crate::tui::state::{AppState, Counts, Detail, QueueSnapshot};
+use crate::tui::state::{AppState, Counts, Detail, DetailExtras, QueueSnapshot};
 
 pub(super) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap()
@@ -95,9 +95,11 @@ pub(super) fn detail(item: Interaction) -> Detail {
         messages: vec![],
         prepared_draft: None,
         prepared_origin: None,
-        revenue: None,
-        guard,
-        customer: None,
+        extras: Some(DetailExtras {
+            revenue: None,
+            guard,
+            customer: None,
+        }),
     }
 }
 
@@ -129,6 +131,8 @@ pub(super) struct Fake {
     pub other: Vec<Effect>,
     /// Full reply checks asked for, in order (the tests answer them).
     pub checks: Vec<ReplyCheck>,
+    /// Reads of the detail pane's look-ups.
+    pub extras_reads: usize,
 }
 
 impl Fake {
@@ -142,6 +146,7 @@ impl Fake {
             external_editor: Vec::new(),
             other: Vec::new(),
             checks: Vec::new(),
+            extras_reads: 0,
         }
     }
 
@@ -175,6 +180,40 @@ impl Fake {
         self.rows.iter().skip(start).take(limit).cloned().collect()
     }
 
+    /// What reading the queue or an item gives.
+    pub fn answer(&mut self, effect: Effect) -> Action {
+        match effect {
+            Effect::LoadQueue(request) => {
+                self.reads += 1;
+                self.requests.push(request.clone());
+                let rows = self.read(&request);
+                let n = self.rows.len();
+                let with_counts = request.with_counts;
+                Action::QueueLoaded(Box::new(QueueSnapshot {
+                    request,
+                    total: with_counts.then_some(n),
+                    rows,
+                    counts: with_counts.then_some(Counts {
+                        all: n,
+                        reviews: n,
+                        ..Counts::default()
+                    }),
+                    outbox_size: with_counts.then_some(0),
+                    presence: None,
+                    policies: None,
+                }))
+            }
+            Effect::LoadDetail(id) => {
+                if self.rows.iter().any(|r| r.id == id) {
+                    Action::DetailLoaded(Box::new(detail(interaction(id))))
+                } else {
+                    Action::DetailMissing(id)
+                }
+            }
+            other => panic!("the fake answers queue and item reads only, not {other:?}"),
+        }
+    }
+
     /// Runs effects until none are left; returns the commands sent.
     pub fn run(&mut self, state: &mut AppState, mut fx: Vec<Effect>) -> Vec<Command> {
         let mut commands = Vec::new();
@@ -195,31 +234,17 @@ impl Fake {
                         self.external_editor.push(text);
                         continue;
                     }
-                    Effect::LoadQueue(request) => {
-                        self.reads += 1;
-                        self.requests.push(request.clone());
-                        let rows = self.read(&request);
-                        let n = self.rows.len();
-                        let with_counts = request.with_counts;
-                        Action::QueueLoaded(Box::new(QueueSnapshot {
-                            request,
-                            total: with_counts.then_some(n),
-                            rows,
-                            counts: with_counts.then_some(Counts {
-                                all: n,
-                                reviews: n,
-                                ..Counts::default()
-                            }),
-                            outbox_size: with_counts.then_some(0),
-                            presence: None,
-                            policies: None,
-                        }))
-                    }
-                    Effect::LoadDetail(id) => {
-                        if self.rows.iter().any(|r| r.id == id) {
-                            Action::DetailLoaded(Box::new(detail(interaction(id))))
-                        } else {
-                            Action::DetailMissing(id)
+                    effect @ (Effect::LoadQueue(_) | Effect::LoadDetail(_)) => self.answer(effect),
+                    Effect::LoadDetailExtras(id) => {
+                        self.extras_reads += 1;
+                        match detail(interaction(id)).extras {
+                            Some(extras) if self.rows.iter().any(|r| r.id == id) => {
+                                Action::DetailExtrasLoaded {
+                                    id,
+                                    extras: Box::new(extras),
+                                }
+                            }
+                            _ => Action::DetailMissing(id),
                         }
                     }
                     Effect::LoadAccounts => Action::AccountsLoaded(accounts()),

@@ -328,3 +328,88 @@ fn a_customers_earlier_complaints_and_a_busy_chat_raise_the_priority_mark() {
         "shouting"
     );
 }
+
+/// A page as the runner hands it over when the counts are read off the UI task: rows,
+/// no total.
+fn page_without_total(state: &AppState, rows: Vec<QueueRow>) -> Action {
+    let request = QueueRequest {
+        filter: state.filter(),
+        view: state.view_gen,
+        now: state.now,
+        offset: 0,
+        limit: 30,
+        seek: PageSeek::Nearest,
+        with_counts: false,
+    };
+    Action::QueueLoaded(Box::new(QueueSnapshot {
+        request,
+        total: None,
+        rows,
+        counts: None,
+        outbox_size: None,
+        presence: None,
+        policies: None,
+    }))
+}
+
+fn counted(state: &AppState, n: usize) -> Action {
+    let mut snapshot = match page_without_total(state, Vec::new()) {
+        Action::QueueLoaded(s) => *s,
+        _ => unreachable!(),
+    };
+    snapshot.total = Some(n);
+    snapshot.counts = Some(Counts {
+        all: n,
+        reviews: n,
+        ..Counts::default()
+    });
+    Action::CountsLoaded(Box::new(snapshot))
+}
+
+#[test]
+fn rows_read_before_their_count_arrives_are_selected_and_answerable() {
+    // The inbox opened on an empty store: the first page and its count said 0.
+    let (mut state, mut fake) = started(0);
+    assert_eq!(state.queue.total, Some(0));
+    // Sync brought three reviews: the page is re-read on the UI task, its count comes
+    // later from a thread.
+    let page = page_without_total(&state, (1..=3).map(row).collect());
+    let fx = update(&mut state, page);
+    fake.rows = (1..=3).map(row).collect();
+    fake.run(&mut state, fx);
+    assert_eq!(
+        state.queue.total,
+        Some(3),
+        "the rows read count until the count comes"
+    );
+    assert_eq!(state.queue.selected_id, Some(InteractionId(1)));
+    assert!(
+        state.selected_detail().is_some(),
+        "the top item's detail was read"
+    );
+
+    let count = counted(&state, 3);
+    let fx = update(&mut state, count);
+    fake.run(&mut state, fx);
+    assert_eq!(state.queue.selected_id, Some(InteractionId(1)));
+    fake.act(&mut state, Action::Reply);
+    assert!(state.editor.is_some(), "the first `r` opens the editor");
+}
+
+#[test]
+fn a_count_arriving_after_rows_it_does_not_cover_selects_the_top_row() {
+    let (mut state, mut fake) = started(0);
+    // The page was read while the count was still 0 (an older snapshot): the count
+    // that follows names the rows on screen.
+    state.queue.total = Some(0);
+    state.queue.rows = (1..=3).map(row).collect();
+    state.queue.selected_id = None;
+    fake.rows = (1..=3).map(row).collect();
+    let count = counted(&state, 3);
+    let fx = update(&mut state, count);
+    fake.run(&mut state, fx);
+    assert_eq!(state.queue.selected_id, Some(InteractionId(1)));
+    assert!(state.selected_detail().is_some());
+    fake.act(&mut state, Action::Reply);
+    assert!(state.editor.is_some());
+}

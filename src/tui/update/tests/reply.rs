@@ -654,3 +654,123 @@ fn an_ozon_chat_within_its_window_is_queued() {
     let cmds = fake.act(&mut state, Action::Confirm);
     assert_eq!(cmds.len(), 1, "{:?}", state.current_notice());
 }
+
+/// Runs `fx` as `fake` would, except the reads of the detail pane's look-ups, which are
+/// returned (as a thread would still be reading them).
+fn act_holding_extras_from(
+    state: &mut AppState,
+    fake: &mut Fake,
+    mut fx: Vec<Effect>,
+) -> Vec<InteractionId> {
+    let mut held = Vec::new();
+    while !fx.is_empty() {
+        let mut next = Vec::new();
+        for effect in fx {
+            match effect {
+                Effect::LoadDetailExtras(id) => held.push(id),
+                Effect::LoadQueue(_) | Effect::LoadDetail(_) => {
+                    // One effect at a time, so what it asks for next is seen here.
+                    let action = fake.answer(effect);
+                    next.extend(update(state, action));
+                }
+                other => {
+                    fake.run(state, vec![other]);
+                }
+            }
+        }
+        fx = next;
+    }
+    held
+}
+
+fn act_holding_extras(state: &mut AppState, fake: &mut Fake, action: Action) -> Vec<InteractionId> {
+    let fx = update(state, action);
+    act_holding_extras_from(state, fake, fx)
+}
+
+fn extras_of(id: InteractionId) -> Action {
+    Action::DetailExtrasLoaded {
+        id,
+        extras: Box::new(
+            detail(interaction(id))
+                .extras
+                .expect("the fixture's look-ups"),
+        ),
+    }
+}
+
+#[test]
+fn r_before_the_items_look_ups_arrive_opens_the_editor_when_they_do() {
+    let (mut state, mut fake) = started(3);
+    // The item is re-read (as after a background change): its look-ups are not in yet.
+    state.detail.as_mut().expect("detail").extras = None;
+    let fx = update(&mut state, Action::Reply);
+    assert!(state.editor.is_none());
+    assert_eq!(state.current_notice(), Some(&Notice::DetailLoading));
+    assert!(
+        fx.is_empty(),
+        "the item is held; its look-ups are on their way"
+    );
+
+    let fx = update(&mut state, extras_of(InteractionId(1)));
+    fake.run(&mut state, fx);
+    assert!(state.editor.is_some(), "the first `r` opened the editor");
+    assert_eq!(state.mode, Mode::Editor);
+    assert_eq!(state.pending_editor, None);
+}
+
+#[test]
+fn r_before_the_item_is_read_opens_the_editor_once_it_and_its_look_ups_arrive() {
+    let (mut state, mut fake) = started(3);
+    state.detail = None;
+    let fx = update(&mut state, Action::Reply);
+    assert_eq!(fx, vec![Effect::LoadDetail(InteractionId(1))]);
+    let held = act_holding_extras_from(&mut state, &mut fake, fx);
+    assert_eq!(
+        held,
+        vec![InteractionId(1)],
+        "its look-ups are read off the UI task"
+    );
+    assert!(state.editor.is_none(), "not before the look-ups");
+    let fx = update(&mut state, extras_of(InteractionId(1)));
+    fake.run(&mut state, fx);
+    assert!(state.editor.is_some());
+}
+
+#[test]
+fn moving_on_before_the_look_ups_arrive_opens_no_editor() {
+    let (mut state, mut fake) = started(3);
+    state.detail.as_mut().expect("detail").extras = None;
+    update(&mut state, Action::Reply);
+    let held = act_holding_extras(&mut state, &mut fake, Action::MoveDown);
+    assert_eq!(held, vec![InteractionId(2)]);
+    // The look-ups of the item left behind are dropped; those of the new one open nothing.
+    let fx = update(&mut state, extras_of(InteractionId(1)));
+    fake.run(&mut state, fx);
+    let fx = update(&mut state, extras_of(InteractionId(2)));
+    fake.run(&mut state, fx);
+    assert!(state.editor.is_none());
+    assert_eq!(state.pending_editor, None);
+    assert!(state
+        .selected_detail()
+        .and_then(|d| d.extras.as_ref())
+        .is_some());
+}
+
+#[test]
+fn a_re_read_item_keeps_its_look_ups_until_the_new_ones_arrive() {
+    let (mut state, mut fake) = started(3);
+    let held = act_holding_extras(
+        &mut state,
+        &mut fake,
+        Action::Background(Event::DataChanged),
+    );
+    assert_eq!(held, vec![InteractionId(1)]);
+    assert!(
+        state
+            .selected_detail()
+            .and_then(|d| d.extras.as_ref())
+            .is_some(),
+        "the revenue line and the guard do not blink out"
+    );
+}
