@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/010_window_indexes.sql"),
     include_str!("migrations/011_answer_edits.sql"),
     include_str!("migrations/012_draft_reasons.sql"),
+    include_str!("migrations/014_background_bounds.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
