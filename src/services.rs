@@ -182,7 +182,7 @@ impl Services {
             provider,
         )));
         tasks.push(tokio::spawn(watch_other_writers(
-            store.clone(),
+            writer.clone(),
             events_tx.clone(),
         )));
         let router_writer = writer.clone();
@@ -492,28 +492,46 @@ async fn daily_backups(store: Store, writer: Writer, holder: String) {
     }
 }
 
-/// Another process (e.g. `agentiq sync --daemon`) may write the same database: when the
-/// database changes, tell the UI to re-read. `data_version` changes on every commit made
-/// through another connection.
-async fn watch_other_writers(store: Store, events: mpsc::UnboundedSender<Event>) {
-    let Ok(reader) = store.reader() else {
-        return;
-    };
-    let version = |conn: &rusqlite::Connection| -> Option<i64> {
-        conn.pragma_query_value(None, "data_version", |r| r.get(0))
-            .ok()
-    };
-    let mut last = version(&reader);
+/// Another process (e.g. `agentiq sync --daemon`) may write the same database: when it
+/// does, tell the UI to re-read.
+async fn watch_other_writers(writer: Writer, events: mpsc::UnboundedSender<Event>) {
+    let mut others = OtherWriters::new(writer);
     let mut tick = tokio::time::interval(Duration::from_secs(2));
     loop {
         tick.tick().await;
-        let now = version(&reader);
-        if now != last {
-            last = now;
-            if events.send(Event::DataChanged).is_err() {
-                break;
-            }
+        if others.wrote().await && events.send(Event::DataChanged).is_err() {
+            break;
         }
+    }
+}
+
+/// Notices commits by other processes. `data_version` changes on every commit made through
+/// another connection; read on the writer's own connection, this process's commits
+/// (drafts, leases, the heartbeat) leave it as it is: they announce what the UI must
+/// re-read themselves, and an idle inbox must not re-read every count whenever its
+/// heartbeat writes.
+struct OtherWriters {
+    writer: Writer,
+    last: Option<i64>,
+}
+
+impl OtherWriters {
+    fn new(writer: Writer) -> OtherWriters {
+        OtherWriters { writer, last: None }
+    }
+
+    /// Whether another connection committed since the last call (never on the first).
+    async fn wrote(&mut self) -> bool {
+        let now = self
+            .writer
+            .call(|conn| Ok(conn.pragma_query_value(None, "data_version", |r| r.get(0))?))
+            .await
+            .ok();
+        let wrote = self.last.is_some() && now.is_some() && now != self.last;
+        if now.is_some() {
+            self.last = now;
+        }
+        wrote
     }
 }
 
@@ -527,5 +545,31 @@ impl Drop for ServiceGuard {
         let holder = self.holder.clone();
         self.writer
             .submit(move |conn| store::unregister_process(conn, &holder));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::temp_store;
+
+    #[tokio::test]
+    async fn only_another_connections_commits_count_as_another_writer() {
+        let (_dir, store) = temp_store();
+        let writer = store.writer().unwrap();
+        let mut others = OtherWriters::new(writer.clone());
+        assert!(!others.wrote().await, "nothing to compare with yet");
+        writer
+            .call(|conn| {
+                store::upsert_account(conn, "own", crate::domain::Marketplace::Wb)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert!(!others.wrote().await, "this process's own commit");
+        let other = rusqlite::Connection::open(store.path()).unwrap();
+        store::upsert_account(&other, "daemon's", crate::domain::Marketplace::Ozon).unwrap();
+        assert!(others.wrote().await, "another connection's commit");
+        assert!(!others.wrote().await, "noticed once");
     }
 }

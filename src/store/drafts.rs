@@ -138,17 +138,30 @@ pub fn set_draft_outcome(
     Ok(())
 }
 
+/// Most replies [`recent_answers`] examines, newest first, to find an account's own among
+/// them: its cost stays the same however many replies were ever sent. Enough for the
+/// account's latest among a few shops' replies; a quiet shop among many still has its
+/// answers from the marketplace's side (the second half of the query).
+pub const RECENT_REPLIES_EXAMINED: usize = 500;
+
 /// The seller's recent answers of an account, newest first: drafts avoid repeating them
 /// and the guardrails flag near-duplicates.
 pub fn recent_answers(conn: &Connection, account_id: i64, limit: usize) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         // Each half is limited on its own index before the merge, so the cost does not
-        // grow with the history.
+        // grow with the history: the replies through `outbox_answers_recent` (newest
+        // first, at most RECENT_REPLIES_EXAMINED of them), the answers through
+        // `interactions_answers`. CROSS JOIN keeps that order: left to choose, SQLite may
+        // walk every item of the account and look each up among the newest replies.
         "SELECT text FROM (
              SELECT * FROM (
                  SELECT o.text AS text, o.created_at AS at
-                 FROM outbox o JOIN interactions i ON i.id = o.interaction_id
-                 WHERE i.account_id = ?1 AND o.state IN ('accepted', 'visible') AND o.shadow = 0
+                 FROM (SELECT id FROM outbox INDEXED BY outbox_answers_recent
+                       WHERE state IN ('accepted', 'visible') AND shadow = 0
+                       ORDER BY created_at DESC LIMIT ?3) newest
+                 CROSS JOIN outbox o ON o.id = newest.id
+                 CROSS JOIN interactions i ON i.id = o.interaction_id
+                 WHERE i.account_id = ?1
                  ORDER BY o.created_at DESC LIMIT ?2)
              UNION ALL
              SELECT * FROM (
@@ -158,7 +171,38 @@ pub fn recent_answers(conn: &Connection, account_id: i64, limit: usize) -> Resul
          ) ORDER BY at DESC LIMIT ?2",
     )?;
     let texts = stmt
-        .query_map(params![account_id, limit as i64], |r| r.get(0))?
+        .query_map(
+            params![account_id, limit as i64, RECENT_REPLIES_EXAMINED as i64],
+            |r| r.get(0),
+        )?
         .collect::<Result<Vec<String>, _>>()?;
     Ok(texts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::{store_with_sent_replies, vm_steps};
+
+    #[test]
+    fn recent_answers_are_the_shops_newest_replies_and_answers() {
+        let (_dir, store) = store_with_sent_replies(100);
+        let conn = store.reader().unwrap();
+        let recent = recent_answers(&conn, 1, 4).unwrap();
+        // Shop 1 has the even items; a reply is stamped a second after its item synced.
+        assert_eq!(recent, ["reply 100", "answer 100", "reply 98", "answer 98"]);
+    }
+
+    #[test]
+    fn recent_answers_examine_the_same_rows_however_many_replies_were_sent() {
+        let (_small_dir, small) = store_with_sent_replies(1_000);
+        let (_big_dir, big) = store_with_sent_replies(5_000);
+        let (small, big) = (small.reader().unwrap(), big.reader().unwrap());
+        let (_, few) = vm_steps(&small, || recent_answers(&small, 1, 30).unwrap());
+        let (_, many) = vm_steps(&big, || recent_answers(&big, 1, 30).unwrap());
+        assert!(
+            many <= few + few / 10,
+            "5 000 replies took {many} steps against {few} for 1 000"
+        );
+    }
 }

@@ -116,8 +116,36 @@ pub fn sync_holders(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<String>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_support::temp_store;
+    use crate::store::test_support::{store_with_sent_replies, temp_store, vm_steps};
     use chrono::TimeZone;
+
+    #[test]
+    fn a_heartbeat_examines_only_claimed_replies_however_many_were_sent() {
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+        let steps = |replies| {
+            let (_dir, store) = store_with_sent_replies(replies);
+            let conn = Connection::open(store.path()).unwrap();
+            conn.execute(
+                "UPDATE outbox SET claimed_by = 'a', claim_expires = 0 WHERE id = 1",
+                [],
+            )
+            .unwrap();
+            let (renewed, steps) = vm_steps(&conn, || {
+                renew_held(&conn, "a", t0, Duration::seconds(45)).unwrap();
+                conn.query_row("SELECT claim_expires FROM outbox WHERE id = 1", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .unwrap()
+            });
+            assert_eq!(renewed, (t0 + Duration::seconds(45)).timestamp());
+            steps
+        };
+        let (few, many) = (steps(1_000), steps(5_000));
+        assert!(
+            many <= few + few / 10,
+            "5 000 sent replies took {many} steps against {few} for 1 000"
+        );
+    }
 
     #[test]
     fn one_holder_at_a_time_until_expiry() {

@@ -169,4 +169,61 @@ pub(crate) mod test_support {
         let store = Store::open(dir.path().join("agentiq.db")).expect("open store");
         (dir, store)
     }
+
+    /// A store with `replies` answered items, each with a reply that reached the
+    /// marketplace, alternating between two shops (ids 1 and 2; shop 1 has the even items).
+    pub fn store_with_sent_replies(replies: i64) -> (tempfile::TempDir, Store) {
+        let (dir, store) = temp_store();
+        let mut conn = Connection::open(store.path()).expect("test data");
+        let tx = conn.transaction().expect("test data");
+        for account in ["a", "b"] {
+            tx.execute(
+                "INSERT INTO accounts (name, marketplace, created_at) VALUES (?1, 'wb', 0)",
+                [account],
+            )
+            .expect("test data");
+        }
+        for n in 1..=replies {
+            let account = 1 + n % 2;
+            tx.execute(
+                "INSERT INTO interactions (id, account_id, channel, external_id, source, text,
+                     created_at, waiting_since, synced_at, state, tier, at_risk_at, due_at, raw,
+                     answer_text)
+                 VALUES (?1, ?2, 'review', 'r' || ?1, 't', 'Плед', ?1, ?1, ?1, 'answered',
+                         'low', ?1, ?1, '{}', 'answer ' || ?1)",
+                rusqlite::params![n, account],
+            )
+            .expect("test data");
+            tx.execute(
+                "INSERT INTO outbox (interaction_id, idempotency_key, text, state,
+                     next_attempt_at, created_at, updated_at)
+                 VALUES (?1, 'k' || ?1, 'reply ' || ?1, 'visible', ?1, ?1 + 1, ?1)",
+                rusqlite::params![n],
+            )
+            .expect("test data");
+        }
+        tx.commit().expect("test data");
+        drop(conn);
+        (dir, store)
+    }
+
+    /// `read`'s result and the virtual-machine steps SQLite took for it on `conn`: what a
+    /// query examines, whatever the machine's speed.
+    pub fn vm_steps<T>(conn: &Connection, read: impl FnOnce() -> T) -> (T, u64) {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let steps = std::sync::Arc::new(AtomicU64::new(0));
+        let counter = steps.clone();
+        conn.progress_handler(
+            1,
+            Some(move || {
+                counter.fetch_add(1, Ordering::Relaxed);
+                false
+            }),
+        )
+        .expect("progress handler");
+        let out = read();
+        conn.progress_handler(0, None::<fn() -> bool>)
+            .expect("progress handler off");
+        (out, steps.load(Ordering::Relaxed))
+    }
 }

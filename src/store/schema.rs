@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/010_window_indexes.sql"),
     include_str!("migrations/011_answer_edits.sql"),
     include_str!("migrations/012_draft_reasons.sql"),
+    include_str!("migrations/014_background_bounds.sql"),
     include_str!("migrations/016_kb.sql"),
     include_str!("migrations/017_learning.sql"),
     include_str!("migrations/018_experiments.sql"),
