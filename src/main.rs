@@ -407,9 +407,6 @@ fn run(cli: Cli) -> Result<()> {
                 ));
             }
             let reader = open_existing(&paths)?;
-            // An export may read the whole store: pages mapped are copied from the page
-            // cache without a `pread` each (13 % of an export of everything in `perf`).
-            reader.pragma_update(None, "mmap_size", 1i64 << 31)?;
             let now = chrono::Utc::now();
             let query = agentiq::analytics::ExportQuery::new(
                 agentiq::analytics::resolve_query(&reader, &filter.args(), now)?,
