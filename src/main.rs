@@ -121,6 +121,10 @@ enum Cmd {
     Backup {
         /// Where to write the copy.
         file: PathBuf,
+        /// Also run `PRAGMA quick_check` on the copy (reads it all again; catches damage
+        /// the database itself already had).
+        #[arg(long)]
+        check: bool,
     },
     /// The auto-responder: status, the deliberate go-live, the kill switch.
     #[command(subcommand)]
@@ -316,6 +320,22 @@ fn usage_error(err: &clap::Error) -> std::process::ExitCode {
     }
 }
 
+/// Resolves on Ctrl-C, or on SIGTERM where there is one.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 fn run(cli: Cli) -> Result<()> {
     let paths = Paths::resolve(cli.config_dir, cli.data_dir.clone(), cli.log_dir)?;
     let _log = config::init_logging(&paths.log_dir)?;
@@ -439,9 +459,21 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Backup { file } => {
+        Cmd::Backup { file, check } => {
+            use agentiq::store::backup::{self, Verify};
             let database = script::existing_store(&paths)?.path().to_path_buf();
-            agentiq::store::backup::backup_to(&database, &file)?;
+            // Ctrl-C or a TERM stops the copy at its next step, which removes the partial
+            // file; the error then says it was interrupted.
+            runtime.spawn(async {
+                interrupted().await;
+                backup::cancel_running();
+            });
+            let verify = if check {
+                Verify::QuickCheck
+            } else {
+                Verify::Structure
+            };
+            backup::backup_to(&database, &file, verify)?;
             out::line(&format!(
                 "backed up {} to {}",
                 database.display(),

@@ -540,6 +540,9 @@ impl Drop for ServiceGuard {
         for t in &self.tasks {
             t.abort();
         }
+        // A daily backup runs on a blocking thread that abort does not reach: it stops at
+        // its next step and removes its partial file.
+        store::backup::cancel_running();
         // Leases and claims go back at once on a clean exit (a killed process's are taken
         // over when its pid is seen gone). Not waited for: drop cannot block here.
         let holder = self.holder.clone();

@@ -71,17 +71,20 @@ struct Cells(ExportFormat);
 impl Cells {
     /// Free text (names, findings), without control characters and with a leading
     /// formula character neutralised, in every flavour.
+    #[cfg(test)]
     fn text(self, s: &str) -> String {
-        let clean = without_controls(s);
-        if clean.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{clean}")
-        } else {
-            clean
-        }
+        let mut out = String::new();
+        self.text_into(s, &mut out);
+        out
     }
 
-    fn opt_text(self, s: Option<&str>) -> String {
-        s.map(|s| self.text(s)).unwrap_or_default()
+    /// [`Cells::text`] appended to `out`.
+    fn text_into(self, s: &str, out: &mut String) {
+        let start = out.len();
+        push_without_controls(s, out);
+        if out[start..].starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            out.insert(start, '\'');
+        }
     }
 
     /// A decimal number with `places` decimals; a comma in the Excel flavour.
@@ -103,12 +106,29 @@ impl Cells {
     }
 }
 
-/// `s` without the control characters a terminal acts on: C0 (ESC among them) except tab,
+/// Whether `c` is a control character a terminal acts on: C0 (ESC among them) except tab,
 /// LF and CR, which are text and quoted by the CSV writer; DEL; C1.
+fn is_terminal_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// `s` without the control characters a terminal acts on ([`is_terminal_control`]).
 fn without_controls(s: &str) -> String {
-    s.chars()
-        .filter(|&c| matches!(c, '\t' | '\n' | '\r') || !c.is_control())
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    push_without_controls(s, &mut out);
+    out
+}
+
+/// Appends `s` to `out` without the control characters a terminal acts on; text without
+/// any (nearly all of it) is copied whole.
+fn push_without_controls(s: &str, out: &mut String) {
+    // C0 and DEL are single bytes below 0x80; C1 is U+0080..U+009F, encoded 0xC2 0x80..0x9F.
+    let suspect = s.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2);
+    if suspect {
+        out.extend(s.chars().filter(|&c| !is_terminal_control(c)));
+    } else {
+        out.push_str(s);
+    }
 }
 
 /// Writes one record with every field stripped of control characters, whatever column it
@@ -121,15 +141,25 @@ fn write_clean<const N: usize>(
     Ok(())
 }
 
-/// `YYYY-MM-DD HH:MM:SS` in Europe/Moscow, which every spreadsheet reads as a date-time.
-fn local_time(secs: Option<i64>) -> String {
-    secs.and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
-        .map(|t| {
-            t.with_timezone(&TIME_ZONE)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string()
-        })
-        .unwrap_or_default()
+/// `YYYY-MM-DD HH:MM:SS` in Europe/Moscow, which every spreadsheet reads as a date-time,
+/// appended to `out`; nothing for no time.
+fn local_time_into(secs: Option<i64>, out: &mut String) {
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write as _;
+    if let Some(t) = secs.and_then(|s| DateTime::<Utc>::from_timestamp(s, 0)) {
+        let t = t.with_timezone(&TIME_ZONE).naive_local();
+        // Written field by field: `format("%Y-...")` parses its pattern on every call.
+        let _ = write!(
+            out,
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        );
+    }
 }
 
 /// Where an item stands against its SLA deadline at `now`:
@@ -151,6 +181,10 @@ pub(crate) fn sla_outcome(item: &ItemRow, now: i64) -> &'static str {
 /// `rule:severity` of each finding, comma-separated; text that is not a findings list is
 /// passed through as it is.
 fn findings_cell(findings: &str) -> String {
+    if findings.trim() == "[]" {
+        // Most replies have no findings: no JSON to parse.
+        return String::new();
+    }
     match serde_json::from_str::<serde_json::Value>(findings) {
         Ok(serde_json::Value::Array(list)) => list
             .iter()
@@ -210,12 +244,10 @@ pub fn export_interactions(
     let cells = Cells(format);
     let mut w = writer(format, out)?;
     w.write_record(INTERACTION_COLUMNS)?;
+    let mut record = Record::default();
     let rows = if query.filter.from < query.filter.to {
         facts::each_created_with_reply(conn, &query.filter, &mut |item, reply| {
-            write_clean(
-                &mut w,
-                interaction_record(cells, &item, reply.as_ref(), now),
-            )
+            record.interaction(&mut w, cells, &item, reply.as_ref(), now)
         })?
     } else {
         0
@@ -224,45 +256,110 @@ pub fn export_interactions(
     Ok(rows)
 }
 
-fn interaction_record(
-    cells: Cells,
-    item: &ItemRow,
-    reply: Option<&facts::FirstReply>,
-    now: i64,
-) -> [String; 24] {
-    let answer = item.answer_at(now);
-    [
-        item.id.to_string(),
-        cells.text(&item.account_name),
-        item.marketplace.as_str().to_string(),
-        item.channel.as_str().to_string(),
-        cells.text(&item.external_id),
-        cells.opt_text(item.product_external_id.as_deref()),
-        cells.opt_text(item.product_name.as_deref()),
-        item.rating.map(|r| r.to_string()).unwrap_or_default(),
-        cells.opt_text(item.intent.as_deref()),
-        cells.opt_text(item.sentiment.as_deref()),
-        item.state.clone(),
-        item.tier.clone(),
-        local_time(Some(item.created_at)),
-        local_time(Some(item.due_at)),
-        local_time(answer),
-        answer
-            .map(|a| ((a - item.created_at) / 60).to_string())
-            .unwrap_or_default(),
-        sla_outcome(item, now).to_string(),
-        reply.map(|r| r.actor.clone()).unwrap_or_default(),
-        reply.map(|r| r.draft_source.clone()).unwrap_or_default(),
-        cells.opt_number(reply.and_then(|r| r.edit_distance), 3),
-        cells.opt_text(reply.and_then(|r| r.verdict.as_deref())),
-        reply
-            .map(|r| u8::from(r.overridden).to_string())
-            .unwrap_or_default(),
-        reply
-            .map(|r| cells.text(&findings_cell(&r.findings)))
-            .unwrap_or_default(),
-        cells.opt_text(reply.and_then(|r| r.version.as_deref())),
-    ]
+/// Writes records field by field through one reused buffer: the export makes no
+/// allocation per cell. Every field loses its control characters, whatever column it is;
+/// text columns are also neutralised by [`Cells::text_into`].
+#[derive(Default)]
+struct Record {
+    cell: String,
+}
+
+impl Record {
+    /// Fills the buffer with `fill` and writes it as the next field.
+    fn field(
+        &mut self,
+        w: &mut csv::Writer<&mut dyn Write>,
+        fill: impl FnOnce(&mut String),
+    ) -> Result<()> {
+        self.cell.clear();
+        fill(&mut self.cell);
+        if self
+            .cell
+            .bytes()
+            .any(|b| b < 0x20 || b == 0x7f || b == 0xc2)
+        {
+            w.write_field(without_controls(&self.cell))?;
+        } else {
+            w.write_field(&self.cell)?;
+        }
+        Ok(())
+    }
+
+    /// A text cell ([`Cells::text_into`]); empty for none.
+    fn text(
+        &mut self,
+        w: &mut csv::Writer<&mut dyn Write>,
+        cells: Cells,
+        s: Option<&str>,
+    ) -> Result<()> {
+        self.field(w, |o| {
+            if let Some(s) = s {
+                cells.text_into(s, o);
+            }
+        })
+    }
+
+    fn interaction(
+        &mut self,
+        w: &mut csv::Writer<&mut dyn Write>,
+        cells: Cells,
+        item: &ItemRow,
+        reply: Option<&facts::FirstReply>,
+        now: i64,
+    ) -> Result<()> {
+        use std::fmt::Write as _;
+        let answer = item.answer_at(now);
+        self.field(w, |o| {
+            let _ = write!(o, "{}", item.id);
+        })?;
+        self.text(w, cells, Some(&item.account_name))?;
+        self.field(w, |o| o.push_str(item.marketplace.as_str()))?;
+        self.field(w, |o| o.push_str(item.channel.as_str()))?;
+        self.text(w, cells, Some(&item.external_id))?;
+        self.text(w, cells, item.product_external_id.as_deref())?;
+        self.text(w, cells, item.product_name.as_deref())?;
+        self.field(w, |o| {
+            if let Some(r) = item.rating {
+                let _ = write!(o, "{r}");
+            }
+        })?;
+        self.text(w, cells, item.intent.as_deref())?;
+        self.text(w, cells, item.sentiment.as_deref())?;
+        self.field(w, |o| o.push_str(&item.state))?;
+        self.field(w, |o| o.push_str(&item.tier))?;
+        self.field(w, |o| local_time_into(Some(item.created_at), o))?;
+        self.field(w, |o| local_time_into(Some(item.due_at), o))?;
+        self.field(w, |o| local_time_into(answer, o))?;
+        self.field(w, |o| {
+            if let Some(a) = answer {
+                let _ = write!(o, "{}", (a - item.created_at) / 60);
+            }
+        })?;
+        self.field(w, |o| o.push_str(sla_outcome(item, now)))?;
+        self.field(w, |o| o.push_str(reply.map_or("", |r| r.actor.as_str())))?;
+        self.field(w, |o| {
+            o.push_str(reply.map_or("", |r| r.draft_source.as_str()))
+        })?;
+        self.field(w, |o| {
+            if let Some(d) = reply.and_then(|r| r.edit_distance) {
+                o.push_str(&cells.number(d, 3));
+            }
+        })?;
+        self.text(w, cells, reply.and_then(|r| r.verdict.as_deref()))?;
+        self.field(w, |o| {
+            if let Some(r) = reply {
+                o.push(if r.overridden { '1' } else { '0' });
+            }
+        })?;
+        self.field(w, |o| {
+            if let Some(r) = reply {
+                cells.text_into(&findings_cell(&r.findings), o);
+            }
+        })?;
+        self.text(w, cells, reply.and_then(|r| r.version.as_deref()))?;
+        w.write_record(None::<&[u8]>)?;
+        Ok(())
+    }
 }
 
 /// The metrics export's columns, in order.
