@@ -10,7 +10,7 @@ mod common;
 use std::hint::black_box;
 use std::time::Duration;
 
-use agentiq::app::Command;
+use agentiq::protocol::Command;
 use agentiq::store::Store;
 use agentiq::tui::strings::Strings;
 use agentiq::tui::{draw, Action, AppState, Keymap, Runner, Theme, ViewCtx};

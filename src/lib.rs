@@ -7,7 +7,6 @@
 
 pub mod ai;
 pub mod analytics;
-pub mod app;
 pub mod cli;
 pub mod config;
 pub mod connectors;
@@ -19,7 +18,8 @@ pub mod learning;
 pub mod notify;
 pub mod outbox;
 pub mod prepare;
-pub mod services;
+pub mod protocol;
+pub mod runtime;
 pub mod settings;
 pub mod simulator;
 pub mod sla;

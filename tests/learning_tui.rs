@@ -4,7 +4,7 @@
 
 mod tui_support;
 
-use agentiq::app::{Command, Event};
+use agentiq::protocol::{Command, Event};
 use agentiq::store::learning::{learnt_phrases, note_length, note_phrase, PhraseLesson};
 use agentiq::tui::action::Action;
 use tui_support::*;
@@ -80,7 +80,7 @@ fn the_learnt_tab_shows_what_the_drafts_learnt_and_forgets_an_entry() {
         .build()
         .expect("runtime");
     let writer = h.store.writer().expect("writer");
-    let event = runtime.block_on(agentiq::services::forget_learnt(&writer, account_id, entry));
+    let event = runtime.block_on(agentiq::runtime::forget_learnt(&writer, account_id, entry));
     assert!(
         matches!(event, Event::LearntForgotten { error: None, .. }),
         "{event:?}"

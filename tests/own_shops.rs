@@ -248,8 +248,8 @@ fn own_shops_online_then_offline_then_caught_up() {
 /// marketplace receives no request at all — not a sync pass, not the reply.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_services_make_no_network_call_and_keep_replies_in_the_outbox() {
-    use agentiq::app::{Command, Event};
-    use agentiq::services::{ServiceOptions, Services};
+    use agentiq::protocol::{Command, Event};
+    use agentiq::runtime::{ServiceOptions, Services};
     use agentiq::store::{self, QueueFilter, Store};
 
     let sim = common::simulator().await;
@@ -328,8 +328,8 @@ async fn offline_services_make_no_network_call_and_keep_replies_in_the_outbox() 
 }
 
 async fn next(
-    events: &mut tokio::sync::mpsc::UnboundedReceiver<agentiq::app::Event>,
-) -> agentiq::app::Event {
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<agentiq::protocol::Event>,
+) -> agentiq::protocol::Event {
     tokio::time::timeout(Duration::from_secs(20), events.recv())
         .await
         .expect("an event")

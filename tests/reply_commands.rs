@@ -1,4 +1,4 @@
-//! The UI's reply commands through the real command router (`services.rs`): a typed
+//! The UI's reply commands through the real command router (`runtime/router.rs`): a typed
 //! override of a block reaches the outbox and is recorded as harmful; undoing an
 //! auto-reply inside its window means the marketplace never receives it.
 
@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use agentiq::app::{Command, Event};
 use agentiq::connectors::build_connectors;
 use agentiq::domain::{AnswerState, Channel, InteractionId, Marketplace};
 use agentiq::outbox::{enqueue_checked, Actor, EnqueueOutcome, Outbox, ReplyRequest};
-use agentiq::services::{ServiceOptions, Services};
+use agentiq::protocol::{Command, Event};
+use agentiq::runtime::{ServiceOptions, Services};
 use agentiq::store::{self, QueueFilter, Store};
 use chrono::{DateTime, Duration, Utc};
 use tokio::sync::mpsc;

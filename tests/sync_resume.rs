@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use agentiq::app::Event;
 use agentiq::connectors::ozon::OzonReviews;
 use agentiq::connectors::{build_connectors, Connector, ConnectorError, Pull, ReplyTarget};
 use agentiq::domain::{Channel, Marketplace, NewInteraction};
+use agentiq::protocol::Event;
 use agentiq::simulator::SimulatorConfig;
 use agentiq::store::{self, Store};
 use agentiq::sync::{run, AccountSync};

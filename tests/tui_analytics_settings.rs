@@ -4,8 +4,8 @@
 mod tui_support;
 
 use agentiq::analytics::{metrics_report, resolve_query, FilterArgs};
-use agentiq::app::{Command, Event};
 use agentiq::domain::{Channel, Marketplace, NewInteraction, Rating};
+use agentiq::protocol::{Command, Event};
 use agentiq::settings::editable::{load_templates, store_layer};
 use agentiq::settings::{self, Scope};
 use agentiq::sla::{Policies, PrioritySettings};
@@ -222,7 +222,7 @@ fn deliver_saves(h: &mut Harness) -> usize {
         let Command::SaveSetting { scope, key, layer } = command else {
             continue;
         };
-        let event = runtime.block_on(agentiq::services::save_setting(&writer, scope, key, layer));
+        let event = runtime.block_on(agentiq::runtime::save_setting(&writer, scope, key, layer));
         assert!(
             matches!(event, Event::SettingSaved { error: None, .. }),
             "{event:?}"

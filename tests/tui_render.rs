@@ -3,7 +3,7 @@
 
 mod tui_support;
 
-use agentiq::app::{Command, Event};
+use agentiq::protocol::{Command, Event};
 use agentiq::tui::theme::{ColorSupport, BUILTIN_THEMES};
 use agentiq::tui::{Action, Mode, Theme};
 use ratatui::style::Color;

@@ -4,7 +4,7 @@
 
 mod tui_support;
 
-use agentiq::app::Command;
+use agentiq::protocol::Command;
 use agentiq::tui::{Action, Mode};
 use chrono::Duration;
 use rusqlite::params;

@@ -310,7 +310,7 @@ fn a_click_on_a_row_selects_it() {
 
 #[test]
 fn the_status_line_says_who_syncs_and_which_replies_wait_for_a_process() {
-    use agentiq::app::Event;
+    use agentiq::protocol::Event;
     // Another live process (a child that sleeps) holds a sync lease as a daemon.
     let mut child = std::process::Command::new("sleep")
         .arg("30")
@@ -365,7 +365,7 @@ fn the_status_line_says_who_syncs_and_which_replies_wait_for_a_process() {
 /// down and that a shop cannot be reached, and sees both clear.
 #[test]
 fn the_status_line_shows_what_a_daemon_recorded_about_the_llm_and_the_network() {
-    use agentiq::app::Event;
+    use agentiq::protocol::Event;
     let mut child = std::process::Command::new("sleep")
         .arg("30")
         .spawn()

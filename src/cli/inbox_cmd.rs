@@ -21,7 +21,7 @@ use chrono::Utc;
 use crate::cli::exit::{fail, Failure};
 use crate::config::{self, ConfigFile, Paths, UiConfig, UiPrefs};
 use crate::connectors::AccountConfig;
-use crate::services::{Clock, ServiceOptions, Services};
+use crate::runtime::{Clock, ServiceOptions, Services};
 use crate::store::Store;
 use crate::tui::{self, Lang};
 
@@ -190,7 +190,7 @@ pub async fn run(inbox: Inbox) -> Result<()> {
     } = setup(&inbox, &|name| std::env::var(name).ok())?;
     let store = open_store(&inbox.paths.database(), lang)?;
     let llm = match (&file.llm, inbox.offline) {
-        (Some(llm), false) => match crate::services::provider_for(Some(llm)) {
+        (Some(llm), false) => match crate::runtime::provider_for(Some(llm)) {
             Ok(_) => Some(llm.clone()),
             Err(e) => {
                 problems.push(format!("[llm]: {e:#}"));

@@ -11,11 +11,11 @@ use chrono::Utc;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::ai::llm::LlmConfig;
-use crate::app::Event;
 use crate::cli::exit::{fail, Failure};
 use crate::connectors::{build_connectors, AccountConfig};
 use crate::outbox::{Outbox, Step};
-use crate::services::{Clock, ServiceOptions, Services};
+use crate::protocol::Event;
+use crate::runtime::{Clock, ServiceOptions, Services};
 use crate::store::{self, Store};
 use crate::sync::{eta, sync_pass_with_progress, PassStats};
 
@@ -63,7 +63,7 @@ pub async fn sync_once(
             "no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)",
         ));
     }
-    let provider = crate::services::provider_for(llm)?;
+    let provider = crate::runtime::provider_for(llm)?;
     let writer = store.writer()?;
     let clock: Clock = Arc::new(Utc::now);
     let holder = store::holder_id_for(store::ProcessKind::Once);

@@ -31,9 +31,9 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, Notify};
 
-use crate::app::Event;
 use crate::connectors::{Connector, ConnectorError, PostedAnswer, ReplyTarget};
 use crate::domain::{Channel, Interaction, ModerationState};
+use crate::protocol::Event;
 use crate::store::{self, Claim, OutboxItem, OutboxKind, OutboxState, ProcessKind, Store, Writer};
 
 /// Attempts before a transiently failing reply is given up on and handed back.

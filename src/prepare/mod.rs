@@ -21,9 +21,9 @@ pub use auto::{
 pub use context::{approved_answers, reply_guard, DraftInputs};
 
 use crate::ai::llm::Provider;
-use crate::app::Event;
 use crate::domain::InteractionId;
 use crate::experiments::Resolved;
+use crate::protocol::Event;
 use crate::store::{self, Store, Writer};
 
 /// Items classified per batch.

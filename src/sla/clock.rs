@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 
-/// A source of the current time; the same shape as `services::Clock`.
+/// A source of the current time; the same shape as `runtime::Clock`.
 pub type Now = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// The system clock.

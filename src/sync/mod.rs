@@ -19,9 +19,9 @@ pub use cards::{refresh_cards, CardRefresh, CARDS_PER_CYCLE};
 pub use page_store::{PageCounts, PageStore};
 pub use reconcile::{reconcile_pass, MAX_REREADS};
 
-use crate::app::Event;
 use crate::connectors::http::{Meter, PassMeter};
 use crate::connectors::{Connector, ConnectorError};
+use crate::protocol::Event;
 use crate::store::{SyncRunRecord, Writer};
 
 /// One account with its connectors, as the engine runs it.

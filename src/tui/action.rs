@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ai::guardrails::Verdict;
 use crate::analytics::{Dashboard, MetricsQuery};
-use crate::app::{Command, Event};
 use crate::domain::InteractionId;
+use crate::protocol::{Command, Event};
 use crate::settings::editable::Layers;
 use crate::settings::Scope;
 use crate::store::{AccountRow, QueueFilter, Seek};

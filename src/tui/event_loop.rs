@@ -185,7 +185,7 @@ impl<'k> Inbox<'k> {
     }
 
     /// A fact from the background services; its reads wait for [`Inbox::flush_reads`].
-    pub fn background(&mut self, ev: crate::app::Event) {
+    pub fn background(&mut self, ev: crate::protocol::Event) {
         self.runner
             .dispatch(&mut self.state, Action::Background(ev), true);
         self.frames.mark();

@@ -18,8 +18,8 @@ use anyhow::{Context, Result};
 use rusqlite::Connection;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
-use crate::app::Command;
 use crate::domain::InteractionId;
+use crate::protocol::Command;
 use crate::store::{self, Seek, Store};
 
 use super::action::{

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! terminal keys ─┐
-//! app::Event    ─┼─> event_loop ─> keymap[mode] ─> Action ─> update(&mut AppState) -> Vec<Effect>
+//! Event         ─┼─> event_loop ─> keymap[mode] ─> Action ─> update(&mut AppState) -> Vec<Effect>
 //! 1 s tick      ─┘        │                                                │
 //!                         └── view::draw(&AppState) once per batch         io::Runner: reads the
 //!                                                                          store, sends Commands
@@ -74,9 +74,9 @@ pub struct TuiContext {
     /// The UI opens its own read-only connection with `store.reader()`.
     pub store: crate::store::Store,
     /// Facts from the background services.
-    pub events: UnboundedReceiver<crate::app::Event>,
+    pub events: UnboundedReceiver<crate::protocol::Event>,
     /// Requests to the background services.
-    pub commands: UnboundedSender<crate::app::Command>,
+    pub commands: UnboundedSender<crate::protocol::Command>,
     /// Usually [`Keymap::embedded_default`], maybe with a user file overlaid.
     pub keymap: Keymap,
     /// Usually from [`load_theme`]; adapted to the terminal (`COLORTERM`, `NO_COLOR`)
@@ -89,8 +89,8 @@ impl TuiContext {
     /// A context with the built-in default keymap and the dark theme.
     pub fn new(
         store: crate::store::Store,
-        events: UnboundedReceiver<crate::app::Event>,
-        commands: UnboundedSender<crate::app::Command>,
+        events: UnboundedReceiver<crate::protocol::Event>,
+        commands: UnboundedSender<crate::protocol::Command>,
         clock: Clock,
     ) -> TuiContext {
         TuiContext {

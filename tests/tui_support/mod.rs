@@ -2,11 +2,11 @@
 //! that runs the real reducer and reads, and helpers to render and inspect the screen.
 #![allow(dead_code)]
 
-use agentiq::app::Command;
 use agentiq::domain::{
     Answer, Channel, ChatMessage, Marketplace, ModerationState, NewInteraction, ProductRef, Rating,
     Sender,
 };
+use agentiq::protocol::Command;
 use agentiq::store::{upsert_account, upsert_interactions, Store};
 use agentiq::tui::strings::Strings;
 use agentiq::tui::{draw, Action, AppState, Keymap, Lang, Runner, Theme, ViewCtx};

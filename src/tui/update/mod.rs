@@ -18,7 +18,7 @@ mod tests;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::app::{Command, Event};
+use crate::protocol::{Command, Event};
 
 use super::action::{Action, Effect};
 use super::sanitize;

@@ -6,8 +6,8 @@
 //! (keyset), or from the nearer end of the queue, so each step costs the same at any
 //! depth of a million-row queue.
 
-use crate::app::Command;
 use crate::domain::InteractionId;
+use crate::protocol::Command;
 use crate::store::search::Query;
 use crate::store::{QueueKey, Seek};
 

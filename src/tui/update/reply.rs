@@ -6,10 +6,10 @@ use ratatui::style::Style;
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 use crate::ai::guardrails::{ReplyWindow, Rule, Verdict, OZON_CHAT_REPLY_HOURS};
-use crate::app::Command;
 use crate::domain::{
     char_count, edit_refusal, AnswerState, ChatMessage, EditRefusal, InteractionId, Sender,
 };
+use crate::protocol::Command;
 
 use super::super::action::{Action, Effect, ReplyCheck};
 use super::super::sanitize;

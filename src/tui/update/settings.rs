@@ -3,13 +3,13 @@
 //! line); resetting a field. A value is checked by deserialising the whole section
 //! before anything is sent; a refused value stays in the editor with the reason in the
 //! status line. Saving goes to the background services as a command and comes back as
-//! [`crate::app::Event::SettingSaved`].
+//! [`crate::protocol::Event::SettingSaved`].
 
 use ratatui::style::Style;
 use ratatui_textarea::{CursorMove, Input, TextArea, WrapMode};
 use serde_json::Value;
 
-use crate::app::Command;
+use crate::protocol::Command;
 use crate::settings::editable::{editable, with_path, without_path, Layers};
 use crate::settings::Scope;
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::analytics::MetricsQuery;
-use crate::app::Event;
+use crate::protocol::Event;
 use crate::settings::editable::{Layers, EDITABLE};
 use crate::settings::Scope;
 use crate::tui::state::{Mode, Notice, PromptKind, Screen};

@@ -8,8 +8,8 @@ use proptest::prelude::*;
 use rusqlite::Connection;
 
 use super::*;
-use crate::app::Event;
 use crate::prepare::auto_live::{self, AutoMode};
+use crate::protocol::Event;
 use crate::settings::editable::{read_layers, store_layer};
 use crate::settings::Scope;
 use crate::tui::state::{Mode, Screen};

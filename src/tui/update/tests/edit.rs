@@ -3,8 +3,8 @@
 //! is not available.
 
 use super::*;
-use crate::app::Event;
 use crate::domain::{Answer, EditRefusal, ModerationState};
+use crate::protocol::Event;
 use crate::tui::lang::Lang;
 use crate::tui::state::{Mode, Notice};
 use crate::tui::strings::Strings;

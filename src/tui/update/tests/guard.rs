@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::ai::guardrails::{Finding, Level, Rule, Severity, Verdict};
-use crate::app::Event;
+use crate::protocol::Event;
 use crate::store::PendingAutoReply;
 use crate::tui::state::{Mode, Notice};
 

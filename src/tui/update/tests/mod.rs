@@ -17,10 +17,10 @@ use ratatui_textarea::{Input, Key};
 
 use super::update;
 use crate::ai::guardrails::ReplyGuard;
-use crate::app::Command;
 use crate::domain::{
     AnswerState, Channel, Interaction, InteractionId, Marketplace, Rating, SlaTier,
 };
+use crate::protocol::Command;
 use crate::store::{AccountRow, QueueKey, QueueRow, Seek};
 use crate::tui::action::{Action, Effect, PageSeek, QueueRequest, ReplyCheck};
 use crate::tui::reads::{AuditRow, AuditSnapshot, HealthRow};

@@ -2,7 +2,7 @@
 //! left at the rate so far (the inbox's own clock), gone when the pass ends.
 
 use super::*;
-use crate::app::Event;
+use crate::protocol::Event;
 use crate::tui::lang::Lang;
 use crate::tui::strings::Strings;
 use crate::tui::view::status::sync_progress;

@@ -1,7 +1,7 @@
 //! The queue, tabs, sending: behaviour the inbox had from the start.
 
 use super::*;
-use crate::app::Event;
+use crate::protocol::Event;
 use crate::tui::sanitize;
 use crate::tui::state::{Mode, Notice, Tab};
 use crate::tui::update::queue::margin;

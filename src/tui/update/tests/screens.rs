@@ -1,7 +1,7 @@
 //! Sync health, the audit log, help and its filter, configuration problems.
 
 use super::*;
-use crate::app::Event;
+use crate::protocol::Event;
 use crate::tui::action::AuditRequest;
 use crate::tui::state::{Mode, Notice, Screen};
 

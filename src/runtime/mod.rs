@@ -1,5 +1,8 @@
-//! Starts the background services for a set of accounts — sync, outbox, and the command
-//! router between them and the UI — and hands back the UI's ends of the channels.
+//! Starts the background services for a set of accounts — sync, outbox, preparation,
+//! notifications, backups and the command router between them and the UI (`router`) —
+//! and hands back the UI's ends of the channels.
+
+mod router;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,12 +14,10 @@ use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 
 use crate::ai::llm::{LlmConfig, LlmProvider, Provider};
-use crate::app::{Command, Event};
 use crate::connectors::{build_connectors, AccountConfig, Connector};
 use crate::domain::Channel;
-use crate::outbox::{
-    enqueue_checked, enqueue_edit_checked, Actor, EnqueueOutcome, Outbox, ReplyRequest, SentDraft,
-};
+use crate::outbox::Outbox;
+use crate::protocol::{Command, Event};
 use crate::store::{self, Store, Writer};
 use crate::sync::{self, AccountSync};
 
@@ -82,7 +83,7 @@ impl Services {
         let provider = Arc::new(provider_for(llm)?);
         let writer = store.writer()?;
         let (events_tx, events) = mpsc::unbounded_channel();
-        let (commands, mut commands_rx) = mpsc::unbounded_channel::<Command>();
+        let (commands, commands_rx) = mpsc::unbounded_channel::<Command>();
         let mut syncs = Vec::new();
         let mut by_channel: HashMap<(i64, Channel), Arc<dyn Connector>> = HashMap::new();
         for account in accounts {
@@ -185,210 +186,15 @@ impl Services {
             writer.clone(),
             events_tx.clone(),
         )));
-        let router_writer = writer.clone();
-        let router_store = store.clone();
-        let clock = options.clock.clone();
-        tasks.push(tokio::spawn(async move {
-            while let Some(command) = commands_rx.recv().await {
-                match command {
-                    Command::SendReply {
-                        interaction_id,
-                        text,
-                        idempotency_key,
-                        override_block,
-                    } => {
-                        let now = clock();
-                        // The draft the editor started from, when one was prepared.
-                        let draft = router_store
-                            .reader()
-                            .ok()
-                            .and_then(|r| store::latest_draft(&r, interaction_id).ok().flatten())
-                            .map(|d| SentDraft {
-                                id: Some(d.id),
-                                text: d.text,
-                                source: d.source,
-                            });
-                        let request = ReplyRequest {
-                            interaction_id,
-                            text,
-                            idempotency_key,
-                            draft,
-                            override_block,
-                            actor: Actor::Human,
-                            undo_until: None,
-                            shadow: false,
-                        };
-                        match enqueue_checked(&router_store, &router_writer, request, now).await {
-                            Ok(EnqueueOutcome::Queued { .. }) => {
-                                let _ = events_tx.send(Event::DataChanged);
-                                let _ = events_tx.send(Event::OutboxChanged);
-                                wake_outbox.notify_one();
-                            }
-                            Ok(EnqueueOutcome::Refused { reasons }) => {
-                                tracing::warn!(?reasons, "reply refused by the guardrails");
-                                let _ = events_tx.send(Event::ReplyRefused {
-                                    interaction_id,
-                                    reasons,
-                                });
-                            }
-                            Err(err) => {
-                                tracing::error!(error = %format!("{err:#}"), "queueing a reply");
-                            }
-                        }
-                    }
-                    Command::EditAnswer {
-                        interaction_id,
-                        text,
-                        idempotency_key,
-                        override_block,
-                    } => {
-                        let request = ReplyRequest {
-                            interaction_id,
-                            text,
-                            idempotency_key,
-                            draft: None,
-                            override_block,
-                            actor: Actor::Human,
-                            undo_until: None,
-                            shadow: false,
-                        };
-                        let now = clock();
-                        match enqueue_edit_checked(&router_store, &router_writer, request, now)
-                            .await
-                        {
-                            Ok(EnqueueOutcome::Queued { .. }) => {
-                                let _ = events_tx.send(Event::DataChanged);
-                                let _ = events_tx.send(Event::OutboxChanged);
-                                wake_outbox.notify_one();
-                            }
-                            Ok(EnqueueOutcome::Refused { reasons }) => {
-                                let _ = events_tx.send(Event::ReplyRefused {
-                                    interaction_id,
-                                    reasons,
-                                });
-                            }
-                            Err(err) => {
-                                // The store refused (another process edited meanwhile):
-                                // say why as the item now stands.
-                                tracing::warn!(error = %format!("{err:#}"), "queueing an edit");
-                                let refusal = router_store
-                                    .reader()
-                                    .ok()
-                                    .and_then(|r| store::interaction(&r, interaction_id).ok())
-                                    .flatten()
-                                    .and_then(|item| crate::domain::edit_refusal(&item))
-                                    .unwrap_or(crate::domain::EditRefusal::Used);
-                                let _ = events_tx.send(Event::EditRefused {
-                                    interaction_id,
-                                    refusal,
-                                });
-                            }
-                        }
-                    }
-                    Command::SyncNow => sync_now.notify_waiters(),
-                    Command::SaveSetting { scope, key, layer } => {
-                        let event = save_setting(&router_writer, scope, key, layer).await;
-                        let saved = matches!(&event, Event::SettingSaved { error: None, .. });
-                        let _ = events_tx.send(event);
-                        if saved {
-                            // Clocks may move and priorities change: the queue re-reads.
-                            let _ = events_tx.send(Event::DataChanged);
-                        }
-                    }
-                    Command::ForgetLearnt { account_id, entry } => {
-                        let event = forget_learnt(&router_writer, account_id, entry).await;
-                        let _ = events_tx.send(event);
-                    }
-                    Command::AutoReplyFigures { account_id } => {
-                        let figures = router_store
-                            .reader()
-                            .and_then(|r| crate::prepare::auto_live::shadow_figures(&r, account_id))
-                            .map_err(|e| format!("{e:#}"));
-                        let _ = events_tx.send(Event::AutoReplyFigures {
-                            account_id,
-                            figures,
-                        });
-                    }
-                    Command::AutoReplyGoLive { account_id, word } => {
-                        let now = clock();
-                        let done = router_writer
-                            .call(move |conn| {
-                                let tx = conn.transaction()?;
-                                crate::prepare::auto_live::go_live(
-                                    &tx, account_id, &word, "tui", now,
-                                )?;
-                                tx.commit()?;
-                                Ok(())
-                            })
-                            .await;
-                        if let Err(err) = &done {
-                            tracing::warn!(account_id, error = %format!("{err:#}"), "go-live refused");
-                        }
-                        let _ = events_tx.send(Event::AutoReplyWentLive {
-                            account_id,
-                            error: done.err().map(|e| format!("{e:#}")),
-                        });
-                    }
-                    Command::StopAutoReplies => {
-                        let now = clock();
-                        let stopped = router_writer
-                            .call(move |conn| {
-                                let tx = conn.transaction()?;
-                                let stopped =
-                                    crate::prepare::auto_live::kill_switch(&tx, None, "tui", now)?;
-                                tx.commit()?;
-                                Ok(stopped)
-                            })
-                            .await;
-                        let event = match stopped {
-                            Ok(s) => Event::AutoRepliesStopped {
-                                cancelled: s.cancelled,
-                                error: None,
-                            },
-                            Err(err) => {
-                                let error = format!("{err:#}");
-                                tracing::error!(%error, "the auto-reply kill switch failed");
-                                Event::AutoRepliesStopped {
-                                    cancelled: 0,
-                                    error: Some(error),
-                                }
-                            }
-                        };
-                        let _ = events_tx.send(event);
-                        let _ = events_tx.send(Event::DataChanged);
-                        let _ = events_tx.send(Event::OutboxChanged);
-                    }
-                    Command::UndoAutoReply {
-                        interaction_id,
-                        outbox_id,
-                    } => {
-                        let now = clock();
-                        let undone = router_writer
-                            .call(move |conn| {
-                                // One transaction: the row, the item and the audit entry.
-                                let tx = conn.transaction()?;
-                                let undone = crate::outbox::cancel_reply(&tx, outbox_id, now)?;
-                                tx.commit()?;
-                                Ok(undone)
-                            })
-                            .await;
-                        match undone {
-                            Ok(undone) => {
-                                let _ = events_tx.send(Event::AutoReplyUndone {
-                                    interaction_id,
-                                    undone,
-                                });
-                                let _ = events_tx.send(Event::DataChanged);
-                                let _ = events_tx.send(Event::OutboxChanged);
-                            }
-                            Err(err) => {
-                                tracing::error!(error = %format!("{err:#}"), outbox_id, "undoing an auto-reply");
-                            }
-                        }
-                    }
-                }
-            }
-        }));
+        let router = router::Router {
+            store: store.clone(),
+            writer: writer.clone(),
+            clock: options.clock.clone(),
+            events: events_tx.clone(),
+            wake_outbox: wake_outbox.clone(),
+            sync_now: sync_now.clone(),
+        };
+        tasks.push(tokio::spawn(router.run(commands_rx)));
         tracing::info!(
             accounts = accounts.len(),
             offline = options.offline,

@@ -1,0 +1,289 @@
+//! The command router: carries out what the UI asks (replies, edits, settings,
+//! auto-replies, a sync now) through the writer and the outbox, and answers with events.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, Notify};
+
+use crate::domain::{Clock, InteractionId};
+use crate::outbox::{
+    enqueue_checked, enqueue_edit_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft,
+};
+use crate::protocol::{Command, Event};
+use crate::store::{self, Store, Writer};
+
+use super::{forget_learnt, save_setting};
+
+pub(super) struct Router {
+    pub store: Store,
+    pub writer: Writer,
+    pub clock: Clock,
+    pub events: mpsc::UnboundedSender<Event>,
+    /// Wakes the outbox when a reply is queued.
+    pub wake_outbox: Arc<Notify>,
+    /// Wakes every sync loop for a pass now.
+    pub sync_now: Arc<Notify>,
+}
+
+impl Router {
+    /// Carries out commands one at a time until the UI's end of the channel is dropped.
+    pub(super) async fn run(self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        while let Some(command) = commands.recv().await {
+            self.handle(command).await;
+        }
+    }
+
+    async fn handle(&self, command: Command) {
+        match command {
+            Command::SendReply {
+                interaction_id,
+                text,
+                idempotency_key,
+                override_block,
+            } => {
+                self.send_reply(interaction_id, text, idempotency_key, override_block)
+                    .await
+            }
+            Command::EditAnswer {
+                interaction_id,
+                text,
+                idempotency_key,
+                override_block,
+            } => {
+                self.edit_answer(interaction_id, text, idempotency_key, override_block)
+                    .await
+            }
+            Command::SyncNow => self.sync_now.notify_waiters(),
+            Command::SaveSetting { scope, key, layer } => {
+                self.save_setting(scope, key, layer).await
+            }
+            Command::ForgetLearnt { account_id, entry } => {
+                self.forget_learnt(account_id, entry).await
+            }
+            Command::AutoReplyFigures { account_id } => self.auto_reply_figures(account_id).await,
+            Command::AutoReplyGoLive { account_id, word } => {
+                self.auto_reply_go_live(account_id, word).await
+            }
+            Command::StopAutoReplies => self.stop_auto_replies().await,
+            Command::UndoAutoReply {
+                interaction_id,
+                outbox_id,
+            } => self.undo_auto_reply(interaction_id, outbox_id).await,
+        }
+    }
+
+    /// Queues a reply through the guardrails, with the draft it started from.
+    async fn send_reply(
+        &self,
+        interaction_id: InteractionId,
+        text: String,
+        idempotency_key: String,
+        override_block: bool,
+    ) {
+        let now = (self.clock)();
+        // The draft the editor started from, when one was prepared.
+        let draft = self
+            .store
+            .reader()
+            .ok()
+            .and_then(|r| store::latest_draft(&r, interaction_id).ok().flatten())
+            .map(|d| SentDraft {
+                id: Some(d.id),
+                text: d.text,
+                source: d.source,
+            });
+        let request = ReplyRequest {
+            interaction_id,
+            text,
+            idempotency_key,
+            draft,
+            override_block,
+            actor: Actor::Human,
+            undo_until: None,
+            shadow: false,
+        };
+        match enqueue_checked(&self.store, &self.writer, request, now).await {
+            Ok(EnqueueOutcome::Queued { .. }) => {
+                let _ = self.events.send(Event::DataChanged);
+                let _ = self.events.send(Event::OutboxChanged);
+                self.wake_outbox.notify_one();
+            }
+            Ok(EnqueueOutcome::Refused { reasons }) => {
+                tracing::warn!(?reasons, "reply refused by the guardrails");
+                let _ = self.events.send(Event::ReplyRefused {
+                    interaction_id,
+                    reasons,
+                });
+            }
+            Err(err) => {
+                tracing::error!(error = %format!("{err:#}"), "queueing a reply");
+            }
+        }
+    }
+
+    /// Queues a new text for a published answer (WB feedbacks, once).
+    async fn edit_answer(
+        &self,
+        interaction_id: InteractionId,
+        text: String,
+        idempotency_key: String,
+        override_block: bool,
+    ) {
+        let request = ReplyRequest {
+            interaction_id,
+            text,
+            idempotency_key,
+            draft: None,
+            override_block,
+            actor: Actor::Human,
+            undo_until: None,
+            shadow: false,
+        };
+        let now = (self.clock)();
+        match enqueue_edit_checked(&self.store, &self.writer, request, now).await {
+            Ok(EnqueueOutcome::Queued { .. }) => {
+                let _ = self.events.send(Event::DataChanged);
+                let _ = self.events.send(Event::OutboxChanged);
+                self.wake_outbox.notify_one();
+            }
+            Ok(EnqueueOutcome::Refused { reasons }) => {
+                let _ = self.events.send(Event::ReplyRefused {
+                    interaction_id,
+                    reasons,
+                });
+            }
+            Err(err) => {
+                // The store refused (another process edited meanwhile):
+                // say why as the item now stands.
+                tracing::warn!(error = %format!("{err:#}"), "queueing an edit");
+                let refusal = self
+                    .store
+                    .reader()
+                    .ok()
+                    .and_then(|r| store::interaction(&r, interaction_id).ok())
+                    .flatten()
+                    .and_then(|item| crate::domain::edit_refusal(&item))
+                    .unwrap_or(crate::domain::EditRefusal::Used);
+                let _ = self.events.send(Event::EditRefused {
+                    interaction_id,
+                    refusal,
+                });
+            }
+        }
+    }
+
+    /// Stores a settings change; the queue re-reads when it is saved.
+    async fn save_setting(
+        &self,
+        scope: crate::settings::Scope,
+        key: String,
+        layer: Option<serde_json::Value>,
+    ) {
+        let event = save_setting(&self.writer, scope, key, layer).await;
+        let saved = matches!(&event, Event::SettingSaved { error: None, .. });
+        let _ = self.events.send(event);
+        if saved {
+            // Clocks may move and priorities change: the queue re-reads.
+            let _ = self.events.send(Event::DataChanged);
+        }
+    }
+
+    /// Forgets one thing the account's drafts learnt.
+    async fn forget_learnt(&self, account_id: i64, entry: crate::tui::state::LearntEntry) {
+        let event = forget_learnt(&self.writer, account_id, entry).await;
+        let _ = self.events.send(event);
+    }
+
+    /// The shadow figures of an account, shown before going live.
+    async fn auto_reply_figures(&self, account_id: i64) {
+        let figures = self
+            .store
+            .reader()
+            .and_then(|r| crate::prepare::auto_live::shadow_figures(&r, account_id))
+            .map_err(|e| format!("{e:#}"));
+        let _ = self.events.send(Event::AutoReplyFigures {
+            account_id,
+            figures,
+        });
+    }
+
+    /// Makes the account's auto-replies live when the word checks out.
+    async fn auto_reply_go_live(&self, account_id: i64, word: String) {
+        let now = (self.clock)();
+        let done = self
+            .writer
+            .call(move |conn| {
+                let tx = conn.transaction()?;
+                crate::prepare::auto_live::go_live(&tx, account_id, &word, "tui", now)?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await;
+        if let Err(err) = &done {
+            tracing::warn!(account_id, error = %format!("{err:#}"), "go-live refused");
+        }
+        let _ = self.events.send(Event::AutoReplyWentLive {
+            account_id,
+            error: done.err().map(|e| format!("{e:#}")),
+        });
+    }
+
+    /// The kill switch: auto-replies off for every shop, unsent ones cancelled.
+    async fn stop_auto_replies(&self) {
+        let now = (self.clock)();
+        let stopped = self
+            .writer
+            .call(move |conn| {
+                let tx = conn.transaction()?;
+                let stopped = crate::prepare::auto_live::kill_switch(&tx, None, "tui", now)?;
+                tx.commit()?;
+                Ok(stopped)
+            })
+            .await;
+        let event = match stopped {
+            Ok(s) => Event::AutoRepliesStopped {
+                cancelled: s.cancelled,
+                error: None,
+            },
+            Err(err) => {
+                let error = format!("{err:#}");
+                tracing::error!(%error, "the auto-reply kill switch failed");
+                Event::AutoRepliesStopped {
+                    cancelled: 0,
+                    error: Some(error),
+                }
+            }
+        };
+        let _ = self.events.send(event);
+        let _ = self.events.send(Event::DataChanged);
+        let _ = self.events.send(Event::OutboxChanged);
+    }
+
+    /// Cancels an auto-reply still inside its undo window.
+    async fn undo_auto_reply(&self, interaction_id: InteractionId, outbox_id: i64) {
+        let now = (self.clock)();
+        let undone = self
+            .writer
+            .call(move |conn| {
+                // One transaction: the row, the item and the audit entry.
+                let tx = conn.transaction()?;
+                let undone = crate::outbox::cancel_reply(&tx, outbox_id, now)?;
+                tx.commit()?;
+                Ok(undone)
+            })
+            .await;
+        match undone {
+            Ok(undone) => {
+                let _ = self.events.send(Event::AutoReplyUndone {
+                    interaction_id,
+                    undone,
+                });
+                let _ = self.events.send(Event::DataChanged);
+                let _ = self.events.send(Event::OutboxChanged);
+            }
+            Err(err) => {
+                tracing::error!(error = %format!("{err:#}"), outbox_id, "undoing an auto-reply");
+            }
+        }
+    }
+}
