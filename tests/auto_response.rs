@@ -4,8 +4,6 @@
 
 mod common;
 
-use agentiq::connectors::build_connectors;
-use agentiq::domain::Marketplace;
 use agentiq::prepare::{auto_round, classify_pending, AutoPolicy};
 use agentiq::settings::{self, Scope};
 use agentiq::store::{self, Store, Writer};
@@ -18,25 +16,13 @@ async fn world() -> (
     i64,
     agentiq::simulator::SimulatorHandle,
 ) {
-    let sim = common::simulator().await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("a.db")).unwrap();
-    let writer = store.writer().unwrap();
-    let account = common::account(&sim);
-    let name = account.name.clone();
-    let account_id = writer
-        .call(move |c| store::upsert_account(c, &name, Marketplace::Wb))
-        .await
-        .unwrap();
-    let feedbacks = build_connectors(&account)
-        .unwrap()
-        .into_iter()
-        .find(|c| c.id() == "wb_feedbacks")
-        .unwrap();
-    agentiq::sync::sync_pass(&writer, account_id, feedbacks.as_ref(), &*common::clock())
-        .await
-        .map_err(|(_, e)| e)
-        .unwrap();
+    let common::SyncedShop {
+        dir,
+        store,
+        writer,
+        account_id,
+        sim,
+    } = common::synced_wb_reviews().await;
     while classify_pending(&store, &writer, Utc::now()).await.unwrap() > 0 {}
     (dir, store, writer, account_id, sim)
 }

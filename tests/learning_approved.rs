@@ -5,48 +5,18 @@
 
 mod common;
 
-use agentiq::connectors::build_connectors;
-use agentiq::domain::{Channel, Interaction, InteractionId, Marketplace};
+use agentiq::domain::{Channel, Interaction, InteractionId};
 use agentiq::outbox::{
     enqueue_checked, enqueue_edit_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft,
 };
 use agentiq::prepare::approved_answers;
-use agentiq::store::{self, QueueFilter, Store, Writer};
+use agentiq::store::{self, QueueFilter};
 use chrono::Utc;
 
-struct World {
-    _dir: tempfile::TempDir,
-    store: Store,
-    writer: Writer,
-    _sim: agentiq::simulator::SimulatorHandle,
-}
+type World = common::SyncedShop;
 
 async fn synced_shop() -> World {
-    let sim = common::simulator().await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("a.db")).unwrap();
-    let writer = store.writer().unwrap();
-    let account = common::account(&sim);
-    let name = account.name.clone();
-    let account_id = writer
-        .call(move |c| store::upsert_account(c, &name, Marketplace::Wb))
-        .await
-        .unwrap();
-    let feedbacks = build_connectors(&account)
-        .unwrap()
-        .into_iter()
-        .find(|c| c.id() == "wb_feedbacks")
-        .unwrap();
-    agentiq::sync::sync_pass(&writer, account_id, feedbacks.as_ref(), &*common::clock())
-        .await
-        .map_err(|(_, e)| e)
-        .unwrap();
-    World {
-        _dir: dir,
-        store,
-        writer,
-        _sim: sim,
-    }
+    common::synced_wb_reviews().await
 }
 
 fn request(id: InteractionId, text: &str, draft: Option<&str>, actor: Actor) -> ReplyRequest {

@@ -7,14 +7,13 @@
 mod common;
 
 use agentiq::ai::offline_draft;
-use agentiq::connectors::build_connectors;
-use agentiq::domain::{Channel, InteractionId, Marketplace};
+use agentiq::domain::{Channel, InteractionId};
 use agentiq::learning::phrases::sentences;
 use agentiq::outbox::{
     edit_distance, enqueue_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft,
 };
 use agentiq::prepare::DraftInputs;
-use agentiq::store::{self, QueueFilter, Store, Writer};
+use agentiq::store::{self, QueueFilter};
 use chrono::Utc;
 
 /// The phrase the seller deletes wherever a draft has it (a shipped review closing).
@@ -32,39 +31,10 @@ fn seller_edit(draft: &str) -> String {
     kept.join(" ")
 }
 
-struct World {
-    _dir: tempfile::TempDir,
-    store: Store,
-    writer: Writer,
-    _sim: agentiq::simulator::SimulatorHandle,
-}
+type World = common::SyncedShop;
 
 async fn synced_shop() -> World {
-    let sim = common::simulator().await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("a.db")).unwrap();
-    let writer = store.writer().unwrap();
-    let account = common::account(&sim);
-    let name = account.name.clone();
-    let account_id = writer
-        .call(move |c| store::upsert_account(c, &name, Marketplace::Wb))
-        .await
-        .unwrap();
-    let feedbacks = build_connectors(&account)
-        .unwrap()
-        .into_iter()
-        .find(|c| c.id() == "wb_feedbacks")
-        .unwrap();
-    agentiq::sync::sync_pass(&writer, account_id, feedbacks.as_ref(), &*common::clock())
-        .await
-        .map_err(|(_, e)| e)
-        .unwrap();
-    World {
-        _dir: dir,
-        store,
-        writer,
-        _sim: sim,
-    }
+    common::synced_wb_reviews().await
 }
 
 fn open_reviews(w: &World) -> Vec<InteractionId> {

@@ -7,49 +7,18 @@ mod common;
 use std::collections::HashMap;
 
 use agentiq::connectors::build_connectors;
-use agentiq::domain::{AnswerState, Channel, InteractionId, Marketplace};
+use agentiq::domain::{AnswerState, Channel, InteractionId};
 use agentiq::outbox::{
     cancel_reply, enqueue_checked, Actor, EnqueueOutcome, Outbox, ReplyRequest, SentDraft, Step,
 };
-use agentiq::store::{self, QueueFilter, Store, Writer};
+use agentiq::store::{self, QueueFilter};
 use chrono::{Duration, Utc};
 use tokio::sync::mpsc;
 
-struct World {
-    _dir: tempfile::TempDir,
-    store: Store,
-    writer: Writer,
-    account_id: i64,
-    sim: agentiq::simulator::SimulatorHandle,
-}
+type World = common::SyncedShop;
 
 async fn world() -> World {
-    let sim = common::simulator().await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("a.db")).unwrap();
-    let writer = store.writer().unwrap();
-    let account = common::account(&sim);
-    let name = account.name.clone();
-    let account_id = writer
-        .call(move |c| store::upsert_account(c, &name, Marketplace::Wb))
-        .await
-        .unwrap();
-    let feedbacks = build_connectors(&account)
-        .unwrap()
-        .into_iter()
-        .find(|c| c.id() == "wb_feedbacks")
-        .unwrap();
-    agentiq::sync::sync_pass(&writer, account_id, feedbacks.as_ref(), &*common::clock())
-        .await
-        .map_err(|(_, e)| e)
-        .unwrap();
-    World {
-        _dir: dir,
-        store,
-        writer,
-        account_id,
-        sim,
-    }
+    common::synced_wb_reviews().await
 }
 
 fn request(id: InteractionId, text: &str, key: &str) -> ReplyRequest {

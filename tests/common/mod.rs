@@ -338,3 +338,42 @@ pub fn inbox_in_pty(dir: &std::path::Path, config: &std::path::Path) -> PtyDemo 
         &[("AGENTIQ_DATA_DIR", data.to_str().expect("a UTF-8 path"))],
     )
 }
+
+/// A store holding the WB demo shop's reviews, synced from a fresh simulator.
+pub struct SyncedShop {
+    pub dir: tempfile::TempDir,
+    pub store: agentiq::store::Store,
+    pub writer: agentiq::store::Writer,
+    pub account_id: i64,
+    pub sim: SimulatorHandle,
+}
+
+/// One sync pass of the WB feedbacks connector into a new store.
+pub async fn synced_wb_reviews() -> SyncedShop {
+    let sim = simulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = agentiq::store::Store::open(dir.path().join("a.db")).unwrap();
+    let writer = store.writer().unwrap();
+    let account = account(&sim);
+    let name = account.name.clone();
+    let account_id = writer
+        .call(move |c| agentiq::store::upsert_account(c, &name, Marketplace::Wb))
+        .await
+        .unwrap();
+    let feedbacks = agentiq::connectors::build_connectors(&account)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id() == "wb_feedbacks")
+        .unwrap();
+    agentiq::sync::sync_pass(&writer, account_id, feedbacks.as_ref(), &*clock())
+        .await
+        .map_err(|(_, e)| e)
+        .unwrap();
+    SyncedShop {
+        dir,
+        store,
+        writer,
+        account_id,
+        sim,
+    }
+}
