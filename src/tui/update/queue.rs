@@ -319,23 +319,29 @@ pub(super) fn reset_queue(state: &mut AppState, fx: &mut Vec<Effect>) {
     reload(state, fx);
 }
 
-pub(super) fn loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut Vec<Effect>) {
-    if snap.request.view != state.view_gen {
-        return; // read for a view the user has left
-    }
-    if let Some(counts) = snap.counts {
+/// What a snapshot carries besides rows — tab counts, outbox size, other processes,
+/// SLA policies — applied to the state where it holds them.
+fn take_figures(state: &mut AppState, snap: &mut QueueSnapshot) {
+    if let Some(counts) = snap.counts.take() {
         state.counts = counts;
         state.counting = false;
     }
-    if let Some(n) = snap.outbox_size {
+    if let Some(n) = snap.outbox_size.take() {
         state.outbox_size = n;
     }
-    if let Some(presence) = snap.presence {
+    if let Some(presence) = snap.presence.take() {
         state.presence = presence;
     }
-    if let Some(policies) = snap.policies {
+    if let Some(policies) = snap.policies.take() {
         state.policies = policies;
     }
+}
+
+pub(super) fn loaded(state: &mut AppState, mut snap: QueueSnapshot, fx: &mut Vec<Effect>) {
+    if snap.request.view != state.view_gen {
+        return; // read for a view the user has left
+    }
+    take_figures(state, &mut snap);
     let old_id = state.queue.selected_id;
     let screen_row = state.queue.selected.saturating_sub(state.queue.scroll);
     let request = snap.request.clone();
@@ -396,23 +402,11 @@ pub(super) fn loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut Vec<Eff
 
 /// The counts of the view arrived (read off the UI task, after its first page): the
 /// tab counts and the real total, which may move the selection and ask for rows.
-pub(super) fn counts_loaded(state: &mut AppState, snap: QueueSnapshot, fx: &mut Vec<Effect>) {
+pub(super) fn counts_loaded(state: &mut AppState, mut snap: QueueSnapshot, fx: &mut Vec<Effect>) {
     if snap.request.view != state.view_gen {
         return; // counted for a view the user has left
     }
-    if let Some(counts) = snap.counts {
-        state.counts = counts;
-        state.counting = false;
-    }
-    if let Some(n) = snap.outbox_size {
-        state.outbox_size = n;
-    }
-    if let Some(presence) = snap.presence {
-        state.presence = presence;
-    }
-    if let Some(policies) = snap.policies {
-        state.policies = policies;
-    }
+    take_figures(state, &mut snap);
     let Some(total) = snap.total else {
         return;
     };

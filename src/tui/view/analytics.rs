@@ -216,12 +216,7 @@ fn subtitle(state: &AppState, data: &Dashboard, ctx: &ViewCtx<'_>, width: usize)
 
 fn columns(ctx: &ViewCtx<'_>) -> [Column; 8] {
     let s = ctx.strings;
-    let col = |header, min, flex, rank| Column {
-        header,
-        min,
-        flex,
-        rank,
-    };
+    let col = Column::new;
     [
         // Metric names (the longest is 24 cells) come before the chart.
         col(s.analytics_metric, 24, true, 0),

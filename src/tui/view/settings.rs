@@ -250,33 +250,17 @@ fn render_fields(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &View
         return;
     }
     let columns = [
-        Column {
-            header: s.settings_field,
-            min: 14,
-            flex: true,
-            rank: 0,
-        },
-        Column {
-            header: s.settings_value,
-            min: 12,
-            flex: true,
-            rank: 1,
-        },
-        Column {
-            header: s.settings_source,
-            min: 12,
-            flex: false,
-            rank: 2,
-        },
+        Column::new(s.settings_field, 14, true, 0),
+        Column::new(s.settings_value, 12, true, 1),
+        Column::new(s.settings_source, 12, false, 2),
     ];
     let widths = table::widths(&columns, usize::from(area.width));
-    let header = columns
-        .iter()
-        .map(|c| (c.header.to_string(), ctx.style(Slot::TableHeader)))
-        .collect();
-    frame.render_widget(
-        Paragraph::new(table::row(header, &widths)),
+    table::render_header(
+        frame,
         Rect::new(area.x, area.y, area.width, 1),
+        &columns,
+        &widths,
+        ctx,
     );
     let (list, scroll) = field_rows(area, state);
     let cursor = st.cursor;
@@ -339,39 +323,18 @@ fn render_learnt(frame: &mut Frame<'_>, inner: Rect, state: &AppState, ctx: &Vie
         return;
     };
     let columns = [
-        Column {
-            header: s.learnt_columns[0],
-            min: 9,
-            flex: false,
-            rank: 1,
-        },
-        Column {
-            header: s.learnt_columns[1],
-            min: 8,
-            flex: false,
-            rank: 2,
-        },
-        Column {
-            header: s.learnt_columns[2],
-            min: 16,
-            flex: true,
-            rank: 0,
-        },
-        Column {
-            header: s.learnt_columns[3],
-            min: 14,
-            flex: false,
-            rank: 3,
-        },
+        Column::new(s.learnt_columns[0], 9, false, 1),
+        Column::new(s.learnt_columns[1], 8, false, 2),
+        Column::new(s.learnt_columns[2], 16, true, 0),
+        Column::new(s.learnt_columns[3], 14, false, 3),
     ];
     let widths = table::widths(&columns, usize::from(table_area.width));
-    let header = columns
-        .iter()
-        .map(|c| (c.header.to_string(), ctx.style(Slot::TableHeader)))
-        .collect();
-    frame.render_widget(
-        Paragraph::new(table::row(header, &widths)),
+    table::render_header(
+        frame,
         Rect::new(table_area.x, table_area.y, table_area.width, 1),
+        &columns,
+        &widths,
+        ctx,
     );
     let min = i64::from(learnt.min_evidence);
     let rows: Vec<(String, String, String, String)> = learnt
