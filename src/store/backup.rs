@@ -307,11 +307,8 @@ mod tests {
         assert_eq!(left[0], "agentiq-2026-11-04.db");
     }
 
-    #[test]
-    fn a_backup_completes_while_another_connection_writes() {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        use std::sync::{mpsc, Arc};
-
+    /// A store with 20 000 rows of 1 kB besides its schema: about 20 MB, more than one step.
+    fn store_with_filler() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("agentiq.db")).unwrap();
         let conn = Connection::open(store.path()).unwrap();
@@ -322,6 +319,15 @@ mod tests {
         )
         .unwrap();
         drop(conn);
+        (dir, store)
+    }
+
+    #[test]
+    fn a_backup_completes_while_another_connection_writes() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{mpsc, Arc};
+
+        let (dir, store) = store_with_filler();
 
         let stop = Arc::new(AtomicBool::new(false));
         let (started, first_commit) = mpsc::channel();
@@ -370,17 +376,8 @@ mod tests {
 
     #[test]
     fn an_interrupted_backup_leaves_no_file_behind() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().join("agentiq.db")).unwrap();
-        let conn = Connection::open(store.path()).unwrap();
         // More pages than one step copies, so the copy is interrupted half-way.
-        conn.execute_batch(
-            "CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
-             WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 20000)
-             INSERT INTO filler (body) SELECT printf('%.1000c', 'x') FROM n;",
-        )
-        .unwrap();
-        drop(conn);
+        let (dir, store) = store_with_filler();
         let out = dir.path().join("out");
         let target = out.join("copy.db");
         let partial = with_suffix(&target, PARTIAL);
