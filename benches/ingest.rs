@@ -110,7 +110,7 @@ fn ingest_real(
             writer
                 .call(move |conn| {
                     let tx = conn.transaction()?;
-                    store::upsert_interactions(&tx, account_id, source, &items, now)?;
+                    agentiq::sync::upsert_interactions(&tx, account_id, source, &items, now)?;
                     store::set_cursor(&tx, account_id, source, "next", now)?;
                     tx.commit()?;
                     Ok(())
@@ -372,7 +372,7 @@ fn main() {
                                     settings::save(&tx, Scope::Global, &off)?;
                                 }
                                 let started = Instant::now();
-                                store::upsert_interactions(
+                                agentiq::sync::upsert_interactions(
                                     &tx,
                                     account_id,
                                     "wb_feedbacks",

@@ -88,7 +88,7 @@ impl Env {
         self.writer
             .call(move |conn| {
                 let tx = conn.transaction()?;
-                store::upsert_interactions(&tx, account, "wb_feedbacks", &items, now)?;
+                agentiq::sync::upsert_interactions(&tx, account, "wb_feedbacks", &items, now)?;
                 tx.commit()?;
                 Ok(())
             })

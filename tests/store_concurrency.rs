@@ -142,7 +142,7 @@ fn writer_and_readers(items: usize, readers: usize, iterations: usize) {
                 let tx = conn.transaction()?;
                 for item in &page {
                     let account = accounts[item.account];
-                    store::upsert_interactions(
+                    agentiq::sync::upsert_interactions(
                         &tx,
                         account,
                         item.source,

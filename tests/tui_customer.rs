@@ -5,7 +5,8 @@
 mod tui_support;
 
 use agentiq::domain::{Answer, Channel, Marketplace, ModerationState, NewInteraction, Rating};
-use agentiq::store::{upsert_account, upsert_interactions, Store};
+use agentiq::store::{upsert_account, Store};
+use agentiq::sync::upsert_interactions;
 use agentiq::tui::{Action, Screen};
 use chrono::Duration;
 use tui_support::{assert_lacks, assert_shows, item, product, t0, Harness, SIZES};

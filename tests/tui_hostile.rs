@@ -9,7 +9,8 @@ use std::time::{Duration as StdDuration, Instant};
 use agentiq::domain::{
     Answer, Channel, ChatMessage, Marketplace, ModerationState, NewInteraction, Rating, Sender,
 };
-use agentiq::store::{upsert_account, upsert_interactions, Store};
+use agentiq::store::{upsert_account, Store};
+use agentiq::sync::upsert_interactions;
 use agentiq::tui::{Action, Screen};
 use chrono::Duration;
 use tui_support::*;

@@ -453,6 +453,24 @@ pub fn is_shouting(text: &str) -> bool {
     letters >= 10 && capitals * 10 >= letters * 7
 }
 
+/// The clocks the store gives the items sync writes.
+impl crate::store::ItemClocks for Policy {
+    fn clock(
+        &self,
+        item: &NewInteraction,
+        marketplace: Option<Marketplace>,
+        intent: Option<&str>,
+        legal: bool,
+    ) -> crate::store::ItemClock {
+        let clock = self.clock_for(&ItemFacts::of(item, marketplace, intent).legal(legal));
+        crate::store::ItemClock {
+            tier: clock.tier,
+            at_risk_at: clock.at_risk_at,
+            due_at: clock.due_at,
+        }
+    }
+}
+
 /// The policies of several accounts, loaded once and looked up by account id; an account
 /// without its own settings (or with unusable ones) gets the global policy.
 #[derive(Debug, Clone, Default, PartialEq)]

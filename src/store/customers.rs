@@ -300,7 +300,9 @@ mod tests {
     use super::*;
     use crate::domain::{Marketplace, ProductRef};
     use crate::store::test_support::temp_store;
-    use crate::store::{upsert_account, upsert_interactions};
+    use crate::store::upsert_account;
+    // Written as sync writes them, under the shipped SLA policy and linking settings.
+    use crate::sync::upsert_interactions;
     use chrono::TimeZone;
 
     fn item(

@@ -9,7 +9,6 @@ use crate::domain::{
     Answer, AnswerState, Channel, ChatMessage, Interaction, InteractionId, Marketplace,
     ModerationState, NewInteraction, ProductRef, Rating, Sender, SlaTier,
 };
-use crate::sla;
 
 /// What one batch of upserts did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -17,6 +16,35 @@ pub struct UpsertSummary {
     pub seen: usize,
     pub new: usize,
     pub changed: usize,
+}
+
+/// What the layers above storage decide for the items an upsert writes, passed in so the
+/// store computes no policy of its own: their SLA clocks (the account's `sla::Policy`) and
+/// how their customers are linked.
+pub struct Intake<'a> {
+    pub clocks: &'a dyn ItemClocks,
+    pub linking: &'a LinkingSettings,
+}
+
+/// The SLA clock an item gets when it is written.
+pub trait ItemClocks {
+    /// `intent` and `legal` (the classifier found a regulator, a court or a threat) are
+    /// what the store already knows of the item; `marketplace` is its shop's.
+    fn clock(
+        &self,
+        item: &NewInteraction,
+        marketplace: Option<Marketplace>,
+        intent: Option<&str>,
+        legal: bool,
+    ) -> ItemClock;
+}
+
+/// An item's tier, when it becomes at risk and when it is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemClock {
+    pub tier: SlaTier,
+    pub at_risk_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
 }
 
 /// Inserts new interactions and updates known ones, idempotently: the same batch applied
@@ -27,10 +55,9 @@ pub fn upsert_interactions(
     source: &str,
     items: &[NewInteraction],
     now: DateTime<Utc>,
+    intake: &Intake<'_>,
 ) -> Result<UpsertSummary> {
     let mut summary = UpsertSummary::default();
-    let linking: LinkingSettings = crate::settings::load(tx, Some(account_id)).unwrap_or_default();
-    let policy = sla::Policy::load_or_default(tx, Some(account_id));
     let marketplace: Option<Marketplace> = tx
         .query_row(
             "SELECT marketplace FROM accounts WHERE id = ?1",
@@ -71,8 +98,9 @@ pub fn upsert_interactions(
         let legal = existing
             .as_ref()
             .is_some_and(|e| e.4.contains("\"legal\"") || e.4.contains("\"threat\""));
-        let clock = policy
-            .clock_for(&sla::ItemFacts::of(item, marketplace, intent.as_deref()).legal(legal));
+        let clock = intake
+            .clocks
+            .clock(item, marketplace, intent.as_deref(), legal);
         let _ = waiting_since;
         let product = item.product.as_ref();
         let answer = item.answer.as_ref();
@@ -186,7 +214,7 @@ pub fn upsert_interactions(
             .execute(params![id])?;
         }
         if existing.is_none() || item.customer_external_id.is_some() {
-            super::customers::link_interaction(tx, account_id, id, item, &linking, now)?;
+            super::customers::link_interaction(tx, account_id, id, item, intake.linking, now)?;
         }
         if let Some(product) = product {
             tx.prepare_cached(
@@ -941,6 +969,8 @@ mod tests {
     use crate::domain::Sender;
     use crate::store::test_support::temp_store;
     use crate::store::{enqueue_reply, upsert_account};
+    // Written as sync writes them, under the shipped SLA policy and linking settings.
+    use crate::sync::upsert_interactions;
     use chrono::{Duration, TimeZone};
 
     fn t(min: i64) -> DateTime<Utc> {

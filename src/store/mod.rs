@@ -46,8 +46,9 @@ pub use health::{llm_unavailable, offline_accounts, record_llm_health};
 pub use heartbeat::Heartbeat;
 pub use interactions::{
     chat_messages, interaction, item_texts, queue_count, queue_count_by_channel, queue_page,
-    queue_window, upsert_interactions, AnswerFilter, IntentFilter, ItemText, PendingAutoReply,
-    QueueFilter, QueueKey, QueueRow, QueueSort, QueueWindow, Seek, UpsertSummary,
+    queue_window, upsert_interactions, AnswerFilter, Intake, IntentFilter, ItemClock, ItemClocks,
+    ItemText, PendingAutoReply, QueueFilter, QueueKey, QueueRow, QueueSort, QueueWindow, Seek,
+    UpsertSummary,
 };
 pub use kb::{kb_entries, kb_search, replace_kb, KbScope};
 pub use leases::{lease_holder, release_lease, renew_held, sync_holders, try_lease};

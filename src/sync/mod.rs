@@ -12,10 +12,12 @@ use tokio::sync::{mpsc, Notify};
 
 mod cards;
 pub mod eta;
+mod intake;
 mod page_store;
 mod reconcile;
 
 pub use cards::{refresh_cards, CardRefresh, CARDS_PER_CYCLE};
+pub use intake::upsert_interactions;
 pub use page_store::{PageCounts, PageStore};
 pub use reconcile::{reconcile_pass, MAX_REREADS};
 

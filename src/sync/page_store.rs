@@ -55,7 +55,7 @@ impl PageStore for Writer {
         self.call(move |conn| {
             let tx = conn.transaction()?;
             let summary =
-                store::upsert_interactions(&tx, account_id, connector_id, &pull.items, now)
+                super::upsert_interactions(&tx, account_id, connector_id, &pull.items, now)
                     .context("saving a page of items")?;
             for skipped in &pull.skipped {
                 tracing::warn!(connector = connector_id, id = ?skipped.external_id, reason = %skipped.reason, "skipped a malformed item");

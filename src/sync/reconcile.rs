@@ -76,7 +76,7 @@ pub async fn reconcile_pass(
         let (changed, archived) = writer
             .call(move |conn| {
                 let tx = conn.transaction()?;
-                let summary = store::upsert_interactions(&tx, account_id, source, &reread, now)
+                let summary = super::upsert_interactions(&tx, account_id, source, &reread, now)
                     .context("saving re-read items")?;
                 let mut archived = 0;
                 for id in &vanished {

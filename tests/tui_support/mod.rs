@@ -7,7 +7,8 @@ use agentiq::domain::{
     Sender,
 };
 use agentiq::protocol::Command;
-use agentiq::store::{upsert_account, upsert_interactions, Store};
+use agentiq::store::{upsert_account, Store};
+use agentiq::sync::upsert_interactions;
 use agentiq::tui::strings::Strings;
 use agentiq::tui::{draw, Action, AppState, Keymap, Lang, Runner, Theme, ViewCtx};
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
