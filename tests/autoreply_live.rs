@@ -9,10 +9,10 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use agentiq::settings::editable::store_layer;
 use agentiq::settings::Scope;
 use agentiq::simulator::DemoShop;
 use agentiq::store::Store;
+use agentiq::tui::settings_sections::store_layer;
 use serde_json::json;
 
 const CAP: i64 = 3;

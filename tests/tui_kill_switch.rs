@@ -7,9 +7,9 @@ mod common;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use agentiq::settings::editable::store_layer;
 use agentiq::settings::Scope;
 use agentiq::store::{self, Store};
+use agentiq::tui::settings_sections::store_layer;
 use common::{PTY_COLS as COLS, PTY_ROWS as ROWS};
 
 const PATIENCE: Duration = Duration::from_secs(60);

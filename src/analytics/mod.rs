@@ -38,7 +38,7 @@ pub use period::{local_day, local_midnight, parse_bound, resolve_query, FilterAr
 pub use report::{metrics_report, roubles};
 pub use revenue::{
     revenue, revenue_for_item, ItemRevenue, ProductRevenue, RevenueKind, RevenueSettings,
-    RevenueStatus, RevenueSummary,
+    RevenueStatus, RevenueSummary, REVENUE_SECTION,
 };
 
 /// What to measure: the period `[from, to)` and the optional account, marketplace and

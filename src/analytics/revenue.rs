@@ -446,6 +446,10 @@ pub fn revenue_for_item(
     Ok(classify(&item, &s, now.timestamp()))
 }
 
+/// `[revenue]` on the settings screen.
+pub const REVENUE_SECTION: crate::settings::editable::Editable =
+    crate::settings::editable::Editable::decoded::<RevenueSettings>();
+
 #[cfg(test)]
 mod tests {
     use super::*;

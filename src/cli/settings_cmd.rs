@@ -11,9 +11,10 @@ use super::labels::Labels;
 use super::out;
 use super::script::{account_id, existing_store, Style};
 use crate::config::Paths;
-use crate::settings::editable::{editable, read_layers, with_path, Layers, Refused, EDITABLE};
+use crate::settings::editable::{with_path, Layers, Refused};
 use crate::settings::Scope;
 use crate::tui::settings_form::{self, Field, Source};
+use crate::tui::settings_sections::{editable, read_layers, store_layer, EDITABLE};
 
 #[derive(Args, Debug)]
 pub struct SettingsArgs {
@@ -85,9 +86,7 @@ pub async fn run(args: &SettingsArgs, paths: &Paths) -> Result<()> {
             let section_key = section.key.to_string();
             let writer = store.writer()?;
             writer
-                .call(move |conn| {
-                    crate::settings::editable::store_layer(conn, scope, &section_key, Some(&layer))
-                })
+                .call(move |conn| store_layer(conn, scope, &section_key, Some(&layer)))
                 .await
                 .map_err(|e| {
                     // A refusal reads in the UI's language; anything else is as it came.

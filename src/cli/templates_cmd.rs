@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::ai::TemplateSet;
-use crate::settings::editable::{load_templates, store_layer, TEMPLATES_KEY};
+use crate::settings::editable::{load_templates, store_section, TEMPLATES_SECTION};
 use crate::settings::Scope;
 use crate::store::{self, Store};
 
@@ -53,7 +53,7 @@ pub fn import(store: &Store, account: Option<&str>, file: &Path) -> Result<()> {
     let scope = scope_of(&store.reader()?, account)?;
     store
         .writer()?
-        .call_blocking(move |conn| store_layer(conn, scope, TEMPLATES_KEY, Some(&layer)))
+        .call_blocking(move |conn| store_section(conn, scope, &TEMPLATES_SECTION, Some(&layer)))
         .with_context(|| format!("storing the templates from {}", file.display()))
 }
 

@@ -64,3 +64,11 @@ impl LearningSettings {
         Ok(())
     }
 }
+
+/// `[learning]` on the settings screen, checked by [`LearningSettings::validate`].
+pub const LEARNING_SECTION: crate::settings::editable::Editable =
+    crate::settings::editable::Editable::checked::<LearningSettings>(check_learning);
+
+fn check_learning(merged: serde_json::Value) -> Result<(), Refusal> {
+    crate::settings::editable::decode_as::<LearningSettings>(merged)?.validate()
+}

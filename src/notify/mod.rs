@@ -26,5 +26,7 @@ pub use delivery::{Backend, Delivery, DesktopBackend, Fallback, Recording, Recor
 pub use model::{
     InAppNotice, Lang, LedgerKey, Level, Notification, OpenItem, Outcome, Snapshot, SyncHealth,
 };
-pub use settings::{ChannelSwitches, NotifySettings, QuietHours, QuietHoursSettings};
+pub use settings::{
+    ChannelSwitches, NotifySettings, QuietHours, QuietHoursSettings, NOTIFICATIONS_SECTION,
+};
 pub use watcher::{spawn, Tick, Watcher};

@@ -5,6 +5,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Channel;
+use crate::settings::editable::{decode_as, Editable};
+use crate::settings::refusal::Refusal;
 use crate::settings::Section;
 use crate::sla::PolicyError;
 
@@ -163,4 +165,20 @@ impl QuietHours {
             m >= self.start || m < self.end
         }
     }
+}
+
+/// `[notifications]` on the settings screen: refused when its quiet hours could not be
+/// switched on.
+pub const NOTIFICATIONS_SECTION: Editable =
+    Editable::checked::<NotifySettings>(check_notifications);
+
+fn check_notifications(merged: serde_json::Value) -> Result<(), Refusal> {
+    let s = decode_as::<NotifySettings>(merged)?;
+    let on = QuietHoursSettings {
+        enabled: true,
+        ..s.quiet_hours
+    };
+    QuietHours::from_settings(&on)
+        .map(|_| ())
+        .map_err(Refusal::from)
 }

@@ -57,6 +57,13 @@ impl Section for AutoPolicy {
     const KEY: &'static str = "auto_response";
 }
 
+/// `[auto_response]` on the settings screen. Off or forced shadow drops the go-live
+/// record, so on again starts in shadow.
+pub const AUTO_RESPONSE_SECTION: crate::settings::editable::Editable =
+    crate::settings::editable::Editable::decoded::<AutoPolicy>().after_store(|conn, scope| {
+        super::auto_live::settings_changed(conn, scope, chrono::Utc::now())
+    });
+
 /// No review below this is ever answered automatically, whatever the settings say.
 pub const HARD_MIN_RATING: u8 = 4;
 /// Automation trusts a customer link only when it is the marketplace's own id at this

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use super::auto::AutoPolicy;
 use crate::outbox::edit_distance;
-use crate::settings::editable::{get_path, store_layer, with_path};
+use crate::settings::editable::{get_path, store_section, with_path};
 use crate::settings::{Scope, Section};
 
 /// The word typed to go live, in the UI's two languages; either is accepted.
@@ -336,7 +336,7 @@ pub fn kill_switch(
     for scope in scopes {
         let layer = stored_layer(conn, scope)?;
         let off = with_path(layer.as_ref(), &["enabled".into()], Value::Bool(false));
-        store_layer(conn, scope, AutoPolicy::KEY, Some(&off))?;
+        store_section(conn, scope, &super::AUTO_RESPONSE_SECTION, Some(&off))?;
     }
     let pending: Vec<i64> = conn
         .prepare(

@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, Notify};
 
 pub use auto::{
     auto_round, auto_round_with, breaker, AutoPolicy, AutoRound, AUTOMATION_LINK_CONFIDENCE,
-    HARD_MIN_RATING,
+    AUTO_RESPONSE_SECTION, HARD_MIN_RATING,
 };
 pub use context::{approved_answers, reply_guard, DraftInputs};
 

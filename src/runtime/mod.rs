@@ -215,7 +215,7 @@ impl Services {
 }
 
 /// Stores a settings change from the UI through the writer, checked against the section's
-/// type and rules first ([`crate::settings::editable::store_layer`]). The services read
+/// type and rules first ([`crate::tui::settings_sections::store_layer`]). The services read
 /// settings afresh on every cycle, so the change applies from their next one.
 pub async fn save_setting(
     writer: &Writer,
@@ -226,7 +226,7 @@ pub async fn save_setting(
     let section = key.clone();
     let result = writer
         .call(move |conn| {
-            crate::settings::editable::store_layer(conn, scope, &section, layer.as_ref())
+            crate::tui::settings_sections::store_layer(conn, scope, &section, layer.as_ref())
         })
         .await;
     if let Err(err) = &result {

@@ -11,18 +11,48 @@ use rusqlite::Connection;
 use serde_json::{Map, Value};
 
 use super::refusal::Refusal;
-use super::{merge, stored, Scope, Section};
+use super::{merge, stored, GuardrailSettings, Scope, Section};
 use crate::ai::TemplateSet;
+use crate::domain::linking::LinkingSettings;
 
-/// One section the settings screen lists.
+/// One section the settings screen lists. The layer that owns a section declares it
+/// (`sla::SLA_SECTION`, `notify::NOTIFICATIONS_SECTION`, ...), with its own check; the
+/// screen's list of them is `tui::settings_sections`, so this layer imports none of them.
+#[derive(Clone, Copy)]
 pub struct Editable {
     /// The section's key in `data/settings.toml` and in the database.
     pub key: &'static str,
     default: fn() -> Result<Value>,
     check: fn(Value) -> Result<(), Refusal>,
+    /// What else changes once a value is stored, in the same transaction.
+    after_store: Option<fn(&Connection, Scope) -> Result<()>>,
 }
 
 impl Editable {
+    /// Section `S`, usable whenever it decodes.
+    pub const fn decoded<S: Section>() -> Editable {
+        Editable::checked::<S>(decode::<S>)
+    }
+
+    /// Section `S` with its owner's `check` of the merged value (which starts with
+    /// [`decode_as`]).
+    pub const fn checked<S: Section>(check: fn(Value) -> Result<(), Refusal>) -> Editable {
+        Editable {
+            key: S::KEY,
+            default: shipped_of::<S>,
+            check,
+            after_store: None,
+        }
+    }
+
+    /// The same section with `hook` run after a value is stored or removed.
+    pub const fn after_store(self, hook: fn(&Connection, Scope) -> Result<()>) -> Editable {
+        Editable {
+            after_store: Some(hook),
+            ..self
+        }
+    }
+
     /// The shipped default, as JSON.
     pub fn default_value(&self) -> Result<Value> {
         (self.default)()
@@ -38,63 +68,23 @@ impl Editable {
 /// The key under which the seller's templates are stored (a partial [`TemplateSet`]).
 pub const TEMPLATES_KEY: &str = "templates";
 
-/// Every editable section, in the order the screen lists them.
-pub const EDITABLE: &[Editable] = &[
-    Editable {
-        key: "sla",
-        default: shipped_of::<crate::sla::SlaSettings>,
-        check: check_sla,
-    },
-    Editable {
-        key: "priority",
-        default: shipped_of::<crate::sla::PrioritySettings>,
-        check: decode::<crate::sla::PrioritySettings>,
-    },
-    Editable {
-        key: "working_hours",
-        default: shipped_of::<crate::sla::WorkingHoursSettings>,
-        check: check_working_hours,
-    },
-    Editable {
-        key: "notifications",
-        default: shipped_of::<crate::notify::NotifySettings>,
-        check: check_notifications,
-    },
-    Editable {
-        key: "auto_response",
-        default: shipped_of::<crate::prepare::AutoPolicy>,
-        check: decode::<crate::prepare::AutoPolicy>,
-    },
-    Editable {
-        key: "guardrails",
-        default: shipped_of::<super::GuardrailSettings>,
-        check: decode::<super::GuardrailSettings>,
-    },
-    Editable {
-        key: "revenue",
-        default: shipped_of::<crate::analytics::RevenueSettings>,
-        check: decode::<crate::analytics::RevenueSettings>,
-    },
-    Editable {
-        key: "linking",
-        default: shipped_of::<crate::domain::linking::LinkingSettings>,
-        check: decode::<crate::domain::linking::LinkingSettings>,
-    },
-    Editable {
-        key: "learning",
-        default: shipped_of::<crate::learning::LearningSettings>,
-        check: check_learning,
-    },
-    Editable {
-        key: TEMPLATES_KEY,
-        default: templates_default,
-        check: check_templates,
-    },
-];
+/// The banned phrases of the guardrails.
+pub const GUARDRAILS_SECTION: Editable = Editable::decoded::<GuardrailSettings>();
 
-/// The editable section stored under `key`.
-pub fn editable(key: &str) -> Option<&'static Editable> {
-    EDITABLE.iter().find(|e| e.key == key)
+/// How items are linked to customers.
+pub const LINKING_SECTION: Editable = Editable::decoded::<LinkingSettings>();
+
+/// The seller's reply templates, laid over the shipped ones.
+pub const TEMPLATES_SECTION: Editable = Editable {
+    key: TEMPLATES_KEY,
+    default: templates_default,
+    check: check_templates,
+    after_store: None,
+};
+
+/// The section in `sections` stored under `key`.
+pub fn find_section(sections: &[&'static Editable], key: &str) -> Option<&'static Editable> {
+    sections.iter().copied().find(|e| e.key == key)
 }
 
 /// The shipped section as JSON, every field present (the type's defaults fill what
@@ -104,50 +94,13 @@ fn shipped_of<S: Section>() -> Result<Value> {
     Ok(serde_json::to_value(section)?)
 }
 
-fn decode_as<S: Section>(merged: Value) -> Result<S, Refusal> {
+/// The merged value as section `S`, or why it is not one.
+pub fn decode_as<S: Section>(merged: Value) -> Result<S, Refusal> {
     serde_json::from_value::<S>(merged).map_err(|e| Refusal::decode(&e))
 }
 
 fn decode<S: Section>(merged: Value) -> Result<(), Refusal> {
     decode_as::<S>(merged).map(|_| ())
-}
-
-fn check_sla(merged: Value) -> Result<(), Refusal> {
-    let sla = decode_as::<crate::sla::SlaSettings>(merged)?;
-    crate::sla::Policy::from_settings(
-        sla,
-        crate::sla::PrioritySettings::default(),
-        &crate::sla::WorkingHoursSettings::default(),
-    )
-    .map(|_| ())
-    .map_err(Refusal::policy)
-}
-
-fn check_working_hours(merged: Value) -> Result<(), Refusal> {
-    let hours = decode_as::<crate::sla::WorkingHoursSettings>(merged)?;
-    // Checked as if switched on, so switching them on later cannot fail.
-    let on = crate::sla::WorkingHoursSettings {
-        enabled: true,
-        ..hours
-    };
-    crate::sla::WorkingHours::from_settings(&on)
-        .map(|_| ())
-        .map_err(Refusal::policy)
-}
-
-fn check_notifications(merged: Value) -> Result<(), Refusal> {
-    let s = decode_as::<crate::notify::NotifySettings>(merged)?;
-    let on = crate::notify::QuietHoursSettings {
-        enabled: true,
-        ..s.quiet_hours
-    };
-    crate::notify::QuietHours::from_settings(&on)
-        .map(|_| ())
-        .map_err(Refusal::policy)
-}
-
-fn check_learning(merged: Value) -> Result<(), Refusal> {
-    decode_as::<crate::learning::LearningSettings>(merged)?.validate()
 }
 
 fn templates_default() -> Result<Value> {
@@ -223,9 +176,13 @@ impl Layers {
     }
 }
 
-/// Every editable section's layers for `scope`.
-pub fn read_layers(conn: &Connection, scope: Scope) -> Result<Vec<Layers>> {
-    EDITABLE
+/// The layers of `sections` for `scope`.
+pub fn read_layers(
+    conn: &Connection,
+    scope: Scope,
+    sections: &[&'static Editable],
+) -> Result<Vec<Layers>> {
+    sections
         .iter()
         .map(|e| {
             let account = match scope {
@@ -310,19 +267,16 @@ pub fn without_path(stored: &Value, path: &[String]) -> Option<Value> {
     }
 }
 
-/// Stores `layer` as `scope`'s value of section `key` (or removes it for `None`), after
-/// checking that the merged section is usable. Changes to `[sla]` and `[working_hours]`
-/// mark the scope's open items for re-classification, so background preparation moves
-/// their clocks to the new rules.
-pub fn store_layer(
+/// Stores `layer` as `scope`'s value of `section` (or removes it for `None`), after
+/// checking that the merged section is usable, then runs the section's
+/// [`Editable::after_store`] hook.
+pub fn store_section(
     conn: &Connection,
     scope: Scope,
-    key: &str,
+    section: &Editable,
     layer: Option<&Value>,
 ) -> Result<()> {
-    let Some(section) = editable(key) else {
-        bail!("[{key}] is not an editable settings section");
-    };
+    let key = section.key;
     if layer.is_some_and(|v| !v.is_object()) {
         bail!("[{key}]: a stored section must be a table");
     }
@@ -348,22 +302,8 @@ pub fn store_layer(
         Some(value) => super::save_value(conn, scope, key, value)?,
         None => super::clear(conn, scope, key)?,
     }
-    if key == "auto_response" {
-        // Off or forced shadow drops the go-live record: on again starts in shadow.
-        crate::prepare::auto_live::settings_changed(conn, scope, chrono::Utc::now())?;
-    }
-    if matches!(key, "sla" | "working_hours") {
-        match scope {
-            Scope::Global => conn.execute(
-                "UPDATE interactions SET classified_at = NULL WHERE state = 'open'",
-                [],
-            )?,
-            Scope::Account(id) => conn.execute(
-                "UPDATE interactions SET classified_at = NULL
-                 WHERE state = 'open' AND account_id = ?1",
-                [id],
-            )?,
-        };
+    if let Some(hook) = section.after_store {
+        hook(conn, scope)?;
     }
     Ok(())
 }
@@ -408,16 +348,6 @@ mod tests {
     }
 
     #[test]
-    fn every_editable_default_passes_its_own_check() {
-        for e in EDITABLE {
-            let v = e.default_value().unwrap();
-            assert!(v.is_object(), "{}", e.key);
-            e.check(v)
-                .unwrap_or_else(|why| panic!("[{}]: {why}", e.key));
-        }
-    }
-
-    #[test]
     fn paths_are_set_and_removed_leaving_no_empty_tables() {
         let v = with_path(None, &path("quiet_hours.start"), json!("23:00"));
         assert_eq!(v, json!({"quiet_hours": {"start": "23:00"}}));
@@ -429,38 +359,11 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_layer_is_refused_and_nothing_is_stored() {
-        let conn = db();
-        let bad = json!({"urgent_max_rating": "three"});
-        let err = store_layer(&conn, Scope::Global, "priority", Some(&bad)).unwrap_err();
-        assert!(format!("{err:#}").contains("[priority]"), "{err:#}");
-        assert_eq!(stored(&conn, Scope::Global, "priority").unwrap(), None);
-        let late = json!({"urgent": {"target": 90}});
-        let err = store_layer(&conn, Scope::Account(1), "sla", Some(&late)).unwrap_err();
-        assert!(format!("{err:#}").contains("after deadline"), "{err:#}");
-        let zone = json!({"time_zone": "Mars/Olympus"});
-        assert!(store_layer(&conn, Scope::Global, "working_hours", Some(&zone)).is_err());
-    }
-
-    #[test]
-    fn a_stored_layer_reaches_the_owning_module_and_a_reset_removes_it() {
-        let conn = db();
-        let layer = json!({"urgent_max_rating": 3});
-        store_layer(&conn, Scope::Account(4), "priority", Some(&layer)).unwrap();
-        let own: crate::sla::PrioritySettings = super::super::load(&conn, Some(4)).unwrap();
-        let other: crate::sla::PrioritySettings = super::super::load(&conn, Some(5)).unwrap();
-        assert_eq!((own.urgent_max_rating, other.urgent_max_rating), (3, 2));
-        store_layer(&conn, Scope::Account(4), "priority", None).unwrap();
-        let own: crate::sla::PrioritySettings = super::super::load(&conn, Some(4)).unwrap();
-        assert_eq!(own.urgent_max_rating, 2);
-    }
-
-    #[test]
     fn stored_templates_are_laid_over_the_defaults() {
         let conn = db();
         assert_eq!(load_templates(&conn, None).unwrap(), None);
         let layer = json!({"review": {"intent": {"thanks": {"bodies": ["Рады стараться!"]}}}});
-        store_layer(&conn, Scope::Global, TEMPLATES_KEY, Some(&layer)).unwrap();
+        store_section(&conn, Scope::Global, &TEMPLATES_SECTION, Some(&layer)).unwrap();
         let set = load_templates(&conn, Some(9)).unwrap().unwrap();
         assert_eq!(
             set.review.intent["thanks"].bodies,
@@ -468,6 +371,6 @@ mod tests {
         );
         assert_eq!(set.question, TemplateSet::defaults().question);
         let bad = json!({"review": {"intent": {"thanks": {"bodies": ["{oops}"]}}}});
-        assert!(store_layer(&conn, Scope::Global, TEMPLATES_KEY, Some(&bad)).is_err());
+        assert!(store_section(&conn, Scope::Global, &TEMPLATES_SECTION, Some(&bad)).is_err());
     }
 }

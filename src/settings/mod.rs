@@ -11,9 +11,11 @@ pub mod refusal;
 use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+use crate::store;
 
 const DEFAULTS: &str = include_str!("../../data/settings.toml");
 
@@ -91,13 +93,7 @@ fn shipped(key: &str) -> Result<serde_json::Value> {
 }
 
 fn stored(conn: &Connection, scope: Scope, key: &str) -> Result<Option<serde_json::Value>> {
-    let text: Option<String> = conn
-        .query_row(
-            "SELECT value FROM settings WHERE scope = ?1 AND key = ?2",
-            params![scope.as_db(), key],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let text = store::stored_setting(conn, &scope.as_db(), key)?;
     text.map(|t| {
         serde_json::from_str(&t).with_context(|| format!("setting {key} is not valid JSON"))
     })
@@ -139,37 +135,23 @@ pub fn defaults<S: Section>() -> Result<S> {
 /// Stores the whole section for `scope`.
 pub fn save<S: Section>(conn: &Connection, scope: Scope, section: &S) -> Result<()> {
     let value = serde_json::to_string(section)?;
-    conn.execute(
-        "INSERT INTO settings (scope, key, value, updated_at) VALUES (?1, ?2, ?3, strftime('%s','now'))
-         ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        params![scope.as_db(), S::KEY, value],
-    )?;
-    Ok(())
+    store::save_setting(conn, &scope.as_db(), S::KEY, &value)
 }
 
 /// Stores `value` (a whole or partial section, as JSON) for `scope` as it is. Callers
-/// check it first; the settings screen goes through [`editable::store_layer`].
+/// check it first; the settings screen goes through [`editable::store_section`].
 pub fn save_value(
     conn: &Connection,
     scope: Scope,
     key: &str,
     value: &serde_json::Value,
 ) -> Result<()> {
-    conn.execute(
-        "INSERT INTO settings (scope, key, value, updated_at) VALUES (?1, ?2, ?3, strftime('%s','now'))
-         ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        params![scope.as_db(), key, value.to_string()],
-    )?;
-    Ok(())
+    store::save_setting(conn, &scope.as_db(), key, &value.to_string())
 }
 
 /// Removes an account's override, so the global value applies again.
 pub fn clear(conn: &Connection, scope: Scope, key: &str) -> Result<()> {
-    conn.execute(
-        "DELETE FROM settings WHERE scope = ?1 AND key = ?2",
-        params![scope.as_db(), key],
-    )?;
-    Ok(())
+    store::clear_setting(conn, &scope.as_db(), key)
 }
 
 #[cfg(test)]

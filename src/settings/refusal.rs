@@ -1,8 +1,6 @@
 //! Why the settings refuse a value, in both languages the UI speaks: the settings screen
 //! and `agentiq settings set` show it in the UI's, logs keep the English.
 
-use crate::sla::PolicyError;
-
 /// The reason a section would not be usable with a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
@@ -31,13 +29,6 @@ impl Refusal {
             &self.ru
         } else {
             &self.en
-        }
-    }
-
-    pub(crate) fn policy(e: PolicyError) -> Refusal {
-        Refusal {
-            ru: e.russian().to_string(),
-            en: e.to_string(),
         }
     }
 

@@ -21,7 +21,10 @@ use crate::domain::{AnswerState, Channel, Priority, Rating, SlaState, SlaTier};
 pub use clock::{system_now, ManualClock, Now};
 pub use hours::{parse_hhmm, WorkingHours};
 pub use policy::{is_shouting, time_left, HardEdge, ItemFacts, Policies, Policy, PriorityInputs};
-pub use settings::{BudgetMinutes, PrioritySettings, SlaSettings, WorkingHoursSettings};
+pub use settings::{
+    BudgetMinutes, PrioritySettings, SlaSettings, WorkingHoursSettings, PRIORITY_SECTION,
+    SLA_SECTION, WORKING_HOURS_SECTION,
+};
 
 /// Settings that cannot be turned into a policy, with the section and field at fault.
 /// Shown in English (logs, `Display`) or Russian (the settings screen and `agentiq
@@ -50,6 +53,12 @@ impl PolicyError {
     /// The Russian text (the English where none was given).
     pub fn russian(&self) -> &str {
         self.ru.as_deref().unwrap_or(&self.en)
+    }
+}
+
+impl From<PolicyError> for crate::settings::refusal::Refusal {
+    fn from(e: PolicyError) -> Self {
+        crate::settings::refusal::Refusal::worded(e.to_string(), e.russian().to_string())
     }
 }
 

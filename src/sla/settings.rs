@@ -5,7 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::settings::Section;
+use crate::settings::editable::{decode_as, Editable};
+use crate::settings::refusal::Refusal;
+use crate::settings::{Scope, Section};
 
 /// A tier's two times, in minutes from the customer's message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,6 +184,51 @@ pub(crate) fn intent_in(list: &[String], intent: &str) -> bool {
         Some(prefix) => intent.starts_with(prefix),
         None => entry == intent,
     })
+}
+
+/// `[sla]` on the settings screen: refused when a target falls after its deadline.
+pub const SLA_SECTION: Editable =
+    Editable::checked::<SlaSettings>(check_sla).after_store(reclassify_open_items);
+
+/// `[priority]` on the settings screen.
+pub const PRIORITY_SECTION: Editable = Editable::decoded::<PrioritySettings>();
+
+/// `[working_hours]` on the settings screen: refused when they could not be switched on.
+pub const WORKING_HOURS_SECTION: Editable =
+    Editable::checked::<WorkingHoursSettings>(check_working_hours)
+        .after_store(reclassify_open_items);
+
+fn check_sla(merged: serde_json::Value) -> Result<(), Refusal> {
+    let sla = decode_as::<SlaSettings>(merged)?;
+    super::Policy::from_settings(
+        sla,
+        PrioritySettings::default(),
+        &WorkingHoursSettings::default(),
+    )
+    .map(|_| ())
+    .map_err(Refusal::from)
+}
+
+fn check_working_hours(merged: serde_json::Value) -> Result<(), Refusal> {
+    let hours = decode_as::<WorkingHoursSettings>(merged)?;
+    // Checked as if switched on, so switching them on later cannot fail.
+    let on = WorkingHoursSettings {
+        enabled: true,
+        ..hours
+    };
+    super::WorkingHours::from_settings(&on)
+        .map(|_| ())
+        .map_err(Refusal::from)
+}
+
+/// New SLA rules or working hours move the clocks of the scope's open items: background
+/// preparation re-times them once they are marked.
+fn reclassify_open_items(conn: &rusqlite::Connection, scope: Scope) -> anyhow::Result<()> {
+    let account = match scope {
+        Scope::Global => None,
+        Scope::Account(id) => Some(id),
+    };
+    crate::store::reclassify_open_items(conn, account)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ mod processes;
 mod products;
 pub mod schema;
 pub mod search;
+mod settings;
 mod sync_state;
 mod writer;
 
@@ -63,6 +64,7 @@ pub use processes::{
     unregister_process, Holder, ProcessKind, ProcessRow,
 };
 pub use products::{product_card, products_needing_cards, save_cards, CARD_REFRESH_AFTER};
+pub use settings::{clear_setting, reclassify_open_items, save_setting, stored_setting};
 pub use sync_state::{cursor, record_sync_run, set_cursor, SyncRunRecord};
 pub use writer::Writer;
 

@@ -429,7 +429,7 @@ impl Runner {
                 None
             }
             Effect::LoadSettings(scope) => Some(
-                match crate::settings::editable::read_layers(&self.conn, scope) {
+                match super::settings_sections::read_layers(&self.conn, scope) {
                     Ok(sections) => Action::SettingsLoaded { scope, sections },
                     Err(e) => failed(e),
                 },

@@ -37,6 +37,7 @@ pub mod load_error;
 pub mod reads;
 pub mod sanitize;
 pub mod settings_form;
+pub mod settings_sections;
 pub mod state;
 pub mod strings;
 pub mod templates;

@@ -346,7 +346,7 @@ mod tests {
             for k in crate::analytics::MetricKind::ALL {
                 assert!(!(s.metric_name)(k).is_empty(), "{lang}: {k:?}");
             }
-            for e in crate::settings::editable::EDITABLE {
+            for e in crate::tui::settings_sections::EDITABLE {
                 assert!(!(s.settings_section)(e.key).is_empty(), "{lang}: {}", e.key);
             }
             for c in Channel::ALL {

@@ -10,8 +10,9 @@ use ratatui_textarea::{CursorMove, Input, TextArea, WrapMode};
 use serde_json::Value;
 
 use crate::protocol::Command;
-use crate::settings::editable::{editable, with_path, without_path, Layers};
+use crate::settings::editable::{with_path, without_path, Layers};
 use crate::settings::Scope;
+use crate::tui::settings_sections::editable;
 
 use super::super::action::{Action, Effect};
 use super::super::sanitize;

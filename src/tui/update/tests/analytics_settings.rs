@@ -6,8 +6,9 @@ use std::sync::Arc;
 use super::*;
 use crate::analytics::MetricsQuery;
 use crate::protocol::Event;
-use crate::settings::editable::{Layers, EDITABLE};
+use crate::settings::editable::Layers;
 use crate::settings::Scope;
+use crate::tui::settings_sections::EDITABLE;
 use crate::tui::state::{Mode, Notice, PromptKind, Screen};
 
 fn analytics_requests(fake: &Fake) -> Vec<(u64, MetricsQuery)> {

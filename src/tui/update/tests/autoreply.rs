@@ -10,8 +10,8 @@ use rusqlite::Connection;
 use super::*;
 use crate::prepare::auto_live::{self, AutoMode};
 use crate::protocol::Event;
-use crate::settings::editable::{read_layers, store_layer};
 use crate::settings::Scope;
+use crate::tui::settings_sections::{read_layers, store_layer};
 use crate::tui::state::{Mode, Screen};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
