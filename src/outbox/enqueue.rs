@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::Transaction;
 
 use crate::ai::guardrails::{Level, Verdict};
 use crate::domain::InteractionId;
@@ -100,23 +100,43 @@ async fn enqueue_kind(
     now: DateTime<Utc>,
     kind: OutboxKind,
 ) -> Result<EnqueueOutcome> {
-    let reader_store = store.clone();
-    let id = request.interaction_id;
-    let text = request.text.clone();
-    let verdict: Verdict = tokio::task::spawn_blocking(move || -> Result<Verdict> {
-        let reader = reader_store.reader()?;
-        let inputs = DraftInputs::load(&reader, id)?
-            .with_context(|| format!("interaction {} does not exist", id.0))?;
-        Ok(inputs.check(&text))
-    })
-    .await??;
+    let verdict = check_reply(store, request.interaction_id, request.text.clone()).await?;
     if verdict.level == Level::Block && !request.override_block {
         return Ok(EnqueueOutcome::Refused {
             reasons: verdict.blocking().map(|f| f.reason_ru.clone()).collect(),
         });
     }
     let level = verdict.level;
-    let findings = serde_json::to_string(
+    let findings = findings_json(&verdict)?;
+    let outbox_id = writer
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let outbox_id = write_reply(&tx, &request, kind, level, &findings, now)?;
+            tx.commit()?;
+            Ok(outbox_id)
+        })
+        .await?;
+    Ok(EnqueueOutcome::Queued {
+        outbox_id,
+        verdict: level,
+    })
+}
+
+/// The guardrails' verdict on `text` as a reply to item `id`, read off the writer.
+async fn check_reply(store: &Store, id: InteractionId, text: String) -> Result<Verdict> {
+    let reader_store = store.clone();
+    tokio::task::spawn_blocking(move || -> Result<Verdict> {
+        let reader = reader_store.reader()?;
+        let inputs = DraftInputs::load(&reader, id)?
+            .with_context(|| format!("interaction {} does not exist", id.0))?;
+        Ok(inputs.check(&text))
+    })
+    .await?
+}
+
+/// The findings as the outbox row and the audit log keep them.
+fn findings_json(verdict: &Verdict) -> Result<String> {
+    Ok(serde_json::to_string(
         &verdict
             .findings
             .iter()
@@ -128,107 +148,99 @@ async fn enqueue_kind(
                 })
             })
             .collect::<Vec<_>>(),
-    )?;
-    let overridden = level == Level::Block && request.override_block;
-    let outbox_id = writer
-        .call(move |conn| {
-            let tx = conn.transaction()?;
-            let r = &request;
-            let outbox_id = if r.shadow {
-                // Shadow mode: recorded, never due, the item stays open.
-                tx.execute(
-                    "INSERT INTO outbox (interaction_id, idempotency_key, text, state, next_attempt_at,
-                                         created_at, updated_at, shadow)
-                     VALUES (?1, ?2, ?3, 'queued', ?4, ?4, ?4, 1)
-                     ON CONFLICT (idempotency_key) DO NOTHING",
-                    params![r.interaction_id.0, r.idempotency_key, r.text, now.timestamp()],
-                )?;
-                tx.query_row(
-                    "SELECT id FROM outbox WHERE idempotency_key = ?1",
-                    params![r.idempotency_key],
-                    |row| row.get(0),
-                )?
-            } else if kind == OutboxKind::Edit {
-                store::enqueue_edit(&tx, r.interaction_id, &r.text, &r.idempotency_key, r.actor.as_str(), now)?
-            } else {
-                store::enqueue_reply(&tx, r.interaction_id, &r.text, &r.idempotency_key, r.actor.as_str(), now)?
-            };
-            if r.undo_until.is_some() && !r.shadow {
-                // Held for its undo window: the item stays in the queue, showing the
-                // countdown, until the outbox starts sending (`store::mark_sending`).
-                tx.execute(
-                    "UPDATE interactions SET state = 'open' WHERE id = ?1 AND state = 'pending'",
-                    params![r.interaction_id.0],
-                )?;
-            }
-            if r.actor == Actor::Human && kind == OutboxKind::Reply {
-                // The seller's own reply replaces an auto-reply still waiting to go, so
-                // the item is never answered twice.
-                tx.execute(
-                    "UPDATE outbox SET state = 'failed', last_error = 'superseded', cancelled_at = ?2,
-                            updated_at = ?2
-                     WHERE interaction_id = ?1 AND id != ?3 AND actor = 'auto' AND state = 'queued'
-                       AND attempts = 0 AND shadow = 0",
-                    params![r.interaction_id.0, now.timestamp(), outbox_id],
-                )?;
-            }
-            let distance = r.draft.as_ref().map(|d| edit_distance(&d.text, &r.text));
-            tx.execute(
-                "UPDATE outbox SET draft_source = ?2, draft_text = ?3, edit_distance = ?4, verdict = ?5,
-                        findings = ?6, overridden = ?7, actor = ?8, undo_until = ?9,
-                        next_attempt_at = max(next_attempt_at, coalesce(?9, 0))
-                 WHERE id = ?1",
-                params![
-                    outbox_id,
-                    r.draft.as_ref().map(|d| d.source.as_str()).unwrap_or("manual"),
-                    r.draft.as_ref().map(|d| d.text.as_str()),
-                    distance,
-                    level.as_str(),
-                    findings,
-                    overridden,
-                    r.actor.as_str(),
-                    r.undo_until.map(|t| t.timestamp()),
-                ],
-            )?;
-            if let (Some(draft_id), Some(d)) = (r.draft.as_ref().and_then(|d| d.id), distance) {
-                let outcome = if d == 0.0 { "sent_as_is" } else { "edited" };
-                store::set_draft_outcome(&tx, draft_id, outcome, Some(d))?;
-            }
-            if r.actor == Actor::Human && kind == OutboxKind::Reply && !r.shadow {
-                // The seller's reply teaches the drafts (docs/drafts.md, "What the drafts learn").
-                crate::learning::learn_from_reply(
-                    &tx,
-                    r.interaction_id,
-                    r.draft.as_ref().map(|d| d.text.as_str()),
-                    &r.text,
-                    now,
-                )?;
-            }
-            if let Some(draft_id) = r.draft.as_ref().and_then(|d| d.id) {
-                store::record_reply_version(&tx, outbox_id, draft_id)?;
-            }
-            if overridden {
-                tx.execute(
-                    "INSERT INTO audit_log (at, actor, action, interaction_id, detail)
-                     VALUES (?1, ?2, 'guardrail_overridden', ?3, json_object('outbox_id', ?4, 'findings', json(?5)))",
-                    params![now.timestamp(), r.actor.as_str(), r.interaction_id.0, outbox_id, findings],
-                )?;
-            }
-            if r.shadow {
-                tx.execute(
-                    "INSERT INTO audit_log (at, actor, action, interaction_id, detail)
-                     VALUES (?1, 'auto', 'reply_shadowed', ?2, json_object('outbox_id', ?3, 'text', ?4))",
-                    params![now.timestamp(), r.interaction_id.0, outbox_id, r.text],
-                )?;
-            }
-            tx.commit()?;
-            Ok(outbox_id)
-        })
-        .await?;
-    Ok(EnqueueOutcome::Queued {
-        outbox_id,
-        verdict: level,
-    })
+    )?)
+}
+
+/// Writes a checked reply in one transaction: the outbox row, what it does to the item
+/// and to other replies, the draft it came from, what it teaches, and the audit records.
+fn write_reply(
+    tx: &Transaction<'_>,
+    r: &ReplyRequest,
+    kind: OutboxKind,
+    level: Level,
+    findings: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let overridden = level == Level::Block && r.override_block;
+    let outbox_id = if r.shadow {
+        // Shadow mode: recorded, never due, the item stays open.
+        store::enqueue_shadow(tx, r.interaction_id, &r.text, &r.idempotency_key, now)?
+    } else if kind == OutboxKind::Edit {
+        store::enqueue_edit(
+            tx,
+            r.interaction_id,
+            &r.text,
+            &r.idempotency_key,
+            r.actor.as_str(),
+            now,
+        )?
+    } else {
+        store::enqueue_reply(
+            tx,
+            r.interaction_id,
+            &r.text,
+            &r.idempotency_key,
+            r.actor.as_str(),
+            now,
+        )?
+    };
+    if r.undo_until.is_some() && !r.shadow {
+        // Held for its undo window: the item stays in the queue, showing the
+        // countdown, until the outbox starts sending (`store::mark_sending`).
+        store::hold_in_queue(tx, r.interaction_id)?;
+    }
+    if r.actor == Actor::Human && kind == OutboxKind::Reply {
+        // The seller's own reply replaces an auto-reply still waiting to go, so
+        // the item is never answered twice.
+        store::supersede_auto_replies(tx, r.interaction_id, outbox_id, now)?;
+    }
+    let distance = r.draft.as_ref().map(|d| edit_distance(&d.text, &r.text));
+    let details = store::ReplyDetails {
+        draft_source: r
+            .draft
+            .as_ref()
+            .map(|d| d.source.as_str())
+            .unwrap_or("manual"),
+        draft_text: r.draft.as_ref().map(|d| d.text.as_str()),
+        edit_distance: distance,
+        verdict: level.as_str(),
+        findings,
+        overridden,
+        actor: r.actor.as_str(),
+        undo_until: r.undo_until,
+    };
+    store::record_reply_details(tx, outbox_id, &details)?;
+    if let (Some(draft_id), Some(d)) = (r.draft.as_ref().and_then(|d| d.id), distance) {
+        let outcome = if d == 0.0 { "sent_as_is" } else { "edited" };
+        store::set_draft_outcome(tx, draft_id, outcome, Some(d))?;
+    }
+    if r.actor == Actor::Human && kind == OutboxKind::Reply && !r.shadow {
+        // The seller's reply teaches the drafts (docs/drafts.md, "What the drafts learn").
+        crate::learning::learn_from_reply(
+            tx,
+            r.interaction_id,
+            r.draft.as_ref().map(|d| d.text.as_str()),
+            &r.text,
+            now,
+        )?;
+    }
+    if let Some(draft_id) = r.draft.as_ref().and_then(|d| d.id) {
+        store::record_reply_version(tx, outbox_id, draft_id)?;
+    }
+    if overridden {
+        store::audit_guardrail_overridden(
+            tx,
+            now,
+            r.actor.as_str(),
+            r.interaction_id,
+            outbox_id,
+            findings,
+        )?;
+    }
+    if r.shadow {
+        store::audit_reply_shadowed(tx, now, r.interaction_id, outbox_id, &r.text)?;
+    }
+    Ok(outbox_id)
 }
 
 /// Undoes a reply still waiting out its undo window: it will not be sent and the item is
@@ -238,23 +250,5 @@ pub fn cancel_reply(
     outbox_id: i64,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let changed = conn.execute(
-        "UPDATE outbox SET state = 'failed', last_error = 'cancelled', cancelled_at = ?2, updated_at = ?2
-         WHERE id = ?1 AND state = 'queued' AND attempts = 0 AND shadow = 0",
-        params![outbox_id, now.timestamp()],
-    )?;
-    if changed > 0 {
-        conn.execute(
-            "UPDATE interactions SET state = 'open'
-             WHERE id = (SELECT interaction_id FROM outbox WHERE id = ?1) AND state = 'pending'",
-            params![outbox_id],
-        )?;
-        conn.execute(
-            "INSERT INTO audit_log (at, actor, action, interaction_id, detail)
-             SELECT ?2, 'human', 'reply_cancelled', interaction_id, json_object('outbox_id', id)
-             FROM outbox WHERE id = ?1",
-            params![outbox_id, now.timestamp()],
-        )?;
-    }
-    Ok(changed > 0)
+    store::cancel_queued_reply(conn, outbox_id, now)
 }

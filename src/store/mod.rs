@@ -19,6 +19,7 @@ mod outbox;
 pub mod pg;
 mod processes;
 mod products;
+mod replies;
 pub mod schema;
 pub mod search;
 mod settings;
@@ -64,6 +65,10 @@ pub use processes::{
     unregister_process, Holder, ProcessKind, ProcessRow,
 };
 pub use products::{product_card, products_needing_cards, save_cards, CARD_REFRESH_AFTER};
+pub use replies::{
+    audit_guardrail_overridden, audit_reply_shadowed, cancel_queued_reply, enqueue_shadow,
+    hold_in_queue, record_reply_details, supersede_auto_replies, ReplyDetails,
+};
 pub use settings::{clear_setting, reclassify_open_items, save_setting, stored_setting};
 pub use sync_state::{cursor, record_sync_run, set_cursor, SyncRunRecord};
 pub use writer::Writer;
