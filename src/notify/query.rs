@@ -56,125 +56,127 @@ pub fn snapshot(
     now: DateTime<Utc>,
     baselines: &mut Baselines,
 ) -> Result<(Snapshot, HashSet<LedgerKey>)> {
-    let mut known = HashSet::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT i.id, i.account_id, a.name, i.channel, i.rating, i.tier, i.waiting_since,
-                i.at_risk_at, i.due_at, i.product_name, substr(i.text, 1, 200), i.source,
-                EXISTS (SELECT 1 FROM notifications_sent n WHERE n.subject = 'item:' || i.id
-                        AND n.level = 'at_risk' AND n.since = i.waiting_since),
-                i.intent, i.escalations, a.marketplace, i.created_at,
-                CASE WHEN i.channel = 'chat' THEN NOT EXISTS (SELECT 1 FROM chat_messages m
-                     WHERE m.interaction_id = i.id AND m.sender = 'seller') END
-         FROM (SELECT id FROM interactions INDEXED BY interactions_open_at_risk
-               WHERE state = 'open' AND at_risk_at <= ?1
-               ORDER BY at_risk_at DESC LIMIT ?3) w
-         JOIN interactions i ON i.id = w.id
-         JOIN accounts a ON a.id = i.account_id
-         WHERE NOT EXISTS (SELECT 1 FROM notifications_sent n WHERE n.subject = 'item:' || i.id
-                           AND n.level = 'breached' AND n.since = i.waiting_since)
-         ORDER BY i.due_at, i.id
-         LIMIT ?2",
-    )?;
+    let rows = retimed(conn, open_at_risk(conn, now)?, now);
+    let (items, mut known) = with_baselines(conn, rows, baselines)?;
+    let sync = sync_health(conn)?;
+    for h in &sync {
+        let key = LedgerKey::sync(h.account_id, &h.connector, h.since);
+        if super::ledger::contains(conn, &key)? {
+            known.insert(key);
+        }
+    }
+    Ok((Snapshot { now, items, sync }, known))
+}
+
+/// Open items at or past their stored target, not yet notified as breached, earliest
+/// deadline first.
+const OPEN_AT_RISK: &str =
+    "SELECT i.id, i.account_id, a.name, i.channel, i.rating, i.tier, i.waiting_since,
+            i.at_risk_at, i.due_at, i.product_name, substr(i.text, 1, 200), i.source,
+            EXISTS (SELECT 1 FROM notifications_sent n WHERE n.subject = 'item:' || i.id
+                    AND n.level = 'at_risk' AND n.since = i.waiting_since),
+            i.intent, i.escalations, a.marketplace, i.created_at,
+            CASE WHEN i.channel = 'chat' THEN NOT EXISTS (SELECT 1 FROM chat_messages m
+                 WHERE m.interaction_id = i.id AND m.sender = 'seller') END
+     FROM (SELECT id FROM interactions INDEXED BY interactions_open_at_risk
+           WHERE state = 'open' AND at_risk_at <= ?1
+           ORDER BY at_risk_at DESC LIMIT ?3) w
+     JOIN interactions i ON i.id = w.id
+     JOIN accounts a ON a.id = i.account_id
+     WHERE NOT EXISTS (SELECT 1 FROM notifications_sent n WHERE n.subject = 'item:' || i.id
+                       AND n.level = 'breached' AND n.since = i.waiting_since)
+     ORDER BY i.due_at, i.id
+     LIMIT ?2";
+
+/// The open items [`OPEN_AT_RISK`] finds; one with an unknown channel or tier is left out.
+fn open_at_risk(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Row>> {
+    let mut stmt = conn.prepare_cached(OPEN_AT_RISK)?;
     let rows = stmt.query_map(
         params![now.timestamp(), MAX_ITEMS as i64, MAX_EXAMINED as i64],
-        |r| {
-            let channel: String = r.get(3)?;
-            let tier: String = r.get(5)?;
-            let product: Option<String> = r.get(9)?;
-            let text: String = r.get::<_, Option<String>>(10)?.unwrap_or_default();
-            let first_line = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or_default()
-                .trim()
-                .to_string();
-            let title = match product.filter(|p| !p.trim().is_empty()) {
-                Some(p) if first_line.is_empty() => p,
-                Some(p) => format!("{p} — «{first_line}»"),
-                None => format!("«{first_line}»"),
-            };
-            Ok((
-                channel.parse::<Channel>().ok(),
-                SlaTier::parse(&tier),
-                (
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<u8>>(4)?.and_then(Rating::new),
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, i64>(7)?,
-                    r.get::<_, i64>(8)?,
-                    title,
-                    r.get::<_, String>(11)?,
-                    r.get::<_, bool>(12)?,
-                ),
-                StoredFacts {
-                    intent: r.get(13)?,
-                    legal: r
-                        .get::<_, Option<String>>(14)?
-                        .is_some_and(|e| e.contains("\"legal\"") || e.contains("\"threat\"")),
-                    marketplace: r
-                        .get::<_, String>(15)?
-                        .parse::<crate::domain::Marketplace>()
-                        .ok(),
-                    created_at: time(r.get(16)?),
-                    new_chat: r.get(17)?,
-                },
-            ))
-        },
+        row_of,
     )?;
     let mut items = Vec::new();
     for row in rows {
-        let (
-            channel,
-            tier,
-            (
-                id,
-                account_id,
-                account_name,
-                rating,
-                waiting,
-                at_risk,
-                due,
-                title,
-                source,
-                at_risk_known,
-            ),
-            facts,
-        ) = row?;
-        let (Some(channel), Some(tier)) = (channel, tier) else {
-            tracing::warn!(
-                id,
-                "an interaction with an unknown channel or tier; not notifying"
-            );
-            continue;
-        };
-        items.push(Row {
-            item: OpenItem {
-                id: InteractionId(id),
-                account_id,
-                account_name,
-                channel,
-                rating,
-                title,
-                tier,
-                waiting_since: time(waiting),
-                at_risk_at: time(at_risk),
-                due_at: time(due),
-                baseline: None,
-            },
-            source,
-            at_risk_known,
-            facts,
-        });
+        items.extend(row?);
     }
-    drop(stmt);
-    // The times the store holds were computed when the item was last classified; the
-    // SLA set since (edited field by field, say) is what the seller expects: at risk,
-    // breach and "due in" follow the account's rules as they are now.
+    Ok(items)
+}
+
+/// One row of [`OPEN_AT_RISK`].
+fn row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Row>> {
+    let id: i64 = r.get(0)?;
+    let channel = r.get::<_, String>(3)?.parse::<Channel>().ok();
+    let tier = SlaTier::parse(&r.get::<_, String>(5)?);
+    let title = title_of(
+        r.get(9)?,
+        r.get::<_, Option<String>>(10)?.unwrap_or_default(),
+    );
+    let (account_id, account_name): (i64, String) = (r.get(1)?, r.get(2)?);
+    let rating = r.get::<_, Option<u8>>(4)?.and_then(Rating::new);
+    let (waiting, at_risk, due): (i64, i64, i64) = (r.get(6)?, r.get(7)?, r.get(8)?);
+    let (source, at_risk_known): (String, bool) = (r.get(11)?, r.get(12)?);
+    let facts = StoredFacts {
+        intent: r.get(13)?,
+        legal: r
+            .get::<_, Option<String>>(14)?
+            .is_some_and(|e| e.contains("\"legal\"") || e.contains("\"threat\"")),
+        marketplace: r
+            .get::<_, String>(15)?
+            .parse::<crate::domain::Marketplace>()
+            .ok(),
+        created_at: time(r.get(16)?),
+        new_chat: r.get(17)?,
+    };
+    let (Some(channel), Some(tier)) = (channel, tier) else {
+        tracing::warn!(
+            id,
+            "an interaction with an unknown channel or tier; not notifying"
+        );
+        return Ok(None);
+    };
+    Ok(Some(Row {
+        item: OpenItem {
+            id: InteractionId(id),
+            account_id,
+            account_name,
+            channel,
+            rating,
+            title,
+            tier,
+            waiting_since: time(waiting),
+            at_risk_at: time(at_risk),
+            due_at: time(due),
+            baseline: None,
+        },
+        source,
+        at_risk_known,
+        facts,
+    }))
+}
+
+/// What a notification calls an item: its product and the first line of its text.
+fn title_of(product: Option<String>, text: String) -> String {
+    let first_line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    match product.filter(|p| !p.trim().is_empty()) {
+        Some(p) if first_line.is_empty() => p,
+        Some(p) => format!("{p} — «{first_line}»"),
+        None => format!("«{first_line}»"),
+    }
+}
+
+/// The rows still at risk at `now` under their accounts' rules as they are now.
+///
+/// The times the store holds were computed when the item was last classified; the SLA
+/// set since (edited field by field, say) is what the seller expects: at risk, breach and
+/// "due in" follow the account's rules as they are now.
+fn retimed(conn: &Connection, rows: Vec<Row>, now: DateTime<Utc>) -> Vec<Row> {
     let mut policies: HashMap<i64, crate::sla::Policy> = HashMap::new();
-    let items: Vec<Row> = items
-        .into_iter()
+    rows.into_iter()
         .filter_map(|mut row| {
             let policy = policies.entry(row.item.account_id).or_insert_with(|| {
                 crate::sla::Policy::load_or_default(conn, Some(row.item.account_id))
@@ -185,13 +187,23 @@ pub fn snapshot(
             row.item.due_at = clock.due_at;
             (clock.at_risk_at <= now).then_some(row)
         })
-        .collect();
+        .collect()
+}
+
+/// The items with their first-sync baselines (cached in `baselines`), and the ledger
+/// keys of those already notified as at risk.
+fn with_baselines(
+    conn: &Connection,
+    rows: Vec<Row>,
+    baselines: &mut Baselines,
+) -> Result<(Vec<OpenItem>, HashSet<LedgerKey>)> {
+    let mut known = HashSet::new();
     let mut first_ok = conn.prepare_cached(
         "SELECT finished_at FROM sync_runs WHERE account_id = ?1 AND connector = ?2 AND ok = 1
          ORDER BY started_at, id LIMIT 1",
     )?;
-    let mut out = Vec::with_capacity(items.len());
-    for mut row in items {
+    let mut out = Vec::with_capacity(rows.len());
+    for mut row in rows {
         let cache_key = (row.item.account_id, row.source);
         if !baselines.contains_key(&cache_key) {
             let found: Option<i64> = first_ok
@@ -211,22 +223,7 @@ pub fn snapshot(
         }
         out.push(row.item);
     }
-    drop(first_ok);
-    let sync = sync_health(conn)?;
-    for h in &sync {
-        let key = LedgerKey::sync(h.account_id, &h.connector, h.since);
-        if super::ledger::contains(conn, &key)? {
-            known.insert(key);
-        }
-    }
-    Ok((
-        Snapshot {
-            now,
-            items: out,
-            sync,
-        },
-        known,
-    ))
+    Ok((out, known))
 }
 
 fn sla_facts<'a>(item: &OpenItem, facts: &'a StoredFacts) -> crate::sla::ItemFacts<'a> {

@@ -227,6 +227,19 @@ fn write_reply(
     if let Some(draft_id) = r.draft.as_ref().and_then(|d| d.id) {
         store::record_reply_version(tx, outbox_id, draft_id)?;
     }
+    audit(tx, r, outbox_id, overridden, findings, now)?;
+    Ok(outbox_id)
+}
+
+/// The audit records of a reply sent despite a block, or of a shadow reply.
+fn audit(
+    tx: &Transaction<'_>,
+    r: &ReplyRequest,
+    outbox_id: i64,
+    overridden: bool,
+    findings: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     if overridden {
         store::audit_guardrail_overridden(
             tx,
@@ -240,7 +253,7 @@ fn write_reply(
     if r.shadow {
         store::audit_reply_shadowed(tx, now, r.interaction_id, outbox_id, &r.text)?;
     }
-    Ok(outbox_id)
+    Ok(())
 }
 
 /// Undoes a reply still waiting out its undo window: it will not be sent and the item is
