@@ -11,6 +11,7 @@ mod drafts;
 mod experiments;
 mod health;
 mod heartbeat;
+pub mod intents;
 mod interactions;
 mod kb;
 pub mod learning;
