@@ -65,6 +65,10 @@ impl Router {
                 self.auto_reply_go_live(account_id, word).await
             }
             Command::StopAutoReplies => self.stop_auto_replies().await,
+            Command::CorrectIntent {
+                interaction_id,
+                intent,
+            } => self.correct_intent(interaction_id, intent).await,
             Command::UndoAutoReply {
                 interaction_id,
                 outbox_id,
@@ -192,6 +196,36 @@ impl Router {
     async fn forget_learnt(&self, account_id: i64, entry: crate::tui::state::LearntEntry) {
         let event = forget_learnt(&self.writer, account_id, entry).await;
         let _ = self.events.send(event);
+    }
+
+    /// Records the seller's intent for an item, classifies it again (its SLA tier follows)
+    /// and makes its draft again for the new intent.
+    async fn correct_intent(&self, interaction_id: InteractionId, intent: crate::ai::Intent) {
+        let now = (self.clock)();
+        let corrected = async {
+            let done = self
+                .writer
+                .call(move |c| crate::learning::intents::correct(c, interaction_id, intent, now))
+                .await?;
+            if done.as_ref().is_some_and(|d| d.changed) {
+                crate::prepare::classify_pending(&self.store, &self.writer, now).await?;
+                crate::prepare::draft_items(&self.store, &self.writer, vec![interaction_id], now)
+                    .await?;
+            }
+            anyhow::Ok(done)
+        }
+        .await;
+        let error = match corrected {
+            Ok(Some(_)) => None,
+            Ok(None) => Some("no such item".to_string()),
+            Err(e) => Some(format!("{e:#}")),
+        };
+        let _ = self.events.send(Event::DataChanged);
+        let _ = self.events.send(Event::IntentCorrected {
+            interaction_id,
+            intent,
+            error,
+        });
     }
 
     /// The shadow figures of an account, shown before going live.

@@ -90,6 +90,8 @@ pub struct Strings {
     pub prompt_filter_placeholder: &'static str,
 
     pub picker_title: &'static str,
+    /// The intent picker's title (`correct_intent`).
+    pub intent_picker_title: &'static str,
     pub help_title: &'static str,
     pub help_footer: &'static str,
     pub help_filter: &'static str,
@@ -291,6 +293,8 @@ mod tests {
             },
             Notice::SettingSaved,
             Notice::LearntForgotten,
+            Notice::IntentCorrected(crate::ai::Intent::Thanks),
+            Notice::IntentNotCorrected("x".into()),
             Notice::SettingNotOverridden,
             Notice::OverrideWordNeeded("SEND".into()),
             Notice::AutoReplyUndoing,
