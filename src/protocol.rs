@@ -105,6 +105,9 @@ pub enum Command {
         /// The seller typed the confirmation word to send despite a block-level finding;
         /// the send is then recorded as a harmful override.
         override_block: bool,
+        /// When the seller opened the editor this reply was written in (the time from
+        /// open to send per version); `None` when it was not written in the editor.
+        opened_at: Option<DateTime<Utc>>,
     },
     /// Put a new text for the item's published answer in the outbox (WB feedbacks, once);
     /// checked like a reply, delivered like one.

@@ -40,9 +40,16 @@ impl Router {
                 text,
                 idempotency_key,
                 override_block,
+                opened_at,
             } => {
-                self.send_reply(interaction_id, text, idempotency_key, override_block)
-                    .await
+                self.send_reply(
+                    interaction_id,
+                    text,
+                    idempotency_key,
+                    override_block,
+                    opened_at,
+                )
+                .await
             }
             Command::EditAnswer {
                 interaction_id,
@@ -83,6 +90,7 @@ impl Router {
         text: String,
         idempotency_key: String,
         override_block: bool,
+        opened_at: Option<chrono::DateTime<chrono::Utc>>,
     ) {
         let now = (self.clock)();
         // The draft the editor started from, when one was prepared.
@@ -107,7 +115,16 @@ impl Router {
             shadow: false,
         };
         match enqueue_checked(&self.store, &self.writer, request, now).await {
-            Ok(EnqueueOutcome::Queued { .. }) => {
+            Ok(EnqueueOutcome::Queued { outbox_id, .. }) => {
+                if let Some(opened_at) = opened_at {
+                    let noted = self
+                        .writer
+                        .call(move |c| store::record_reply_opened(c, outbox_id, opened_at))
+                        .await;
+                    if let Err(err) = noted {
+                        tracing::warn!(error = %format!("{err:#}"), "recording when the editor opened");
+                    }
+                }
                 let _ = self.events.send(Event::DataChanged);
                 let _ = self.events.send(Event::OutboxChanged);
                 self.wake_outbox.notify_one();

@@ -249,6 +249,9 @@ pub struct Editor {
     /// The published answer being edited (the editor opened with it); `None` when
     /// replying.
     pub edit: Option<String>,
+    /// When the editor opened (the reducer's clock), sent with the reply: the time from
+    /// open to send per version.
+    pub opened_at: DateTime<Utc>,
 }
 
 impl Editor {

@@ -497,9 +497,10 @@ fn analytics_version_row(
     acceptance: &str,
     edit: &str,
     harmful: &str,
+    open_to_send: &str,
 ) -> String {
     format!(
-        "  {version}: {replies} replies · accepted {acceptance} · edit {edit} · harmful {harmful}"
+        "  {version}: {replies} replies · accepted {acceptance} · edit {edit} · harmful {harmful} · open→send {open_to_send}"
     )
 }
 

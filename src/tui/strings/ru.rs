@@ -535,9 +535,10 @@ fn analytics_version_row(
     acceptance: &str,
     edit: &str,
     harmful: &str,
+    open_to_send: &str,
 ) -> String {
     format!(
-        "  {version}: ответов {replies} · принято {acceptance} · правка {edit} · вредных {harmful}"
+        "  {version}: ответов {replies} · принято {acceptance} · правка {edit} · вредных {harmful} · до отправки {open_to_send}"
     )
 }
 
