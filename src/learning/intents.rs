@@ -359,3 +359,72 @@ mod tests {
         assert!(report.own_correct > report.shipped_correct);
     }
 }
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::domain::{Marketplace, NewInteraction};
+
+    /// `cargo test --release --lib learning::intents::timing -- --ignored --nocapture`:
+    /// classification with a shop's own model (its checks and the cached model) against
+    /// the shipped model alone, per item.
+    #[test]
+    #[ignore]
+    fn classification_with_a_shops_model_per_item() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(dir.path().join("db.sqlite")).unwrap();
+        let mut conn = rusqlite::Connection::open(dir.path().join("db.sqlite")).unwrap();
+        let account = store::upsert_account(&conn, "shop", Marketplace::Wb).unwrap();
+        let now = chrono::Utc::now();
+        let items: Vec<NewInteraction> = (0..200)
+            .map(|i| NewInteraction {
+                channel: Channel::Question,
+                external_id: format!("q{i}"),
+                product: None,
+                customer_name: None,
+                customer_external_id: None,
+                text: format!("Скидка на плед номер {i} будет? Когда привезут заказ?"),
+                pros: None,
+                cons: None,
+                photos: 0,
+                rating: None,
+                created_at: now,
+                answer: None,
+                archived: false,
+                messages: Vec::new(),
+                reply_handle: None,
+                raw: serde_json::json!({ "i": i }),
+            })
+            .collect();
+        let tx = conn.transaction().unwrap();
+        store::upsert_interactions(&tx, account, "t", &items, now).unwrap();
+        tx.commit().unwrap();
+        let bytes = intent_model::shipped_bytes();
+        let figures = rows::ModelFigures {
+            corrections: 0,
+            heldout: 0,
+            shipped_correct: 0,
+            own_correct: 0,
+        };
+        rows::save_intent_model(&conn, account, bytes, digest(bytes), figures, now).unwrap();
+        let reader = store.reader().unwrap();
+        let loaded: Vec<Interaction> = (1..=200)
+            .filter_map(|i| store::interaction(&reader, InteractionId(i)).unwrap())
+            .collect();
+        // The first call loads and parses the model once.
+        let started = std::time::Instant::now();
+        classify_item(&reader, &loaded[0], &[]).unwrap();
+        eprintln!("first call (loads the model): {:?}", started.elapsed());
+        let started = std::time::Instant::now();
+        for item in &loaded {
+            classify_item(&reader, item, &[]).unwrap();
+        }
+        let own = started.elapsed() / loaded.len() as u32;
+        let started = std::time::Instant::now();
+        for item in &loaded {
+            crate::ai::classify_interaction(item, &[]);
+        }
+        let shipped = started.elapsed() / loaded.len() as u32;
+        eprintln!("per item: shop's model {own:?}, shipped model alone {shipped:?}");
+    }
+}
