@@ -62,6 +62,13 @@ pub enum Event {
         account_id: i64,
         error: Option<String>,
     },
+    /// The answer to [`Command::CorrectIntent`]: the item's intent is `intent` now and
+    /// its draft was made again, or why not.
+    IntentCorrected {
+        interaction_id: InteractionId,
+        intent: crate::ai::Intent,
+        error: Option<String>,
+    },
     /// The answer to [`Command::UndoAutoReply`]: whether the auto-reply was cancelled
     /// (false when it had already left its undo window).
     AutoReplyUndone {
@@ -98,6 +105,9 @@ pub enum Command {
         /// The seller typed the confirmation word to send despite a block-level finding;
         /// the send is then recorded as a harmful override.
         override_block: bool,
+        /// When the seller opened the editor this reply was written in (the time from
+        /// open to send per version); `None` when it was not written in the editor.
+        opened_at: Option<DateTime<Utc>>,
     },
     /// Put a new text for the item's published answer in the outbox (WB feedbacks, once);
     /// checked like a reply, delivered like one.
@@ -122,6 +132,12 @@ pub enum Command {
     ForgetLearnt {
         account_id: i64,
         entry: crate::tui::state::LearntEntry,
+    },
+    /// The seller's intent for an item (`learning::intents::correct`): recorded, applied,
+    /// and the item's draft made again; the answer is [`Event::IntentCorrected`].
+    CorrectIntent {
+        interaction_id: InteractionId,
+        intent: crate::ai::Intent,
     },
     /// Cancel an auto-reply still inside its undo window (`outbox::cancel_reply`).
     UndoAutoReply {

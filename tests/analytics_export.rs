@@ -132,7 +132,7 @@ impl Db {
     }
 }
 
-const HEADER: [&str; 24] = [
+const HEADER: [&str; 25] = [
     "id",
     "account",
     "marketplace",
@@ -157,6 +157,7 @@ const HEADER: [&str; 24] = [
     "overridden",
     "findings",
     "version",
+    "open_to_send_seconds",
 ];
 
 const TRICKY_NAME: &str = "Плед \"Уют\"; серый, 150×200\nновинка";
@@ -208,6 +209,13 @@ fn interactions_csv_round_trips() {
         ..Item::new("review", "fb-2", 3 * H, 4 * H)
     });
     d.reply(f, 5 * H, None, None, "pass", false, "[]");
+    // The seller opened the editor 95 s before sending the first reply.
+    d.conn
+        .execute(
+            "UPDATE outbox SET created_at = 1000, opened_at = 905 WHERE interaction_id = ?1",
+            [a],
+        )
+        .unwrap();
 
     let mut out = Vec::new();
     let n = export_interactions(&d.conn, &day0(11 * H + 40), ExportFormat::Csv, &mut out).unwrap();
@@ -248,6 +256,7 @@ fn interactions_csv_round_trips() {
     assert_eq!(col(r, "draft_source"), "llm");
     assert_eq!(col(r, "edit_distance"), "0.050");
     assert_eq!(col(r, "version"), "drafts-ru-v2");
+    assert_eq!(col(r, "open_to_send_seconds"), "95");
     assert_eq!(col(r, "verdict"), "block");
     assert_eq!(col(r, "overridden"), "1");
     assert_eq!(col(r, "findings"), "promise_money:block, brush_off:warn");
@@ -260,6 +269,11 @@ fn interactions_csv_round_trips() {
     assert_eq!(col(manual, "draft_source"), "manual");
     assert_eq!(col(manual, "edit_distance"), "");
     assert_eq!(col(manual, "version"), "", "a typed reply has no version");
+    assert_eq!(
+        col(manual, "open_to_send_seconds"),
+        "",
+        "not written in the editor"
+    );
     assert_eq!(col(manual, "answer_minutes"), "120");
     let unanswered = &rows[3];
     assert_eq!(col(unanswered, "first_answered_at"), "");
@@ -303,12 +317,12 @@ fn interactions_excel_bytes() {
     expected.extend_from_slice(
         "1;Уютный дом;wb;review;fb-1;P1;\"Плед \"\"Уют\"\"; серый\nновый\";2;quality_complaint;\
          negative;answered;urgent;2026-11-02 01:00:00;2026-11-02 02:00:00;2026-11-02 01:15:00;\
-         15;met;human;template;0,050;warn;0;brush_off:warn;drafts-ru-v2\r\n"
+         15;met;human;template;0,050;warn;0;brush_off:warn;drafts-ru-v2;\r\n"
             .as_bytes(),
     );
     expected.extend_from_slice(
         "2;Уютный дом;wb;question;q-1;;'-10% скидка, ура;;;;open;high;2026-11-02 01:01:00;\
-         2026-11-02 03:20:00;;;open;;;;;;;\r\n"
+         2026-11-02 03:20:00;;;open;;;;;;;;\r\n"
             .as_bytes(),
     );
     assert_eq!(

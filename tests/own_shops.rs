@@ -299,6 +299,7 @@ async fn offline_services_make_no_network_call_and_keep_replies_in_the_outbox() 
             text: "Спасибо за отзыв! Разберёмся и напишем вам.".into(),
             idempotency_key: "offline-1".into(),
             override_block: false,
+            opened_at: None,
         })
         .unwrap();
     services.commands.send(Command::SyncNow).unwrap();

@@ -30,6 +30,11 @@ struct World {
 /// The WB demo shop synced once, then the services (router included) started on it with
 /// a poll far in the future so nothing else moves meanwhile.
 async fn world() -> World {
+    world_on(common::clock()).await
+}
+
+/// [`world`] with the services on `clock`.
+async fn world_on(clock: agentiq::domain::Clock) -> World {
     let sim = common::simulator().await;
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("a.db")).unwrap();
@@ -56,7 +61,7 @@ async fn world() -> World {
         std::slice::from_ref(&account),
         ServiceOptions {
             poll_every: StdDuration::from_secs(3600),
-            clock: common::clock(),
+            clock,
             notify_lang: agentiq::notify::Lang::Ru,
             llm: None,
             kind: store::ProcessKind::Inbox,
@@ -100,6 +105,7 @@ fn send(id: InteractionId, key: &str, override_block: bool) -> Command {
         text: HARMFUL.into(),
         idempotency_key: key.into(),
         override_block,
+        opened_at: None,
     }
 }
 
@@ -293,4 +299,66 @@ async fn the_kill_switch_cancels_every_auto_reply_waiting_in_its_window() {
         )
         .unwrap();
     assert_eq!(logged, 1);
+}
+
+/// Polls `check` until it gives a value, for at most 20 s.
+async fn eventually<T>(mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + StdDuration::from_secs(20);
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        if std::time::Instant::now() >= deadline {
+            panic!("timed out");
+        }
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_time_from_opening_the_editor_to_sending_is_a_versions_metric() {
+    // The services' clock stands still: the time from open to send is exact.
+    let now = Utc::now();
+    let mut w = world_on(Arc::new(move || now)).await;
+    let id = top(&w);
+    let draft = eventually(|| store::latest_draft(&w.store.reader().unwrap(), id).unwrap()).await;
+    w.services
+        .commands
+        .send(Command::SendReply {
+            interaction_id: id,
+            text: draft.text.clone(),
+            idempotency_key: "timed".into(),
+            override_block: false,
+            opened_at: Some(now - Duration::seconds(95)),
+        })
+        .unwrap();
+    wait_for(&mut w, |e| matches!(e, Event::OutboxChanged)).await;
+    let reader = w.store.reader().unwrap();
+    eventually(|| {
+        let state: String = reader
+            .query_row(
+                "SELECT state FROM outbox WHERE idempotency_key = 'timed'",
+                [],
+                |r| r.get(0),
+            )
+            .ok()?;
+        matches!(state.as_str(), "accepted" | "visible").then_some(())
+    })
+    .await;
+    let query =
+        agentiq::analytics::MetricsQuery::new(now - Duration::days(1), now + Duration::days(1));
+    let report = agentiq::experiments::metrics::version_report(&reader, &query, None).unwrap();
+    let version = report
+        .versions
+        .iter()
+        .find(|v| v.replies > 0)
+        .expect("the reply's version");
+    assert_eq!(version.open_to_send.replies, 1);
+    assert_eq!(version.open_to_send.median_seconds, Some(95.0));
+    assert!(
+        agentiq::experiments::metrics::render_text(&report)
+            .contains("time from open to send:    median 1 min 35 s"),
+        "{}",
+        agentiq::experiments::metrics::render_text(&report)
+    );
 }

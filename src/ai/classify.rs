@@ -333,13 +333,24 @@ pub(crate) fn rule_decision(
     }
 }
 
-/// Classify one customer text.
+/// Classify one customer text with the shipped intent model.
 pub fn classify(channel: Channel, rating: Option<Rating>, text: &str) -> Classification {
+    classify_with(super::intent_model::shipped(), channel, rating, text)
+}
+
+/// Classify one customer text with `intent_model` (an account's own, or the shipped one;
+/// `None`: the rules alone).
+pub fn classify_with(
+    intent_model: Option<&super::intent_model::Model>,
+    channel: Channel,
+    rating: Option<Rating>,
+    text: &str,
+) -> Classification {
     let m = model();
     let tokens = tokenize(text);
     let stars = rating.map(Rating::stars);
     let scored = rule_scores(channel, stars, text, &tokens);
-    let (intent, confidence) = match super::intent_model::shipped() {
+    let (intent, confidence) = match intent_model {
         Some(model) => {
             let features = super::intent_model::features(channel, stars, text, &tokens, &scored);
             model.predict(&features)
@@ -420,6 +431,12 @@ fn sentiment(m: &Model, text: &str, tokens: &[Token], stars: Option<u8>) -> Sent
 /// and cons, a question's text, or a chat's buyer messages that still wait for an answer
 /// (falling back to all buyer messages when those say too little).
 pub fn classify_interaction(item: &Interaction, thread: &[ChatMessage]) -> Classification {
+    classify_interaction_with(super::intent_model::shipped(), item, thread)
+}
+
+/// The text [`classify_interaction`] reads as a whole: a review's or question's text with
+/// its pros and cons, or a chat's buyer messages (what an intent correction records).
+pub fn classifier_text(item: &Interaction, thread: &[ChatMessage]) -> String {
     if item.channel != Channel::Chat || thread.is_empty() {
         let mut text = item.text.clone();
         for part in [&item.pros, &item.cons].into_iter().flatten() {
@@ -428,21 +445,35 @@ pub fn classify_interaction(item: &Interaction, thread: &[ChatMessage]) -> Class
                 text.push_str(part);
             }
         }
-        return classify(item.channel, item.rating, &text);
+        return text;
+    }
+    buyer_text(thread)
+}
+
+fn buyer_text(msgs: &[ChatMessage]) -> String {
+    msgs.iter()
+        .filter(|m| m.sender == Sender::Buyer)
+        .map(|m| m.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// [`classify_interaction`] with `intent_model` (see [`classify_with`]).
+pub fn classify_interaction_with(
+    intent_model: Option<&super::intent_model::Model>,
+    item: &Interaction,
+    thread: &[ChatMessage],
+) -> Classification {
+    let classify = |channel, rating, text: &str| classify_with(intent_model, channel, rating, text);
+    if item.channel != Channel::Chat || thread.is_empty() {
+        return classify(item.channel, item.rating, &classifier_text(item, thread));
     }
     let unanswered_from = thread
         .iter()
         .rposition(|m| m.sender == Sender::Seller)
         .map_or(0, |i| i + 1);
-    let join = |msgs: &[ChatMessage]| -> String {
-        msgs.iter()
-            .filter(|m| m.sender == Sender::Buyer)
-            .map(|m| m.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let all = join(thread);
-    let tail = join(&thread[unanswered_from..]);
+    let all = buyer_text(thread);
+    let tail = buyer_text(&thread[unanswered_from..]);
     let whole = classify(Channel::Chat, item.rating, &all);
     if tail.trim().is_empty() {
         return whole;

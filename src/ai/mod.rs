@@ -33,8 +33,9 @@ pub mod reuse;
 pub mod templates;
 
 pub use classify::{
-    classify, classify_interaction, escalation_requires_human, is_product_complaint,
-    looks_like_question, mass_defect, Classification, Evidence, MassDefectPolicy,
+    classifier_text, classify, classify_interaction, classify_interaction_with, classify_with,
+    escalation_requires_human, is_product_complaint, looks_like_question, mass_defect,
+    Classification, Evidence, MassDefectPolicy,
 };
 pub use drafts::{
     clean_name, draft_for, offline_draft, relevant_spec, short_product_name, CustomerHistory,

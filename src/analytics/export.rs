@@ -202,7 +202,7 @@ fn findings_cell(findings: &str) -> String {
 }
 
 /// The interactions export's columns, in order.
-pub const INTERACTION_COLUMNS: [&str; 24] = [
+pub const INTERACTION_COLUMNS: [&str; 25] = [
     "id",
     "account",
     "marketplace",
@@ -227,12 +227,13 @@ pub const INTERACTION_COLUMNS: [&str; 24] = [
     "overridden",
     "findings",
     "version",
+    "open_to_send_seconds",
 ];
 
 /// One row per interaction created in the period (oldest first) with its times (Europe/
 /// Moscow), SLA tier and outcome, and the first reply AgentIQ delivered for it (actor,
 /// draft source, edit distance, verdict, override, findings, the prompt/template version
-/// of its draft; empty when none). Returns the
+/// of its draft, the seconds from opening the editor to sending; empty when none). Returns the
 /// number of rows written, header excluded.
 pub fn export_interactions(
     conn: &Connection,
@@ -357,6 +358,11 @@ impl Record {
             }
         })?;
         self.text(w, cells, reply.and_then(|r| r.version.as_deref()))?;
+        self.field(w, |o| {
+            if let Some(s) = reply.and_then(|r| r.open_to_send) {
+                let _ = write!(o, "{}", s.max(0));
+            }
+        })?;
         w.write_record(None::<&[u8]>)?;
         Ok(())
     }

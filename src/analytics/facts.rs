@@ -93,7 +93,7 @@ const ITEM_FROM: &str = "
 /// export reads everything in one pass.
 const FIRST_REPLY_SELECT: &str = ",
            fr.id, fr.actor, coalesce(fr.draft_source, 'manual'), fr.edit_distance, fr.verdict,
-           fr.overridden, fr.findings, fr.version";
+           fr.overridden, fr.findings, fr.version, fr.created_at - fr.opened_at";
 
 const FIRST_REPLY_JOIN: &str = "
     LEFT JOIN outbox fr ON fr.id = (
@@ -302,6 +302,7 @@ pub(crate) fn each_created_with_reply(
                 overridden: row.get(23)?,
                 findings: row.get(24)?,
                 version: row.get(25)?,
+                open_to_send: row.get(26)?,
             }),
             None => None,
         };
@@ -487,6 +488,9 @@ pub(crate) struct FirstReply {
     pub findings: String,
     /// The prompt/template version of the draft it was sent from.
     pub version: Option<String>,
+    /// Seconds from the seller opening the editor to sending it (written in the inbox's
+    /// editor only).
+    pub open_to_send: Option<i64>,
 }
 
 #[cfg(test)]

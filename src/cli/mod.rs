@@ -8,6 +8,7 @@ pub mod experiment_cmd;
 pub mod gen_cmd;
 pub mod generate_cmd;
 pub mod inbox_cmd;
+pub mod intent_cmd;
 pub mod kb_cmd;
 pub mod keys_cmd;
 pub mod labels;

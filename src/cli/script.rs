@@ -70,6 +70,11 @@ pub enum ScriptCmd {
     Settings(super::settings_cmd::SettingsArgs),
     /// What the drafts learnt from the seller's edits: list it, forget an entry.
     Learnt(super::learnt_cmd::LearntArgs),
+    /// Correct an item's intent: its SLA tier and draft follow, and the correction
+    /// teaches the shop's intent model (`model retrain`).
+    Intent(super::intent_cmd::IntentArgs),
+    /// The shop's intent model: `retrain` it from the intent corrections.
+    Model(super::intent_cmd::ModelArgs),
     /// Shell completion script for bash, zsh, fish, elvish or powershell.
     Completions {
         #[arg(value_enum)]
@@ -120,6 +125,8 @@ pub fn run(cmd: ScriptCmd, paths: &Paths) -> Result<()> {
         ScriptCmd::Reply(args) => runtime()?.block_on(super::reply_cmd::run(&args, paths)),
         ScriptCmd::Settings(args) => runtime()?.block_on(super::settings_cmd::run(&args, paths)),
         ScriptCmd::Learnt(args) => runtime()?.block_on(super::learnt_cmd::run(&args, paths)),
+        ScriptCmd::Intent(args) => runtime()?.block_on(super::intent_cmd::correct(&args, paths)),
+        ScriptCmd::Model(args) => runtime()?.block_on(super::intent_cmd::run(&args, paths)),
         ScriptCmd::Completions { .. } | ScriptCmd::Man => Ok(()),
     }
 }

@@ -33,6 +33,9 @@ pub struct VersionReply {
     pub after_created: i64,
     /// The reply went out by the item's deadline.
     pub by_deadline: bool,
+    /// Seconds from the seller opening the editor to sending (the reply's queueing);
+    /// `None` when it was not written in the inbox's editor.
+    pub open_to_send: Option<i64>,
 }
 
 /// The figures of one version.
@@ -52,6 +55,39 @@ pub struct VersionMetrics {
     pub pilot_questions_sla: Proportion,
     /// Pilot: review replies sent within 24 h of the review ÷ review replies.
     pub pilot_reviews_24h: Proportion,
+    /// Time from opening the editor to sending, over the seller's replies written in it.
+    pub open_to_send: OpenToSend,
+}
+
+/// Time from opening an item's editor to sending its reply, over a version's replies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct OpenToSend {
+    /// Replies with the time recorded.
+    pub replies: u64,
+    pub median_seconds: Option<f64>,
+    pub mean_seconds: Option<f64>,
+}
+
+impl OpenToSend {
+    /// Over these durations (seconds; negative ones, from a clock set back, count as 0).
+    pub fn of(mut seconds: Vec<i64>) -> OpenToSend {
+        seconds.iter_mut().for_each(|s| *s = (*s).max(0));
+        seconds.sort_unstable();
+        let n = seconds.len();
+        if n == 0 {
+            return OpenToSend::default();
+        }
+        let median = if n % 2 == 1 {
+            seconds[n / 2] as f64
+        } else {
+            (seconds[n / 2 - 1] + seconds[n / 2]) as f64 / 2.0
+        };
+        OpenToSend {
+            replies: n as u64,
+            median_seconds: Some(median),
+            mean_seconds: Some(seconds.iter().sum::<i64>() as f64 / n as f64),
+        }
+    }
 }
 
 /// A version's acceptance against the baseline's.
@@ -84,7 +120,7 @@ pub fn version_replies(
     let mut sql = String::from(
         "SELECT o.version, o.actor, o.edit_distance, o.verdict, o.findings, o.overridden,
                 i.channel, coalesce(o.sent_at, o.confirmed_at) - i.created_at,
-                coalesce(o.sent_at, o.confirmed_at) <= i.due_at
+                coalesce(o.sent_at, o.confirmed_at) <= i.due_at, o.created_at - o.opened_at
          FROM outbox o
          JOIN interactions i ON i.id = o.interaction_id
          JOIN accounts a ON a.id = i.account_id
@@ -128,6 +164,7 @@ pub fn version_replies(
             channel: r.get(6)?,
             after_created: r.get(7)?,
             by_deadline: r.get(8)?,
+            open_to_send: r.get(9)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -146,6 +183,7 @@ struct Tally {
     questions_in_sla: u64,
     reviews: u64,
     reviews_in_24h: u64,
+    open_to_send: Vec<i64>,
 }
 
 /// The figures per version of `replies`, versions in name order.
@@ -157,6 +195,7 @@ pub fn summarise(replies: &[VersionReply]) -> Vec<VersionMetrics> {
         t.harmful += u64::from(r.harmful);
         if r.human {
             t.human += 1;
+            t.open_to_send.extend(r.open_to_send);
             if let Some(d) = r.edit_distance {
                 t.accepted += u64::from(d < ACCEPTED_BELOW);
                 t.pilot_accepted += u64::from(d <= PILOT_ACCEPTED_AT_MOST);
@@ -186,6 +225,7 @@ pub fn summarise(replies: &[VersionReply]) -> Vec<VersionMetrics> {
             pilot_draft_acceptance: Proportion::new(t.pilot_accepted, t.human),
             pilot_questions_sla: Proportion::new(t.questions_in_sla, t.questions),
             pilot_reviews_24h: Proportion::new(t.reviews_in_24h, t.reviews),
+            open_to_send: OpenToSend::of(t.open_to_send),
         })
         .collect()
 }
@@ -260,6 +300,29 @@ fn pct(p: &Proportion) -> String {
     }
 }
 
+/// "median 42 s, mean 1 min 5 s (12 replies)", or "—" with none recorded.
+pub fn open_to_send_text(t: &OpenToSend) -> String {
+    match (t.median_seconds, t.mean_seconds) {
+        (Some(median), Some(mean)) => format!(
+            "median {}, mean {} ({} replies)",
+            duration_text(median),
+            duration_text(mean),
+            t.replies
+        ),
+        _ => "—".to_string(),
+    }
+}
+
+/// Seconds as "42 s" or "3 min 5 s".
+pub fn duration_text(seconds: f64) -> String {
+    let s = seconds.round() as i64;
+    if s < 60 {
+        format!("{s} s")
+    } else {
+        format!("{} min {} s", s / 60, s % 60)
+    }
+}
+
 /// The plain sentence for a verdict (English, for the CLI; the TUI has its own).
 pub fn verdict_line(v: &Verdict) -> String {
     match v {
@@ -313,6 +376,10 @@ pub fn render_text(report: &VersionReport) -> String {
             "  pilot reviews within 24 h: {}\n",
             pct(&v.pilot_reviews_24h)
         ));
+        out.push_str(&format!(
+            "  time from open to send:    {}\n",
+            open_to_send_text(&v.open_to_send)
+        ));
     }
     for c in &report.comparisons {
         out.push_str(&format!(
@@ -348,7 +415,35 @@ mod tests {
             channel: channel.into(),
             after_created: 3600,
             by_deadline: true,
+            open_to_send: None,
         }
+    }
+
+    #[test]
+    fn time_from_open_to_send_counts_the_sellers_replies_written_in_the_editor() {
+        let mut replies = vec![
+            reply("a", true, Some(0.0), "review"),
+            reply("a", true, Some(0.0), "review"),
+            reply("a", true, Some(0.0), "review"),
+            reply("a", false, Some(0.0), "review"),
+            reply("a", true, Some(0.0), "review"),
+        ];
+        replies[0].open_to_send = Some(30);
+        replies[1].open_to_send = Some(90);
+        replies[2].open_to_send = Some(300);
+        // An auto-reply never had an editor; a typed CLI reply has no time.
+        replies[3].open_to_send = Some(5);
+        let m = summarise(&replies);
+        let t = m[0].open_to_send;
+        assert_eq!(t.replies, 3);
+        assert_eq!(t.median_seconds, Some(90.0));
+        assert_eq!(t.mean_seconds, Some(140.0));
+        assert_eq!(
+            open_to_send_text(&t),
+            "median 1 min 30 s, mean 2 min 20 s (3 replies)"
+        );
+        assert_eq!(OpenToSend::of(vec![10, 20]).median_seconds, Some(15.0));
+        assert_eq!(OpenToSend::of(Vec::new()).median_seconds, None);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! drafts is decided by [`LearningSettings::approved_max_edit_distance`]
 //! (`prepare::approved_answers`).
 
+pub mod intents;
 pub mod phrases;
 mod record;
 mod style;

@@ -35,6 +35,9 @@ pub struct DraftInputs {
     pub learnt: crate::learning::Style,
     /// The knowledge-base entries the store's search finds for the customer's text.
     pub knowledge: Vec<crate::kb::Entry>,
+    /// The item's classification: by the account's intent model, with the intent the
+    /// seller chose when they corrected it.
+    pub classification: crate::ai::Classification,
 }
 
 /// Knowledge-base entries a draft weighs: the full-text search's best few.
@@ -113,6 +116,7 @@ impl DraftInputs {
             interaction.channel.as_str(),
             interaction.product.as_ref().map(|p| p.external_id.as_str()),
         )?;
+        let classification = crate::learning::intents::classify_item(conn, &interaction, &thread)?;
         Ok(Some(DraftInputs {
             interaction,
             thread,
@@ -124,6 +128,7 @@ impl DraftInputs {
             templates,
             learnt,
             knowledge,
+            classification,
         }))
     }
 
@@ -139,6 +144,7 @@ impl DraftInputs {
         ctx.recent_answers = &self.recent_answers;
         ctx.banned_phrases = &self.banned_phrases;
         ctx.knowledge = &self.knowledge;
+        ctx.classification = Some(&self.classification);
         if let Some(t) = &self.templates {
             ctx = ctx.with_templates(t);
         }

@@ -63,7 +63,8 @@ pub async fn classify_pending(store: &Store, writer: &Writer, now: DateTime<Utc>
             } else {
                 Vec::new()
             };
-            let c = crate::ai::classify_interaction(&item, &thread);
+            // The account's own model, and the seller's correction when there is one.
+            let c = crate::learning::intents::classify_item(&reader, &item, &thread)?;
             let intent = c.intent.as_str();
             // Mentions of a regulator, a court or threats are critical whatever the intent.
             let legal = c.escalations.iter().any(|e| {

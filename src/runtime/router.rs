@@ -40,9 +40,16 @@ impl Router {
                 text,
                 idempotency_key,
                 override_block,
+                opened_at,
             } => {
-                self.send_reply(interaction_id, text, idempotency_key, override_block)
-                    .await
+                self.send_reply(
+                    interaction_id,
+                    text,
+                    idempotency_key,
+                    override_block,
+                    opened_at,
+                )
+                .await
             }
             Command::EditAnswer {
                 interaction_id,
@@ -65,6 +72,10 @@ impl Router {
                 self.auto_reply_go_live(account_id, word).await
             }
             Command::StopAutoReplies => self.stop_auto_replies().await,
+            Command::CorrectIntent {
+                interaction_id,
+                intent,
+            } => self.correct_intent(interaction_id, intent).await,
             Command::UndoAutoReply {
                 interaction_id,
                 outbox_id,
@@ -79,6 +90,7 @@ impl Router {
         text: String,
         idempotency_key: String,
         override_block: bool,
+        opened_at: Option<chrono::DateTime<chrono::Utc>>,
     ) {
         let now = (self.clock)();
         // The draft the editor started from, when one was prepared.
@@ -103,7 +115,16 @@ impl Router {
             shadow: false,
         };
         match enqueue_checked(&self.store, &self.writer, request, now).await {
-            Ok(EnqueueOutcome::Queued { .. }) => {
+            Ok(EnqueueOutcome::Queued { outbox_id, .. }) => {
+                if let Some(opened_at) = opened_at {
+                    let noted = self
+                        .writer
+                        .call(move |c| store::record_reply_opened(c, outbox_id, opened_at))
+                        .await;
+                    if let Err(err) = noted {
+                        tracing::warn!(error = %format!("{err:#}"), "recording when the editor opened");
+                    }
+                }
                 let _ = self.events.send(Event::DataChanged);
                 let _ = self.events.send(Event::OutboxChanged);
                 self.wake_outbox.notify_one();
@@ -192,6 +213,36 @@ impl Router {
     async fn forget_learnt(&self, account_id: i64, entry: crate::tui::state::LearntEntry) {
         let event = forget_learnt(&self.writer, account_id, entry).await;
         let _ = self.events.send(event);
+    }
+
+    /// Records the seller's intent for an item, classifies it again (its SLA tier follows)
+    /// and makes its draft again for the new intent.
+    async fn correct_intent(&self, interaction_id: InteractionId, intent: crate::ai::Intent) {
+        let now = (self.clock)();
+        let corrected = async {
+            let done = self
+                .writer
+                .call(move |c| crate::learning::intents::correct(c, interaction_id, intent, now))
+                .await?;
+            if done.as_ref().is_some_and(|d| d.changed) {
+                crate::prepare::classify_pending(&self.store, &self.writer, now).await?;
+                crate::prepare::draft_items(&self.store, &self.writer, vec![interaction_id], now)
+                    .await?;
+            }
+            anyhow::Ok(done)
+        }
+        .await;
+        let error = match corrected {
+            Ok(Some(_)) => None,
+            Ok(None) => Some("no such item".to_string()),
+            Err(e) => Some(format!("{e:#}")),
+        };
+        let _ = self.events.send(Event::DataChanged);
+        let _ = self.events.send(Event::IntentCorrected {
+            interaction_id,
+            intent,
+            error,
+        });
     }
 
     /// The shadow figures of an account, shown before going live.

@@ -177,6 +177,18 @@ pub fn record_reply_version(conn: &Connection, outbox_id: i64, draft_id: i64) ->
     Ok(())
 }
 
+/// When the seller opened the editor a reply was written in (migration 019): the time
+/// from open to send per version is the reply's `created_at` less this.
+pub fn record_reply_opened(
+    conn: &Connection,
+    outbox_id: i64,
+    opened_at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    conn.prepare_cached("UPDATE outbox SET opened_at = ?2 WHERE id = ?1 AND opened_at IS NULL")?
+        .execute(rusqlite::params![outbox_id, super::to_db_time(opened_at)])?;
+    Ok(())
+}
+
 /// The version recorded with a draft: (version, experiment id).
 pub fn draft_version(conn: &Connection, draft_id: i64) -> Result<Option<(String, Option<i64>)>> {
     Ok(conn

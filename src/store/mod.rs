@@ -11,6 +11,7 @@ mod drafts;
 mod experiments;
 mod health;
 mod heartbeat;
+pub mod intents;
 mod interactions;
 mod kb;
 pub mod learning;
@@ -42,7 +43,8 @@ pub use drafts::{
 };
 pub use experiments::{
     active_experiment, draft_version, experiment, latest_experiment, record_draft_version,
-    record_reply_version, set_experiment_state, start_experiment, ExperimentRow, NewExperiment,
+    record_reply_opened, record_reply_version, set_experiment_state, start_experiment,
+    ExperimentRow, NewExperiment,
 };
 pub use health::{llm_unavailable, offline_accounts, record_llm_health};
 pub use heartbeat::Heartbeat;

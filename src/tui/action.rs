@@ -93,6 +93,7 @@ pub enum Action {
     GoLive,
     EditAnswer,
     CustomerHistory,
+    CorrectIntent,
 
     /// The clock moved on (1 s tick).
     #[serde(skip)]
@@ -249,6 +250,7 @@ bindable! {
     GoLive => "go_live",
     EditAnswer => "edit_answer",
     CustomerHistory => "customer_history",
+    CorrectIntent => "correct_intent",
 }
 
 impl Action {

@@ -249,6 +249,9 @@ pub struct Editor {
     /// The published answer being edited (the editor opened with it); `None` when
     /// replying.
     pub edit: Option<String>,
+    /// When the editor opened (the reducer's clock), sent with the reply: the time from
+    /// open to send per version.
+    pub opened_at: DateTime<Utc>,
 }
 
 impl Editor {
@@ -456,6 +459,10 @@ pub enum Notice {
     SettingSaved,
     /// A learnt entry was forgotten.
     LearntForgotten,
+    /// The seller's intent was stored for the item and its draft made again.
+    IntentCorrected(crate::ai::Intent),
+    /// The intent could not be corrected: why.
+    IntentNotCorrected(String),
     /// Reset asked for a field that has no value of its own at this scope.
     SettingNotOverridden,
     /// A block needs the confirmation word typed, not a key; the word.
@@ -498,6 +505,7 @@ impl Notice {
                 | Notice::ExternalEditorDone
                 | Notice::SettingSaved
                 | Notice::LearntForgotten
+                | Notice::IntentCorrected(_)
                 | Notice::AutoReplyUndoing
                 | Notice::AutoReplyUndone
                 | Notice::AutoRepliesStopping
@@ -541,6 +549,8 @@ pub struct AppState {
     pub prompt: Option<Prompt>,
     /// The template picker over the editor, when open.
     pub picker: Option<TemplatePicker>,
+    /// The intent picker over the inbox (`correct_intent`), when open.
+    pub intent_picker: Option<IntentPicker>,
     /// Where templates come from; `None` when none were given.
     pub templates: Option<TemplateSource>,
     /// Help overlay scroll, filter, and the mode it returns to.
@@ -605,6 +615,7 @@ impl AppState {
             editor: None,
             prompt: None,
             picker: None,
+            intent_picker: None,
             templates: None,
             help_scroll: 0,
             help_filter: String::new(),
@@ -786,6 +797,18 @@ impl SettingsView {
             )
             .collect()
     }
+}
+
+/// The intent picker: SPEC's intents ([`crate::ai::Intent::ALL`]), the cursor on one,
+/// for the item being corrected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntentPicker {
+    pub interaction_id: InteractionId,
+    pub selected: usize,
+    /// The item's intent when the picker opened.
+    pub current: Option<crate::ai::Intent>,
+    /// Where the keyboard goes back to.
+    pub return_to: Mode,
 }
 
 /// One entry of the "learnt" tab: a phrase (by id) or a channel's reply length.

@@ -74,6 +74,7 @@ pub static EN: Strings = Strings {
     prompt_filter_placeholder: "e.g. rating:<=2 mp:wb intent:wrong_item product:123",
 
     picker_title: "Templates",
+    intent_picker_title: "Intent",
     help_title: "Keys",
     help_footer: "Your own keys go in keymap.toml in the config folder",
     help_filter: "Find",
@@ -274,6 +275,8 @@ fn notice(notice: &Notice) -> String {
         Notice::ExternalEditorDone => "The text is back from the external editor".into(),
         Notice::SettingRefused { field, reason } => format!("Not saved: {field}: {reason}"),
         Notice::SettingSaved => "Setting saved".into(),
+        Notice::IntentCorrected(i) => format!("Intent corrected: {}; the draft was made again", i.as_str()),
+        Notice::IntentNotCorrected(why) => format!("The intent was not corrected: {why}"),
         Notice::LearntForgotten => "Forgotten: the drafts no longer use it".into(),
         Notice::SettingNotOverridden => "This field has no value of its own here".into(),
         Notice::OverrideWordNeeded(word) => {
@@ -471,6 +474,7 @@ fn action(a: &Action) -> &'static str {
         Action::StopAutoReplies => "turn every auto-reply off",
         Action::GoLive => "make the account's auto-replies live (confirmed)",
         Action::EditAnswer => "edit the sent answer (WB review, once)",
+        Action::CorrectIntent => "correct the item's intent",
         Action::CustomerHistory => "the customer's full history",
         _ => "",
     }
@@ -493,9 +497,10 @@ fn analytics_version_row(
     acceptance: &str,
     edit: &str,
     harmful: &str,
+    open_to_send: &str,
 ) -> String {
     format!(
-        "  {version}: {replies} replies · accepted {acceptance} · edit {edit} · harmful {harmful}"
+        "  {version}: {replies} replies · accepted {acceptance} · edit {edit} · harmful {harmful} · open→send {open_to_send}"
     )
 }
 

@@ -90,6 +90,8 @@ pub struct Strings {
     pub prompt_filter_placeholder: &'static str,
 
     pub picker_title: &'static str,
+    /// The intent picker's title (`correct_intent`).
+    pub intent_picker_title: &'static str,
     pub help_title: &'static str,
     pub help_footer: &'static str,
     pub help_filter: &'static str,
@@ -187,9 +189,15 @@ pub struct Strings {
     /// No reply of the period was sent from a versioned draft.
     pub analytics_versions_none: &'static str,
     /// One prompt/template version: replies, acceptance with its interval, mean edit
-    /// distance, harmful share.
-    pub analytics_version_row:
-        fn(version: &str, replies: u64, acceptance: &str, edit: &str, harmful: &str) -> String,
+    /// distance, harmful share, median time from opening the editor to sending.
+    pub analytics_version_row: fn(
+        version: &str,
+        replies: u64,
+        acceptance: &str,
+        edit: &str,
+        harmful: &str,
+        open_to_send: &str,
+    ) -> String,
     /// Whether a winner between the versions can be called, in plain words.
     pub analytics_version_verdict: fn(&crate::experiments::Verdict) -> String,
     pub metric_name: fn(crate::analytics::MetricKind) -> &'static str,
@@ -291,6 +299,8 @@ mod tests {
             },
             Notice::SettingSaved,
             Notice::LearntForgotten,
+            Notice::IntentCorrected(crate::ai::Intent::Thanks),
+            Notice::IntentNotCorrected("x".into()),
             Notice::SettingNotOverridden,
             Notice::OverrideWordNeeded("SEND".into()),
             Notice::AutoReplyUndoing,

@@ -74,6 +74,7 @@ pub static RU: Strings = Strings {
     prompt_filter_placeholder: "например: rating:<=2 mp:wb intent:wrong_item product:123",
 
     picker_title: "Шаблоны",
+    intent_picker_title: "Намерение",
     help_title: "Клавиши",
     help_footer: "Свои клавиши — в keymap.toml в папке настроек",
     help_filter: "Найти",
@@ -278,6 +279,8 @@ fn notice(notice: &Notice) -> String {
         Notice::ExternalEditorDone => "Текст вернулся из внешнего редактора".into(),
         Notice::SettingRefused { field, reason } => format!("Не сохранено: {field}: {reason}"),
         Notice::SettingSaved => "Настройка сохранена".into(),
+        Notice::IntentCorrected(i) => format!("Намерение исправлено: {}; черновик составлен заново", i.label_ru()),
+        Notice::IntentNotCorrected(why) => format!("Намерение не исправлено: {why}"),
         Notice::LearntForgotten => "Забыто: черновики больше это не используют".into(),
         Notice::SettingNotOverridden => "У этого поля здесь нет своего значения".into(),
         Notice::OverrideWordNeeded(word) => {
@@ -509,6 +512,7 @@ fn action(a: &Action) -> &'static str {
         Action::StopAutoReplies => "выключить все автоответы",
         Action::GoLive => "автоответы кабинета вживую (с подтверждением)",
         Action::EditAnswer => "изменить отправленный ответ (отзыв WB, один раз)",
+        Action::CorrectIntent => "исправить намерение обращения",
         Action::CustomerHistory => "вся история покупателя",
         _ => "",
     }
@@ -531,9 +535,10 @@ fn analytics_version_row(
     acceptance: &str,
     edit: &str,
     harmful: &str,
+    open_to_send: &str,
 ) -> String {
     format!(
-        "  {version}: ответов {replies} · принято {acceptance} · правка {edit} · вредных {harmful}"
+        "  {version}: ответов {replies} · принято {acceptance} · правка {edit} · вредных {harmful} · до отправки {open_to_send}"
     )
 }
 

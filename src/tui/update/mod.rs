@@ -6,6 +6,7 @@
 //! prompt line) and [`mouse`].
 
 mod analytics;
+mod intent;
 mod mouse;
 mod queue;
 mod reply;
@@ -113,6 +114,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Mode::Help => screens::help_mode(state, action),
             Mode::Prompt => screens::prompt_mode(state, action, &mut fx),
             Mode::Screen => screens::screen_mode(state, action, &mut fx),
+            Mode::Picker if state.intent_picker.is_some() => {
+                intent::picker_mode(state, action, &mut fx)
+            }
             Mode::Picker => reply::picker_mode(state, action, &mut fx),
             Mode::Override => reply::override_mode(state, action, &mut fx),
         },
@@ -256,6 +260,17 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             queue::reload_detail(state, fx);
         }
         Event::SettingSaved { key, error } => settings::saved(state, &key, error, fx),
+        Event::IntentCorrected { intent, error, .. } => {
+            notify(
+                state,
+                match error {
+                    None => Notice::IntentCorrected(intent),
+                    Some(why) => Notice::IntentNotCorrected(why),
+                },
+            );
+            queue::reload(state, fx);
+            queue::reload_detail(state, fx);
+        }
         Event::LearntForgotten { account_id, error } => {
             settings::learnt_forgotten(state, account_id, error, fx)
         }
@@ -296,6 +311,7 @@ fn detail_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         Action::FocusQueue | Action::Cancel => state.mode = Mode::Queue,
         Action::Reply => reply::open_editor(state, fx),
         Action::EditAnswer => reply::open_edit(state, fx),
+        Action::CorrectIntent => intent::open_picker(state),
         Action::UndoAutoReply => queue::undo_auto_reply(state, fx),
         Action::StopAutoReplies => queue::stop_auto_replies(state, fx),
         other => common(state, other, fx),

@@ -48,6 +48,7 @@ pub(super) fn queue_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effe
         Action::FocusDetail => state.mode = Mode::Detail,
         Action::Reply => reply::open_editor(state, fx),
         Action::EditAnswer => reply::open_edit(state, fx),
+        Action::CorrectIntent => super::intent::open_picker(state),
         Action::UndoAutoReply => undo_auto_reply(state, fx),
         Action::StopAutoReplies => stop_auto_replies(state, fx),
         Action::Cancel => {

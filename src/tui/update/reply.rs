@@ -390,6 +390,7 @@ pub(super) fn open_editor(state: &mut AppState, fx: &mut Vec<Effect>) {
         reply_window,
         origin,
         edit: None,
+        opened_at: state.now,
     };
     text_changed(&mut editor, fx);
     state.editor = Some(editor);
@@ -445,6 +446,7 @@ pub(super) fn open_edit(state: &mut AppState, fx: &mut Vec<Effect>) {
         reply_window: ReplyWindow::at(item.marketplace, item.channel, None, state.now),
         origin: None,
         edit: Some(sent),
+        opened_at: state.now,
     };
     text_changed(&mut editor, fx);
     state.editor = Some(editor);
@@ -605,6 +607,7 @@ fn send(state: &mut AppState, override_block: bool, fx: &mut Vec<Effect>) {
         return;
     }
     let interaction_id = editor.interaction_id;
+    let opened_at = editor.opened_at;
     let text = editor.text().trim().to_string();
     state.send_seq += 1;
     let idempotency_key = format!(
@@ -625,6 +628,7 @@ fn send(state: &mut AppState, override_block: bool, fx: &mut Vec<Effect>) {
             text,
             idempotency_key,
             override_block,
+            opened_at: Some(opened_at),
         }
     }));
     state.awaiting.insert(interaction_id);

@@ -123,6 +123,12 @@ fn with_interval(p: &crate::experiments::Proportion) -> String {
     }
 }
 
+/// A duration as m:ss ("1:05"), the same in every language.
+fn minutes_seconds(seconds: f64) -> String {
+    let s = seconds.round().max(0.0) as i64;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
 /// The prompt/template versions of the period's replies and the verdict on them.
 fn version_lines(data: &Dashboard, ctx: &ViewCtx<'_>, width: usize) -> Vec<Line<'static>> {
     let s = ctx.strings;
@@ -146,6 +152,9 @@ fn version_lines(data: &Dashboard, ctx: &ViewCtx<'_>, width: usize) -> Vec<Line<
                 &v.mean_edit_distance
                     .map_or("—".to_string(), |d| format!("{d:.2}")),
                 &percent(v.harmful.rate),
+                &v.open_to_send
+                    .median_seconds
+                    .map_or("—".to_string(), minutes_seconds),
             );
             Line::styled(format::truncate(&text, width), ctx.style(Slot::Text))
         })

@@ -60,6 +60,10 @@ impl ViewCtx<'_> {
 pub fn detail_in_front(state: &AppState) -> bool {
     match state.mode {
         Mode::Editor if state.screen == Screen::Settings => false,
+        Mode::Picker if state.intent_picker.is_some() => state
+            .intent_picker
+            .as_ref()
+            .is_some_and(|p| p.return_to == Mode::Detail),
         Mode::Detail | Mode::Editor | Mode::Confirm | Mode::Picker | Mode::Override => true,
         Mode::Help => state.help_return == Mode::Detail,
         Mode::Queue | Mode::Prompt | Mode::Screen => false,

@@ -5,6 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
+use crate::ai::Intent;
 use crate::domain::first_line;
 use crate::tui::format;
 use crate::tui::layout;
@@ -15,6 +16,9 @@ use crate::tui::theme::Slot;
 use super::ViewCtx;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
+    if state.intent_picker.is_some() {
+        return render_intents(frame, area, state, ctx);
+    }
     let Some(picker) = &state.picker else {
         return;
     };
@@ -58,6 +62,58 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
                 line
             } else {
                 line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The intent picker (`correct_intent`): SPEC's intents, the item's current one marked.
+fn render_intents(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
+    let Some(picker) = &state.intent_picker else {
+        return;
+    };
+    let height = (Intent::ALL.len() as u16)
+        .saturating_add(2)
+        .min(area.height);
+    let popup = layout::centered(area, area.width.saturating_sub(4).min(60), height);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(ctx.style(Slot::BorderFocused))
+        .title(Span::styled(
+            format!(" {} ", ctx.strings.intent_picker_title),
+            ctx.style(Slot::TextTitle),
+        ));
+    let inner = block.inner(popup);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(block.style(ctx.style(Slot::Overlay)), popup);
+    let visible = usize::from(inner.height);
+    let scroll = picker.selected.saturating_sub(visible.saturating_sub(1));
+    let width = usize::from(inner.width);
+    let ru = state.lang == crate::tui::Lang::Ru;
+    let lines: Vec<Line<'static>> = Intent::ALL
+        .iter()
+        .enumerate()
+        .skip(scroll)
+        .take(visible)
+        .map(|(i, intent)| {
+            let mark = if Some(*intent) == picker.current {
+                "• "
+            } else {
+                "  "
+            };
+            let label = if ru {
+                format!("{mark}{} ({})", intent.label_ru(), intent.as_str())
+            } else {
+                format!("{mark}{}", intent.as_str())
+            };
+            let label = format::truncate(&label, width);
+            if i == picker.selected {
+                let pad = width.saturating_sub(format::width(&label));
+                Line::from(vec![Span::raw(label), Span::raw(" ".repeat(pad))])
+                    .style(ctx.style(Slot::QueueSelected))
+            } else {
+                Line::from(Span::styled(label, ctx.style(Slot::Text)))
             }
         })
         .collect();

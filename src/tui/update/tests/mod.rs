@@ -6,6 +6,7 @@ mod autoreply;
 mod customer;
 mod edit;
 mod guard;
+mod intent;
 mod paging;
 mod progress;
 mod queue;

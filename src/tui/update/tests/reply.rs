@@ -239,7 +239,13 @@ fn send_then_confirm_emits_exactly_one_reply_with_the_editor_text() {
             text,
             idempotency_key,
             override_block,
+            opened_at,
         } => {
+            assert_eq!(
+                *opened_at,
+                Some(state.now),
+                "the editor opened at the reducer's clock"
+            );
             assert!(!override_block, "nothing to override");
             assert_eq!(*interaction_id, InteractionId(1));
             assert_eq!(text, "Спасибо за отзыв, нам очень жаль.");
@@ -773,4 +779,19 @@ fn a_re_read_item_keeps_its_look_ups_until_the_new_ones_arrive() {
             .is_some(),
         "the revenue line and the guard do not blink out"
     );
+}
+
+#[test]
+fn the_reply_carries_when_its_editor_opened() {
+    let (mut state, mut fake) = started(3);
+    fake.act(&mut state, Action::Reply);
+    assert_eq!(state.mode, Mode::Editor);
+    fake.act(&mut state, Action::Tick(t0() + Duration::seconds(95)));
+    type_text(&mut state, " Спасибо!");
+    fake.act(&mut state, Action::Send);
+    let cmds = fake.act(&mut state, Action::Confirm);
+    match cmds.as_slice() {
+        [Command::SendReply { opened_at, .. }] => assert_eq!(*opened_at, Some(t0())),
+        other => panic!("a reply expected: {other:?}"),
+    }
 }
