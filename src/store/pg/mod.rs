@@ -7,6 +7,8 @@
 
 mod claims;
 mod interactions;
+pub mod outbox;
+pub mod queue;
 mod schema;
 mod team;
 mod writer;
