@@ -15,9 +15,9 @@ use super::out;
 use super::script::{account_id, channel_arg, existing_reader, marketplace_arg, Style};
 use crate::config::Paths;
 use crate::domain::{AnswerState, Channel, InteractionId, Marketplace};
-use std::collections::HashMap;
 use crate::store::{self, AnswerFilter, QueueFilter, QueueKey, QueueRow, QueueSort, Seek};
 use crate::tui::format;
+use std::collections::HashMap;
 
 /// Rows per page when `--limit` is not given.
 const DEFAULT_LIMIT: usize = 50;

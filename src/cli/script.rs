@@ -107,7 +107,8 @@ pub fn run_pure(cmd: &ScriptCmd, command: impl FnOnce() -> clap::Command) -> Res
 /// writer and start a one-thread runtime for it.
 pub fn run(cmd: ScriptCmd, paths: &Paths, config_file: &Path) -> Result<()> {
     if super::team_script::shared(&cmd) {
-        if let Some(url) = crate::config::store_url(config_file, &|name| std::env::var(name).ok())? {
+        if let Some(url) = crate::config::store_url(config_file, &|name| std::env::var(name).ok())?
+        {
             return super::team_script::run(cmd, &url);
         }
     }

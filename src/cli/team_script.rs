@@ -35,7 +35,9 @@ pub fn run(cmd: ScriptCmd, url: &str) -> Result<()> {
         ScriptCmd::Search(args) => search(&mut client, &args),
         ScriptCmd::Show(args) => show(&mut client, &args),
         ScriptCmd::Reply(args) => reply(&mut client, &args),
-        _ => Err(anyhow::anyhow!("this command does not run on the shared database")),
+        _ => Err(anyhow::anyhow!(
+            "this command does not run on the shared database"
+        )),
     }
 }
 
@@ -74,13 +76,25 @@ fn list(client: &mut postgres::Client, args: &ListArgs) -> Result<()> {
     if let Some(query) = &args.query {
         apply_query(client, query, &mut filter, "--query")?;
     }
-    page(client, filter, args.limit, args.after.as_deref(), &args.style)
+    page(
+        client,
+        filter,
+        args.limit,
+        args.after.as_deref(),
+        &args.style,
+    )
 }
 
 fn search(client: &mut postgres::Client, args: &SearchArgs) -> Result<()> {
     let mut filter = list_cmd::search_filter(Utc::now());
     apply_query(client, &args.query, &mut filter, "query")?;
-    page(client, filter, args.limit, args.after.as_deref(), &args.style)
+    page(
+        client,
+        filter,
+        args.limit,
+        args.after.as_deref(),
+        &args.style,
+    )
 }
 
 fn page(
@@ -106,8 +120,8 @@ fn page(
 /// not keep yet (chat threads, product cards, customers, drafts) is empty.
 fn show(client: &mut postgres::Client, args: &ShowArgs) -> Result<()> {
     let id = InteractionId(args.id);
-    let item = pg::outbox::interaction(client, id.0)?
-        .ok_or_else(|| super::show_cmd::no_such_item(id))?;
+    let item =
+        pg::outbox::interaction(client, id.0)?.ok_or_else(|| super::show_cmd::no_such_item(id))?;
     let value = json!({
         "id": item.id.0,
         "external_id": item.external_id,
@@ -185,9 +199,7 @@ fn reply(client: &mut postgres::Client, args: &ReplyArgs) -> Result<()> {
     let (verdict, outbox_id) = match queued {
         QueuedReply::Queued { outbox_id, verdict } => (verdict, Some(outbox_id)),
         QueuedReply::Blocked { verdict } => (verdict, None),
-        QueuedReply::Refused(Refusal::NoSuchItem) => {
-            return Err(super::show_cmd::no_such_item(id))
-        }
+        QueuedReply::Refused(Refusal::NoSuchItem) => return Err(super::show_cmd::no_such_item(id)),
         QueuedReply::Refused(Refusal::Claim(why) | Refusal::Answered(why)) => {
             return Err(fail(Failure::Data, why))
         }

@@ -67,8 +67,12 @@ pub trait OutboxStorage: Send + Sync {
     ) -> Result<bool>;
 
     /// Accepted, then refused by moderation.
-    async fn mark_rejected(&self, claim: &Claim, reason: String, now: DateTime<Utc>)
-        -> Result<bool>;
+    async fn mark_rejected(
+        &self,
+        claim: &Claim,
+        reason: String,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
 
     /// Failed: retried at `retry_at`, or refused for good when `None`.
     async fn mark_failed(

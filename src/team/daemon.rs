@@ -109,7 +109,7 @@ pub async fn deliver_and_sync_once(
     store: &PgStore,
     accounts: &[AccountConfig],
 ) -> Result<(Vec<String>, bool)> {
-    let writer = store.writer()?;
+    let writer = store.writer_async().await?;
     let (outbox, storage) = shared_outbox(store, &writer, accounts).await?;
     let mut delivered = Delivered::default();
     for _ in 0..ONCE_PASSES {
@@ -138,7 +138,7 @@ pub async fn run_daemon(
     poll_every: Duration,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
-    let writer = store.writer()?;
+    let writer = store.writer_async().await?;
     let (outbox, storage) = shared_outbox(store, &writer, accounts).await?;
     let wake = Arc::new(Notify::new());
     listen_for_replies(store.clone(), wake.clone());
@@ -160,7 +160,10 @@ pub async fn run_daemon(
         loop {
             match sync_once(&writer, accounts).await {
                 Ok(lines) => {
-                    for line in lines.iter().filter(|l| !l.ok || !l.text.contains("(0 new, 0 changed")) {
+                    for line in lines
+                        .iter()
+                        .filter(|l| !l.ok || !l.text.contains("(0 new, 0 changed"))
+                    {
                         eprintln!("{} {}", Utc::now().format("%H:%M:%S"), line.text);
                     }
                 }
@@ -168,8 +171,13 @@ pub async fn run_daemon(
             }
             match storage.settle_from_items(Utc::now()).await {
                 Ok(0) => {}
-                Ok(n) => eprintln!("{} outbox: {n} replies seen on their items", Utc::now().format("%H:%M:%S")),
-                Err(err) => tracing::warn!(error = %format!("{err:#}"), "settling accepted replies"),
+                Ok(n) => eprintln!(
+                    "{} outbox: {n} replies seen on their items",
+                    Utc::now().format("%H:%M:%S")
+                ),
+                Err(err) => {
+                    tracing::warn!(error = %format!("{err:#}"), "settling accepted replies")
+                }
             }
             wake.notify_one();
             tokio::time::sleep(poll_every).await;

@@ -21,7 +21,7 @@ pub struct PgOutbox {
 impl PgOutbox {
     /// A new connection to `store` that takes a fresh session lock of its own.
     pub async fn connect(store: &PgStore) -> Result<PgOutbox> {
-        let writer = store.writer()?;
+        let writer = store.writer_async().await?;
         // Positive, so the key reads back the same from pg_locks' two halves.
         let lock = i64::from(rand::random::<u32>()) << 31 | i64::from(rand::random::<u32>() >> 1);
         writer
@@ -123,9 +123,7 @@ impl OutboxStorage for PgOutbox {
     ) -> Result<bool> {
         let claim = claim.clone();
         self.writer
-            .call(move |client| {
-                pg::schedule_check(client, &claim, note.as_deref(), check_at, now)
-            })
+            .call(move |client| pg::schedule_check(client, &claim, note.as_deref(), check_at, now))
             .await
     }
 

@@ -25,9 +25,14 @@ pub struct TeamReply {
 
 #[derive(Debug, Clone)]
 pub enum QueuedReply {
-    Queued { outbox_id: i64, verdict: Verdict },
+    Queued {
+        outbox_id: i64,
+        verdict: Verdict,
+    },
     /// A block-level finding and no override.
-    Blocked { verdict: Verdict },
+    Blocked {
+        verdict: Verdict,
+    },
     /// The database refused it (no such item, another's claim, answered already).
     Refused(Refusal),
 }

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use postgres::error::SqlState;
 use postgres::{GenericClient, Row};
 
+use super::whole_seconds;
 use crate::domain::{
     Answer, AnswerState, Channel, Interaction, InteractionId, Marketplace, ModerationState,
     ProductRef, Rating,
@@ -472,16 +473,16 @@ fn interaction_of(r: &Row) -> Result<Interaction> {
             .get::<_, Option<i16>>(12)
             .and_then(|n| u8::try_from(n).ok())
             .and_then(Rating::new),
-        created_at: r.get(13),
-        waiting_since: r.get(14),
+        created_at: whole_seconds(r.get(13)),
+        waiting_since: whole_seconds(r.get(14)),
         state,
         answer: r.get::<_, Option<String>>(16).map(|text| Answer {
             text,
             moderation: ModerationState::Published,
             editable: false,
         }),
-        at_risk_at: r.get(17),
-        due_at: r.get(18),
+        at_risk_at: whole_seconds(r.get(17)),
+        due_at: whole_seconds(r.get(18)),
         reply_handle: r.get(19),
     })
 }

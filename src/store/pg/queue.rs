@@ -9,6 +9,7 @@ use anyhow::{anyhow, Result};
 use postgres::types::ToSql;
 use postgres::{GenericClient, Row};
 
+use super::whole_seconds;
 use crate::domain::{AnswerState, InteractionId, Marketplace, Rating, SlaTier};
 use crate::store::search::{fold_yo, TextField};
 use crate::store::{
@@ -18,7 +19,10 @@ use crate::store::{
 /// The shops the connected person can see.
 pub fn accounts(client: &mut impl GenericClient) -> Result<Vec<AccountRow>> {
     client
-        .query("SELECT id, name, marketplace FROM accounts ORDER BY name", &[])?
+        .query(
+            "SELECT id, name, marketplace FROM accounts ORDER BY name",
+            &[],
+        )?
         .iter()
         .map(|r| {
             Ok(AccountRow {
@@ -71,19 +75,31 @@ fn conditions(filter: &QueueFilter, params: &mut Params) -> String {
         AnswerFilter::All => "true".to_string(),
     }];
     if let Some(state) = filter.state {
-        sql.push(format!("i.state = {}", params.add(state.as_str().to_string())));
+        sql.push(format!(
+            "i.state = {}",
+            params.add(state.as_str().to_string())
+        ));
     }
     if let Some(channel) = filter.channel {
-        sql.push(format!("i.channel = {}", params.add(channel.as_str().to_string())));
+        sql.push(format!(
+            "i.channel = {}",
+            params.add(channel.as_str().to_string())
+        ));
     }
     if let Some(account) = filter.account_id {
         sql.push(format!("i.account_id = {}", params.add(account)));
     }
     if let Some(marketplace) = filter.marketplace {
-        sql.push(format!("a.marketplace = {}", params.add(marketplace.as_str().to_string())));
+        sql.push(format!(
+            "a.marketplace = {}",
+            params.add(marketplace.as_str().to_string())
+        ));
     }
     if let Some(now) = filter.breached_at {
-        sql.push(format!("i.state = 'open' AND i.due_at <= {}", params.add(now)));
+        sql.push(format!(
+            "i.state = 'open' AND i.due_at <= {}",
+            params.add(now)
+        ));
     }
     if let Some((low, high)) = filter.rating {
         sql.push(format!(
@@ -102,7 +118,10 @@ fn conditions(filter: &QueueFilter, params: &mut Params) -> String {
         sql.push("false".into());
     }
     if let Some(product) = &filter.product {
-        sql.push(format!("i.product_external_id = {}", params.add(product.clone())));
+        sql.push(format!(
+            "i.product_external_id = {}",
+            params.add(product.clone())
+        ));
     }
     for term in &filter.text {
         let Some(query) = phrase_query(&term.text) else {
@@ -227,9 +246,9 @@ fn queue_row(r: &Row) -> Result<QueueRow> {
         preview: text.chars().take(240).collect(),
         tier: SlaTier::parse(r.get(8)).unwrap_or(SlaTier::Normal),
         state: AnswerState::parse(r.get(13)).unwrap_or(AnswerState::Open),
-        created_at: r.get(9),
-        at_risk_at: r.get(10),
-        due_at: r.get(11),
+        created_at: whole_seconds(r.get(9)),
+        at_risk_at: whole_seconds(r.get(10)),
+        due_at: whole_seconds(r.get(11)),
         send_error: r.get(12),
         account_id: r.get(14),
         intent: None,
