@@ -219,6 +219,18 @@ fn operators_reply_and_two_daemons_deliver_each_reply_once_one_killed() {
     );
     let (code, _, err) = agentiq(team.dir(), Some(&url_of("anna")), &["release", &annas_id]);
     assert_eq!(code, 0, "{err}");
+    // Released, it is nobody's: an operator must claim it before replying.
+    let (code, _, err) = agentiq(
+        team.dir(),
+        Some(&url_of("anna")),
+        &[
+            "reply",
+            &annas_id,
+            "Спасибо за отзыв! Разберёмся и ответим подробно.",
+        ],
+    );
+    assert_eq!(code, 65, "{err}");
+    assert!(err.contains("claim it first"), "{err}");
 
     let logs = team.dir().join("daemon-logs");
     std::fs::create_dir_all(&logs).unwrap();
