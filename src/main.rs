@@ -344,7 +344,8 @@ fn run(cli: Cli) -> Result<()> {
     }
     if let Some(Cmd::Script(cmd)) = cli.command {
         // Reads need no runtime; the commands that write start a small one themselves.
-        return script::run(cmd, &paths);
+        let config_file = cli.config.unwrap_or_else(|| paths.config_file());
+        return script::run(cmd, &paths, &config_file);
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let config_file = cli.config.unwrap_or_else(|| paths.config_file());
@@ -511,11 +512,8 @@ fn run(cli: Cli) -> Result<()> {
             let llm = config::load_llm(&config_file)?;
             if let Some(url) = &shared {
                 if args.daemon {
-                    Err(fail(
-                        Failure::Config,
-                        "sync --daemon does not run on the shared database yet; \
-                         run sync --once periodically (see docs/team.md)",
-                    ))
+                    let poll = Duration::from_secs(args.poll_secs.max(1));
+                    team_cmd::sync_daemon(&runtime, url, &accounts, poll, interrupted())
                 } else {
                     team_cmd::sync_once(&runtime, url, &accounts)
                 }

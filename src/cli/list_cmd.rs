@@ -14,9 +14,10 @@ use super::labels::Labels;
 use super::out;
 use super::script::{account_id, channel_arg, existing_reader, marketplace_arg, Style};
 use crate::config::Paths;
-use crate::domain::{AnswerState, Channel, Marketplace};
+use crate::domain::{AnswerState, Channel, InteractionId, Marketplace};
 use crate::store::{self, AnswerFilter, QueueFilter, QueueKey, QueueRow, QueueSort, Seek};
 use crate::tui::format;
+use std::collections::HashMap;
 
 /// Rows per page when `--limit` is not given.
 const DEFAULT_LIMIT: usize = 50;
@@ -109,21 +110,7 @@ fn limit_arg(s: &str) -> Result<usize, String> {
 pub fn list(args: &ListArgs, paths: &Paths) -> Result<()> {
     let conn = existing_reader(paths)?;
     let now = Utc::now();
-    let (answered, state) = match args.state {
-        StateArg::Open => (AnswerFilter::Unanswered, None),
-        StateArg::Pending => (AnswerFilter::Answered, Some(AnswerState::Pending)),
-        StateArg::Answered => (AnswerFilter::Answered, Some(AnswerState::Answered)),
-        StateArg::All => (AnswerFilter::All, None),
-    };
-    let mut filter = QueueFilter {
-        channel: args.channel,
-        marketplace: args.marketplace,
-        answered,
-        state,
-        sort: args.sort.sort(),
-        ranked_at: Some(now),
-        ..QueueFilter::default()
-    };
+    let mut filter = list_filter(args, now);
     if let Some(name) = &args.account {
         filter.account_id = Some(account_id(&conn, name)?);
     }
@@ -139,15 +126,39 @@ pub fn list(args: &ListArgs, paths: &Paths) -> Result<()> {
     )
 }
 
-pub fn search(args: &SearchArgs, paths: &Paths) -> Result<()> {
-    let conn = existing_reader(paths)?;
-    let now = Utc::now();
-    let mut filter = QueueFilter {
+/// The filter `list`'s flags ask for, before `--account` and `--query`.
+pub(super) fn list_filter(args: &ListArgs, now: DateTime<Utc>) -> QueueFilter {
+    let (answered, state) = match args.state {
+        StateArg::Open => (AnswerFilter::Unanswered, None),
+        StateArg::Pending => (AnswerFilter::Answered, Some(AnswerState::Pending)),
+        StateArg::Answered => (AnswerFilter::Answered, Some(AnswerState::Answered)),
+        StateArg::All => (AnswerFilter::All, None),
+    };
+    QueueFilter {
+        channel: args.channel,
+        marketplace: args.marketplace,
+        answered,
+        state,
+        sort: args.sort.sort(),
+        ranked_at: Some(now),
+        ..QueueFilter::default()
+    }
+}
+
+/// The filter `search` starts from: everything, newest first.
+pub(super) fn search_filter(now: DateTime<Utc>) -> QueueFilter {
+    QueueFilter {
         answered: AnswerFilter::All,
         sort: QueueSort::Newest,
         ranked_at: Some(now),
         ..QueueFilter::default()
-    };
+    }
+}
+
+pub fn search(args: &SearchArgs, paths: &Paths) -> Result<()> {
+    let conn = existing_reader(paths)?;
+    let now = Utc::now();
+    let mut filter = search_filter(now);
     apply_query(&conn, &args.query, &mut filter, now, "query")?;
     print_page(
         &conn,
@@ -171,15 +182,10 @@ fn apply_query(
         .map_err(|e| fail(Failure::Usage, format!("{what} \"{query}\": {e}")))
 }
 
-/// Reads the page after `after` (or the first) and prints it with the next cursor.
-fn print_page(
-    conn: &Connection,
-    mut filter: QueueFilter,
-    limit: usize,
-    after: Option<&str>,
-    style: &Style,
-) -> Result<()> {
-    let seek = match after {
+/// Where `--after` says the page starts, for `filter`'s sort; the priority rank is judged
+/// at the first page's moment.
+pub(super) fn seek_after(filter: &mut QueueFilter, after: Option<&str>) -> Result<Seek> {
+    Ok(match after {
         Some(text) => {
             let cursor = Cursor::parse(text)?;
             if cursor.sort != filter.sort {
@@ -201,16 +207,48 @@ fn print_page(
             }
         }
         None => Seek::Start { skip: 0 },
-    };
+    })
+}
+
+/// Reads the page after `after` (or the first) and prints it with the next cursor.
+fn print_page(
+    conn: &Connection,
+    mut filter: QueueFilter,
+    limit: usize,
+    after: Option<&str>,
+    style: &Style,
+) -> Result<()> {
+    let seek = seek_after(&mut filter, after)?;
     // One row more than asked says whether there is a next page.
-    let mut rows = store::queue_window(conn, &filter, seek, limit + 1)?.rows;
+    let rows = store::queue_window(conn, &filter, seek, limit + 1)?.rows;
+    print_rows(
+        rows,
+        &filter,
+        limit,
+        style,
+        |ids| store::item_texts(conn, ids),
+        |accounts| crate::sla::Policies::load(conn, accounts),
+    )
+}
+
+/// Prints a page read with one row more than `limit` (which says whether there is a
+/// next page), as JSON lines or text, with the next cursor. `whole` reads the fields only
+/// whole items have (JSON); `policies` the SLA policies of the rows' accounts (text).
+pub(super) fn print_rows(
+    mut rows: Vec<QueueRow>,
+    filter: &QueueFilter,
+    limit: usize,
+    style: &Style,
+    whole: impl FnOnce(&[InteractionId]) -> Result<HashMap<InteractionId, store::ItemText>>,
+    policies: impl FnOnce(&[i64]) -> crate::sla::Policies,
+) -> Result<()> {
     let more = rows.len() > limit;
     rows.truncate(limit);
     let next = if more {
         rows.last().map(|last| {
             Cursor {
                 sort: filter.sort,
-                key: QueueKey::of(last, &filter),
+                key: QueueKey::of(last, filter),
                 ranked_at: filter.ranked_at,
             }
             .to_string()
@@ -221,7 +259,7 @@ fn print_page(
     let labels = style.labels();
     if style.json {
         let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
-        let whole = store::item_texts(conn, &ids)?;
+        let whole = whole(&ids)?;
         let mut text = String::new();
         for row in &rows {
             text.push_str(&row_json(row, whole.get(&row.id)).to_string());
@@ -241,7 +279,7 @@ fn print_page(
     let width = text_width();
     let now = Utc::now();
     let ids: Vec<i64> = rows.iter().map(|r| r.account_id).collect();
-    let policies = crate::sla::Policies::load(conn, &ids);
+    let policies = policies(&ids);
     let mut text = String::new();
     for row in &rows {
         text.push_str(&row_text(row, &policies, now, width, labels));
@@ -356,10 +394,10 @@ fn row_text(
 /// Where the next page starts: the last row's place in the order, and the moment the
 /// priority rank was judged. Written `sort.rank.time.id[.ranked_at]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Cursor {
-    sort: QueueSort,
-    key: QueueKey,
-    ranked_at: Option<DateTime<Utc>>,
+pub(super) struct Cursor {
+    pub(super) sort: QueueSort,
+    pub(super) key: QueueKey,
+    pub(super) ranked_at: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Display for Cursor {

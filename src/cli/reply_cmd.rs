@@ -51,26 +51,30 @@ pub struct ReplyArgs {
     pub style: Style,
 }
 
-pub async fn run(args: &ReplyArgs, paths: &Paths) -> Result<()> {
-    let override_block = match &args.override_block {
-        None => false,
+/// Whether `--override-block WORD` confirms sending despite a block; a wrong word is a
+/// usage error.
+pub(super) fn override_asked(word: Option<&str>) -> Result<bool> {
+    match word {
+        None => Ok(false),
         Some(word)
             if OVERRIDE_WORDS
                 .iter()
                 .any(|w| w.to_lowercase() == word.trim().to_lowercase()) =>
         {
-            true
+            Ok(true)
         }
-        Some(word) => {
-            return Err(fail(
-                Failure::Usage,
-                format!(
-                    "--override-block {word}: type {} (or {}) to send despite a block",
-                    OVERRIDE_WORDS[0], OVERRIDE_WORDS[1]
-                ),
-            ))
-        }
-    };
+        Some(word) => Err(fail(
+            Failure::Usage,
+            format!(
+                "--override-block {word}: type {} (or {}) to send despite a block",
+                OVERRIDE_WORDS[0], OVERRIDE_WORDS[1]
+            ),
+        )),
+    }
+}
+
+pub async fn run(args: &ReplyArgs, paths: &Paths) -> Result<()> {
+    let override_block = override_asked(args.override_block.as_deref())?;
     let id = InteractionId(args.id);
     let store = existing_store(paths)?;
     let conn = store.reader()?;
@@ -126,17 +130,34 @@ pub async fn run(args: &ReplyArgs, paths: &Paths) -> Result<()> {
     } else {
         enqueue_checked(&store, &writer, request, Utc::now()).await?
     };
-    let checked = crate::ai::verdict_json(&verdict, &text);
-    let labels = args.style.labels();
-    let (queued, outbox_id) = match &outcome {
-        EnqueueOutcome::Queued { outbox_id, .. } => (true, Some(*outbox_id)),
-        EnqueueOutcome::Refused { .. } => (false, None),
+    let outbox_id = match &outcome {
+        EnqueueOutcome::Queued { outbox_id, .. } => Some(*outbox_id),
+        EnqueueOutcome::Refused { .. } => None,
     };
-    if args.style.json {
+    report(id, args.edit, &text, &verdict, outbox_id, &args.style)?;
+    if outbox_id.is_none() {
+        return Err(blocked(id));
+    }
+    Ok(())
+}
+
+/// Prints what became of a reply: queued as `outbox_id`, or refused by the guardrails.
+pub(super) fn report(
+    id: InteractionId,
+    edit: bool,
+    text: &str,
+    verdict: &crate::ai::guardrails::Verdict,
+    outbox_id: Option<i64>,
+    style: &Style,
+) -> Result<()> {
+    let checked = crate::ai::verdict_json(verdict, text);
+    let labels = style.labels();
+    let queued = outbox_id.is_some();
+    if style.json {
         out::line(
             &json!({
                 "id": id.0,
-                "edit": args.edit,
+                "edit": edit,
                 "queued": queued,
                 "outbox_id": outbox_id,
                 "level": checked["level"],
@@ -166,14 +187,16 @@ pub async fn run(args: &ReplyArgs, paths: &Paths) -> Result<()> {
         }
         out::print(&lines)?;
     }
-    if !queued {
-        return Err(fail(
-            Failure::Blocked,
-            format!(
-                "the guardrails block this reply to #{}; fix it, or pass --override-block {}",
-                id.0, OVERRIDE_WORDS[0]
-            ),
-        ));
-    }
     Ok(())
+}
+
+/// The error of a reply the guardrails blocked (exit 2).
+pub(super) fn blocked(id: InteractionId) -> anyhow::Error {
+    fail(
+        Failure::Blocked,
+        format!(
+            "the guardrails block this reply to #{}; fix it, or pass --override-block {}",
+            id.0, OVERRIDE_WORDS[0]
+        ),
+    )
 }

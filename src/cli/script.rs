@@ -106,10 +106,17 @@ pub fn run_pure(cmd: &ScriptCmd, command: impl FnOnce() -> clap::Command) -> Res
     }
 }
 
-/// Runs a command on the store in `paths`. The reads start no async runtime (it costs a
+/// Runs a command on the store in `paths`, or on the team's shared database when
+/// `config_file` or the environment names one (`list`, `search`, `show`, `reply`). The reads start no async runtime (it costs a
 /// process start-up's worth of threads); `reply` and `settings` write through the store's
 /// writer and start a one-thread runtime for it.
-pub fn run(cmd: ScriptCmd, paths: &Paths) -> Result<()> {
+pub fn run(cmd: ScriptCmd, paths: &Paths, config_file: &Path) -> Result<()> {
+    if super::team_script::shared(&cmd) {
+        if let Some(url) = crate::config::store_url(config_file, &|name| std::env::var(name).ok())?
+        {
+            return super::team_script::run(cmd, &url);
+        }
+    }
     let runtime = || {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()

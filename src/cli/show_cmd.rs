@@ -191,7 +191,7 @@ fn plain(v: &Value, l: &Labels) -> String {
 }
 
 /// The item as labelled lines, in the UI language.
-fn item_text(v: &Value, l: &Labels) -> String {
+pub(super) fn item_text(v: &Value, l: &Labels) -> String {
     let mut out = String::new();
     let mut field = |name: &str, value: String| out.push_str(&format!("{name:<12} {value}\n"));
     field("#", plain(&v["id"], l));

@@ -1,5 +1,5 @@
 //! Team mode's commands on the shared PostgreSQL store: `claim`, `release`, `team …`, and
-//! `sync --once` when `[store] url` names PostgreSQL. See docs/team.md.
+//! `sync --once | --daemon` when `[store] url` names PostgreSQL. See docs/team.md.
 
 use std::path::Path;
 use std::time::Duration;
@@ -183,33 +183,49 @@ pub fn team(url: &str, command: TeamCmd) -> Result<()> {
     Ok(())
 }
 
-/// `sync --once` into the shared store: migrates it (the owner runs sync), then one pass
-/// of every connector. The blocking connection is made here, outside the runtime.
+/// `sync --once` into the shared store: migrates it (the owner runs sync), delivers the
+/// replies due in the shared outbox, then one pass of every connector. The blocking
+/// connection is made here, outside the runtime.
 pub fn sync_once(
     runtime: &tokio::runtime::Runtime,
     url: &str,
     accounts: &[AccountConfig],
 ) -> Result<()> {
+    let store = owner_store(url, accounts)?;
+    let (lines, ok) = runtime.block_on(crate::team::deliver_and_sync_once(&store, accounts))?;
+    for line in &lines {
+        eprintln!("{line}");
+    }
+    if !ok {
+        return Err(fail(
+            Failure::Unavailable,
+            "some sync passes failed; see above",
+        ))
+        .context("sync into the shared database");
+    }
+    Ok(())
+}
+
+/// `sync --daemon` on the shared store: syncs every `poll_every` and sends the shared
+/// outbox's replies as they are queued, until `stop` resolves.
+pub fn sync_daemon(
+    runtime: &tokio::runtime::Runtime,
+    url: &str,
+    accounts: &[AccountConfig],
+    poll_every: Duration,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<()> {
+    let store = owner_store(url, accounts)?;
+    runtime.block_on(crate::team::run_daemon(&store, accounts, poll_every, stop))
+}
+
+/// The shared store, migrated, for the owner's machine (which has the accounts).
+fn owner_store(url: &str, accounts: &[AccountConfig]) -> Result<PgStore> {
     if accounts.is_empty() {
         return Err(fail(
             Failure::Config,
             "no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)",
         ));
     }
-    let store = PgStore::open(url).kind(Failure::Unavailable)?;
-    let writer = store.writer()?;
-    let lines = runtime.block_on(crate::team::sync_once(&writer, accounts))?;
-    let mut failed = 0;
-    for line in &lines {
-        eprintln!("{}", line.text);
-        failed += usize::from(!line.ok);
-    }
-    if failed > 0 {
-        return Err(fail(
-            Failure::Unavailable,
-            format!("{failed} of {} sync passes failed", lines.len()),
-        ))
-        .context("sync into the shared database");
-    }
-    Ok(())
+    PgStore::open(url).kind(Failure::Unavailable)
 }

@@ -17,11 +17,13 @@
 //! only while the item still shows the old text. Its item stays answered throughout.
 
 mod enqueue;
+mod storage;
 
 pub use enqueue::{
     cancel_reply, edit_distance, enqueue_checked, enqueue_edit_checked, Actor, EnqueueOutcome,
     ReplyRequest, SentDraft,
 };
+pub use storage::{OutboxStorage, SqliteOutbox};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -50,8 +52,7 @@ pub use crate::domain::Clock;
 pub const CLAIM_TTL: chrono::Duration = chrono::Duration::seconds(45);
 
 pub struct Outbox {
-    store: Store,
-    writer: Writer,
+    storage: Arc<dyn OutboxStorage>,
     connectors: HashMap<(i64, Channel), Arc<dyn Connector>>,
     events: mpsc::UnboundedSender<Event>,
     clock: Clock,
@@ -82,9 +83,23 @@ impl Outbox {
         events: mpsc::UnboundedSender<Event>,
         clock: Clock,
     ) -> Outbox {
+        Outbox::on(
+            Arc::new(SqliteOutbox { store, writer }),
+            connectors,
+            events,
+            clock,
+        )
+    }
+
+    /// An outbox whose rows live in `storage` (a team's shared store, say).
+    pub fn on(
+        storage: Arc<dyn OutboxStorage>,
+        connectors: HashMap<(i64, Channel), Arc<dyn Connector>>,
+        events: mpsc::UnboundedSender<Event>,
+        clock: Clock,
+    ) -> Outbox {
         Outbox {
-            store,
-            writer,
+            storage,
             connectors,
             events,
             clock,
@@ -134,16 +149,13 @@ impl Outbox {
         if reaches.is_empty() {
             return Ok(Vec::new());
         }
-        let due = {
-            let reader = self.store.reader()?;
-            store::due_outbox_for(&reader, now, 100, Some(&reaches))?
-        };
+        let due = self.storage.due(now, 100, &reaches).await?;
         let mut steps = Vec::with_capacity(due.len());
         for item in due {
-            let (id, holder, now) = (item.id, self.holder.clone(), (self.clock)());
+            let now = (self.clock)();
             let claimed = self
-                .writer
-                .call(move |conn| store::claim_outbox(conn, id, &holder, now, CLAIM_TTL))
+                .storage
+                .claim(item.id, &self.holder, now, CLAIM_TTL)
                 .await?;
             let Some((item, claim)) = claimed else {
                 continue;
@@ -162,21 +174,18 @@ impl Outbox {
     }
 
     async fn deliver(&self, item: &OutboxItem, claim: &Claim) -> Result<Step> {
-        let interaction = {
-            let reader = self.store.reader()?;
-            store::interaction(&reader, item.interaction_id)?
-        }
-        .with_context(|| format!("outbox {} names a missing interaction", item.id))?;
+        let interaction = self
+            .storage
+            .interaction(item.interaction_id)
+            .await?
+            .with_context(|| format!("outbox {} names a missing interaction", item.id))?;
         let Some(connector) = self
             .connectors
             .get(&(interaction.account_id, interaction.channel))
             .cloned()
         else {
             // Not ours to send: another process that has this shop will.
-            let claim = claim.clone();
-            self.writer
-                .call(move |conn| store::release_claim(conn, &claim))
-                .await?;
+            self.storage.release(claim).await?;
             return Ok(Step::Skipped);
         };
         let target = target_of(&interaction);
@@ -237,11 +246,7 @@ impl Outbox {
         target: &ReplyTarget,
     ) -> Result<Step> {
         let now = (self.clock)();
-        let fence = claim.clone();
-        let ours = self
-            .writer
-            .call(move |conn| store::mark_sending(conn, &fence, now))
-            .await?;
+        let ours = self.storage.mark_sending(claim, now).await?;
         if !ours {
             tracing::info!(
                 outbox = item.id,
@@ -256,11 +261,8 @@ impl Outbox {
         match sent {
             Ok(()) => {
                 let now = (self.clock)();
-                let fence = claim.clone();
                 let check_at = now + next_check_delay(0);
-                self.writer
-                    .call(move |conn| store::mark_accepted(conn, &fence, now, check_at))
-                    .await?;
+                self.storage.mark_accepted(claim, now, check_at).await?;
                 let accepted = OutboxItem {
                     state: OutboxState::Accepted,
                     sent_at: Some(now),
@@ -295,9 +297,8 @@ impl Outbox {
         let accepted_at = item.sent_at.unwrap_or(now);
         let next = now + next_check_delay(item.checks + 1);
         let check_at = (next <= accepted_at + CHECK_FOR).then_some(next);
-        let fence = claim.clone();
-        self.writer
-            .call(move |conn| store::schedule_check(conn, &fence, note.as_deref(), check_at, now))
+        self.storage
+            .schedule_check(claim, note, check_at, now)
             .await?;
         Ok(Step::Accepted)
     }
@@ -309,28 +310,17 @@ impl Outbox {
         shown: &PostedAnswer,
     ) -> Result<Step> {
         let now = (self.clock)();
-        let fence = claim.clone();
         if shown.moderation == ModerationState::Rejected {
             let reason = "отклонён модерацией маркетплейса".to_string();
-            let why = reason.clone();
-            self.writer
-                .call(move |conn| store::mark_rejected(conn, &fence, &why, now))
+            self.storage
+                .mark_rejected(claim, reason.clone(), now)
                 .await?;
             tracing::warn!(outbox = item.id, "reply rejected by moderation");
             return Ok(Step::Rejected(reason));
         }
-        let editable = shown.editable;
         let moved = self
-            .writer
-            .call(move |conn| {
-                let tx = conn.transaction()?;
-                let moved = store::mark_visible(&tx, &fence, now)?;
-                if let (true, Some(editable)) = (moved, editable) {
-                    store::note_reply_editable(&tx, fence.outbox_id, editable)?;
-                }
-                tx.commit()?;
-                Ok(moved)
-            })
+            .storage
+            .mark_visible(claim, now, shown.editable)
             .await?;
         Ok(if moved { Step::Visible } else { Step::Skipped })
     }
@@ -375,15 +365,8 @@ impl Outbox {
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<Step> {
         let now = (self.clock)();
-        let error = reason.to_string();
-        let fence = claim.clone();
-        self.writer
-            .call(move |conn| {
-                let tx = conn.transaction()?;
-                store::mark_failed(&tx, &fence, &error, retry_at, now)?;
-                tx.commit()?;
-                Ok(())
-            })
+        self.storage
+            .mark_failed(claim, reason.to_string(), retry_at, now)
             .await?;
         tracing::warn!(
             outbox = item.id,

@@ -1,6 +1,13 @@
 //! Team mode: several people on one shop's inbox through a shared PostgreSQL store
-//! (`store::pg`). This layer joins it to the sync engine; see docs/team.md.
+//! (`store::pg`). This layer joins it to the sync engine and the outbox; see
+//! docs/team.md.
 
+mod daemon;
+mod outbox;
+mod reply;
 mod sync;
 
+pub use daemon::{deliver_and_sync_once, run_daemon, Delivered};
+pub use outbox::PgOutbox;
+pub use reply::{queue_reply, QueuedReply, TeamReply};
 pub use sync::{sync_once, SyncLine};

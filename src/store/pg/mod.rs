@@ -7,6 +7,8 @@
 
 mod claims;
 mod interactions;
+pub mod outbox;
+pub mod queue;
 mod schema;
 mod team;
 mod writer;
@@ -51,6 +53,29 @@ impl PgStore {
     pub fn writer(&self) -> Result<PgWriter> {
         Ok(PgWriter::spawn(self.connect()?))
     }
+
+    /// [`PgStore::writer`] from async code: the blocking client connects on a thread of
+    /// its own, since it cannot start inside the runtime.
+    pub async fn writer_async(&self) -> Result<PgWriter> {
+        let store = self.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("pg-connect".into())
+            .spawn(move || {
+                let _ = tx.send(store.connect());
+            })
+            .context("spawning a thread to connect")?;
+        let client = rx
+            .await
+            .map_err(|_| anyhow::anyhow!("the connecting thread stopped"))??;
+        Ok(PgWriter::spawn(client))
+    }
+}
+
+/// `t` to the whole second: the SQLite store keeps times in seconds, and what the
+/// commands print from either store reads the same.
+pub(crate) fn whole_seconds(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
 }
 
 /// `url` without its password, for messages and logs.

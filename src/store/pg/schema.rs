@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_shared_inbox.sql"),
     include_str!("migrations/002_claims_and_roles.sql"),
+    include_str!("migrations/003_shared_outbox.sql"),
 ];
 
 /// An arbitrary key of the advisory lock that serialises migrations ("agentiq" in ASCII).
