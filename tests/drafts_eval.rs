@@ -339,3 +339,11 @@ fn blind_complaints_are_safe_and_distinct() {
     assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
     assert_eq!(f.identical, 0, "identical drafts");
 }
+
+/// Complaints written to tune the session-6 extractor on (`train/`): misses shown.
+#[test]
+fn train_complaints_are_safe_and_distinct() {
+    let f = evaluate(&eval_dir().join("train"), "train", Misses::Shown);
+    assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
+    assert_eq!(f.identical, 0, "identical drafts");
+}

@@ -15,6 +15,8 @@ use serde::Deserialize;
 
 use super::normalize::{normalize_word, stem, tokenize, Token};
 
+mod words;
+
 /// Words of a quote, part to fault included.
 pub const MAX_QUOTE_WORDS: usize = 6;
 /// How far (in words) a part may stand from its fault.
@@ -46,6 +48,9 @@ struct Lexicon {
 }
 
 fn normalize_pattern(word: &str) -> String {
+    if let Some(root) = word.strip_prefix('~') {
+        return format!("~{}", normalize_word(root));
+    }
     match word.strip_suffix('*') {
         Some(prefix) => format!("{}*", normalize_word(prefix)),
         None => normalize_word(word),
@@ -88,6 +93,9 @@ fn lexicon() -> &'static Lexicon {
 /// "отключать*", so "начал отключаться" is found too). Buyers write every form; the
 /// lexicon lists one.
 fn verb_variants(pattern: &str) -> Vec<String> {
+    if pattern.starts_with('~') {
+        return Vec::new();
+    }
     let (stem, star) = match pattern.strip_suffix('*') {
         Some(s) => (s, "*"),
         None => (pattern, ""),
@@ -119,11 +127,37 @@ fn verb_variants(pattern: &str) -> Vec<String> {
 /// Words that start a fault told as an infinitive: "начал отключаться", "стала рваться".
 const AUXILIARIES: &[&str] = &["начал", "стал", "начина", "продолжа"];
 
+/// Whether a lexicon pattern matches a normalised word: `основа*` any word starting with
+/// it, `~корень` the root after a verbal prefix, a plain word only itself; a listed word
+/// of [`words::SLIP_MIN_CHARS`] letters or more forgives one slip ("подтикает").
 fn matches(pattern: &str, word: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => word.starts_with(prefix),
-        None => word == pattern,
+    if let Some(root) = pattern.strip_prefix('~') {
+        return words::has_root(word, root);
     }
+    let same_start = |a: &str, b: &str| a.chars().next() == b.chars().next();
+    match pattern.strip_suffix('*') {
+        Some(prefix) => {
+            word.starts_with(prefix)
+                || (prefix.chars().count() >= words::SLIP_MIN_CHARS
+                    && same_start(prefix, word)
+                    && slipped_prefix(prefix, word))
+        }
+        None => {
+            word == pattern
+                || (pattern.chars().count() >= words::SLIP_MIN_CHARS
+                    && same_start(pattern, word)
+                    && words::one_slip_apart(pattern, word))
+        }
+    }
+}
+
+/// Whether `word` starts with `prefix` but for one slip ("кросовки" for "кроссовк*").
+fn slipped_prefix(prefix: &str, word: &str) -> bool {
+    let n = prefix.chars().count();
+    let chars: Vec<char> = word.chars().collect();
+    (n.saturating_sub(1)..=n + 1)
+        .filter(|k| *k <= chars.len())
+        .any(|k| words::one_slip_apart(prefix, &chars[..k].iter().collect::<String>()))
 }
 
 /// One problem the customer describes.
@@ -138,13 +172,18 @@ pub struct Problem {
 }
 
 /// Whether a fault word can follow "товар" without its own subject: present tense
-/// ("не включается", "течёт") or no verb at all ("маломерит", "не как на фото").
-/// A masculine past tense ("перестал", "сломался") agrees with "товар" too.
+/// singular ("не включается", "течёт") or no verb at all ("маломерит", "не как на фото").
+/// A masculine past tense ("перестал", "сломался") agrees with "товар" too; a plural
+/// ("скрипят") does not.
 fn stands_alone(fault_words: &[&Token]) -> bool {
-    let other_gender = |w: &str| {
-        ["ла", "ло", "ли", "лась", "лось", "лись"]
-            .iter()
-            .any(|e| w.ends_with(e))
+    let other_number_or_gender = |w: &str| {
+        [
+            "ла", "ло", "ли", "лась", "лось", "лись", "ят", "ут", "ют", "ются", "ятся", "утся",
+            "атся",
+        ]
+        .iter()
+        .any(|e| w.ends_with(e))
+            || (w.chars().count() > 4 && w.ends_with("ат"))
     };
     // "привезли треснутую": an adjective agreeing with a word outside the quote cannot
     // take "товар" as its subject ("товар треснутую").
@@ -159,7 +198,7 @@ fn stands_alone(fault_words: &[&Token]) -> bool {
     };
     !fault_words
         .iter()
-        .any(|t| other_gender(&t.norm) || agrees_elsewhere(&t.norm))
+        .any(|t| other_number_or_gender(&t.norm) || agrees_elsewhere(&t.norm))
 }
 
 /// Whether a word is an infinitive ("синхронизироваться", "заряжаться"): a fault like
@@ -171,29 +210,237 @@ fn is_infinitive(word: &str) -> bool {
             .any(|e| word.ends_with(e))
 }
 
+/// Where a fault stands in the tokens, and how sure the reading is.
+struct Fault {
+    lo: usize,
+    hi: usize,
+    /// Names a problem without a part ("маломерит").
+    alone: bool,
+    /// Read from the shape of the clause, not from the lexicon: ranked after listed faults.
+    shaped: bool,
+}
+
+/// Words after "не" that leave the fault open ("не та модель", "не такой как на фото").
+const DANGLING: &[&str] = &[
+    "тот",
+    "та",
+    "то",
+    "те",
+    "ту",
+    "другой",
+    "другая",
+    "другое",
+    "другую",
+    "другие",
+    "такой",
+    "такая",
+    "такое",
+    "такие",
+    "такого",
+];
+
+/// Objects no fault has: "нет претензий" is praise.
+const NOT_MISSING: &[&str] = &[
+    "претенз",
+    "слов",
+    "проблем",
+    "нарекан",
+    "замечан",
+    "вопрос",
+    "минус",
+    "недостат",
+];
+
+/// The fault starting at token `i`: a listed pattern, or a clause shaped like one — a
+/// negated verb or adjective ("не вставляется", "не стойкие"), a parcel that came in a
+/// bad state ("пришли прогорклые", "мятая пришла"), something missing ("нет звука").
+fn fault_at(lex: &Lexicon, tokens: &[Token], i: usize) -> Option<Fault> {
+    let same_clause = |j: usize| j < tokens.len() && tokens[j].clause == tokens[i].clause;
+    if let Some((words, alone)) = lex.faults.iter().find(|(words, _)| {
+        i + words.len() <= tokens.len()
+            && words
+                .iter()
+                .zip(&tokens[i..])
+                .all(|(p, t)| matches(p, &t.norm))
+            && tokens[i..i + words.len()]
+                .iter()
+                .all(|t| t.clause == tokens[i].clause)
+    }) {
+        return Some(Fault {
+            lo: i,
+            hi: i + words.len(),
+            alone: *alone,
+            shaped: false,
+        });
+    }
+    let w = tokens[i].norm.as_str();
+    let next = same_clause(i + 1).then(|| tokens[i + 1].norm.as_str());
+    let shaped = |lo, hi, alone| {
+        Some(Fault {
+            lo,
+            hi,
+            alone,
+            shaped: true,
+        })
+    };
+    match (w, next) {
+        ("не", Some(n)) if DANGLING.contains(&n) => shaped(i, i + 2, true),
+        ("не", Some(n))
+            if (words::is_verb_like(n) || words::is_adjective_like(n))
+                && !words::is_customer_verb(n)
+                && !words::is_function_word(n) =>
+        {
+            shaped(i, i + 2, false)
+        }
+        ("нет", Some(n))
+            if !words::is_function_word(n)
+                && !words::is_verb_like(n)
+                && !NOT_MISSING.iter().any(|m| n.starts_with(m)) =>
+        {
+            shaped(i, i + 2, true)
+        }
+        _ if words::is_arrival(w) => {
+            // "пришла вся мятая", "мятая пришла".
+            let mut j = i + 1;
+            while same_clause(j)
+                && ["весь", "вся", "все", "всё", "уже", "совсем", "просто"]
+                    .contains(&tokens[j].norm.as_str())
+            {
+                j += 1;
+            }
+            let bad =
+                |t: &Token| words::is_adjective_like(&t.norm) && !words::is_good_state(&t.norm);
+            if same_clause(j) && bad(&tokens[j]) {
+                shaped(i, j + 1, false)
+            } else if i > 0 && tokens[i - 1].clause == tokens[i].clause && bad(&tokens[i - 1]) {
+                shaped(i - 1, i + 1, false)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The noun group that is the fault's subject when no listed part is: the nearest word
+/// before the fault that can be a noun ("роутер постоянно теряет", "дозатор у геля не
+/// работает"), with an adjective before it ("тормозные колодки"). Adverbs and
+/// prepositional groups in between are skipped; a conjunction or another verb ends the
+/// search.
+fn subject_before(tokens: &[Token], f_lo: usize, used: &[bool], lex: &Lexicon) -> Option<usize> {
+    let clause = tokens[f_lo].clause;
+    let is_part = |w: &str| lex.parts.iter().any(|p| matches(p, w));
+    let mut j = f_lo;
+    let mut steps = 0;
+    while j > 0 && steps < 5 {
+        j -= 1;
+        steps += 1;
+        let t = &tokens[j];
+        if t.clause != clause || used[j] {
+            return None;
+        }
+        let w = t.norm.as_str();
+        if words::is_adverb(w)
+            || [
+                "постоянно",
+                "уже",
+                "сразу",
+                "вообще",
+                "совсем",
+                "еще",
+                "очень",
+                "просто",
+                "прям",
+                "тоже",
+                "даже",
+                "периодически",
+                "иногда",
+                "опять",
+                "снова",
+                "быстро",
+                "вскоре",
+            ]
+            .contains(&w)
+        {
+            continue;
+        }
+        if words::is_linking_verb(w) {
+            continue;
+        }
+        if j > 0 && tokens[j - 1].clause == clause && words::is_preposition(&tokens[j - 1].norm) {
+            // "у геля": skip the group and its preposition.
+            j -= 1;
+            continue;
+        }
+        if j > 1
+            && tokens[j - 2].clause == clause
+            && words::is_preposition(&tokens[j - 2].norm)
+            && words::is_adjective_like(&tokens[j - 1].norm)
+        {
+            // "у плюшевого зайца".
+            j -= 2;
+            continue;
+        }
+        if words::is_function_word(w) || (words::is_verb_like(w) && !is_part(w)) {
+            return None;
+        }
+        if words::is_preposition(w) {
+            return None;
+        }
+        // "тормозные колодки", "электрическая бритва": one adjective before it.
+        if j > 0
+            && tokens[j - 1].clause == clause
+            && !used[j - 1]
+            && words::is_adjective_like(&tokens[j - 1].norm)
+            && !words::is_function_word(&tokens[j - 1].norm)
+        {
+            return Some(j - 1);
+        }
+        return Some(j);
+    }
+    None
+}
+
+/// The object or complement after a fault's verb, at most two words: "держать заряд",
+/// "не видит сим карту", "отвалилась нога". Never a preposition (a tail's), a function
+/// word, an adverb or another verb.
+fn complement_end(tokens: &[Token], f_hi: usize, used: &[bool], lex: &Lexicon) -> usize {
+    let clause = tokens[f_hi - 1].clause;
+    let is_part = |w: &str| lex.parts.iter().any(|p| matches(p, w));
+    let mut hi = f_hi;
+    while hi < tokens.len() && hi < f_hi + 2 {
+        let t = &tokens[hi];
+        let w = t.norm.as_str();
+        if t.clause != clause
+            || used[hi]
+            || words::is_function_word(w)
+            || words::is_adverb(w)
+            || lex.tails.iter().any(|tail| tail == w)
+            || (words::is_verb_like(w) && !is_part(w))
+        {
+            break;
+        }
+        hi += 1;
+    }
+    hi
+}
+
 /// The problems in `text`, at most two, in the order written.
 pub fn problems(text: &str) -> Vec<Problem> {
     let lex = lexicon();
     let tokens = tokenize(text);
     let mut used = vec![false; tokens.len()];
-    let mut out: Vec<(usize, Problem)> = Vec::new();
+    let mut out: Vec<(usize, bool, Problem)> = Vec::new();
+    // Where the last problem's quote starts in `text`.
+    let mut last_start: Option<usize> = None;
     let mut i = 0;
     while i < tokens.len() {
-        let hit = lex.faults.iter().find(|(words, _)| {
-            i + words.len() <= tokens.len()
-                && words
-                    .iter()
-                    .zip(&tokens[i..])
-                    .all(|(p, t)| matches(p, &t.norm))
-                && tokens[i..i + words.len()]
-                    .iter()
-                    .all(|t| t.clause == tokens[i].clause)
-        });
-        let Some((words, alone)) = hit else {
+        let Some(fault) = fault_at(lex, &tokens, i) else {
             i += 1;
             continue;
         };
-        let (mut f_lo, mut f_hi) = (i, i + words.len());
+        let alone = fault.alone;
+        let (mut f_lo, mut f_hi) = (fault.lo, fault.hi);
         // "начал пахнуть горелым и отключаться": the auxiliary starts the quote.
         if is_infinitive(&tokens[f_lo].norm) {
             let clause = tokens[f_lo].clause;
@@ -207,31 +454,38 @@ pub fn problems(text: &str) -> Vec<Problem> {
             }
         }
         // "перестал синхронизироваться"; "пришла не та модель" (never a dangling "не та").
-        let dangling = [
-            "тот",
-            "та",
-            "то",
-            "те",
-            "ту",
-            "другой",
-            "другая",
-            "другое",
-            "другую",
-            "другие",
-        ]
-        .contains(&tokens[f_hi - 1].norm.as_str());
+        let dangling = DANGLING.contains(&tokens[f_hi - 1].norm.as_str());
         if f_hi < tokens.len()
             && tokens[f_hi].clause == tokens[f_lo].clause
             && (dangling || is_infinitive(&tokens[f_hi].norm))
         {
             f_hi += 1;
+            // "не такой как на картинке": the comparison is the fault.
+            if dangling && tokens[f_hi - 1].norm == "как" {
+                let clause = tokens[f_lo].clause;
+                while f_hi < tokens.len() && f_hi < f_lo + 6 && tokens[f_hi].clause == clause {
+                    f_hi += 1;
+                }
+            }
         }
-        i = f_hi;
+        i = f_hi.max(i + 1);
         if used[f_lo..f_hi].iter().any(|u| *u) {
             continue;
         }
         let clause = tokens[f_lo].clause;
-        // The nearest part word of the same clause, before the fault first.
+        // The verb's object: "перестала держать заряд", "не видит сим карту".
+        let verb_last = words::is_verb_like(&tokens[f_hi - 1].norm);
+        let c_hi = if verb_last {
+            complement_end(&tokens, f_hi, &used, lex)
+        } else {
+            f_hi
+        };
+        let has_object = c_hi > f_hi;
+        // The nearest part word of the same clause, before the fault first; a part right
+        // after a preposition ("у сумки", "на рюкзаке") is not the subject.
+        let after_preposition = |j: usize| {
+            j > 0 && tokens[j - 1].clause == clause && words::is_preposition(&tokens[j - 1].norm)
+        };
         let part_at = |j: usize| {
             !used[j]
                 && tokens[j].clause == clause
@@ -246,20 +500,41 @@ pub fn problems(text: &str) -> Vec<Problem> {
             {
                 break;
             }
-            if part_at(j) {
+            if part_at(j) && !after_preposition(j) {
                 before = Some(j);
             }
         }
-        let after = (f_hi..(f_hi + PART_WINDOW).min(tokens.len())).find(|j| part_at(*j));
-        let part = before.or(after);
+        let before = before.or_else(|| subject_before(&tokens, f_lo, &used, lex));
+        let after = (c_hi..(c_hi + PART_WINDOW).min(tokens.len())).find(|j| part_at(*j));
+        let part = before.or(if has_object { Some(f_hi) } else { after });
         let fault_tokens: Vec<&Token> = tokens[f_lo..f_hi].iter().collect();
-        if part.is_none() && !(*alone || stands_alone(&fault_tokens)) {
+        // "начал пахнуть горелым и отключаться", "стали жёсткие и полиняли": a second
+        // predicate of the same subject joins the problem before it.
+        if before.is_none()
+            && f_lo >= 2
+            && tokens[f_lo - 1].norm == "и"
+            && tokens[f_lo - 1].clause == clause
+            && tokens[f_lo - 2].clause == clause
+            && used[f_lo - 2]
+        {
+            if let Some((_, _, last)) = out.last_mut() {
+                let end = tokens[c_hi - 1].span.end;
+                if let Some(start) = last_start {
+                    last.quote = text[start..end].trim().to_lowercase();
+                    for u in &mut used[f_lo - 1..c_hi] {
+                        *u = true;
+                    }
+                    continue;
+                }
+            }
+        }
+        if part.is_none() && !(alone || stands_alone(&fault_tokens)) {
             continue;
         }
         let (mut lo, mut hi) = match part {
-            Some(p) if p < f_lo => (p, f_hi),
-            Some(p) => (f_lo, p + 1),
-            None => (f_lo, f_hi),
+            Some(p) if p < f_lo => (p, c_hi),
+            Some(p) => (f_lo, (p + 1).max(c_hi)),
+            None => (f_lo, c_hi),
         };
         if hi - lo > MAX_QUOTE_WORDS {
             continue;
@@ -268,7 +543,7 @@ pub fn problems(text: &str) -> Vec<Problem> {
         if hi < tokens.len()
             && tokens[hi].clause == clause
             && lex.tails.contains(&tokens[hi].norm)
-            && (f_hi == hi)
+            && (c_hi == hi)
         {
             let end = (hi + TAIL_WORDS).min(tokens.len());
             let tail_end = (hi + 1..end)
@@ -294,8 +569,10 @@ pub fn problems(text: &str) -> Vec<Problem> {
         let quote = text[tokens[lo].span.start..tokens[hi - 1].span.end]
             .trim()
             .to_lowercase();
+        last_start = Some(tokens[lo].span.start);
         out.push((
             lo,
+            fault.shaped,
             Problem {
                 quote,
                 part: part.map(|p| stem(&tokens[p].norm)),
@@ -307,11 +584,11 @@ pub fn problems(text: &str) -> Vec<Problem> {
             },
         ));
     }
-    // Problems with a part first, then in the order written; two at most.
-    out.sort_by_key(|(at, p)| (p.part.is_none(), *at));
+    // Listed faults first, then those with a part, then in the order written; two at most.
+    out.sort_by_key(|(at, shaped, p)| (*shaped, p.part.is_none(), *at));
     out.truncate(2);
-    out.sort_by_key(|(at, _)| *at);
-    out.into_iter().map(|(_, p)| p).collect()
+    out.sort_by_key(|(at, _, _)| *at);
+    out.into_iter().map(|(_, _, p)| p).collect()
 }
 
 /// The problems as one phrase for a reply: "счётчик сбрасывается и крышка отваливается".
@@ -407,7 +684,7 @@ mod tests {
         assert!(verb_variants("мал").is_empty());
         assert_eq!(
             quotes("Часы не показывают уведомления"),
-            ["часы не показывают"]
+            ["часы не показывают уведомления"]
         );
         assert_eq!(
             quotes("Фен начал пахнуть горелым и отключаться"),
@@ -417,6 +694,101 @@ mod tests {
             quotes("Начала отключаться через день"),
             Vec::<String>::new(),
             "a feminine auxiliary needs its subject"
+        );
+    }
+
+    #[test]
+    fn a_quote_keeps_the_object_of_its_verb() {
+        assert_eq!(
+            quotes("Электрическая зубная щётка перестала держать заряд"),
+            ["щётка перестала держать заряд"]
+        );
+        assert_eq!(
+            quotes("Планшет не видит сим карту, хотя вставлена правильно"),
+            ["планшет не видит сим карту"]
+        );
+        assert_eq!(
+            quotes("Роутер постоянно теряет сеть"),
+            ["роутер постоянно теряет сеть"]
+        );
+        assert_eq!(
+            quotes("Кабель перестал заряжать телефон через неделю"),
+            ["кабель перестал заряжать телефон через неделю"]
+        );
+        assert_eq!(
+            quotes("Счётчик сбрасывается посреди тренировки"),
+            ["счётчик сбрасывается"],
+            "a preposition starts no object"
+        );
+    }
+
+    #[test]
+    fn the_subject_is_the_noun_before_the_fault_past_adverbs_and_prepositions() {
+        assert_eq!(
+            quotes("Дозатор у геля не работает"),
+            ["дозатор у геля не работает"]
+        );
+        assert_eq!(
+            quotes("спустя два дня у сумки оторвалась ручка, а замок заедает через раз"),
+            ["оторвалась ручка", "замок заедает через раз"],
+            "«у сумки» is not the subject"
+        );
+        assert_eq!(
+            quotes("Тормозные колодки скрипят страшно"),
+            ["тормозные колодки скрипят"]
+        );
+        assert_eq!(
+            phrase(&problems("скрипят страшно")),
+            None,
+            "«товар скрипят» is not Russian"
+        );
+    }
+
+    #[test]
+    fn faults_are_read_from_the_shape_of_the_clause() {
+        assert_eq!(
+            quotes("Аккумулятор не вставляется в гнездо"),
+            ["аккумулятор не вставляется в гнездо"],
+            "a negated verb"
+        );
+        assert_eq!(quotes("Духи не стойкие совсем"), ["духи не стойкие"]);
+        assert_eq!(
+            quotes("Орехи пришли прогорклые"),
+            ["орехи пришли прогорклые"]
+        );
+        assert_eq!(
+            quotes("Вместо чёрного пришёл белый чехол"),
+            ["пришёл белый чехол"],
+            "a parcel in a state it should not be in"
+        );
+        assert_eq!(
+            quotes("Посылка пришла целая, спасибо"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            quotes("Не могу промолчать, не советую"),
+            Vec::<String>::new(),
+            "the customer's own verbs"
+        );
+        assert_eq!(quotes("Нет претензий"), Vec::<String>::new());
+        assert_eq!(
+            quotes("цвет не такой как на картинке"),
+            ["цвет не такой как на картинке"]
+        );
+    }
+
+    #[test]
+    fn a_root_takes_any_prefix_and_a_long_word_one_slip() {
+        assert_eq!(quotes("Печенье крошится"), ["печенье крошится"]);
+        assert_eq!(quotes("Шоколад растаял"), ["шоколад растаял"]);
+        assert_eq!(quotes("утюг подтикает водой"), ["утюг подтикает водой"]);
+    }
+
+    #[test]
+    fn a_second_predicate_joins_the_first() {
+        assert_eq!(
+            quotes("Полотенца после стирки стали жёсткие и полиняли"),
+            ["полотенца после стирки стали жёсткие и полиняли"]
         );
     }
 
