@@ -43,8 +43,9 @@ struct FaultGroup {
 struct Lexicon {
     parts: Vec<String>,
     tails: Vec<String>,
-    /// (words of the pattern, whether it names a problem without a part)
-    faults: Vec<(Vec<String>, bool)>,
+    /// (words of the pattern, whether it names a problem without a part, whether the
+    /// form is the one listed — only listed forms forgive a slip, not derived ones)
+    faults: Vec<(Vec<String>, bool, bool)>,
 }
 
 fn normalize_pattern(word: &str) -> String {
@@ -62,24 +63,27 @@ fn lexicon() -> &'static Lexicon {
     LEXICON.get_or_init(|| {
         let file: LexiconFile = toml::from_str(include_str!("../../data/lexicons/complaints.toml"))
             .expect("data/lexicons/complaints.toml is valid (checked by a test)");
-        let mut faults: Vec<(Vec<String>, bool)> = Vec::new();
+        let mut faults: Vec<(Vec<String>, bool, bool)> = Vec::new();
         for g in &file.fault {
             for p in &g.patterns {
                 let words: Vec<String> = p.split_whitespace().map(normalize_pattern).collect();
                 let Some((last, head)) = words.split_last() else {
                     continue;
                 };
-                for form in std::iter::once(last.clone()).chain(verb_variants(last)) {
+                for (n, form) in std::iter::once(last.clone())
+                    .chain(verb_variants(last))
+                    .enumerate()
+                {
                     let mut w = head.to_vec();
                     w.push(form);
-                    if !faults.iter().any(|(f, _)| *f == w) {
-                        faults.push((w, g.alone));
+                    if !faults.iter().any(|(f, _, _)| *f == w) {
+                        faults.push((w, g.alone, n == 0));
                     }
                 }
             }
         }
         // Longer patterns first: "не как на фото" before "фото", "не работает" before "работает".
-        faults.sort_by_key(|(words, _)| std::cmp::Reverse(words.len()));
+        faults.sort_by_key(|(words, _, _)| std::cmp::Reverse(words.len()));
         Lexicon {
             parts: file.parts.iter().map(|p| normalize_pattern(p)).collect(),
             tails: file.tails.iter().map(|t| normalize_word(t)).collect(),
@@ -131,6 +135,11 @@ const AUXILIARIES: &[&str] = &["начал", "стал", "начина", "про
 /// it, `~корень` the root after a verbal prefix, a plain word only itself; a listed word
 /// of [`words::SLIP_MIN_CHARS`] letters or more forgives one slip ("подтикает").
 fn matches(pattern: &str, word: &str) -> bool {
+    matches_with(pattern, word, true)
+}
+
+/// [`matches`], forgiving a slip only when `slips`.
+fn matches_with(pattern: &str, word: &str, slips: bool) -> bool {
     if let Some(root) = pattern.strip_prefix('~') {
         return words::has_root(word, root);
     }
@@ -138,13 +147,15 @@ fn matches(pattern: &str, word: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(prefix) => {
             word.starts_with(prefix)
-                || (prefix.chars().count() >= words::SLIP_MIN_CHARS
+                || (slips
+                    && prefix.chars().count() >= words::SLIP_MIN_CHARS
                     && same_start(prefix, word)
                     && slipped_prefix(prefix, word))
         }
         None => {
             word == pattern
-                || (pattern.chars().count() >= words::SLIP_MIN_CHARS
+                || (slips
+                    && pattern.chars().count() >= words::SLIP_MIN_CHARS
                     && same_start(pattern, word)
                     && words::one_slip_apart(pattern, word))
         }
@@ -256,12 +267,12 @@ const NOT_MISSING: &[&str] = &[
 /// bad state ("пришли прогорклые", "мятая пришла"), something missing ("нет звука").
 fn fault_at(lex: &Lexicon, tokens: &[Token], i: usize) -> Option<Fault> {
     let same_clause = |j: usize| j < tokens.len() && tokens[j].clause == tokens[i].clause;
-    if let Some((words, alone)) = lex.faults.iter().find(|(words, _)| {
+    if let Some((words, alone, _)) = lex.faults.iter().find(|(words, _, listed)| {
         i + words.len() <= tokens.len()
             && words
                 .iter()
                 .zip(&tokens[i..])
-                .all(|(p, t)| matches(p, &t.norm))
+                .all(|(p, t)| matches_with(p, &t.norm, *listed))
             && tokens[i..i + words.len()]
                 .iter()
                 .all(|t| t.clause == tokens[i].clause)
@@ -381,11 +392,32 @@ fn subject_before(tokens: &[Token], f_lo: usize, used: &[bool], lex: &Lexicon) -
             j -= 2;
             continue;
         }
+        if j > 1
+            && tokens[j - 2].clause == clause
+            && words::is_preposition(&tokens[j - 2].norm)
+            && words::is_time_noun(&tokens[j - 1].norm)
+        {
+            // "после месяца работы".
+            j -= 2;
+            continue;
+        }
         if words::is_function_word(w) || (words::is_verb_like(w) && !is_part(w)) {
             return None;
         }
         if words::is_preposition(w) {
             return None;
+        }
+        // "компрессор автомобильный не качает": the noun before its adjective.
+        if words::is_adjective_like(w)
+            && j > 0
+            && tokens[j - 1].clause == clause
+            && !used[j - 1]
+            && !words::is_function_word(&tokens[j - 1].norm)
+            && !words::is_verb_like(&tokens[j - 1].norm)
+            && !words::is_adjective_like(&tokens[j - 1].norm)
+            && !(j > 1 && words::is_preposition(&tokens[j - 2].norm))
+        {
+            return Some(j - 1);
         }
         // "тормозные колодки", "электрическая бритва": one adjective before it.
         if j > 0
@@ -423,6 +455,30 @@ fn complement_end(tokens: &[Token], f_hi: usize, used: &[bool], lex: &Lexicon) -
         hi += 1;
     }
     hi
+}
+
+/// The last word of a tail starting with the preposition at `at`: its modifiers and one
+/// noun ("через 2 недели", "на пятке", "после первой стирки"); never a conjunction, a
+/// verb, or a word past the noun ("на неделю коробка" stops at "неделю").
+fn tail_end(tokens: &[Token], at: usize) -> Option<usize> {
+    let clause = tokens[at].clause;
+    let mut end = None;
+    let mut j = at + 1;
+    while j < tokens.len() && j < at + TAIL_WORDS && tokens[j].clause == clause {
+        let w = tokens[j].norm.as_str();
+        if ["и", "а", "но", "или", "не"].contains(&w)
+            || words::is_verb_like(w)
+            || words::is_preposition(w)
+        {
+            break;
+        }
+        end = Some(j);
+        if !words::is_modifier(w) {
+            break;
+        }
+        j += 1;
+    }
+    end.filter(|e| !words::is_modifier(&tokens[*e].norm) || tokens[*e].is_number())
 }
 
 /// The problems in `text`, at most two, in the order written.
@@ -506,17 +562,37 @@ pub fn problems(text: &str) -> Vec<Problem> {
         }
         let before = before.or_else(|| subject_before(&tokens, f_lo, &used, lex));
         let after = (c_hi..(c_hi + PART_WINDOW).min(tokens.len())).find(|j| part_at(*j));
-        let part = before.or(if has_object { Some(f_hi) } else { after });
+        // "отвалилась нога": after a reflexive or past verb a noun not in an oblique case
+        // is the subject; "пахнет химией", "держать заряд" take objects.
+        let object_is_subject = has_object && {
+            let verb = tokens[f_hi - 1].norm.as_str();
+            let noun = tokens[f_hi].norm.as_str();
+            (verb.ends_with("ся") || verb.ends_with("сь") || words::is_past(verb))
+                && !words::is_oblique(noun)
+        };
+        let part = before.or(if object_is_subject {
+            Some(f_hi)
+        } else {
+            after.filter(|a| *a >= c_hi)
+        });
         let fault_tokens: Vec<&Token> = tokens[f_lo..f_hi].iter().collect();
         // "начал пахнуть горелым и отключаться", "стали жёсткие и полиняли": a second
         // predicate of the same subject joins the problem before it.
-        if before.is_none()
-            && f_lo >= 2
-            && tokens[f_lo - 1].norm == "и"
-            && tokens[f_lo - 1].clause == clause
-            && tokens[f_lo - 2].clause == clause
-            && used[f_lo - 2]
-        {
+        let joined =
+            f_lo >= 2 && tokens[f_lo - 1].norm == "и" && tokens[f_lo - 1].clause == clause && {
+                // Past adverbs and codes: "воняет ужасно и", "выдаёт ошибку Е4 и".
+                let mut k = f_lo - 2;
+                while k > 0
+                    && !used[k]
+                    && tokens[k].clause == clause
+                    && (words::is_adverb(&tokens[k].norm)
+                        || tokens[k].norm.chars().any(|c| c.is_ascii_digit()))
+                {
+                    k -= 1;
+                }
+                used[k] && tokens[k].clause == clause
+            };
+        if before.is_none() && joined {
             if let Some((_, _, last)) = out.last_mut() {
                 let end = tokens[c_hi - 1].span.end;
                 if let Some(start) = last_start {
@@ -545,11 +621,7 @@ pub fn problems(text: &str) -> Vec<Problem> {
             && lex.tails.contains(&tokens[hi].norm)
             && (c_hi == hi)
         {
-            let end = (hi + TAIL_WORDS).min(tokens.len());
-            let tail_end = (hi + 1..end)
-                .take_while(|j| tokens[*j].clause == clause)
-                .last();
-            if let Some(e) = tail_end {
+            if let Some(e) = tail_end(&tokens, hi) {
                 if e + 1 - lo <= MAX_QUOTE_WORDS + TAIL_WORDS {
                     hi = e + 1;
                 }

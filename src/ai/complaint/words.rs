@@ -250,6 +250,11 @@ const ADVERBS: &[&str] = &[
     "сильно",
     "полностью",
     "частично",
+    "выше",
+    "ниже",
+    "раньше",
+    "позже",
+    "дольше",
     "насквозь",
     "целиком",
     "напрочь",
@@ -353,6 +358,72 @@ pub fn is_verb_like(w: &str) -> bool {
     // "сеть", "нить", "суть" are nouns; infinitives that short ("быть") name no fault.
     let short_infinitive = n <= 4 && (w.ends_with("ть") || w.ends_with("чь"));
     n > 3 && !short_infinitive && VERB_ENDINGS.iter().any(|e| w.ends_with(e))
+}
+
+/// Words that only qualify the noun after them: adjectives, numbers, "пару", "первой".
+pub fn is_modifier(w: &str) -> bool {
+    is_adjective_like(w)
+        || w.chars().all(|c| c.is_ascii_digit())
+        || [
+            "пару",
+            "пары",
+            "несколько",
+            "два",
+            "две",
+            "три",
+            "пять",
+            "один",
+            "одну",
+            "одной",
+            "первый",
+            "первой",
+            "первую",
+            "первого",
+            "второй",
+            "второго",
+            "третий",
+            "третьей",
+            "третьего",
+            "этой",
+            "этот",
+            "эту",
+            "той",
+            "тот",
+        ]
+        .contains(&w)
+}
+
+/// Words of time in "после месяца работы", "через неделю носки".
+pub fn is_time_noun(w: &str) -> bool {
+    [
+        "месяц",
+        "недел",
+        "дн",
+        "ден",
+        "год",
+        "час",
+        "минут",
+        "пар",
+        "сутк",
+    ]
+    .iter()
+    .any(|t| w.starts_with(t))
+}
+
+/// A past tense ("лопнул", "погасла", "сгорели").
+pub fn is_past(w: &str) -> bool {
+    w.chars().count() > 3
+        && ["ал", "ял", "ил", "ел", "ыл", "нул", "ла", "ло", "ли"]
+            .iter()
+            .any(|e| w.ends_with(e))
+}
+
+/// A noun ending of an oblique case, never a subject: "химией", "бумагу", "кожу".
+pub fn is_oblique(w: &str) -> bool {
+    w.chars().count() > 3
+        && ["ой", "ей", "ом", "ем", "ами", "ями", "ым", "им", "у", "ю"]
+            .iter()
+            .any(|e| w.ends_with(e))
 }
 
 /// Prepositions: a noun right after one is not the subject ("у сумки", "для лица").
