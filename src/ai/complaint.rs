@@ -355,6 +355,10 @@ fn subject_before(tokens: &[Token], f_lo: usize, used: &[bool], lex: &Lexicon) -
             || [
                 "постоянно",
                 "уже",
+                "все",
+                "всё",
+                "весь",
+                "вся",
                 "сразу",
                 "вообще",
                 "совсем",
@@ -497,6 +501,17 @@ pub fn problems(text: &str) -> Vec<Problem> {
         };
         let alone = fault.alone;
         let (mut f_lo, mut f_hi) = (fault.lo, fault.hi);
+        // "светит тускло", "сидит криво": a fault told by an adverb starts at its verb.
+        if f_hi == f_lo + 1
+            && f_lo > 0
+            && !used[f_lo - 1]
+            && tokens[f_lo - 1].clause == tokens[f_lo].clause
+            && words::is_verb_like(&tokens[f_lo - 1].norm)
+            && !words::is_verb_like(&tokens[f_lo].norm)
+            && !words::is_adjective_like(&tokens[f_lo].norm)
+        {
+            f_lo -= 1;
+        }
         // "начал пахнуть горелым и отключаться": the auxiliary starts the quote.
         if is_infinitive(&tokens[f_lo].norm) {
             let clause = tokens[f_lo].clause;
@@ -862,6 +877,19 @@ mod tests {
             quotes("Полотенца после стирки стали жёсткие и полиняли"),
             ["полотенца после стирки стали жёсткие и полиняли"]
         );
+    }
+
+    #[test]
+    fn a_tail_ends_at_its_noun_and_an_adverb_fault_starts_at_its_verb() {
+        assert_eq!(
+            quotes("доставили с опозданием на неделю коробка мокрая"),
+            ["доставили с опозданием на неделю"]
+        );
+        assert_eq!(
+            quotes("Шоколад растаял в дороге и побелел"),
+            ["шоколад растаял в дороге"]
+        );
+        assert_eq!(quotes("Ночник светит тускло"), ["ночник светит тускло"]);
     }
 
     #[test]
