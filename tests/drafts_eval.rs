@@ -347,3 +347,13 @@ fn train_complaints_are_safe_and_distinct() {
     assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
     assert_eq!(f.identical, 0, "identical drafts");
 }
+
+/// Complaints written after the session-6 change (`blind2/`) and run once with no change
+/// in between: its misses stay hidden.
+#[test]
+fn second_blind_complaints_are_safe_and_distinct() {
+    let f = evaluate(&eval_dir().join("blind2"), "blind2", Misses::Hidden);
+    assert!(f.complaints >= 30, "at least 30 complaints");
+    assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
+    assert_eq!(f.identical, 0, "identical drafts");
+}
