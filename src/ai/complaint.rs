@@ -190,7 +190,7 @@ fn stands_alone(fault_words: &[&Token]) -> bool {
     let other_number_or_gender = |w: &str| {
         [
             "ла", "ло", "ли", "лась", "лось", "лись", "ят", "ут", "ют", "ются", "ятся", "утся",
-            "атся",
+            "атся", "но",
         ]
         .iter()
         .any(|e| w.ends_with(e))
@@ -405,7 +405,13 @@ fn subject_before(tokens: &[Token], f_lo: usize, used: &[bool], lex: &Lexicon) -
             j -= 2;
             continue;
         }
-        if words::is_function_word(w) || (words::is_verb_like(w) && !is_part(w)) {
+        // "гантели облезли": a plural noun in "-ли" opening its clause, right before the
+        // fault, is its subject though it reads as a past tense.
+        let opens_clause = j == 0 || tokens[j - 1].clause != clause;
+        let plural_noun_first = opens_clause && j + 1 == f_lo && w.ends_with("ли");
+        if words::is_function_word(w)
+            || (words::is_verb_like(w) && !is_part(w) && !plural_noun_first)
+        {
             return None;
         }
         if words::is_preposition(w) {
@@ -507,8 +513,8 @@ pub fn problems(text: &str) -> Vec<Problem> {
             && !used[f_lo - 1]
             && tokens[f_lo - 1].clause == tokens[f_lo].clause
             && words::is_verb_like(&tokens[f_lo - 1].norm)
+            && tokens[f_lo].norm.ends_with('о')
             && !words::is_verb_like(&tokens[f_lo].norm)
-            && !words::is_adjective_like(&tokens[f_lo].norm)
         {
             f_lo -= 1;
         }
@@ -890,6 +896,7 @@ mod tests {
             ["шоколад растаял в дороге"]
         );
         assert_eq!(quotes("Ночник светит тускло"), ["ночник светит тускло"]);
+        assert_eq!(quotes("Гантели облезли"), ["гантели облезли"]);
     }
 
     #[test]
