@@ -149,8 +149,17 @@ impl Figures {
     }
 }
 
-/// Drafts every question and complaint of the set in `dir`, printing misses and figures.
-fn evaluate(dir: &Path, title: &str) -> Figures {
+/// Whether a set's misses are printed: never for the sets kept blind to tuning, so
+/// nobody tuning the rules can read which of their texts fail.
+#[derive(Clone, Copy, PartialEq)]
+enum Misses {
+    Shown,
+    Hidden,
+}
+
+/// Drafts every question and complaint of the set in `dir`, printing figures (and misses
+/// when `misses` is `Shown`).
+fn evaluate(dir: &Path, title: &str, misses_shown: Misses) -> Figures {
     let questions: Questions =
         toml::from_str(&std::fs::read_to_string(dir.join("questions.toml")).unwrap())
             .expect("questions.toml");
@@ -249,8 +258,10 @@ fn evaluate(dir: &Path, title: &str) -> Figures {
         blocked,
         identical,
     };
-    for m in &misses {
-        eprintln!("{title} miss: {m}");
+    if misses_shown == Misses::Shown {
+        for m in &misses {
+            eprintln!("{title} miss: {m}");
+        }
     }
     if f.questions > 0 {
         eprintln!(
@@ -273,7 +284,7 @@ fn evaluate(dir: &Path, title: &str) -> Figures {
 
 #[test]
 fn drafts_answer_from_the_card_and_name_the_problem() {
-    let f = evaluate(&eval_dir(), "eval");
+    let f = evaluate(&eval_dir(), "eval", Misses::Shown);
     assert!(f.questions >= 60, "at least 60 product questions");
     assert!(f.complaints >= 40, "at least 40 complaints");
     assert!(
@@ -294,7 +305,7 @@ fn drafts_answer_from_the_card_and_name_the_problem() {
 /// passes would make it one more tuning set); drafts must still be safe and distinct.
 #[test]
 fn held_out_drafts_are_safe_and_distinct() {
-    let f = evaluate(&eval_dir().join("holdout"), "held out");
+    let f = evaluate(&eval_dir().join("holdout"), "held out", Misses::Shown);
     assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
     assert_eq!(f.identical, 0, "identical drafts");
 }
@@ -303,18 +314,46 @@ fn held_out_drafts_are_safe_and_distinct() {
 /// tune them (`data/eval/drafts/fresh/`): reported, gated only on safety.
 #[test]
 fn fresh_complaints_are_safe_and_distinct() {
-    let f = evaluate(&eval_dir().join("fresh"), "fresh");
+    let f = evaluate(&eval_dir().join("fresh"), "fresh", Misses::Shown);
     assert!(f.complaints >= 20, "at least 20 complaints");
     assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
     assert_eq!(f.identical, 0, "identical drafts");
 }
 
-/// Complaints written after the last change to the complaint rules (`after/`), reported
-/// once and never tuned on: the fairest figure for texts the rules have not seen.
+/// Complaints written after the session-5 change to the complaint rules (`after/`), never
+/// tuned on: its misses stay hidden.
 #[test]
 fn after_complaints_are_safe_and_distinct() {
-    let f = evaluate(&eval_dir().join("after"), "after");
+    let f = evaluate(&eval_dir().join("after"), "after", Misses::Hidden);
     assert!(f.complaints >= 20, "at least 20 complaints");
+    assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
+    assert_eq!(f.identical, 0, "identical drafts");
+}
+
+/// Complaints written before the session-6 change to the complaint rules (`blind/`), scored
+/// once before and once after it and never tuned on: its misses stay hidden.
+#[test]
+fn blind_complaints_are_safe_and_distinct() {
+    let f = evaluate(&eval_dir().join("blind"), "blind", Misses::Hidden);
+    assert!(f.complaints >= 30, "at least 30 complaints");
+    assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
+    assert_eq!(f.identical, 0, "identical drafts");
+}
+
+/// Complaints written to tune the session-6 extractor on (`train/`): misses shown.
+#[test]
+fn train_complaints_are_safe_and_distinct() {
+    let f = evaluate(&eval_dir().join("train"), "train", Misses::Shown);
+    assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
+    assert_eq!(f.identical, 0, "identical drafts");
+}
+
+/// Complaints written after the session-6 change (`blind2/`) and run once with no change
+/// in between: its misses stay hidden.
+#[test]
+fn second_blind_complaints_are_safe_and_distinct() {
+    let f = evaluate(&eval_dir().join("blind2"), "blind2", Misses::Hidden);
+    assert!(f.complaints >= 30, "at least 30 complaints");
     assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
     assert_eq!(f.identical, 0, "identical drafts");
 }
