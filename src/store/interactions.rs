@@ -721,6 +721,34 @@ pub fn queue_count(conn: &Connection, filter: &QueueFilter) -> Result<usize> {
         // without touching the interactions.
         return fts_hits(conn, &filter.text);
     }
+    if let Some(now) = filter.breached_at {
+        let open = QueueFilter {
+            breached_at: None,
+            ..filter.clone()
+        };
+        if let Some(kept) = kept_open_counts(conn, &open)? {
+            let open_items = of_channel(kept, open.channel);
+            return Ok(open_items.saturating_sub(not_yet_breached(conn, &open, now)?));
+        }
+    }
+    if let Some(kept) = kept_open_counts(conn, filter)? {
+        return Ok(of_channel(kept, filter.channel));
+    }
+    counted(conn, filter)
+}
+
+/// The count of `channel` among counts in [`Channel::ALL`] order, or their sum for none.
+fn of_channel(counts: [usize; 3], channel: Option<Channel>) -> usize {
+    match channel {
+        Some(c) => Channel::ALL
+            .iter()
+            .position(|x| *x == c)
+            .map_or(0, |i| counts[i]),
+        None => counts.iter().sum(),
+    }
+}
+
+fn counted(conn: &Connection, filter: &QueueFilter) -> Result<usize> {
     let (where_sql, args) = filter.where_clause();
     let sql = format!("SELECT count(*) FROM interactions i WHERE {where_sql}");
     let n: i64 = conn
@@ -729,9 +757,31 @@ pub fn queue_count(conn: &Connection, filter: &QueueFilter) -> Result<usize> {
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
+/// Open items of `open`'s view still before their deadline at `now`: a range of the
+/// deadline index that holds only items that arrived within their reply window, however
+/// long the history.
+fn not_yet_breached(conn: &Connection, open: &QueueFilter, now: DateTime<Utc>) -> Result<usize> {
+    let (where_sql, mut args) = open.where_clause();
+    let sql = format!("SELECT count(*) FROM interactions i WHERE {where_sql} AND i.due_at > ?");
+    args.push(Value::Integer(to_db_time(now)));
+    let n: i64 = conn
+        .prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 /// Rows matching `filter` per channel (its own channel ignored), in the order of
-/// [`Channel::ALL`]: one pass for all the tab counts.
+/// [`Channel::ALL`]: one pass for all the tab counts. The inbox's own view (open items,
+/// of an account or a marketplace at most) is read from the counts the triggers of
+/// migration 020 keep, a few rows however many items are open.
 pub fn queue_count_by_channel(conn: &Connection, filter: &QueueFilter) -> Result<[usize; 3]> {
+    if let Some(kept) = kept_open_counts(conn, filter)? {
+        return Ok(kept);
+    }
+    counted_by_channel(conn, filter)
+}
+
+fn counted_by_channel(conn: &Connection, filter: &QueueFilter) -> Result<[usize; 3]> {
     let any_channel = QueueFilter {
         channel: None,
         ..filter.clone()
@@ -740,7 +790,46 @@ pub fn queue_count_by_channel(conn: &Connection, filter: &QueueFilter) -> Result
     let sql = format!(
         "SELECT i.channel, count(*) FROM interactions i WHERE {where_sql} GROUP BY i.channel"
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    by_channel(conn, &sql, args)
+}
+
+/// The open items per channel of `filter`'s view (its channel ignored) from
+/// `open_counts`, when the view is all open items, of an account or a marketplace at
+/// most; `None` for any other filter.
+fn kept_open_counts(conn: &Connection, filter: &QueueFilter) -> Result<Option<[usize; 3]>> {
+    let inbox = QueueFilter {
+        account_id: filter.account_id,
+        marketplace: filter.marketplace,
+        sort: filter.sort,
+        ranked_at: filter.ranked_at,
+        ..QueueFilter::default()
+    };
+    let state_is_open = matches!(filter.state, None | Some(AnswerState::Open));
+    let view = QueueFilter {
+        channel: None,
+        state: None,
+        ..filter.clone()
+    };
+    if view != inbox || !state_is_open {
+        return Ok(None);
+    }
+    let mut sql = String::from("SELECT c.channel, sum(c.n) FROM open_counts c WHERE 1");
+    let mut args = Vec::new();
+    if let Some(account) = filter.account_id {
+        sql.push_str(" AND c.account_id = ?");
+        args.push(Value::Integer(account));
+    }
+    if let Some(marketplace) = filter.marketplace {
+        sql.push_str(" AND c.account_id IN (SELECT id FROM accounts WHERE marketplace = ?)");
+        args.push(Value::Text(marketplace.as_str().into()));
+    }
+    sql.push_str(" GROUP BY c.channel");
+    by_channel(conn, &sql, args).map(Some)
+}
+
+/// Runs `sql`, which yields (channel, count) rows, into counts in [`Channel::ALL`] order.
+fn by_channel(conn: &Connection, sql: &str, args: Vec<Value>) -> Result<[usize; 3]> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
     let mut counts = [0usize; 3];
     while let Some(row) = rows.next()? {
@@ -1278,6 +1367,89 @@ mod tests {
             TextMatch::Lookup,
         );
         assert_eq!(looked_up.unwrap().rows.len(), 14);
+    }
+
+    #[test]
+    fn kept_open_counts_equal_a_full_count_after_syncs_replies_and_other_writers() {
+        let (_dir, store) = temp_store();
+        let mut conn = rusqlite::Connection::open(store.path()).unwrap();
+        let wb = upsert_account(&conn, "wb shop", Marketplace::Wb).unwrap();
+        let ozon = upsert_account(&conn, "ozon shop", Marketplace::Ozon).unwrap();
+        let items = |prefix: &str| -> Vec<NewInteraction> {
+            (0..12)
+                .map(|i| {
+                    let mut item = review(&format!("{prefix}{i}"), 3, t(i * 90));
+                    item.channel = Channel::ALL[i as usize % 3];
+                    item
+                })
+                .collect()
+        };
+        let agree = |conn: &Connection, step: &str| {
+            let filters = [
+                QueueFilter::default(),
+                QueueFilter {
+                    account_id: Some(wb),
+                    ..QueueFilter::default()
+                },
+                QueueFilter {
+                    marketplace: Some(Marketplace::Ozon),
+                    channel: Some(Channel::Question),
+                    ..QueueFilter::default()
+                },
+            ];
+            for f in filters {
+                assert!(kept_open_counts(conn, &f).unwrap().is_some());
+                assert_eq!(
+                    queue_count_by_channel(conn, &f).unwrap(),
+                    counted_by_channel(conn, &f).unwrap(),
+                    "{step}: {f:?}"
+                );
+                assert_eq!(queue_count(conn, &f).unwrap(), counted(conn, &f).unwrap());
+                let breached = QueueFilter {
+                    breached_at: Some(t(500)),
+                    ..f
+                };
+                assert_eq!(
+                    queue_count(conn, &breached).unwrap(),
+                    counted(conn, &breached).unwrap(),
+                    "{step}: breached"
+                );
+            }
+        };
+        upsert(&mut conn, wb, &items("w"));
+        upsert(&mut conn, ozon, &items("o"));
+        agree(&conn, "synced");
+        let first = queue_page(&conn, &QueueFilter::default(), 0, 3).unwrap();
+        for (i, row) in first.iter().enumerate() {
+            enqueue_reply(&conn, row.id, "Спасибо", &format!("k{i}"), "human", t(1)).unwrap();
+        }
+        agree(&conn, "replies queued");
+        // A sync that finds answers written elsewhere.
+        let mut answered = items("w");
+        for item in answered.iter_mut().step_by(2) {
+            item.answer = Some(Answer {
+                text: "Ответ".into(),
+                moderation: ModerationState::Published,
+                editable: false,
+            });
+        }
+        upsert(&mut conn, wb, &answered);
+        agree(&conn, "answers synced");
+        // Another process changes states, moves and removes items directly.
+        let other = rusqlite::Connection::open(store.path()).unwrap();
+        other
+            .execute_batch(
+                "UPDATE interactions SET state = 'archived' WHERE id % 5 = 0;
+                 UPDATE interactions SET state = 'open' WHERE state = 'pending';
+                 UPDATE interactions SET channel = 'chat' WHERE id % 7 = 0;
+                 DELETE FROM interactions WHERE id % 11 = 0;",
+            )
+            .unwrap();
+        agree(&conn, "another writer");
+        other
+            .execute("DELETE FROM accounts WHERE id = ?1", [ozon])
+            .unwrap();
+        agree(&conn, "account removed");
     }
 
     #[test]
