@@ -348,6 +348,13 @@ impl QueueFilter {
                 // The unary + keeps SQLite from looking the hits up by id, so it walks
                 // the order's index and checks each row against the set of hits.
                 TextMatch::Probe => " AND +i.id IN",
+                TextMatch::Test => {
+                    sql.push_str(&format!(
+                        " AND {}(i.text, i.pros, i.cons, i.product_name, i.customer_name)",
+                        super::text_test::FUNCTION
+                    ));
+                    return (sql, args);
+                }
             });
             sql.push_str(" (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH ?)");
             args.push(Value::Text(expression));
@@ -539,21 +546,24 @@ pub fn queue_page(
 enum TextMatch {
     /// Look every hit up by id, then sort them: cheap when the hits are few.
     Lookup,
-    /// Walk the order's index and keep the rows that are hits: cheap when the hits are
-    /// many, since the page fills after a few rows.
+    /// Walk the order's index and keep the rows in the set of hits: the set costs in
+    /// proportion to the hits of the whole history.
     Probe,
+    /// Walk the order's index and test each row's texts (`store::text_test`): cheap when
+    /// the hits are dense in the view, since the page fills after a few rows, however
+    /// many hits the whole history holds.
+    Test,
 }
 
-/// Virtual-machine steps a [`TextMatch::Probe`] read may take before it stops to check
-/// how many hits there are. Building the set of hits costs about 6 steps a hit and walking
-/// about 7 a row (docs/performance.md), so at a million items a probe read stops only when
-/// the hits are fewer than about 200 (the walk is long) or more than about 300 000 (the
-/// set is big): about 12 ms of work at most.
-const PROBE_STEP_BUDGET: u64 = 2_000_000;
-/// How often (in steps) SQLite reports progress during a probe read.
+/// Virtual-machine steps a [`TextMatch::Test`] read may take before it stops to check
+/// how many hits there are: walking costs about 20 steps and one test of the texts a
+/// row, so this is about 10 000 rows walked (some 30 ms), reached only when the hits are
+/// rare in the view.
+const PROBE_STEP_BUDGET: u64 = 200_000;
+/// How often (in steps) SQLite reports progress during a walking read.
 const PROGRESS_EVERY: u64 = 10_000;
-/// When a probe read ran out of steps: with at most this many hits in the whole history,
-/// looking each up is cheap; with more, the set was big and walking still pays.
+/// When a walking read ran out of steps: with at most this many hits in the whole
+/// history, looking each up is cheap; with more, walking against their set pays.
 const FEW_HITS: usize = 10_000;
 
 /// Up to `limit` rows of the queue from `seek`, in queue order.
@@ -566,7 +576,7 @@ pub fn queue_window(
     window_within(conn, filter, seek, limit, PROBE_STEP_BUDGET)
 }
 
-/// [`queue_window`] with `budget` steps for a probe read.
+/// [`queue_window`] with `budget` steps for a walking read.
 fn window_within(
     conn: &Connection,
     filter: &QueueFilter,
@@ -580,6 +590,7 @@ fn window_within(
     let every = PROGRESS_EVERY.min(budget).max(1);
     let allowed = budget / every;
     let mut reports = 0u64;
+    super::text_test::register(conn, &filter.text)?;
     conn.progress_handler(
         i32::try_from(every).unwrap_or(i32::MAX),
         Some(move || {
@@ -587,7 +598,7 @@ fn window_within(
             reports > allowed
         }),
     )?;
-    let probed = read_window(conn, filter, seek, limit, TextMatch::Probe);
+    let probed = read_window(conn, filter, seek, limit, TextMatch::Test);
     conn.progress_handler(0, None::<fn() -> bool>)?;
     match probed {
         Err(e) if is_interrupted(&e) => {
@@ -626,7 +637,7 @@ fn is_interrupted(e: &anyhow::Error) -> bool {
 
 impl QueueFilter {
     /// Whether this filter searches text in an order an index gives: then the page can
-    /// be read by walking that index (see [`TextMatch::Probe`]).
+    /// be read by walking that index (see [`TextMatch::Test`]).
     fn walks_an_index_with_text(&self) -> bool {
         let indexed = matches!(
             (self.sort, self.answered),
@@ -1367,6 +1378,86 @@ mod tests {
             TextMatch::Lookup,
         );
         assert_eq!(looked_up.unwrap().rows.len(), 14);
+    }
+
+    /// A store of `n` open reviews, every `every`-th saying "мятый".
+    fn store_with_hits(n: usize, every: usize) -> (tempfile::TempDir, crate::store::Store) {
+        let (dir, store) = temp_store();
+        let mut conn = rusqlite::Connection::open(store.path()).unwrap();
+        let account = upsert_account(&conn, "shop", Marketplace::Wb).unwrap();
+        let batch: Vec<NewInteraction> = (0..n)
+            .map(|i| {
+                let mut item = review(&format!("r{i}"), 4, t((i as i64 * 7919) % 100_000));
+                // Each by another buyer: the rows' earlier complaints stay one look-up.
+                item.customer_name = None;
+                if i % every == 0 {
+                    item.text = format!("Пришёл мятый, отзыв {i}");
+                }
+                item
+            })
+            .collect();
+        upsert(&mut conn, account, &batch);
+        (dir, store)
+    }
+
+    #[test]
+    fn a_search_page_examines_the_same_rows_however_many_items_match() {
+        let search = QueueFilter {
+            text: vec![crate::store::search::TextTerm::any("мят")],
+            ..QueueFilter::default()
+        };
+        let first_page = |n| {
+            let (_dir, store) = store_with_hits(n, 4);
+            let reader = store.reader().unwrap();
+            let window = queue_window(&reader, &search, Seek::Start { skip: 0 }, 20).unwrap();
+            assert_eq!(window.rows.len(), 20);
+            window.vm_steps
+        };
+        let (few, many) = (first_page(400), first_page(3_200));
+        assert!(
+            many * 10 <= few * 13,
+            "a page of a search with 8x the hits took {many} steps against {few}"
+        );
+    }
+
+    #[test]
+    fn deep_search_pages_agree_with_looking_hits_up() {
+        let (_dir, store) = store_with_hits(3_000, 37);
+        let reader = store.reader().unwrap();
+        for sort in [QueueSort::Deadline, QueueSort::Newest] {
+            let f = QueueFilter {
+                sort,
+                text: vec![crate::store::search::TextTerm::any("мят")],
+                ..QueueFilter::default()
+            };
+            let all = read_window(&reader, &f, Seek::Start { skip: 0 }, 200, TextMatch::Lookup)
+                .unwrap()
+                .rows;
+            assert_eq!(all.len(), 82);
+            for (seek, want) in [
+                (Seek::Start { skip: 0 }, &all[..10]),
+                (Seek::Start { skip: 50 }, &all[50..60]),
+                (Seek::End { skip: 0 }, &all[72..]),
+                (Seek::End { skip: 30 }, &all[42..52]),
+                (
+                    Seek::After {
+                        key: QueueKey::of(&all[20], &f),
+                        skip: 15,
+                    },
+                    &all[36..46],
+                ),
+                (
+                    Seek::Before {
+                        key: QueueKey::of(&all[70], &f),
+                        skip: 5,
+                    },
+                    &all[55..65],
+                ),
+            ] {
+                let probed = queue_window(&reader, &f, seek, 10).unwrap().rows;
+                assert_eq!(probed, want, "{sort:?} {seek:?}");
+            }
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ mod products;
 pub mod schema;
 pub mod search;
 mod sync_state;
+mod text_test;
 mod writer;
 
 use std::path::{Path, PathBuf};
