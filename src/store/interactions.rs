@@ -453,6 +453,13 @@ impl QueueFilter {
                 // The unary + keeps SQLite from looking the hits up by id, so it walks
                 // the order's index and checks each row against the set of hits.
                 TextMatch::Probe => " AND +i.id IN",
+                TextMatch::Test => {
+                    sql.push_str(&format!(
+                        " AND {}(i.text, i.pros, i.cons, i.product_name, i.customer_name)",
+                        super::text_test::FUNCTION
+                    ));
+                    return (sql, args);
+                }
             });
             sql.push_str(" (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH ?)");
             args.push(Value::Text(expression));
@@ -644,21 +651,24 @@ pub fn queue_page(
 enum TextMatch {
     /// Look every hit up by id, then sort them: cheap when the hits are few.
     Lookup,
-    /// Walk the order's index and keep the rows that are hits: cheap when the hits are
-    /// many, since the page fills after a few rows.
+    /// Walk the order's index and keep the rows in the set of hits: the set costs in
+    /// proportion to the hits of the whole history.
     Probe,
+    /// Walk the order's index and test each row's texts (`store::text_test`): cheap when
+    /// the hits are dense in the view, since the page fills after a few rows, however
+    /// many hits the whole history holds.
+    Test,
 }
 
-/// Virtual-machine steps a [`TextMatch::Probe`] read may take before it stops to check
-/// how many hits there are. Building the set of hits costs about 6 steps a hit and walking
-/// about 7 a row (docs/performance.md), so at a million items a probe read stops only when
-/// the hits are fewer than about 200 (the walk is long) or more than about 300 000 (the
-/// set is big): about 12 ms of work at most.
-const PROBE_STEP_BUDGET: u64 = 2_000_000;
-/// How often (in steps) SQLite reports progress during a probe read.
+/// Virtual-machine steps a [`TextMatch::Test`] read may take before it stops to check
+/// how many hits there are: walking costs about 20 steps and one test of the texts a
+/// row, so this is about 10 000 rows walked (some 30 ms), reached only when the hits are
+/// rare in the view.
+const PROBE_STEP_BUDGET: u64 = 200_000;
+/// How often (in steps) SQLite reports progress during a walking read.
 const PROGRESS_EVERY: u64 = 10_000;
-/// When a probe read ran out of steps: with at most this many hits in the whole history,
-/// looking each up is cheap; with more, the set was big and walking still pays.
+/// When a walking read ran out of steps: with at most this many hits in the whole
+/// history, looking each up is cheap; with more, walking against their set pays.
 const FEW_HITS: usize = 10_000;
 
 /// Up to `limit` rows of the queue from `seek`, in queue order.
@@ -671,7 +681,7 @@ pub fn queue_window(
     window_within(conn, filter, seek, limit, PROBE_STEP_BUDGET)
 }
 
-/// [`queue_window`] with `budget` steps for a probe read.
+/// [`queue_window`] with `budget` steps for a walking read.
 fn window_within(
     conn: &Connection,
     filter: &QueueFilter,
@@ -685,6 +695,7 @@ fn window_within(
     let every = PROGRESS_EVERY.min(budget).max(1);
     let allowed = budget / every;
     let mut reports = 0u64;
+    super::text_test::register(conn, &filter.text)?;
     conn.progress_handler(
         i32::try_from(every).unwrap_or(i32::MAX),
         Some(move || {
@@ -692,7 +703,7 @@ fn window_within(
             reports > allowed
         }),
     )?;
-    let probed = read_window(conn, filter, seek, limit, TextMatch::Probe);
+    let probed = read_window(conn, filter, seek, limit, TextMatch::Test);
     conn.progress_handler(0, None::<fn() -> bool>)?;
     match probed {
         Err(e) if is_interrupted(&e) => {
@@ -731,7 +742,7 @@ fn is_interrupted(e: &anyhow::Error) -> bool {
 
 impl QueueFilter {
     /// Whether this filter searches text in an order an index gives: then the page can
-    /// be read by walking that index (see [`TextMatch::Probe`]).
+    /// be read by walking that index (see [`TextMatch::Test`]).
     fn walks_an_index_with_text(&self) -> bool {
         let indexed = matches!(
             (self.sort, self.answered),
@@ -826,6 +837,34 @@ pub fn queue_count(conn: &Connection, filter: &QueueFilter) -> Result<usize> {
         // without touching the interactions.
         return fts_hits(conn, &filter.text);
     }
+    if let Some(now) = filter.breached_at {
+        let open = QueueFilter {
+            breached_at: None,
+            ..filter.clone()
+        };
+        if let Some(kept) = kept_open_counts(conn, &open)? {
+            let open_items = of_channel(kept, open.channel);
+            return Ok(open_items.saturating_sub(not_yet_breached(conn, &open, now)?));
+        }
+    }
+    if let Some(kept) = kept_open_counts(conn, filter)? {
+        return Ok(of_channel(kept, filter.channel));
+    }
+    counted(conn, filter)
+}
+
+/// The count of `channel` among counts in [`Channel::ALL`] order, or their sum for none.
+fn of_channel(counts: [usize; 3], channel: Option<Channel>) -> usize {
+    match channel {
+        Some(c) => Channel::ALL
+            .iter()
+            .position(|x| *x == c)
+            .map_or(0, |i| counts[i]),
+        None => counts.iter().sum(),
+    }
+}
+
+fn counted(conn: &Connection, filter: &QueueFilter) -> Result<usize> {
     let (where_sql, args) = filter.where_clause();
     let sql = format!("SELECT count(*) FROM interactions i WHERE {where_sql}");
     let n: i64 = conn
@@ -834,9 +873,31 @@ pub fn queue_count(conn: &Connection, filter: &QueueFilter) -> Result<usize> {
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
+/// Open items of `open`'s view still before their deadline at `now`: a range of the
+/// deadline index that holds only items that arrived within their reply window, however
+/// long the history.
+fn not_yet_breached(conn: &Connection, open: &QueueFilter, now: DateTime<Utc>) -> Result<usize> {
+    let (where_sql, mut args) = open.where_clause();
+    let sql = format!("SELECT count(*) FROM interactions i WHERE {where_sql} AND i.due_at > ?");
+    args.push(Value::Integer(to_db_time(now)));
+    let n: i64 = conn
+        .prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 /// Rows matching `filter` per channel (its own channel ignored), in the order of
-/// [`Channel::ALL`]: one pass for all the tab counts.
+/// [`Channel::ALL`]: one pass for all the tab counts. The inbox's own view (open items,
+/// of an account or a marketplace at most) is read from the counts the triggers of
+/// migration 020 keep, a few rows however many items are open.
 pub fn queue_count_by_channel(conn: &Connection, filter: &QueueFilter) -> Result<[usize; 3]> {
+    if let Some(kept) = kept_open_counts(conn, filter)? {
+        return Ok(kept);
+    }
+    counted_by_channel(conn, filter)
+}
+
+fn counted_by_channel(conn: &Connection, filter: &QueueFilter) -> Result<[usize; 3]> {
     let any_channel = QueueFilter {
         channel: None,
         ..filter.clone()
@@ -845,7 +906,46 @@ pub fn queue_count_by_channel(conn: &Connection, filter: &QueueFilter) -> Result
     let sql = format!(
         "SELECT i.channel, count(*) FROM interactions i WHERE {where_sql} GROUP BY i.channel"
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    by_channel(conn, &sql, args)
+}
+
+/// The open items per channel of `filter`'s view (its channel ignored) from
+/// `open_counts`, when the view is all open items, of an account or a marketplace at
+/// most; `None` for any other filter.
+fn kept_open_counts(conn: &Connection, filter: &QueueFilter) -> Result<Option<[usize; 3]>> {
+    let inbox = QueueFilter {
+        account_id: filter.account_id,
+        marketplace: filter.marketplace,
+        sort: filter.sort,
+        ranked_at: filter.ranked_at,
+        ..QueueFilter::default()
+    };
+    let state_is_open = matches!(filter.state, None | Some(AnswerState::Open));
+    let view = QueueFilter {
+        channel: None,
+        state: None,
+        ..filter.clone()
+    };
+    if view != inbox || !state_is_open {
+        return Ok(None);
+    }
+    let mut sql = String::from("SELECT c.channel, sum(c.n) FROM open_counts c WHERE 1");
+    let mut args = Vec::new();
+    if let Some(account) = filter.account_id {
+        sql.push_str(" AND c.account_id = ?");
+        args.push(Value::Integer(account));
+    }
+    if let Some(marketplace) = filter.marketplace {
+        sql.push_str(" AND c.account_id IN (SELECT id FROM accounts WHERE marketplace = ?)");
+        args.push(Value::Text(marketplace.as_str().into()));
+    }
+    sql.push_str(" GROUP BY c.channel");
+    by_channel(conn, &sql, args).map(Some)
+}
+
+/// Runs `sql`, which yields (channel, count) rows, into counts in [`Channel::ALL`] order.
+fn by_channel(conn: &Connection, sql: &str, args: Vec<Value>) -> Result<[usize; 3]> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
     let mut counts = [0usize; 3];
     while let Some(row) = rows.next()? {
@@ -1385,6 +1485,169 @@ mod tests {
             TextMatch::Lookup,
         );
         assert_eq!(looked_up.unwrap().rows.len(), 14);
+    }
+
+    /// A store of `n` open reviews, every `every`-th saying "мятый".
+    fn store_with_hits(n: usize, every: usize) -> (tempfile::TempDir, crate::store::Store) {
+        let (dir, store) = temp_store();
+        let mut conn = rusqlite::Connection::open(store.path()).unwrap();
+        let account = upsert_account(&conn, "shop", Marketplace::Wb).unwrap();
+        let batch: Vec<NewInteraction> = (0..n)
+            .map(|i| {
+                let mut item = review(&format!("r{i}"), 4, t((i as i64 * 7919) % 100_000));
+                // Each by another buyer: the rows' earlier complaints stay one look-up.
+                item.customer_name = None;
+                if i % every == 0 {
+                    item.text = format!("Пришёл мятый, отзыв {i}");
+                }
+                item
+            })
+            .collect();
+        upsert(&mut conn, account, &batch);
+        (dir, store)
+    }
+
+    #[test]
+    fn a_search_page_examines_the_same_rows_however_many_items_match() {
+        let search = QueueFilter {
+            text: vec![crate::store::search::TextTerm::any("мят")],
+            ..QueueFilter::default()
+        };
+        let first_page = |n| {
+            let (_dir, store) = store_with_hits(n, 4);
+            let reader = store.reader().unwrap();
+            let window = queue_window(&reader, &search, Seek::Start { skip: 0 }, 20).unwrap();
+            assert_eq!(window.rows.len(), 20);
+            window.vm_steps
+        };
+        let (few, many) = (first_page(400), first_page(3_200));
+        assert!(
+            many * 10 <= few * 13,
+            "a page of a search with 8x the hits took {many} steps against {few}"
+        );
+    }
+
+    #[test]
+    fn deep_search_pages_agree_with_looking_hits_up() {
+        let (_dir, store) = store_with_hits(3_000, 37);
+        let reader = store.reader().unwrap();
+        for sort in [QueueSort::Deadline, QueueSort::Newest] {
+            let f = QueueFilter {
+                sort,
+                text: vec![crate::store::search::TextTerm::any("мят")],
+                ..QueueFilter::default()
+            };
+            let all = read_window(&reader, &f, Seek::Start { skip: 0 }, 200, TextMatch::Lookup)
+                .unwrap()
+                .rows;
+            assert_eq!(all.len(), 82);
+            for (seek, want) in [
+                (Seek::Start { skip: 0 }, &all[..10]),
+                (Seek::Start { skip: 50 }, &all[50..60]),
+                (Seek::End { skip: 0 }, &all[72..]),
+                (Seek::End { skip: 30 }, &all[42..52]),
+                (
+                    Seek::After {
+                        key: QueueKey::of(&all[20], &f),
+                        skip: 15,
+                    },
+                    &all[36..46],
+                ),
+                (
+                    Seek::Before {
+                        key: QueueKey::of(&all[70], &f),
+                        skip: 5,
+                    },
+                    &all[55..65],
+                ),
+            ] {
+                let probed = queue_window(&reader, &f, seek, 10).unwrap().rows;
+                assert_eq!(probed, want, "{sort:?} {seek:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn kept_open_counts_equal_a_full_count_after_syncs_replies_and_other_writers() {
+        let (_dir, store) = temp_store();
+        let mut conn = rusqlite::Connection::open(store.path()).unwrap();
+        let wb = upsert_account(&conn, "wb shop", Marketplace::Wb).unwrap();
+        let ozon = upsert_account(&conn, "ozon shop", Marketplace::Ozon).unwrap();
+        let items = |prefix: &str| -> Vec<NewInteraction> {
+            (0..12)
+                .map(|i| {
+                    let mut item = review(&format!("{prefix}{i}"), 3, t(i * 90));
+                    item.channel = Channel::ALL[i as usize % 3];
+                    item
+                })
+                .collect()
+        };
+        let agree = |conn: &Connection, step: &str| {
+            let filters = [
+                QueueFilter::default(),
+                QueueFilter {
+                    account_id: Some(wb),
+                    ..QueueFilter::default()
+                },
+                QueueFilter {
+                    marketplace: Some(Marketplace::Ozon),
+                    channel: Some(Channel::Question),
+                    ..QueueFilter::default()
+                },
+            ];
+            for f in filters {
+                assert!(kept_open_counts(conn, &f).unwrap().is_some());
+                assert_eq!(
+                    queue_count_by_channel(conn, &f).unwrap(),
+                    counted_by_channel(conn, &f).unwrap(),
+                    "{step}: {f:?}"
+                );
+                assert_eq!(queue_count(conn, &f).unwrap(), counted(conn, &f).unwrap());
+                let breached = QueueFilter {
+                    breached_at: Some(t(500)),
+                    ..f
+                };
+                assert_eq!(
+                    queue_count(conn, &breached).unwrap(),
+                    counted(conn, &breached).unwrap(),
+                    "{step}: breached"
+                );
+            }
+        };
+        upsert(&mut conn, wb, &items("w"));
+        upsert(&mut conn, ozon, &items("o"));
+        agree(&conn, "synced");
+        let first = queue_page(&conn, &QueueFilter::default(), 0, 3).unwrap();
+        for (i, row) in first.iter().enumerate() {
+            enqueue_reply(&conn, row.id, "Спасибо", &format!("k{i}"), "human", t(1)).unwrap();
+        }
+        agree(&conn, "replies queued");
+        // A sync that finds answers written elsewhere.
+        let mut answered = items("w");
+        for item in answered.iter_mut().step_by(2) {
+            item.answer = Some(Answer {
+                text: "Ответ".into(),
+                moderation: ModerationState::Published,
+                editable: false,
+            });
+        }
+        upsert(&mut conn, wb, &answered);
+        agree(&conn, "answers synced");
+        // Another process changes states, moves and removes items directly.
+        let other = rusqlite::Connection::open(store.path()).unwrap();
+        other
+            .execute_batch(
+                "UPDATE interactions SET state = 'archived' WHERE id % 5 = 0;
+                 UPDATE interactions SET state = 'open' WHERE state = 'pending';
+                 UPDATE interactions SET channel = 'chat' WHERE id % 7 = 0;
+                 DELETE FROM interactions WHERE id % 11 = 0;",
+            )
+            .unwrap();
+        agree(&conn, "another writer");
+        other
+            .execute("DELETE FROM accounts WHERE id = ?1", [ozon])
+            .unwrap();
+        agree(&conn, "account removed");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod schema;
 pub mod search;
 mod settings;
 mod sync_state;
+mod text_test;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/017_learning.sql"),
     include_str!("migrations/018_experiments.sql"),
     include_str!("migrations/019_intent_corrections.sql"),
+    include_str!("migrations/020_open_counts.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

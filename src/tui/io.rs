@@ -7,7 +7,8 @@
 //! look-ups (the revenue model, the reply's guard: settings of the item's account), the
 //! analytics figures (they scan a whole period) and the full guardrail check of a reply
 //! once typing pauses (it compares with the seller's recent answers). Reads of one kind run one at a time:
-//! one asked for meanwhile waits, and the answer it supersedes is dropped. Handing the
+//! one asked for meanwhile waits, and the answer it supersedes is dropped; a search's
+//! counts start once its result page has come, so the page has the cores to itself. Handing the
 //! terminal to `$EDITOR` is left to the event loop ([`Runner::take_external_editor`]).
 
 use std::collections::VecDeque;
@@ -67,6 +68,9 @@ pub struct Runner {
     stats: Arc<Mutex<ReadStats>>,
     /// The counts, page and detail look-up reads off the UI task.
     reads: [ReadSlot; 3],
+    /// The counts of a search, read once its result page has come: read alongside, they
+    /// would take a core from it.
+    counts_after_page: Option<QueueRequest>,
     /// Where background jobs send their answers, and where they arrive until the event
     /// loop takes the receiving end.
     job_results: UnboundedSender<Action>,
@@ -90,6 +94,7 @@ impl Runner {
             external_editor: None,
             stats: Arc::default(),
             reads: Default::default(),
+            counts_after_page: None,
             job_results,
             job_inbox: Some(job_inbox),
             jobs_in_flight: 0,
@@ -129,6 +134,11 @@ impl Runner {
                     // A newer read of this kind was asked for: this answer is stale.
                     self.read_off_task(kind, newer);
                     return;
+                }
+                if kind == ReadKind::Page {
+                    if let Some(counts) = self.counts_after_page.take() {
+                        self.read_off_task(ReadKind::Counts, OffTask::Queue(counts));
+                    }
                 }
                 match *action {
                     Action::QueueLoaded(snapshot) => {
@@ -202,8 +212,14 @@ impl Runner {
             self.read_off_task(ReadKind::Page, OffTask::Queue(request));
             return None;
         };
+        let searches = store::search::fts_expression(&request.filter.text).is_some();
         if request.with_counts {
-            self.read_off_task(ReadKind::Counts, OffTask::Queue(request.clone()));
+            if searches {
+                self.counts_after_page = Some(request.clone());
+            } else {
+                self.counts_after_page = None;
+                self.read_off_task(ReadKind::Counts, OffTask::Queue(request.clone()));
+            }
         }
         let page = QueueRequest {
             seek: PageSeek::Exact(seek),
@@ -211,7 +227,7 @@ impl Runner {
             with_counts: false,
             ..request
         };
-        if store::search::fts_expression(&page.filter.text).is_some() {
+        if searches {
             self.read_off_task(ReadKind::Page, OffTask::Queue(page));
             return None;
         }
