@@ -89,7 +89,7 @@ fn store_with_questions(dir: &Path, texts: &[&str]) {
         })
         .collect();
     let tx = conn.transaction().unwrap();
-    store::upsert_interactions(&tx, account, "test", &items, now).unwrap();
+    agentiq::sync::upsert_interactions(&tx, account, "test", &items, now).unwrap();
     tx.commit().unwrap();
 }
 

@@ -397,7 +397,7 @@ mod timing {
             })
             .collect();
         let tx = conn.transaction().unwrap();
-        store::upsert_interactions(&tx, account, "t", &items, now).unwrap();
+        crate::sync::upsert_interactions(&tx, account, "t", &items, now).unwrap();
         tx.commit().unwrap();
         let bytes = intent_model::shipped_bytes();
         let figures = rows::ModelFigures {
