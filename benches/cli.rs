@@ -4,7 +4,9 @@
 //! the same bundled SQLite, steps the query, prints the rows and exits (the system
 //! `sqlite3` shell may be too old for the FTS5 table's options). On the synthetic
 //! databases of `benches/common` (10k, and the large one: 1M unless
-//! `AGENTIQ_BENCH_LARGE` says otherwise).
+//! `AGENTIQ_BENCH_LARGE` says otherwise). `AGENTIQ_BENCH_LARGE_DB=PATH` takes an existing
+//! store (e.g. one `agentiq generate --items 1000000` built) as the large one instead of
+//! building it; it must have the current schema, as it is only read.
 //!
 //! `cargo bench --bench cli`; `cargo test --benches` runs it once on small databases.
 //! Each pair runs alternately; the medians and their ratio are printed and written to
@@ -49,6 +51,7 @@ fn median(mut xs: Vec<f64>) -> f64 {
 
 struct Pair {
     what: String,
+    items: usize,
     ours: f64,
     bare: Option<f64>,
 }
@@ -56,6 +59,7 @@ struct Pair {
 /// Medians of `rounds` alternating runs of `ours` and `bare`.
 fn pair(
     what: &str,
+    items: usize,
     rounds: usize,
     ours: &dyn Fn() -> Command,
     bare: Option<&dyn Fn() -> Command>,
@@ -74,6 +78,7 @@ fn pair(
     }
     Pair {
         what: what.to_string(),
+        items,
         ours: median(a),
         bare: (!b.is_empty()).then(|| median(b)),
     }
@@ -99,6 +104,17 @@ fn bare(db: &str, sql: &str) {
     }
 }
 
+/// How many items the store at `db` holds.
+fn items_in(db: &Path) -> usize {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("opening AGENTIQ_BENCH_LARGE_DB");
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM interactions", [], |r| r.get(0))
+        .expect("counting its items");
+    usize::try_from(n).unwrap_or(0)
+}
+
 fn main() {
     if let (Ok(db), Ok(sql)) = (
         std::env::var("AGENTIQ_BENCH_DB"),
@@ -110,13 +126,18 @@ fn main() {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_agentiq"));
     let this = std::env::current_exe().expect("the benchmark's own path");
     let mut lines = Vec::new();
-    let sizes = {
-        let mut s = vec![common::small(), common::large()];
-        s.dedup();
-        s
-    };
-    for n in sizes {
-        let db = common::bench_db(n);
+    let given = std::env::var_os("AGENTIQ_BENCH_LARGE_DB")
+        .filter(|_| common::measuring())
+        .map(PathBuf::from);
+    let mut stores = vec![(common::small(), common::bench_db(common::small()))];
+    match given {
+        Some(db) => stores.push((items_in(&db), db)),
+        None if common::large() != common::small() => {
+            stores.push((common::large(), common::bench_db(common::large())))
+        }
+        None => {}
+    }
+    for (n, db) in stores {
         let dir = data_dir(&db);
         let logs = tempfile::tempdir().expect("log dir");
         let agentiq = |args: &[&str]| {
@@ -134,15 +155,11 @@ fn main() {
                 .env("AGENTIQ_BENCH_SQL", sql);
             cmd
         };
-        let label = if n >= 1_000_000 {
-            format!("{}M", n / 1_000_000)
-        } else {
-            format!("{}k", n / 1000)
-        };
         let list_ours = || agentiq(&["list", "--limit", "50", "--json"]);
         let list_bare = || bare_process(list_sql());
         lines.push(pair(
-            &format!("{label}: list --limit 50 --json"),
+            "list --limit 50 --json",
+            n,
             rounds,
             &list_ours,
             Some(&list_bare as &dyn Fn() -> Command),
@@ -150,30 +167,40 @@ fn main() {
         let search_ours = || agentiq(&["search", "плед", "--limit", "50", "--json"]);
         let search_bare = || bare_process(search_sql("плед"));
         lines.push(pair(
-            &format!("{label}: search плед --json"),
+            "search плед --limit 50 --json",
+            n,
             rounds,
             &search_ours,
             Some(&search_bare as &dyn Fn() -> Command),
         ));
         let start_up = || agentiq(&["--version"]);
         lines.push(pair(
-            &format!("{label}: start-up alone (--version)"),
+            "start-up alone (--version)",
+            n,
             rounds,
             &start_up,
             None,
         ));
     }
     let mut table = String::from(
-        "| process | agentiq (median ms) | bare SQLite process, same rows (median ms) | ratio |\n|---|---|---|---|\n",
+        "| process | items | agentiq (median ms) | bare SQLite process, same rows (median ms) | ÷ bare | ÷ its 10k cost |\n|---|---|---|---|---|---|\n",
     );
     for p in &lines {
         let (bare, ratio) = match p.bare {
             Some(b) => (format!("{b:.1}"), format!("{:.2}", p.ours / b)),
             None => ("—".into(), "—".into()),
         };
+        let smallest = lines
+            .iter()
+            .filter(|q| q.what == p.what)
+            .min_by_key(|q| q.items)
+            .map_or(p.ours, |q| q.ours);
         table.push_str(&format!(
-            "| {} | {:.1} | {bare} | {ratio} |\n",
-            p.what, p.ours
+            "| {} | {} | {:.1} | {bare} | {ratio} | {:.2} |\n",
+            p.what,
+            p.items,
+            p.ours,
+            p.ours / smallest
         ));
     }
     println!("{table}");

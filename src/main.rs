@@ -338,7 +338,13 @@ async fn interrupted() {
 
 fn run(cli: Cli) -> Result<()> {
     let paths = Paths::resolve(cli.config_dir, cli.data_dir.clone(), cli.log_dir)?;
-    let _log = config::init_logging(&paths.log_dir)?;
+    let quick_read = matches!(&cli.command, Some(Cmd::Script(cmd)) if cmd.is_quick_read());
+    let _log = if quick_read {
+        config::init_lazy_logging(&paths.log_dir);
+        None
+    } else {
+        Some(config::init_logging(&paths.log_dir)?)
+    };
     if let Some(Cmd::Generate(args)) = &cli.command {
         return agentiq::cli::generate_cmd::run(args, &paths);
     }

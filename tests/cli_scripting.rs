@@ -112,6 +112,7 @@ fn reading_commands_on_a_synced_store() {
     search_uses_the_query_language_newest_first(&s);
     text_output_follows_the_language(&s);
     a_closed_pipe_ends_quietly(&s);
+    every_command_ends_quietly_on_a_closed_stdout(&s);
 }
 
 fn list_pages_with_a_cursor_in_the_inbox_order(s: &Synced) {
@@ -485,6 +486,56 @@ fn a_closed_pipe_ends_quietly(s: &Synced) {
         let (code, err) = read_one_byte_and_hang_up(s.command(args));
         assert_eq!(code, 0, "{args:?} round {round}: {err}");
         assert!(err.is_empty(), "{args:?} round {round}: {err}");
+    }
+}
+
+/// Every command that prints, with its standard output a pipe nobody reads any more (its
+/// reading end closed before the command starts): each write fails, and each command
+/// still ends with status 0 and nothing on standard error. Unlike `| head -c 1`, this
+/// does not depend on which side of the pipe is faster.
+fn every_command_ends_quietly_on_a_closed_stdout(s: &Synced) {
+    let config = s.sim.config.to_str().unwrap().to_string();
+    let first = &s.json_lines(&["list", "--json", "--limit", "1"])[0];
+    let id = first["id"].as_i64().unwrap().to_string();
+    let account = first["account"].as_str().unwrap().to_string();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["list"],
+        vec!["list", "--json"],
+        vec!["search", "sort:newest"],
+        vec!["show", &id],
+        vec!["show", "--json", &id],
+        vec!["draft", &id],
+        vec!["settings", "list"],
+        vec!["settings", "get", "sla.urgent.target"],
+        vec!["kb", "list"],
+        vec!["learnt", "list", "--account", &account],
+        vec!["metrics"],
+        vec!["metrics", "--by-version"],
+        vec!["export", "interactions"],
+        vec!["experiment", "status"],
+        vec!["autoreply", "status"],
+        vec!["accounts", "--config", &config],
+        vec!["doctor", "--config", &config],
+        vec!["keys"],
+        vec!["classify", "Плед линяет"],
+        vec!["check", "Спасибо за отзыв!"],
+        vec!["completions", "bash"],
+        vec!["man"],
+        vec!["--help"],
+        vec!["--version"],
+    ];
+    for args in &commands {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = s
+            .command(args)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
     }
 }
 

@@ -145,6 +145,22 @@ pub struct LlmProvider {
     breaker: Arc<Mutex<Breaker>>,
 }
 
+/// Longest wait between two tries of one request, whatever the endpoint's Retry-After.
+const RETRY_WAIT_CAP: Duration = Duration::from_secs(10);
+
+/// The waits between the tries of one request: from 250 ms, doubling, with jitter (so
+/// drafters that failed together do not retry together), `retries` of them.
+fn retry_schedule(retries: u32) -> impl Iterator<Item = Duration> {
+    use backon::BackoffBuilder;
+    backon::ExponentialBuilder::new()
+        .with_min_delay(Duration::from_millis(250))
+        .with_max_delay(Duration::from_secs(4))
+        .with_factor(2.0)
+        .with_max_times(retries as usize)
+        .with_jitter()
+        .build()
+}
+
 /// Failed drafts in a row that open the circuit.
 pub const BREAKER_FAILURES: u32 = 3;
 /// How long an open circuit stops calling the endpoint; then one request tries again.
@@ -230,17 +246,17 @@ impl LlmProvider {
     /// Send one chat-completions request (with retries) and return the completion text.
     pub async fn complete(&self, request: &Value) -> Result<String, LlmError> {
         let url = self.config.endpoint();
+        let mut backoff = retry_schedule(self.config.max_retries);
         let mut attempt = 0u32;
         loop {
             let result = self.send_once(&url, request).await;
             match result {
                 Ok(text) => return Ok(text),
                 Err((e, retry_after)) => {
-                    if !e.retryable() || attempt >= self.config.max_retries {
+                    let Some(step) = backoff.next().filter(|_| e.retryable()) else {
                         return Err(e);
-                    }
-                    let backoff = Duration::from_millis(250u64 << attempt.min(4));
-                    let wait = retry_after.unwrap_or(backoff).min(Duration::from_secs(10));
+                    };
+                    let wait = retry_after.unwrap_or(step).min(RETRY_WAIT_CAP);
                     tracing::debug!(attempt, error = %e, "LLM request failed, retrying");
                     tokio::time::sleep(wait).await;
                     attempt += 1;
@@ -750,6 +766,23 @@ mod tests {
         assert!(breaker.down().is_some());
         breaker.succeeded();
         assert_eq!(breaker.down(), None);
+    }
+
+    #[test]
+    fn retries_wait_longer_each_time_with_jitter_and_run_out() {
+        for _ in 0..20 {
+            let waits: Vec<Duration> = retry_schedule(3).collect();
+            assert_eq!(waits.len(), 3);
+            // Each step is its base (250 ms, 500 ms, 1 s) plus up to as much again.
+            for (wait, base) in waits.iter().zip([250u64, 500, 1000]) {
+                let base = Duration::from_millis(base);
+                assert!(*wait >= base && *wait <= base * 2, "{waits:?}");
+            }
+        }
+        assert_eq!(retry_schedule(0).count(), 0);
+        let spread: std::collections::HashSet<Duration> =
+            (0..20).filter_map(|_| retry_schedule(1).next()).collect();
+        assert!(spread.len() > 1, "jitter spreads the retries: {spread:?}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 
 use crate::cli::exit::{fail, Failure, FailureExt};
+use crate::cli::out;
 use crate::prepare::auto_live::{
     self, AccountStatus, AutoMode, ShadowFigures, LIVE_WORD_EN, LIVE_WORD_RU,
 };
@@ -55,9 +56,9 @@ pub fn run(database: &Path, command: AutoreplyCmd) -> Result<()> {
         AutoreplyCmd::Status { json } => {
             let status = auto_live::status(&store.reader()?, now)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&status)?);
+                out::line(&serde_json::to_string_pretty(&status)?)?;
             } else {
-                print!("{}", status_text(&status));
+                out::print(&status_text(&status))?;
             }
             Ok(())
         }
@@ -73,11 +74,11 @@ pub fn run(database: &Path, command: AutoreplyCmd) -> Result<()> {
                 tx.commit()?;
                 Ok(stopped)
             })?;
-            println!(
+            out::line(&format!(
                 "auto-replies off{}; {} not yet sent cancelled",
                 account.map(|a| format!(" for {a}")).unwrap_or_default(),
                 stopped.cancelled
-            );
+            ))?;
             Ok(())
         }
     }
@@ -110,7 +111,10 @@ fn live(store: &Store, account: &str, confirm: Option<String>, now: DateTime<Utc
             ))
         }
         AutoMode::Live { since } => {
-            println!("auto-replies of {account} are live since {}", when(since));
+            out::line(&format!(
+                "auto-replies of {account} are live since {}",
+                when(since)
+            ))?;
             return Ok(());
         }
         AutoMode::Shadow => {}
@@ -151,7 +155,9 @@ fn live(store: &Store, account: &str, confirm: Option<String>, now: DateTime<Utc
         })
         .with_context(|| format!("making auto-replies of {account} live"))
         .kind(Failure::Config)?;
-    println!("auto-replies of {account} are live; `agentiq autoreply off` stops them");
+    out::line(&format!(
+        "auto-replies of {account} are live; `agentiq autoreply off` stops them"
+    ))?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::exit::{fail, Failure};
+use super::out;
 use super::probe;
 use crate::config::{self, wb_token, Paths};
 use crate::connectors::Credentials;
@@ -104,11 +105,10 @@ pub async fn run(paths: &Paths, config_file: &Path, json: bool, lang: Lang) -> R
     let failed: Vec<&Line> = lines.iter().filter(|l| l.status == Mark::Fail).collect();
     if json {
         let report = serde_json::json!({ "ok": failed.is_empty(), "checks": lines });
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        out::line(&serde_json::to_string_pretty(&report)?)?;
     } else {
-        for line in &lines {
-            println!("{}", line.text());
-        }
+        let text: String = lines.iter().map(|l| l.text() + "\n").collect();
+        out::print(&text)?;
     }
     if failed.is_empty() {
         return Ok(());

@@ -95,6 +95,17 @@ impl ScriptCmd {
     }
 }
 
+impl ScriptCmd {
+    /// Whether the command only reads a page or an item and prints it: it logs only on
+    /// trouble, so its log file is opened only then ([`crate::config::init_lazy_logging`]).
+    pub fn is_quick_read(&self) -> bool {
+        matches!(
+            self,
+            ScriptCmd::List(_) | ScriptCmd::Search(_) | ScriptCmd::Show(_)
+        )
+    }
+}
+
 /// Runs a command that needs nothing of the machine: completions, the man page, a draft
 /// for a given text. `command` builds the whole command line's description.
 pub fn run_pure(cmd: &ScriptCmd, command: impl FnOnce() -> clap::Command) -> Result<()> {

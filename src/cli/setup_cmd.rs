@@ -21,6 +21,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 
 use super::exit::{fail, Failure};
+use super::out;
 use super::probe;
 use crate::config::{self, edit, wb_token, AccountEntry, Paths};
 use crate::connectors::AccountConfig;
@@ -117,7 +118,7 @@ pub async fn run(
     match cmd {
         SetupCmd::Init(args) => init(&args, config_file, &env, lang).await,
         SetupCmd::Accounts { action: None } => {
-            print!("{}", list_in(paths, config_file, lang)?);
+            out::print(&list_in(paths, config_file, lang)?)?;
             Ok(())
         }
         SetupCmd::Accounts {
@@ -350,7 +351,7 @@ async fn init(
             entries.len()
         )
     );
-    println!("{done}");
+    out::line(&done)?;
     Ok(())
 }
 
@@ -360,9 +361,9 @@ fn ask(mut spec: AccountSpec, l: crate::tui::Lang) -> Result<AccountSpec> {
     let mut lines = stdin.lock().lines();
     let mut prompt = |question: &str, default: &str| -> Result<String> {
         if default.is_empty() {
-            print!("{question}: ");
+            out::print(&format!("{question}: "))?;
         } else {
-            print!("{question} [{default}]: ");
+            out::print(&format!("{question} [{default}]: "))?;
         }
         std::io::stdout().flush()?;
         let answer = lines
@@ -382,14 +383,11 @@ fn ask(mut spec: AccountSpec, l: crate::tui::Lang) -> Result<AccountSpec> {
         {
             "wb" | "wildberries" => break Marketplace::Wb,
             "ozon" => break Marketplace::Ozon,
-            other => println!(
-                "{}",
-                tr!(
-                    l,
-                    format!("'{other}': type wb or ozon"),
-                    format!("«{other}»: введите wb или ozon")
-                )
-            ),
+            other => out::line(&tr!(
+                l,
+                format!("'{other}': type wb or ozon"),
+                format!("«{other}»: введите wb или ozon")
+            ))?,
         }
     };
     let name = loop {
@@ -578,7 +576,7 @@ async fn accounts(
                 format!("added to {}", config_file.display()),
                 format!("добавлено в {}", config_file.display())
             );
-            println!("{added}");
+            out::line(&added)?;
         }
         AccountsCmd::Remove { name } => {
             let mut doc = edit::open(config_file)?;
@@ -595,7 +593,7 @@ async fn accounts(
                     config_file.display()
                 )
             );
-            println!("{removed}");
+            out::line(&removed)?;
         }
         AccountsCmd::Rename { old, new } => {
             let mut doc = edit::open(config_file)?;
@@ -624,7 +622,7 @@ async fn accounts(
                 format!("'{old}' is now '{new}'"),
                 format!("«{old}» теперь «{new}»")
             );
-            println!("{renamed}");
+            out::line(&renamed)?;
         }
         AccountsCmd::Test { name } => {
             let file = config::file::read(config_file)?.ok_or_else(|| {
@@ -665,11 +663,11 @@ async fn accounts(
                             format!("{} {} answers", check.host, check.base_url),
                             format!("{} {} отвечает", check.host, check.base_url)
                         );
-                        println!("✓ {name}: {answers}");
+                        out::line(&format!("✓ {name}: {answers}"))?;
                     }
                     Some(problem) => {
                         failed = true;
-                        println!("✗ {name}: {problem}");
+                        out::line(&format!("✗ {name}: {problem}"))?;
                     }
                 }
             }

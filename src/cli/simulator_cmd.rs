@@ -136,18 +136,19 @@ pub async fn start(args: &SimulatorArgs) -> Result<SimulatorHandle> {
 pub async fn run(args: SimulatorArgs) -> Result<()> {
     let handle = start(&args).await?;
     let url = handle.base_url();
-    println!("simulator listening on {url}");
-    println!("state: {url}/_sim/state");
+    let mut banner = format!("simulator listening on {url}\nstate: {url}/_sim/state\n");
     if !args.faults.is_none() {
-        println!("faults: {}", args.faults);
+        banner.push_str(&format!("faults: {}\n", args.faults));
     }
     if let Some(dir) = &args.fixtures {
-        println!("fixtures: {}", dir.display());
+        banner.push_str(&format!("fixtures: {}\n", dir.display()));
     }
     if let Some(path) = &args.write_config {
         write_private(path, &config_for(&args, &url)?)?;
-        println!("accounts written to {}", path.display());
+        banner.push_str(&format!("accounts written to {}\n", path.display()));
     }
+    // The server outlives its reader: a closed standard output must not stop it.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), banner.as_bytes());
     tokio::signal::ctrl_c().await?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod edit;
 pub mod file;
+mod lazy_log;
 mod llm;
 pub mod store;
 pub mod ui;
@@ -81,6 +82,17 @@ impl Paths {
     }
 }
 
+pub use lazy_log::init_lazy_logging;
+
+/// The log files' names: `agentiq.log.YYYY-MM-DD`.
+const LOG_FILE_PREFIX: &str = "agentiq.log";
+
+/// What is logged: `AGENTIQ_LOG` (an `EnvFilter`), else `info`.
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::try_from_env("AGENTIQ_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+}
+
 /// Log lines waiting for the writer thread; past this, lines are dropped rather than
 /// blocking the program.
 const LOG_BUFFER_LINES: usize = 4096;
@@ -101,7 +113,7 @@ pub fn init_logging(log_dir: &Path) -> Result<tracing_appender::non_blocking::Wo
         .kind(Failure::Config)?;
     let appender = tracing_appender::rolling::RollingFileAppender::builder()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
-        .filename_prefix("agentiq.log")
+        .filename_prefix(LOG_FILE_PREFIX)
         .build(log_dir)
         // Its message already names the cause; its source would repeat it.
         .map_err(|e| anyhow::anyhow!("{e}"))
@@ -117,10 +129,8 @@ pub fn init_logging(log_dir: &Path) -> Result<tracing_appender::non_blocking::Wo
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .buffered_lines_limit(LOG_BUFFER_LINES)
         .finish(appender);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("AGENTIQ_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(log_filter())
         .with_writer(writer)
         .with_ansi(false)
         .try_init();
