@@ -109,14 +109,27 @@ fn fold(s: &str) -> String {
         .join(" ")
 }
 
+/// How many of the set's earlier drafts count as recent answers.
+const RECENT: usize = 40;
+
+/// The last [`RECENT`] drafts.
+fn recent(drafts: &[String]) -> &[String] {
+    &drafts[drafts.len().saturating_sub(RECENT)..]
+}
+
 struct Drafted {
     text: String,
     blocked: bool,
 }
 
-fn draft(it: &Interaction, card: Option<&ProductCard>) -> Drafted {
+/// Drafts one item as the inbox does, with `recent` as the seller's recent answers (the
+/// set's last [`RECENT`] drafts, as if each had been sent in turn: the inbox's
+/// near-duplicate check skips a wording just sent).
+fn draft(it: &Interaction, card: Option<&ProductCard>, recent: &[String]) -> Drafted {
     let banned = default_banned_phrases();
-    let mut ctx = DraftContext::new(it, &[]).with_banned_phrases(&banned);
+    let mut ctx = DraftContext::new(it, &[])
+        .with_banned_phrases(&banned)
+        .with_recent_answers(recent);
     if let Some(c) = card {
         ctx = ctx.with_product(c);
     }
@@ -185,7 +198,7 @@ fn evaluate(dir: &Path, title: &str, misses_shown: Misses) -> Figures {
             Some(&card),
             &q.text,
         );
-        let d = draft(&it, Some(&card));
+        let d = draft(&it, Some(&card), recent(&drafts));
         let text = fold(&d.text);
         let ok = match (&q.expect, &q.missing) {
             (Some(value), _) => text.contains(&fold(value)),
@@ -233,7 +246,7 @@ fn evaluate(dir: &Path, title: &str, misses_shown: Misses) -> Figures {
             card.as_ref(),
             &c.text,
         );
-        let d = draft(&it, card.as_ref());
+        let d = draft(&it, card.as_ref(), recent(&drafts));
         let text = fold(&d.text);
         if c.names.iter().all(|s| text.contains(&fold(s))) {
             named += 1;
@@ -353,6 +366,16 @@ fn train_complaints_are_safe_and_distinct() {
 #[test]
 fn second_blind_complaints_are_safe_and_distinct() {
     let f = evaluate(&eval_dir().join("blind2"), "blind2", Misses::Hidden);
+    assert!(f.complaints >= 30, "at least 30 complaints");
+    assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
+    assert_eq!(f.identical, 0, "identical drafts");
+}
+
+/// Complaints written before the second round of session-6 changes (`blind3/`), run once
+/// after it: its misses stay hidden.
+#[test]
+fn third_blind_complaints_are_safe_and_distinct() {
+    let f = evaluate(&eval_dir().join("blind3"), "blind3", Misses::Hidden);
     assert!(f.complaints >= 30, "at least 30 complaints");
     assert_eq!(f.blocked, 0, "drafts blocked by the guardrails");
     assert_eq!(f.identical, 0, "identical drafts");
