@@ -212,7 +212,7 @@ async fn deliver_forever(outbox: Outbox, wake: Arc<Notify>) {
                     };
                     eprintln!("{} outbox {id}: {what}", Utc::now().format("%H:%M:%S"));
                 }
-                if !steps.is_empty() {
+                if steps.iter().any(|(_, step)| *step != Step::Skipped) {
                     // More may have come due meanwhile.
                     continue;
                 }

@@ -307,3 +307,22 @@ pub fn audit_rows(client: &mut impl GenericClient, id: i64) -> Result<Vec<serde_
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::phrase_query;
+
+    #[test]
+    fn a_phrase_becomes_words_in_order_the_last_a_prefix_and_nothing_else() {
+        assert_eq!(
+            phrase_query("Плед тёплый"),
+            Some("плед <-> теплый:*".to_string())
+        );
+        // tsquery's operators never reach it: only letters and digits do.
+        assert_eq!(
+            phrase_query("a'b | !c & (d)"),
+            Some("a <-> b <-> c <-> d:*".to_string())
+        );
+        assert_eq!(phrase_query(" ,; "), None);
+    }
+}
