@@ -26,6 +26,7 @@ pub mod search;
 mod settings;
 mod sync_state;
 mod text_test;
+mod upsert;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -51,9 +52,8 @@ pub use health::{llm_unavailable, offline_accounts, record_llm_health};
 pub use heartbeat::Heartbeat;
 pub use interactions::{
     chat_messages, interaction, item_texts, queue_count, queue_count_by_channel, queue_page,
-    queue_window, upsert_interactions, AnswerFilter, Intake, IntentFilter, ItemClock, ItemClocks,
-    ItemText, PendingAutoReply, QueueFilter, QueueKey, QueueRow, QueueSort, QueueWindow, Seek,
-    UpsertSummary,
+    queue_window, AnswerFilter, IntentFilter, ItemText, PendingAutoReply, QueueFilter, QueueKey,
+    QueueRow, QueueSort, QueueWindow, Seek,
 };
 pub use kb::{kb_entries, kb_search, replace_kb, KbScope};
 pub use leases::{lease_holder, release_lease, renew_held, sync_holders, try_lease};
@@ -74,6 +74,7 @@ pub use replies::{
 };
 pub use settings::{clear_setting, reclassify_open_items, save_setting, stored_setting};
 pub use sync_state::{cursor, record_sync_run, set_cursor, SyncRunRecord};
+pub use upsert::{upsert_interactions, Intake, ItemClock, ItemClocks, UpsertSummary};
 pub use writer::Writer;
 
 /// See [`Store::current_reader_at`].
