@@ -43,6 +43,8 @@ fn the_learnt_tab_shows_what_the_drafts_learnt_and_forgets_an_entry() {
     let shop = h.state.accounts[0].id;
     lessons(&h, shop);
     h.act(Action::ScreenSettings);
+    // The learnt tab is the one before the last (the experiment tab).
+    h.act(Action::PrevTab);
     h.act(Action::PrevTab);
     assert!(h.state.settings.on_learnt_tab());
     assert_shows(&h.screen(120, 40), &["Выучено", "выберите кабинет"]);

@@ -188,7 +188,7 @@ fn clear_prompt(h: &mut Harness) {
 
 /// Selects the section `key` and the field `name` in it.
 fn select_field(h: &mut Harness, section: &str, name: &str) {
-    for _ in 0..10 {
+    for _ in 0..20 {
         if h.state.settings.current().map(|l| l.key) == Some(section) {
             break;
         }
