@@ -91,6 +91,11 @@ pub enum Event {
         account_id: i64,
         error: Option<String>,
     },
+    /// The answer to [`Command::LoadExperiment`].
+    ExperimentLoaded(Result<Box<crate::experiments::Overview>, String>),
+    /// The answer to [`Command::StartExperiment`] and [`Command::SetExperimentState`]:
+    /// the experiment as it is now, or why nothing changed.
+    ExperimentChanged(Result<Box<crate::experiments::Experiment>, String>),
 }
 
 /// Requests from the UI to background services.
@@ -152,4 +157,13 @@ pub enum Command {
     /// Make the account's auto-replies live; `word` is what the seller typed
     /// (`prepare::auto_live::go_live` checks it again).
     AutoReplyGoLive { account_id: i64, word: String },
+    /// Read the current experiment with its metrics and the versions the seller may
+    /// start one with; the answer is [`Event::ExperimentLoaded`].
+    LoadExperiment,
+    /// Start an experiment (`experiments::start`, checked against the catalog); the
+    /// answer is [`Event::ExperimentChanged`].
+    StartExperiment(crate::experiments::StartRequest),
+    /// Pause, resume or stop the active experiment (`experiments::set_state`); the answer
+    /// is [`Event::ExperimentChanged`].
+    SetExperimentState(crate::experiments::State),
 }

@@ -66,7 +66,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "store",
         ],
     ),
-    ("protocol", &["domain", "prepare", "settings", "tui"]),
+    (
+        "protocol",
+        &["domain", "experiments", "prepare", "settings", "tui"],
+    ),
     ("simulator", &["domain", "connectors"]),
     ("synthetic", &["domain", "ai", "simulator", "sla", "store"]),
     (
@@ -101,6 +104,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "domain",
             "ai",
             "connectors",
+            "experiments",
             "notify",
             "outbox",
             "prepare",

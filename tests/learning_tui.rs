@@ -43,8 +43,12 @@ fn the_learnt_tab_shows_what_the_drafts_learnt_and_forgets_an_entry() {
     let shop = h.state.accounts[0].id;
     lessons(&h, shop);
     h.act(Action::ScreenSettings);
+    // The learnt tab is the one before the last (the experiment tab).
+    h.act(Action::PrevTab);
     h.act(Action::PrevTab);
     assert!(h.state.settings.on_learnt_tab());
+    // Passing the experiment tab asked for its figures.
+    assert_eq!(h.commands.try_recv().ok(), Some(Command::LoadExperiment));
     assert_shows(&h.screen(120, 40), &["Выучено", "выберите кабинет"]);
     h.act(Action::CycleAccount);
     let screen = h.screen(120, 40);

@@ -281,6 +281,7 @@ async fn offline_services_make_no_network_call_and_keep_replies_in_the_outbox() 
             notify_lang: agentiq::notify::Lang::Ru,
             llm: None,
             offline: true,
+            prompts: None,
             kind: agentiq::store::ProcessKind::Inbox,
         },
     )

@@ -66,6 +66,7 @@ async fn world_on(clock: agentiq::domain::Clock) -> World {
             llm: None,
             kind: store::ProcessKind::Inbox,
             offline: false,
+            prompts: None,
         },
     )
     .await

@@ -15,8 +15,7 @@ use super::script;
 use crate::analytics::MetricsQuery;
 use crate::config::Paths;
 use crate::domain::Channel;
-use crate::experiments::{self, metrics, Catalog, Experiment, Scope, StartRequest};
-use crate::store;
+use crate::experiments::{self, metrics, Catalog, Experiment, Scope, StartRequest, State};
 
 #[derive(Subcommand)]
 pub enum ExperimentCmd {
@@ -135,12 +134,16 @@ pub fn run(paths: &Paths, command: ExperimentCmd) -> Result<()> {
             }
             Ok(())
         }
-        ExperimentCmd::Pause => change(paths, "paused", now),
-        ExperimentCmd::Resume => change(paths, "running", now),
-        ExperimentCmd::Stop => change(paths, "stopped", now),
+        ExperimentCmd::Pause => change(paths, State::Paused, now),
+        ExperimentCmd::Resume => change(paths, State::Running, now),
+        ExperimentCmd::Stop => change(paths, State::Stopped, now),
         ExperimentCmd::Status { json } => {
             let reader = script::existing_reader(paths)?;
-            let Some(row) = store::latest_experiment(&reader)? else {
+            let Some(experiments::Status {
+                experiment,
+                metrics: report,
+            }) = experiments::status(&reader, now)?
+            else {
                 if json {
                     out::line(&json!({ "experiment": null, "metrics": null }).to_string())?;
                 } else {
@@ -148,12 +151,6 @@ pub fn run(paths: &Paths, command: ExperimentCmd) -> Result<()> {
                 }
                 return Ok(());
             };
-            let experiment = Experiment::from_row(&row)?;
-            let report = metrics::version_report(
-                &reader,
-                &experiment_period(&experiment, now),
-                Some(experiment.id),
-            )?;
             if json {
                 out::line(&serde_json::to_string_pretty(
                     &json!({ "experiment": experiment, "metrics": report }),
@@ -171,12 +168,6 @@ pub fn run(paths: &Paths, command: ExperimentCmd) -> Result<()> {
             Ok(())
         }
     }
-}
-
-/// From the experiment's start to its stop (or now).
-fn experiment_period(e: &Experiment, now: DateTime<Utc>) -> MetricsQuery {
-    let end = e.stopped_at.unwrap_or(now) + chrono::Duration::seconds(1);
-    MetricsQuery::new(e.started_at, end)
 }
 
 fn arms_text(e: &Experiment) -> String {
@@ -202,13 +193,13 @@ fn arms_text(e: &Experiment) -> String {
     text
 }
 
-fn change(paths: &Paths, state: &'static str, now: DateTime<Utc>) -> Result<()> {
+fn change(paths: &Paths, state: State, now: DateTime<Utc>) -> Result<()> {
     let store = script::existing_store(paths)?;
     let changed = store
         .writer()?
-        .call_blocking(move |conn| store::set_experiment_state(conn, state, now))?;
+        .call_blocking(move |conn| experiments::set_state(conn, state, now))?;
     match changed {
-        Some(row) => out::line(&format!("experiment '{}' is {}", row.name, row.state))?,
+        Some(e) => out::line(&format!("experiment '{}' is {}", e.name, e.state.as_str()))?,
         None => return Err(fail(Failure::Usage, "no experiment is running or paused")),
     }
     Ok(())

@@ -216,6 +216,7 @@ pub async fn run(inbox: Inbox) -> Result<()> {
             llm,
             offline: inbox.offline,
             kind: crate::store::ProcessKind::Inbox,
+            prompts: Some(super::experiment_cmd::prompts_folder(&inbox.paths)),
         },
     )
     .await?;

@@ -366,6 +366,7 @@ pub async fn sync_daemon(
             llm,
             kind: store::ProcessKind::Daemon,
             offline: false,
+            prompts: None,
         },
     )
     .await?;

@@ -163,7 +163,7 @@ pub fn apply(version: &PromptVersion, inputs: &mut crate::prepare::DraftInputs) 
 }
 
 /// What starting an experiment needs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StartRequest {
     pub name: String,
     pub arms: Vec<Arm>,
@@ -223,4 +223,73 @@ pub fn start(
     )?;
     let row = store::experiment(conn, id)?.context("the experiment just stored")?;
     Experiment::from_row(&row)
+}
+
+/// The current (or last) experiment with its metrics per version since it started: what
+/// `agentiq experiment status` prints and the settings screen's "experiment" tab shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    pub experiment: Experiment,
+    pub metrics: VersionReport,
+}
+
+/// The newest experiment, whatever its state, and its metrics; `None` before the first.
+pub fn status(conn: &Connection, now: chrono::DateTime<chrono::Utc>) -> Result<Option<Status>> {
+    let Some(row) = store::latest_experiment(conn)? else {
+        return Ok(None);
+    };
+    let experiment = Experiment::from_row(&row)?;
+    let metrics = version_report(conn, &period(&experiment, now), Some(experiment.id))?;
+    Ok(Some(Status {
+        experiment,
+        metrics,
+    }))
+}
+
+/// From the experiment's start to its stop (or now).
+pub fn period(
+    e: &Experiment,
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::analytics::MetricsQuery {
+    let end = e.stopped_at.unwrap_or(now) + chrono::Duration::seconds(1);
+    crate::analytics::MetricsQuery::new(e.started_at, end)
+}
+
+/// Pauses, resumes or stops the experiment running or paused (audited in the store);
+/// `None` when there is none.
+pub fn set_state(
+    conn: &mut Connection,
+    state: State,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<Experiment>> {
+    store::set_experiment_state(conn, state.as_str(), now)?
+        .map(|row| Experiment::from_row(&row))
+        .transpose()
+}
+
+/// What the settings screen's "experiment" tab shows: the current (or last) experiment
+/// and the versions a new one may compare, or why the seller's versions cannot be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overview {
+    pub status: Option<Status>,
+    pub versions: Vec<PromptVersion>,
+    pub catalog_error: Option<String>,
+}
+
+/// The overview, with the seller's versions from `folder` (`<config>/prompts`; shipped
+/// only when `None`). A broken seller file leaves the shipped versions and says why.
+pub fn overview(
+    conn: &Connection,
+    folder: Option<&std::path::Path>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Overview> {
+    let (catalog, catalog_error) = match Catalog::load(folder) {
+        Ok(c) => (c, None),
+        Err(e) => (Catalog::shipped(), Some(e.to_string())),
+    };
+    Ok(Overview {
+        status: status(conn, now)?,
+        versions: catalog.versions.into_values().collect(),
+        catalog_error,
+    })
 }

@@ -37,6 +37,9 @@ pub struct ServiceOptions {
     /// the outbox for a run with the network, drafts come from the offline provider, and
     /// every account is reported offline.
     pub offline: bool,
+    /// The seller's prompt versions (`<config>/prompts`) the settings screen may start
+    /// an experiment with; shipped versions only when `None`.
+    pub prompts: Option<std::path::PathBuf>,
 }
 
 /// The draft provider `llm` configures: the LLM (which falls back to offline drafts on
@@ -193,6 +196,7 @@ impl Services {
             events: events_tx.clone(),
             wake_outbox: wake_outbox.clone(),
             sync_now: sync_now.clone(),
+            prompts: options.prompts.clone(),
         };
         tasks.push(tokio::spawn(router.run(commands_rx)));
         tracing::info!(

@@ -23,6 +23,9 @@ pub(super) struct Router {
     pub wake_outbox: Arc<Notify>,
     /// Wakes every sync loop for a pass now.
     pub sync_now: Arc<Notify>,
+    /// The seller's prompt versions (`<config>/prompts`); shipped versions only when
+    /// `None`.
+    pub prompts: Option<std::path::PathBuf>,
 }
 
 impl Router {
@@ -80,7 +83,58 @@ impl Router {
                 interaction_id,
                 outbox_id,
             } => self.undo_auto_reply(interaction_id, outbox_id).await,
+            Command::LoadExperiment => self.load_experiment().await,
+            Command::StartExperiment(request) => self.start_experiment(request).await,
+            Command::SetExperimentState(state) => self.set_experiment_state(state).await,
         }
+    }
+
+    /// Reads the experiment, its metrics (a scan of its period) and the versions, off
+    /// the router's task.
+    async fn load_experiment(&self) {
+        let (store, folder, now) = (self.store.clone(), self.prompts.clone(), (self.clock)());
+        let read = tokio::task::spawn_blocking(move || {
+            crate::experiments::overview(&store.reader()?, folder.as_deref(), now)
+        })
+        .await
+        .map_err(anyhow::Error::from)
+        .and_then(|r| r);
+        let loaded = read.map(Box::new).map_err(|e| format!("{e:#}"));
+        let _ = self.events.send(Event::ExperimentLoaded(loaded));
+    }
+
+    /// Starts an experiment as `agentiq experiment start` does: checked against the
+    /// catalog (the seller's files must be valid), stored with an audit record.
+    async fn start_experiment(&self, request: crate::experiments::StartRequest) {
+        let (folder, now) = (self.prompts.clone(), (self.clock)());
+        let started = self
+            .writer
+            .call(move |conn| {
+                let catalog = crate::experiments::Catalog::load(folder.as_deref())
+                    .map_err(anyhow::Error::msg)?;
+                crate::experiments::start(conn, &catalog, &request, now)
+            })
+            .await;
+        self.experiment_changed(started.map(Some));
+    }
+
+    /// Pauses, resumes or stops the active experiment, as the CLI does.
+    async fn set_experiment_state(&self, state: crate::experiments::State) {
+        let now = (self.clock)();
+        let changed = self
+            .writer
+            .call(move |conn| crate::experiments::set_state(conn, state, now))
+            .await;
+        self.experiment_changed(changed);
+    }
+
+    fn experiment_changed(&self, result: anyhow::Result<Option<crate::experiments::Experiment>>) {
+        let answer = match result {
+            Ok(Some(e)) => Ok(Box::new(e)),
+            Ok(None) => Err("no experiment is running or paused".to_string()),
+            Err(e) => Err(format!("{e:#}")),
+        };
+        let _ = self.events.send(Event::ExperimentChanged(answer));
     }
 
     /// Queues a reply through the guardrails, with the draft it started from.

@@ -94,6 +94,9 @@ pub enum Action {
     EditAnswer,
     CustomerHistory,
     CorrectIntent,
+    ExperimentStart,
+    ExperimentPause,
+    ExperimentStop,
 
     /// The clock moved on (1 s tick).
     #[serde(skip)]
@@ -251,6 +254,9 @@ bindable! {
     EditAnswer => "edit_answer",
     CustomerHistory => "customer_history",
     CorrectIntent => "correct_intent",
+    ExperimentStart => "experiment_start",
+    ExperimentPause => "experiment_pause",
+    ExperimentStop => "experiment_stop",
 }
 
 impl Action {

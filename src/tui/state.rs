@@ -312,6 +312,9 @@ pub enum PromptKind {
     Setting,
     /// The word that makes an account's auto-replies live ([`SettingsView::go_live`]).
     GoLive,
+    /// The name of the experiment to start with the versions chosen on the settings
+    /// screen's "experiment" tab.
+    ExperimentName,
 }
 
 /// The one-line input at the bottom for a search or a filter.
@@ -491,6 +494,18 @@ pub enum Notice {
     AutoRepliesLive,
     /// Going live was refused: why.
     GoLiveFailed(String),
+    /// Starting an experiment needs at least two versions with a weight.
+    ExperimentNeedsVersions,
+    /// Starting an experiment needs a name.
+    ExperimentNeedsName,
+    /// Pause, resume or stop asked for with no experiment running or paused.
+    ExperimentNoneActive,
+    /// Asked whether to stop the experiment (its name) for good.
+    ExperimentStopAsk(String),
+    /// The experiment (its name) is in this state now.
+    ExperimentChanged(String, crate::experiments::State),
+    /// The services refused to start or change the experiment: why.
+    ExperimentRefused(String),
 }
 
 impl Notice {
@@ -512,12 +527,17 @@ impl Notice {
                 | Notice::AutoRepliesStopped(_)
                 | Notice::GoLiveFigures(_)
                 | Notice::AutoRepliesLive
+                | Notice::ExperimentStopAsk(_)
+                | Notice::ExperimentChanged(..)
         )
     }
 
     /// Stays until dismissed (`cancel`) rather than fading after [`NOTICE_SECONDS`].
     pub fn is_sticky(&self) -> bool {
-        matches!(self, Notice::ConfigProblem(_) | Notice::GoLiveFigures(_))
+        matches!(
+            self,
+            Notice::ConfigProblem(_) | Notice::GoLiveFigures(_) | Notice::ExperimentStopAsk(_)
+        )
     }
 }
 
@@ -748,6 +768,48 @@ pub struct SettingsView {
     /// What the account's drafts learnt (the tab after the sections); `None` until read
     /// and at the global scope.
     pub learnt: Option<crate::learning::Learnt>,
+    /// The "experiment" tab (after the "learnt" one).
+    pub experiment: ExperimentTab,
+}
+
+/// The settings screen's "experiment" tab: the current experiment and the versions a new
+/// one may compare, each with the weight the seller gave it (0: not in).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExperimentTab {
+    /// `None` until read.
+    pub overview: Option<crate::experiments::Overview>,
+    /// The weight of each of `overview.versions`, in its order.
+    pub weights: Vec<u32>,
+    /// The stop confirmation is open.
+    pub confirm_stop: bool,
+}
+
+impl ExperimentTab {
+    /// The versions with a weight, as the arms of a new experiment.
+    pub fn arms(&self) -> Vec<crate::experiments::Arm> {
+        let Some(o) = &self.overview else {
+            return Vec::new();
+        };
+        o.versions
+            .iter()
+            .zip(&self.weights)
+            .filter(|(_, w)| **w > 0)
+            .map(|(v, w)| crate::experiments::Arm {
+                version: v.name.clone(),
+                weight: *w,
+            })
+            .collect()
+    }
+
+    /// The experiment running or paused, if any.
+    pub fn active(&self) -> Option<&crate::experiments::Experiment> {
+        self.overview
+            .as_ref()?
+            .status
+            .as_ref()
+            .map(|s| &s.experiment)
+            .filter(|e| e.state != crate::experiments::State::Stopped)
+    }
 }
 
 impl Default for SettingsView {
@@ -761,6 +823,7 @@ impl Default for SettingsView {
             editing: None,
             go_live: None,
             learnt: None,
+            experiment: ExperimentTab::default(),
         }
     }
 }
@@ -780,6 +843,13 @@ impl SettingsView {
         self.sections
             .as_ref()
             .is_some_and(|s| self.section == s.len())
+    }
+
+    /// Whether the "experiment" tab (after the "learnt" one) is shown.
+    pub fn on_experiment_tab(&self) -> bool {
+        self.sections
+            .as_ref()
+            .is_some_and(|s| self.section == s.len() + 1)
     }
 
     /// The learnt entries the "learnt" tab lists, in its order.

@@ -175,6 +175,15 @@ pub static EN: Strings = Strings {
     learnt_kind,
     learnt_seen,
     learnt_hint: "x / Delete forgets the selected entry",
+    experiment_line,
+    experiment_state,
+    experiment_none: "No experiment yet",
+    experiment_columns: ["Version", "Weight", "Replies", "Accepted", "Edit distance"],
+    experiment_versions_title: "A new experiment: versions and weights (0: not in)",
+    experiment_hint: "Enter weight +1 · x out · S start · P pause/resume · X stop",
+    experiment_catalog_error,
+    experiment_name_prompt: "Experiment name",
+    experiment_name_placeholder: "exp-1",
 
     revenue_at_risk,
     revenue_protected,
@@ -305,6 +314,18 @@ fn notice(notice: &Notice) -> String {
             "This account's auto-replies are live; ! turns every one off".into()
         }
         Notice::GoLiveFailed(e) => format!("Not live: {e}"),
+        Notice::ExperimentNeedsVersions => {
+            "Choose at least two versions: Enter gives the selected one a weight".into()
+        }
+        Notice::ExperimentNeedsName => "The experiment needs a name".into(),
+        Notice::ExperimentNoneActive => "No experiment is running or paused".into(),
+        Notice::ExperimentStopAsk(name) => {
+            format!("Stop experiment '{name}' for good? y — stop, n — keep it")
+        }
+        Notice::ExperimentChanged(name, state) => {
+            format!("Experiment '{name}' is {}", experiment_state(*state))
+        }
+        Notice::ExperimentRefused(e) => format!("Experiment not changed: {e}"),
         Notice::NoTemplates => "No templates for this item".into(),
         Notice::NoCustomer => "This item is not linked to a customer: no history".into(),
         Notice::EditQueued => "The edited answer is queued for sending".into(),
@@ -475,6 +496,9 @@ fn action(a: &Action) -> &'static str {
         Action::GoLive => "make the account's auto-replies live (confirmed)",
         Action::EditAnswer => "edit the sent answer (WB review, once)",
         Action::CorrectIntent => "correct the item's intent",
+        Action::ExperimentStart => "start an experiment with the chosen versions",
+        Action::ExperimentPause => "pause or resume the experiment",
+        Action::ExperimentStop => "stop the experiment (confirmed)",
         Action::CustomerHistory => "the customer's full history",
         _ => "",
     }
@@ -571,6 +595,7 @@ fn settings_section(key: &str) -> &'static str {
         "linking" => "Customer linking",
         "learning" => "Draft learning",
         "learnt" => "Learnt",
+        "experiment" => "Experiment",
         "templates" => "Templates",
         _ => "Other",
     }
@@ -650,4 +675,20 @@ fn customer_items(items: usize, open: usize) -> String {
 
 fn customer_history_key(key: &str) -> String {
     format!("{key} — full history")
+}
+
+fn experiment_line(name: &str, state: &str, since: &str) -> String {
+    format!("Experiment '{name}': {state}, since {since}")
+}
+
+fn experiment_state(state: crate::experiments::State) -> &'static str {
+    match state {
+        crate::experiments::State::Running => "running",
+        crate::experiments::State::Paused => "paused",
+        crate::experiments::State::Stopped => "stopped",
+    }
+}
+
+fn experiment_catalog_error(e: &str) -> String {
+    format!("Your versions in the config folder are not usable (shipped ones shown): {e}")
 }

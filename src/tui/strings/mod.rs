@@ -226,6 +226,20 @@ pub struct Strings {
     pub learnt_kind: fn(&str) -> &'static str,
     pub learnt_seen: fn(seen: i64, in_use: bool) -> String,
     pub learnt_hint: &'static str,
+    /// The "experiment" tab: the current experiment's line (name, state, since), a
+    /// state's name, what it says with no experiment yet, the columns of the current
+    /// experiment's figures (version, weight, replies, accepted, mean edit distance), the
+    /// title over the versions for a new one, its key hint, the line when the seller's
+    /// versions cannot be read, and the name prompt.
+    pub experiment_line: fn(name: &str, state: &str, since: &str) -> String,
+    pub experiment_state: fn(crate::experiments::State) -> &'static str,
+    pub experiment_none: &'static str,
+    pub experiment_columns: [&'static str; 5],
+    pub experiment_versions_title: &'static str,
+    pub experiment_hint: &'static str,
+    pub experiment_catalog_error: fn(&str) -> String,
+    pub experiment_name_prompt: &'static str,
+    pub experiment_name_placeholder: &'static str,
 
     /// The detail pane's revenue line: roubles at risk, protected, or to play for by a
     /// time.
@@ -315,6 +329,12 @@ mod tests {
             Notice::GoLiveWordNeeded("ENABLE".into()),
             Notice::AutoRepliesLive,
             Notice::GoLiveFailed("x".into()),
+            Notice::ExperimentNeedsVersions,
+            Notice::ExperimentNeedsName,
+            Notice::ExperimentNoneActive,
+            Notice::ExperimentStopAsk("x".into()),
+            Notice::ExperimentChanged("x".into(), crate::experiments::State::Paused),
+            Notice::ExperimentRefused("x".into()),
             Notice::EditQueued,
             Notice::EditRefused(crate::domain::EditRefusal::Used),
             Notice::EditRefused(crate::domain::EditRefusal::NotAnswered),

@@ -175,6 +175,15 @@ pub static RU: Strings = Strings {
     learnt_kind,
     learnt_seen,
     learnt_hint: "x / Delete — забыть выбранное",
+    experiment_line,
+    experiment_state,
+    experiment_none: "Экспериментов ещё не было",
+    experiment_columns: ["Версия", "Вес", "Ответы", "Принято", "Правки"],
+    experiment_versions_title: "Новый эксперимент: версии и веса (0 — не участвует)",
+    experiment_hint: "Enter вес +1 · x убрать · S начать · P пауза/продолжить · X остановить",
+    experiment_catalog_error,
+    experiment_name_prompt: "Название эксперимента",
+    experiment_name_placeholder: "exp-1",
 
     revenue_at_risk,
     revenue_protected,
@@ -307,6 +316,18 @@ fn notice(notice: &Notice) -> String {
             "Автоответы кабинета работают вживую; ! выключает все".into()
         }
         Notice::GoLiveFailed(e) => format!("Не включено: {e}"),
+        Notice::ExperimentNeedsVersions => {
+            "Выберите хотя бы две версии: Enter даёт выбранной вес".into()
+        }
+        Notice::ExperimentNeedsName => "У эксперимента должно быть название".into(),
+        Notice::ExperimentNoneActive => "Нет идущего или приостановленного эксперимента".into(),
+        Notice::ExperimentStopAsk(name) => {
+            format!("Остановить эксперимент «{name}» насовсем? y — остановить, n — оставить")
+        }
+        Notice::ExperimentChanged(name, state) => {
+            format!("Эксперимент «{name}»: {}", experiment_state(*state))
+        }
+        Notice::ExperimentRefused(e) => format!("Эксперимент не изменён: {e}"),
         Notice::NoTemplates => "Шаблонов для этого обращения нет".into(),
         Notice::NoCustomer => "Это обращение не связано с покупателем: истории нет".into(),
         Notice::EditQueued => "Правка ответа поставлена в очередь отправки".into(),
@@ -513,6 +534,9 @@ fn action(a: &Action) -> &'static str {
         Action::GoLive => "автоответы кабинета вживую (с подтверждением)",
         Action::EditAnswer => "изменить отправленный ответ (отзыв WB, один раз)",
         Action::CorrectIntent => "исправить намерение обращения",
+        Action::ExperimentStart => "начать эксперимент с выбранными версиями",
+        Action::ExperimentPause => "приостановить или продолжить эксперимент",
+        Action::ExperimentStop => "остановить эксперимент (с подтверждением)",
         Action::CustomerHistory => "вся история покупателя",
         _ => "",
     }
@@ -609,6 +633,7 @@ fn settings_section(key: &str) -> &'static str {
         "linking" => "Связь покупателей",
         "learning" => "Обучение черновиков",
         "learnt" => "Выучено",
+        "experiment" => "Эксперимент",
         "templates" => "Шаблоны",
         _ => "Прочее",
     }
@@ -681,4 +706,20 @@ fn customer_items(items: usize, open: usize) -> String {
 
 fn customer_history_key(key: &str) -> String {
     format!("{key} — вся история")
+}
+
+fn experiment_line(name: &str, state: &str, since: &str) -> String {
+    format!("Эксперимент «{name}»: {state}, с {since}")
+}
+
+fn experiment_state(state: crate::experiments::State) -> &'static str {
+    match state {
+        crate::experiments::State::Running => "идёт",
+        crate::experiments::State::Paused => "на паузе",
+        crate::experiments::State::Stopped => "остановлен",
+    }
+}
+
+fn experiment_catalog_error(e: &str) -> String {
+    format!("Ваши версии в папке настроек не читаются (показаны встроенные): {e}")
 }

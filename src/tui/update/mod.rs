@@ -6,6 +6,7 @@
 //! prompt line) and [`mouse`].
 
 mod analytics;
+mod experiment;
 mod intent;
 mod mouse;
 mod queue;
@@ -110,6 +111,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 settings::editor_mode(state, action, &mut fx)
             }
             Mode::Editor => reply::editor_mode(state, action, &mut fx),
+            Mode::Confirm if experiment::confirming_stop(state) => {
+                experiment::stop_confirm_mode(state, action, &mut fx)
+            }
             Mode::Confirm => reply::confirm_mode(state, action, &mut fx),
             Mode::Help => screens::help_mode(state, action),
             Mode::Prompt => screens::prompt_mode(state, action, &mut fx),
@@ -279,6 +283,8 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             figures,
         } => settings::figures_loaded(state, account_id, figures),
         Event::AutoReplyWentLive { error, .. } => settings::went_live(state, error, fx),
+        Event::ExperimentLoaded(answer) => experiment::loaded(state, answer),
+        Event::ExperimentChanged(answer) => experiment::changed(state, answer, fx),
         Event::AutoRepliesStopped { cancelled, error } => notify(
             state,
             match error {

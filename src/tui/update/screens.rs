@@ -298,7 +298,10 @@ pub(super) fn help_input(state: &mut AppState, input: Input) {
 pub(super) fn open_prompt(state: &mut AppState, kind: PromptKind) {
     let base = match kind {
         PromptKind::Search => Lens::search(),
-        PromptKind::Filter | PromptKind::Setting | PromptKind::GoLive => state.base_lens(),
+        PromptKind::Filter
+        | PromptKind::Setting
+        | PromptKind::GoLive
+        | PromptKind::ExperimentName => state.base_lens(),
     };
     let text = match (kind, &state.search) {
         (PromptKind::Search, None) => String::new(),
@@ -321,6 +324,13 @@ pub(super) fn open_prompt(state: &mut AppState, kind: PromptKind) {
 }
 
 pub(super) fn prompt_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
+    if state
+        .prompt
+        .as_ref()
+        .is_some_and(|p| p.kind == PromptKind::ExperimentName)
+    {
+        return super::experiment::name_prompt_mode(state, action, fx);
+    }
     if let Some(Prompt {
         kind: PromptKind::GoLive,
         textarea,
@@ -405,7 +415,10 @@ fn submit_prompt(state: &mut AppState, fx: &mut Vec<Effect>) {
     let (kind, text) = (prompt.kind, prompt.text());
     let base = match kind {
         PromptKind::Search => Lens::search(),
-        PromptKind::Filter | PromptKind::Setting | PromptKind::GoLive => state.base_lens(),
+        PromptKind::Filter
+        | PromptKind::Setting
+        | PromptKind::GoLive
+        | PromptKind::ExperimentName => state.base_lens(),
     };
     if kind == PromptKind::Search && text.trim().is_empty() {
         state.prompt = None;
@@ -423,7 +436,7 @@ fn submit_prompt(state: &mut AppState, fx: &mut Vec<Effect>) {
                 PromptKind::Search => queue::start_search(state, lens, fx),
                 PromptKind::Filter => queue::set_lens(state, lens, fx),
                 // Handled by the settings screen before the query is parsed.
-                PromptKind::Setting | PromptKind::GoLive => {}
+                PromptKind::Setting | PromptKind::GoLive | PromptKind::ExperimentName => {}
             }
         }
         Err(e) => notify(state, Notice::BadQuery(e)),

@@ -18,7 +18,7 @@ use super::super::action::{Action, Effect};
 use super::super::sanitize;
 use super::super::settings_form::{self, FieldKind};
 use super::super::state::{AppState, Mode, Notice, Prompt, PromptKind, SettingEdit};
-use super::{analytics, notify, screens};
+use super::{analytics, experiment, notify, screens};
 
 /// Reads the sections for the current scope.
 pub(super) fn reload(state: &AppState, fx: &mut Vec<Effect>) {
@@ -80,11 +80,11 @@ pub(super) fn loaded(state: &mut AppState, scope: Scope, sections: Vec<Layers>) 
         return; // read for a scope the user has left
     }
     state.settings.sections = Some(sections);
-    // One past the sections is the "learnt" tab.
+    // One past the sections is the "learnt" tab, two past the "experiment" tab.
     state.settings.section = state
         .settings
         .section
-        .min(state.settings.sections.as_ref().map_or(0, Vec::len));
+        .min(state.settings.sections.as_ref().map_or(0, |s| s.len() + 1));
     refresh_fields(state);
 }
 
@@ -108,14 +108,17 @@ fn refresh_fields(state: &mut AppState) {
 pub(super) fn screen_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
     let v = state.visible_screen_rows();
     let learnt_tab = state.settings.on_learnt_tab();
+    let experiment_tab = state.settings.on_experiment_tab();
     let len = if learnt_tab {
         state.settings.learnt_entries().len()
+    } else if experiment_tab {
+        state.settings.experiment.weights.len()
     } else {
         state.settings.fields.len()
     };
     let c = state.settings.cursor;
-    // The sections, then the "learnt" tab.
-    let count = state.settings.sections.as_ref().map_or(0, |s| s.len() + 1);
+    // The sections, then the "learnt" and "experiment" tabs.
+    let count = state.settings.sections.as_ref().map_or(0, |s| s.len() + 2);
     match action {
         Action::MoveDown => state.settings.cursor.select(c.selected + 1, len, v),
         Action::MoveUp => state
@@ -138,6 +141,9 @@ pub(super) fn screen_mode(state: &mut AppState, action: Action, fx: &mut Vec<Eff
             state.settings.section = (state.settings.section + step) % count;
             state.settings.cursor = Default::default();
             refresh_fields(state);
+            if state.settings.on_experiment_tab() {
+                fx.push(Effect::Command(Command::LoadExperiment));
+            }
         }
         Action::CycleAccount => {
             let next = match state.settings.scope {
@@ -152,6 +158,15 @@ pub(super) fn screen_mode(state: &mut AppState, action: Action, fx: &mut Vec<Eff
             reload(state, fx);
         }
         Action::Confirm if learnt_tab => {}
+        Action::Confirm if experiment_tab => experiment::next_weight(state),
+        Action::ResetSetting if experiment_tab => experiment::drop_version(state),
+        Action::ExperimentStart if experiment_tab => experiment::begin_start(state),
+        Action::ExperimentPause if experiment_tab => experiment::pause_or_resume(state, fx),
+        Action::ExperimentStop if experiment_tab => experiment::ask_stop(state),
+        Action::Refresh if experiment_tab => {
+            reload(state, fx);
+            fx.push(Effect::Command(Command::LoadExperiment));
+        }
         Action::ResetSetting if learnt_tab => forget(state, fx),
         Action::Confirm => begin_edit(state, fx),
         Action::ResetSetting => reset(state, fx),

@@ -14,6 +14,7 @@ pub mod picker;
 pub mod prompt;
 pub mod queue;
 pub mod settings;
+pub mod settings_experiment;
 pub mod status;
 pub mod table;
 pub mod tabs;

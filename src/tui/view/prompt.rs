@@ -21,6 +21,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
         PromptKind::Search => (s.prompt_search.to_string(), s.prompt_search_placeholder),
         PromptKind::Filter => (s.prompt_filter.to_string(), s.prompt_filter_placeholder),
         PromptKind::GoLive => (s.go_live_prompt.to_string(), s.live_word),
+        PromptKind::ExperimentName => (
+            s.experiment_name_prompt.to_string(),
+            s.experiment_name_placeholder,
+        ),
         PromptKind::Setting => (
             state
                 .settings

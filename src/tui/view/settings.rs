@@ -19,6 +19,8 @@ use super::ViewCtx;
 
 /// The key of the tab after the sections: what the account's drafts learnt.
 const LEARNT_TAB: &str = "learnt";
+/// The key of the tab after that: the prompt-version experiment.
+const EXPERIMENT_TAB: &str = "experiment";
 
 /// Rows kept for the selected field in full, when the screen is tall enough.
 const FOOTER_ROWS: u16 = 4;
@@ -69,12 +71,17 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     let width = usize::from(inner.width);
     let mut keys: Vec<&str> = sections.iter().map(|l| l.key).collect();
     keys.push(LEARNT_TAB);
+    keys.push(EXPERIMENT_TAB);
     frame.render_widget(
         Paragraph::new(section_tabs(&keys, st.section, ctx, width)),
         Rect::new(inner.x, inner.y, inner.width, 1),
     );
     if st.on_learnt_tab() {
         render_learnt(frame, inner, state, ctx);
+        return;
+    }
+    if st.on_experiment_tab() {
+        super::settings_experiment::render(frame, inner, state, ctx);
         return;
     }
     let editing = st.editing.as_ref().and_then(|e| e.textarea.as_ref());

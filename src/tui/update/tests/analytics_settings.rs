@@ -21,7 +21,7 @@ fn analytics_requests(fake: &Fake) -> Vec<(u64, MetricsQuery)> {
         .collect()
 }
 
-fn default_layers() -> Vec<Layers> {
+pub(super) fn default_layers() -> Vec<Layers> {
     EDITABLE
         .iter()
         .map(|e| Layers {
@@ -122,7 +122,7 @@ fn only_the_latest_analytics_answer_is_taken() {
     assert_eq!(analytics_requests(&fake).len(), before + 1);
 }
 
-fn settings_open() -> (AppState, Fake) {
+pub(super) fn settings_open() -> (AppState, Fake) {
     let (mut state, mut fake) = started(3);
     fake.act(&mut state, Action::ScreenSettings);
     assert_eq!((state.screen, state.mode), (Screen::Settings, Mode::Screen));
@@ -162,9 +162,15 @@ fn settings_sections_and_scopes_are_walked() {
         Some("critical.deadline".into())
     );
     fake.act(&mut state, Action::PrevTab);
-    assert!(state.settings.on_learnt_tab(), "the learnt tab comes last");
+    assert!(
+        state.settings.on_experiment_tab(),
+        "the experiment tab comes last"
+    );
+    fake.act(&mut state, Action::PrevTab);
+    assert!(state.settings.on_learnt_tab(), "the learnt tab before it");
     fake.act(&mut state, Action::PrevTab);
     assert_eq!(state.settings.current().map(|l| l.key), Some("templates"));
+    fake.act(&mut state, Action::NextTab);
     fake.act(&mut state, Action::NextTab);
     fake.act(&mut state, Action::NextTab);
     fake.act(&mut state, Action::NextTab);

@@ -5,6 +5,7 @@ mod analytics_settings;
 mod autoreply;
 mod customer;
 mod edit;
+mod experiment;
 mod guard;
 mod intent;
 mod paging;
