@@ -68,13 +68,22 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "protocol",
-        &["domain", "experiments", "prepare", "settings", "tui"],
+        &["domain", "ai", "experiments", "prepare", "settings", "tui"],
     ),
     ("simulator", &["domain", "connectors"]),
     ("synthetic", &["domain", "ai", "simulator", "sla", "store"]),
     (
         "team",
-        &["domain", "cli::exit", "connectors", "sla", "store", "sync"],
+        &[
+            "domain",
+            "ai",
+            "cli::exit",
+            "connectors",
+            "outbox",
+            "sla",
+            "store",
+            "sync",
+        ],
     ),
     (
         "config",
@@ -105,6 +114,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "ai",
             "connectors",
             "experiments",
+            "learning",
             "notify",
             "outbox",
             "prepare",
