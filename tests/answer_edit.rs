@@ -8,7 +8,6 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use agentiq::connectors::{build_connectors, Connector};
@@ -263,21 +262,7 @@ async fn an_edit_taken_over_before_its_request_left_is_sent_once() {
 // ─────────────────────────── the CLI, as a process ───────────────────────────
 
 fn agentiq(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_agentiq"))
-        .args(args)
-        .env("AGENTIQ_DATA_DIR", dir.join("data"))
-        .env("AGENTIQ_LOG_DIR", dir.join("logs"))
-        .env("AGENTIQ_CONFIG_DIR", dir.join("config"))
-        .env_remove("AGENTIQ_LANG")
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null())
-        .output()
-        .expect("agentiq runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    common::run_agentiq(dir, args)
 }
 
 fn first_id(dir: &Path, args: &[&str]) -> String {

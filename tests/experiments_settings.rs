@@ -5,8 +5,9 @@
 
 mod tui_support;
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,21 +35,8 @@ fn home() -> (tempfile::TempDir, Store) {
 }
 
 fn cli(dir: &Path, args: &[&str]) {
-    let output = Command::new(env!("CARGO_BIN_EXE_agentiq"))
-        .args(args)
-        .env("AGENTIQ_DATA_DIR", dir.join("data"))
-        .env("AGENTIQ_LOG_DIR", dir.join("logs"))
-        .env("AGENTIQ_CONFIG_DIR", dir.join("config"))
-        .env_remove("AGENTIQ_LANG")
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null())
-        .output()
-        .expect("agentiq runs");
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (code, _, err) = common::run_agentiq(dir, args);
+    assert_eq!(code, 0, "{args:?}: {err}");
 }
 
 /// Hands the screen's commands to the services and its answers back to the screen,

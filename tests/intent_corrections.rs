@@ -3,8 +3,9 @@
 //! intent, and retraining keeps the shop's own model only when it beats the shipped one
 //! on the held-out corrections (then the shop's other items are classified by it).
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use agentiq::domain::{Channel, Marketplace, NewInteraction, ProductRef};
 use agentiq::store::{self, Store};
@@ -12,21 +13,7 @@ use chrono::{Duration, Utc};
 use serde_json::Value;
 
 fn agentiq(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_agentiq"))
-        .args(args)
-        .env("AGENTIQ_DATA_DIR", dir.join("data"))
-        .env("AGENTIQ_LOG_DIR", dir.join("logs"))
-        .env("AGENTIQ_CONFIG_DIR", dir.join("config"))
-        .env_remove("AGENTIQ_LANG")
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null())
-        .output()
-        .expect("agentiq runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    common::run_agentiq(dir, args)
 }
 
 fn json(dir: &Path, args: &[&str]) -> Value {

@@ -5,21 +5,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
-
-fn command_in(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agentiq"));
-    cmd.args(args)
-        .env("AGENTIQ_DATA_DIR", dir.join("data"))
-        .env("AGENTIQ_LOG_DIR", dir.join("logs"))
-        .env("AGENTIQ_CONFIG_DIR", dir.join("config"))
-        .env_remove("AGENTIQ_LANG")
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null());
-    cmd
-}
 
 struct Run {
     code: i32,
@@ -28,7 +15,9 @@ struct Run {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Run {
-    let output = command_in(dir, args).output().expect("agentiq runs");
+    let output = common::agentiq_command(dir, args)
+        .output()
+        .expect("agentiq runs");
     Run {
         code: output.status.code().unwrap_or(-1),
         out: String::from_utf8_lossy(&output.stdout).into_owned(),

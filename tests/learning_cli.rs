@@ -1,8 +1,9 @@
 //! `agentiq learnt list | forget` and the `[learning]` settings from the command line,
 //! on a store whose drafts learnt something (the real binary).
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use agentiq::domain::Marketplace;
 use agentiq::store::learning::{note_phrase, PhraseLesson};
@@ -11,21 +12,7 @@ use chrono::Utc;
 use serde_json::Value;
 
 fn agentiq(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_agentiq"))
-        .args(args)
-        .env("AGENTIQ_DATA_DIR", dir.join("data"))
-        .env("AGENTIQ_LOG_DIR", dir.join("logs"))
-        .env("AGENTIQ_CONFIG_DIR", dir.join("config"))
-        .env_remove("AGENTIQ_LANG")
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null())
-        .output()
-        .expect("agentiq runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    common::run_agentiq(dir, args)
 }
 
 fn lines(out: &str) -> Vec<Value> {

@@ -377,3 +377,27 @@ pub async fn synced_wb_reviews() -> SyncedShop {
         sim,
     }
 }
+
+/// The real binary with its data, log and config folders under `dir`, in the C locale
+/// and the default language, with nothing on stdin.
+pub fn agentiq_command(dir: &std::path::Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_agentiq"));
+    cmd.args(args)
+        .env("AGENTIQ_DATA_DIR", dir.join("data"))
+        .env("AGENTIQ_LOG_DIR", dir.join("logs"))
+        .env("AGENTIQ_CONFIG_DIR", dir.join("config"))
+        .env_remove("AGENTIQ_LANG")
+        .env("LC_ALL", "C")
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
+/// Runs [`agentiq_command`] to its end: exit code, stdout, stderr.
+pub fn run_agentiq(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let output = agentiq_command(dir, args).output().expect("agentiq runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
