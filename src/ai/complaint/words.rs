@@ -4,8 +4,8 @@
 //! Russian morphology by endings only: cheap, bounded, and wrong in a known direction
 //! (a rare noun read as a verb leaves a quote shorter, never longer).
 
-/// Prepositions, conjunctions, particles and pronouns: never a subject, an object or a
-/// part of one.
+/// Conjunctions, particles and pronouns; with [`PREPOSITIONS`], the function words:
+/// never a subject, an object or a part of one.
 const FUNCTION_WORDS: &[&str] = &[
     "и",
     "а",
@@ -29,34 +29,8 @@ const FUNCTION_WORDS: &[&str] = &[
     "тот",
     "та",
     "те",
-    "в",
-    "во",
-    "на",
-    "с",
-    "со",
-    "у",
-    "к",
-    "ко",
-    "о",
-    "об",
-    "от",
-    "до",
-    "по",
-    "из",
-    "за",
-    "под",
-    "над",
-    "при",
-    "про",
-    "для",
-    "без",
-    "через",
-    "после",
     "перед",
     "между",
-    "около",
-    "вместо",
-    "кроме",
     "я",
     "мы",
     "ты",
@@ -196,7 +170,6 @@ const FUNCTION_WORDS: &[&str] = &[
     "ок",
     "класс",
     "супер",
-    "вместо",
     "какой",
     "какая",
     "какое",
@@ -207,14 +180,6 @@ const FUNCTION_WORDS: &[&str] = &[
     "такие",
     "себе",
     "себя",
-    "посреди",
-    "среди",
-    "возле",
-    "вокруг",
-    "мимо",
-    "сквозь",
-    "вдоль",
-    "внутри",
     "снаружи",
     "сверху",
     "снизу",
@@ -229,6 +194,45 @@ const FUNCTION_WORDS: &[&str] = &[
     "каждом",
     "каждую",
     "каждого",
+];
+
+/// Prepositions: a noun right after one is not the subject ("у сумки", "для лица").
+const PREPOSITIONS: &[&str] = &[
+    "в",
+    "во",
+    "на",
+    "с",
+    "со",
+    "у",
+    "к",
+    "ко",
+    "о",
+    "об",
+    "от",
+    "до",
+    "по",
+    "из",
+    "за",
+    "под",
+    "над",
+    "при",
+    "про",
+    "для",
+    "без",
+    "через",
+    "после",
+    "вместо",
+    "кроме",
+    "около",
+    "посреди",
+    "среди",
+    "возле",
+    "вокруг",
+    "мимо",
+    "сквозь",
+    "вдоль",
+    "внутри",
+    "из-за",
 ];
 
 /// Adverbs of manner or degree that may follow a fault without being its object.
@@ -330,7 +334,7 @@ const CUSTOMER_VERBS: &[&str] = &[
 ];
 
 pub fn is_function_word(w: &str) -> bool {
-    FUNCTION_WORDS.contains(&w) || w.chars().all(|c| c.is_ascii_digit())
+    FUNCTION_WORDS.contains(&w) || is_preposition(w) || w.chars().all(|c| c.is_ascii_digit())
 }
 
 pub fn is_adverb(w: &str) -> bool {
@@ -426,46 +430,9 @@ pub fn is_oblique(w: &str) -> bool {
             .any(|e| w.ends_with(e))
 }
 
-/// Prepositions: a noun right after one is not the subject ("у сумки", "для лица").
+/// See [`PREPOSITIONS`].
 pub fn is_preposition(w: &str) -> bool {
-    [
-        "в",
-        "во",
-        "на",
-        "с",
-        "со",
-        "у",
-        "к",
-        "ко",
-        "о",
-        "об",
-        "от",
-        "до",
-        "по",
-        "из",
-        "за",
-        "под",
-        "над",
-        "при",
-        "про",
-        "для",
-        "без",
-        "через",
-        "после",
-        "вместо",
-        "кроме",
-        "около",
-        "посреди",
-        "среди",
-        "возле",
-        "вокруг",
-        "мимо",
-        "сквозь",
-        "вдоль",
-        "внутри",
-        "из-за",
-    ]
-    .contains(&w)
+    PREPOSITIONS.contains(&w)
 }
 
 /// Verbs a subject may stand before without ending the clause's noun group: "орехи
