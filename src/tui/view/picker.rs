@@ -22,20 +22,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     let Some(picker) = &state.picker else {
         return;
     };
-    let height = (picker.items.len() as u16)
-        .saturating_add(2)
-        .min(area.height);
-    let popup = layout::centered(area, area.width.saturating_sub(4).min(90), height);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(ctx.style(Slot::BorderFocused))
-        .title(Span::styled(
-            format!(" {} ", ctx.strings.picker_title),
-            ctx.style(Slot::TextTitle),
-        ));
-    let inner = block.inner(popup);
-    frame.render_widget(Clear, popup);
-    frame.render_widget(block.style(ctx.style(Slot::Overlay)), popup);
+    let inner = popup(
+        frame,
+        area,
+        ctx,
+        picker.items.len(),
+        90,
+        ctx.strings.picker_title,
+    );
     let visible = usize::from(inner.height);
     let scroll = picker.selected.saturating_sub(visible.saturating_sub(1));
     let width = usize::from(inner.width);
@@ -73,20 +67,14 @@ fn render_intents(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &Vie
     let Some(picker) = &state.intent_picker else {
         return;
     };
-    let height = (Intent::ALL.len() as u16)
-        .saturating_add(2)
-        .min(area.height);
-    let popup = layout::centered(area, area.width.saturating_sub(4).min(60), height);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(ctx.style(Slot::BorderFocused))
-        .title(Span::styled(
-            format!(" {} ", ctx.strings.intent_picker_title),
-            ctx.style(Slot::TextTitle),
-        ));
-    let inner = block.inner(popup);
-    frame.render_widget(Clear, popup);
-    frame.render_widget(block.style(ctx.style(Slot::Overlay)), popup);
+    let inner = popup(
+        frame,
+        area,
+        ctx,
+        Intent::ALL.len(),
+        60,
+        ctx.strings.intent_picker_title,
+    );
     let visible = usize::from(inner.height);
     let scroll = picker.selected.saturating_sub(visible.saturating_sub(1));
     let width = usize::from(inner.width);
@@ -118,4 +106,32 @@ fn render_intents(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &Vie
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A bordered popup for `rows` rows, centred, at most `max_width` wide, drawn over what is
+/// under it; returns the area inside its border.
+fn popup(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    ctx: &ViewCtx<'_>,
+    rows: usize,
+    max_width: u16,
+    title: &str,
+) -> Rect {
+    let height = u16::try_from(rows)
+        .unwrap_or(u16::MAX)
+        .saturating_add(2)
+        .min(area.height);
+    let popup = layout::centered(area, area.width.saturating_sub(4).min(max_width), height);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(ctx.style(Slot::BorderFocused))
+        .title(Span::styled(
+            format!(" {title} "),
+            ctx.style(Slot::TextTitle),
+        ));
+    let inner = block.inner(popup);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(block.style(ctx.style(Slot::Overlay)), popup);
+    inner
 }
