@@ -134,10 +134,11 @@ async fn check_reply(store: &Store, id: InteractionId, text: String) -> Result<V
     .await?
 }
 
-/// The findings as the outbox row and the audit log keep them.
-fn findings_json(verdict: &Verdict) -> Result<String> {
-    Ok(serde_json::to_string(
-        &verdict
+/// The findings as the outbox row and the audit log keep them (SQLite and the shared
+/// PostgreSQL outbox alike).
+pub fn findings_value(verdict: &Verdict) -> serde_json::Value {
+    serde_json::Value::from(
+        verdict
             .findings
             .iter()
             .map(|f| {
@@ -148,7 +149,11 @@ fn findings_json(verdict: &Verdict) -> Result<String> {
                 })
             })
             .collect::<Vec<_>>(),
-    )?)
+    )
+}
+
+fn findings_json(verdict: &Verdict) -> Result<String> {
+    Ok(serde_json::to_string(&findings_value(verdict))?)
 }
 
 /// Writes a checked reply in one transaction: the outbox row, what it does to the item

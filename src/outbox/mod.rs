@@ -20,8 +20,8 @@ mod enqueue;
 mod storage;
 
 pub use enqueue::{
-    cancel_reply, edit_distance, enqueue_checked, enqueue_edit_checked, Actor, EnqueueOutcome,
-    ReplyRequest, SentDraft,
+    cancel_reply, edit_distance, enqueue_checked, enqueue_edit_checked, findings_value, Actor,
+    EnqueueOutcome, ReplyRequest, SentDraft,
 };
 pub use storage::{OutboxStorage, SqliteOutbox};
 

@@ -67,19 +67,7 @@ pub fn queue_reply(client: &mut postgres::Client, reply: &TeamReply) -> Result<Q
     if verdict.level == Level::Block && !reply.override_block {
         return Ok(QueuedReply::Blocked { verdict });
     }
-    let findings = serde_json::Value::from(
-        verdict
-            .findings
-            .iter()
-            .map(|f| {
-                serde_json::json!({
-                    "rule": f.rule.as_str(),
-                    "severity": f.severity.as_str(),
-                    "span": [f.span.start, f.span.end],
-                })
-            })
-            .collect::<Vec<_>>(),
-    );
+    let findings = crate::outbox::findings_value(&verdict);
     let queued = pg::enqueue_reply(
         client,
         &NewReply {
