@@ -206,33 +206,30 @@ pub fn item_lines(
     width: usize,
     two_lines: bool,
 ) -> Vec<Line<'static>> {
+    let mut head = head_spans(row, state, ctx, width);
+    let used: usize = head.iter().map(|sp| sp.width()).sum();
+    let rest = width.saturating_sub(used);
+    let text = RowText::of(row, state, ctx);
+    if two_lines {
+        let second_line = text.push_two_line_head(&mut head, rest, width, ctx);
+        vec![Line::from(head), Line::from(second_line)]
+    } else {
+        text.push_one_line_tail(&mut head, rest, ctx);
+        vec![Line::from(head).style(Style::default())]
+    }
+}
+
+/// The fixed-width start of a row: priority (or state) mark, countdown, marketplace and
+/// channel, stars.
+fn head_spans(
+    row: &QueueRow,
+    state: &AppState,
+    ctx: &ViewCtx<'_>,
+    width: usize,
+) -> Vec<Span<'static>> {
     let s = ctx.strings;
-    let sla_state = sla::state_at(row.at_risk_at, row.due_at, state.now);
-    let priority = row_priority(row, sla_state, state);
-    // Answered items (search results) have no clock: a mark of their state instead.
-    let (mark, clock) = match row.state {
-        AnswerState::Open => (
-            Span::styled(
-                priority_mark(priority).to_string(),
-                ctx.style(priority_slot(priority)),
-            ),
-            Span::styled(
-                format!(
-                    "{:>COUNTDOWN_WIDTH$} ",
-                    format::countdown(row.due_at, state.now, s)
-                ),
-                ctx.style(sla_slot(sla_state)),
-            ),
-        ),
-        other => (
-            Span::raw(" "),
-            Span::styled(
-                format!("{:>COUNTDOWN_WIDTH$} ", state_mark(other)),
-                ctx.style(Slot::QueueAnswered),
-            ),
-        ),
-    };
-    let mut head = vec![
+    let (mark, clock) = mark_and_clock(row, state, ctx);
+    vec![
         mark,
         clock,
         Span::styled(
@@ -253,96 +250,170 @@ pub fn item_lines(
             },
             ctx.style(Slot::Stars),
         ),
-    ];
-    let used: usize = head.iter().map(|sp| sp.width()).sum();
-    let rest = width.saturating_sub(used);
-    // A chat is often about no product: its customer heads the row instead.
-    let (product, customer) = match (&row.product_name, &row.customer_name) {
-        (Some(p), c) => (
-            sanitize::line(p),
-            sanitize::line(c.as_deref().unwrap_or("")),
+    ]
+}
+
+/// The priority mark and the countdown of an open item; answered items (search results)
+/// have no clock: a mark of their state instead.
+fn mark_and_clock(
+    row: &QueueRow,
+    state: &AppState,
+    ctx: &ViewCtx<'_>,
+) -> (Span<'static>, Span<'static>) {
+    let s = ctx.strings;
+    match row.state {
+        AnswerState::Open => {
+            let sla_state = sla::state_at(row.at_risk_at, row.due_at, state.now);
+            let priority = row_priority(row, sla_state, state);
+            (
+                Span::styled(
+                    priority_mark(priority).to_string(),
+                    ctx.style(priority_slot(priority)),
+                ),
+                Span::styled(
+                    format!(
+                        "{:>COUNTDOWN_WIDTH$} ",
+                        format::countdown(row.due_at, state.now, s)
+                    ),
+                    ctx.style(sla_slot(sla_state)),
+                ),
+            )
+        }
+        other => (
+            Span::raw(" "),
+            Span::styled(
+                format!("{:>COUNTDOWN_WIDTH$} ", state_mark(other)),
+                ctx.style(Slot::QueueAnswered),
+            ),
         ),
-        (None, Some(c)) if row.channel == Channel::Chat => (sanitize::line(c), "".into()),
-        (None, c) => (
-            s.unknown_product.into(),
-            sanitize::line(c.as_deref().unwrap_or("")),
-        ),
-    };
-    let preview = sanitize::line(first_line(&row.preview)).into_owned();
-    let confidence = row.draft_confidence.map(confidence_mark);
-    let failed = row
-        .send_error
-        .as_deref()
-        .map(|e| format!("✗ {}: {}", s.send_failed_mark, sanitize::line(e)));
-    // An auto-reply waiting out its undo window, counted down with the tick.
-    let auto = row
-        .auto_reply
-        .filter(|a| a.undo_until > state.now)
-        .map(|a| {
-            let left_ms = (a.undo_until - state.now).num_milliseconds();
-            format!("⏱ {} ", (s.auto_reply_in)((left_ms + 999) / 1000))
-        });
-    if two_lines {
-        let customer_part = if customer.is_empty() {
+    }
+}
+
+/// The free-text cells of a row, sanitized, before they are fitted to the width.
+struct RowText {
+    product: String,
+    customer: String,
+    preview: String,
+    confidence: Option<String>,
+    /// Why the last send failed, in place of the preview.
+    failed: Option<String>,
+    /// An auto-reply waiting out its undo window, counted down with the tick.
+    auto: Option<String>,
+}
+
+impl RowText {
+    fn of(row: &QueueRow, state: &AppState, ctx: &ViewCtx<'_>) -> Self {
+        let s = ctx.strings;
+        // A chat is often about no product: its customer heads the row instead.
+        let (product, customer) = match (&row.product_name, &row.customer_name) {
+            (Some(p), c) => (
+                sanitize::line(p),
+                sanitize::line(c.as_deref().unwrap_or("")),
+            ),
+            (None, Some(c)) if row.channel == Channel::Chat => (sanitize::line(c), "".into()),
+            (None, c) => (
+                s.unknown_product.into(),
+                sanitize::line(c.as_deref().unwrap_or("")),
+            ),
+        };
+        let failed = row
+            .send_error
+            .as_deref()
+            .map(|e| format!("✗ {}: {}", s.send_failed_mark, sanitize::line(e)));
+        let auto = row
+            .auto_reply
+            .filter(|a| a.undo_until > state.now)
+            .map(|a| {
+                let left_ms = (a.undo_until - state.now).num_milliseconds();
+                format!("⏱ {} ", (s.auto_reply_in)((left_ms + 999) / 1000))
+            });
+        RowText {
+            product: product.into_owned(),
+            customer: customer.into_owned(),
+            preview: sanitize::line(first_line(&row.preview)).into_owned(),
+            confidence: row.draft_confidence.map(confidence_mark),
+            failed,
+            auto,
+        }
+    }
+
+    /// Two rows per item: product and customer end the first row; confidence, auto-reply
+    /// and the preview (or the send error) make the indented second row, returned.
+    fn push_two_line_head(
+        self,
+        head: &mut Vec<Span<'static>>,
+        rest: usize,
+        width: usize,
+        ctx: &ViewCtx<'_>,
+    ) -> Vec<Span<'static>> {
+        let customer_part = if self.customer.is_empty() {
             String::new()
         } else {
-            format!(" · {}", format::truncate(&customer, (rest / 3).min(18)))
+            format!(
+                " · {}",
+                format::truncate(&self.customer, (rest / 3).min(18))
+            )
         };
         let product_width = rest.saturating_sub(format::width(&customer_part));
         head.push(Span::styled(
-            format::truncate(&product, product_width),
+            format::truncate(&self.product, product_width),
             ctx.style(Slot::Text),
         ));
         head.push(Span::styled(customer_part, ctx.style(Slot::TextMuted)));
         let indent = " ".repeat(COUNTDOWN_WIDTH + 2);
         let mut body_width = width.saturating_sub(indent.len());
         let mut second_line = vec![Span::raw(indent)];
-        if let Some(c) = confidence {
+        if let Some(c) = self.confidence {
             body_width = body_width.saturating_sub(format::width(&c));
             second_line.push(Span::styled(c, ctx.style(Slot::TextMuted)));
         }
-        if let Some(a) = auto {
+        if let Some(a) = self.auto {
             let a = format::truncate(&a, body_width);
             body_width = body_width.saturating_sub(format::width(&a));
             second_line.push(Span::styled(a, ctx.style(Slot::QueueAutoReply)));
         }
-        let second = match failed {
+        let second = match self.failed {
             Some(f) => Span::styled(
                 format::truncate(&f, body_width),
                 ctx.style(Slot::QueueError),
             ),
             None => Span::styled(
-                format::truncate(&preview, body_width),
+                format::truncate(&self.preview, body_width),
                 ctx.style(Slot::TextMuted),
             ),
         };
         second_line.push(second);
-        vec![Line::from(head), Line::from(second_line)]
-    } else {
+        second_line
+    }
+
+    /// One row per item: product, customer, confidence, auto-reply and the preview (or
+    /// the send error) share what is left of the row.
+    fn push_one_line_tail(self, head: &mut Vec<Span<'static>>, rest: usize, ctx: &ViewCtx<'_>) {
         let product_width = (rest * 2 / 5).min(30);
-        let product_cell = format::truncate(&product, product_width);
+        let product_cell = format::truncate(&self.product, product_width);
         let after_product = rest.saturating_sub(format::width(&product_cell) + 1);
-        let customer_cell = format::truncate(&customer, after_product.min(12));
-        let after_customer = after_product.saturating_sub(format::width(&customer_cell) + 1);
+        let customer_cell = format::truncate(&self.customer, after_product.min(12));
+        let mut after_customer = after_product.saturating_sub(format::width(&customer_cell) + 1);
         head.push(Span::styled(product_cell, ctx.style(Slot::Text)));
         head.push(Span::raw(" "));
         head.push(Span::styled(customer_cell, ctx.style(Slot::TextMuted)));
         head.push(Span::raw(" "));
-        let mut after_customer = after_customer;
-        if let Some(c) = confidence.filter(|c| format::width(c) < after_customer) {
+        if let Some(c) = self
+            .confidence
+            .filter(|c| format::width(c) < after_customer)
+        {
             after_customer = after_customer.saturating_sub(format::width(&c));
             head.push(Span::styled(c, ctx.style(Slot::TextMuted)));
         }
-        if let Some(a) = auto {
+        if let Some(a) = self.auto {
             let a = format::truncate(&a, after_customer);
             after_customer = after_customer.saturating_sub(format::width(&a));
             head.push(Span::styled(a, ctx.style(Slot::QueueAutoReply)));
         }
-        let (tail, style) = match failed {
+        let (tail, style) = match self.failed {
             Some(f) => (f, ctx.style(Slot::QueueError)),
-            None => (preview, ctx.style(Slot::TextMuted)),
+            None => (self.preview, ctx.style(Slot::TextMuted)),
         };
         head.push(Span::styled(format::truncate(&tail, after_customer), style));
-        vec![Line::from(head).style(Style::default())]
     }
 }
