@@ -375,30 +375,7 @@ fn run(cli: Cli) -> Result<()> {
             &config_file,
             cli.ui.lang.as_deref(),
         )),
-        Cmd::Simulator(args) => {
-            let faults = args
-                .faults
-                .parse()
-                .map_err(|e: String| anyhow::anyhow!("--faults: {e}"))?;
-            let args = simulator_cmd::SimulatorArgs {
-                listen: args.listen,
-                seed: args.seed,
-                scale: args.scale,
-                faults,
-                arrival_every: (args.arrival_secs > 0)
-                    .then(|| Duration::from_secs(args.arrival_secs)),
-                wb_token: args
-                    .wb_token
-                    .filter(|t| !t.trim().is_empty())
-                    .unwrap_or_else(|| config::wb_token::mint_inbox_token(chrono::Utc::now())),
-                ozon_client_id: args.ozon_client_id,
-                ozon_api_key: args.ozon_api_key,
-                write_config: args.write_config,
-                fixtures: args.fixtures,
-                answer_visibility: args.answers,
-            };
-            runtime.block_on(simulator_cmd::run(args))
-        }
+        Cmd::Simulator(args) => runtime.block_on(simulator_cmd::run(simulator_args(args)?)),
         Cmd::Classify { .. } | Cmd::Check { .. } => Ok(()),
         Cmd::Script(_) | Cmd::Generate(_) => Ok(()),
         Cmd::Keys => {
@@ -409,102 +386,18 @@ fn run(cli: Cli) -> Result<()> {
             filter,
             json,
             by_version,
-        } => {
-            let reader = open_existing(&paths)?;
-            let now = chrono::Utc::now();
-            let query = agentiq::analytics::resolve_query(&reader, &filter.args(), now)?;
-            let text = if by_version {
-                agentiq::cli::experiment_cmd::metrics_by_version(&reader, &query, json)?
-            } else {
-                agentiq::analytics::metrics_report(&reader, &query, now, json)?
-            };
-            out::line(&text)?;
-            Ok(())
-        }
+        } => metrics(&paths, &filter, json, by_version),
         Cmd::Export {
             what,
             format,
             excel,
             filter,
             output,
-        } => {
-            if format != "csv" {
-                return Err(fail(
-                    Failure::Usage,
-                    format!("--format {format}: only csv is supported"),
-                ));
-            }
-            let reader = open_existing(&paths)?;
-            let now = chrono::Utc::now();
-            let query = agentiq::analytics::ExportQuery::new(
-                agentiq::analytics::resolve_query(&reader, &filter.args(), now)?,
-                now,
-            );
-            let format = if excel {
-                agentiq::analytics::ExportFormat::Excel
-            } else {
-                agentiq::analytics::ExportFormat::Csv
-            };
-            let mut out: Box<dyn std::io::Write> = match &output {
-                Some(path) => Box::new(std::io::BufWriter::new(
-                    std::fs::File::create(path)
-                        .with_context(|| format!("creating {}", path.display()))?,
-                )),
-                None => Box::new(out::Stdout::lock()),
-            };
-            let rows = match what {
-                ExportWhat::Interactions => {
-                    agentiq::analytics::export_interactions(&reader, &query, format, &mut out)?
-                }
-                ExportWhat::Metrics => {
-                    agentiq::analytics::export_metrics(&reader, &query, format, &mut out)?
-                }
-            };
-            out.flush()?;
-            if let Some(path) = output {
-                eprintln!("{rows} rows written to {}", path.display());
-            }
-            Ok(())
-        }
-        Cmd::Backup { file, check } => {
-            use agentiq::store::backup::{self, Verify};
-            let database = script::existing_store(&paths)?.path().to_path_buf();
-            // Ctrl-C or a TERM stops the copy at its next step, which removes the partial
-            // file; the error then says it was interrupted.
-            runtime.spawn(async {
-                interrupted().await;
-                backup::cancel_running();
-            });
-            let verify = if check {
-                Verify::QuickCheck
-            } else {
-                Verify::Structure
-            };
-            backup::backup_to(&database, &file, verify)?;
-            out::line(&format!(
-                "backed up {} to {}",
-                database.display(),
-                file.display()
-            ))?;
-            Ok(())
-        }
+        } => export(&paths, what, &format, excel, &filter, output),
+        Cmd::Backup { file, check } => backup(&runtime, &paths, &file, check),
         Cmd::Experiment(command) => agentiq::cli::experiment_cmd::run(&paths, command),
         Cmd::Autoreply(command) => agentiq::cli::autoreply_cmd::run(&paths.database(), command),
-        Cmd::Templates { action } => {
-            let database = paths.database();
-            let store = Store::open(&database)?;
-            match action {
-                TemplatesCmd::Export { file, account } => {
-                    agentiq::cli::templates_cmd::export(&store, account.as_deref(), &file)?;
-                    out::line(&format!("templates written to {}", file.display()))?;
-                }
-                TemplatesCmd::Import { file, account } => {
-                    agentiq::cli::templates_cmd::import(&store, account.as_deref(), &file)?;
-                    out::line(&format!("templates imported from {}", file.display()))?;
-                }
-            }
-            Ok(())
-        }
+        Cmd::Templates { action } => templates(&paths, action),
         Cmd::Claim(args) => team_cmd::claim(&team_cmd::required_url(&config_file, "claim")?, args),
         Cmd::Release(args) => {
             team_cmd::release(&team_cmd::required_url(&config_file, "release")?, args)
@@ -512,34 +405,174 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Team(command) => {
             team_cmd::team(&team_cmd::required_url(&config_file, "team")?, command)
         }
-        Cmd::Sync(args) => {
-            let accounts = config::load_accounts(&config_file, &|name| std::env::var(name).ok())?;
-            let shared = config::store_url(&config_file, &|name| std::env::var(name).ok())?;
-            let llm = config::load_llm(&config_file)?;
-            if let Some(url) = &shared {
-                if args.daemon {
-                    let poll = Duration::from_secs(args.poll_secs.max(1));
-                    team_cmd::sync_daemon(&runtime, url, &accounts, poll, interrupted())
-                } else {
-                    team_cmd::sync_once(&runtime, url, &accounts)
-                }
-            } else if args.daemon {
-                let store = Store::open(paths.database())?;
-                runtime.block_on(sync_cmd::sync_daemon(
-                    &store,
-                    &accounts,
-                    Duration::from_secs(args.poll_secs.max(1)),
-                    llm,
-                ))
-            } else {
-                let store = Store::open(paths.database())?;
-                runtime.block_on(sync_cmd::sync_once(&store, &accounts, llm.as_ref()))
-            }
-        }
+        Cmd::Sync(args) => sync(&runtime, &paths, &config_file, &args),
     };
     // Background tasks may be mid-request; do not wait for them on the way out.
     runtime.shutdown_timeout(Duration::from_millis(200));
     result
+}
+
+/// The simulator's settings from its command line; an empty `--wb-token` mints one.
+fn simulator_args(args: SimulatorCliArgs) -> Result<simulator_cmd::SimulatorArgs> {
+    let faults = args
+        .faults
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--faults: {e}"))?;
+    Ok(simulator_cmd::SimulatorArgs {
+        listen: args.listen,
+        seed: args.seed,
+        scale: args.scale,
+        faults,
+        arrival_every: (args.arrival_secs > 0).then(|| Duration::from_secs(args.arrival_secs)),
+        wb_token: args
+            .wb_token
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| config::wb_token::mint_inbox_token(chrono::Utc::now())),
+        ozon_client_id: args.ozon_client_id,
+        ozon_api_key: args.ozon_api_key,
+        write_config: args.write_config,
+        fixtures: args.fixtures,
+        answer_visibility: args.answers,
+    })
+}
+
+/// `metrics`: the pilot metrics, or per prompt/template version.
+fn metrics(paths: &Paths, filter: &FilterCli, json: bool, by_version: bool) -> Result<()> {
+    let reader = open_existing(paths)?;
+    let now = chrono::Utc::now();
+    let query = agentiq::analytics::resolve_query(&reader, &filter.args(), now)?;
+    let text = if by_version {
+        agentiq::cli::experiment_cmd::metrics_by_version(&reader, &query, json)?
+    } else {
+        agentiq::analytics::metrics_report(&reader, &query, now, json)?
+    };
+    out::line(&text)?;
+    Ok(())
+}
+
+/// `export`: interactions or daily metrics as CSV, to a file or standard output.
+fn export(
+    paths: &Paths,
+    what: ExportWhat,
+    format: &str,
+    excel: bool,
+    filter: &FilterCli,
+    output: Option<PathBuf>,
+) -> Result<()> {
+    if format != "csv" {
+        return Err(fail(
+            Failure::Usage,
+            format!("--format {format}: only csv is supported"),
+        ));
+    }
+    let reader = open_existing(paths)?;
+    let now = chrono::Utc::now();
+    let query = agentiq::analytics::ExportQuery::new(
+        agentiq::analytics::resolve_query(&reader, &filter.args(), now)?,
+        now,
+    );
+    let format = if excel {
+        agentiq::analytics::ExportFormat::Excel
+    } else {
+        agentiq::analytics::ExportFormat::Csv
+    };
+    let mut out: Box<dyn std::io::Write> = match &output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(out::Stdout::lock()),
+    };
+    let rows = match what {
+        ExportWhat::Interactions => {
+            agentiq::analytics::export_interactions(&reader, &query, format, &mut out)?
+        }
+        ExportWhat::Metrics => {
+            agentiq::analytics::export_metrics(&reader, &query, format, &mut out)?
+        }
+    };
+    out.flush()?;
+    if let Some(path) = output {
+        eprintln!("{rows} rows written to {}", path.display());
+    }
+    Ok(())
+}
+
+/// `backup`: an online copy of the database, stopped cleanly by Ctrl-C or TERM.
+fn backup(
+    runtime: &tokio::runtime::Runtime,
+    paths: &Paths,
+    file: &std::path::Path,
+    check: bool,
+) -> Result<()> {
+    use agentiq::store::backup::{self, Verify};
+    let database = script::existing_store(paths)?.path().to_path_buf();
+    // Ctrl-C or a TERM stops the copy at its next step, which removes the partial
+    // file; the error then says it was interrupted.
+    runtime.spawn(async {
+        interrupted().await;
+        backup::cancel_running();
+    });
+    let verify = if check {
+        Verify::QuickCheck
+    } else {
+        Verify::Structure
+    };
+    backup::backup_to(&database, file, verify)?;
+    out::line(&format!(
+        "backed up {} to {}",
+        database.display(),
+        file.display()
+    ))?;
+    Ok(())
+}
+
+/// `templates export|import`.
+fn templates(paths: &Paths, action: TemplatesCmd) -> Result<()> {
+    let database = paths.database();
+    let store = Store::open(&database)?;
+    match action {
+        TemplatesCmd::Export { file, account } => {
+            agentiq::cli::templates_cmd::export(&store, account.as_deref(), &file)?;
+            out::line(&format!("templates written to {}", file.display()))?;
+        }
+        TemplatesCmd::Import { file, account } => {
+            agentiq::cli::templates_cmd::import(&store, account.as_deref(), &file)?;
+            out::line(&format!("templates imported from {}", file.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// `sync`: once or as a daemon, into the shared team store when one is configured,
+/// else into the local database.
+fn sync(
+    runtime: &tokio::runtime::Runtime,
+    paths: &Paths,
+    config_file: &std::path::Path,
+    args: &SyncArgs,
+) -> Result<()> {
+    let accounts = config::load_accounts(config_file, &|name| std::env::var(name).ok())?;
+    let shared = config::store_url(config_file, &|name| std::env::var(name).ok())?;
+    let llm = config::load_llm(config_file)?;
+    if let Some(url) = &shared {
+        if args.daemon {
+            let poll = Duration::from_secs(args.poll_secs.max(1));
+            team_cmd::sync_daemon(runtime, url, &accounts, poll, interrupted())
+        } else {
+            team_cmd::sync_once(runtime, url, &accounts)
+        }
+    } else if args.daemon {
+        let store = Store::open(paths.database())?;
+        runtime.block_on(sync_cmd::sync_daemon(
+            &store,
+            &accounts,
+            Duration::from_secs(args.poll_secs.max(1)),
+            llm,
+        ))
+    } else {
+        let store = Store::open(paths.database())?;
+        runtime.block_on(sync_cmd::sync_once(&store, &accounts, llm.as_ref()))
+    }
 }
 
 /// A read-only connection to the database, which must exist already.
