@@ -90,6 +90,28 @@ async fn sync_once_as(
     clock: &Clock,
 ) -> Result<()> {
     deliver_outbox(store, writer, holder, accounts, clock).await?;
+    let failed = sync_every_connector(store, writer, holder, accounts, clock).await?;
+    refresh_catalogs(writer, accounts, clock).await?;
+    classify_and_draft(store, writer, provider).await?;
+    auto_replies(store, writer, accounts, provider).await?;
+    if failed > 0 {
+        return Err(fail(
+            Failure::Unavailable,
+            format!("{failed} sync pass(es) failed; see above"),
+        ));
+    }
+    Ok(())
+}
+
+/// One pass of every connector of every account, concurrently, each under its lease (a
+/// connector another process syncs is skipped). Returns how many passes failed.
+async fn sync_every_connector(
+    store: &Store,
+    writer: &store::Writer,
+    holder: &str,
+    accounts: &[AccountConfig],
+    clock: &Clock,
+) -> Result<usize> {
     let bars = std::io::stderr().is_terminal().then(MultiProgress::new);
     let mut tasks = Vec::new();
     for account in accounts {
@@ -101,86 +123,20 @@ async fn sync_once_as(
         for connector in build_connectors(account)? {
             let label = format!("{} {}", account.name, connector.id());
             let lease = crate::sync::connector_lease(account_id, connector.as_ref());
-            let (name, who, now) = (lease.clone(), holder.to_string(), clock());
-            let ours = writer
-                .call(move |conn| {
-                    store::try_lease(conn, &name, &who, now, crate::outbox::CLAIM_TTL)
-                })
-                .await?;
-            if !ours {
-                let reader = store.reader()?;
-                let by = store::lease_holder(&reader, &lease)?
-                    .and_then(|h| store::Holder::parse(&h))
-                    .map(|h| h.describe())
-                    .unwrap_or_else(|| "another process".into());
-                eprintln!("{label}: synced by {by}; skipped");
+            if !take_lease(store, writer, holder, &lease, &label, clock).await? {
                 continue;
             }
-            let bar = bars.as_ref().map(|m| {
-                let bar = m.add(ProgressBar::new_spinner());
-                bar.set_style(style(SPINNER));
-                // The label once, as the line's prefix; only the counts change.
-                bar.set_prefix(label.clone());
-                bar.enable_steady_tick(Duration::from_millis(120));
-                bar
-            });
-            let writer = writer.clone();
-            let clock = clock.clone();
-            let holder = holder.to_string();
-            tasks.push(tokio::spawn(async move {
-                let started = Instant::now();
-                let started_at = clock();
-                let progress_bar = bar.clone();
-                let progress_clock = clock.clone();
-                let progress = move |s: &PassStats| {
-                    if let Some(b) = &progress_bar {
-                        let e = eta::eta(u64::from(s.seen), s.total, started_at, progress_clock());
-                        if let Some(total) = s.total {
-                            if b.length() != Some(total) {
-                                b.set_style(style(BAR));
-                                b.set_length(total);
-                            }
-                            b.set_position(u64::from(s.seen).min(total));
-                        }
-                        b.set_message(fit(&eta::line(&e, "items"), BAR_MSG_COLS));
-                    }
-                };
-                let result = sync_pass_with_progress(
-                    &writer,
-                    account_id,
-                    connector.as_ref(),
-                    &*clock,
-                    &progress,
-                )
-                .await;
-                let line = match &result {
-                    Ok(s) => {
-                        let e = eta::eta(u64::from(s.seen), s.total, started_at, clock());
-                        format!(
-                            "{label}: ok, {}, {} pages ({} new, {} changed, {} skipped), {} requests, {:.1}s",
-                            eta::line(&eta::Eta { left: None, ..e }, "items"),
-                            s.pages, s.new, s.changed, s.skipped, s.requests,
-                            started.elapsed().as_secs_f64()
-                        )
-                    }
-                    Err((s, err)) => format!("{label}: failed after {} pages: {err}", s.pages),
-                };
-                let released = writer
-                    .call(move |conn| store::release_lease(conn, &lease, &holder))
-                    .await;
-                if let Err(err) = released {
-                    tracing::warn!(error = %format!("{err:#}"), "releasing a sync lease");
-                }
-                match bar {
-                    Some(b) => {
-                        b.set_style(style(DONE));
-                        let done = line.strip_prefix(&format!("{label}: ")).unwrap_or(&line);
-                        b.finish_with_message(fit(done, DONE_MSG_COLS));
-                    }
-                    None => eprintln!("{line}"),
-                }
-                result.is_ok()
-            }));
+            let pass = Pass {
+                writer: writer.clone(),
+                clock: clock.clone(),
+                holder: holder.to_string(),
+                account_id,
+                connector,
+                bar: bars.as_ref().map(|m| spinner(m, &label)),
+                label,
+                lease,
+            };
+            tasks.push(tokio::spawn(pass.run()));
         }
     }
     let mut failed = 0;
@@ -189,6 +145,133 @@ async fn sync_once_as(
             failed += 1;
         }
     }
+    Ok(failed)
+}
+
+/// Takes the connector's lease for this process; when another process holds it, says
+/// who and returns false.
+async fn take_lease(
+    store: &Store,
+    writer: &store::Writer,
+    holder: &str,
+    lease: &str,
+    label: &str,
+    clock: &Clock,
+) -> Result<bool> {
+    let (name, who, now) = (lease.to_string(), holder.to_string(), clock());
+    let ours = writer
+        .call(move |conn| store::try_lease(conn, &name, &who, now, crate::outbox::CLAIM_TTL))
+        .await?;
+    if !ours {
+        let reader = store.reader()?;
+        let by = store::lease_holder(&reader, lease)?
+            .and_then(|h| store::Holder::parse(&h))
+            .map(|h| h.describe())
+            .unwrap_or_else(|| "another process".into());
+        eprintln!("{label}: synced by {by}; skipped");
+    }
+    Ok(ours)
+}
+
+/// A connector's spinner line, labelled once as the line's prefix; only the counts change.
+fn spinner(bars: &MultiProgress, label: &str) -> ProgressBar {
+    let bar = bars.add(ProgressBar::new_spinner());
+    bar.set_style(style(SPINNER));
+    bar.set_prefix(label.to_string());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// One connector's sync pass, run as its own task.
+struct Pass {
+    writer: store::Writer,
+    clock: Clock,
+    holder: String,
+    account_id: i64,
+    connector: Arc<dyn crate::connectors::Connector>,
+    bar: Option<ProgressBar>,
+    label: String,
+    lease: String,
+}
+
+impl Pass {
+    /// Runs the pass with its progress shown, releases the lease, reports the outcome;
+    /// true when the pass succeeded.
+    async fn run(self) -> bool {
+        let started = Instant::now();
+        let started_at = (self.clock)();
+        let progress = progress_to(self.bar.clone(), self.clock.clone(), started_at);
+        let result = sync_pass_with_progress(
+            &self.writer,
+            self.account_id,
+            self.connector.as_ref(),
+            &*self.clock,
+            &progress,
+        )
+        .await;
+        let line =
+            match &result {
+                Ok(s) => {
+                    let e = eta::eta(u64::from(s.seen), s.total, started_at, (self.clock)());
+                    format!(
+                    "{}: ok, {}, {} pages ({} new, {} changed, {} skipped), {} requests, {:.1}s",
+                    self.label,
+                    eta::line(&eta::Eta { left: None, ..e }, "items"),
+                    s.pages, s.new, s.changed, s.skipped, s.requests,
+                    started.elapsed().as_secs_f64()
+                )
+                }
+                Err((s, err)) => format!("{}: failed after {} pages: {err}", self.label, s.pages),
+            };
+        let (lease, holder) = (self.lease, self.holder);
+        let released = self
+            .writer
+            .call(move |conn| store::release_lease(conn, &lease, &holder))
+            .await;
+        if let Err(err) = released {
+            tracing::warn!(error = %format!("{err:#}"), "releasing a sync lease");
+        }
+        match self.bar {
+            Some(b) => {
+                b.set_style(style(DONE));
+                let prefix = format!("{}: ", self.label);
+                let done = line.strip_prefix(&prefix).unwrap_or(&line);
+                b.finish_with_message(fit(done, DONE_MSG_COLS));
+            }
+            None => eprintln!("{line}"),
+        }
+        result.is_ok()
+    }
+}
+
+/// The progress callback of a pass: a bar once the total is known, counts and ETA.
+fn progress_to(
+    bar: Option<ProgressBar>,
+    clock: Clock,
+    started_at: chrono::DateTime<Utc>,
+) -> impl Fn(&PassStats) + Send + Sync {
+    move |s: &PassStats| {
+        if let Some(b) = &bar {
+            let e = eta::eta(u64::from(s.seen), s.total, started_at, clock());
+            if let Some(total) = s.total {
+                if b.length() != Some(total) {
+                    b.set_style(style(BAR));
+                    b.set_length(total);
+                }
+                b.set_position(u64::from(s.seen).min(total));
+            }
+            b.set_message(fit(&eta::line(&e, "items"), BAR_MSG_COLS));
+        }
+    }
+}
+
+/// Every product card seen, a batch at a time, until none is due, per account with a
+/// catalog.
+async fn refresh_catalogs(
+    writer: &store::Writer,
+    accounts: &[AccountConfig],
+    clock: &Clock,
+) -> Result<()> {
     for account in accounts {
         let Some(catalog) = crate::connectors::catalog::catalog_for(account) else {
             continue;
@@ -199,7 +282,6 @@ async fn sync_once_as(
             .call(move |conn| store::upsert_account(conn, &name, marketplace))
             .await?;
         let mut stored = 0;
-        // Every product seen, a batch at a time, until none is due.
         loop {
             let done =
                 crate::sync::refresh_cards(writer, account_id, catalog.as_ref(), &**clock).await;
@@ -212,6 +294,15 @@ async fn sync_once_as(
             eprintln!("{}: {stored} product cards", account.name);
         }
     }
+    Ok(())
+}
+
+/// Classifies everything new, then drafts replies for the top of the queue.
+async fn classify_and_draft(
+    store: &Store,
+    writer: &store::Writer,
+    provider: &crate::ai::llm::Provider,
+) -> Result<()> {
     let mut classified = 0;
     loop {
         let n = crate::prepare::classify_pending(store, writer, Utc::now()).await?;
@@ -233,13 +324,6 @@ async fn sync_once_as(
     .await?;
     if drafted > 0 {
         eprintln!("{drafted} drafts prepared");
-    }
-    auto_replies(store, writer, accounts, provider).await?;
-    if failed > 0 {
-        return Err(fail(
-            Failure::Unavailable,
-            format!("{failed} sync pass(es) failed; see above"),
-        ));
     }
     Ok(())
 }
