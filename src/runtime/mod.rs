@@ -72,6 +72,10 @@ pub struct ServiceGuard {
     holder: String,
 }
 
+/// The connectors of every account: per account for the sync loop, and by
+/// (account, channel) for the outbox to deliver through.
+type ConnectorsByChannel = HashMap<(i64, Channel), Arc<dyn Connector>>;
+
 impl Services {
     pub async fn start(
         store: &Store,
@@ -87,38 +91,9 @@ impl Services {
         let writer = store.writer()?;
         let (events_tx, events) = mpsc::unbounded_channel();
         let (commands, commands_rx) = mpsc::unbounded_channel::<Command>();
-        let mut syncs = Vec::new();
-        let mut by_channel: HashMap<(i64, Channel), Arc<dyn Connector>> = HashMap::new();
-        for account in accounts {
-            let name = account.name.clone();
-            let marketplace = account.marketplace;
-            let account_id = writer
-                .call(move |conn| store::upsert_account(conn, &name, marketplace))
-                .await
-                .with_context(|| format!("registering account {}", account.name))?;
-            let connectors = build_connectors(account)?;
-            for c in &connectors {
-                by_channel.insert((account_id, c.channel()), c.clone());
-            }
-            syncs.push(AccountSync {
-                account_id,
-                name: account.name.clone(),
-                connectors,
-                catalog: crate::connectors::catalog::catalog_for(account),
-            });
-        }
+        let (syncs, by_channel) = register_accounts(&writer, accounts).await?;
         let holder = store::holder_id_for(options.kind);
-        // Offline, this process sends nothing: another one with the network must.
-        let reaches: Vec<(i64, Channel)> = if options.offline {
-            Vec::new()
-        } else {
-            by_channel.keys().copied().collect()
-        };
-        let (who, kind, now) = (holder.clone(), options.kind, (options.clock)());
-        writer
-            .call(move |conn| store::register_process(conn, &who, kind, &reaches, now))
-            .await
-            .context("registering this process in the database")?;
+        register_process(&writer, &holder, &options, &by_channel).await?;
         let heartbeat = store::Heartbeat::start(
             writer.clone(),
             holder.clone(),
@@ -127,68 +102,20 @@ impl Services {
         );
         let sync_now = Arc::new(Notify::new());
         let wake_outbox = Arc::new(Notify::new());
-        let mut tasks = Vec::new();
-        if options.offline {
-            let since = (options.clock)();
-            for account in accounts {
-                let _ = events_tx.send(Event::Offline {
-                    account: account.name.clone(),
-                    since,
-                });
-            }
+        let wiring = Wiring {
+            store: store.clone(),
+            writer: writer.clone(),
+            holder: holder.clone(),
+            events: events_tx.clone(),
+            clock: options.clock.clone(),
+        };
+        let mut tasks = if options.offline {
+            wiring.announce_offline(accounts);
+            Vec::new()
         } else {
-            tasks.push(tokio::spawn(sync::run(
-                writer.clone(),
-                holder.clone(),
-                syncs,
-                options.poll_every,
-                sync_now.clone(),
-                events_tx.clone(),
-                options.clock.clone(),
-            )));
-            let outbox = Outbox::new(
-                store.clone(),
-                writer.clone(),
-                by_channel,
-                events_tx.clone(),
-                options.clock.clone(),
-            )
-            .with_holder(holder.clone());
-            tasks.push(tokio::spawn(outbox.run(wake_outbox.clone())));
-        }
-        tasks.push(tokio::spawn(daily_backups(
-            store.clone(),
-            writer.clone(),
-            holder.clone(),
-        )));
-        tasks.push(crate::notify::spawn(
-            store.clone(),
-            writer.clone(),
-            options.clock.clone(),
-            options.notify_lang,
-            {
-                let events = events_tx.clone();
-                Box::new(move |n: crate::notify::InAppNotice| {
-                    let _ = events.send(Event::Notice {
-                        text: n.text,
-                        bell: n.bell,
-                    });
-                })
-            },
-        ));
-        tasks.push(tokio::spawn(crate::prepare::run(
-            store.clone(),
-            writer.clone(),
-            holder.clone(),
-            Arc::new(Notify::new()),
-            events_tx.clone(),
-            options.clock.clone(),
-            provider,
-        )));
-        tasks.push(tokio::spawn(watch_other_writers(
-            writer.clone(),
-            events_tx.clone(),
-        )));
+            wiring.spawn_network(syncs, by_channel, &options, &sync_now, &wake_outbox)
+        };
+        tasks.extend(wiring.spawn_local(&options, provider));
         let router = router::Router {
             store: store.clone(),
             writer: writer.clone(),
@@ -215,6 +142,147 @@ impl Services {
                 holder,
             },
         })
+    }
+}
+
+/// Registers every account in the database and builds its connectors.
+async fn register_accounts(
+    writer: &Writer,
+    accounts: &[AccountConfig],
+) -> Result<(Vec<AccountSync>, ConnectorsByChannel)> {
+    let mut syncs = Vec::new();
+    let mut by_channel: ConnectorsByChannel = HashMap::new();
+    for account in accounts {
+        let name = account.name.clone();
+        let marketplace = account.marketplace;
+        let account_id = writer
+            .call(move |conn| store::upsert_account(conn, &name, marketplace))
+            .await
+            .with_context(|| format!("registering account {}", account.name))?;
+        let connectors = build_connectors(account)?;
+        for c in &connectors {
+            by_channel.insert((account_id, c.channel()), c.clone());
+        }
+        syncs.push(AccountSync {
+            account_id,
+            name: account.name.clone(),
+            connectors,
+            catalog: crate::connectors::catalog::catalog_for(account),
+        });
+    }
+    Ok((syncs, by_channel))
+}
+
+/// Registers this process and the channels it can deliver through, so other processes
+/// know who sends what.
+async fn register_process(
+    writer: &Writer,
+    holder: &str,
+    options: &ServiceOptions,
+    by_channel: &ConnectorsByChannel,
+) -> Result<()> {
+    // Offline, this process sends nothing: another one with the network must.
+    let reaches: Vec<(i64, Channel)> = if options.offline {
+        Vec::new()
+    } else {
+        by_channel.keys().copied().collect()
+    };
+    let (who, kind, now) = (holder.to_string(), options.kind, (options.clock)());
+    writer
+        .call(move |conn| store::register_process(conn, &who, kind, &reaches, now))
+        .await
+        .context("registering this process in the database")
+}
+
+/// What every background task is started with.
+struct Wiring {
+    store: Store,
+    writer: Writer,
+    holder: String,
+    events: mpsc::UnboundedSender<Event>,
+    clock: Clock,
+}
+
+impl Wiring {
+    /// `--offline`: every account is reported offline from now.
+    fn announce_offline(&self, accounts: &[AccountConfig]) {
+        let since = (self.clock)();
+        for account in accounts {
+            let _ = self.events.send(Event::Offline {
+                account: account.name.clone(),
+                since,
+            });
+        }
+    }
+
+    /// The tasks that need the network: the sync loop and the outbox.
+    fn spawn_network(
+        &self,
+        syncs: Vec<AccountSync>,
+        by_channel: ConnectorsByChannel,
+        options: &ServiceOptions,
+        sync_now: &Arc<Notify>,
+        wake_outbox: &Arc<Notify>,
+    ) -> Vec<JoinHandle<()>> {
+        let sync = tokio::spawn(sync::run(
+            self.writer.clone(),
+            self.holder.clone(),
+            syncs,
+            options.poll_every,
+            sync_now.clone(),
+            self.events.clone(),
+            self.clock.clone(),
+        ));
+        let outbox = Outbox::new(
+            self.store.clone(),
+            self.writer.clone(),
+            by_channel,
+            self.events.clone(),
+            self.clock.clone(),
+        )
+        .with_holder(self.holder.clone());
+        vec![sync, tokio::spawn(outbox.run(wake_outbox.clone()))]
+    }
+
+    /// The tasks that run offline too: backups, notifications, preparation, and the
+    /// watch for other writers.
+    fn spawn_local(
+        &self,
+        options: &ServiceOptions,
+        provider: Arc<Provider>,
+    ) -> Vec<JoinHandle<()>> {
+        let backups = tokio::spawn(daily_backups(
+            self.store.clone(),
+            self.writer.clone(),
+            self.holder.clone(),
+        ));
+        let events = self.events.clone();
+        let notify = crate::notify::spawn(
+            self.store.clone(),
+            self.writer.clone(),
+            self.clock.clone(),
+            options.notify_lang,
+            Box::new(move |n: crate::notify::InAppNotice| {
+                let _ = events.send(Event::Notice {
+                    text: n.text,
+                    bell: n.bell,
+                });
+            }),
+        );
+        let prepare = tokio::spawn(crate::prepare::run(
+            self.store.clone(),
+            self.writer.clone(),
+            self.holder.clone(),
+            Arc::new(Notify::new()),
+            self.events.clone(),
+            self.clock.clone(),
+            provider,
+        ));
+        let watch = tokio::spawn(watch_other_writers(
+            self.writer.clone(),
+            self.events.clone(),
+        ));
+        vec![backups, notify, prepare, watch]
     }
 }
 
