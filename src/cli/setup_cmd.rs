@@ -551,137 +551,181 @@ async fn accounts(
     l: crate::tui::Lang,
 ) -> Result<()> {
     match action {
-        AccountsCmd::Add(spec) => {
-            let entries = entries(&spec, env)?;
-            if entries.is_empty() {
-                return Err(fail(
-                    Failure::Usage,
-                    tr!(
-                        l,
-                        "give --wb NAME --token-env VAR or --ozon NAME --client-id ID --api-key-env VAR",
-                        "укажите --wb ИМЯ --token-env ПЕРЕМЕННАЯ или --ozon ИМЯ --client-id ID --api-key-env ПЕРЕМЕННАЯ"
-                    ),
-                ));
-            }
-            if !spec.no_check {
-                check_live_in(&entries, env, l).await?;
-            }
-            let mut doc = edit::open(config_file)?;
-            for entry in &entries {
-                edit::add_account(&mut doc, entry)?;
-            }
-            edit::save(config_file, &doc)?;
-            let added = tr!(
+        AccountsCmd::Add(spec) => add_accounts(&spec, config_file, env, l).await,
+        AccountsCmd::Remove { name } => remove_account(&name, config_file, l),
+        AccountsCmd::Rename { old, new } => rename_account(&old, &new, paths, config_file, l),
+        AccountsCmd::Test { name } => test_account(&name, config_file, env, l).await,
+    }
+}
+
+/// `accounts add`: checks the credentials live (unless `--no-check`), then appends the
+/// accounts to the config file.
+async fn add_accounts(
+    spec: &AccountSpec,
+    config_file: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    l: crate::tui::Lang,
+) -> Result<()> {
+    let entries = entries(spec, env)?;
+    if entries.is_empty() {
+        return Err(fail(
+            Failure::Usage,
+            tr!(
                 l,
-                format!("added to {}", config_file.display()),
-                format!("добавлено в {}", config_file.display())
-            );
-            out::line(&added)?;
-        }
-        AccountsCmd::Remove { name } => {
-            let mut doc = edit::open(config_file)?;
-            edit::remove_account(&mut doc, &name)?;
-            edit::save(config_file, &doc)?;
-            let removed = tr!(
-                l,
+                "give --wb NAME --token-env VAR or --ozon NAME --client-id ID --api-key-env VAR",
+                "укажите --wb ИМЯ --token-env ПЕРЕМЕННАЯ или --ozon ИМЯ --client-id ID --api-key-env ПЕРЕМЕННАЯ"
+            ),
+        ));
+    }
+    if !spec.no_check {
+        check_live_in(&entries, env, l).await?;
+    }
+    let mut doc = edit::open(config_file)?;
+    for entry in &entries {
+        edit::add_account(&mut doc, entry)?;
+    }
+    edit::save(config_file, &doc)?;
+    let added = tr!(
+        l,
+        format!("added to {}", config_file.display()),
+        format!("добавлено в {}", config_file.display())
+    );
+    out::line(&added)?;
+    Ok(())
+}
+
+/// `accounts remove`: from the config file only; the history stays.
+fn remove_account(name: &str, config_file: &Path, l: crate::tui::Lang) -> Result<()> {
+    let mut doc = edit::open(config_file)?;
+    edit::remove_account(&mut doc, name)?;
+    edit::save(config_file, &doc)?;
+    let removed = tr!(
+        l,
+        format!(
+            "'{name}' removed from {} (its history stays in the database)",
+            config_file.display()
+        ),
+        format!(
+            "«{name}» удалён из {} (его история остаётся в базе)",
+            config_file.display()
+        )
+    );
+    out::line(&removed)?;
+    Ok(())
+}
+
+/// `accounts rename`: in the config file and, when there is one, the database, so the
+/// history follows the new name.
+fn rename_account(
+    old: &str,
+    new: &str,
+    paths: &Paths,
+    config_file: &Path,
+    l: crate::tui::Lang,
+) -> Result<()> {
+    let mut doc = edit::open(config_file)?;
+    edit::rename_account(&mut doc, old, new)?;
+    let database = paths.database();
+    if database.exists() {
+        let conn = rusqlite::Connection::open(&database)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.execute(
+            "UPDATE accounts SET name = ?2 WHERE name = ?1",
+            rusqlite::params![old, new],
+        )
+        .map_err(|e| {
+            fail(
+                Failure::Data,
                 format!(
-                    "'{name}' removed from {} (its history stays in the database)",
-                    config_file.display()
+                    "renaming '{old}' in the database {}: {e}",
+                    database.display()
                 ),
-                format!(
-                    "«{name}» удалён из {} (его история остаётся в базе)",
-                    config_file.display()
-                )
-            );
-            out::line(&removed)?;
-        }
-        AccountsCmd::Rename { old, new } => {
-            let mut doc = edit::open(config_file)?;
-            edit::rename_account(&mut doc, &old, &new)?;
-            let database = paths.database();
-            if database.exists() {
-                let conn = rusqlite::Connection::open(&database)?;
-                conn.busy_timeout(Duration::from_secs(5))?;
-                conn.execute(
-                    "UPDATE accounts SET name = ?2 WHERE name = ?1",
-                    rusqlite::params![old, new],
-                )
-                .map_err(|e| {
-                    fail(
-                        Failure::Data,
-                        format!(
-                            "renaming '{old}' in the database {}: {e}",
-                            database.display()
-                        ),
-                    )
-                })?;
+            )
+        })?;
+    }
+    edit::save(config_file, &doc)?;
+    let renamed = tr!(
+        l,
+        format!("'{old}' is now '{new}'"),
+        format!("«{old}» теперь «{new}»")
+    );
+    out::line(&renamed)?;
+    Ok(())
+}
+
+/// `accounts test`: probes every host of one configured account; fails when any does
+/// not answer.
+async fn test_account(
+    name: &str,
+    config_file: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    l: crate::tui::Lang,
+) -> Result<()> {
+    let account = configured_account(name, config_file, env, l)?;
+    let checks = probe::probe(&account, PROBE_TIMEOUT).await;
+    let mut failed = false;
+    for check in &checks {
+        match check.problem(account.marketplace) {
+            None => {
+                let answers = tr!(
+                    l,
+                    format!("{} {} answers", check.host, check.base_url),
+                    format!("{} {} отвечает", check.host, check.base_url)
+                );
+                out::line(&format!("✓ {name}: {answers}"))?;
             }
-            edit::save(config_file, &doc)?;
-            let renamed = tr!(
-                l,
-                format!("'{old}' is now '{new}'"),
-                format!("«{old}» теперь «{new}»")
-            );
-            out::line(&renamed)?;
-        }
-        AccountsCmd::Test { name } => {
-            let file = config::file::read(config_file)?.ok_or_else(|| {
-                fail(
-                    Failure::Config,
-                    tr!(
-                        l,
-                        format!("no config at {}", config_file.display()),
-                        format!("нет файла настроек {}", config_file.display())
-                    ),
-                )
-            })?;
-            let entry = file
-                .accounts
-                .iter()
-                .find(|a| a.name == name)
-                .ok_or_else(|| {
-                    fail(
-                        Failure::Usage,
-                        tr!(
-                            l,
-                            format!("no account named '{name}'"),
-                            format!("нет магазина «{name}»")
-                        ),
-                    )
-                })?;
-            let account = config::resolve_accounts(config_file, std::slice::from_ref(entry), env)?
-                .remove(0)
-                .config
-                .map_err(|p| fail(Failure::Config, p.message(&name, config_file, l)))?;
-            let checks = probe::probe(&account, PROBE_TIMEOUT).await;
-            let mut failed = false;
-            for check in &checks {
-                match check.problem(account.marketplace) {
-                    None => {
-                        let answers = tr!(
-                            l,
-                            format!("{} {} answers", check.host, check.base_url),
-                            format!("{} {} отвечает", check.host, check.base_url)
-                        );
-                        out::line(&format!("✓ {name}: {answers}"))?;
-                    }
-                    Some(problem) => {
-                        failed = true;
-                        out::line(&format!("✗ {name}: {problem}"))?;
-                    }
-                }
-            }
-            if failed {
-                return Err(fail(
-                    Failure::Unavailable,
-                    tr!(
-                        l,
-                        format!("{name}: a host failed the check"),
-                        format!("{name}: хост не прошёл проверку")
-                    ),
-                ));
+            Some(problem) => {
+                failed = true;
+                out::line(&format!("✗ {name}: {problem}"))?;
             }
         }
     }
+    if failed {
+        return Err(fail(
+            Failure::Unavailable,
+            tr!(
+                l,
+                format!("{name}: a host failed the check"),
+                format!("{name}: хост не прошёл проверку")
+            ),
+        ));
+    }
     Ok(())
+}
+
+/// The account named `name` in the config file, with its credentials resolved.
+fn configured_account(
+    name: &str,
+    config_file: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    l: crate::tui::Lang,
+) -> Result<AccountConfig> {
+    let file = config::file::read(config_file)?.ok_or_else(|| {
+        fail(
+            Failure::Config,
+            tr!(
+                l,
+                format!("no config at {}", config_file.display()),
+                format!("нет файла настроек {}", config_file.display())
+            ),
+        )
+    })?;
+    let entry = file
+        .accounts
+        .iter()
+        .find(|a| a.name == name)
+        .ok_or_else(|| {
+            fail(
+                Failure::Usage,
+                tr!(
+                    l,
+                    format!("no account named '{name}'"),
+                    format!("нет магазина «{name}»")
+                ),
+            )
+        })?;
+    config::resolve_accounts(config_file, std::slice::from_ref(entry), env)?
+        .remove(0)
+        .config
+        .map_err(|p| fail(Failure::Config, p.message(name, config_file, l)))
 }
