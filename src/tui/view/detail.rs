@@ -108,13 +108,29 @@ fn revenue_line(detail: &Detail, state: &AppState, ctx: &ViewCtx<'_>) -> Option<
     Some(Line::styled(text, ctx.style(slot)))
 }
 
-/// The pane's lines before wrapping.
+/// The pane's lines before wrapping: the product card, the facts of the item, what the
+/// customer wrote, the chat thread, and an earlier answer.
 pub fn content(detail: &Detail, state: &AppState, ctx: &ViewCtx<'_>) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    product_card(&mut lines, detail, ctx);
+    facts(&mut lines, detail, state, ctx);
+    // A chat's text is its thread, shown below instead.
+    let thread = detail.interaction.channel == Channel::Chat && !detail.messages.is_empty();
+    if !thread {
+        written_text(&mut lines, detail, ctx);
+    }
+    written_extras(&mut lines, detail, ctx);
+    if thread {
+        chat_thread(&mut lines, detail, state, ctx);
+    }
+    earlier_answer(&mut lines, detail, ctx);
+    lines
+}
+
+/// The product's name, brand and article.
+fn product_card(lines: &mut Vec<Line<'static>>, detail: &Detail, ctx: &ViewCtx<'_>) {
     let s = ctx.strings;
     let item = &detail.interaction;
-    let mut lines: Vec<Line<'static>> = Vec::new();
-
-    // Product card.
     match &item.product {
         Some(p) => {
             let name = p.name.as_deref().unwrap_or(s.unknown_product);
@@ -139,6 +155,12 @@ pub fn content(detail: &Detail, state: &AppState, ctx: &ViewCtx<'_>) -> Vec<Line
         }
         None => lines.push(Line::styled(s.unknown_product, ctx.style(Slot::TextMuted))),
     }
+}
+
+/// Stars, customer, dates, revenue at stake and the answer's state.
+fn facts(lines: &mut Vec<Line<'static>>, detail: &Detail, state: &AppState, ctx: &ViewCtx<'_>) {
+    let s = ctx.strings;
+    let item = &detail.interaction;
     if item.rating.is_some() {
         lines.push(Line::styled(
             format::stars(item.rating),
@@ -188,18 +210,26 @@ pub fn content(detail: &Detail, state: &AppState, ctx: &ViewCtx<'_>) -> Vec<Line
             Span::styled((s.answer_state)(item.state), ctx.style(Slot::QueueAnswered)),
         ]));
     }
+}
 
-    // What the customer wrote (a chat's text is its thread, shown below).
-    let thread = item.channel == Channel::Chat && !detail.messages.is_empty();
-    if !thread && !item.text.trim().is_empty() {
+/// What the customer wrote.
+fn written_text(lines: &mut Vec<Line<'static>>, detail: &Detail, ctx: &ViewCtx<'_>) {
+    let text = &detail.interaction.text;
+    if !text.trim().is_empty() {
         lines.push(Line::default());
-        paragraph(&mut lines, &item.text, ctx, Slot::Text);
+        paragraph(lines, text, ctx, Slot::Text);
     }
+}
+
+/// A review's pros and cons, and how many photos came with it.
+fn written_extras(lines: &mut Vec<Line<'static>>, detail: &Detail, ctx: &ViewCtx<'_>) {
+    let s = ctx.strings;
+    let item = &detail.interaction;
     for (name, value) in [(s.label_pros, &item.pros), (s.label_cons, &item.cons)] {
         if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
             lines.push(Line::default());
             lines.push(Line::from(label(name, ctx)));
-            paragraph(&mut lines, v, ctx, Slot::Text);
+            paragraph(lines, v, ctx, Slot::Text);
         }
     }
     if item.photos > 0 {
@@ -208,47 +238,56 @@ pub fn content(detail: &Detail, state: &AppState, ctx: &ViewCtx<'_>) -> Vec<Line
             Span::styled(item.photos.to_string(), ctx.style(Slot::Text)),
         ]));
     }
+}
 
-    // The chat thread.
-    if thread {
-        lines.push(Line::default());
-        lines.push(Line::from(label(s.label_thread, ctx)));
-        for m in &detail.messages {
-            let slot = match m.sender {
-                crate::domain::Sender::Buyer => Slot::ChatBuyer,
-                crate::domain::Sender::Seller => Slot::ChatSeller,
-            };
-            lines.push(Line::from(vec![
-                Span::styled((s.sender)(m.sender), ctx.style(slot)),
-                Span::styled(
-                    format!(" {}", format::date_time(m.sent_at, state.tz)),
-                    ctx.style(Slot::TextMuted),
-                ),
-            ]));
-            paragraph(&mut lines, &m.text, ctx, Slot::Text);
-        }
-    }
-
-    // An earlier answer.
-    if let Some(answer) = &item.answer {
-        lines.push(Line::default());
-        let mut head = vec![
-            label(s.label_answer, ctx),
+/// A chat's messages, oldest first, each under its sender and time.
+fn chat_thread(
+    lines: &mut Vec<Line<'static>>,
+    detail: &Detail,
+    state: &AppState,
+    ctx: &ViewCtx<'_>,
+) {
+    let s = ctx.strings;
+    lines.push(Line::default());
+    lines.push(Line::from(label(s.label_thread, ctx)));
+    for m in &detail.messages {
+        let slot = match m.sender {
+            crate::domain::Sender::Buyer => Slot::ChatBuyer,
+            crate::domain::Sender::Seller => Slot::ChatSeller,
+        };
+        lines.push(Line::from(vec![
+            Span::styled((s.sender)(m.sender), ctx.style(slot)),
             Span::styled(
-                (s.moderation)(answer.moderation).to_string(),
+                format!(" {}", format::date_time(m.sent_at, state.tz)),
                 ctx.style(Slot::TextMuted),
             ),
-        ];
-        if answer.editable {
-            head.push(Span::styled(
-                format!(", {}", s.answer_editable),
-                ctx.style(Slot::TextMuted),
-            ));
-        }
-        lines.push(Line::from(head));
-        paragraph(&mut lines, &answer.text, ctx, Slot::Text);
+        ]));
+        paragraph(lines, &m.text, ctx, Slot::Text);
     }
-    lines
+}
+
+/// An answer already given, with its moderation state.
+fn earlier_answer(lines: &mut Vec<Line<'static>>, detail: &Detail, ctx: &ViewCtx<'_>) {
+    let s = ctx.strings;
+    let Some(answer) = &detail.interaction.answer else {
+        return;
+    };
+    lines.push(Line::default());
+    let mut head = vec![
+        label(s.label_answer, ctx),
+        Span::styled(
+            (s.moderation)(answer.moderation).to_string(),
+            ctx.style(Slot::TextMuted),
+        ),
+    ];
+    if answer.editable {
+        head.push(Span::styled(
+            format!(", {}", s.answer_editable),
+            ctx.style(Slot::TextMuted),
+        ));
+    }
+    lines.push(Line::from(head));
+    paragraph(lines, &answer.text, ctx, Slot::Text);
 }
 
 /// Rows `lines` take when wrapped to `width` cells; this bounds scrolling.
