@@ -38,13 +38,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
     match action {
         Action::Tick(now) => tick(state, now, &mut fx),
-        Action::Resize { width, height } => {
-            state.width = width;
-            state.height = height;
-            queue::keep_selection_visible(state);
-            queue::request_page_if_needed(state, &mut fx);
-            screens::on_resize(state, &mut fx);
-        }
+        Action::Resize { width, height } => resize(state, width, height, &mut fx),
         Action::Background(event) => background(state, event, &mut fx),
         Action::QueueLoaded(snapshot) => queue::loaded(state, *snapshot, &mut fx),
         Action::CountsLoaded(snapshot) => queue::counts_loaded(state, *snapshot, &mut fx),
@@ -82,15 +76,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         {
             settings::editor_input(state, input)
         }
-        Action::EditorInput(input) => {
-            if state.mode == Mode::Editor {
-                if let Some(editor) = state.editor.as_mut() {
-                    if editor.textarea.input(input) {
-                        reply::text_changed(editor, &mut fx);
-                    }
-                }
-            }
-        }
+        Action::EditorInput(input) => reply_input(state, input, &mut fx),
         Action::ReplyChecked {
             interaction_id,
             revision,
@@ -104,28 +90,48 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.quit = true;
             fx.push(Effect::Quit);
         }
-        action => match state.mode {
-            Mode::Queue => queue::queue_mode(state, action, &mut fx),
-            Mode::Detail => detail_mode(state, action, &mut fx),
-            Mode::Editor if settings::editor_open(state) => {
-                settings::editor_mode(state, action, &mut fx)
-            }
-            Mode::Editor => reply::editor_mode(state, action, &mut fx),
-            Mode::Confirm if experiment::confirming_stop(state) => {
-                experiment::stop_confirm_mode(state, action, &mut fx)
-            }
-            Mode::Confirm => reply::confirm_mode(state, action, &mut fx),
-            Mode::Help => screens::help_mode(state, action),
-            Mode::Prompt => screens::prompt_mode(state, action, &mut fx),
-            Mode::Screen => screens::screen_mode(state, action, &mut fx),
-            Mode::Picker if state.intent_picker.is_some() => {
-                intent::picker_mode(state, action, &mut fx)
-            }
-            Mode::Picker => reply::picker_mode(state, action, &mut fx),
-            Mode::Override => reply::override_mode(state, action, &mut fx),
-        },
+        action => by_mode(state, action, &mut fx),
     }
     fx
+}
+
+fn resize(state: &mut AppState, width: u16, height: u16, fx: &mut Vec<Effect>) {
+    state.width = width;
+    state.height = height;
+    queue::keep_selection_visible(state);
+    queue::request_page_if_needed(state, fx);
+    screens::on_resize(state, fx);
+}
+
+/// A key typed into the reply editor.
+fn reply_input(state: &mut AppState, input: ratatui_textarea::Input, fx: &mut Vec<Effect>) {
+    if state.mode == Mode::Editor {
+        if let Some(editor) = state.editor.as_mut() {
+            if editor.textarea.input(input) {
+                reply::text_changed(editor, fx);
+            }
+        }
+    }
+}
+
+/// Every other action means what the current mode makes of it.
+fn by_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
+    match state.mode {
+        Mode::Queue => queue::queue_mode(state, action, fx),
+        Mode::Detail => detail_mode(state, action, fx),
+        Mode::Editor if settings::editor_open(state) => settings::editor_mode(state, action, fx),
+        Mode::Editor => reply::editor_mode(state, action, fx),
+        Mode::Confirm if experiment::confirming_stop(state) => {
+            experiment::stop_confirm_mode(state, action, fx)
+        }
+        Mode::Confirm => reply::confirm_mode(state, action, fx),
+        Mode::Help => screens::help_mode(state, action),
+        Mode::Prompt => screens::prompt_mode(state, action, fx),
+        Mode::Screen => screens::screen_mode(state, action, fx),
+        Mode::Picker if state.intent_picker.is_some() => intent::picker_mode(state, action, fx),
+        Mode::Picker => reply::picker_mode(state, action, fx),
+        Mode::Override => reply::override_mode(state, action, fx),
+    }
 }
 
 pub(super) fn notify(state: &mut AppState, notice: Notice) {
@@ -179,15 +185,7 @@ fn tick(state: &mut AppState, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
 
 fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
     match event {
-        Event::SyncStarted { account, connector } => {
-            state
-                .sync
-                .entry(account)
-                .or_default()
-                .running
-                .insert(connector);
-            queue::reload(state, fx);
-        }
+        Event::SyncStarted { account, connector } => sync_started(state, account, connector, fx),
         Event::SyncProgress {
             account,
             connector,
@@ -196,17 +194,13 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             total,
             started,
         } => {
-            let entry = state.sync.entry(account).or_default();
-            entry.running.insert(connector.clone());
-            entry.progress.insert(
-                connector,
-                SyncProgress {
-                    channel,
-                    seen,
-                    total,
-                    started,
-                },
-            );
+            let progress = SyncProgress {
+                channel,
+                seen,
+                total,
+                started,
+            };
+            sync_progress(state, account, connector, progress);
         }
         Event::SyncFinished {
             account,
@@ -216,10 +210,7 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             changed,
             error,
         } => {
-            let entry: &mut AccountSync = state.sync.entry(account).or_default();
-            entry.running.remove(&connector);
-            entry.progress.remove(&connector);
-            entry.last = Some(SyncOutcome {
+            let outcome = SyncOutcome {
                 at: state.now,
                 new,
                 changed,
@@ -228,31 +219,15 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
                 } else {
                     Some(error.unwrap_or_default())
                 },
-            });
-            queue::reload(state, fx);
-            queue::reload_detail(state, fx);
-            if state.screen == Screen::SyncHealth {
-                fx.push(Effect::LoadHealth);
-            }
-            analytics::refresh_if_idle(state, fx);
+            };
+            sync_finished(state, account, &connector, outcome, fx);
         }
-        Event::DataChanged | Event::OutboxChanged => {
-            queue::reload(state, fx);
-            queue::reload_detail(state, fx);
-            if state.screen == Screen::AuditLog {
-                screens::reload_audit(state, fx);
-            }
-            if event == Event::OutboxChanged {
-                analytics::refresh_if_idle(state, fx);
-            }
-        }
+        Event::DataChanged => data_changed(state, false, fx),
+        Event::OutboxChanged => data_changed(state, true, fx),
         Event::Offline { account, since } => {
             state.offline.entry(account).or_insert(since);
         }
-        Event::Online { account } => {
-            state.offline.remove(&account);
-            state.presence.offline.retain(|(a, _)| *a != account);
-        }
+        Event::Online { account } => online(state, &account),
         Event::Notice { text, bell: _ } => notify(state, Notice::Alert(text)),
         Event::ReplyRefused { reasons, .. } => {
             notify(state, Notice::Refused(reasons.join("; ")));
@@ -264,17 +239,7 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             queue::reload_detail(state, fx);
         }
         Event::SettingSaved { key, error } => settings::saved(state, &key, error, fx),
-        Event::IntentCorrected { intent, error, .. } => {
-            notify(
-                state,
-                match error {
-                    None => Notice::IntentCorrected(intent),
-                    Some(why) => Notice::IntentNotCorrected(why),
-                },
-            );
-            queue::reload(state, fx);
-            queue::reload_detail(state, fx);
-        }
+        Event::IntentCorrected { intent, error, .. } => intent_corrected(state, intent, error, fx),
         Event::LearntForgotten { account_id, error } => {
             settings::learnt_forgotten(state, account_id, error, fx)
         }
@@ -292,17 +257,87 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
                 Some(e) => Notice::AutoRepliesStopFailed(e),
             },
         ),
-        Event::AutoReplyUndone { undone, .. } => {
-            notify(
-                state,
-                if undone {
-                    Notice::AutoReplyUndone
-                } else {
-                    Notice::AutoReplyGone
-                },
-            );
-        }
+        Event::AutoReplyUndone { undone, .. } => notify(
+            state,
+            if undone {
+                Notice::AutoReplyUndone
+            } else {
+                Notice::AutoReplyGone
+            },
+        ),
     }
+}
+
+fn sync_started(state: &mut AppState, account: String, connector: String, fx: &mut Vec<Effect>) {
+    state
+        .sync
+        .entry(account)
+        .or_default()
+        .running
+        .insert(connector);
+    queue::reload(state, fx);
+}
+
+fn sync_progress(state: &mut AppState, account: String, connector: String, progress: SyncProgress) {
+    let entry = state.sync.entry(account).or_default();
+    entry.running.insert(connector.clone());
+    entry.progress.insert(connector, progress);
+}
+
+/// An account reached its marketplace again: no longer offline here, nor in the team's
+/// presence.
+fn online(state: &mut AppState, account: &str) {
+    state.offline.remove(account);
+    state.presence.offline.retain(|(a, _)| a != account);
+}
+
+/// A connector's pass ended: its outcome is kept, and whatever shows synced data reloads.
+fn sync_finished(
+    state: &mut AppState,
+    account: String,
+    connector: &str,
+    outcome: SyncOutcome,
+    fx: &mut Vec<Effect>,
+) {
+    let entry: &mut AccountSync = state.sync.entry(account).or_default();
+    entry.running.remove(connector);
+    entry.progress.remove(connector);
+    entry.last = Some(outcome);
+    queue::reload(state, fx);
+    queue::reload_detail(state, fx);
+    if state.screen == Screen::SyncHealth {
+        fx.push(Effect::LoadHealth);
+    }
+    analytics::refresh_if_idle(state, fx);
+}
+
+/// Another writer changed the data (or the outbox, which also moves the figures).
+fn data_changed(state: &mut AppState, outbox: bool, fx: &mut Vec<Effect>) {
+    queue::reload(state, fx);
+    queue::reload_detail(state, fx);
+    if state.screen == Screen::AuditLog {
+        screens::reload_audit(state, fx);
+    }
+    if outbox {
+        analytics::refresh_if_idle(state, fx);
+    }
+}
+
+fn intent_corrected(
+    state: &mut AppState,
+    intent: crate::ai::Intent,
+    error: Option<String>,
+    fx: &mut Vec<Effect>,
+) {
+    notify(
+        state,
+        match error {
+            None => Notice::IntentCorrected(intent),
+            Some(why) => Notice::IntentNotCorrected(why),
+        },
+    );
+    queue::reload(state, fx);
+    queue::reload_detail(state, fx);
 }
 
 fn detail_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
