@@ -37,17 +37,7 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Re
     let mut job_results = runner
         .take_job_results()
         .ok_or_else(|| anyhow::anyhow!("the runner's job results were already taken"))?;
-    let now = clock();
-    let session = format!(
-        "{}-{}",
-        std::process::id(),
-        now.timestamp_nanos_opt().unwrap_or_else(|| now.timestamp())
-    );
-    let tz = *chrono::Local::now().offset();
-    let mut state = AppState::new(now, session, tz);
-    state.lang = options.lang;
-    state.templates = options.templates.clone();
-    state.finding_highlight = theme.style(super::theme::Slot::EditorFindingSpan);
+    let mut state = first_state(clock(), &options, &theme);
     for problem in options.config_problems {
         runner.dispatch(&mut state, Action::ConfigProblem(problem), false);
     }
@@ -95,58 +85,84 @@ pub async fn run(terminal: &mut Tui, ctx: TuiContext, options: TuiOptions) -> Re
             _ = &mut terminate => inbox.state.quit = true,
         }
         // Take everything else that is ready before drawing again.
-        let mut failed = None;
+        let mut sources = Sources {
+            input: &mut input,
+            input_open: &mut input_open,
+            events: &mut events,
+            events_open: &mut events_open,
+        };
+        if let Err(e) = sources.drain_into(&mut inbox) {
+            break Err(e.into());
+        }
+        inbox.flush_reads();
+        if let Err(e) = inbox.external_editor(terminal, &mut input).await {
+            break Err(e);
+        }
+    };
+    input.task.abort();
+    result
+}
+
+/// The state the UI starts from: this session's id, the local time zone, the language,
+/// templates and theme of the options.
+fn first_state(
+    now: chrono::DateTime<chrono::Utc>,
+    options: &TuiOptions,
+    theme: &super::theme::Theme,
+) -> AppState {
+    let session = format!(
+        "{}-{}",
+        std::process::id(),
+        now.timestamp_nanos_opt().unwrap_or_else(|| now.timestamp())
+    );
+    let tz = *chrono::Local::now().offset();
+    let mut state = AppState::new(now, session, tz);
+    state.lang = options.lang;
+    state.templates = options.templates.clone();
+    state.finding_highlight = theme.style(super::theme::Slot::EditorFindingSpan);
+    state
+}
+
+/// Where the loop's wake-ups come from besides the tick and job answers.
+struct Sources<'a> {
+    input: &'a mut InputReader,
+    input_open: &'a mut bool,
+    events: &'a mut mpsc::UnboundedReceiver<crate::protocol::Event>,
+    events_open: &'a mut bool,
+}
+
+impl Sources<'_> {
+    /// Applies every terminal and background event already waiting, until none is
+    /// left or the user quit; an input error ends the loop.
+    fn drain_into(&mut self, inbox: &mut Inbox<'_>) -> std::io::Result<()> {
         loop {
             let mut more = false;
-            while input_open && !inbox.state.quit {
-                match input.events.try_recv() {
+            while *self.input_open && !inbox.state.quit {
+                match self.input.events.try_recv() {
                     Ok(Ok(ev)) => {
                         inbox.terminal_event(ev);
                         more = true;
                     }
-                    Ok(Err(e)) => {
-                        failed = Some(e);
-                        break;
-                    }
+                    Ok(Err(e)) => return Err(e),
                     Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => input_open = false,
+                    Err(TryRecvError::Disconnected) => *self.input_open = false,
                 }
             }
-            while events_open {
-                match events.try_recv() {
+            while *self.events_open {
+                match self.events.try_recv() {
                     Ok(ev) => {
                         inbox.background(ev);
                         more = true;
                     }
                     Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => events_open = false,
+                    Err(TryRecvError::Disconnected) => *self.events_open = false,
                 }
             }
-            if !more || inbox.state.quit || failed.is_some() {
-                break;
+            if !more || inbox.state.quit {
+                return Ok(());
             }
         }
-        if let Some(e) = failed {
-            break Err(e.into());
-        }
-        inbox.flush_reads();
-        if let Some(text) = inbox.runner.take_external_editor() {
-            let Inbox {
-                state,
-                runner,
-                keys,
-                frames,
-                ..
-            } = &mut inbox;
-            if let Err(e) = hand_off(terminal, &mut input, text, state, runner).await {
-                break Err(e);
-            }
-            keys.reset();
-            frames.mark();
-        }
-    };
-    input.task.abort();
-    result
+    }
 }
 
 /// The inbox between the event loop's waits: what each wake-up does to the state, and
@@ -161,6 +177,17 @@ pub struct Inbox<'k> {
 }
 
 impl<'k> Inbox<'k> {
+    /// Hands the terminal to the external editor when the reply asked for it, then
+    /// takes it back with fresh keys and a full redraw.
+    async fn external_editor(&mut self, terminal: &mut Tui, input: &mut InputReader) -> Result<()> {
+        if let Some(text) = self.runner.take_external_editor() {
+            hand_off(terminal, input, text, &mut self.state, &mut self.runner).await?;
+            self.keys.reset();
+            self.frames.mark();
+        }
+        Ok(())
+    }
+
     /// Dirty at first: the first frame is drawn whatever comes before it.
     pub fn new(state: AppState, runner: Runner, keymap: &'k Keymap) -> Inbox<'k> {
         Inbox {
