@@ -219,104 +219,18 @@ fn parse_depth(
     depth: usize,
 ) -> Result<Theme, ThemeError> {
     let raw: RawTheme = toml::from_str(text).map_err(|e| LoadError::from_toml(file, text, &e))?;
+    let at = ThemeText { file, text };
     let (mut theme, mut defined) = match &raw.extends {
         None => (Theme::plain(), vec![false; Slot::ALL.len()]),
-        Some(parent) => {
-            let name = parent.get_ref();
-            let at = parent.span().start;
-            if depth >= MAX_EXTENDS {
-                return Err(LoadError::at(
-                    file,
-                    text,
-                    at,
-                    format!("extends goes more than {MAX_EXTENDS} themes deep; is there a loop?"),
-                ));
-            }
-            let base = match user_theme(name, file) {
-                Some((f, t)) => parse_depth(&f, &t, user_theme, depth + 1)?,
-                None => match (name_file(name), builtin_text(name)) {
-                    (Some(f), Some(t)) => parse_depth(f, t, user_theme, depth + 1)?,
-                    _ => {
-                        return Err(LoadError::at(
-                            file,
-                            text,
-                            at,
-                            format!(
-                                "unknown theme \"{name}\" in extends; the built-in ones are {}",
-                                BUILTIN_THEMES
-                                    .iter()
-                                    .map(|(n, _, _)| format!("\"{n}\""))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        ))
-                    }
-                },
-            };
-            (base, vec![true; Slot::ALL.len()])
-        }
+        Some(parent) => (
+            at.parent(parent, user_theme, depth)?,
+            vec![true; Slot::ALL.len()],
+        ),
     };
     theme.name = raw.name.clone().unwrap_or_else(|| file.to_string());
     for (slot_name, style) in &raw.styles {
-        let slot = Slot::from_name(slot_name.get_ref()).ok_or_else(|| {
-            LoadError::at(
-                file,
-                text,
-                slot_name.span().start,
-                format!(
-                    "unknown style \"{}\"; known styles: {}",
-                    slot_name.get_ref(),
-                    Slot::ALL
-                        .iter()
-                        .map(|s| s.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-        })?;
-        let style = style.get_ref();
-        let colour = |value: &Option<Spanned<String>>, what: &str| {
-            value
-                .as_ref()
-                .map(|v| resolve_colour(&raw.palette, v.get_ref()).ok_or(v))
-                .transpose()
-                .map_err(|v| {
-                    LoadError::at(
-                        file,
-                        text,
-                        v.span().start,
-                        format!(
-                            "unknown colour \"{}\" for {what} of \"{}\"",
-                            v.get_ref(),
-                            slot.name()
-                        ),
-                    )
-                })
-        };
-        let mut s = Style::default();
-        if let Some(fg) = colour(&style.fg, "fg")? {
-            s = s.fg(fg);
-        }
-        if let Some(bg) = colour(&style.bg, "bg")? {
-            s = s.bg(bg);
-        }
-        for m in &style.modifiers {
-            let modifier = parse_modifier(m.get_ref()).ok_or_else(|| {
-                LoadError::at(
-                    file,
-                    text,
-                    m.span().start,
-                    format!(
-                        "unknown modifier \"{}\" for \"{}\"; expected bold, dim, italic, \
-                         underlined, reversed or crossed_out",
-                        m.get_ref(),
-                        slot.name()
-                    ),
-                )
-            })?;
-            s = s.add_modifier(modifier);
-        }
-        theme.styles[slot.index()] = s;
+        let slot = at.slot(slot_name)?;
+        theme.styles[slot.index()] = at.style(&raw.palette, slot, style.get_ref())?;
         defined[slot.index()] = true;
     }
     let missing: Vec<&str> = Slot::ALL
@@ -335,6 +249,118 @@ fn parse_depth(
         ));
     }
     Ok(theme)
+}
+
+/// A theme file being read, for errors that point into it.
+#[derive(Clone, Copy)]
+struct ThemeText<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl ThemeText<'_> {
+    fn error(&self, at: usize, message: String) -> ThemeError {
+        LoadError::at(self.file, self.text, at, message)
+    }
+
+    /// The theme `extends` names: a user's theme first, then a built-in one.
+    fn parent(
+        &self,
+        parent: &Spanned<String>,
+        user_theme: &UserThemes<'_>,
+        depth: usize,
+    ) -> Result<Theme, ThemeError> {
+        let name = parent.get_ref();
+        let at = parent.span().start;
+        if depth >= MAX_EXTENDS {
+            return Err(self.error(
+                at,
+                format!("extends goes more than {MAX_EXTENDS} themes deep; is there a loop?"),
+            ));
+        }
+        match user_theme(name, self.file) {
+            Some((f, t)) => parse_depth(&f, &t, user_theme, depth + 1),
+            None => match (name_file(name), builtin_text(name)) {
+                (Some(f), Some(t)) => parse_depth(f, t, user_theme, depth + 1),
+                _ => Err(self.error(
+                    at,
+                    format!(
+                        "unknown theme \"{name}\" in extends; the built-in ones are {}",
+                        BUILTIN_THEMES
+                            .iter()
+                            .map(|(n, _, _)| format!("\"{n}\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )),
+            },
+        }
+    }
+
+    /// The slot a `[styles]` key names.
+    fn slot(&self, slot_name: &Spanned<String>) -> Result<Slot, ThemeError> {
+        Slot::from_name(slot_name.get_ref()).ok_or_else(|| {
+            self.error(
+                slot_name.span().start,
+                format!(
+                    "unknown style \"{}\"; known styles: {}",
+                    slot_name.get_ref(),
+                    Slot::ALL
+                        .iter()
+                        .map(|s| s.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+    }
+
+    /// One slot's style: its colours from the palette (or named) and its modifiers.
+    fn style(
+        &self,
+        palette: &BTreeMap<String, Spanned<String>>,
+        slot: Slot,
+        style: &RawStyle,
+    ) -> Result<Style, ThemeError> {
+        let colour = |value: &Option<Spanned<String>>, what: &str| {
+            value
+                .as_ref()
+                .map(|v| resolve_colour(palette, v.get_ref()).ok_or(v))
+                .transpose()
+                .map_err(|v| {
+                    self.error(
+                        v.span().start,
+                        format!(
+                            "unknown colour \"{}\" for {what} of \"{}\"",
+                            v.get_ref(),
+                            slot.name()
+                        ),
+                    )
+                })
+        };
+        let mut s = Style::default();
+        if let Some(fg) = colour(&style.fg, "fg")? {
+            s = s.fg(fg);
+        }
+        if let Some(bg) = colour(&style.bg, "bg")? {
+            s = s.bg(bg);
+        }
+        for m in &style.modifiers {
+            let modifier = parse_modifier(m.get_ref()).ok_or_else(|| {
+                self.error(
+                    m.span().start,
+                    format!(
+                        "unknown modifier \"{}\" for \"{}\"; expected bold, dim, italic, \
+                         underlined, reversed or crossed_out",
+                        m.get_ref(),
+                        slot.name()
+                    ),
+                )
+            })?;
+            s = s.add_modifier(modifier);
+        }
+        Ok(s)
+    }
 }
 
 /// What colours the terminal can show.
