@@ -77,88 +77,129 @@ pub async fn sync_pass_with_progress<S: PageStore + ?Sized>(
     progress: &(dyn Fn(&PassStats) + Send + Sync),
 ) -> Result<PassStats, (PassStats, ConnectorError)> {
     let started_at = clock();
-    let connector_id = connector.id();
-    let mut stats = PassStats::default();
+    let mut pass = Pass {
+        writer,
+        account_id,
+        connector,
+        clock,
+        progress,
+        stats: PassStats::default(),
+        reported: 0,
+    };
     // Counts every request the HTTP layer sends for this pass, those of a page that
     // failed included: a pull that fails returns no count of its own.
     let meter = PassMeter::default();
-    // What the pulls said they sent: the count for a connector that does not go
-    // through the shared HTTP layer.
-    let mut reported = 0;
-    let outcome: Result<(), ConnectorError> = meter
-        .scope(async {
-            let first = writer
-                .cursor(account_id, connector_id)
-                .await
-                .map_err(store_error)?
-                .is_none();
-            if first {
-                // Only for progress: a count that fails does not stop the sync.
-                match connector.total().await {
-                    Ok(Some((total, requests))) => {
-                        stats.total = Some(total);
-                        reported += requests;
-                        stats.requests = meter.snapshot().requests.max(reported);
-                        progress(&stats);
-                    }
-                    Ok(None) => {}
-                    Err(err) => tracing::warn!(%err, "reading the item count for progress"),
-                }
-            }
-            loop {
-                let cursor = writer
-                    .cursor(account_id, connector_id)
-                    .await
-                    .map_err(store_error)?;
-                let pull = connector.pull(cursor.as_deref()).await;
-                if let Ok(pull) = &pull {
-                    reported += pull.requests;
-                }
-                stats.requests = meter.snapshot().requests.max(reported);
-                let pull = pull?;
-                stats.pages += 1;
-                let more = pull.more;
-                let now = clock();
-                let page = writer
-                    .commit_page(account_id, connector_id, pull, now)
-                    .await
-                    .map_err(store_error)?;
-                stats.seen += page.seen;
-                stats.new += page.new;
-                stats.changed += page.changed;
-                stats.skipped += page.skipped;
-                progress(&stats);
-                if !more || stats.pages >= MAX_PAGES_PER_PASS {
-                    return Ok(());
-                }
-            }
-        })
-        .await;
+    let outcome = meter.scope(pass.pull_all(&meter)).await;
     let used = meter.snapshot();
-    stats.requests = used.requests.max(reported);
-    let record = SyncRunRecord {
-        account_id,
-        connector: connector_id.to_string(),
-        started_at,
-        finished_at: clock(),
-        ok: outcome.is_ok(),
-        requests: stats.requests,
-        pages: stats.pages,
-        items_seen: stats.seen,
-        items_new: stats.new,
-        items_changed: stats.changed,
-        items_skipped: stats.skipped,
-        error: outcome
-            .as_ref()
-            .err()
-            .map(|e| failure_reason(e, &stats, &used)),
-    };
-    if let Err(err) = writer.record_sync_run(record).await {
-        tracing::error!(%err, "recording a sync run");
-    }
+    pass.stats.requests = used.requests.max(pass.reported);
+    pass.record(started_at, &outcome, &used).await;
     match outcome {
-        Ok(()) => Ok(stats),
-        Err(err) => Err((stats, err)),
+        Ok(()) => Ok(pass.stats),
+        Err(err) => Err((pass.stats, err)),
+    }
+}
+
+/// One pass of one connector while it runs.
+struct Pass<'a, S: ?Sized> {
+    writer: &'a S,
+    account_id: i64,
+    connector: &'a dyn Connector,
+    clock: &'a (dyn Fn() -> DateTime<Utc> + Send + Sync),
+    progress: &'a (dyn Fn(&PassStats) + Send + Sync),
+    stats: PassStats,
+    /// What the pulls said they sent: the count for a connector that does not go
+    /// through the shared HTTP layer.
+    reported: u32,
+}
+
+impl<S: PageStore + ?Sized> Pass<'_, S> {
+    /// Pulls and commits page after page until the connector has nothing more (or the
+    /// page bound is reached); a first sync reads the total first, for progress.
+    async fn pull_all(&mut self, meter: &PassMeter) -> Result<(), ConnectorError> {
+        let connector_id = self.connector.id();
+        let first = self
+            .writer
+            .cursor(self.account_id, connector_id)
+            .await
+            .map_err(store_error)?
+            .is_none();
+        if first {
+            self.read_total(meter).await;
+        }
+        loop {
+            let cursor = self
+                .writer
+                .cursor(self.account_id, connector_id)
+                .await
+                .map_err(store_error)?;
+            let pull = self.connector.pull(cursor.as_deref()).await;
+            if let Ok(pull) = &pull {
+                self.reported += pull.requests;
+            }
+            self.stats.requests = meter.snapshot().requests.max(self.reported);
+            let pull = pull?;
+            self.stats.pages += 1;
+            let more = pull.more;
+            let now = (self.clock)();
+            let page = self
+                .writer
+                .commit_page(self.account_id, connector_id, pull, now)
+                .await
+                .map_err(store_error)?;
+            self.stats.seen += page.seen;
+            self.stats.new += page.new;
+            self.stats.changed += page.changed;
+            self.stats.skipped += page.skipped;
+            (self.progress)(&self.stats);
+            if !more || self.stats.pages >= MAX_PAGES_PER_PASS {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The marketplace's count of all items, only for progress: a count that fails does
+    /// not stop the sync.
+    async fn read_total(&mut self, meter: &PassMeter) {
+        match self.connector.total().await {
+            Ok(Some((total, requests))) => {
+                self.stats.total = Some(total);
+                self.reported += requests;
+                self.stats.requests = meter.snapshot().requests.max(self.reported);
+                (self.progress)(&self.stats);
+            }
+            Ok(None) => {}
+            Err(err) => tracing::warn!(%err, "reading the item count for progress"),
+        }
+    }
+
+    /// Records the pass in `sync_runs`, whatever its outcome.
+    async fn record(
+        &self,
+        started_at: DateTime<Utc>,
+        outcome: &Result<(), ConnectorError>,
+        used: &Meter,
+    ) {
+        let stats = &self.stats;
+        let record = SyncRunRecord {
+            account_id: self.account_id,
+            connector: self.connector.id().to_string(),
+            started_at,
+            finished_at: (self.clock)(),
+            ok: outcome.is_ok(),
+            requests: stats.requests,
+            pages: stats.pages,
+            items_seen: stats.seen,
+            items_new: stats.new,
+            items_changed: stats.changed,
+            items_skipped: stats.skipped,
+            error: outcome
+                .as_ref()
+                .err()
+                .map(|e| failure_reason(e, stats, used)),
+        };
+        if let Err(err) = self.writer.record_sync_run(record).await {
+            tracing::error!(%err, "recording a sync run");
+        }
     }
 }
 
@@ -208,117 +249,165 @@ pub async fn run(
 ) {
     let mut tasks = Vec::new();
     for account in accounts {
-        let writer = writer.clone();
-        let sync_now = sync_now.clone();
-        let events = events.clone();
-        let clock = clock.clone();
-        let offline = OfflineTracker::new(&account.name);
-        let holder = holder.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut cycle: u64 = 0;
-            // Kept between passes: a holder that polls keeps its connectors; one that
-            // stops polling (hung) loses them after this, a killed one at once.
-            let ttl = chrono::Duration::from_std(poll_every * 2).unwrap_or_default()
-                + chrono::Duration::seconds(45);
-            loop {
-                cycle += 1;
-                let mut held: Vec<&Arc<dyn Connector>> = Vec::new();
-                for connector in &account.connectors {
-                    let name = connector_lease(account.account_id, connector.as_ref());
-                    let (who, now) = (holder.clone(), clock());
-                    let ours = writer
-                        .call(move |conn| crate::store::try_lease(conn, &name, &who, now, ttl))
-                        .await
-                        .unwrap_or(false);
-                    if ours {
-                        held.push(connector);
-                    }
-                }
-                if cycle.is_multiple_of(RECONCILE_EVERY) {
-                    for connector in &held {
-                        match reconcile_pass(&writer, account.account_id, connector.as_ref(), &*clock).await {
-                            Ok(stats) if stats.changed > 0 => {
-                                let _ = events.send(Event::DataChanged);
-                            }
-                            Ok(_) => {}
-                            Err((_, err)) => tracing::warn!(account = %account.name, error = %err, "reconciliation failed"),
-                        }
-                    }
-                }
-                for connector in &held {
-                    let _ = events.send(Event::SyncStarted {
-                        account: account.name.clone(),
-                        connector: connector.id().to_string(),
-                    });
-                    let started = clock();
-                    let (name, id, channel) = (
-                        account.name.clone(),
-                        connector.id().to_string(),
-                        connector.channel(),
-                    );
-                    let progress = |s: &PassStats| {
-                        if let Some(total) = s.total {
-                            let _ = events.send(Event::SyncProgress {
-                                account: name.clone(),
-                                connector: id.clone(),
-                                channel,
-                                seen: u64::from(s.seen),
-                                total,
-                                started,
-                            });
-                        }
-                    };
-                    let result = sync_pass_with_progress(
-                        &writer,
-                        account.account_id,
-                        connector.as_ref(),
-                        &*clock,
-                        &progress,
-                    )
-                    .await;
-                    let (stats, error) = match result {
-                        Ok(stats) => {
-                            offline.reached(&events);
-                            (stats, None)
-                        }
-                        Err((stats, err)) => {
-                            if err.is_network() {
-                                offline.lost(&events, clock());
-                            }
-                            (stats, Some(err.to_string()))
-                        }
-                    };
-                    if stats.new + stats.changed > 0 {
-                        let _ = events.send(Event::DataChanged);
-                    }
-                    let _ = events.send(Event::SyncFinished {
-                        account: account.name.clone(),
-                        connector: connector.id().to_string(),
-                        ok: error.is_none(),
-                        new: stats.new as usize,
-                        changed: stats.changed as usize,
-                        error,
-                    });
-                }
-                if !held.is_empty() {
-                    if let Some(catalog) = &account.catalog {
-                        if refresh_cards(&writer, account.account_id, catalog.as_ref(), &*clock).await.stored > 0 {
-                            let _ = events.send(Event::DataChanged);
-                        }
-                    }
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(poll_every) => {}
-                    _ = sync_now.notified() => {}
-                }
-                if events.is_closed() {
-                    break;
-                }
-            }
-        }));
+        let account_loop = AccountLoop {
+            writer: writer.clone(),
+            holder: holder.clone(),
+            offline: OfflineTracker::new(&account.name),
+            account,
+            events: events.clone(),
+            clock: clock.clone(),
+        };
+        tasks.push(tokio::spawn(account_loop.run(poll_every, sync_now.clone())));
     }
     for task in tasks {
         let _ = task.await;
+    }
+}
+
+/// One account's sync loop.
+struct AccountLoop {
+    writer: Writer,
+    holder: String,
+    account: AccountSync,
+    events: mpsc::UnboundedSender<Event>,
+    clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+    offline: OfflineTracker,
+}
+
+impl AccountLoop {
+    /// Cycles until the UI's end of `events` is gone: take the leases, reconcile every
+    /// [`RECONCILE_EVERY`] cycles, a pass of each connector held, the product cards, then
+    /// a wait of `poll_every` (or until `sync_now`).
+    async fn run(self, poll_every: Duration, sync_now: Arc<Notify>) {
+        let mut cycle: u64 = 0;
+        // Kept between passes: a holder that polls keeps its connectors; one that
+        // stops polling (hung) loses them after this, a killed one at once.
+        let ttl = chrono::Duration::from_std(poll_every * 2).unwrap_or_default()
+            + chrono::Duration::seconds(45);
+        loop {
+            cycle += 1;
+            let held = self.take_leases(ttl).await;
+            if cycle.is_multiple_of(RECONCILE_EVERY) {
+                self.reconcile(&held).await;
+            }
+            for connector in &held {
+                self.sync_one(connector.as_ref()).await;
+            }
+            if !held.is_empty() {
+                self.refresh_catalog().await;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(poll_every) => {}
+                _ = sync_now.notified() => {}
+            }
+            if self.events.is_closed() {
+                break;
+            }
+        }
+    }
+
+    /// The connectors whose lease this process holds (or just took) for `ttl`.
+    async fn take_leases(&self, ttl: chrono::Duration) -> Vec<&Arc<dyn Connector>> {
+        let mut held = Vec::new();
+        for connector in &self.account.connectors {
+            let name = connector_lease(self.account.account_id, connector.as_ref());
+            let (who, now) = (self.holder.clone(), (self.clock)());
+            let ours = self
+                .writer
+                .call(move |conn| crate::store::try_lease(conn, &name, &who, now, ttl))
+                .await
+                .unwrap_or(false);
+            if ours {
+                held.push(connector);
+            }
+        }
+        held
+    }
+
+    async fn reconcile(&self, held: &[&Arc<dyn Connector>]) {
+        for connector in held {
+            let id = self.account.account_id;
+            match reconcile_pass(&self.writer, id, connector.as_ref(), &*self.clock).await {
+                Ok(stats) if stats.changed > 0 => {
+                    let _ = self.events.send(Event::DataChanged);
+                }
+                Ok(_) => {}
+                Err((_, err)) => {
+                    tracing::warn!(account = %self.account.name, error = %err, "reconciliation failed")
+                }
+            }
+        }
+    }
+
+    /// One pass of one connector, told to the UI as it starts, progresses and ends.
+    async fn sync_one(&self, connector: &dyn Connector) {
+        let events = &self.events;
+        let _ = events.send(Event::SyncStarted {
+            account: self.account.name.clone(),
+            connector: connector.id().to_string(),
+        });
+        let started = (self.clock)();
+        let (name, id, channel) = (
+            self.account.name.clone(),
+            connector.id().to_string(),
+            connector.channel(),
+        );
+        let progress = |s: &PassStats| {
+            if let Some(total) = s.total {
+                let _ = events.send(Event::SyncProgress {
+                    account: name.clone(),
+                    connector: id.clone(),
+                    channel,
+                    seen: u64::from(s.seen),
+                    total,
+                    started,
+                });
+            }
+        };
+        let result = sync_pass_with_progress(
+            &self.writer,
+            self.account.account_id,
+            connector,
+            &*self.clock,
+            &progress,
+        )
+        .await;
+        let (stats, error) = match result {
+            Ok(stats) => {
+                self.offline.reached(events);
+                (stats, None)
+            }
+            Err((stats, err)) => {
+                if err.is_network() {
+                    self.offline.lost(events, (self.clock)());
+                }
+                (stats, Some(err.to_string()))
+            }
+        };
+        if stats.new + stats.changed > 0 {
+            let _ = events.send(Event::DataChanged);
+        }
+        let _ = events.send(Event::SyncFinished {
+            account: self.account.name.clone(),
+            connector: connector.id().to_string(),
+            ok: error.is_none(),
+            new: stats.new as usize,
+            changed: stats.changed as usize,
+            error,
+        });
+    }
+
+    async fn refresh_catalog(&self) {
+        if let Some(catalog) = &self.account.catalog {
+            let id = self.account.account_id;
+            if refresh_cards(&self.writer, id, catalog.as_ref(), &*self.clock)
+                .await
+                .stored
+                > 0
+            {
+                let _ = self.events.send(Event::DataChanged);
+            }
+        }
     }
 }
 
