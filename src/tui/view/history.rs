@@ -12,6 +12,7 @@ use crate::tui::format;
 use crate::tui::layout;
 use crate::tui::sanitize;
 use crate::tui::state::{AppState, Screen};
+use crate::tui::strings::Strings;
 use crate::tui::theme::Slot;
 
 use super::table::{self, Column};
@@ -32,21 +33,58 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     ));
     frame.render_widget(block, area);
     let Some(profile) = &view.profile else {
-        let inner = super::inner(area);
-        if inner.height > 0 {
-            frame.render_widget(
-                Paragraph::new(Span::styled(
-                    s.customer_first_time,
-                    ctx.style(Slot::TextMuted),
-                ))
-                .alignment(Alignment::Center),
-                Rect::new(inner.x, inner.y + inner.height / 2, inner.width, 1),
-            );
-        }
+        first_time(frame, area, ctx);
         return;
     };
     let parts = layout::screen_list(area);
-    let columns = [
+    let columns = columns(s);
+    let widths = table::widths(&columns, usize::from(parts.header.width));
+    let header = columns
+        .iter()
+        .map(|c| (c.header.to_string(), ctx.style(Slot::TableHeader)))
+        .collect();
+    frame.render_widget(Paragraph::new(table::row(header, &widths)), parts.header);
+    let cursor = view.cursor;
+    let lines: Vec<Line<'static>> = profile
+        .items
+        .iter()
+        .enumerate()
+        .skip(cursor.scroll)
+        .take(usize::from(parts.list.height))
+        .map(|(i, item)| {
+            let current = Some(item.id) == view.current;
+            let line = table::row(cells(item, current, state, ctx), &widths);
+            if i == cursor.selected {
+                line.style(ctx.style(Slot::QueueSelected))
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), parts.list);
+    if let (Some(footer), Some(item)) = (parts.footer, profile.items.get(cursor.selected)) {
+        render_footer(frame, footer, item, state, ctx);
+    }
+}
+
+/// No earlier contact: said in the middle of the pane.
+fn first_time(frame: &mut Frame<'_>, area: Rect, ctx: &ViewCtx<'_>) {
+    let inner = super::inner(area);
+    if inner.height > 0 {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                ctx.strings.customer_first_time,
+                ctx.style(Slot::TextMuted),
+            ))
+            .alignment(Alignment::Center),
+            Rect::new(inner.x, inner.y + inner.height / 2, inner.width, 1),
+        );
+    }
+}
+
+/// The table's columns; the lower the rank, the longer a column stays on narrow panes.
+fn columns(s: &Strings) -> [Column; 6] {
+    [
         Column {
             header: s.label_created,
             // "▸ 06.12 02:39": the mark and the date and time.
@@ -84,56 +122,41 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
             flex: true,
             rank: 3,
         },
-    ];
-    let widths = table::widths(&columns, usize::from(parts.header.width));
-    let header = columns
-        .iter()
-        .map(|c| (c.header.to_string(), ctx.style(Slot::TableHeader)))
-        .collect();
-    frame.render_widget(Paragraph::new(table::row(header, &widths)), parts.header);
-    let cursor = view.cursor;
-    let lines: Vec<Line<'static>> = profile
-        .items
-        .iter()
-        .enumerate()
-        .skip(cursor.scroll)
-        .take(usize::from(parts.list.height))
-        .map(|(i, item)| {
-            let current = Some(item.id) == view.current;
-            let line = table::row(cells(item, current, state, ctx), &widths);
-            if i == cursor.selected {
-                line.style(ctx.style(Slot::QueueSelected))
-            } else {
-                line
-            }
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), parts.list);
-    if let (Some(footer), Some(item)) = (parts.footer, profile.items.get(cursor.selected)) {
-        let mut lines = vec![Line::styled(
-            format!(
-                "{} · {}",
-                format::date_time(item.created_at, state.tz),
-                item.product_name
-                    .as_deref()
-                    .map(|p| sanitize::line(p).into_owned())
-                    .unwrap_or_else(|| s.unknown_product.to_string())
-            ),
-            ctx.style(Slot::Label),
-        )];
-        lines.push(Line::styled(
-            sanitize::line(&item.first_line).into_owned(),
-            ctx.style(Slot::Text),
-        ));
-        frame.render_widget(
-            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-                Block::new()
-                    .borders(Borders::TOP)
-                    .border_style(ctx.style(Slot::Border)),
-            ),
-            footer,
-        );
-    }
+    ]
+}
+
+/// The selected item's date, product and first line under the table.
+fn render_footer(
+    frame: &mut Frame<'_>,
+    footer: Rect,
+    item: &HistoryItem,
+    state: &AppState,
+    ctx: &ViewCtx<'_>,
+) {
+    let s = ctx.strings;
+    let mut lines = vec![Line::styled(
+        format!(
+            "{} · {}",
+            format::date_time(item.created_at, state.tz),
+            item.product_name
+                .as_deref()
+                .map(|p| sanitize::line(p).into_owned())
+                .unwrap_or_else(|| s.unknown_product.to_string())
+        ),
+        ctx.style(Slot::Label),
+    )];
+    lines.push(Line::styled(
+        sanitize::line(&item.first_line).into_owned(),
+        ctx.style(Slot::Text),
+    ));
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::new()
+                .borders(Borders::TOP)
+                .border_style(ctx.style(Slot::Border)),
+        ),
+        footer,
+    );
 }
 
 fn cells(
