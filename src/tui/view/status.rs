@@ -9,7 +9,7 @@ use crate::tui::action::Action;
 use crate::tui::format;
 use crate::tui::keymap::Layer;
 use crate::tui::sanitize;
-use crate::tui::state::{AppState, Mode, Screen};
+use crate::tui::state::{AccountSync, AppState, Mode, Screen};
 use crate::tui::theme::Slot;
 
 use super::ViewCtx;
@@ -17,54 +17,16 @@ use super::ViewCtx;
 /// Actions worth a hint in the current mode, most useful first.
 pub fn hinted_actions(state: &AppState) -> &'static [Action] {
     match state.mode {
-        Mode::Screen if state.screen == Screen::Analytics => &[
-            Action::Cancel,
-            Action::CyclePeriod,
-            Action::CycleAccount,
-            Action::MoveDown,
-            Action::Refresh,
-            Action::Help,
-        ],
-        // The auto-responder's section: going live is offered where it is configured.
+        Mode::Screen if state.screen == Screen::Analytics => ANALYTICS,
         Mode::Screen
             if state.screen == Screen::Settings
                 && state.settings.current().map(|l| l.key) == Some("auto_response") =>
         {
-            &[
-                Action::Cancel,
-                Action::Confirm,
-                Action::GoLive,
-                Action::ResetSetting,
-                Action::NextTab,
-                Action::CycleAccount,
-                Action::Help,
-            ]
+            AUTO_RESPONSE_SETTINGS
         }
-        Mode::Screen if state.screen == Screen::Settings => &[
-            Action::Cancel,
-            Action::Confirm,
-            Action::ResetSetting,
-            Action::NextTab,
-            Action::CycleAccount,
-            Action::MoveDown,
-            Action::Help,
-        ],
-        Mode::Editor if state.screen == Screen::Settings => &[
-            Action::Send,
-            Action::Cancel,
-            Action::Undo,
-            Action::ExternalEditor,
-        ],
-        Mode::Queue if state.search.is_some() => &[
-            Action::SearchNext,
-            Action::SearchPrev,
-            Action::Cancel,
-            Action::Reply,
-            Action::Search,
-            Action::Filter,
-            Action::Help,
-        ],
-        // The selected item's auto-reply can still be undone: that comes first.
+        Mode::Screen if state.screen == Screen::Settings => SETTINGS,
+        Mode::Editor if state.screen == Screen::Settings => SETTINGS_EDITOR,
+        Mode::Queue if state.search.is_some() => SEARCH,
         Mode::Queue
             if state
                 .queue
@@ -72,61 +34,142 @@ pub fn hinted_actions(state: &AppState) -> &'static [Action] {
                 .and_then(|r| r.auto_reply)
                 .is_some_and(|a| a.undo_until > state.now) =>
         {
-            &[
-                Action::UndoAutoReply,
-                Action::Help,
-                Action::Quit,
-                Action::MoveDown,
-                Action::MoveUp,
-                Action::FocusDetail,
-            ]
+            AUTO_REPLY_UNDOABLE
         }
-        Mode::Queue => &[
-            Action::Reply,
-            Action::Help,
-            Action::Quit,
-            Action::Search,
-            Action::Filter,
-            Action::MoveDown,
-            Action::MoveUp,
-            Action::ToggleBreached,
-            Action::FocusDetail,
-            Action::SyncNow,
-        ],
-        Mode::Detail => &[
-            Action::Reply,
-            Action::FocusQueue,
-            Action::Help,
-            Action::MoveDown,
-            Action::MoveUp,
-        ],
-        Mode::Editor => &[
-            Action::Send,
-            Action::Cancel,
-            Action::Regenerate,
-            Action::InsertTemplate,
-            Action::Undo,
-            Action::ExternalEditor,
-        ],
-        Mode::Picker => &[
-            Action::Confirm,
-            Action::Cancel,
-            Action::MoveDown,
-            Action::MoveUp,
-        ],
-        Mode::Confirm => &[Action::Confirm, Action::Cancel],
-        Mode::Override => &[Action::Confirm, Action::Cancel],
-        Mode::Help => &[Action::Cancel, Action::MoveDown, Action::MoveUp],
-        Mode::Prompt => &[Action::Confirm, Action::Cancel],
-        Mode::Screen => &[
-            Action::Cancel,
-            Action::MoveDown,
-            Action::MoveUp,
-            Action::Refresh,
-            Action::Help,
-        ],
+        Mode::Queue => QUEUE,
+        Mode::Detail => DETAIL,
+        Mode::Editor => EDITOR,
+        Mode::Picker => PICKER,
+        Mode::Confirm => CONFIRM,
+        Mode::Override => OVERRIDE,
+        Mode::Help => HELP,
+        Mode::Prompt => PROMPT,
+        Mode::Screen => SCREEN,
     }
 }
+
+/// The analytics screen.
+const ANALYTICS: &[Action] = &[
+    Action::Cancel,
+    Action::CyclePeriod,
+    Action::CycleAccount,
+    Action::MoveDown,
+    Action::Refresh,
+    Action::Help,
+];
+
+/// The auto-responder's settings section: going live is offered where it is configured.
+const AUTO_RESPONSE_SETTINGS: &[Action] = &[
+    Action::Cancel,
+    Action::Confirm,
+    Action::GoLive,
+    Action::ResetSetting,
+    Action::NextTab,
+    Action::CycleAccount,
+    Action::Help,
+];
+
+/// Any other settings section.
+const SETTINGS: &[Action] = &[
+    Action::Cancel,
+    Action::Confirm,
+    Action::ResetSetting,
+    Action::NextTab,
+    Action::CycleAccount,
+    Action::MoveDown,
+    Action::Help,
+];
+
+/// A setting's editor.
+const SETTINGS_EDITOR: &[Action] = &[
+    Action::Send,
+    Action::Cancel,
+    Action::Undo,
+    Action::ExternalEditor,
+];
+
+/// The queue showing search results.
+const SEARCH: &[Action] = &[
+    Action::SearchNext,
+    Action::SearchPrev,
+    Action::Cancel,
+    Action::Reply,
+    Action::Search,
+    Action::Filter,
+    Action::Help,
+];
+
+/// The queue when the selected item's auto-reply can still be undone: that comes first.
+const AUTO_REPLY_UNDOABLE: &[Action] = &[
+    Action::UndoAutoReply,
+    Action::Help,
+    Action::Quit,
+    Action::MoveDown,
+    Action::MoveUp,
+    Action::FocusDetail,
+];
+
+/// The queue.
+const QUEUE: &[Action] = &[
+    Action::Reply,
+    Action::Help,
+    Action::Quit,
+    Action::Search,
+    Action::Filter,
+    Action::MoveDown,
+    Action::MoveUp,
+    Action::ToggleBreached,
+    Action::FocusDetail,
+    Action::SyncNow,
+];
+
+/// The detail pane.
+const DETAIL: &[Action] = &[
+    Action::Reply,
+    Action::FocusQueue,
+    Action::Help,
+    Action::MoveDown,
+    Action::MoveUp,
+];
+
+/// The reply editor.
+const EDITOR: &[Action] = &[
+    Action::Send,
+    Action::Cancel,
+    Action::Regenerate,
+    Action::InsertTemplate,
+    Action::Undo,
+    Action::ExternalEditor,
+];
+
+/// A picker.
+const PICKER: &[Action] = &[
+    Action::Confirm,
+    Action::Cancel,
+    Action::MoveDown,
+    Action::MoveUp,
+];
+
+/// A confirmation.
+const CONFIRM: &[Action] = &[Action::Confirm, Action::Cancel];
+
+/// Sending over a guardrail.
+const OVERRIDE: &[Action] = &[Action::Confirm, Action::Cancel];
+
+/// The help overlay.
+const HELP: &[Action] = &[Action::Cancel, Action::MoveDown, Action::MoveUp];
+
+/// The search or filter line.
+const PROMPT: &[Action] = &[Action::Confirm, Action::Cancel];
+
+/// Any other screen.
+const SCREEN: &[Action] = &[
+    Action::Cancel,
+    Action::MoveDown,
+    Action::MoveUp,
+    Action::Refresh,
+    Action::Help,
+];
 
 /// `(key, description)` for each hinted action that is bound in `mode`.
 pub fn hints(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, &'static str)> {
@@ -170,25 +213,8 @@ pub fn render_hints(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &V
 /// The status line's parts, most urgent first: (text, slot).
 pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
     let s = ctx.strings;
-    let mut parts = Vec::new();
-    // Offline is the state everything else on screen depends on: it comes first. This
-    // process's sync says so at once; the store says so when another process syncs.
-    let from_store = state
-        .presence
-        .offline
-        .iter()
-        .filter(|(account, _)| !state.offline.contains_key(account))
-        .map(|(account, since)| (account, since));
-    for (account, since) in state.offline.iter().chain(from_store) {
-        parts.push((
-            format!(
-                "⚠ {}: {}",
-                sanitize::line(account),
-                (s.offline_since)(&format::time(*since, state.tz))
-            ),
-            Slot::StatusError,
-        ));
-    }
+    // Offline is the state everything else on screen depends on: it comes first.
+    let mut parts = offline_parts(state, ctx);
     if state.presence.llm_down.is_some() {
         parts.push((s.llm_down.to_string(), Slot::StatusError));
     }
@@ -207,41 +233,9 @@ pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
         {
             continue;
         }
-        let account = sanitize::line(account);
-        let (text, slot) = if let Some(progress) = sync_progress(sync, state.now, s) {
-            (format!("{account}: {progress}"), Slot::StatusBar)
-        } else if !sync.running.is_empty() {
-            (format!("{account}: {}", s.syncing), Slot::StatusBar)
-        } else {
-            match &sync.last {
-                None => continue,
-                Some(last) => match &last.error {
-                    Some(e) if refused_status(e).is_some() => (
-                        format!(
-                            "{account}: ✗ {}",
-                            (s.token_refused)(refused_status(e).unwrap_or_default())
-                        ),
-                        Slot::StatusError,
-                    ),
-                    Some(e) => (
-                        format!(
-                            "{account}: ✗ {} {}",
-                            s.sync_error,
-                            format::truncate(&sanitize::line(e), 60)
-                        ),
-                        Slot::StatusError,
-                    ),
-                    None => (
-                        format!(
-                            "{account}: {}",
-                            (s.sync_done)(last.new, last.changed, &format::time(last.at, state.tz))
-                        ),
-                        Slot::StatusBar,
-                    ),
-                },
-            }
-        };
-        parts.push((text, slot));
+        if let Some(part) = sync_part(&sanitize::line(account), sync, state, ctx) {
+            parts.push(part);
+        }
     }
     let outbox = if state.outbox_size == 0 {
         s.outbox_empty.to_string()
@@ -249,7 +243,84 @@ pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
         (s.outbox)(state.outbox_size)
     };
     parts.push((outbox, Slot::StatusBar));
+    parts.extend(presence_parts(state, ctx));
+    parts
+}
+
+/// Every offline account: this process's sync says so at once; the store says so when
+/// another process syncs.
+fn offline_parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
+    let from_store = state
+        .presence
+        .offline
+        .iter()
+        .filter(|(account, _)| !state.offline.contains_key(account))
+        .map(|(account, since)| (account, since));
+    state
+        .offline
+        .iter()
+        .chain(from_store)
+        .map(|(account, since)| {
+            (
+                format!(
+                    "⚠ {}: {}",
+                    sanitize::line(account),
+                    (ctx.strings.offline_since)(&format::time(*since, state.tz))
+                ),
+                Slot::StatusError,
+            )
+        })
+        .collect()
+}
+
+/// One account's sync: its progress, that it runs, or how its last pass ended; nothing
+/// before its first pass.
+fn sync_part(
+    account: &str,
+    sync: &AccountSync,
+    state: &AppState,
+    ctx: &ViewCtx<'_>,
+) -> Option<(String, Slot)> {
+    let s = ctx.strings;
+    if let Some(progress) = sync_progress(sync, state.now, s) {
+        return Some((format!("{account}: {progress}"), Slot::StatusBar));
+    }
+    if !sync.running.is_empty() {
+        return Some((format!("{account}: {}", s.syncing), Slot::StatusBar));
+    }
+    let last = sync.last.as_ref()?;
+    Some(match &last.error {
+        Some(e) if refused_status(e).is_some() => (
+            format!(
+                "{account}: ✗ {}",
+                (s.token_refused)(refused_status(e).unwrap_or_default())
+            ),
+            Slot::StatusError,
+        ),
+        Some(e) => (
+            format!(
+                "{account}: ✗ {} {}",
+                s.sync_error,
+                format::truncate(&sanitize::line(e), 60)
+            ),
+            Slot::StatusError,
+        ),
+        None => (
+            format!(
+                "{account}: {}",
+                (s.sync_done)(last.new, last.changed, &format::time(last.at, state.tz))
+            ),
+            Slot::StatusBar,
+        ),
+    })
+}
+
+/// What the other processes on this database do: who syncs, which shops wait for a
+/// process with the network, how many replies await publication.
+fn presence_parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
+    let s = ctx.strings;
     let presence = &state.presence;
+    let mut parts = Vec::new();
     for who in &presence.sync_by {
         parts.push(((s.sync_by)(&sanitize::line(who)), Slot::StatusBar));
     }
