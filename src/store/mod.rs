@@ -20,6 +20,7 @@ mod outbox;
 pub mod pg;
 mod processes;
 mod products;
+mod reconcile;
 mod replies;
 pub mod schema;
 pub mod search;
@@ -68,6 +69,7 @@ pub use processes::{
     unregister_process, Holder, ProcessKind, ProcessRow,
 };
 pub use products::{product_card, products_needing_cards, save_cards, CARD_REFRESH_AFTER};
+pub use reconcile::{archive_vanished, reconcile_candidates};
 pub use replies::{
     audit_guardrail_overridden, audit_reply_shadowed, cancel_queued_reply, enqueue_shadow,
     hold_in_queue, record_reply_details, supersede_auto_replies, ReplyDetails,

@@ -6,7 +6,6 @@ use std::collections::HashSet;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 
 use super::{store_error, PassStats};
 use crate::connectors::{Connector, ConnectorError};
@@ -24,84 +23,11 @@ pub async fn reconcile_pass(
     clock: &(dyn Fn() -> DateTime<Utc> + Send + Sync),
 ) -> Result<PassStats, (PassStats, ConnectorError)> {
     let started_at = clock();
-    let source = connector.id();
     let mut stats = PassStats::default();
-    let outcome: Result<(), ConnectorError> = async {
-        let (local_open, under_review): (Vec<String>, Vec<String>) = writer
-            .call(move |conn| {
-                let ids = |sql: &str| -> anyhow::Result<Vec<String>> {
-                    let mut stmt = conn.prepare(sql)?;
-                    let ids = stmt
-                        .query_map(params![account_id, source], |r| r.get(0))?
-                        .collect::<Result<Vec<String>, _>>()?;
-                    Ok(ids)
-                };
-                Ok((
-                    ids("SELECT external_id FROM interactions
-                         WHERE account_id = ?1 AND source = ?2 AND state IN ('open', 'pending')")?,
-                    // Answered, but the verdict of moderation is still to come: it left the
-                    // unanswered list, so only a re-read can see it change.
-                    ids("SELECT external_id FROM interactions
-                         WHERE account_id = ?1 AND source = ?2 AND state = 'answered'
-                           AND answer_moderation = 'under_review'")?,
-                ))
-            })
-            .await
-            .map_err(store_error)?;
-        if local_open.is_empty() && under_review.is_empty() {
-            return Ok(());
-        }
-        let Some(listed) = connector.open_ids().await? else {
-            return Ok(());
-        };
-        stats.requests += 1;
-        let listed: HashSet<String> = listed.into_iter().collect();
-        let gone: Vec<String> = local_open
-            .into_iter()
-            .filter(|id| !listed.contains(id))
-            .chain(under_review)
-            .take(MAX_REREADS)
-            .collect();
-        let mut reread = Vec::new();
-        let mut vanished = Vec::new();
-        for id in gone {
-            stats.requests += 1;
-            match connector.fetch_item(&id).await? {
-                Some(item) => reread.push(item),
-                None => vanished.push(id),
-            }
-        }
-        stats.seen = (reread.len() + vanished.len()) as u32;
-        let now = clock();
-        let (changed, archived) = writer
-            .call(move |conn| {
-                let tx = conn.transaction()?;
-                let summary = super::upsert_interactions(&tx, account_id, source, &reread, now)
-                    .context("saving re-read items")?;
-                let mut archived = 0;
-                for id in &vanished {
-                    archived += tx.execute(
-                        "UPDATE interactions SET state = 'archived'
-                         WHERE account_id = ?1 AND source = ?2 AND external_id = ?3 AND state = 'open'",
-                        params![account_id, source, id],
-                    )?;
-                }
-                if summary.changed > 0 {
-                    // Accepted replies whose text the items now show: delivered.
-                    store::settle_accepted_from_items(&tx, now)?;
-                }
-                tx.commit()?;
-                Ok((summary.changed as u32, archived as u32))
-            })
-            .await
-            .map_err(store_error)?;
-        stats.changed = changed + archived;
-        Ok(())
-    }
-    .await;
+    let outcome = reconcile(writer, account_id, connector, clock, &mut stats).await;
     let record = SyncRunRecord {
         account_id,
-        connector: format!("{source}/reconcile"),
+        connector: format!("{}/reconcile", connector.id()),
         started_at,
         finished_at: clock(),
         ok: outcome.is_ok(),
@@ -123,4 +49,62 @@ pub async fn reconcile_pass(
         Ok(()) => Ok(stats),
         Err(err) => Err((stats, err)),
     }
+}
+
+/// The reconciliation itself: which local items the marketplace no longer lists, their
+/// re-read, and the update of those re-read or gone.
+async fn reconcile(
+    writer: &Writer,
+    account_id: i64,
+    connector: &dyn Connector,
+    clock: &(dyn Fn() -> DateTime<Utc> + Send + Sync),
+    stats: &mut PassStats,
+) -> Result<(), ConnectorError> {
+    let source = connector.id();
+    let (local_open, under_review) = writer
+        .call(move |conn| store::reconcile_candidates(conn, account_id, source))
+        .await
+        .map_err(store_error)?;
+    if local_open.is_empty() && under_review.is_empty() {
+        return Ok(());
+    }
+    let Some(listed) = connector.open_ids().await? else {
+        return Ok(());
+    };
+    stats.requests += 1;
+    let listed: HashSet<String> = listed.into_iter().collect();
+    let gone: Vec<String> = local_open
+        .into_iter()
+        .filter(|id| !listed.contains(id))
+        .chain(under_review)
+        .take(MAX_REREADS)
+        .collect();
+    let mut reread = Vec::new();
+    let mut vanished = Vec::new();
+    for id in gone {
+        stats.requests += 1;
+        match connector.fetch_item(&id).await? {
+            Some(item) => reread.push(item),
+            None => vanished.push(id),
+        }
+    }
+    stats.seen = (reread.len() + vanished.len()) as u32;
+    let now = clock();
+    let (changed, archived) = writer
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let summary = super::upsert_interactions(&tx, account_id, source, &reread, now)
+                .context("saving re-read items")?;
+            let archived = store::archive_vanished(&tx, account_id, source, &vanished)?;
+            if summary.changed > 0 {
+                // Accepted replies whose text the items now show: delivered.
+                store::settle_accepted_from_items(&tx, now)?;
+            }
+            tx.commit()?;
+            Ok((summary.changed as u32, archived as u32))
+        })
+        .await
+        .map_err(store_error)?;
+    stats.changed = changed + archived;
+    Ok(())
 }
