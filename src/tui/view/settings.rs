@@ -88,43 +88,56 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     let (list_area, lower) = areas(inner, editing.is_some());
     render_fields(frame, list_area, state, ctx);
     match (editing, lower) {
-        (Some(textarea), Some(r)) => {
-            let name = st
-                .editing
-                .as_ref()
-                .map(|e| e.path.join("."))
-                .unwrap_or_default();
-            let block = Block::new()
-                .borders(Borders::TOP)
-                .border_style(ctx.style(Slot::BorderFocused))
-                .title(Span::styled(
-                    format!(" {name} · {} ", s.settings_editor_title),
-                    ctx.style(Slot::Label),
-                ));
-            let text_area = Rect::new(r.x, r.y + 1, r.width, r.height.saturating_sub(1));
-            frame.render_widget(block, r);
-            frame.render_widget(textarea, text_area);
-        }
-        (None, Some(r)) => {
-            if let Some(field) = st.selected_field() {
-                let lines = vec![
-                    Line::styled(field.name(), ctx.style(Slot::Label)),
-                    Line::styled(
-                        sanitize::block(&settings_form::display(&field.value)).into_owned(),
-                        ctx.style(Slot::Text),
-                    ),
-                ];
-                frame.render_widget(
-                    Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-                        Block::new()
-                            .borders(Borders::TOP)
-                            .border_style(ctx.style(Slot::Border)),
-                    ),
-                    r,
-                );
-            }
-        }
+        (Some(textarea), Some(r)) => render_list_editor(frame, r, textarea, state, ctx),
+        (None, Some(r)) => render_selected_field(frame, r, state, ctx),
         _ => {}
+    }
+}
+
+/// The list editor under the field table, titled with the field's path.
+fn render_list_editor(
+    frame: &mut Frame<'_>,
+    r: Rect,
+    textarea: &ratatui_textarea::TextArea<'_>,
+    state: &AppState,
+    ctx: &ViewCtx<'_>,
+) {
+    let name = state
+        .settings
+        .editing
+        .as_ref()
+        .map(|e| e.path.join("."))
+        .unwrap_or_default();
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(ctx.style(Slot::BorderFocused))
+        .title(Span::styled(
+            format!(" {name} · {} ", ctx.strings.settings_editor_title),
+            ctx.style(Slot::Label),
+        ));
+    let text_area = Rect::new(r.x, r.y + 1, r.width, r.height.saturating_sub(1));
+    frame.render_widget(block, r);
+    frame.render_widget(textarea, text_area);
+}
+
+/// The selected field's name and its value in full, under the field table.
+fn render_selected_field(frame: &mut Frame<'_>, r: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
+    if let Some(field) = state.settings.selected_field() {
+        let lines = vec![
+            Line::styled(field.name(), ctx.style(Slot::Label)),
+            Line::styled(
+                sanitize::block(&settings_form::display(&field.value)).into_owned(),
+                ctx.style(Slot::Text),
+            ),
+        ];
+        frame.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+                Block::new()
+                    .borders(Borders::TOP)
+                    .border_style(ctx.style(Slot::Border)),
+            ),
+            r,
+        );
     }
 }
 
@@ -343,32 +356,7 @@ fn render_learnt(frame: &mut Frame<'_>, inner: Rect, state: &AppState, ctx: &Vie
         &widths,
         ctx,
     );
-    let min = i64::from(learnt.min_evidence);
-    let rows: Vec<(String, String, String, String)> = learnt
-        .phrases
-        .iter()
-        .map(|p| {
-            let channel = if p.channel.is_empty() {
-                "*"
-            } else {
-                p.channel.as_str()
-            };
-            (
-                (s.learnt_kind)(&p.kind).to_string(),
-                channel.to_string(),
-                sanitize::line(&p.phrase).into_owned(),
-                (s.learnt_seen)(p.seen, p.seen >= min),
-            )
-        })
-        .chain(learnt.lengths.iter().map(|l| {
-            (
-                (s.learnt_kind)("length").to_string(),
-                sanitize::line(&l.channel).into_owned(),
-                format!("≈{}", l.mean_chars.round()),
-                (s.learnt_seen)(l.samples, l.samples >= crate::learning::MIN_LENGTH_SAMPLES),
-            )
-        }))
-        .collect();
+    let rows = learnt_rows(learnt, ctx);
     let (list, scroll) = field_rows(table_area, state);
     let visible = usize::from(list.height).max(1);
     let lines: Vec<Line<'static>> = rows
@@ -399,17 +387,57 @@ fn render_learnt(frame: &mut Frame<'_>, inner: Rect, state: &AppState, ctx: &Vie
             .get(st.cursor.selected)
             .map(|(_, _, phrase, _)| phrase.clone())
             .unwrap_or_default();
-        let lines = vec![
-            Line::styled(s.learnt_hint, ctx.style(Slot::Label)),
-            Line::styled(selected, ctx.style(Slot::Text)),
-        ];
-        frame.render_widget(
-            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-                Block::new()
-                    .borders(Borders::TOP)
-                    .border_style(ctx.style(Slot::Border)),
-            ),
-            r,
-        );
+        render_learnt_footer(frame, r, selected, ctx);
     }
+}
+
+/// One row per learnt phrase, then one per channel's learnt length: kind, channel, the
+/// phrase (or the length), and how often it was seen (marked when that is enough).
+fn learnt_rows(
+    learnt: &crate::learning::Learnt,
+    ctx: &ViewCtx<'_>,
+) -> Vec<(String, String, String, String)> {
+    let s = ctx.strings;
+    let min = i64::from(learnt.min_evidence);
+    learnt
+        .phrases
+        .iter()
+        .map(|p| {
+            let channel = if p.channel.is_empty() {
+                "*"
+            } else {
+                p.channel.as_str()
+            };
+            (
+                (s.learnt_kind)(&p.kind).to_string(),
+                channel.to_string(),
+                sanitize::line(&p.phrase).into_owned(),
+                (s.learnt_seen)(p.seen, p.seen >= min),
+            )
+        })
+        .chain(learnt.lengths.iter().map(|l| {
+            (
+                (s.learnt_kind)("length").to_string(),
+                sanitize::line(&l.channel).into_owned(),
+                format!("≈{}", l.mean_chars.round()),
+                (s.learnt_seen)(l.samples, l.samples >= crate::learning::MIN_LENGTH_SAMPLES),
+            )
+        }))
+        .collect()
+}
+
+/// The key that forgets, and the selected phrase in full.
+fn render_learnt_footer(frame: &mut Frame<'_>, r: Rect, selected: String, ctx: &ViewCtx<'_>) {
+    let lines = vec![
+        Line::styled(ctx.strings.learnt_hint, ctx.style(Slot::Label)),
+        Line::styled(selected, ctx.style(Slot::Text)),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::new()
+                .borders(Borders::TOP)
+                .border_style(ctx.style(Slot::Border)),
+        ),
+        r,
+    );
 }
