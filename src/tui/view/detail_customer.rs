@@ -50,19 +50,46 @@ pub fn lines(
         return Vec::new();
     };
     let s = ctx.strings;
-    let muted = ctx.style(Slot::TextMuted);
     let others = profile.items.iter().filter(|i| i.id != current).count();
     if others == 0 {
-        return vec![Line::styled(format!("  {}", s.customer_first_time), muted)];
+        return vec![Line::styled(
+            format!("  {}", s.customer_first_time),
+            ctx.style(Slot::TextMuted),
+        )];
     }
     let items = &profile.items;
-    let mut out = Vec::new();
+    let channels: Vec<String> = Channel::ALL
+        .iter()
+        .map(|c| (items.iter().filter(|i| i.channel == *c).count(), *c))
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, c)| format!("{} {n}", (s.channel_name)(c)))
+        .collect();
+    let mut out = vec![
+        head_line(profile, ctx),
+        field(s.label_channels, channels.join(", "), ctx),
+    ];
+    out.extend(products_line(items, ctx));
+    out.extend(ratings_line(items, ctx));
+    out.extend(tone_line(items, ctx));
+    out
+}
+
+/// How many items, how many open, whether the link is only by name, and the key to the
+/// full history.
+fn head_line(profile: &CustomerProfile, ctx: &ViewCtx<'_>) -> Line<'static> {
+    let s = ctx.strings;
     let mut head = vec![Span::styled(
-        format!("  {}", (s.customer_items)(items.len(), profile.open_items)),
+        format!(
+            "  {}",
+            (s.customer_items)(profile.items.len(), profile.open_items)
+        ),
         ctx.style(Slot::Text),
     )];
     if !profile.deterministic {
-        head.push(Span::styled(format!(" · {}", s.customer_by_name), muted));
+        head.push(Span::styled(
+            format!(" · {}", s.customer_by_name),
+            ctx.style(Slot::TextMuted),
+        ));
     }
     if let Some(key) = ctx
         .keymap
@@ -73,56 +100,59 @@ pub fn lines(
             ctx.style(Slot::StatusHint),
         ));
     }
-    out.push(Line::from(head));
+    Line::from(head)
+}
 
-    let channels: Vec<String> = Channel::ALL
-        .iter()
-        .map(|c| (items.iter().filter(|i| i.channel == *c).count(), *c))
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, c)| format!("{} {n}", (s.channel_name)(c)))
-        .collect();
-    out.push(field(s.label_channels, channels.join(", "), ctx));
-
+/// The first three products the customer wrote about, and how many more.
+fn products_line(items: &[HistoryItem], ctx: &ViewCtx<'_>) -> Option<Line<'static>> {
     let products: BTreeSet<String> = items
         .iter()
         .filter_map(|i| i.product_name.as_deref())
         .map(crate::ai::short_product_name)
         .collect();
-    if !products.is_empty() {
-        let shown: Vec<String> = products
-            .iter()
-            .take(3)
-            .map(|p| sanitize::line(p).into_owned())
-            .collect();
-        let more = products.len().saturating_sub(shown.len());
-        let mut text = shown.join(", ");
-        if more > 0 {
-            text.push_str(&format!(" +{more}"));
-        }
-        out.push(field(s.label_products, text, ctx));
+    if products.is_empty() {
+        return None;
     }
+    let shown: Vec<String> = products
+        .iter()
+        .take(3)
+        .map(|p| sanitize::line(p).into_owned())
+        .collect();
+    let more = products.len().saturating_sub(shown.len());
+    let mut text = shown.join(", ");
+    if more > 0 {
+        text.push_str(&format!(" +{more}"));
+    }
+    Some(field(ctx.strings.label_products, text, ctx))
+}
 
+/// The ratings as bars, oldest first, and where they went from and to.
+fn ratings_line(items: &[HistoryItem], ctx: &ViewCtx<'_>) -> Option<Line<'static>> {
     let stars = ratings_oldest_first(items);
-    if !stars.is_empty() {
-        let bars: String = stars.iter().map(|s| rating_bar(*s)).collect();
-        let (first, last) = (stars[0], stars[stars.len() - 1]);
-        let slot = match last {
-            4 | 5 => Slot::SlaOk,
-            3 => Slot::SlaAtRisk,
-            _ => Slot::SlaBreached,
-        };
-        let span = if stars.len() > 1 {
-            format!(" {first}★ → {last}★")
-        } else {
-            format!(" {last}★")
-        };
-        out.push(Line::from(vec![
-            Span::styled(format!("  {}: ", s.label_ratings), ctx.style(Slot::Label)),
-            Span::styled(bars, ctx.style(Slot::Stars)),
-            Span::styled(span, ctx.style(slot)),
-        ]));
-    }
+    let (&first, &last) = (stars.first()?, stars.last()?);
+    let bars: String = stars.iter().map(|s| rating_bar(*s)).collect();
+    let slot = match last {
+        4 | 5 => Slot::SlaOk,
+        3 => Slot::SlaAtRisk,
+        _ => Slot::SlaBreached,
+    };
+    let span = if stars.len() > 1 {
+        format!(" {first}★ → {last}★")
+    } else {
+        format!(" {last}★")
+    };
+    Some(Line::from(vec![
+        Span::styled(
+            format!("  {}: ", ctx.strings.label_ratings),
+            ctx.style(Slot::Label),
+        ),
+        Span::styled(bars, ctx.style(Slot::Stars)),
+        Span::styled(span, ctx.style(slot)),
+    ]))
+}
 
+/// The tone of the latest items, oldest first: `+` positive, `−` negative, `·` neutral.
+fn tone_line(items: &[HistoryItem], ctx: &ViewCtx<'_>) -> Option<Line<'static>> {
     let mut tone: Vec<Span<'static>> = items
         .iter()
         .take(TREND_ITEMS)
@@ -130,19 +160,19 @@ pub fn lines(
         .map(|t| match t {
             "positive" => Span::styled("+", ctx.style(Slot::SlaOk)),
             "negative" => Span::styled("−", ctx.style(Slot::SlaBreached)),
-            _ => Span::styled("·", muted),
+            _ => Span::styled("·", ctx.style(Slot::TextMuted)),
         })
         .collect();
-    if !tone.is_empty() {
-        tone.reverse();
-        let mut line = vec![Span::styled(
-            format!("  {}: ", s.label_tone),
-            ctx.style(Slot::Label),
-        )];
-        line.extend(tone);
-        out.push(Line::from(line));
+    if tone.is_empty() {
+        return None;
     }
-    out
+    tone.reverse();
+    let mut line = vec![Span::styled(
+        format!("  {}: ", ctx.strings.label_tone),
+        ctx.style(Slot::Label),
+    )];
+    line.extend(tone);
+    Some(Line::from(line))
 }
 
 fn field(label: &str, value: String, ctx: &ViewCtx<'_>) -> Line<'static> {
