@@ -60,33 +60,8 @@ pub fn item_json(conn: &Connection, id: InteractionId) -> Result<Value> {
         )
         .optional()?
         .flatten();
-    let thread: Vec<Value> = inputs
-        .thread
-        .iter()
-        .map(|m| {
-            json!({
-                "sender": match m.sender { Sender::Buyer => "buyer", Sender::Seller => "seller" },
-                "text": m.text,
-                "sent_at": time(m.sent_at),
-            })
-        })
-        .collect();
-    let card = match &item.product {
-        Some(p) => store::product_card(&tx, item.account_id, &p.external_id)?,
-        None => None,
-    };
-    let product = item.product.as_ref().map(|p| {
-        json!({
-            "id": p.external_id,
-            "name": card.as_ref().and_then(|c| c.name.clone()).or_else(|| p.name.clone()),
-            "brand": card.as_ref().and_then(|c| c.brand.clone()).or_else(|| p.brand.clone()),
-            "category": card.as_ref().and_then(|c| c.category.clone()),
-            "price": card.as_ref().and_then(|c| c.price),
-            "characteristics": card.as_ref().map(|c| {
-                c.characteristics.iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>()
-            }).unwrap_or_default(),
-        })
-    });
+    let thread: Vec<Value> = inputs.thread.iter().map(message_json).collect();
+    let product = product_json(&tx, item)?;
     let customer = store::customer_profile(&tx, id)?.map(|p| {
         json!({
             "id": p.customer_id,
@@ -96,20 +71,7 @@ pub fn item_json(conn: &Connection, id: InteractionId) -> Result<Value> {
             "complaints": p.complaints,
         })
     });
-    let draft = store::latest_draft(&tx, id)?;
-    let verdict = draft
-        .as_ref()
-        .map(|d| crate::ai::verdict_json(&inputs.check(&d.text), &d.text));
-    let draft = draft.map(|d| {
-        json!({
-            "id": d.id,
-            "text": d.text,
-            "source": d.source,
-            "confidence": d.confidence,
-            "prompt_version": d.prompt_version,
-            "created_at": time(d.created_at),
-        })
-    });
+    let (draft, verdict) = draft_json(&tx, &inputs, id)?;
     let outbox = outbox_rows(&tx, id)?;
     let audit = audit_rows(&tx, id)?;
     Ok(json!({
@@ -137,6 +99,55 @@ pub fn item_json(conn: &Connection, id: InteractionId) -> Result<Value> {
         "outbox": outbox,
         "audit": audit,
     }))
+}
+
+fn message_json(m: &crate::domain::ChatMessage) -> Value {
+    json!({
+        "sender": match m.sender { Sender::Buyer => "buyer", Sender::Seller => "seller" },
+        "text": m.text,
+        "sent_at": time(m.sent_at),
+    })
+}
+
+/// The item's product, with what its card adds (category, price, characteristics).
+fn product_json(conn: &Connection, item: &crate::domain::Interaction) -> Result<Option<Value>> {
+    let Some(p) = &item.product else {
+        return Ok(None);
+    };
+    let card = store::product_card(conn, item.account_id, &p.external_id)?;
+    Ok(Some(json!({
+        "id": p.external_id,
+        "name": card.as_ref().and_then(|c| c.name.clone()).or_else(|| p.name.clone()),
+        "brand": card.as_ref().and_then(|c| c.brand.clone()).or_else(|| p.brand.clone()),
+        "category": card.as_ref().and_then(|c| c.category.clone()),
+        "price": card.as_ref().and_then(|c| c.price),
+        "characteristics": card.as_ref().map(|c| {
+            c.characteristics.iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>()
+        }).unwrap_or_default(),
+    })))
+}
+
+/// The latest draft and the guardrails' verdict on it.
+fn draft_json(
+    conn: &Connection,
+    inputs: &DraftInputs,
+    id: InteractionId,
+) -> Result<(Option<Value>, Option<Value>)> {
+    let draft = store::latest_draft(conn, id)?;
+    let verdict = draft
+        .as_ref()
+        .map(|d| crate::ai::verdict_json(&inputs.check(&d.text), &d.text));
+    let draft = draft.map(|d| {
+        json!({
+            "id": d.id,
+            "text": d.text,
+            "source": d.source,
+            "confidence": d.confidence,
+            "prompt_version": d.prompt_version,
+            "created_at": time(d.created_at),
+        })
+    });
+    Ok((draft, verdict))
 }
 
 fn outbox_rows(conn: &Connection, id: InteractionId) -> Result<Vec<Value>> {
@@ -223,6 +234,14 @@ pub(super) fn item_text(v: &Value, l: &Labels) -> String {
         );
     }
     out.push_str(&format!("\n{}:\n{}\n", l.text, plain(&v["text"], l)));
+    thread_text(&mut out, v, l);
+    draft_text(&mut out, v, l);
+    history_text(&mut out, v, l);
+    out
+}
+
+/// A chat's messages, oldest first.
+fn thread_text(out: &mut String, v: &Value, l: &Labels) {
     if let Some(thread) = v["thread"].as_array().filter(|t| !t.is_empty()) {
         out.push_str(&format!("\n{}:\n", l.thread));
         for m in thread {
@@ -238,6 +257,10 @@ pub(super) fn item_text(v: &Value, l: &Labels) -> String {
             ));
         }
     }
+}
+
+/// The latest draft with its source and confidence, and the guardrails' verdict.
+fn draft_text(out: &mut String, v: &Value, l: &Labels) {
     match v["draft"].as_object() {
         Some(d) => out.push_str(&format!(
             "\n{} ({} {}, {} {}):\n{}\n",
@@ -267,6 +290,10 @@ pub(super) fn item_text(v: &Value, l: &Labels) -> String {
             ));
         }
     }
+}
+
+/// What the outbox and the audit log hold for the item.
+fn history_text(out: &mut String, v: &Value, l: &Labels) {
     if let Some(rows) = v["outbox"].as_array().filter(|r| !r.is_empty()) {
         out.push_str(&format!("\n{}:\n", l.outbox));
         for r in rows {
@@ -290,5 +317,4 @@ pub(super) fn item_text(v: &Value, l: &Labels) -> String {
             ));
         }
     }
-    out
 }
