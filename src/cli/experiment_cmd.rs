@@ -72,21 +72,7 @@ pub fn catalog(folder: &Path) -> Result<Catalog> {
 pub fn run(paths: &Paths, command: ExperimentCmd) -> Result<()> {
     let now = Utc::now();
     match command {
-        ExperimentCmd::Versions { json } => {
-            let catalog = catalog(&prompts_folder(paths))?;
-            if json {
-                let list: Vec<_> = catalog.versions.values().collect();
-                return Ok(out::line(&serde_json::to_string_pretty(&list)?)?);
-            }
-            for v in catalog.versions.values() {
-                let origin = match v.origin {
-                    experiments::Origin::Shipped => "shipped",
-                    experiments::Origin::Seller => "seller",
-                };
-                out::line(&format!("{:<24} {origin:<8} {}", v.name, v.description))?;
-            }
-            Ok(())
-        }
+        ExperimentCmd::Versions { json } => versions(paths, json),
         ExperimentCmd::Start {
             name,
             arms,
@@ -102,72 +88,104 @@ pub fn run(paths: &Paths, command: ExperimentCmd) -> Result<()> {
                         .map_err(|e| fail(Failure::Usage, format!("--arm {e}")))
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let catalog = catalog(&prompts_folder(paths))?;
-            let store = script::existing_store(paths)?;
-            let account_id = match &account {
-                Some(a) => Some(script::account_id(&store.reader()?, a)?),
-                None => None,
-            };
             let request = StartRequest {
                 name,
                 arms,
                 scope: Scope {
-                    account_id,
+                    // Looked up once the store is open.
+                    account_id: None,
                     channel,
                     intent: intent
                         .map(|i| i.trim().to_string())
                         .filter(|i| !i.is_empty()),
                 },
             };
-            let experiment = store
-                .writer()?
-                .call_blocking(move |conn| experiments::start(conn, &catalog, &request, now))
-                .kind(Failure::Usage)?;
-            if json {
-                out::line(&serde_json::to_string_pretty(&experiment)?)?;
-            } else {
-                out::line(&format!(
-                    "experiment '{}' started: {}",
-                    experiment.name,
-                    arms_text(&experiment)
-                ))?;
-            }
-            Ok(())
+            start(paths, request, account.as_deref(), json, now)
         }
         ExperimentCmd::Pause => change(paths, State::Paused, now),
         ExperimentCmd::Resume => change(paths, State::Running, now),
         ExperimentCmd::Stop => change(paths, State::Stopped, now),
-        ExperimentCmd::Status { json } => {
-            let reader = script::existing_reader(paths)?;
-            let Some(experiments::Status {
-                experiment,
-                metrics: report,
-            }) = experiments::status(&reader, now)?
-            else {
-                if json {
-                    out::line(&json!({ "experiment": null, "metrics": null }).to_string())?;
-                } else {
-                    out::line("no experiment yet (agentiq experiment start NAME --arm A --arm B)")?;
-                }
-                return Ok(());
-            };
-            if json {
-                out::line(&serde_json::to_string_pretty(
-                    &json!({ "experiment": experiment, "metrics": report }),
-                )?)?;
-            } else {
-                out::line(&format!(
-                    "experiment '{}' ({}), since {}: {}",
-                    experiment.name,
-                    experiment.state.as_str(),
-                    experiment.started_at.format("%Y-%m-%d %H:%M UTC"),
-                    arms_text(&experiment)
-                ))?;
-                out::line(&metrics::render_text(&report))?;
-            }
-            Ok(())
-        }
+        ExperimentCmd::Status { json } => status(paths, json, now),
     }
+}
+
+/// `experiment versions`: every version, shipped or the seller's.
+fn versions(paths: &Paths, json: bool) -> Result<()> {
+    let catalog = catalog(&prompts_folder(paths))?;
+    if json {
+        let list: Vec<_> = catalog.versions.values().collect();
+        return Ok(out::line(&serde_json::to_string_pretty(&list)?)?);
+    }
+    for v in catalog.versions.values() {
+        let origin = match v.origin {
+            experiments::Origin::Shipped => "shipped",
+            experiments::Origin::Seller => "seller",
+        };
+        out::line(&format!("{:<24} {origin:<8} {}", v.name, v.description))?;
+    }
+    Ok(())
+}
+
+/// `experiment start`: the request's scope gets the account named by `account`.
+fn start(
+    paths: &Paths,
+    mut request: StartRequest,
+    account: Option<&str>,
+    json: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let catalog = catalog(&prompts_folder(paths))?;
+    let store = script::existing_store(paths)?;
+    request.scope.account_id = match account {
+        Some(a) => Some(script::account_id(&store.reader()?, a)?),
+        None => None,
+    };
+    let experiment = store
+        .writer()?
+        .call_blocking(move |conn| experiments::start(conn, &catalog, &request, now))
+        .kind(Failure::Usage)?;
+    if json {
+        out::line(&serde_json::to_string_pretty(&experiment)?)?;
+    } else {
+        out::line(&format!(
+            "experiment '{}' started: {}",
+            experiment.name,
+            arms_text(&experiment)
+        ))?;
+    }
+    Ok(())
+}
+
+/// `experiment status`: the current experiment and its metrics per arm.
+fn status(paths: &Paths, json: bool, now: DateTime<Utc>) -> Result<()> {
+    let reader = script::existing_reader(paths)?;
+    let Some(experiments::Status {
+        experiment,
+        metrics: report,
+    }) = experiments::status(&reader, now)?
+    else {
+        if json {
+            out::line(&json!({ "experiment": null, "metrics": null }).to_string())?;
+        } else {
+            out::line("no experiment yet (agentiq experiment start NAME --arm A --arm B)")?;
+        }
+        return Ok(());
+    };
+    if json {
+        out::line(&serde_json::to_string_pretty(
+            &json!({ "experiment": experiment, "metrics": report }),
+        )?)?;
+    } else {
+        out::line(&format!(
+            "experiment '{}' ({}), since {}: {}",
+            experiment.name,
+            experiment.state.as_str(),
+            experiment.started_at.format("%Y-%m-%d %H:%M UTC"),
+            arms_text(&experiment)
+        ))?;
+        out::line(&metrics::render_text(&report))?;
+    }
+    Ok(())
 }
 
 fn arms_text(e: &Experiment) -> String {
