@@ -7,6 +7,8 @@
 //! in block text and become a space in one-line text. Output is bounded in length.
 
 use std::borrow::Cow;
+use std::iter::Peekable;
+use std::str::Chars;
 
 /// Longest one-line text kept, in characters.
 pub const MAX_LINE_CHARS: usize = 1_000;
@@ -65,76 +67,18 @@ fn clean(s: &str, keep_newlines: bool, max_chars: usize) -> Cow<'_, str> {
     let mut kept = 0usize;
     let mut truncated = false;
     let mut chars = s.chars().peekable();
-    let mut push = |out: &mut String, c: char| -> bool {
-        if kept >= max_chars {
-            return false;
-        }
-        out.push(c);
-        kept += 1;
-        true
-    };
     while let Some(c) = chars.next() {
-        let skip = match c {
-            '\u{1B}' => match chars.next() {
-                Some('[') => Some(Skip::Csi),
-                Some(']' | 'P' | 'X' | '^' | '_') => Some(Skip::Str),
-                // A two-character escape (ESC c, ESC 7, ...): both dropped.
-                _ => None,
-            },
-            '\u{9B}' => Some(Skip::Csi),
-            '\u{9D}' | '\u{90}' | '\u{98}' | '\u{9E}' | '\u{9F}' => Some(Skip::Str),
-            '\t' => {
-                if !push(&mut out, ' ') {
-                    truncated = true;
-                    break;
-                }
-                None
+        match step(c, &mut chars, keep_newlines) {
+            Step::Emit(_) if kept >= max_chars => {
+                truncated = true;
+                break;
             }
-            '\r' => {
-                if chars.peek() != Some(&'\n') && !push(&mut out, line_break(keep_newlines)) {
-                    truncated = true;
-                    break;
-                }
-                None
+            Step::Emit(c) => {
+                out.push(c);
+                kept += 1;
             }
-            '\n' | '\u{2028}' | '\u{2029}' => {
-                if !push(&mut out, line_break(keep_newlines)) {
-                    truncated = true;
-                    break;
-                }
-                None
-            }
-            c if c.is_control() || is_invisible_format(c) => None,
-            c => {
-                if !push(&mut out, c) {
-                    truncated = true;
-                    break;
-                }
-                None
-            }
-        };
-        match skip {
-            Some(Skip::Csi) => {
-                for c in chars.by_ref() {
-                    if ('\u{40}'..='\u{7E}').contains(&c) {
-                        break;
-                    }
-                }
-            }
-            Some(Skip::Str) => {
-                while let Some(c) = chars.next() {
-                    if c == '\u{07}' || c == '\u{9C}' {
-                        break;
-                    }
-                    if c == '\u{1B}' {
-                        if chars.peek() == Some(&'\\') {
-                            chars.next();
-                        }
-                        break;
-                    }
-                }
-            }
-            None => {}
+            Step::Skip(skip) => skip_sequence(skip, &mut chars),
+            Step::Drop => {}
         }
     }
     if truncated {
@@ -142,6 +86,62 @@ fn clean(s: &str, keep_newlines: bool, max_chars: usize) -> Cow<'_, str> {
         out.push('…');
     }
     Cow::Owned(out)
+}
+
+/// What becomes of one character of the input.
+enum Step {
+    /// Shown as this character (a tab as a space, a line break as the mode wants it).
+    Emit(char),
+    /// The start of an escape sequence: it and the rest of the sequence are dropped.
+    Skip(Skip),
+    /// Dropped alone.
+    Drop,
+}
+
+/// What `c` becomes; an ESC takes the character after it, a CR looks at the next.
+fn step(c: char, chars: &mut Peekable<Chars<'_>>, keep_newlines: bool) -> Step {
+    match c {
+        '\u{1B}' => match chars.next() {
+            Some('[') => Step::Skip(Skip::Csi),
+            Some(']' | 'P' | 'X' | '^' | '_') => Step::Skip(Skip::Str),
+            // A two-character escape (ESC c, ESC 7, ...): both dropped.
+            _ => Step::Drop,
+        },
+        '\u{9B}' => Step::Skip(Skip::Csi),
+        '\u{9D}' | '\u{90}' | '\u{98}' | '\u{9E}' | '\u{9F}' => Step::Skip(Skip::Str),
+        '\t' => Step::Emit(' '),
+        // CR LF is one break: the LF makes it.
+        '\r' if chars.peek() == Some(&'\n') => Step::Drop,
+        '\r' | '\n' | '\u{2028}' | '\u{2029}' => Step::Emit(line_break(keep_newlines)),
+        c if c.is_control() || is_invisible_format(c) => Step::Drop,
+        c => Step::Emit(c),
+    }
+}
+
+/// Drops the rest of an escape sequence, up to and including its end.
+fn skip_sequence(skip: Skip, chars: &mut Peekable<Chars<'_>>) {
+    match skip {
+        Skip::Csi => {
+            for c in chars.by_ref() {
+                if ('\u{40}'..='\u{7E}').contains(&c) {
+                    break;
+                }
+            }
+        }
+        Skip::Str => {
+            while let Some(c) = chars.next() {
+                if c == '\u{07}' || c == '\u{9C}' {
+                    break;
+                }
+                if c == '\u{1B}' {
+                    if chars.peek() == Some(&'\\') {
+                        chars.next();
+                    }
+                    break;
+                }
+            }
+        }
+    }
 }
 
 fn line_break(keep_newlines: bool) -> char {
