@@ -384,46 +384,45 @@ impl Keymap {
                     continue;
                 };
                 let keys = keys.into_inner();
-                let mut chords = Vec::new();
-                for key in &keys {
-                    let key_at = key.span().start;
-                    match parse_chord(key.get_ref()) {
-                        Some(chord) => chords.push((chord, key_at)),
-                        None => problems.push(LoadError::at(
-                            file,
-                            text,
-                            key_at,
-                            format!(
-                                "unknown key \"{}\" for {} in [{}]",
-                                key.get_ref(),
-                                action_name.get_ref(),
-                                layer.name()
-                            ),
-                        )),
-                    }
-                }
+                let problem =
+                    |key_at: usize, message: String| LoadError::at(file, text, key_at, message);
+                let (chords, unknown) = parse_keys(&keys, action_name.get_ref(), layer, problem);
+                problems.extend(unknown);
                 if chords.is_empty() && !keys.is_empty() {
                     continue;
                 }
-                let bindings = &mut map.layers[layer.index()];
-                bindings.retain(|b| b.action != action);
-                for (chord, key_at) in chords {
-                    let seq = map.next_seq;
-                    map.next_seq += 1;
-                    map.layers[layer.index()].push(Binding {
-                        keys: chord,
-                        action: action.clone(),
-                        origin: Origin {
-                            file: file_name.clone(),
-                            line: super::load_error::line_of(text, key_at),
-                            seq,
-                        },
-                    });
-                }
+                let line = |key_at: usize| super::load_error::line_of(text, key_at);
+                map.rebind(layer, &action, chords, &file_name, line);
             }
         }
         problems.extend(map.drop_clashes());
         (map, problems)
+    }
+
+    /// Gives `action` exactly `chords` in `layer`'s table, each remembered as from `file`
+    /// at its line, in the order read.
+    fn rebind(
+        &mut self,
+        layer: Layer,
+        action: &Action,
+        chords: Vec<(Vec<KeyPress>, usize)>,
+        file: &Arc<str>,
+        line: impl Fn(usize) -> usize,
+    ) {
+        self.layers[layer.index()].retain(|b| b.action != *action);
+        for (chord, key_at) in chords {
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            self.layers[layer.index()].push(Binding {
+                keys: chord,
+                action: action.clone(),
+                origin: Origin {
+                    file: file.clone(),
+                    line: line(key_at),
+                    seq,
+                },
+            });
+        }
     }
 
     /// A key (or chord) bound twice, or a key that is also the start of a chord, in one
@@ -527,6 +526,33 @@ impl Keymap {
         }
         Resolution::Unbound
     }
+}
+
+/// The chords of one action's keys, each with where it is in the file, and a problem
+/// (made by `problem` at the key's offset) for each key that is not one.
+fn parse_keys(
+    keys: &[Spanned<String>],
+    action_name: &str,
+    layer: Layer,
+    problem: impl Fn(usize, String) -> KeymapError,
+) -> (Vec<(Vec<KeyPress>, usize)>, Vec<KeymapError>) {
+    let mut chords = Vec::new();
+    let mut problems = Vec::new();
+    for key in keys {
+        let key_at = key.span().start;
+        match parse_chord(key.get_ref()) {
+            Some(chord) => chords.push((chord, key_at)),
+            None => problems.push(problem(
+                key_at,
+                format!(
+                    "unknown key \"{}\" for {action_name} in [{}]",
+                    key.get_ref(),
+                    layer.name()
+                ),
+            )),
+        }
+    }
+    (chords, problems)
 }
 
 fn parse_chord(text: &str) -> Option<Vec<KeyPress>> {
