@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::experiments::{Origin, Status, VersionMetrics};
+use crate::experiments::{Origin, PromptVersion, Status, VersionMetrics};
 use crate::tui::format;
 use crate::tui::sanitize;
 use crate::tui::state::AppState;
@@ -137,6 +137,31 @@ fn figures(version: &str, weight: u32, m: Option<&VersionMetrics>) -> Vec<String
     ]
 }
 
+/// One version: its weight in the new experiment (`·` when left out), name, origin and
+/// description.
+fn version_line(v: &PromptVersion, weight: u32, width: usize, ctx: &ViewCtx<'_>) -> Line<'static> {
+    let origin = match v.origin {
+        Origin::Shipped => "shipped",
+        Origin::Seller => "seller",
+    };
+    let mark = if weight > 0 {
+        format!("×{weight}")
+    } else {
+        "·".into()
+    };
+    let text = format!(
+        "{mark:>3}  {} [{origin}] {}",
+        sanitize::line(&v.name),
+        sanitize::line(&v.description)
+    );
+    let slot = if weight > 0 {
+        Slot::Text
+    } else {
+        Slot::TextMuted
+    };
+    Line::styled(format::truncate(&text, width), ctx.style(slot))
+}
+
 /// The versions a new experiment may compare, the selected one highlighted, the key hint
 /// under them.
 fn render_versions(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {
@@ -186,22 +211,7 @@ fn render_versions(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &Vi
         .skip(scroll)
         .take(visible)
         .map(|(i, (v, w))| {
-            let origin = match v.origin {
-                Origin::Shipped => "shipped",
-                Origin::Seller => "seller",
-            };
-            let mark = if *w > 0 {
-                format!("×{w}")
-            } else {
-                "·".into()
-            };
-            let text = format!(
-                "{mark:>3}  {} [{origin}] {}",
-                sanitize::line(&v.name),
-                sanitize::line(&v.description)
-            );
-            let slot = if *w > 0 { Slot::Text } else { Slot::TextMuted };
-            let line = Line::styled(format::truncate(&text, width), ctx.style(slot));
+            let line = version_line(v, *w, width, ctx);
             if i == cursor.selected {
                 line.style(ctx.style(Slot::QueueSelected))
             } else {
