@@ -11,6 +11,7 @@ use super::script::{account_id, existing_store, Style};
 use crate::config::Paths;
 use crate::learning::{Learnt, MIN_LENGTH_SAMPLES};
 use crate::store;
+use crate::store::learning::{LearntLength, LearntPhrase};
 use crate::tui::Lang;
 
 #[derive(Args, Debug)]
@@ -104,72 +105,11 @@ pub fn list_text(learnt: &Learnt, json: bool, ru: bool) -> String {
     let mut text = String::new();
     let min = i64::from(learnt.min_evidence);
     for p in &learnt.phrases {
-        let in_use = p.seen >= min;
-        if json {
-            text.push_str(
-                &json!({
-                    "id": p.id,
-                    "kind": p.kind,
-                    "channel": (!p.channel.is_empty()).then_some(&p.channel),
-                    "product": (!p.product_external_id.is_empty()).then_some(&p.product_external_id),
-                    "phrase": p.phrase,
-                    "seen": p.seen,
-                    "in_use": in_use,
-                })
-                .to_string(),
-            );
-        } else {
-            let channel = if p.channel.is_empty() {
-                "*"
-            } else {
-                &p.channel
-            };
-            let state = match (in_use, ru) {
-                (true, true) => "используется",
-                (true, false) => "in use",
-                (false, true) => "копится",
-                (false, false) => "learning",
-            };
-            text.push_str(&format!(
-                "#{:<5} {:<8} {:<9} {}×  {:<13} «{}»",
-                p.id, p.kind, channel, p.seen, state, p.phrase
-            ));
-            if !p.product_external_id.is_empty() {
-                text.push_str(&format!("  ({})", p.product_external_id));
-            }
-        }
+        text.push_str(&phrase_line(p, p.seen >= min, json, ru));
         text.push('\n');
     }
     for l in &learnt.lengths {
-        let in_use = l.samples >= MIN_LENGTH_SAMPLES;
-        if json {
-            text.push_str(
-                &json!({
-                    "kind": "length",
-                    "channel": l.channel,
-                    "mean_chars": l.mean_chars.round(),
-                    "samples": l.samples,
-                    "in_use": in_use,
-                })
-                .to_string(),
-            );
-        } else if ru {
-            text.push_str(&format!(
-                "длина {:<9} ≈{} символов по {} ответам{}",
-                l.channel,
-                l.mean_chars.round(),
-                l.samples,
-                if in_use { "" } else { " (копится)" }
-            ));
-        } else {
-            text.push_str(&format!(
-                "length {:<9} ~{} chars over {} replies{}",
-                l.channel,
-                l.mean_chars.round(),
-                l.samples,
-                if in_use { "" } else { " (learning)" }
-            ));
-        }
+        text.push_str(&length_line(l, json, ru));
         text.push('\n');
     }
     if text.is_empty() && !json {
@@ -180,4 +120,70 @@ pub fn list_text(learnt: &Learnt, json: bool, ru: bool) -> String {
         });
     }
     text
+}
+
+/// One learnt phrase: its id, kind, channel, how often seen and whether drafts use it.
+fn phrase_line(p: &LearntPhrase, in_use: bool, json: bool, ru: bool) -> String {
+    if json {
+        return json!({
+            "id": p.id,
+            "kind": p.kind,
+            "channel": (!p.channel.is_empty()).then_some(&p.channel),
+            "product": (!p.product_external_id.is_empty()).then_some(&p.product_external_id),
+            "phrase": p.phrase,
+            "seen": p.seen,
+            "in_use": in_use,
+        })
+        .to_string();
+    }
+    let channel = if p.channel.is_empty() {
+        "*"
+    } else {
+        &p.channel
+    };
+    let state = match (in_use, ru) {
+        (true, true) => "используется",
+        (true, false) => "in use",
+        (false, true) => "копится",
+        (false, false) => "learning",
+    };
+    let mut line = format!(
+        "#{:<5} {:<8} {:<9} {}×  {:<13} «{}»",
+        p.id, p.kind, channel, p.seen, state, p.phrase
+    );
+    if !p.product_external_id.is_empty() {
+        line.push_str(&format!("  ({})", p.product_external_id));
+    }
+    line
+}
+
+/// One channel's learnt reply length, over how many replies.
+fn length_line(l: &LearntLength, json: bool, ru: bool) -> String {
+    let in_use = l.samples >= MIN_LENGTH_SAMPLES;
+    if json {
+        json!({
+            "kind": "length",
+            "channel": l.channel,
+            "mean_chars": l.mean_chars.round(),
+            "samples": l.samples,
+            "in_use": in_use,
+        })
+        .to_string()
+    } else if ru {
+        format!(
+            "длина {:<9} ≈{} символов по {} ответам{}",
+            l.channel,
+            l.mean_chars.round(),
+            l.samples,
+            if in_use { "" } else { " (копится)" }
+        )
+    } else {
+        format!(
+            "length {:<9} ~{} chars over {} replies{}",
+            l.channel,
+            l.mean_chars.round(),
+            l.samples,
+            if in_use { "" } else { " (learning)" }
+        )
+    }
 }
