@@ -210,16 +210,7 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             changed,
             error,
         } => {
-            let outcome = SyncOutcome {
-                at: state.now,
-                new,
-                changed,
-                error: if ok {
-                    None
-                } else {
-                    Some(error.unwrap_or_default())
-                },
-            };
+            let outcome = sync_outcome(state.now, ok, new, changed, error);
             sync_finished(state, account, &connector, outcome, fx);
         }
         Event::DataChanged => data_changed(state, false, fx),
@@ -289,6 +280,25 @@ fn sync_progress(state: &mut AppState, account: String, connector: String, progr
 fn online(state: &mut AppState, account: &str) {
     state.offline.remove(account);
     state.presence.offline.retain(|(a, _)| a != account);
+}
+
+fn sync_outcome(
+    at: DateTime<Utc>,
+    ok: bool,
+    new: usize,
+    changed: usize,
+    error: Option<String>,
+) -> SyncOutcome {
+    SyncOutcome {
+        at,
+        new,
+        changed,
+        error: if ok {
+            None
+        } else {
+            Some(error.unwrap_or_default())
+        },
+    }
 }
 
 /// A connector's pass ended: its outcome is kept, and whatever shows synced data reloads.
