@@ -466,10 +466,37 @@ fn a_full_read_brings_the_accounts_priority_rules() {
     assert_eq!(p, crate::domain::Priority::High);
 }
 
+/// Account 1's lessons: phrases 7 (avoid) and 9 (closing), and the length of reviews.
+fn two_phrases_and_a_length() -> crate::learning::Learnt {
+    use crate::store::learning::{LearntLength, LearntPhrase};
+    let phrase = |id, kind: &str, text: &str| LearntPhrase {
+        id,
+        account_id: 1,
+        kind: kind.into(),
+        channel: "review".into(),
+        product_external_id: String::new(),
+        phrase: text.into(),
+        norm: text.to_lowercase(),
+        seen: 3,
+        last_at: t0(),
+    };
+    crate::learning::Learnt {
+        phrases: vec![
+            phrase(7, "avoid", "Хорошего дня!"),
+            phrase(9, "closing", "С уважением, «Уют»."),
+        ],
+        lengths: vec![LearntLength {
+            account_id: 1,
+            channel: "review".into(),
+            mean_chars: 180.0,
+            samples: 12,
+        }],
+        min_evidence: 2,
+    }
+}
+
 #[test]
 fn the_learnt_tab_lists_an_accounts_lessons_and_forgets_one() {
-    use crate::learning::Learnt;
-    use crate::store::learning::{LearntLength, LearntPhrase};
     use crate::tui::state::LearntEntry;
     let (mut state, mut fake) = settings_open();
     // The tab after the sections; at the global scope it has nothing to forget.
@@ -491,34 +518,11 @@ fn the_learnt_tab_lists_an_accounts_lessons_and_forgets_one() {
         state.settings.on_learnt_tab(),
         "the tab stays when the scope moves"
     );
-    let phrase = |id, kind: &str, text: &str| LearntPhrase {
-        id,
-        account_id: 1,
-        kind: kind.into(),
-        channel: "review".into(),
-        product_external_id: String::new(),
-        phrase: text.into(),
-        norm: text.to_lowercase(),
-        seen: 3,
-        last_at: t0(),
-    };
     fake.act(
         &mut state,
         Action::LearntLoaded {
             account_id: 1,
-            learnt: Learnt {
-                phrases: vec![
-                    phrase(7, "avoid", "Хорошего дня!"),
-                    phrase(9, "closing", "С уважением, «Уют»."),
-                ],
-                lengths: vec![LearntLength {
-                    account_id: 1,
-                    channel: "review".into(),
-                    mean_chars: 180.0,
-                    samples: 12,
-                }],
-                min_evidence: 2,
-            },
+            learnt: two_phrases_and_a_length(),
         },
     );
     assert_eq!(state.settings.learnt_entries().len(), 3);
