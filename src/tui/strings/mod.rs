@@ -11,7 +11,7 @@ use crate::store::{AnswerFilter, QueueSort};
 
 use super::action::Action;
 use super::keymap::Layer;
-use super::lang::Lang;
+use super::Lang;
 use super::state::{Notice, Screen};
 
 pub use en::EN;
