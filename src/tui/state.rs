@@ -17,11 +17,11 @@ use crate::sla::Policies;
 use crate::store::search::QueryError;
 use crate::store::{AccountRow, QueueFilter, QueueRow};
 
-use super::Lang;
 use super::layout;
 use super::reads::{AuditRow, HealthRow};
 use super::settings_form::Field;
 use super::templates::{TemplatePicker, TemplateSource};
+use super::Lang;
 
 pub use super::lens::{Lens, Tab};
 
