@@ -84,7 +84,7 @@ pub enum Event {
     /// The answer to [`Command::AutoReplyFigures`].
     AutoReplyFigures {
         account_id: i64,
-        figures: Result<crate::prepare::auto_live::ShadowFigures, String>,
+        figures: Result<crate::domain::ShadowFigures, String>,
     },
     /// The answer to [`Command::AutoReplyGoLive`]: live, or why not.
     AutoReplyWentLive {
@@ -136,7 +136,7 @@ pub enum Command {
     /// [`Event::LearntForgotten`].
     ForgetLearnt {
         account_id: i64,
-        entry: crate::tui::state::LearntEntry,
+        entry: crate::domain::LearntEntry,
     },
     /// The seller's intent for an item (`learning::intents::correct`): recorded, applied,
     /// and the item's draft made again; the answer is [`Event::IntentCorrected`].

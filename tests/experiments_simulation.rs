@@ -6,7 +6,8 @@
 
 use agentiq::domain::InteractionId;
 use agentiq::experiments::{self, metrics, Arm, Catalog, Scope, StartRequest, Verdict};
-use agentiq::outbox::{enqueue_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft};
+use agentiq::outbox::{Actor, EnqueueOutcome, ReplyRequest, SentDraft};
+use agentiq::prepare::enqueue_checked;
 use agentiq::store::{self, Store};
 use chrono::{Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng};

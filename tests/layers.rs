@@ -34,7 +34,6 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "ai",
             "connectors",
             "learning",
-            "prepare",
             "protocol",
             "store",
         ],
@@ -66,10 +65,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "store",
         ],
     ),
-    (
-        "protocol",
-        &["domain", "ai", "experiments", "prepare", "settings", "tui"],
-    ),
+    ("protocol", &["domain", "ai", "experiments", "settings"]),
     ("simulator", &["domain", "connectors"]),
     ("synthetic", &["domain", "ai", "simulator", "sla", "store"]),
     (
@@ -87,7 +83,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "config",
-        &["domain", "ai", "cli::exit", "connectors", "store", "tui"],
+        &["domain", "ai", "cli::exit", "connectors", "store"],
     ),
     (
         "tui",
@@ -191,14 +187,6 @@ const WRONG_WAY: &[(&str, &str)] = &[
     ("analytics", "experiments"),
     // A prompt version is applied to the drafting inputs.
     ("experiments", "prepare"),
-    // The guard a reply is checked against before it is queued.
-    ("outbox", "prepare"),
-    // Messages carrying the auto-responder's shadow figures and a learnt entry as the UI
-    // holds it.
-    ("protocol", "prepare"),
-    ("protocol", "tui"),
-    // The UI language of a configuration problem.
-    ("config", "tui"),
 ];
 
 fn src() -> PathBuf {

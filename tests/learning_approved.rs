@@ -6,10 +6,9 @@
 mod common;
 
 use agentiq::domain::{Channel, Interaction, InteractionId};
-use agentiq::outbox::{
-    enqueue_checked, enqueue_edit_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft,
-};
+use agentiq::outbox::{Actor, EnqueueOutcome, ReplyRequest, SentDraft};
 use agentiq::prepare::approved_answers;
+use agentiq::prepare::{enqueue_checked, enqueue_edit_checked};
 use agentiq::store::{self, QueueFilter};
 use chrono::Utc;
 

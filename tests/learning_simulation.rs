@@ -2,16 +2,15 @@
 //! edits drafts the same way (deletes one phrase, adds a sign-off) needs far less editing
 //! after a few replies. Real store, real sync from the simulator, the real drafter
 //! (`DraftInputs` as the preparation reads them) and the real send path
-//! (`outbox::enqueue_checked`, which is where learning happens).
+//! (`prepare::enqueue_checked`, which is where learning happens).
 
 mod common;
 
 use agentiq::ai::offline_draft;
 use agentiq::domain::{Channel, InteractionId};
 use agentiq::learning::phrases::sentences;
-use agentiq::outbox::{
-    edit_distance, enqueue_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft,
-};
+use agentiq::outbox::{edit_distance, Actor, EnqueueOutcome, ReplyRequest, SentDraft};
+use agentiq::prepare::enqueue_checked;
 use agentiq::prepare::DraftInputs;
 use agentiq::store::{self, QueueFilter};
 use chrono::Utc;

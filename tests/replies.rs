@@ -8,9 +8,8 @@ use std::collections::HashMap;
 
 use agentiq::connectors::build_connectors;
 use agentiq::domain::{AnswerState, Channel, InteractionId};
-use agentiq::outbox::{
-    cancel_reply, enqueue_checked, Actor, EnqueueOutcome, Outbox, ReplyRequest, SentDraft, Step,
-};
+use agentiq::outbox::{cancel_reply, Actor, EnqueueOutcome, Outbox, ReplyRequest, SentDraft, Step};
+use agentiq::prepare::enqueue_checked;
 use agentiq::store::{self, QueueFilter};
 use chrono::{Duration, Utc};
 use tokio::sync::mpsc;

@@ -10,7 +10,8 @@ use std::time::Duration as StdDuration;
 
 use agentiq::connectors::build_connectors;
 use agentiq::domain::{AnswerState, Channel, InteractionId, Marketplace};
-use agentiq::outbox::{enqueue_checked, Actor, EnqueueOutcome, Outbox, ReplyRequest};
+use agentiq::outbox::{Actor, EnqueueOutcome, Outbox, ReplyRequest};
+use agentiq::prepare::enqueue_checked;
 use agentiq::protocol::{Command, Event};
 use agentiq::runtime::{ServiceOptions, Services};
 use agentiq::store::{self, QueueFilter, Store};

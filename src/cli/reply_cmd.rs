@@ -18,10 +18,9 @@ use super::script::{existing_store, read_file_or_stdin, Style};
 use crate::ai::guardrails::Level;
 use crate::config::Paths;
 use crate::domain::InteractionId;
-use crate::outbox::{
-    enqueue_checked, enqueue_edit_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft,
-};
+use crate::outbox::{Actor, EnqueueOutcome, ReplyRequest, SentDraft};
 use crate::prepare::DraftInputs;
+use crate::prepare::{enqueue_checked, enqueue_edit_checked};
 
 /// The words that confirm sending despite a block, as the inbox asks for them.
 const OVERRIDE_WORDS: [&str; 2] = ["ОТПРАВИТЬ", "SEND"];

@@ -134,8 +134,8 @@ pub enum AccountProblem {
 
 impl AccountProblem {
     /// One line naming the account and the fix, in the UI's language.
-    pub fn message(&self, account: &str, path: &Path, lang: crate::tui::Lang) -> String {
-        use crate::tui::Lang;
+    pub fn message(&self, account: &str, path: &Path, lang: crate::domain::Lang) -> String {
+        use crate::domain::Lang;
         let file = path.display();
         match (self, lang) {
             (AccountProblem::VarUnset { var }, Lang::Ru) => format!(
@@ -258,7 +258,7 @@ pub fn load_accounts(
             setup.config.map_err(|problem| {
                 fail(
                     Failure::Config,
-                    problem.message(&setup.entry.name, path, crate::tui::Lang::En),
+                    problem.message(&setup.entry.name, path, crate::domain::Lang::En),
                 )
             })
         })

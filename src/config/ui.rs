@@ -47,9 +47,16 @@ impl UiPrefs {
     }
 
     /// The UI language these preferences pick (the locale when none is set).
-    pub fn language(&self) -> crate::tui::Lang {
-        crate::tui::pick_language(self.lang.as_deref())
+    pub fn language(&self) -> crate::domain::Lang {
+        pick_language(self.lang.as_deref())
     }
+}
+
+/// The UI language: `explicit` (from `--lang` or the config file) when it names one,
+/// else the locale (`LC_ALL`, then `LC_MESSAGES`, then `LANG`, the first that is set):
+/// `ru*` is Russian and anything else English.
+pub fn pick_language(explicit: Option<&str>) -> crate::domain::Lang {
+    crate::domain::pick_language_with(explicit, &|name| std::env::var(name).ok())
 }
 
 #[cfg(test)]

@@ -3,9 +3,12 @@
 
 mod edit;
 mod interaction;
+mod lang;
+mod learnt;
 pub mod linking;
 mod marketplace;
 mod product;
+mod shadow;
 mod sla;
 mod text;
 
@@ -14,8 +17,11 @@ pub use interaction::{
     Answer, AnswerState, ChatMessage, Interaction, InteractionId, ModerationState, NewInteraction,
     ProductRef, Rating, Sender,
 };
+pub use lang::{pick_language_with, Lang};
+pub use learnt::LearntEntry;
 pub use marketplace::{Channel, Marketplace};
 pub use product::ProductCard;
+pub use shadow::{ShadowCounts, ShadowFigures};
 pub use sla::{Priority, SlaState, SlaTier};
 
 /// The time source the services run on: the wall clock in the app, a hand-set one in

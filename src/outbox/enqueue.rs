@@ -2,14 +2,13 @@
 //! draft it came from and how much it was edited, and, for auto-replies, held for an undo
 //! window or kept in shadow mode.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::Transaction;
 
-use crate::ai::guardrails::{Level, Verdict};
+use crate::ai::guardrails::{Level, ReplyGuard, Verdict};
 use crate::domain::InteractionId;
-use crate::prepare::DraftInputs;
-use crate::store::{self, OutboxKind, Store, Writer};
+use crate::store::{self, OutboxKind, Writer};
 
 /// Who sends a reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,37 +69,40 @@ pub fn edit_distance(draft: &str, sent: &str) -> f64 {
         .clamp(0.0, 1.0)
 }
 
-/// Checks the reply and, unless a block stops it, writes it to the outbox.
-pub async fn enqueue_checked(
-    store: &Store,
+/// Checks the reply against `guard` (what the caller knows a reply to this item is checked
+/// against: `prepare::enqueue_checked` reads it from the store) and, unless a block stops
+/// it, writes it to the outbox.
+pub async fn enqueue_guarded(
     writer: &Writer,
     request: ReplyRequest,
+    guard: &ReplyGuard,
     now: DateTime<Utc>,
 ) -> Result<EnqueueOutcome> {
-    enqueue_kind(store, writer, request, now, OutboxKind::Reply).await
+    let verdict = guard.check(&request.text);
+    enqueue_kind(writer, request, verdict, now, OutboxKind::Reply).await
 }
 
-/// Checks a new text for the item's published answer against the same guardrails as a
-/// reply and, unless a block stops it, writes the edit to the outbox
-/// ([`store::enqueue_edit`] refuses what WB would not allow).
-pub async fn enqueue_edit_checked(
-    store: &Store,
+/// Checks a new text for the item's published answer against the same guard as a reply
+/// and, unless a block stops it, writes the edit to the outbox ([`store::enqueue_edit`]
+/// refuses what WB would not allow).
+pub async fn enqueue_edit_guarded(
     writer: &Writer,
     request: ReplyRequest,
+    guard: &ReplyGuard,
     now: DateTime<Utc>,
 ) -> Result<EnqueueOutcome> {
     anyhow::ensure!(!request.shadow, "an edit is never shadowed");
-    enqueue_kind(store, writer, request, now, OutboxKind::Edit).await
+    let verdict = guard.check(&request.text);
+    enqueue_kind(writer, request, verdict, now, OutboxKind::Edit).await
 }
 
 async fn enqueue_kind(
-    store: &Store,
     writer: &Writer,
     request: ReplyRequest,
+    verdict: Verdict,
     now: DateTime<Utc>,
     kind: OutboxKind,
 ) -> Result<EnqueueOutcome> {
-    let verdict = check_reply(store, request.interaction_id, request.text.clone()).await?;
     if verdict.level == Level::Block && !request.override_block {
         return Ok(EnqueueOutcome::Refused {
             reasons: verdict.blocking().map(|f| f.reason_ru.clone()).collect(),
@@ -120,18 +122,6 @@ async fn enqueue_kind(
         outbox_id,
         verdict: level,
     })
-}
-
-/// The guardrails' verdict on `text` as a reply to item `id`, read off the writer.
-async fn check_reply(store: &Store, id: InteractionId, text: String) -> Result<Verdict> {
-    let reader_store = store.clone();
-    tokio::task::spawn_blocking(move || -> Result<Verdict> {
-        let reader = reader_store.reader()?;
-        let inputs = DraftInputs::load(&reader, id)?
-            .with_context(|| format!("interaction {} does not exist", id.0))?;
-        Ok(inputs.check(&text))
-    })
-    .await?
 }
 
 /// The findings as the outbox row and the audit log keep them (SQLite and the shared

@@ -20,7 +20,7 @@ mod enqueue;
 mod storage;
 
 pub use enqueue::{
-    cancel_reply, edit_distance, enqueue_checked, enqueue_edit_checked, findings_value, Actor,
+    cancel_reply, edit_distance, enqueue_edit_guarded, enqueue_guarded, findings_value, Actor,
     EnqueueOutcome, ReplyRequest, SentDraft,
 };
 pub use storage::{OutboxStorage, SqliteOutbox};

@@ -10,8 +10,9 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use super::auto_live::AutoMode;
+use super::enqueue_checked;
 use crate::domain::InteractionId;
-use crate::outbox::{enqueue_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft};
+use crate::outbox::{Actor, EnqueueOutcome, ReplyRequest, SentDraft};
 use crate::settings::Section;
 use crate::store::{Store, Writer};
 

@@ -5,6 +5,7 @@
 mod auto;
 pub mod auto_live;
 mod context;
+mod send;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +20,7 @@ pub use auto::{
     AUTO_RESPONSE_SECTION, HARD_MIN_RATING,
 };
 pub use context::{approved_answers, reply_guard, DraftInputs};
+pub use send::{enqueue_checked, enqueue_edit_checked};
 
 use crate::ai::llm::Provider;
 use crate::domain::InteractionId;

@@ -6,9 +6,8 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, Notify};
 
 use crate::domain::{Clock, InteractionId};
-use crate::outbox::{
-    enqueue_checked, enqueue_edit_checked, Actor, EnqueueOutcome, ReplyRequest, SentDraft,
-};
+use crate::outbox::{Actor, EnqueueOutcome, ReplyRequest, SentDraft};
+use crate::prepare::{enqueue_checked, enqueue_edit_checked};
 use crate::protocol::{Command, Event};
 use crate::store::{self, Store, Writer};
 

@@ -34,54 +34,81 @@ pub fn generate(state: &mut SimState, n: usize, now: DateTime<Utc>) {
     }
 }
 
+/// The texts and names an account's generated items are recombined from.
+struct Pools {
+    products: Vec<i64>,
+    /// (rating, text, pros, cons) of every review.
+    reviews: Vec<(u8, String, Option<String>, Option<String>)>,
+    questions: Vec<String>,
+    answers: Vec<String>,
+    names: Vec<String>,
+    /// The buyers' chat messages.
+    chats: Vec<String>,
+}
+
+impl Pools {
+    /// The account's pools, or `None` when it has too little to recombine.
+    fn of(account: &super::state::SimAccount) -> Option<Pools> {
+        let pools = Pools {
+            products: account.products.iter().map(|p| p.id).collect(),
+            reviews: account
+                .reviews
+                .iter()
+                .map(|r| (r.rating, r.text.clone(), r.pros.clone(), r.cons.clone()))
+                .chain(
+                    account
+                        .incoming_reviews
+                        .iter()
+                        .map(|r| (r.rating, r.text.clone(), r.pros.clone(), r.cons.clone())),
+                )
+                .collect(),
+            questions: account
+                .questions
+                .iter()
+                .map(|q| q.text.clone())
+                .chain(account.incoming_questions.iter().map(|q| q.text.clone()))
+                .collect(),
+            answers: account
+                .reviews
+                .iter()
+                .filter_map(|r| r.answer.as_ref().map(|a| a.text.clone()))
+                .collect(),
+            names: account
+                .reviews
+                .iter()
+                .filter_map(|r| r.author.clone())
+                .collect(),
+            chats: account
+                .chats
+                .iter()
+                .flat_map(|c| c.messages.iter().filter(|m| m.from_buyer))
+                .map(|m| m.text.clone())
+                .collect(),
+        };
+        let usable =
+            !pools.products.is_empty() && !pools.reviews.is_empty() && !pools.names.is_empty();
+        usable.then_some(pools)
+    }
+}
+
+/// What every generated item draws first: its id, product, author, age and whether it is
+/// answered by now.
+struct Draw {
+    id: String,
+    product_id: i64,
+    name: Option<String>,
+    created_at: DateTime<Utc>,
+    answered: bool,
+}
+
+const DEFAULT_ANSWER: &str = "Спасибо за отзыв! Рады, что вы с нами.";
+
 fn generate_for(state: &mut SimState, i: usize, n: usize, now: DateTime<Utc>) {
     let account = &state.accounts[i];
     let marketplace = account.marketplace;
-    let products: Vec<i64> = account.products.iter().map(|p| p.id).collect();
-    if products.is_empty() {
+    let Some(pools) = Pools::of(account) else {
         return;
-    }
-    let review_pool: Vec<_> = account
-        .reviews
-        .iter()
-        .map(|r| (r.rating, r.text.clone(), r.pros.clone(), r.cons.clone()))
-        .chain(
-            account
-                .incoming_reviews
-                .iter()
-                .map(|r| (r.rating, r.text.clone(), r.pros.clone(), r.cons.clone())),
-        )
-        .collect();
-    let question_pool: Vec<String> = account
-        .questions
-        .iter()
-        .map(|q| q.text.clone())
-        .chain(account.incoming_questions.iter().map(|q| q.text.clone()))
-        .collect();
-    let answer_pool: Vec<String> = account
-        .reviews
-        .iter()
-        .filter_map(|r| r.answer.as_ref().map(|a| a.text.clone()))
-        .collect();
-    let names: Vec<String> = account
-        .reviews
-        .iter()
-        .filter_map(|r| r.author.clone())
-        .collect();
-    let chat_pool: Vec<String> = account
-        .chats
-        .iter()
-        .flat_map(|c| {
-            c.messages
-                .iter()
-                .filter(|m| m.from_buyer)
-                .map(|m| m.text.clone())
-        })
-        .collect();
-    if review_pool.is_empty() || names.is_empty() {
-        return;
-    }
-    let default_answer = "Спасибо за отзыв! Рады, что вы с нами.".to_string();
+    };
     let span = Duration::days(SPAN_DAYS).num_seconds();
     for _ in 0..n {
         let age = Duration::seconds(state.rng.random_range(0..span));
@@ -89,91 +116,130 @@ fn generate_for(state: &mut SimState, i: usize, n: usize, now: DateTime<Utc>) {
         // Older items are usually answered by now; the recent ones wait.
         let answered = age > Duration::days(2) && state.rng.random_bool(0.85);
         let roll: f64 = state.rng.random();
-        let product_id = *products.choose(&mut state.rng).unwrap_or(&products[0]);
-        let name = names.choose(&mut state.rng).cloned();
+        let product_id = *pools
+            .products
+            .choose(&mut state.rng)
+            .unwrap_or(&pools.products[0]);
+        let name = pools.names.choose(&mut state.rng).cloned();
         let id = state.new_item_id(marketplace);
-        let answer = |rng: &mut rand_chacha::ChaCha8Rng| {
-            answered.then(|| SimAnswer {
-                text: answer_pool.choose(rng).unwrap_or(&default_answer).clone(),
-                state: "wbRu".into(),
-                editable: false,
-                at: created_at + Duration::hours(3),
-            })
+        let draw = Draw {
+            id,
+            product_id,
+            name,
+            created_at,
+            answered,
         };
-        if roll < REVIEW_SHARE || question_pool.is_empty() && chat_pool.is_empty() {
-            let (rating, text, pros, cons) = review_pool
-                .choose(&mut state.rng)
-                .cloned()
-                .unwrap_or((5, "Всё отлично".into(), None, None));
-            // A second sentence from another review of the same rating varies the text.
-            let extra = review_pool
-                .iter()
-                .filter(|r| r.0 == rating)
-                .collect::<Vec<_>>()
-                .choose(&mut state.rng)
-                .and_then(|r| r.1.split_terminator(['.', '!']).next().map(str::to_string));
-            let text = match extra {
-                Some(e) if state.rng.random_bool(0.4) && !text.contains(e.trim()) => {
-                    format!("{text} {}.", e.trim())
-                }
-                _ => text,
-            };
-            let answer = answer(&mut state.rng);
-            let photos = state.rng.random_range(0..3);
-            state.accounts[i].reviews.push(SimReview {
-                id,
-                product_id,
-                author: name,
-                rating,
-                text,
-                pros,
-                cons,
-                photos,
-                created_at,
-                viewed: answer.is_some(),
-                answer,
-            });
-        } else if roll < REVIEW_SHARE + QUESTION_SHARE && !question_pool.is_empty() {
-            let text = question_pool
-                .choose(&mut state.rng)
-                .cloned()
-                .unwrap_or_default();
-            let answer = answer(&mut state.rng);
-            state.accounts[i].questions.push(SimQuestion {
-                id,
-                product_id,
-                author: name,
-                text,
-                created_at,
-                viewed: answer.is_some(),
-                answer,
-                rejected: false,
-            });
+        if roll < REVIEW_SHARE || pools.questions.is_empty() && pools.chats.is_empty() {
+            push_review(state, i, &pools, draw);
+        } else if roll < REVIEW_SHARE + QUESTION_SHARE && !pools.questions.is_empty() {
+            push_question(state, i, &pools, draw);
         } else {
-            let client = name.unwrap_or_else(|| "Покупатель".into());
-            let mut chat = state.new_chat(&client, Some(product_id));
-            let text = chat_pool
-                .choose(&mut state.rng)
-                .cloned()
-                .unwrap_or_default();
-            chat.messages.push(SimMessage {
-                id,
-                from_buyer: true,
-                text,
-                at: created_at,
-            });
-            if answered {
-                let reply_id = state.new_item_id(marketplace);
-                chat.messages.push(SimMessage {
-                    id: reply_id,
-                    from_buyer: false,
-                    text: "Здравствуйте! Уже проверяем ваш вопрос.".into(),
-                    at: created_at + Duration::minutes(20),
-                });
-            }
-            state.accounts[i].chats.push(chat);
+            push_chat(state, i, &pools, draw, marketplace);
         }
     }
+}
+
+/// The seller's answer to a drawn item, when it is answered.
+fn answer_for(rng: &mut rand_chacha::ChaCha8Rng, pools: &Pools, draw: &Draw) -> Option<SimAnswer> {
+    draw.answered.then(|| SimAnswer {
+        text: pools
+            .answers
+            .choose(rng)
+            .map_or(DEFAULT_ANSWER, String::as_str)
+            .to_string(),
+        state: "wbRu".into(),
+        editable: false,
+        at: draw.created_at + Duration::hours(3),
+    })
+}
+
+fn push_review(state: &mut SimState, i: usize, pools: &Pools, draw: Draw) {
+    let (rating, text, pros, cons) = pools.reviews.choose(&mut state.rng).cloned().unwrap_or((
+        5,
+        "Всё отлично".into(),
+        None,
+        None,
+    ));
+    // A second sentence from another review of the same rating varies the text.
+    let extra = pools
+        .reviews
+        .iter()
+        .filter(|r| r.0 == rating)
+        .collect::<Vec<_>>()
+        .choose(&mut state.rng)
+        .and_then(|r| r.1.split_terminator(['.', '!']).next().map(str::to_string));
+    let text = match extra {
+        Some(e) if state.rng.random_bool(0.4) && !text.contains(e.trim()) => {
+            format!("{text} {}.", e.trim())
+        }
+        _ => text,
+    };
+    let answer = answer_for(&mut state.rng, pools, &draw);
+    let photos = state.rng.random_range(0..3);
+    state.accounts[i].reviews.push(SimReview {
+        id: draw.id,
+        product_id: draw.product_id,
+        author: draw.name,
+        rating,
+        text,
+        pros,
+        cons,
+        photos,
+        created_at: draw.created_at,
+        viewed: answer.is_some(),
+        answer,
+    });
+}
+
+fn push_question(state: &mut SimState, i: usize, pools: &Pools, draw: Draw) {
+    let text = pools
+        .questions
+        .choose(&mut state.rng)
+        .cloned()
+        .unwrap_or_default();
+    let answer = answer_for(&mut state.rng, pools, &draw);
+    state.accounts[i].questions.push(SimQuestion {
+        id: draw.id,
+        product_id: draw.product_id,
+        author: draw.name,
+        text,
+        created_at: draw.created_at,
+        viewed: answer.is_some(),
+        answer,
+        rejected: false,
+    });
+}
+
+fn push_chat(
+    state: &mut SimState,
+    i: usize,
+    pools: &Pools,
+    draw: Draw,
+    marketplace: crate::domain::Marketplace,
+) {
+    let client = draw.name.unwrap_or_else(|| "Покупатель".into());
+    let mut chat = state.new_chat(&client, Some(draw.product_id));
+    let text = pools
+        .chats
+        .choose(&mut state.rng)
+        .cloned()
+        .unwrap_or_default();
+    chat.messages.push(SimMessage {
+        id: draw.id,
+        from_buyer: true,
+        text,
+        at: draw.created_at,
+    });
+    if draw.answered {
+        let reply_id = state.new_item_id(marketplace);
+        chat.messages.push(SimMessage {
+            id: reply_id,
+            from_buyer: false,
+            text: "Здравствуйте! Уже проверяем ваш вопрос.".into(),
+            at: draw.created_at + Duration::minutes(20),
+        });
+    }
+    state.accounts[i].chats.push(chat);
 }
 
 #[cfg(test)]

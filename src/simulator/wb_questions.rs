@@ -172,39 +172,9 @@ pub async fn patch(State(sim): State<Sim>, headers: HeaderMap, body: String) -> 
     if request.id.trim().is_empty() {
         return envelope_error(StatusCode::BAD_REQUEST, "Неправильный id в запросе".into());
     }
-    enum Action {
-        View,
-        Answer(String),
-        Reject,
-    }
-    let action = match (
-        &request.answer,
-        request.state.as_deref(),
-        request.was_viewed,
-    ) {
-        (Some(answer), Some(QUESTION_ANSWERED), _) => {
-            if !ANSWER_LEN.contains(&answer.text.chars().count()) {
-                return envelope_error(
-                    StatusCode::BAD_REQUEST,
-                    "Длина ответа должна быть от 2 до 5000 символов".into(),
-                );
-            }
-            Action::Answer(answer.text.clone())
-        }
-        (Some(_), Some(QUESTION_REJECTED), _) => Action::Reject,
-        (Some(_), _, _) => {
-            return envelope_error(
-                StatusCode::BAD_REQUEST,
-                "Некорректное значение параметра state".into(),
-            )
-        }
-        (None, _, Some(_)) => Action::View,
-        (None, _, None) => {
-            return envelope_error(
-                StatusCode::BAD_REQUEST,
-                "Не указан ответ или wasViewed".into(),
-            )
-        }
+    let action = match action_of(&request) {
+        Ok(action) => action,
+        Err(resp) => return resp,
     };
     let now = Utc::now();
     let mut state = sim.lock();
@@ -227,36 +197,10 @@ pub async fn patch(State(sim): State<Sim>, headers: HeaderMap, body: String) -> 
             question.viewed = true;
         }
         Action::Answer(text) => {
-            let fresh = match &question.answer {
-                Some(a) if a.text == text => false,
-                Some(a) if !a.editable => {
-                    return envelope_error(
-                        StatusCode::BAD_REQUEST,
-                        "Ответ можно отредактировать только один раз".into(),
-                    )
-                }
-                // The first answer can be edited once; an edit cannot.
-                Some(_) => {
-                    question.answer = Some(SimAnswer {
-                        text: text.clone(),
-                        state: QUESTION_ANSWERED.into(),
-                        editable: false,
-                        at: now,
-                    });
-                    true
-                }
-                None => {
-                    question.answer = Some(SimAnswer {
-                        text: text.clone(),
-                        state: QUESTION_ANSWERED.into(),
-                        editable: true,
-                        at: now,
-                    });
-                    true
-                }
+            let fresh = match answer_question(question, &text, now) {
+                Ok(fresh) => fresh,
+                Err(resp) => return resp,
             };
-            question.rejected = false;
-            question.viewed = true;
             if fresh {
                 let item_id = question.id.clone();
                 state.record_answer(
@@ -275,6 +219,73 @@ pub async fn patch(State(sim): State<Sim>, headers: HeaderMap, body: String) -> 
     }
     // `{data: null, error: false, errorText: "", additionalErrors: null}`
     ok(serde_json::Value::Null)
+}
+
+/// What a `PATCH /api/v1/questions` asks for.
+enum Action {
+    View,
+    Answer(String),
+    Reject,
+}
+
+/// The action a patch body asks for, or the answer WB gives a malformed one.
+fn action_of(request: &PatchBody) -> Result<Action, Response> {
+    match (
+        &request.answer,
+        request.state.as_deref(),
+        request.was_viewed,
+    ) {
+        (Some(answer), Some(QUESTION_ANSWERED), _) => {
+            if !ANSWER_LEN.contains(&answer.text.chars().count()) {
+                return Err(envelope_error(
+                    StatusCode::BAD_REQUEST,
+                    "Длина ответа должна быть от 2 до 5000 символов".into(),
+                ));
+            }
+            Ok(Action::Answer(answer.text.clone()))
+        }
+        (Some(_), Some(QUESTION_REJECTED), _) => Ok(Action::Reject),
+        (Some(_), _, _) => Err(envelope_error(
+            StatusCode::BAD_REQUEST,
+            "Некорректное значение параметра state".into(),
+        )),
+        (None, _, Some(_)) => Ok(Action::View),
+        (None, _, None) => Err(envelope_error(
+            StatusCode::BAD_REQUEST,
+            "Не указан ответ или wasViewed".into(),
+        )),
+    }
+}
+
+/// Answers `question` with `text`, or edits its answer once. Returns whether the text is
+/// new (the same text again changes nothing and keeps the edit).
+fn answer_question(
+    question: &mut SimQuestion,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, Response> {
+    let fresh = match &question.answer {
+        Some(a) if a.text == text => false,
+        Some(a) if !a.editable => {
+            return Err(envelope_error(
+                StatusCode::BAD_REQUEST,
+                "Ответ можно отредактировать только один раз".into(),
+            ))
+        }
+        // The first answer can be edited once; an edit cannot.
+        Some(_) | None => {
+            question.answer = Some(SimAnswer {
+                text: text.to_string(),
+                state: QUESTION_ANSWERED.into(),
+                editable: question.answer.is_none(),
+                at: now,
+            });
+            true
+        }
+    };
+    question.rejected = false;
+    question.viewed = true;
+    Ok(fresh)
 }
 
 struct ListQuery {

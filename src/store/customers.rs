@@ -72,28 +72,58 @@ pub fn link_interaction(
         .as_deref()
         .filter(|s| !s.is_empty())
     {
-        let customer: i64 = conn
-            .prepare_cached(
-                "INSERT INTO customers (account_id, external_id, name, created_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (account_id, external_id) DO UPDATE SET name = coalesce(excluded.name, name)
-                 RETURNING id",
-            )?
-            .query_row(
-                params![account_id, external, item.customer_name, to_db_time(now)],
-                |r| r.get(0),
-            )?;
-        set_link(
-            conn,
-            interaction_id,
-            customer,
-            1.0,
-            LinkMethod::Deterministic,
-        )?;
-        return Ok(());
+        return link_by_external_id(conn, account_id, interaction_id, external, item, now);
     }
     let Some(key) = item.customer_name.as_deref().and_then(name_key) else {
         return Ok(());
     };
+    let Some(best) = best_name_match(conn, account_id, interaction_id, item, &key, settings)?
+    else {
+        return Ok(());
+    };
+    link_to_match(conn, account_id, interaction_id, item, best, now)
+}
+
+/// The marketplace names the customer: the link is certain.
+fn link_by_external_id(
+    conn: &Connection,
+    account_id: i64,
+    interaction_id: i64,
+    external: &str,
+    item: &NewInteraction,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let customer: i64 = conn
+        .prepare_cached(
+            "INSERT INTO customers (account_id, external_id, name, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (account_id, external_id) DO UPDATE SET name = coalesce(excluded.name, name)
+             RETURNING id",
+        )?
+        .query_row(
+            params![account_id, external, item.customer_name, to_db_time(now)],
+            |r| r.get(0),
+        )?;
+    set_link(
+        conn,
+        interaction_id,
+        customer,
+        1.0,
+        LinkMethod::Deterministic,
+    )
+}
+
+/// The best same-name item to link to: (score, its id, its customer).
+type NameMatch = (f32, i64, Option<i64>);
+
+/// The same-name item of the window that scores highest, at least the minimum confidence.
+fn best_name_match(
+    conn: &Connection,
+    account_id: i64,
+    interaction_id: i64,
+    item: &NewInteraction,
+    key: &str,
+    settings: &LinkingSettings,
+) -> Result<Option<NameMatch>> {
     let window = Duration::days(settings.window_days);
     let product = item.product.as_ref().map(|p| p.external_id.as_str());
     // The nearest same-name items on each side of this one, read from an index: of the
@@ -124,17 +154,16 @@ pub fn link_interaction(
     };
     let my_words = Words::of(&item.text);
     let my_product_words = Words::of(me.product_name.unwrap_or(""));
-    let mut best: Option<(f32, i64, Option<i64>)> = None;
+    let mut best: Option<NameMatch> = None;
     while let Some(r) = rows.next()? {
         let other_id: i64 = r.get(0)?;
         let other_customer: Option<i64> = r.get(1)?;
-        let other_product: Option<&str> = r.get_ref(2)?.as_str_or_null()?;
         let other_product_name: Option<&str> = r.get_ref(3)?.as_str_or_null()?;
         let other_text: &str = r.get_ref(5)?.as_str()?;
         let other = LinkSignals {
             customer_external_id: None,
             name: r.get_ref(6)?.as_str_or_null()?,
-            product: other_product,
+            product: r.get_ref(2)?.as_str_or_null()?,
             product_name: other_product_name,
             at: from_db_time(r.get(4)?),
             text: other_text,
@@ -162,10 +191,18 @@ pub fn link_interaction(
             best = Some((score, other_id, other_customer));
         }
     }
-    drop(rows);
-    let Some((score, candidate_id, candidate_customer)) = best else {
-        return Ok(());
-    };
+    Ok(best)
+}
+
+/// Links the item to its match's customer, making one for both when the match has none.
+fn link_to_match(
+    conn: &Connection,
+    account_id: i64,
+    interaction_id: i64,
+    item: &NewInteraction,
+    (score, candidate_id, candidate_customer): NameMatch,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let customer = match candidate_customer {
         Some(id) => id,
         None => {
@@ -190,8 +227,7 @@ pub fn link_interaction(
         customer,
         f64::from(score),
         LinkMethod::Probabilistic,
-    )?;
-    Ok(())
+    )
 }
 
 fn set_link(

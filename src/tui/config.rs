@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::action::Action;
 use super::keymap::{Keymap, Layer, BUILTIN_KEYMAPS};
-use super::lang::pick_language;
+use super::pick_language;
 use super::strings::Strings;
 use super::theme::{Theme, BUILTIN_THEMES};
 

@@ -8,6 +8,8 @@ use ratatui_textarea::TextArea;
 
 use crate::ai::guardrails::{Finding, ReplyGuard, ReplyWindow, Severity};
 use crate::analytics::Dashboard;
+/// One entry of the "learnt" tab (the protocol carries it, so it lives in the domain).
+pub use crate::domain::LearntEntry;
 use crate::domain::{char_count, Channel, ChatMessage, Interaction, InteractionId, Marketplace};
 use crate::settings::editable::Layers;
 use crate::settings::Scope;
@@ -15,11 +17,11 @@ use crate::sla::Policies;
 use crate::store::search::QueryError;
 use crate::store::{AccountRow, QueueFilter, QueueRow};
 
-use super::lang::Lang;
 use super::layout;
 use super::reads::{AuditRow, HealthRow};
 use super::settings_form::Field;
 use super::templates::{TemplatePicker, TemplateSource};
+use super::Lang;
 
 pub use super::lens::{Lens, Tab};
 
@@ -879,11 +881,4 @@ pub struct IntentPicker {
     pub current: Option<crate::ai::Intent>,
     /// Where the keyboard goes back to.
     pub return_to: Mode,
-}
-
-/// One entry of the "learnt" tab: a phrase (by id) or a channel's reply length.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LearntEntry {
-    Phrase(i64),
-    Length(String),
 }

@@ -281,6 +281,103 @@ impl WbChats {
         );
     }
 
+    /// Whether an earlier attempt at the same text, whose outcome was unknown, arrived.
+    async fn earlier_send_landed(&self, chat_id: &str, text: &str) -> Result<bool, ConnectorError> {
+        let Some(since) = self.uncertain_since(chat_id, text) else {
+            return Ok(false);
+        };
+        Ok(self
+            .last_seller_text(chat_id, Some(since - CLOCK_SLACK_MS))
+            .await?
+            .is_some_and(|t| same_text(&t, text)))
+    }
+
+    /// The chat's `replySign`: the one the item keeps, else the chat list's.
+    async fn reply_sign(&self, target: &ReplyTarget) -> Result<String, ConnectorError> {
+        let chat_id = target.external_id.as_str();
+        match target.reply_handle.clone().filter(|s| !s.trim().is_empty()) {
+            Some(sign) => Ok(sign),
+            None => self
+                .find_chat(chat_id)
+                .await?
+                .and_then(|c| c.reply_sign)
+                .ok_or_else(|| ConnectorError::Rejected {
+                    marketplace: "wb",
+                    endpoint: SEND.into(),
+                    status: 400,
+                    message: format!("chat {chat_id} has no replySign"),
+                }),
+        }
+    }
+
+    /// Posts the message, waiting out a 429; see [`Connector::send_answer`] for why
+    /// nothing else is retried.
+    async fn post_message(
+        &self,
+        chat_id: &str,
+        reply_sign: &str,
+        text: &str,
+    ) -> Result<(), ConnectorError> {
+        let url = format!("{}/api/v1/seller/message", self.base_url);
+        let once = self.http.single_attempt();
+        let policy = self.http.retry_policy();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let sent = once
+                .send(SEND, |c| {
+                    let form = reqwest::multipart::Form::new()
+                        .text("replySign", reply_sign.to_string())
+                        .text("message", text.to_string());
+                    c.post(&url)
+                        .header("Authorization", &self.token)
+                        .multipart(form)
+                })
+                .await;
+            match sent {
+                Ok((response, _)) => {
+                    // The body is the confirmation; one that breaks off leaves the
+                    // outcome unknown.
+                    let bytes = response
+                        .bytes()
+                        .await
+                        .map_err(|_| ConnectorError::Network {
+                            marketplace: "wb",
+                            endpoint: SEND.into(),
+                            message: "connection dropped".into(),
+                        })?;
+                    serde_json::from_slice::<MessageResponse>(&bytes)
+                        .map_err(|e| self.malformed(SEND, e.to_string()))?;
+                    self.settle_send(chat_id);
+                    return Ok(());
+                }
+                Err(ConnectorError::RateLimited { retry_after, .. })
+                    if attempt < policy.max_attempts
+                        && retry_after <= policy.max_rate_limit_wait =>
+                {
+                    tracing::warn!(
+                        endpoint = SEND,
+                        attempt,
+                        ?retry_after,
+                        "rate limited; waiting"
+                    );
+                    tokio::time::sleep(retry_after).await;
+                }
+                Err(err)
+                    if err.is_transient() && !matches!(err, ConnectorError::RateLimited { .. }) =>
+                {
+                    return Err(err);
+                }
+                Err(err) => {
+                    // WB refused it (or asked us to wait longer than we do): nothing was
+                    // delivered.
+                    self.forget_send(chat_id);
+                    return Err(err);
+                }
+            }
+        }
+    }
+
     fn settle_send(&self, chat_id: &str) {
         if let Some(r) = self.sends().get_mut(chat_id) {
             r.uncertain = false;
@@ -365,88 +462,13 @@ impl Connector for WbChats {
     /// first looks whether it arrived.
     async fn send_answer(&self, target: &ReplyTarget, text: &str) -> Result<(), ConnectorError> {
         let chat_id = target.external_id.as_str();
-        if let Some(since) = self.uncertain_since(chat_id, text) {
-            let landed = self
-                .last_seller_text(chat_id, Some(since - CLOCK_SLACK_MS))
-                .await?
-                .is_some_and(|t| same_text(&t, text));
-            if landed {
-                self.settle_send(chat_id);
-                return Ok(());
-            }
+        if self.earlier_send_landed(chat_id, text).await? {
+            self.settle_send(chat_id);
+            return Ok(());
         }
-        let reply_sign = match target.reply_handle.clone().filter(|s| !s.trim().is_empty()) {
-            Some(sign) => sign,
-            None => self
-                .find_chat(chat_id)
-                .await?
-                .and_then(|c| c.reply_sign)
-                .ok_or_else(|| ConnectorError::Rejected {
-                    marketplace: "wb",
-                    endpoint: SEND.into(),
-                    status: 400,
-                    message: format!("chat {chat_id} has no replySign"),
-                })?,
-        };
+        let reply_sign = self.reply_sign(target).await?;
         self.begin_send(chat_id, text);
-        let url = format!("{}/api/v1/seller/message", self.base_url);
-        let once = self.http.single_attempt();
-        let policy = self.http.retry_policy();
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let sent = once
-                .send(SEND, |c| {
-                    let form = reqwest::multipart::Form::new()
-                        .text("replySign", reply_sign.clone())
-                        .text("message", text.to_string());
-                    c.post(&url)
-                        .header("Authorization", &self.token)
-                        .multipart(form)
-                })
-                .await;
-            match sent {
-                Ok((response, _)) => {
-                    // The body is the confirmation; one that breaks off leaves the
-                    // outcome unknown.
-                    let bytes = response
-                        .bytes()
-                        .await
-                        .map_err(|_| ConnectorError::Network {
-                            marketplace: "wb",
-                            endpoint: SEND.into(),
-                            message: "connection dropped".into(),
-                        })?;
-                    serde_json::from_slice::<MessageResponse>(&bytes)
-                        .map_err(|e| self.malformed(SEND, e.to_string()))?;
-                    self.settle_send(chat_id);
-                    return Ok(());
-                }
-                Err(ConnectorError::RateLimited { retry_after, .. })
-                    if attempt < policy.max_attempts
-                        && retry_after <= policy.max_rate_limit_wait =>
-                {
-                    tracing::warn!(
-                        endpoint = SEND,
-                        attempt,
-                        ?retry_after,
-                        "rate limited; waiting"
-                    );
-                    tokio::time::sleep(retry_after).await;
-                }
-                Err(err)
-                    if err.is_transient() && !matches!(err, ConnectorError::RateLimited { .. }) =>
-                {
-                    return Err(err);
-                }
-                Err(err) => {
-                    // WB refused it (or asked us to wait longer than we do): nothing was
-                    // delivered.
-                    self.forget_send(chat_id);
-                    return Err(err);
-                }
-            }
-        }
+        self.post_message(chat_id, &reply_sign, text).await
     }
 
     /// The text of the seller's last message in the chat: after our own latest send when
@@ -582,6 +604,25 @@ fn apply_events(
     chats: &HashMap<String, (Chat, serde_json::Value)>,
     events: Vec<ParsedEvent>,
 ) -> Vec<NewInteraction> {
+    let mut items = Vec::new();
+    for (chat_id, mut events) in by_chat(events) {
+        events.sort_by_key(|e| e.at_ms);
+        let entry = memo.entry(chat_id.clone()).or_default();
+        let thread = fold_into_memo(entry, &events);
+        if thread.is_empty() {
+            // Only WB notices or unknown event types: nothing to answer or show.
+            continue;
+        }
+        let text = chat_text(&entry.tail, &thread);
+        let first = entry.first;
+        let listed = chats.get(&chat_id);
+        items.push(chat_item(chat_id, listed, &events, first, thread, text));
+    }
+    items
+}
+
+/// The events of each chat.
+fn by_chat(events: Vec<ParsedEvent>) -> BTreeMap<String, Vec<ParsedEvent>> {
     let mut by_chat: BTreeMap<String, Vec<ParsedEvent>> = BTreeMap::new();
     for event in events {
         by_chat
@@ -589,98 +630,108 @@ fn apply_events(
             .or_default()
             .push(event);
     }
-    let mut items = Vec::new();
-    for (chat_id, mut events) in by_chat {
-        events.sort_by_key(|e| e.at_ms);
-        let entry = memo.entry(chat_id.clone()).or_default();
-        let earliest = events.iter().map(|e| e.at_ms).min().unwrap_or(0);
-        if entry.first <= 0 || earliest < entry.first {
-            entry.first = earliest;
-        }
-        let mut thread: Vec<ChatMessage> = entry
-            .tail
-            .iter()
-            .map(|m| ChatMessage {
-                external_id: m.id.clone(),
-                sender: Sender::Buyer,
-                text: m.text.clone(),
-                sent_at: from_ms(m.at),
-            })
-            .collect();
-        for message in events.iter().filter_map(ParsedEvent::message) {
-            if !thread.iter().any(|m| m.external_id == message.external_id) {
-                thread.push(message);
-            }
-        }
-        thread.sort_by_key(|m| m.sent_at);
-        entry.tail = unanswered_tail(&thread);
-        if thread.is_empty() {
-            // Only WB notices or unknown event types: nothing to answer or show.
-            continue;
-        }
-        let listed = chats.get(&chat_id);
-        let chat = listed.map(|(c, _)| c);
-        let from_events =
-            |pick: fn(&ChatEvent) -> Option<String>| events.iter().find_map(|e| pick(&e.event));
-        let product_id = chat.and_then(|c| c.good_card.as_ref()?.nm_id).or_else(|| {
-            events.iter().find_map(|e| {
-                e.event
-                    .message
-                    .as_ref()?
-                    .attachments
-                    .as_ref()?
-                    .good_card
-                    .as_ref()?
-                    .nm_id
-            })
-        });
-        let text = {
-            let tail: Vec<&str> = entry.tail.iter().map(|m| m.text.as_str()).collect();
-            if tail.is_empty() {
-                thread
-                    .iter()
-                    .rev()
-                    .find(|m| m.sender == Sender::Buyer)
-                    .or(thread.last())
-                    .map(|m| m.text.clone())
-                    .unwrap_or_default()
-            } else {
-                tail.join("\n")
-            }
-        };
-        items.push(NewInteraction {
-            channel: Channel::Chat,
-            external_id: chat_id.clone(),
-            product: product_id.map(|nm| ProductRef {
-                external_id: nm.to_string(),
-                name: None,
-                brand: None,
-            }),
-            customer_name: chat
-                .and_then(|c| c.client_name.clone())
-                .or_else(|| from_events(|e| e.client_name.clone())),
-            customer_external_id: chat
-                .and_then(|c| c.client_id.clone())
-                .or_else(|| from_events(|e| e.client_id.clone())),
-            text,
-            pros: None,
-            cons: None,
-            photos: 0,
-            rating: None,
-            created_at: from_ms(entry.first),
-            answer: None,
-            archived: false,
-            messages: thread,
-            reply_handle: chat
-                .and_then(|c| c.reply_sign.clone())
-                .or_else(|| from_events(|e| e.reply_sign.clone())),
-            raw: serde_json::json!({
-                "chat": listed.map(|(_, raw)| raw.clone()),
-                "events": events.iter().map(|e| e.raw.clone()).collect::<Vec<_>>(),
-            }),
-        });
+    by_chat
+}
+
+/// Adds a chat's events (in time order) to what is remembered of it and returns its
+/// thread: the unanswered messages remembered and the events' messages, in time order.
+fn fold_into_memo(entry: &mut ChatMemo, events: &[ParsedEvent]) -> Vec<ChatMessage> {
+    let earliest = events.iter().map(|e| e.at_ms).min().unwrap_or(0);
+    if entry.first <= 0 || earliest < entry.first {
+        entry.first = earliest;
     }
-    items
+    let mut thread: Vec<ChatMessage> = entry
+        .tail
+        .iter()
+        .map(|m| ChatMessage {
+            external_id: m.id.clone(),
+            sender: Sender::Buyer,
+            text: m.text.clone(),
+            sent_at: from_ms(m.at),
+        })
+        .collect();
+    for message in events.iter().filter_map(ParsedEvent::message) {
+        if !thread.iter().any(|m| m.external_id == message.external_id) {
+            thread.push(message);
+        }
+    }
+    thread.sort_by_key(|m| m.sent_at);
+    entry.tail = unanswered_tail(&thread);
+    thread
+}
+
+/// What the customer wrote: the unanswered messages, else the last buyer message (or the
+/// last message at all).
+fn chat_text(tail: &[MemoMessage], thread: &[ChatMessage]) -> String {
+    if tail.is_empty() {
+        thread
+            .iter()
+            .rev()
+            .find(|m| m.sender == Sender::Buyer)
+            .or(thread.last())
+            .map(|m| m.text.clone())
+            .unwrap_or_default()
+    } else {
+        let tail: Vec<&str> = tail.iter().map(|m| m.text.as_str()).collect();
+        tail.join("\n")
+    }
+}
+
+/// A chat as an item: what the list says of it, else what its events say.
+fn chat_item(
+    chat_id: String,
+    listed: Option<&(Chat, serde_json::Value)>,
+    events: &[ParsedEvent],
+    first_ms: i64,
+    thread: Vec<ChatMessage>,
+    text: String,
+) -> NewInteraction {
+    let chat = listed.map(|(c, _)| c);
+    let from_events =
+        |pick: fn(&ChatEvent) -> Option<String>| events.iter().find_map(|e| pick(&e.event));
+    let product_id = chat.and_then(|c| c.good_card.as_ref()?.nm_id).or_else(|| {
+        events.iter().find_map(|e| {
+            e.event
+                .message
+                .as_ref()?
+                .attachments
+                .as_ref()?
+                .good_card
+                .as_ref()?
+                .nm_id
+        })
+    });
+    NewInteraction {
+        channel: Channel::Chat,
+        external_id: chat_id,
+        product: product_id.map(|nm| ProductRef {
+            external_id: nm.to_string(),
+            name: None,
+            brand: None,
+        }),
+        customer_name: chat
+            .and_then(|c| c.client_name.clone())
+            .or_else(|| from_events(|e| e.client_name.clone())),
+        customer_external_id: chat
+            .and_then(|c| c.client_id.clone())
+            .or_else(|| from_events(|e| e.client_id.clone())),
+        text,
+        pros: None,
+        cons: None,
+        photos: 0,
+        rating: None,
+        created_at: from_ms(first_ms),
+        answer: None,
+        archived: false,
+        messages: thread,
+        reply_handle: chat
+            .and_then(|c| c.reply_sign.clone())
+            .or_else(|| from_events(|e| e.reply_sign.clone())),
+        raw: serde_json::json!({
+            "chat": listed.map(|(_, raw)| raw.clone()),
+            "events": events.iter().map(|e| e.raw.clone()).collect::<Vec<_>>(),
+        }),
+    }
 }
 
 /// Chats the list names that no event has mentioned yet (a chat just opened, or one

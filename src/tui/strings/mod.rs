@@ -11,8 +11,8 @@ use crate::store::{AnswerFilter, QueueSort};
 
 use super::action::Action;
 use super::keymap::Layer;
-use super::lang::Lang;
 use super::state::{Notice, Screen};
+use super::Lang;
 
 pub use en::EN;
 pub use ru::RU;

@@ -8,9 +8,9 @@ use ratatui::Frame;
 use crate::ai::guardrails::{Finding, ReplyWindow, Rule, Severity};
 use crate::tui::action::Action;
 use crate::tui::keymap::Layer;
-use crate::tui::lang::Lang;
 use crate::tui::state::{AppState, Editor, Mode};
 use crate::tui::theme::Slot;
+use crate::tui::Lang;
 use crate::tui::{format, layout, sanitize};
 
 use super::ViewCtx;

@@ -5,9 +5,9 @@
 use super::*;
 use crate::domain::{Answer, EditRefusal, ModerationState};
 use crate::protocol::Event;
-use crate::tui::lang::Lang;
 use crate::tui::state::{Mode, Notice};
 use crate::tui::strings::Strings;
+use crate::tui::Lang;
 
 const SENT: &str = "Спасибо за отзыв! Мы проверим партию.";
 

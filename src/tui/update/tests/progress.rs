@@ -3,9 +3,9 @@
 
 use super::*;
 use crate::protocol::Event;
-use crate::tui::lang::Lang;
 use crate::tui::strings::Strings;
 use crate::tui::view::status::sync_progress;
+use crate::tui::Lang;
 
 fn progress(seen: u64) -> Action {
     Action::Background(Event::SyncProgress {

@@ -1,4 +1,5 @@
 //! The UI language: Russian or English, from the locale unless the user says otherwise.
+//! Messages below the UI (configuration problems, the command line) are written in it too.
 
 use std::fmt;
 use std::str::FromStr;
@@ -50,13 +51,9 @@ impl FromStr for Lang {
 }
 
 /// The UI language: `explicit` (from `--lang` or the config file) when it names one,
-/// else the locale (`LC_ALL`, then `LC_MESSAGES`, then `LANG`, the first that is set):
-/// `ru*` is Russian and anything else English.
-pub fn pick_language(explicit: Option<&str>) -> Lang {
-    pick_language_with(explicit, &|name| std::env::var(name).ok())
-}
-
-/// [`pick_language`] with the environment given, for tests.
+/// else the locale as `env` reads it (`LC_ALL`, then `LC_MESSAGES`, then `LANG`, the first
+/// that is set): `ru*` is Russian and anything else English (`config::ui::pick_language`
+/// reads the process's environment).
 pub fn pick_language_with(explicit: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Lang {
     if let Some(lang) = explicit.and_then(Lang::from_locale) {
         return lang;
