@@ -110,12 +110,12 @@ pub struct DraftContext<'a> {
     /// A classification already made (e.g. stored); computed when `None`.
     pub classification: Option<&'a Classification>,
     /// What the drafts learnt from the seller's edits (`crate::learning`).
-    pub learnt: Option<&'a crate::learning::Style>,
+    pub learnt: Option<&'a super::style::Style>,
     /// The drafting version's extra instructions for the LLM (`crate::experiments`).
     pub instructions: Option<&'a str>,
     /// The seller's knowledge-base entries that may answer the item (the store's search
     /// picks a few); the draft quotes the one that does.
-    pub knowledge: &'a [crate::kb::Entry],
+    pub knowledge: &'a [super::knowledge::Entry],
 }
 
 impl<'a> DraftContext<'a> {
@@ -136,12 +136,12 @@ impl<'a> DraftContext<'a> {
         }
     }
 
-    pub fn with_learnt(mut self, style: &'a crate::learning::Style) -> Self {
+    pub fn with_learnt(mut self, style: &'a super::style::Style) -> Self {
         self.learnt = Some(style);
         self
     }
 
-    pub fn with_knowledge(mut self, entries: &'a [crate::kb::Entry]) -> Self {
+    pub fn with_knowledge(mut self, entries: &'a [super::knowledge::Entry]) -> Self {
         self.knowledge = entries;
         self
     }
@@ -605,7 +605,7 @@ fn knowledge_for(
     // A complaint is answered with the shop's terms (warranty, returns, delivery), never
     // with care or size rules: those would read as "you used it wrong".
     let complaint = cls.intent.is_complaint() || cls.sentiment.label == SentimentLabel::Negative;
-    let hit = crate::kb::relevant(ctx.knowledge, check_ctx.customer_text)
+    let hit = super::knowledge::relevant(ctx.knowledge, check_ctx.customer_text)
         .into_iter()
         .find(|h| {
             !complaint || matches!(h.entry.kind.as_str(), "warranty" | "returns" | "delivery")
@@ -1014,7 +1014,7 @@ pub fn offline_draft(ctx: &DraftContext<'_>, variant: u64) -> Draft {
 /// Why a draft's confidence is what it is, when the seller's learnt style changed it.
 const LEARNT_STYLE: &str = "в стиле продавца";
 
-/// An offline draft as the seller has been editing drafts (`crate::learning::Style`):
+/// An offline draft as the seller has been editing drafts (`super::style::Style`):
 /// their deleted phrases out, their opening, product advice and sign-off in (a reused
 /// answer too: it may predate them). Unchanged if the result would break a guardrail or
 /// the channel's length.

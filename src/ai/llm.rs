@@ -544,7 +544,7 @@ fn learnt_section(ctx: &DraftContext<'_>) -> String {
 /// The seller's entries that answer the item, best first (at most three, each cut to
 /// 600 characters): the quoted passage and the entry's text.
 fn knowledge_json(ctx: &DraftContext<'_>) -> Value {
-    let hits = crate::kb::relevant(ctx.knowledge, &ctx.customer_text());
+    let hits = super::knowledge::relevant(ctx.knowledge, &ctx.customer_text());
     Value::Array(
         hits.iter()
             .take(3)

@@ -71,7 +71,7 @@ impl DraftInputs {
             None => None,
         };
         let history = store::customer_profile(conn, id)?
-            .map(|profile| crate::ai::customer::history_from(&profile, id));
+            .map(|profile| super::customer::history_from(&profile, id));
         let knowledge = store::kb_search(
             conn,
             store::KbScope::Account(interaction.account_id),

@@ -5,6 +5,7 @@
 mod auto;
 pub mod auto_live;
 mod context;
+mod customer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -237,7 +238,11 @@ pub async fn draft_each(
                 return Ok(None);
             };
             let resolved = crate::experiments::resolve(&reader, &inputs.interaction)?;
-            crate::experiments::apply(&resolved.version, &mut inputs);
+            crate::experiments::apply(
+                &resolved.version,
+                &mut inputs.templates,
+                &mut inputs.approved,
+            );
             Ok(Some((inputs, resolved)))
         };
         let judged = match provider {

@@ -7,7 +7,6 @@ use chrono::{DateTime, FixedOffset, Utc};
 use ratatui_textarea::TextArea;
 
 use crate::ai::guardrails::{Finding, ReplyGuard, ReplyWindow, Severity};
-use crate::analytics::Dashboard;
 use crate::domain::{char_count, Channel, ChatMessage, Interaction, InteractionId, Marketplace};
 use crate::settings::editable::Layers;
 use crate::settings::Scope;
@@ -709,6 +708,9 @@ impl AppState {
 pub const ANALYTICS_PERIODS: [u32; 3] = [7, 30, 90];
 
 /// The analytics screen: which period and account, and the figures for them.
+/// The analytics screen's figures, with the versions' figures the experiments layer adds.
+pub type Dashboard = crate::analytics::Dashboard<crate::experiments::VersionReport>;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalyticsView {
     /// The last this many local days, today included.
