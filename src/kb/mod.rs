@@ -65,85 +65,24 @@ fn checked_kind(kind: &str, source: &str) -> Result<String> {
 /// rows become sentences ("Размер M: обхват груди 92–96"); list markers are dropped.
 pub fn parse_markdown(file: &str, text: &str, title: &str) -> Result<Vec<Entry>> {
     let kind = kind_from_name(file).to_string();
-    let mut file_title: Option<String> = None;
-    let mut sections: Vec<(String, Vec<String>)> = Vec::new();
-    let mut preamble: Vec<String> = Vec::new();
-    let mut header: Option<Vec<String>> = None;
-    for raw in text.lines() {
-        let line = raw.trim();
-        if let Some(h) = line.strip_prefix("## ") {
-            sections.push((h.trim().to_string(), Vec::new()));
-            header = None;
-            continue;
-        }
-        if let Some(h) = line.strip_prefix("# ") {
-            if file_title.is_none() && sections.is_empty() {
-                file_title = Some(h.trim().to_string());
-                continue;
-            }
-        }
-        let target = match sections.last_mut() {
-            Some((_, lines)) => lines,
-            None => &mut preamble,
-        };
-        if line.starts_with('|') {
-            let cells: Vec<String> = line
-                .trim_matches('|')
-                .split('|')
-                .map(|c| c.trim().to_string())
-                .collect();
-            if cells
-                .iter()
-                .all(|c| !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':' | ' ')))
-            {
-                continue;
-            }
-            match &header {
-                None => header = Some(cells),
-                Some(names) => target.push(table_row(names, &cells)),
-            }
-            continue;
-        }
-        header = None;
-        let line = line
-            .trim_start_matches(['-', '*', '•'])
-            .trim_start()
-            .to_string();
-        target.push(line);
-    }
-    let join = |lines: &[String]| -> String {
-        let mut out = String::new();
-        for l in lines {
-            if l.is_empty() {
-                if !out.is_empty() && !out.ends_with('\n') {
-                    out.push('\n');
-                }
-                continue;
-            }
-            if !out.is_empty() && !out.ends_with('\n') {
-                out.push('\n');
-            }
-            out.push_str(l);
-        }
-        out.trim().to_string()
-    };
+    let doc = MarkdownDoc::read(text);
     let mut entries = Vec::new();
-    if sections.is_empty() {
-        let body = join(&preamble);
+    if doc.sections.is_empty() {
+        let body = join_lines(&doc.preamble);
         if !body.is_empty() {
             entries.push(Entry {
                 id: None,
                 account: None,
                 kind,
-                title: file_title.unwrap_or_else(|| title.to_string()),
+                title: doc.title.unwrap_or_else(|| title.to_string()),
                 body,
                 source: format!("{file}#1"),
             });
         }
         return Ok(entries);
     }
-    for (n, (title, lines)) in sections.iter().enumerate() {
-        let body = join(lines);
+    for (n, (title, lines)) in doc.sections.iter().enumerate() {
+        let body = join_lines(lines);
         if body.is_empty() {
             bail!("{file}: the entry '{title}' has no text");
         }
@@ -157,6 +96,92 @@ pub fn parse_markdown(file: &str, text: &str, title: &str) -> Result<Vec<Entry>>
         });
     }
     Ok(entries)
+}
+
+/// A Markdown file's lines by section, tables read as sentences and list markers dropped.
+struct MarkdownDoc {
+    /// The `# heading` before any section.
+    title: Option<String>,
+    /// Each `## heading` and the lines under it.
+    sections: Vec<(String, Vec<String>)>,
+    /// The lines before the first section.
+    preamble: Vec<String>,
+}
+
+impl MarkdownDoc {
+    fn read(text: &str) -> MarkdownDoc {
+        let mut doc = MarkdownDoc {
+            title: None,
+            sections: Vec::new(),
+            preamble: Vec::new(),
+        };
+        // A table's column names, while its rows are read.
+        let mut header: Option<Vec<String>> = None;
+        for raw in text.lines() {
+            let line = raw.trim();
+            if let Some(h) = line.strip_prefix("## ") {
+                doc.sections.push((h.trim().to_string(), Vec::new()));
+                header = None;
+                continue;
+            }
+            if let Some(h) = line.strip_prefix("# ") {
+                if doc.title.is_none() && doc.sections.is_empty() {
+                    doc.title = Some(h.trim().to_string());
+                    continue;
+                }
+            }
+            let target = match doc.sections.last_mut() {
+                Some((_, lines)) => lines,
+                None => &mut doc.preamble,
+            };
+            if line.starts_with('|') {
+                match (table_cells(line), &header) {
+                    (None, _) => {}
+                    (Some(cells), None) => header = Some(cells),
+                    (Some(cells), Some(names)) => target.push(table_row(names, &cells)),
+                }
+                continue;
+            }
+            header = None;
+            let line = line
+                .trim_start_matches(['-', '*', '•'])
+                .trim_start()
+                .to_string();
+            target.push(line);
+        }
+        doc
+    }
+}
+
+/// A table row's cells; `None` for the line under the header (`|---|:--:|`).
+fn table_cells(line: &str) -> Option<Vec<String>> {
+    let cells: Vec<String> = line
+        .trim_matches('|')
+        .split('|')
+        .map(|c| c.trim().to_string())
+        .collect();
+    let separator = cells
+        .iter()
+        .all(|c| !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':' | ' ')));
+    (!separator).then_some(cells)
+}
+
+/// An entry's lines as its body: one per line, blank lines dropped.
+fn join_lines(lines: &[String]) -> String {
+    let mut out = String::new();
+    for l in lines {
+        if l.is_empty() {
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            continue;
+        }
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(l);
+    }
+    out.trim().to_string()
 }
 
 /// "Размер M: обхват груди 92–96, рост 170–176."
