@@ -269,8 +269,14 @@ fn main() -> std::process::ExitCode {
             json,
             text,
         }) => Some(match rating.map(|r| Rating::new(r).ok_or(r)).transpose() {
-            Ok(rating) => out::line(&agentiq::ai::classify_report(*channel, rating, text, *json))
-                .map_err(anyhow::Error::from),
+            Ok(rating) => out::line(&agentiq::ai::classify_report(
+                *channel,
+                rating,
+                text,
+                *json,
+                agentiq::sla::tier_for,
+            ))
+            .map_err(anyhow::Error::from),
             Err(bad) => Err(fail(
                 Failure::Usage,
                 format!("--rating {bad} is outside 1..5"),

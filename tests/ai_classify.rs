@@ -492,6 +492,7 @@ fn cli_reports() {
         Rating::new(2),
         "Сломался через неделю, пишу в Роспотребнадзор",
         false,
+        agentiq::sla::tier_for,
     );
     assert!(text.contains("defect_not_working"), "{text}");
     assert!(text.contains("legal"), "{text}");
@@ -501,6 +502,7 @@ fn cli_reports() {
         Rating::new(5),
         "Отличный плед!",
         true,
+        agentiq::sla::tier_for,
     ))
     .unwrap();
     assert_eq!(json["intent"], "thanks");

@@ -712,7 +712,7 @@ fn report_text_and_json_agree_with_the_dashboard() {
     assert!(text.contains("Period:   2026-11-02, 1 day"), "{text}");
     assert!(text.contains("Previous: 2026-11-01, 1 day"), "{text}");
 
-    let dash = dashboard(&d.conn, &q, now).unwrap();
+    let dash = dashboard(&d.conn, &q, now, ()).unwrap();
     assert_eq!(dash.current.questions_sla, *dash.cards()[0]);
     assert_eq!(
         dash.current.questions_sla.numerator,
@@ -1037,7 +1037,8 @@ fn dashboard_holds_everything_the_screen_shows() {
     let (_, _) = revenue_fixture(&d);
     let q = MetricsQuery::new(at(-6 * DAY), at(DAY));
     let now = at(30 * H);
-    let dash = dashboard(&d.conn, &q, now).unwrap();
+    let versions = agentiq::experiments::version_report(&d.conn, &q, None).unwrap();
+    let dash = dashboard(&d.conn, &q, now, versions).unwrap();
     assert_eq!(dash.daily.len(), 7);
     assert_eq!(dash.comparison.previous_period.to, at(-6 * DAY));
     assert_eq!(dash.comparison.previous_period.from, at(-13 * DAY));

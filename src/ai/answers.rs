@@ -78,7 +78,6 @@ pub fn specific(
     asked_for_return: bool,
 ) -> Specific {
     let mut out = Specific::default();
-    let channel = ctx.channel();
     let product = ctx.product_name().map(|n| short_product_name(&n));
     if cls.intent == Intent::Other {
         out.reasons.push(reason::RARE_INTENT);
@@ -93,59 +92,16 @@ pub fn specific(
     // A question the classifier calls pre-purchase or other may still ask for a value
     // the card holds ("из чего сделан?"): it is answered when the card has it or a
     // topic is recognised, and costs no confidence when nothing is.
-    let card_intent = is_card_intent(cls.intent);
     let may_ask = matches!(cls.intent, Intent::PrePurchase | Intent::Other);
-    if (card_intent || may_ask) && channel != Channel::Review {
-        match ctx.product {
-            None if card_intent => {
-                out.reasons.push(reason::NO_CARD);
-                out.confidence_shift -= 0.1;
-            }
-            None => {}
-            Some(card) => match card_facts::answer(card, customer_text, cls.intent) {
-                CardAnswer::Found(spec) => {
-                    out.spec_bodies = from_card(&spec, product.as_deref());
-                    out.spec = Some(spec);
-                    out.reasons.push(reason::FROM_CARD);
-                    out.confidence_shift += 0.1;
-                }
-                CardAnswer::Missing(label) => {
-                    let known = card_facts::known_facts(card, 3);
-                    out.bodies = not_in_card(&label, product.as_deref(), &known);
-                    out.reasons.push(reason::NOT_IN_CARD);
-                    out.confidence_shift -= 0.1;
-                }
-                CardAnswer::Unknown if card_intent => {
-                    out.reasons.push(reason::NOT_RECOGNISED);
-                    out.confidence_shift -= 0.1;
-                }
-                CardAnswer::Unknown => {}
-            },
-        }
+    if (is_card_intent(cls.intent) || may_ask) && ctx.channel() != Channel::Review {
+        answer_from_card(&mut out, ctx, cls.intent, customer_text, product.as_deref());
     }
     if is_problem_item(ctx, cls.intent) {
         let problems = complaint::problems(customer_text);
         match complaint::phrase(&problems) {
             Some(phrase) => {
-                // What went wrong comes before any card fact ("зарядка греется").
-                out.spec = None;
-                out.spec_bodies.clear();
-                out.reasons.retain(|r| {
-                    ![
-                        reason::FROM_CARD,
-                        reason::NOT_IN_CARD,
-                        reason::NOT_RECOGNISED,
-                    ]
-                    .contains(r)
-                });
                 let next = next_steps(ctx, cls.intent, asked_for_return);
-                out.bodies = acknowledgements(&phrase, product.as_deref())
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, ack)| format!("{ack} {}", next[i % next.len()]))
-                    .collect();
-                out.reasons.push(reason::PROBLEM_NAMED);
-                out.confidence_shift += 0.05;
+                name_the_problem(&mut out, &phrase, product.as_deref(), &next);
             }
             None if cls.intent.is_complaint() => {
                 out.reasons.push(reason::PROBLEM_UNCLEAR);
@@ -155,6 +111,66 @@ pub fn specific(
         }
     }
     out
+}
+
+/// What the card says to the question: the value quoted, a parameter it lacks, or
+/// nothing recognised (a doubt only for an intent whose answer should be on the card).
+fn answer_from_card(
+    out: &mut Specific,
+    ctx: &DraftContext<'_>,
+    intent: Intent,
+    customer_text: &str,
+    product: Option<&str>,
+) {
+    let card_intent = is_card_intent(intent);
+    match ctx.product {
+        None if card_intent => {
+            out.reasons.push(reason::NO_CARD);
+            out.confidence_shift -= 0.1;
+        }
+        None => {}
+        Some(card) => match card_facts::answer(card, customer_text, intent) {
+            CardAnswer::Found(spec) => {
+                out.spec_bodies = from_card(&spec, product);
+                out.spec = Some(spec);
+                out.reasons.push(reason::FROM_CARD);
+                out.confidence_shift += 0.1;
+            }
+            CardAnswer::Missing(label) => {
+                let known = card_facts::known_facts(card, 3);
+                out.bodies = not_in_card(&label, product, &known);
+                out.reasons.push(reason::NOT_IN_CARD);
+                out.confidence_shift -= 0.1;
+            }
+            CardAnswer::Unknown if card_intent => {
+                out.reasons.push(reason::NOT_RECOGNISED);
+                out.confidence_shift -= 0.1;
+            }
+            CardAnswer::Unknown => {}
+        },
+    }
+}
+
+/// What went wrong comes before any card fact ("зарядка греется"): bodies that name the
+/// problem and say what happens next.
+fn name_the_problem(out: &mut Specific, phrase: &str, product: Option<&str>, next: &[String]) {
+    out.spec = None;
+    out.spec_bodies.clear();
+    out.reasons.retain(|r| {
+        ![
+            reason::FROM_CARD,
+            reason::NOT_IN_CARD,
+            reason::NOT_RECOGNISED,
+        ]
+        .contains(r)
+    });
+    out.bodies = acknowledgements(phrase, product)
+        .into_iter()
+        .enumerate()
+        .map(|(i, ack)| format!("{ack} {}", next[i % next.len()]))
+        .collect();
+    out.reasons.push(reason::PROBLEM_NAMED);
+    out.confidence_shift += 0.05;
 }
 
 /// Answers quoting the card, for intents whose templates have no `with_spec`.

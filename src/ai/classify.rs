@@ -202,6 +202,9 @@ pub fn looks_like_question(text: &str, tokens: &[Token]) -> bool {
         || tokens.iter().any(|t| t.norm == "ли")
 }
 
+/// An intent's rule score and the words of the text that gave it.
+type Scored = (Intent, f32, Vec<String>);
+
 /// Every intent's rule score for a text (lexicon cues plus the rating and channel priors
 /// described in the module documentation), best first, with the words that matched.
 pub(crate) fn rule_scores(
@@ -209,9 +212,9 @@ pub(crate) fn rule_scores(
     stars: Option<u8>,
     text: &str,
     tokens: &[Token],
-) -> Vec<(Intent, f32, Vec<String>)> {
+) -> Vec<Scored> {
     let m = model();
-    let mut scored: Vec<(Intent, f32, Vec<String>)> = m
+    let mut scored: Vec<Scored> = m
         .intents
         .iter()
         .map(|(intent, set)| {
@@ -223,65 +226,27 @@ pub(crate) fn rule_scores(
             (*intent, score, words)
         })
         .collect();
-    let (care, care_hits) = m.care.score(tokens);
-    let care_intent = if channel == Channel::Question {
-        Intent::ProductSpec
-    } else {
-        Intent::UsageHowto
-    };
-    let get = |scored: &mut Vec<(Intent, f32, Vec<String>)>, i: Intent| -> usize {
-        match scored.iter().position(|(x, _, _)| *x == i) {
-            Some(p) => p,
-            None => {
-                scored.push((i, 0.0, Vec::new()));
-                scored.len() - 1
-            }
-        }
-    };
     let question_like = looks_like_question(text, tokens);
     // A review is a statement about a product already bought: care words there describe
     // how it was used, not a question about how to.
+    let (care, care_hits) = m.care.score(tokens);
     if care > 0.0 && (channel != Channel::Review || question_like) {
-        let p = get(&mut scored, care_intent);
+        let care_intent = if channel == Channel::Question {
+            Intent::ProductSpec
+        } else {
+            Intent::UsageHowto
+        };
+        let p = slot(&mut scored, care_intent);
         scored[p].1 += care;
         scored[p]
             .2
             .extend(care_hits.iter().map(|h| text[h.span.clone()].to_string()));
     }
-
     // Priors from the rating and the channel.
-    let thanks = get(&mut scored, Intent::Thanks);
-    let quality = get(&mut scored, Intent::QualityComplaint);
+    let thanks = slot(&mut scored, Intent::Thanks);
+    let quality = slot(&mut scored, Intent::QualityComplaint);
     if channel == Channel::Review {
-        if !question_like {
-            // Reviews rarely ask anything: pre-purchase and how-to cues there are
-            // descriptions ("подсветку можно отключить — это плюс").
-            for (intent, score, _) in scored.iter_mut() {
-                match intent {
-                    Intent::UsageHowto => *score *= 0.3,
-                    Intent::SizingFit => *score *= 0.6,
-                    Intent::DeliveryStatus => *score *= 0.5,
-                    i if i.is_pre_purchase() => *score *= 0.5,
-                    _ => {}
-                }
-            }
-        }
-        match stars {
-            Some(5) => {
-                scored[thanks].1 += 2.0;
-                scored[quality].1 *= 0.5;
-            }
-            Some(4) => scored[thanks].1 += 1.0,
-            Some(3) => {
-                scored[quality].1 += 1.0;
-                scored[thanks].1 *= 0.5;
-            }
-            Some(_) => {
-                scored[quality].1 += 1.0;
-                scored[thanks].1 *= 0.2;
-            }
-            None => {}
-        }
+        review_priors(&mut scored, stars, question_like, thanks, quality);
     }
     if channel == Channel::Question {
         scored[thanks].1 *= 0.3;
@@ -296,7 +261,6 @@ pub(crate) fn rule_scores(
             *score *= 1.3;
         }
     }
-
     scored.sort_by(|a, b| {
         b.1.total_cmp(&a.1).then_with(|| {
             let pa = TIE_ORDER.iter().position(|i| *i == a.0);
@@ -305,6 +269,58 @@ pub(crate) fn rule_scores(
         })
     });
     scored
+}
+
+/// Where `intent` is among the scores, added with none when it is not yet.
+fn slot(scored: &mut Vec<Scored>, intent: Intent) -> usize {
+    match scored.iter().position(|(x, _, _)| *x == intent) {
+        Some(p) => p,
+        None => {
+            scored.push((intent, 0.0, Vec::new()));
+            scored.len() - 1
+        }
+    }
+}
+
+/// A review's priors: questions' cues weigh less unless it asks something, and the
+/// rating leans to thanks or to a quality complaint (`thanks` and `quality` are where
+/// those two are in `scored`).
+fn review_priors(
+    scored: &mut [Scored],
+    stars: Option<u8>,
+    question_like: bool,
+    thanks: usize,
+    quality: usize,
+) {
+    if !question_like {
+        // Reviews rarely ask anything: pre-purchase and how-to cues there are
+        // descriptions ("подсветку можно отключить — это плюс").
+        for (intent, score, _) in scored.iter_mut() {
+            match intent {
+                Intent::UsageHowto => *score *= 0.3,
+                Intent::SizingFit => *score *= 0.6,
+                Intent::DeliveryStatus => *score *= 0.5,
+                i if i.is_pre_purchase() => *score *= 0.5,
+                _ => {}
+            }
+        }
+    }
+    match stars {
+        Some(5) => {
+            scored[thanks].1 += 2.0;
+            scored[quality].1 *= 0.5;
+        }
+        Some(4) => scored[thanks].1 += 1.0,
+        Some(3) => {
+            scored[quality].1 += 1.0;
+            scored[thanks].1 *= 0.5;
+        }
+        Some(_) => {
+            scored[quality].1 += 1.0;
+            scored[thanks].1 *= 0.2;
+        }
+        None => {}
+    }
 }
 
 /// The rules' own decision (the classifier before the trained model, kept as its
@@ -548,107 +564,4 @@ pub fn is_product_complaint(c: &Classification, rating: Option<Rating>) -> bool 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ai::intent::SentimentLabel;
-    use chrono::TimeZone;
-
-    fn review(stars: u8, text: &str) -> Classification {
-        classify(Channel::Review, Rating::new(stars), text)
-    }
-
-    #[test]
-    fn lexicons_compile() {
-        let m = build_model().unwrap();
-        assert_eq!(
-            m.intents.len(),
-            14,
-            "every intent but `other` has a lexicon"
-        );
-        assert!(!m.care.is_empty());
-        assert_eq!(m.escalations.len(), 5, "all but mass_defect come from text");
-    }
-
-    #[test]
-    fn five_star_praise_is_thanks() {
-        let c = review(5, "Отличный плед, очень мягкий! Рекомендую.");
-        assert_eq!(c.intent, Intent::Thanks);
-        assert_eq!(c.sentiment.label, SentimentLabel::Positive);
-        assert!(c.escalations.is_empty());
-    }
-
-    #[test]
-    fn defect_beats_refund_request() {
-        let c = review(1, "Сломался через неделю, хочу вернуть деньги");
-        assert_eq!(c.intent, Intent::DefectNotWorking, "{c:?}");
-        assert_eq!(c.sentiment.label, SentimentLabel::Negative);
-    }
-
-    #[test]
-    fn more_cues_mean_more_confidence() {
-        let one = review(1, "Перестал работать.");
-        let many = review(
-            1,
-            "Перестал работать, не включается, индикатор не горит. Брак.",
-        );
-        assert_eq!(one.intent, Intent::DefectNotWorking);
-        assert_eq!(many.intent, Intent::DefectNotWorking);
-        assert!(many.intent_confidence > one.intent_confidence);
-        let nothing = classify(Channel::Chat, None, "Добрый день");
-        assert_eq!(nothing.intent, Intent::Other);
-        assert!(nothing.intent_confidence < one.intent_confidence);
-    }
-
-    #[test]
-    fn negation_is_respected() {
-        let c = review(
-            5,
-            "Ручка не нагревается, ничего не пригорает, не сломалась за год",
-        );
-        assert_eq!(c.intent, Intent::Thanks, "{c:?}");
-    }
-
-    #[test]
-    fn care_words_depend_on_channel() {
-        let q = classify(Channel::Question, None, "Можно стирать в машинке?");
-        assert_eq!(q.intent, Intent::ProductSpec);
-        let chat = classify(Channel::Chat, None, "Как правильно стирать?");
-        assert_eq!(chat.intent, Intent::UsageHowto);
-    }
-
-    #[test]
-    fn unmatched_question_is_pre_purchase() {
-        // A vague question the corpus never saw: taken as pre-purchase, without conviction.
-        let q = classify(Channel::Question, None, "И что скажете?");
-        assert_eq!(q.intent, Intent::PrePurchase);
-        assert!(q.intent_confidence < 0.5);
-    }
-
-    #[test]
-    fn escalations_carry_evidence() {
-        let c = review(1, "Буду писать в Роспотребнадзор, у ребёнка аллергия");
-        assert_eq!(
-            c.escalations,
-            [Escalation::HealthAllergy, Escalation::Legal]
-        );
-        assert!(c.evidence.iter().any(|e| e.matched == "Роспотребнадзор"));
-        assert!(escalation_requires_human(&c));
-    }
-
-    #[test]
-    fn mass_defect_counts_within_window() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 10, 12, 0, 0).unwrap();
-        let p = MassDefectPolicy::default();
-        let days = |d: i64| now - Duration::days(d);
-        assert!(!mass_defect(&[days(0), days(1)], now, &p));
-        assert!(mass_defect(&[days(0), days(1), days(2)], now, &p));
-        assert!(!mass_defect(&[days(0), days(1), days(5)], now, &p));
-        let strict = MassDefectPolicy {
-            min_complaints: 2,
-            window: Duration::days(1),
-        };
-        assert!(mass_defect(&[now, now - Duration::hours(3)], now, &strict));
-        let json = serde_json::to_string(&p).unwrap();
-        assert_eq!(json, r#"{"min_complaints":3,"window":72}"#);
-    }
-}
+mod tests;

@@ -19,17 +19,19 @@ pub use answers::reason as confidence_reason;
 pub mod card_facts;
 mod classify;
 pub mod complaint;
-pub mod customer;
 mod drafts;
 pub mod guardrails;
 mod intent;
 pub mod intent_model;
 pub mod intent_train;
+pub mod knowledge;
 pub mod lexicon;
 pub mod llm;
 pub mod normalize;
+pub mod phrases;
 mod report;
 pub mod reuse;
+pub mod style;
 pub mod templates;
 
 pub use classify::{
@@ -42,6 +44,6 @@ pub use drafts::{
     Draft, DraftContext, DraftSource, ProductCard,
 };
 pub use intent::{Escalation, Intent, Sentiment, SentimentLabel};
-pub use report::{check_report, classify_report, verdict_json};
+pub use report::{check_report, classify_report, verdict_json, TierRule};
 pub use reuse::ApprovedAnswer;
 pub use templates::TemplateSet;

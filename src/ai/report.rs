@@ -7,21 +7,36 @@ use super::guardrails::{check, CheckContext, Verdict};
 use super::intent::Escalation;
 use crate::domain::{Channel, Marketplace, Rating, SlaTier};
 
-/// The SLA tier SPEC section 2 gives a classified item: [`crate::sla::tier_for`], raised to
-/// critical when a regulator or court is mentioned.
-fn tier(channel: Channel, rating: Option<Rating>, c: &super::Classification) -> SlaTier {
+/// The SLA tier an item of a channel, rating and intent falls in: the SLA policy's
+/// (`sla::tier_for`), which the caller passes in, since the policy sits above drafting.
+pub type TierRule = fn(Channel, Option<Rating>, Option<&str>) -> SlaTier;
+
+/// The SLA tier SPEC section 2 gives a classified item: `tier_for`'s, raised to critical
+/// when a regulator or court is mentioned.
+fn tier(
+    channel: Channel,
+    rating: Option<Rating>,
+    c: &super::Classification,
+    tier_for: TierRule,
+) -> SlaTier {
     if c.escalations.contains(&Escalation::Legal) {
         return SlaTier::Critical;
     }
-    crate::sla::tier_for(channel, rating, Some(c.intent.as_str()))
+    tier_for(channel, rating, Some(c.intent.as_str()))
 }
 
 /// `agentiq classify --channel review --rating 2 "текст"`: intent, confidence, sentiment,
-/// escalations and the SLA tier, as aligned text or one JSON object.
-pub fn classify_report(channel: Channel, rating: Option<Rating>, text: &str, json: bool) -> String {
+/// escalations and the SLA tier (by `tier_for`), as aligned text or one JSON object.
+pub fn classify_report(
+    channel: Channel,
+    rating: Option<Rating>,
+    text: &str,
+    json: bool,
+    tier_for: TierRule,
+) -> String {
     let c = classify(channel, rating, text);
     let human = escalation_requires_human(&c);
-    let tier = tier(channel, rating, &c);
+    let tier = tier(channel, rating, &c, tier_for);
     if json {
         let value = json!({
             "channel": channel.as_str(),
@@ -157,6 +172,7 @@ mod tests {
             Rating::new(1),
             "Не включается! Буду писать в Роспотребнадзор.",
             false,
+            crate::sla::tier_for,
         );
         assert!(text.contains("intent:       defect_not_working"), "{text}");
         assert!(text.contains("legal"));
@@ -166,6 +182,7 @@ mod tests {
             None,
             "Какая длина шнура?",
             true,
+            crate::sla::tier_for,
         ))
         .unwrap();
         assert_eq!(json["intent"], "product_spec");

@@ -203,27 +203,15 @@ impl TemplateSet {
     /// Check names, placeholders and that every list a draft may need can always be
     /// filled (each has a wording that needs no product).
     pub fn validate(&self) -> Result<(), TemplateError> {
-        let bad = |m: String| Err(TemplateError::Invalid(m));
-        let check_list = |what: &str, list: &[String], allowed: &[&str], need_plain: bool| {
-            for w in list {
-                if let Err(e) = placeholders_of(w, allowed) {
-                    return Err(TemplateError::Invalid(format!("{what}: «{w}»: {e}")));
-                }
-            }
-            if need_plain
-                && !list.iter().any(|w| {
-                    placeholders_of(w, &[]).is_ok_and(|p| {
-                        p.iter()
-                            .all(|k| k != "product" && k != "brand" && k != "spec")
-                    })
-                })
-            {
-                return Err(TemplateError::Invalid(format!(
-                    "{what}: needs at least one wording without {{product}}, {{brand}} or {{spec}}"
-                )));
-            }
-            Ok(())
-        };
+        self.validate_greetings()?;
+        self.validate_common_lines()?;
+        for channel in Channel::ALL {
+            self.validate_channel(channel)?;
+        }
+        Ok(())
+    }
+
+    fn validate_greetings(&self) -> Result<(), TemplateError> {
         let g = &self.common.greetings;
         check_list("greetings.named", &g.named, &["name"], false)?;
         check_list("greetings.anonymous", &g.anonymous, &[], true)?;
@@ -240,8 +228,15 @@ impl TemplateSet {
             true,
         )?;
         if g.named.is_empty() || g.followup_named.is_empty() {
-            return bad("greetings need named and followup_named wordings".into());
+            return Err(TemplateError::Invalid(
+                "greetings need named and followup_named wordings".into(),
+            ));
         }
+        Ok(())
+    }
+
+    /// Sign-offs, history lines and return instructions.
+    fn validate_common_lines(&self) -> Result<(), TemplateError> {
         let c = &self.common.closings;
         for (what, list) in [
             ("closings.review_positive", &c.review_positive),
@@ -260,43 +255,74 @@ impl TemplateSet {
         ] {
             check_list(what, list, &["marketplace"], true)?;
         }
+        Ok(())
+    }
+
+    /// A channel's intent and escalation wordings: known names, `other` present.
+    fn validate_channel(&self, channel: Channel) -> Result<(), TemplateError> {
+        let bad = |m: String| Err(TemplateError::Invalid(m));
         let body_keys = ["product", "brand", "spec", "marketplace"];
-        for channel in Channel::ALL {
-            let ch = self.channel(channel);
-            if !ch.intent.contains_key(Intent::Other.as_str()) {
-                return bad(format!("{channel}: missing intent.other"));
+        let ch = self.channel(channel);
+        if !ch.intent.contains_key(Intent::Other.as_str()) {
+            return bad(format!("{channel}: missing intent.other"));
+        }
+        for (name, w) in &ch.intent {
+            if Intent::parse(name).is_none() {
+                return bad(format!("{channel}: unknown intent '{name}'"));
             }
-            for (name, w) in &ch.intent {
-                if Intent::parse(name).is_none() {
-                    return bad(format!("{channel}: unknown intent '{name}'"));
-                }
-                check_list(
-                    &format!("{channel}.intent.{name}.bodies"),
-                    &w.bodies,
-                    &body_keys,
-                    true,
-                )?;
-                check_list(
-                    &format!("{channel}.intent.{name}.with_spec"),
-                    &w.with_spec,
-                    &body_keys,
-                    false,
-                )?;
+            check_list(
+                &format!("{channel}.intent.{name}.bodies"),
+                &w.bodies,
+                &body_keys,
+                true,
+            )?;
+            check_list(
+                &format!("{channel}.intent.{name}.with_spec"),
+                &w.with_spec,
+                &body_keys,
+                false,
+            )?;
+        }
+        for (name, w) in &ch.escalation {
+            if Escalation::parse(name).is_none() {
+                return bad(format!("{channel}: unknown escalation '{name}'"));
             }
-            for (name, w) in &ch.escalation {
-                if Escalation::parse(name).is_none() {
-                    return bad(format!("{channel}: unknown escalation '{name}'"));
-                }
-                check_list(
-                    &format!("{channel}.escalation.{name}"),
-                    &w.bodies,
-                    &body_keys,
-                    true,
-                )?;
-            }
+            check_list(
+                &format!("{channel}.escalation.{name}"),
+                &w.bodies,
+                &body_keys,
+                true,
+            )?;
         }
         Ok(())
     }
+}
+
+/// Checks a list of wordings: only `allowed` placeholders, and with `need_plain` at least
+/// one wording that needs no product, brand or characteristic.
+fn check_list(
+    what: &str,
+    list: &[String],
+    allowed: &[&str],
+    need_plain: bool,
+) -> Result<(), TemplateError> {
+    for w in list {
+        if let Err(e) = placeholders_of(w, allowed) {
+            return Err(TemplateError::Invalid(format!("{what}: «{w}»: {e}")));
+        }
+    }
+    let plain = |w: &String| {
+        placeholders_of(w, &[]).is_ok_and(|p| {
+            p.iter()
+                .all(|k| k != "product" && k != "brand" && k != "spec")
+        })
+    };
+    if need_plain && !list.iter().any(plain) {
+        return Err(TemplateError::Invalid(format!(
+            "{what}: needs at least one wording without {{product}}, {{brand}} or {{spec}}"
+        )));
+    }
+    Ok(())
 }
 
 fn empty_wordings() -> &'static Wordings {

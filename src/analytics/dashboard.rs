@@ -16,9 +16,11 @@ use super::{metrics, MetricsQuery};
 /// How many products the screen lists by open complaints.
 pub const TOP_PRODUCTS: usize = 10;
 
-/// Everything the analytics screen shows.
+/// Everything the analytics screen shows. `V` is the period's figures per prompt/template
+/// version (`experiments::VersionReport`), which the experiments layer above this one
+/// computes and the caller passes in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Dashboard {
+pub struct Dashboard<V> {
     pub query: MetricsQuery,
     pub now: DateTime<Utc>,
     /// This period's five metrics against their targets, and the auto-reply figure.
@@ -32,10 +34,10 @@ pub struct Dashboard {
     /// Revenue at risk and protected for the period, per product and in total.
     pub revenue: RevenueSummary,
     /// The period's replies per prompt/template version, and whether a winner can be called.
-    pub versions: crate::experiments::VersionReport,
+    pub versions: V,
 }
 
-impl Dashboard {
+impl<V> Dashboard<V> {
     /// The five metric cards in the SPEC's order.
     pub fn cards(&self) -> [&Metric; 5] {
         self.current.all()
@@ -81,8 +83,13 @@ impl Dashboard {
     }
 }
 
-/// The analytics screen's data for `q` at `now`.
-pub fn dashboard(conn: &Connection, q: &MetricsQuery, now: DateTime<Utc>) -> Result<Dashboard> {
+/// The analytics screen's data for `q` at `now`, with the versions' figures for `q`.
+pub fn dashboard<V>(
+    conn: &Connection,
+    q: &MetricsQuery,
+    now: DateTime<Utc>,
+    versions: V,
+) -> Result<Dashboard<V>> {
     let (current, daily) = metrics_with_days(conn, q, now)?;
     let previous_period = q.previous();
     let previous = metrics(conn, &previous_period, now)?;
@@ -94,6 +101,6 @@ pub fn dashboard(conn: &Connection, q: &MetricsQuery, now: DateTime<Utc>) -> Res
         daily,
         top_complaints: top_complaint_products(conn, q, now, TOP_PRODUCTS)?,
         revenue: revenue(conn, q, now)?,
-        versions: crate::experiments::version_report(conn, q, None)?,
+        versions,
     })
 }

@@ -185,6 +185,32 @@ fn text_report(r: &ReportOut) -> String {
         r.filter.channel.map_or("all", |c| c.as_str()),
     );
     let _ = writeln!(s);
+    metrics_table(&mut s, r);
+    let _ = writeln!(s);
+    let auto = r.metrics.auto_replies;
+    let _ = writeln!(
+        s,
+        "Auto-replies: {} of {} replies sent ({}); not counted in draft acceptance.",
+        auto.sent,
+        auto.replies_sent,
+        percent(auto.share)
+    );
+    let _ = writeln!(
+        s,
+        "Revenue estimate: {} at risk, {} protected by fast answers.",
+        roubles(r.revenue.at_risk),
+        roubles(r.revenue.protected)
+    );
+    let _ = writeln!(
+        s,
+        "Questions count by deadline, reviews by arrival, replies by sending, sync runs by \
+         start; definitions in docs/metrics.md."
+    );
+    s
+}
+
+/// The metrics against their targets and the previous period, one row each.
+fn metrics_table(s: &mut String, r: &ReportOut) {
     let _ = writeln!(
         s,
         "{:<32} {:>7} {:>11} {:>7}  {:<6} {:>8}  Change",
@@ -219,27 +245,6 @@ fn text_report(r: &ReportOut) -> String {
             delta
         );
     }
-    let _ = writeln!(s);
-    let auto = r.metrics.auto_replies;
-    let _ = writeln!(
-        s,
-        "Auto-replies: {} of {} replies sent ({}); not counted in draft acceptance.",
-        auto.sent,
-        auto.replies_sent,
-        percent(auto.share)
-    );
-    let _ = writeln!(
-        s,
-        "Revenue estimate: {} at risk, {} protected by fast answers.",
-        roubles(r.revenue.at_risk),
-        roubles(r.revenue.protected)
-    );
-    let _ = writeln!(
-        s,
-        "Questions count by deadline, reviews by arrival, replies by sending, sync runs by \
-         start; definitions in docs/metrics.md."
-    );
-    s
 }
 
 #[cfg(test)]

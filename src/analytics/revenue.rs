@@ -348,14 +348,7 @@ pub fn revenue(conn: &Connection, q: &MetricsQuery, now: DateTime<Utc>) -> Resul
     let items = facts::items(conn, q, ItemSelect::RevenueIn, None)?;
     let mut cache = SettingsCache::new(conn);
     let now = now.timestamp();
-
-    struct Acc {
-        product: ProductRevenue,
-        review_risk: f64,
-        question_risk: f64,
-        monthly_sales: f64,
-    }
-    let mut by_product: HashMap<(i64, Option<String>), Acc> = HashMap::new();
+    let mut by_product: HashMap<(i64, Option<String>), ProductTally> = HashMap::new();
     for item in &items {
         let s = cache.get(item.account_id);
         let Some(r) = classify(item, s, now) else {
@@ -363,7 +356,43 @@ pub fn revenue(conn: &Connection, q: &MetricsQuery, now: DateTime<Utc>) -> Resul
         };
         let monthly_sales = r.order_value * s.monthly_orders;
         let key = (item.account_id, item.product_external_id.clone());
-        let acc = by_product.entry(key).or_insert_with(|| Acc {
+        by_product
+            .entry(key)
+            .or_insert_with(|| ProductTally::new(item, &r, monthly_sales))
+            .add(item, &r);
+    }
+    let mut products: Vec<ProductRevenue> = by_product
+        .into_values()
+        .map(ProductTally::total)
+        .filter(|p| p.at_risk > 0.0 || p.protected > 0.0)
+        .collect();
+    products.sort_by(|a, b| {
+        b.at_risk
+            .total_cmp(&a.at_risk)
+            .then(b.protected.total_cmp(&a.protected))
+            .then(a.account_id.cmp(&b.account_id))
+            .then(a.product_external_id.cmp(&b.product_external_id))
+    });
+    Ok(RevenueSummary {
+        at_risk: kopecks(products.iter().map(|p| p.at_risk).sum()),
+        protected: kopecks(products.iter().map(|p| p.protected).sum()),
+        products,
+    })
+}
+
+/// One product's items as they are added up: the risks kept apart until the total,
+/// where the reviews' is capped.
+struct ProductTally {
+    product: ProductRevenue,
+    review_risk: f64,
+    question_risk: f64,
+    monthly_sales: f64,
+}
+
+impl ProductTally {
+    /// The product of `item`, with nothing counted yet.
+    fn new(item: &ItemRow, r: &ItemRevenue, monthly_sales: f64) -> ProductTally {
+        ProductTally {
             product: ProductRevenue {
                 account_id: item.account_id,
                 account_name: item.account_name.clone(),
@@ -381,55 +410,43 @@ pub fn revenue(conn: &Connection, q: &MetricsQuery, now: DateTime<Utc>) -> Resul
             review_risk: 0.0,
             question_risk: 0.0,
             monthly_sales,
-        });
-        if acc.product.product_name.is_none() {
-            acc.product.product_name = item.product_name.clone();
+        }
+    }
+
+    fn add(&mut self, item: &ItemRow, r: &ItemRevenue) {
+        if self.product.product_name.is_none() {
+            self.product.product_name = item.product_name.clone();
         }
         match (r.kind, r.status) {
             (RevenueKind::NegativeReview, RevenueStatus::AtRisk) => {
-                acc.review_risk += r.at_risk;
-                acc.product.unanswered_negative_reviews += 1;
+                self.review_risk += r.at_risk;
+                self.product.unanswered_negative_reviews += 1;
             }
             (RevenueKind::PrePurchaseQuestion, RevenueStatus::AtRisk) => {
-                acc.question_risk += r.at_risk;
-                acc.product.late_questions += 1;
+                self.question_risk += r.at_risk;
+                self.product.late_questions += 1;
             }
             (_, RevenueStatus::Protected) => {
-                acc.product.protected += r.protected;
-                acc.product.protected_items += 1;
+                self.product.protected += r.protected;
+                self.product.protected_items += 1;
             }
             _ => {}
         }
     }
-    let mut products: Vec<ProductRevenue> = by_product
-        .into_values()
-        .map(|acc| {
-            let mut p = acc.product;
-            // Many unanswered complaints about one product cannot cost more than all of
-            // its monthly sales.
-            let reviews = if p.product_external_id.is_some() {
-                acc.review_risk.min(acc.monthly_sales)
-            } else {
-                acc.review_risk
-            };
-            p.at_risk = kopecks(reviews + acc.question_risk);
-            p.protected = kopecks(p.protected);
-            p
-        })
-        .filter(|p| p.at_risk > 0.0 || p.protected > 0.0)
-        .collect();
-    products.sort_by(|a, b| {
-        b.at_risk
-            .total_cmp(&a.at_risk)
-            .then(b.protected.total_cmp(&a.protected))
-            .then(a.account_id.cmp(&b.account_id))
-            .then(a.product_external_id.cmp(&b.product_external_id))
-    });
-    Ok(RevenueSummary {
-        at_risk: kopecks(products.iter().map(|p| p.at_risk).sum()),
-        protected: kopecks(products.iter().map(|p| p.protected).sum()),
-        products,
-    })
+
+    /// The product's figures: many unanswered complaints about one product cannot cost
+    /// more than all of its monthly sales.
+    fn total(self) -> ProductRevenue {
+        let mut p = self.product;
+        let reviews = if p.product_external_id.is_some() {
+            self.review_risk.min(self.monthly_sales)
+        } else {
+            self.review_risk
+        };
+        p.at_risk = kopecks(reviews + self.question_risk);
+        p.protected = kopecks(p.protected);
+        p
+    }
 }
 
 /// The estimate for one item at `now` (the detail pane), with its account's settings;

@@ -153,12 +153,16 @@ pub fn default_version() -> PromptVersion {
 
 /// Shapes a draft's inputs by `version`: its templates replace the seller's (a version
 /// is a complete proposal), and it may use fewer approved answers as examples.
-pub fn apply(version: &PromptVersion, inputs: &mut crate::prepare::DraftInputs) {
+pub fn apply(
+    version: &PromptVersion,
+    templates: &mut Option<crate::ai::TemplateSet>,
+    approved: &mut Vec<crate::ai::ApprovedAnswer>,
+) {
     if let Some(set) = version.template_set() {
-        inputs.templates = Some(set);
+        *templates = Some(set);
     }
     if let Some(n) = version.examples {
-        inputs.approved.truncate(n);
+        approved.truncate(n);
     }
 }
 

@@ -2,7 +2,7 @@
 //! the seller sends from a draft teaches, per account, the phrases they delete, the
 //! openings, product advice and sign-offs they add, and the length they write per
 //! channel. The offline drafter applies what was learnt ([`Style::apply`]); the LLM
-//! prompt lists it ([`Style::prompt_lines`]). What counts as an approved example for the
+//! prompt lists it ([`Style::prompt_lines`]); the type is drafting's (`ai::style`). What counts as an approved example for the
 //! drafts is decided by [`LearningSettings::approved_max_edit_distance`]
 //! (`prepare::approved_answers`).
 
@@ -11,8 +11,9 @@ pub mod phrases;
 mod record;
 mod style;
 
+pub use crate::ai::style::Style;
 pub use record::{learn_from_reply, load_style, Learnt};
-pub use style::{Style, MIN_LENGTH_SAMPLES};
+pub use style::MIN_LENGTH_SAMPLES;
 
 use serde::{Deserialize, Serialize};
 

@@ -102,7 +102,7 @@ pub fn load_style(
     }
     let phrases = rows::learnt_phrases(conn, account_id, i64::from(settings.min_evidence))?;
     let lengths = rows::learnt_lengths(conn, account_id)?;
-    Ok(Style::for_item(&phrases, &lengths, channel, product))
+    Ok(super::style::for_item(&phrases, &lengths, channel, product))
 }
 
 /// Everything an account's drafts learnt, for the settings tab and the CLI.

@@ -43,62 +43,74 @@ pub struct DraftInputs {
 /// Knowledge-base entries a draft weighs: the full-text search's best few.
 const KB_CANDIDATES: usize = 8;
 
+/// The item's product card, or what the item itself says of the product.
+fn product_card(conn: &Connection, interaction: &Interaction) -> Result<Option<ProductCard>> {
+    let Some(p) = &interaction.product else {
+        return Ok(None);
+    };
+    Ok(
+        store::product_card(conn, interaction.account_id, &p.external_id)?
+            .map(|card| ProductCard {
+                id: Some(card.external_id),
+                name: card.name.or_else(|| p.name.clone()).unwrap_or_default(),
+                brand: card.brand.or_else(|| p.brand.clone()),
+                category: card.category,
+                characteristics: card.characteristics,
+                price: card.price.map(|p| p as f64),
+                description: card.description,
+            })
+            .or_else(|| {
+                p.name.clone().map(|name| ProductCard {
+                    id: Some(p.external_id.clone()),
+                    name,
+                    brand: p.brand.clone(),
+                    ..ProductCard::default()
+                })
+            }),
+    )
+}
+
+/// The approved answers a draft of the item learns from, as `[learning]` defines them;
+/// none when the look-up runs past its deadline (examples make a draft better, not
+/// possible).
+fn approved_in_time(conn: &Connection, interaction: &Interaction) -> Result<Vec<ApprovedAnswer>> {
+    let learning = crate::settings::load::<LearningSettings>(conn, Some(interaction.account_id))?;
+    match store::within_deadline(conn, APPROVED_DEADLINE, || {
+        approved_answers(
+            conn,
+            interaction,
+            APPROVED_EXAMPLES,
+            learning.approved_max_edit_distance,
+        )
+    }) {
+        Ok(approved) => Ok(approved),
+        Err(e) if store::is_interrupted(&e) => {
+            tracing::warn!(
+                item = interaction.id.0,
+                "approved answers took too long; drafting without"
+            );
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 impl DraftInputs {
     pub fn load(conn: &Connection, id: InteractionId) -> Result<Option<DraftInputs>> {
         let Some(interaction) = store::interaction(conn, id)? else {
             return Ok(None);
         };
         let thread = store::chat_messages(conn, id)?;
-        let product = match &interaction.product {
-            Some(p) => store::product_card(conn, interaction.account_id, &p.external_id)?
-                .map(|card| ProductCard {
-                    id: Some(card.external_id),
-                    name: card.name.or_else(|| p.name.clone()).unwrap_or_default(),
-                    brand: card.brand.or_else(|| p.brand.clone()),
-                    category: card.category,
-                    characteristics: card.characteristics,
-                    price: card.price.map(|p| p as f64),
-                    description: card.description,
-                })
-                .or_else(|| {
-                    p.name.clone().map(|name| ProductCard {
-                        id: Some(p.external_id.clone()),
-                        name,
-                        brand: p.brand.clone(),
-                        ..ProductCard::default()
-                    })
-                }),
-            None => None,
-        };
+        let product = product_card(conn, &interaction)?;
         let history = store::customer_profile(conn, id)?
-            .map(|profile| crate::ai::customer::history_from(&profile, id));
+            .map(|profile| super::customer::history_from(&profile, id));
         let knowledge = store::kb_search(
             conn,
             store::KbScope::Account(interaction.account_id),
             &DraftContext::new(&interaction, &thread).customer_text(),
             KB_CANDIDATES,
         )?;
-        let learning =
-            crate::settings::load::<LearningSettings>(conn, Some(interaction.account_id))?;
-        let approved = match store::within_deadline(conn, APPROVED_DEADLINE, || {
-            approved_answers(
-                conn,
-                &interaction,
-                APPROVED_EXAMPLES,
-                learning.approved_max_edit_distance,
-            )
-        }) {
-            Ok(approved) => approved,
-            // Examples make a draft better, not possible: past the deadline, none.
-            Err(e) if store::is_interrupted(&e) => {
-                tracing::warn!(
-                    item = id.0,
-                    "approved answers took too long; drafting without"
-                );
-                Vec::new()
-            }
-            Err(e) => return Err(e),
-        };
+        let approved = approved_in_time(conn, &interaction)?;
         let mut recent_answers =
             store::recent_answers(conn, interaction.account_id, RECENT_ANSWERS)?;
         // An edit rewrites this item's own answer: resembling it is the point, not a repeat.
@@ -230,82 +242,7 @@ pub fn approved_answers(
     if stems.is_empty() {
         return Ok(Vec::new());
     }
-    const INNER: &str = "i.id, i.channel, i.text, i.answer_text, i.customer_name,
-        i.product_external_id, i.product_name, i.intent, i.rating, i.created_at";
-    const COLUMNS: &str = "c.id, c.channel, c.text, c.answer_text, c.customer_name,
-        c.product_external_id, c.product_name, c.intent, c.rating";
-    let mut candidates: Vec<(i64, ApprovedAnswer)> = Vec::new();
-    let read = |inner: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<(i64, ApprovedAnswer)>> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM ({inner}) c WHERE {APPROVED_FILTER} ORDER BY c.created_at DESC"
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map(p, |r| {
-                let channel: String = r.get(1)?;
-                let intent: Option<String> = r.get(7)?;
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    ApprovedAnswer {
-                        channel: channel.parse().unwrap_or(item.channel),
-                        customer_text: r.get(2)?,
-                        answer: r.get(3)?,
-                        customer_name: r.get(4)?,
-                        product_id: r.get(5)?,
-                        product_name: r.get(6)?,
-                        intent: intent.and_then(|i| i.parse().ok()),
-                        rating: r.get::<_, Option<u8>>(8)?.and_then(Rating::new),
-                    },
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    };
-    candidates.extend(read(
-        &format!(
-            "SELECT {INNER} FROM interactions i INDEXED BY interactions_answered_recent
-             WHERE i.account_id = ?2 AND i.channel = ?3 AND i.answer_text IS NOT NULL
-             ORDER BY i.created_at DESC LIMIT {RECENT_CANDIDATES}"
-        ),
-        &[&max_edit_distance, &item.account_id, &item.channel.as_str()],
-    )?);
-    if let Some(product) = &item.product {
-        candidates.extend(read(
-            &format!(
-                "SELECT {INNER} FROM interactions i INDEXED BY interactions_answered_product
-                 WHERE i.account_id = ?2 AND i.product_external_id = ?4
-                   AND i.answer_text IS NOT NULL AND i.channel = ?3
-                 ORDER BY i.created_at DESC LIMIT {PRODUCT_CANDIDATES}"
-            ),
-            &[
-                &max_edit_distance,
-                &item.account_id,
-                &item.channel.as_str(),
-                &product.external_id,
-            ],
-        )?);
-    }
-    let intent: Option<String> = conn
-        .prepare_cached("SELECT intent FROM interactions WHERE id = ?1")?
-        .query_row([item.id.0], |r| r.get(0))
-        .optional()?
-        .flatten();
-    if let Some(intent) = &intent {
-        candidates.extend(read(
-            &format!(
-                "SELECT {INNER} FROM interactions i INDEXED BY interactions_answered_intent
-                 WHERE i.account_id = ?2 AND i.channel = ?3 AND i.intent = ?4
-                   AND i.answer_text IS NOT NULL
-                 ORDER BY i.created_at DESC LIMIT {INTENT_CANDIDATES}"
-            ),
-            &[
-                &max_edit_distance,
-                &item.account_id,
-                &item.channel.as_str(),
-                intent,
-            ],
-        )?);
-    }
+    let (candidates, intent) = approved_candidates(conn, item, max_edit_distance)?;
     let product_id = item.product.as_ref().map(|p| p.external_id.as_str());
     let intent = intent.and_then(|i| i.parse::<crate::ai::Intent>().ok());
     let mut seen = std::collections::HashSet::new();
@@ -336,6 +273,108 @@ pub fn approved_answers(
         .take(limit)
         .map(|(_, _, answer)| answer)
         .collect())
+}
+
+/// The columns an answered item is read with, inside a candidates' query...
+const CANDIDATE_INNER: &str = "i.id, i.channel, i.text, i.answer_text, i.customer_name,
+        i.product_external_id, i.product_name, i.intent, i.rating, i.created_at";
+/// ...and out of it.
+const CANDIDATE_COLUMNS: &str = "c.id, c.channel, c.text, c.answer_text, c.customer_name,
+        c.product_external_id, c.product_name, c.intent, c.rating";
+
+/// The candidates for `item`'s approved answers, with their item ids, newest first of
+/// each: the account and channel's, the product's, the intent's; and the item's intent.
+fn approved_candidates(
+    conn: &Connection,
+    item: &Interaction,
+    max_edit_distance: f64,
+) -> Result<(Vec<(i64, ApprovedAnswer)>, Option<String>)> {
+    let mut candidates = approved_rows(
+        conn,
+        item.channel,
+        &format!(
+            "SELECT {CANDIDATE_INNER} FROM interactions i INDEXED BY interactions_answered_recent
+             WHERE i.account_id = ?2 AND i.channel = ?3 AND i.answer_text IS NOT NULL
+             ORDER BY i.created_at DESC LIMIT {RECENT_CANDIDATES}"
+        ),
+        &[&max_edit_distance, &item.account_id, &item.channel.as_str()],
+    )?;
+    if let Some(product) = &item.product {
+        candidates.extend(approved_rows(
+            conn,
+            item.channel,
+            &format!(
+                "SELECT {CANDIDATE_INNER} FROM interactions i INDEXED BY interactions_answered_product
+                 WHERE i.account_id = ?2 AND i.product_external_id = ?4
+                   AND i.answer_text IS NOT NULL AND i.channel = ?3
+                 ORDER BY i.created_at DESC LIMIT {PRODUCT_CANDIDATES}"
+            ),
+            &[
+                &max_edit_distance,
+                &item.account_id,
+                &item.channel.as_str(),
+                &product.external_id,
+            ],
+        )?);
+    }
+    let intent: Option<String> = conn
+        .prepare_cached("SELECT intent FROM interactions WHERE id = ?1")?
+        .query_row([item.id.0], |r| r.get(0))
+        .optional()?
+        .flatten();
+    if let Some(intent) = &intent {
+        candidates.extend(approved_rows(
+            conn,
+            item.channel,
+            &format!(
+                "SELECT {CANDIDATE_INNER} FROM interactions i INDEXED BY interactions_answered_intent
+                 WHERE i.account_id = ?2 AND i.channel = ?3 AND i.intent = ?4
+                   AND i.answer_text IS NOT NULL
+                 ORDER BY i.created_at DESC LIMIT {INTENT_CANDIDATES}"
+            ),
+            &[
+                &max_edit_distance,
+                &item.account_id,
+                &item.channel.as_str(),
+                intent,
+            ],
+        )?);
+    }
+    Ok((candidates, intent))
+}
+
+/// The approved answers among the rows of `inner` (see [`APPROVED_FILTER`]), newest
+/// first, with their item ids; a row's unknown channel reads as `channel`.
+fn approved_rows(
+    conn: &Connection,
+    channel: crate::domain::Channel,
+    inner: &str,
+    p: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<(i64, ApprovedAnswer)>> {
+    let sql = format!(
+        "SELECT {CANDIDATE_COLUMNS} FROM ({inner}) c WHERE {APPROVED_FILTER} ORDER BY c.created_at DESC"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(p, |r| {
+            let row_channel: String = r.get(1)?;
+            let intent: Option<String> = r.get(7)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                ApprovedAnswer {
+                    channel: row_channel.parse().unwrap_or(channel),
+                    customer_text: r.get(2)?,
+                    answer: r.get(3)?,
+                    customer_name: r.get(4)?,
+                    product_id: r.get(5)?,
+                    product_name: r.get(6)?,
+                    intent: intent.and_then(|i| i.parse().ok()),
+                    rating: r.get::<_, Option<u8>>(8)?.and_then(Rating::new),
+                },
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
 }
 
 /// The distinct 6-letter stems of the words of four letters or more, lower-cased with ё

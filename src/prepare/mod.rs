@@ -6,6 +6,7 @@ mod auto;
 pub mod auto_live;
 mod context;
 mod send;
+mod customer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,66 +45,16 @@ pub async fn classify_pending(store: &Store, writer: &Writer, now: DateTime<Utc>
     let store = store.clone();
     let results = tokio::task::spawn_blocking(move || -> Result<Vec<Classified>> {
         let reader = store.reader()?;
-        let mut stmt = reader.prepare(
-            "SELECT id FROM interactions WHERE classified_at IS NULL ORDER BY due_at LIMIT ?1",
-        )?;
-        let ids = store::within_deadline(&reader, BACKGROUND_READ_DEADLINE, || {
-            Ok(stmt
-                .query_map(params![CLASSIFY_BATCH as i64], |r| {
-                    Ok(InteractionId(r.get(0)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?)
-        })?;
-        let mut out = Vec::with_capacity(ids.len());
+        let mut out = Vec::new();
         let mut policies = std::collections::HashMap::new();
-        for id in ids {
+        for id in unclassified(&reader)? {
             let Some(item) = store::interaction(&reader, id)? else {
                 continue;
             };
-            let thread = if item.channel == crate::domain::Channel::Chat {
-                store::chat_messages(&reader, id)?
-            } else {
-                Vec::new()
-            };
-            // The account's own model, and the seller's correction when there is one.
-            let c = crate::learning::intents::classify_item(&reader, &item, &thread)?;
-            let intent = c.intent.as_str();
-            // Mentions of a regulator, a court or threats are critical whatever the intent.
-            let legal = c.escalations.iter().any(|e| {
-                matches!(
-                    e,
-                    crate::ai::Escalation::Legal | crate::ai::Escalation::Threat
-                )
-            });
             let policy = policies.entry(item.account_id).or_insert_with(|| {
                 crate::sla::Policy::load_or_default(&reader, Some(item.account_id))
             });
-            let mut facts = crate::sla::ItemFacts::new(item.channel, item.waiting_since)
-                .rating(item.rating)
-                .intent(Some(intent))
-                .marketplace(item.marketplace, item.created_at)
-                .legal(legal);
-            if item.channel == crate::domain::Channel::Chat {
-                facts = facts.new_chat(
-                    !thread
-                        .iter()
-                        .any(|m| m.sender == crate::domain::Sender::Seller),
-                );
-            }
-            let clock = policy.clock_for(&facts);
-            out.push(Classified {
-                id,
-                intent: intent.to_string(),
-                intent_confidence: f64::from(c.intent_confidence),
-                sentiment: c.sentiment.label.as_str().to_string(),
-                sentiment_score: f64::from(c.sentiment.score),
-                escalations: serde_json::to_string(
-                    &c.escalations.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
-                )?,
-                tier: clock.tier.as_str().to_string(),
-                at_risk_at: clock.at_risk_at.timestamp(),
-                due_at: clock.due_at.timestamp(),
-            });
+            out.push(classify_one(&reader, item, policy)?);
         }
         Ok(out)
     })
@@ -113,33 +64,105 @@ pub async fn classify_pending(store: &Store, writer: &Writer, now: DateTime<Utc>
         return Ok(0);
     }
     writer
-        .call(move |conn| {
-            let tx = conn.transaction()?;
-            for c in &results {
-                tx.prepare_cached(
-                    "UPDATE interactions SET intent = ?2, intent_confidence = ?3, sentiment = ?4,
-                            sentiment_score = ?5, escalations = ?6, tier = ?7, at_risk_at = ?8,
-                            due_at = ?9, classified_at = ?10
-                     WHERE id = ?1",
-                )?
-                .execute(params![
-                    c.id.0,
-                    c.intent,
-                    c.intent_confidence,
-                    c.sentiment,
-                    c.sentiment_score,
-                    c.escalations,
-                    c.tier,
-                    c.at_risk_at,
-                    c.due_at,
-                    now.timestamp()
-                ])?;
-            }
-            tx.commit()?;
-            Ok(())
-        })
+        .call(move |conn| save_classified(conn, &results, now))
         .await?;
     Ok(n)
+}
+
+/// The next batch of items not classified since they last changed, the most urgent
+/// first.
+fn unclassified(reader: &rusqlite::Connection) -> Result<Vec<InteractionId>> {
+    let mut stmt = reader.prepare(
+        "SELECT id FROM interactions WHERE classified_at IS NULL ORDER BY due_at LIMIT ?1",
+    )?;
+    store::within_deadline(reader, BACKGROUND_READ_DEADLINE, || {
+        Ok(stmt
+            .query_map(params![CLASSIFY_BATCH as i64], |r| {
+                Ok(InteractionId(r.get(0)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?)
+    })
+}
+
+/// An item's classification by the account's own model (with the seller's correction
+/// when there is one) and the SLA clock its account's policy gives it.
+fn classify_one(
+    reader: &rusqlite::Connection,
+    item: crate::domain::Interaction,
+    policy: &crate::sla::Policy,
+) -> Result<Classified> {
+    let id = item.id;
+    let thread = if item.channel == crate::domain::Channel::Chat {
+        store::chat_messages(reader, id)?
+    } else {
+        Vec::new()
+    };
+    let c = crate::learning::intents::classify_item(reader, &item, &thread)?;
+    let intent = c.intent.as_str();
+    // Mentions of a regulator, a court or threats are critical whatever the intent.
+    let legal = c.escalations.iter().any(|e| {
+        matches!(
+            e,
+            crate::ai::Escalation::Legal | crate::ai::Escalation::Threat
+        )
+    });
+    let mut facts = crate::sla::ItemFacts::new(item.channel, item.waiting_since)
+        .rating(item.rating)
+        .intent(Some(intent))
+        .marketplace(item.marketplace, item.created_at)
+        .legal(legal);
+    if item.channel == crate::domain::Channel::Chat {
+        facts = facts.new_chat(
+            !thread
+                .iter()
+                .any(|m| m.sender == crate::domain::Sender::Seller),
+        );
+    }
+    let clock = policy.clock_for(&facts);
+    Ok(Classified {
+        id,
+        intent: intent.to_string(),
+        intent_confidence: f64::from(c.intent_confidence),
+        sentiment: c.sentiment.label.as_str().to_string(),
+        sentiment_score: f64::from(c.sentiment.score),
+        escalations: serde_json::to_string(
+            &c.escalations.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
+        )?,
+        tier: clock.tier.as_str().to_string(),
+        at_risk_at: clock.at_risk_at.timestamp(),
+        due_at: clock.due_at.timestamp(),
+    })
+}
+
+/// Writes the classifications and their clocks, in one transaction.
+fn save_classified(
+    conn: &mut rusqlite::Connection,
+    results: &[Classified],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let tx = conn.transaction()?;
+    for c in results {
+        tx.prepare_cached(
+            "UPDATE interactions SET intent = ?2, intent_confidence = ?3, sentiment = ?4,
+                    sentiment_score = ?5, escalations = ?6, tier = ?7, at_risk_at = ?8,
+                    due_at = ?9, classified_at = ?10
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            c.id.0,
+            c.intent,
+            c.intent_confidence,
+            c.sentiment,
+            c.sentiment_score,
+            c.escalations,
+            c.tier,
+            c.at_risk_at,
+            c.due_at,
+            now.timestamp()
+        ])?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 struct Classified {
@@ -239,7 +262,11 @@ pub async fn draft_each(
                 return Ok(None);
             };
             let resolved = crate::experiments::resolve(&reader, &inputs.interaction)?;
-            crate::experiments::apply(&resolved.version, &mut inputs);
+            crate::experiments::apply(
+                &resolved.version,
+                &mut inputs.templates,
+                &mut inputs.approved,
+            );
             Ok(Some((inputs, resolved)))
         };
         let judged = match provider {
@@ -363,47 +390,63 @@ pub async fn run(
             Ok(_) => {}
             Err(err) => tracing::error!(error = %format!("{err:#}"), "classifying"),
         }
-        // The top of the queue first, each draft shown as soon as it is stored.
-        let drafted = match store.reader().and_then(|r| {
-            store::within_deadline(&r, BACKGROUND_READ_DEADLINE, || {
-                store::items_needing_drafts(&r, DRAFT_AHEAD)
-            })
-        }) {
-            Ok(ids) => {
-                draft_each(&store, &writer, ids, now, &provider, |_| {
-                    let _ = events.send(Event::DataChanged);
-                })
-                .await
-            }
-            Err(err) => Err(err),
-        };
-        if let Err(err) = drafted {
+        if let Err(err) = draft_top(&store, &writer, now, &provider, &events).await {
             tracing::error!(error = %format!("{err:#}"), "drafting");
         }
-        let accounts = store
-            .reader()
-            .and_then(|r| store::accounts(&r))
-            .unwrap_or_default();
-        for account in accounts {
-            match auto_round_with(&store, &writer, account.id, now, &provider).await {
-                Ok(round) if round.queued + round.shadowed > 0 => {
-                    let _ = events.send(Event::DataChanged);
-                    let _ = events.send(Event::OutboxChanged);
-                }
-                Ok(round) => {
-                    if let Some(reason) = round.paused {
-                        tracing::warn!(account = %account.name, %reason, "automation paused");
-                    }
-                }
-                Err(err) => tracing::error!(error = %format!("{err:#}"), "auto-response"),
-            }
-        }
+        auto_rounds(&store, &writer, now, &provider, &events).await;
         if events.is_closed() {
             break;
         }
         tokio::select! {
             _ = wake.notified() => {}
             _ = tokio::time::sleep(Duration::from_secs(3)) => {}
+        }
+    }
+}
+
+/// Drafts for the top of the queue, each shown as soon as it is stored.
+async fn draft_top(
+    store: &Store,
+    writer: &Writer,
+    now: DateTime<Utc>,
+    provider: &Provider,
+    events: &mpsc::UnboundedSender<Event>,
+) -> Result<usize> {
+    let ids = store.reader().and_then(|r| {
+        store::within_deadline(&r, BACKGROUND_READ_DEADLINE, || {
+            store::items_needing_drafts(&r, DRAFT_AHEAD)
+        })
+    })?;
+    draft_each(store, writer, ids, now, provider, |_| {
+        let _ = events.send(Event::DataChanged);
+    })
+    .await
+}
+
+/// A round of the auto-responder for every account.
+async fn auto_rounds(
+    store: &Store,
+    writer: &Writer,
+    now: DateTime<Utc>,
+    provider: &Provider,
+    events: &mpsc::UnboundedSender<Event>,
+) {
+    let accounts = store
+        .reader()
+        .and_then(|r| store::accounts(&r))
+        .unwrap_or_default();
+    for account in accounts {
+        match auto_round_with(store, writer, account.id, now, provider).await {
+            Ok(round) if round.queued + round.shadowed > 0 => {
+                let _ = events.send(Event::DataChanged);
+                let _ = events.send(Event::OutboxChanged);
+            }
+            Ok(round) => {
+                if let Some(reason) = round.paused {
+                    tracing::warn!(account = %account.name, %reason, "automation paused");
+                }
+            }
+            Err(err) => tracing::error!(error = %format!("{err:#}"), "auto-response"),
         }
     }
 }

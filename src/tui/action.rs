@@ -6,7 +6,7 @@ use ratatui_textarea::Input;
 use serde::{Deserialize, Serialize};
 
 use crate::ai::guardrails::Verdict;
-use crate::analytics::{Dashboard, MetricsQuery};
+use crate::analytics::MetricsQuery;
 use crate::domain::InteractionId;
 use crate::protocol::{Command, Event};
 use crate::settings::editable::Layers;
@@ -14,7 +14,7 @@ use crate::settings::Scope;
 use crate::store::{AccountRow, QueueFilter, Seek};
 
 use super::reads::{AuditSnapshot, HealthRow};
-use super::state::{Detail, DetailExtras, QueueSnapshot};
+use super::state::{Dashboard, Detail, DetailExtras, QueueSnapshot};
 
 /// Declares the bindable actions once: the enum variants, their stable names in keymap
 /// files (snake_case, the same as serde's) and the order help lists them in.

@@ -249,7 +249,9 @@ impl Runner {
                 // An answer always comes back, even from a panic, so nobody waits forever.
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     store.reader().and_then(|conn| {
-                        crate::analytics::dashboard(&conn, &request.query, request.now)
+                        let versions =
+                            crate::experiments::version_report(&conn, &request.query, None)?;
+                        crate::analytics::dashboard(&conn, &request.query, request.now, versions)
                     })
                 }))
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("the analytics computation failed")))

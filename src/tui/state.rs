@@ -711,6 +711,9 @@ impl AppState {
 pub const ANALYTICS_PERIODS: [u32; 3] = [7, 30, 90];
 
 /// The analytics screen: which period and account, and the figures for them.
+/// The analytics screen's figures, with the versions' figures the experiments layer adds.
+pub type Dashboard = crate::analytics::Dashboard<crate::experiments::VersionReport>;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalyticsView {
     /// The last this many local days, today included.

@@ -18,7 +18,7 @@ pub use scan::{links_emails_handles, phones_and_cards, placeholders, Contact, Co
 pub use window::{ReplyWindow, OZON_CHAT_REPLY_HOURS};
 
 use super::lexicon::{merge_spans, Pattern, PatternSet};
-use super::normalize::{normalize, similarity_at_least, tokenize};
+use super::normalize::{normalize, similarity_at_least, tokenize, Token};
 use crate::domain::{Channel, Marketplace};
 
 /// How serious one finding is.
@@ -210,140 +210,22 @@ pub fn customer_asked_for_return(customer_text: &str) -> bool {
 /// Similarity at or above which a reply is a near-duplicate of a recent answer.
 pub const NEAR_DUPLICATE_THRESHOLD: f32 = 0.9;
 
+/// A rule's match in a reply before findings are merged: the rule, where, and what it
+/// found when the rule's reason needs saying which.
+type RawHit = (Rule, Range<usize>, Option<String>);
+
 /// Check a reply. Never modifies it; see the module documentation.
 pub fn check(reply: &str, ctx: &CheckContext<'_>) -> Verdict {
-    let lex = rules::lexicons();
     let tokens = tokenize(reply);
-    let mut raw: Vec<(Rule, Range<usize>, Option<String>)> = Vec::new();
-
-    for (rule, set) in &lex.rules {
-        if *rule == Rule::UnsolicitedReturn && ctx.customer_asked_for_return {
-            continue;
-        }
-        for h in set.find_all(&tokens) {
-            raw.push((*rule, h.span, None));
-        }
-    }
-    for set in lex.competitors(ctx.marketplace) {
-        for h in set.find_all(&tokens) {
-            raw.push((Rule::Competitor, h.span, None));
-        }
-    }
-    for h in lex.personal_address.find_all(&tokens) {
-        raw.push((
-            Rule::PersonalData,
-            h.span,
-            Some("адрес / an address".to_string()),
-        ));
-    }
-
-    // Contacts: the customer's own phone or e-mail echoed back is personal data; any
-    // other is an invitation off the platform.
-    let customer_contacts: Vec<Contact> = {
-        let mut c = links_emails_handles(ctx.customer_text);
-        c.extend(phones_and_cards(ctx.customer_text));
-        c
-    };
-    let mut contacts = links_emails_handles(reply);
-    contacts.extend(phones_and_cards(reply));
-    for c in contacts {
-        let echoed = customer_contacts
-            .iter()
-            .any(|k| k.kind == c.kind && k.key == c.key);
-        let (rule, what) = match (c.kind, echoed) {
-            (ContactKind::Card, _) => (Rule::PersonalData, "номер карты / a card number"),
-            (ContactKind::Phone, true) => (
-                Rule::PersonalData,
-                "телефон покупателя / the customer's phone",
-            ),
-            (ContactKind::Email, true) => (
-                Rule::PersonalData,
-                "почта покупателя / the customer's e-mail",
-            ),
-            (ContactKind::Phone, false) => (Rule::OffPlatform, "телефон / a phone number"),
-            (ContactKind::Email, false) => (Rule::OffPlatform, "e-mail"),
-            (ContactKind::Link, _) => (Rule::OffPlatform, "ссылка / a link"),
-            (ContactKind::Handle, _) => {
-                (Rule::OffPlatform, "ник в мессенджере / a messenger handle")
-            }
-        };
-        raw.push((rule, c.span, Some(what.to_string())));
-    }
-
+    let mut raw = lexicon_hits(&tokens, ctx);
+    raw.extend(contact_hits(reply, ctx.customer_text));
     for span in placeholders(reply) {
         raw.push((Rule::Placeholder, span, None));
     }
-
-    // Banned phrases, inflection-aware.
-    for phrase in ctx.banned_phrases {
-        let Ok(p) = Pattern::from_phrase(phrase) else {
-            continue;
-        };
-        let set = PatternSet {
-            patterns: vec![(p, 1.0)],
-            negatable: false,
-        };
-        for h in set.find_all(&tokens) {
-            raw.push((Rule::BannedPhrase, h.span, Some(format!("«{phrase}»"))));
-        }
-    }
-
+    raw.extend(banned_phrase_hits(&tokens, ctx.banned_phrases));
     let mut findings = merge_findings(raw, ctx.channel);
-
-    // Length, counted in characters as the marketplaces count it.
-    let trimmed = reply.trim();
-    let (min, max) = ctx.channel.reply_length(ctx.marketplace);
-    let len = trimmed.chars().count();
-    if len < min || len > max {
-        let lead = reply.len() - reply.trim_start().len();
-        let span = if len > max {
-            let cut = trimmed
-                .char_indices()
-                .nth(max)
-                .map_or(trimmed.len(), |(i, _)| i);
-            lead + cut..lead + trimmed.len()
-        } else {
-            0..reply.len()
-        };
-        let severity = Rule::Length.severity(ctx.channel);
-        findings.push(Finding {
-            rule: Rule::Length,
-            severity,
-            reason_ru: format!(
-                "{} Сейчас {len} симв., допустимо {min}–{max}.",
-                Rule::Length.reason_ru()
-            ),
-            reason_en: format!(
-                "{} It is {len} characters; allowed {min}–{max}.",
-                Rule::Length.reason_en()
-            ),
-            span,
-        });
-    }
-
-    // Near-duplicates of recent answers.
-    if !trimmed.is_empty() {
-        let mine = normalize(reply);
-        let mut best = 0.0f32;
-        for recent in ctx.recent_answers {
-            let theirs = normalize(recent);
-            if let Some(s) = similarity_at_least(&mine, &theirs, NEAR_DUPLICATE_THRESHOLD) {
-                best = best.max(s);
-            }
-        }
-        if best >= NEAR_DUPLICATE_THRESHOLD {
-            let pct = (best * 100.0).round() as u32;
-            let lead = reply.len() - reply.trim_start().len();
-            findings.push(Finding {
-                rule: Rule::NearDuplicate,
-                severity: Rule::NearDuplicate.severity(ctx.channel),
-                reason_ru: format!("{} Совпадение {pct}%.", Rule::NearDuplicate.reason_ru()),
-                reason_en: format!("{} {pct}% the same.", Rule::NearDuplicate.reason_en()),
-                span: lead..lead + trimmed.len(),
-            });
-        }
-    }
-
+    findings.extend(length_finding(reply, ctx));
+    findings.extend(near_duplicate_finding(reply, ctx));
     findings.sort_by(|a, b| {
         (a.span.start, a.span.end, a.rule).cmp(&(b.span.start, b.span.end, b.rule))
     });
@@ -356,6 +238,151 @@ pub fn check(reply: &str, ctx: &CheckContext<'_>) -> Verdict {
         .max()
         .unwrap_or(Level::Pass);
     Verdict { level, findings }
+}
+
+/// The lexicons' rules, the marketplace's competitors and addresses in the reply.
+fn lexicon_hits(tokens: &[Token], ctx: &CheckContext<'_>) -> Vec<RawHit> {
+    let lex = rules::lexicons();
+    let mut raw = Vec::new();
+    for (rule, set) in &lex.rules {
+        if *rule == Rule::UnsolicitedReturn && ctx.customer_asked_for_return {
+            continue;
+        }
+        for h in set.find_all(tokens) {
+            raw.push((*rule, h.span, None));
+        }
+    }
+    for set in lex.competitors(ctx.marketplace) {
+        for h in set.find_all(tokens) {
+            raw.push((Rule::Competitor, h.span, None));
+        }
+    }
+    for h in lex.personal_address.find_all(tokens) {
+        raw.push((
+            Rule::PersonalData,
+            h.span,
+            Some("адрес / an address".to_string()),
+        ));
+    }
+    raw
+}
+
+/// Contacts: the customer's own phone or e-mail echoed back is personal data; any other
+/// is an invitation off the platform.
+fn contact_hits(reply: &str, customer_text: &str) -> Vec<RawHit> {
+    let mut customer_contacts = links_emails_handles(customer_text);
+    customer_contacts.extend(phones_and_cards(customer_text));
+    let mut contacts = links_emails_handles(reply);
+    contacts.extend(phones_and_cards(reply));
+    contacts
+        .into_iter()
+        .map(|c| {
+            let echoed = customer_contacts
+                .iter()
+                .any(|k| k.kind == c.kind && k.key == c.key);
+            let (rule, what) = contact_rule(c.kind, echoed);
+            (rule, c.span, Some(what.to_string()))
+        })
+        .collect()
+}
+
+/// The rule a contact in a reply breaks, and what to call it.
+fn contact_rule(kind: ContactKind, echoed: bool) -> (Rule, &'static str) {
+    match (kind, echoed) {
+        (ContactKind::Card, _) => (Rule::PersonalData, "номер карты / a card number"),
+        (ContactKind::Phone, true) => (
+            Rule::PersonalData,
+            "телефон покупателя / the customer's phone",
+        ),
+        (ContactKind::Email, true) => (
+            Rule::PersonalData,
+            "почта покупателя / the customer's e-mail",
+        ),
+        (ContactKind::Phone, false) => (Rule::OffPlatform, "телефон / a phone number"),
+        (ContactKind::Email, false) => (Rule::OffPlatform, "e-mail"),
+        (ContactKind::Link, _) => (Rule::OffPlatform, "ссылка / a link"),
+        (ContactKind::Handle, _) => (Rule::OffPlatform, "ник в мессенджере / a messenger handle"),
+    }
+}
+
+/// The seller's banned phrases in the reply, inflection-aware.
+fn banned_phrase_hits(tokens: &[Token], banned_phrases: &[String]) -> Vec<RawHit> {
+    let mut raw = Vec::new();
+    for phrase in banned_phrases {
+        let Ok(p) = Pattern::from_phrase(phrase) else {
+            continue;
+        };
+        let set = PatternSet {
+            patterns: vec![(p, 1.0)],
+            negatable: false,
+        };
+        for h in set.find_all(tokens) {
+            raw.push((Rule::BannedPhrase, h.span, Some(format!("«{phrase}»"))));
+        }
+    }
+    raw
+}
+
+/// A reply too short or too long, counted in characters as the marketplaces count it; the
+/// span is what runs over, or the whole reply.
+fn length_finding(reply: &str, ctx: &CheckContext<'_>) -> Option<Finding> {
+    let trimmed = reply.trim();
+    let (min, max) = ctx.channel.reply_length(ctx.marketplace);
+    let len = trimmed.chars().count();
+    if (min..=max).contains(&len) {
+        return None;
+    }
+    let lead = reply.len() - reply.trim_start().len();
+    let span = if len > max {
+        let cut = trimmed
+            .char_indices()
+            .nth(max)
+            .map_or(trimmed.len(), |(i, _)| i);
+        lead + cut..lead + trimmed.len()
+    } else {
+        0..reply.len()
+    };
+    Some(Finding {
+        rule: Rule::Length,
+        severity: Rule::Length.severity(ctx.channel),
+        reason_ru: format!(
+            "{} Сейчас {len} симв., допустимо {min}–{max}.",
+            Rule::Length.reason_ru()
+        ),
+        reason_en: format!(
+            "{} It is {len} characters; allowed {min}–{max}.",
+            Rule::Length.reason_en()
+        ),
+        span,
+    })
+}
+
+/// A reply nearly the same as one of the recent answers.
+fn near_duplicate_finding(reply: &str, ctx: &CheckContext<'_>) -> Option<Finding> {
+    let trimmed = reply.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    let mine = normalize(reply);
+    let mut best = 0.0f32;
+    for recent in ctx.recent_answers {
+        let theirs = normalize(recent);
+        if let Some(s) = similarity_at_least(&mine, &theirs, NEAR_DUPLICATE_THRESHOLD) {
+            best = best.max(s);
+        }
+    }
+    if best < NEAR_DUPLICATE_THRESHOLD {
+        return None;
+    }
+    let pct = (best * 100.0).round() as u32;
+    let lead = reply.len() - reply.trim_start().len();
+    Some(Finding {
+        rule: Rule::NearDuplicate,
+        severity: Rule::NearDuplicate.severity(ctx.channel),
+        reason_ru: format!("{} Совпадение {pct}%.", Rule::NearDuplicate.reason_ru()),
+        reason_en: format!("{} {pct}% the same.", Rule::NearDuplicate.reason_en()),
+        span: lead..lead + trimmed.len(),
+    })
 }
 
 /// One finding per rule per merged span, with reasons.

@@ -1,10 +1,10 @@
 //! The analytics screen: which period and account it shows, asking for the figures, and
 //! taking them when they arrive from the background.
 
-use crate::analytics::{Dashboard, MetricKind, MetricsQuery};
+use crate::analytics::{MetricKind, MetricsQuery};
 
 use super::super::action::{Action, AnalyticsRequest, Effect};
-use super::super::state::{AppState, Screen, ANALYTICS_PERIODS};
+use super::super::state::{AppState, Dashboard, Screen, ANALYTICS_PERIODS};
 use super::{notify, screens};
 use crate::tui::state::Notice;
 

@@ -9,10 +9,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph};
 use ratatui::Frame;
 
-use crate::analytics::{roubles, Change, Dashboard, Metric, MetricKind, Trend};
+use crate::analytics::{roubles, Change, Metric, MetricKind, Trend};
 use crate::tui::format;
 use crate::tui::sanitize;
-use crate::tui::state::{AppState, Screen};
+use crate::tui::state::{AppState, Dashboard, Screen};
 use crate::tui::theme::Slot;
 
 use super::table::{self, Column};

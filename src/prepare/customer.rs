@@ -1,9 +1,10 @@
-//! What drafts and the LLM prompt know about the customer: counts from the linked
-//! customer's earlier items and a one-line Russian summary of them.
+//! What drafts and the LLM prompt know about the customer (`ai::CustomerHistory`): counts
+//! from the linked customer's earlier items in the store and a one-line Russian summary
+//! of them.
 
 use std::collections::BTreeSet;
 
-use super::drafts::{short_product_name, CustomerHistory};
+use crate::ai::{short_product_name, CustomerHistory};
 use crate::domain::{Channel, InteractionId};
 use crate::store::CustomerProfile;
 
