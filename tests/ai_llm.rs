@@ -193,6 +193,11 @@ async fn a_good_completion_becomes_an_llm_draft_with_the_prompt_version() {
     assert_eq!(d.source, DraftSource::Llm);
     assert_eq!(d.text, reply);
     assert_eq!(d.prompt_version.as_deref(), Some(PROMPT_VERSION));
+    assert_eq!(
+        d.model.as_deref(),
+        Some("mock-model"),
+        "the draft names its model"
+    );
     assert!(d.confidence > 0.5);
 
     let requests = mock.requests.lock().unwrap();
@@ -420,10 +425,11 @@ async fn a_configured_sync_run_drafts_through_the_llm() {
     );
     agentiq::config::write_private(&config, &text).unwrap();
     let home = dir.path().to_path_buf();
+    let sync_config = config.clone();
     let status = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_agentiq"))
             .args(["sync", "--once", "--config"])
-            .arg(&config)
+            .arg(&sync_config)
             .env("AGENTIQ_DATA_DIR", home.join("data"))
             .env("AGENTIQ_LOG_DIR", home.join("logs"))
             .env("AGENTIQ_CONFIG_DIR", home.join("config"))
@@ -454,6 +460,31 @@ async fn a_configured_sync_run_drafts_through_the_llm() {
     );
     assert_eq!(checked, llm_drafts, "every LLM draft is checked again");
     assert!(mock.hits.load(Ordering::SeqCst) as i64 >= llm_drafts);
+    let (with_model, item): (i64, i64) = db
+        .query_row(
+            "SELECT count(*) FILTER (WHERE model = 'mock-model'), max(interaction_id)
+             FROM drafts WHERE source = 'llm'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(with_model, llm_drafts, "every LLM draft names its model");
+    // What `show --json` and `draft --json` say of the draft the inbox would offer.
+    for command in ["show", "draft"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_agentiq"))
+            .args([command, &item.to_string(), "--json", "--config"])
+            .arg(&config)
+            .env("AGENTIQ_DATA_DIR", dir.path().join("data"))
+            .env("AGENTIQ_LOG_DIR", dir.path().join("logs"))
+            .env("AGENTIQ_CONFIG_DIR", dir.path().join("config"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command}: {out:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let draft = if command == "show" { &v["draft"] } else { &v };
+        assert_eq!(draft["source"], "llm", "{command}: {v}");
+        assert_eq!(draft["model"], "mock-model", "{command}: {v}");
+    }
 }
 
 #[tokio::test]

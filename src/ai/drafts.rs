@@ -64,6 +64,9 @@ pub struct Draft {
     /// Why the confidence is what it is ("ответ из карточки", "нет данных в карточке").
     #[serde(default)]
     pub reasons: Vec<String>,
+    /// The model that wrote an LLM draft (`[llm] model`); `None` for offline drafts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 /// What the seller's product card says.
@@ -1059,6 +1062,7 @@ fn shipped_offline_draft(ctx: &DraftContext<'_>, variant: u64) -> Draft {
             confidence: (0.5 + 0.45 * sim).min(0.95),
             prompt_version: None,
             reasons: vec![reason::REUSED.to_string()],
+            model: None,
         };
     }
     let variant = variant - reused.len() as u64;
@@ -1092,6 +1096,7 @@ fn shipped_offline_draft(ctx: &DraftContext<'_>, variant: u64) -> Draft {
                     confidence: plan.confidence(&verdict),
                     prompt_version: None,
                     reasons: plan.reasons(&verdict),
+                    model: None,
                 };
             }
             if fallback.is_none() {
@@ -1128,6 +1133,7 @@ fn shipped_offline_draft(ctx: &DraftContext<'_>, variant: u64) -> Draft {
         confidence,
         prompt_version: None,
         reasons,
+        model: None,
     }
 }
 

@@ -107,6 +107,7 @@ pub fn item_json(conn: &Connection, id: InteractionId) -> Result<Value> {
             "source": d.source,
             "confidence": d.confidence,
             "prompt_version": d.prompt_version,
+            "model": d.model,
             "created_at": time(d.created_at),
         })
     });
@@ -243,7 +244,7 @@ pub(super) fn item_text(v: &Value, l: &Labels) -> String {
             "\n{} ({} {}, {} {}):\n{}\n",
             l.draft,
             l.source,
-            plain(&d["source"], l),
+            with_model(plain(&d["source"], l), d["model"].as_str()),
             l.confidence,
             d["confidence"]
                 .as_f64()
@@ -291,4 +292,12 @@ pub(super) fn item_text(v: &Value, l: &Labels) -> String {
         }
     }
     out
+}
+
+/// `llm` with the model that wrote the draft: `llm gpt-4o-mini`.
+pub(super) fn with_model(source: String, model: Option<&str>) -> String {
+    match model {
+        Some(model) => format!("{source} {model}"),
+        None => source,
+    }
 }

@@ -302,6 +302,7 @@ async fn save_draft(
                     verdict,
                     findings_json: findings,
                     reasons: &draft.reasons,
+                    model: draft.model.as_deref(),
                 },
                 "drafter",
                 now,

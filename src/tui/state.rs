@@ -124,6 +124,8 @@ pub struct DraftOrigin {
     pub version: Option<String>,
     /// Why the confidence is what it is ("ответ из карточки").
     pub reasons: Vec<String>,
+    /// The model that wrote an LLM draft.
+    pub model: Option<String>,
 }
 
 impl DraftOrigin {
@@ -133,6 +135,7 @@ impl DraftOrigin {
             confidence: draft.confidence,
             version: draft.prompt_version.clone(),
             reasons: draft.reasons.clone(),
+            model: draft.model.clone(),
         }
     }
 }
