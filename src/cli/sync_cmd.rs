@@ -234,6 +234,7 @@ async fn sync_once_as(
     if drafted > 0 {
         eprintln!("{drafted} drafts prepared");
     }
+    report_llm_down(provider);
     auto_replies(store, writer, accounts, provider).await?;
     if failed > 0 {
         return Err(fail(
@@ -242,6 +243,16 @@ async fn sync_once_as(
         ));
     }
     Ok(())
+}
+
+/// Says so when the LLM endpoint failed until the circuit opened: the drafts of this
+/// run are offline, and a hanging endpoint is why the run took its timeouts.
+fn report_llm_down(provider: &crate::ai::llm::Provider) {
+    if let crate::ai::llm::Provider::Llm(llm) = provider {
+        if let Some(why) = llm.down() {
+            eprintln!("LLM unavailable, drafts are offline: {why}");
+        }
+    }
 }
 
 /// One auto-response round per account (shadow or live, see `prepare::auto_live`);
