@@ -74,6 +74,7 @@ pub async fn sync_once(
         crate::outbox::CLAIM_TTL,
     );
     let result = sync_once_as(store, &writer, &holder, accounts, &provider, &clock).await;
+    report_llm_down(&provider);
     let who = holder.clone();
     writer
         .call(move |conn| store::unregister_process(conn, &who))
@@ -234,7 +235,6 @@ async fn sync_once_as(
     if drafted > 0 {
         eprintln!("{drafted} drafts prepared");
     }
-    report_llm_down(provider);
     auto_replies(store, writer, accounts, provider).await?;
     if failed > 0 {
         return Err(fail(
