@@ -48,6 +48,38 @@ fn time(t: DateTime<Utc>) -> String {
 }
 
 /// The whole item as one JSON object.
+/// The item's product with what its stored card says: `{id, name, brand, category, price,
+/// characteristics}`, or null.
+fn product_json(conn: &Connection, item: &crate::domain::Interaction) -> Result<Value> {
+    let Some(p) = &item.product else {
+        return Ok(Value::Null);
+    };
+    let card = store::product_card(conn, item.account_id, &p.external_id)?;
+    Ok(json!({
+        "id": p.external_id,
+        "name": card.as_ref().and_then(|c| c.name.clone()).or_else(|| p.name.clone()),
+        "brand": card.as_ref().and_then(|c| c.brand.clone()).or_else(|| p.brand.clone()),
+        "category": card.as_ref().and_then(|c| c.category.clone()),
+        "price": card.as_ref().and_then(|c| c.price),
+        "characteristics": card.as_ref().map(|c| {
+            c.characteristics.iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>()
+        }).unwrap_or_default(),
+    }))
+}
+
+/// The prepared draft as `show --json` prints it.
+fn draft_json(d: store::StoredDraft) -> Value {
+    json!({
+        "id": d.id,
+        "text": d.text,
+        "source": d.source,
+        "confidence": d.confidence,
+        "prompt_version": d.prompt_version,
+        "model": d.model,
+        "created_at": time(d.created_at),
+    })
+}
+
 pub fn item_json(conn: &Connection, id: InteractionId) -> Result<Value> {
     let tx = conn.unchecked_transaction()?;
     let inputs = DraftInputs::load(&tx, id)?.ok_or_else(|| no_such_item(id))?;
@@ -71,22 +103,7 @@ pub fn item_json(conn: &Connection, id: InteractionId) -> Result<Value> {
             })
         })
         .collect();
-    let card = match &item.product {
-        Some(p) => store::product_card(&tx, item.account_id, &p.external_id)?,
-        None => None,
-    };
-    let product = item.product.as_ref().map(|p| {
-        json!({
-            "id": p.external_id,
-            "name": card.as_ref().and_then(|c| c.name.clone()).or_else(|| p.name.clone()),
-            "brand": card.as_ref().and_then(|c| c.brand.clone()).or_else(|| p.brand.clone()),
-            "category": card.as_ref().and_then(|c| c.category.clone()),
-            "price": card.as_ref().and_then(|c| c.price),
-            "characteristics": card.as_ref().map(|c| {
-                c.characteristics.iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>()
-            }).unwrap_or_default(),
-        })
-    });
+    let product = product_json(&tx, item)?;
     let customer = store::customer_profile(&tx, id)?.map(|p| {
         json!({
             "id": p.customer_id,
@@ -100,17 +117,7 @@ pub fn item_json(conn: &Connection, id: InteractionId) -> Result<Value> {
     let verdict = draft
         .as_ref()
         .map(|d| crate::ai::verdict_json(&inputs.check(&d.text), &d.text));
-    let draft = draft.map(|d| {
-        json!({
-            "id": d.id,
-            "text": d.text,
-            "source": d.source,
-            "confidence": d.confidence,
-            "prompt_version": d.prompt_version,
-            "model": d.model,
-            "created_at": time(d.created_at),
-        })
-    });
+    let draft = draft.map(draft_json);
     let outbox = outbox_rows(&tx, id)?;
     let audit = audit_rows(&tx, id)?;
     Ok(json!({
@@ -239,6 +246,36 @@ pub(super) fn item_text(v: &Value, l: &Labels) -> String {
             ));
         }
     }
+    out.push_str(&draft_text(v, l));
+    if let Some(rows) = v["outbox"].as_array().filter(|r| !r.is_empty()) {
+        out.push_str(&format!("\n{}:\n", l.outbox));
+        for r in rows {
+            out.push_str(&format!(
+                "  {} {} ({}) {}\n",
+                plain(&r["created_at"], l),
+                plain(&r["state"], l),
+                plain(&r["actor"], l),
+                r["last_error"].as_str().unwrap_or("")
+            ));
+        }
+    }
+    if let Some(rows) = v["audit"].as_array().filter(|r| !r.is_empty()) {
+        out.push_str(&format!("\n{}:\n", l.audit));
+        for r in rows {
+            out.push_str(&format!(
+                "  {} {} {}\n",
+                plain(&r["at"], l),
+                plain(&r["actor"], l),
+                plain(&r["action"], l)
+            ));
+        }
+    }
+    out
+}
+
+/// The draft and the guardrails' verdict on it, for `show`'s text.
+fn draft_text(v: &Value, l: &Labels) -> String {
+    let mut out = String::new();
     match v["draft"].as_object() {
         Some(d) => out.push_str(&format!(
             "\n{} ({} {}, {} {}):\n{}\n",
@@ -265,29 +302,6 @@ pub(super) fn item_text(v: &Value, l: &Labels) -> String {
                 plain(&f["severity"], l),
                 plain(&f["rule"], l),
                 plain(reason, l)
-            ));
-        }
-    }
-    if let Some(rows) = v["outbox"].as_array().filter(|r| !r.is_empty()) {
-        out.push_str(&format!("\n{}:\n", l.outbox));
-        for r in rows {
-            out.push_str(&format!(
-                "  {} {} ({}) {}\n",
-                plain(&r["created_at"], l),
-                plain(&r["state"], l),
-                plain(&r["actor"], l),
-                r["last_error"].as_str().unwrap_or("")
-            ));
-        }
-    }
-    if let Some(rows) = v["audit"].as_array().filter(|r| !r.is_empty()) {
-        out.push_str(&format!("\n{}:\n", l.audit));
-        for r in rows {
-            out.push_str(&format!(
-                "  {} {} {}\n",
-                plain(&r["at"], l),
-                plain(&r["actor"], l),
-                plain(&r["action"], l)
             ));
         }
     }
