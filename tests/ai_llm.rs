@@ -514,6 +514,16 @@ async fn a_configured_sync_run_drafts_through_the_llm() {
         assert_eq!(draft["source"], "llm", "{command}: {v}");
         assert_eq!(draft["model"], "mock-model", "{command}: {v}");
     }
+    let text = std::process::Command::new(env!("CARGO_BIN_EXE_agentiq"))
+        .args(["show", &item.to_string(), "--lang", "en", "--config"])
+        .arg(&config)
+        .env("AGENTIQ_DATA_DIR", dir.path().join("data"))
+        .env("AGENTIQ_LOG_DIR", dir.path().join("logs"))
+        .env("AGENTIQ_CONFIG_DIR", dir.path().join("config"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("llm mock-model"), "{text}");
 }
 
 /// A hanging endpoint (issue #16: `sync --once` took 210 s with no output): each request
