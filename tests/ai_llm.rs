@@ -193,6 +193,11 @@ async fn a_good_completion_becomes_an_llm_draft_with_the_prompt_version() {
     assert_eq!(d.source, DraftSource::Llm);
     assert_eq!(d.text, reply);
     assert_eq!(d.prompt_version.as_deref(), Some(PROMPT_VERSION));
+    assert_eq!(
+        d.model.as_deref(),
+        Some("mock-model"),
+        "the draft names its model"
+    );
     assert!(d.confidence > 0.5);
 
     let requests = mock.requests.lock().unwrap();
@@ -387,17 +392,21 @@ async fn the_offline_provider_needs_no_network() {
     assert_eq!(d.source, DraftSource::Llm);
 }
 
-/// `agentiq sync --once` with an `[llm]` table in its config: the drafts it prepares for
-/// the top of the queue come from the configured endpoint, carry the prompt version, and
-/// are stored with the guardrails' verdict.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_configured_sync_run_drafts_through_the_llm() {
+/// A simulator, a config pointing at it with `[llm]` at `behaviour`'s endpoint (`llm`:
+/// the table's other lines) and one `agentiq sync --once` on it.
+struct SyncedWithLlm {
+    dir: tempfile::TempDir,
+    config: std::path::PathBuf,
+    mock: Arc<Mock>,
+    output: std::process::Output,
+    took: Duration,
+    _sim: agentiq::simulator::SimulatorHandle,
+}
+
+async fn sync_once_with_llm(behaviour: Behaviour, llm: &str) -> SyncedWithLlm {
     use agentiq::cli::simulator_cmd::{self, SimulatorArgs};
 
-    let (llm_url, mock) = serve(Behaviour::Reply(
-        "Здравствуйте! Спасибо, что написали, разберёмся.",
-    ))
-    .await;
+    let (llm_url, mock) = serve(behaviour).await;
     let args = SimulatorArgs {
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         seed: 5,
@@ -415,27 +424,53 @@ async fn a_configured_sync_run_drafts_through_the_llm() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
     let text = format!(
-        "{}\n[llm]\nbase_url = \"{llm_url}\"\nmodel = \"mock-model\"\ntimeout = 5\nmax_retries = 0\n",
+        "{}\n[llm]\nbase_url = \"{llm_url}\"\nmodel = \"mock-model\"\n{llm}\n",
         simulator_cmd::config_for(&args, &sim.base_url()).unwrap()
     );
     agentiq::config::write_private(&config, &text).unwrap();
     let home = dir.path().to_path_buf();
-    let status = tokio::task::spawn_blocking(move || {
+    let sync_config = config.clone();
+    let started = Instant::now();
+    let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_agentiq"))
             .args(["sync", "--once", "--config"])
-            .arg(&config)
+            .arg(&sync_config)
             .env("AGENTIQ_DATA_DIR", home.join("data"))
             .env("AGENTIQ_LOG_DIR", home.join("logs"))
             .env("AGENTIQ_CONFIG_DIR", home.join("config"))
             .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
+            .output()
     })
     .await
     .unwrap()
     .unwrap();
-    assert!(status.success());
+    SyncedWithLlm {
+        dir,
+        config,
+        mock,
+        output,
+        took: started.elapsed(),
+        _sim: sim,
+    }
+}
+
+/// `agentiq sync --once` with an `[llm]` table in its config: the drafts it prepares for
+/// the top of the queue come from the configured endpoint, carry the prompt version, and
+/// are stored with the guardrails' verdict.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_sync_run_drafts_through_the_llm() {
+    let SyncedWithLlm {
+        dir,
+        config,
+        mock,
+        output,
+        ..
+    } = sync_once_with_llm(
+        Behaviour::Reply("Здравствуйте! Спасибо, что написали, разберёмся."),
+        "timeout = 5\nmax_retries = 0",
+    )
+    .await;
+    assert!(output.status.success(), "{output:?}");
 
     let db = rusqlite::Connection::open(dir.path().join("data").join("agentiq.db")).unwrap();
     let (llm_drafts, with_version, checked): (i64, i64, i64) = db
@@ -454,6 +489,73 @@ async fn a_configured_sync_run_drafts_through_the_llm() {
     );
     assert_eq!(checked, llm_drafts, "every LLM draft is checked again");
     assert!(mock.hits.load(Ordering::SeqCst) as i64 >= llm_drafts);
+    let (with_model, item): (i64, i64) = db
+        .query_row(
+            "SELECT count(*) FILTER (WHERE model = 'mock-model'), max(interaction_id)
+             FROM drafts WHERE source = 'llm'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(with_model, llm_drafts, "every LLM draft names its model");
+    // What `show --json` and `draft --json` say of the draft the inbox would offer.
+    for command in ["show", "draft"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_agentiq"))
+            .args([command, &item.to_string(), "--json", "--config"])
+            .arg(&config)
+            .env("AGENTIQ_DATA_DIR", dir.path().join("data"))
+            .env("AGENTIQ_LOG_DIR", dir.path().join("logs"))
+            .env("AGENTIQ_CONFIG_DIR", dir.path().join("config"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command}: {out:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let draft = if command == "show" { &v["draft"] } else { &v };
+        assert_eq!(draft["source"], "llm", "{command}: {v}");
+        assert_eq!(draft["model"], "mock-model", "{command}: {v}");
+    }
+    let text = std::process::Command::new(env!("CARGO_BIN_EXE_agentiq"))
+        .args(["show", &item.to_string(), "--lang", "en", "--config"])
+        .arg(&config)
+        .env("AGENTIQ_DATA_DIR", dir.path().join("data"))
+        .env("AGENTIQ_LOG_DIR", dir.path().join("logs"))
+        .env("AGENTIQ_CONFIG_DIR", dir.path().join("config"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("llm mock-model"), "{text}");
+}
+
+/// A hanging endpoint (issue #16: `sync --once` took 210 s with no output): each request
+/// gives up at the timeout, the circuit opens after a few, the rest of the run drafts
+/// offline without calling it, and the run says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_endpoint_costs_a_sync_run_a_few_timeouts_and_says_so() {
+    let run = sync_once_with_llm(
+        Behaviour::Slow(Duration::from_secs(60)),
+        "timeout = 0.5\nmax_retries = 0",
+    )
+    .await;
+    let err = String::from_utf8_lossy(&run.output.stderr);
+    assert!(run.output.status.success(), "{err}");
+    assert!(err.contains("LLM unavailable, drafts are offline"), "{err}");
+    let hits = run.mock.hits.load(Ordering::SeqCst);
+    assert!(
+        hits <= agentiq::ai::llm::BREAKER_FAILURES as usize * 2,
+        "{hits} requests to a dead endpoint"
+    );
+    assert!(run.took < Duration::from_secs(60), "{:?}", run.took);
+    let db = rusqlite::Connection::open(run.dir.path().join("data").join("agentiq.db")).unwrap();
+    let (llm, offline): (i64, i64) = db
+        .query_row(
+            "SELECT count(*) FILTER (WHERE source = 'llm'), count(*) FILTER (WHERE source != 'llm')
+             FROM drafts",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(llm, 0);
+    assert!(offline > 0, "the run still drafts, offline");
 }
 
 #[tokio::test]

@@ -135,6 +135,7 @@ fn shipped_offline_draft(ctx: &DraftContext<'_>, variant: u64) -> Draft {
             confidence: (0.5 + 0.45 * sim).min(0.95),
             prompt_version: None,
             reasons: vec![reason::REUSED.to_string()],
+            model: None,
         };
     }
     let variant = variant - reused.len() as u64;
@@ -150,6 +151,7 @@ fn template(text: String, confidence: f32, reasons: Vec<String>) -> Draft {
         confidence,
         prompt_version: None,
         reasons,
+        model: None,
     }
 }
 

@@ -316,7 +316,10 @@ impl LlmProvider {
         }
         match result {
             Ok(text) => match accept(ctx, &text) {
-                Some(d) => d,
+                Some(d) => Draft {
+                    model: Some(self.config.model.clone()),
+                    ..d
+                },
                 None => offline_draft(ctx, variant),
             },
             Err(e) => {
@@ -403,6 +406,7 @@ pub fn accept(ctx: &DraftContext<'_>, completion: &str) -> Option<Draft> {
         confidence,
         prompt_version: Some(PROMPT_VERSION.to_string()),
         reasons,
+        model: None,
     })
 }
 

@@ -144,6 +144,7 @@ fn draft_json(
             "source": d.source,
             "confidence": d.confidence,
             "prompt_version": d.prompt_version,
+            "model": d.model,
             "created_at": time(d.created_at),
         })
     });
@@ -266,7 +267,7 @@ fn draft_text(out: &mut String, v: &Value, l: &Labels) {
             "\n{} ({} {}, {} {}):\n{}\n",
             l.draft,
             l.source,
-            plain(&d["source"], l),
+            with_model(plain(&d["source"], l), d["model"].as_str()),
             l.confidence,
             d["confidence"]
                 .as_f64()
@@ -316,5 +317,13 @@ fn history_text(out: &mut String, v: &Value, l: &Labels) {
                 plain(&r["action"], l)
             ));
         }
+    }
+}
+
+/// `llm` with the model that wrote the draft: `llm gpt-4o-mini`.
+pub(super) fn with_model(source: String, model: Option<&str>) -> String {
+    match model {
+        Some(model) => format!("{source} {model}"),
+        None => source,
     }
 }

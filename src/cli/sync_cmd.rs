@@ -74,6 +74,7 @@ pub async fn sync_once(
         crate::outbox::CLAIM_TTL,
     );
     let result = sync_once_as(store, &writer, &holder, accounts, &provider, &clock).await;
+    report_llm_down(&provider);
     let who = holder.clone();
     writer
         .call(move |conn| store::unregister_process(conn, &who))
@@ -326,6 +327,16 @@ async fn classify_and_draft(
         eprintln!("{drafted} drafts prepared");
     }
     Ok(())
+}
+
+/// Says so when the LLM endpoint failed until the circuit opened: the drafts of this
+/// run are offline, and a hanging endpoint is why the run took its timeouts.
+fn report_llm_down(provider: &crate::ai::llm::Provider) {
+    if let crate::ai::llm::Provider::Llm(llm) = provider {
+        if let Some(why) = llm.down() {
+            eprintln!("LLM unavailable, drafts are offline: {why}");
+        }
+    }
 }
 
 /// One auto-response round per account (shadow or live, see `prepare::auto_live`);

@@ -5,8 +5,8 @@
 mod auto;
 pub mod auto_live;
 mod context;
-mod send;
 mod customer;
+mod send;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -331,6 +331,7 @@ async fn save_draft(
                     verdict,
                     findings_json: findings,
                     reasons: &draft.reasons,
+                    model: draft.model.as_deref(),
                 },
                 "drafter",
                 now,

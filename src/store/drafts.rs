@@ -23,6 +23,8 @@ pub struct StoredDraft {
     pub created_at: DateTime<Utc>,
     /// Why the confidence is what it is; empty for drafts stored before reasons were.
     pub reasons: Vec<String>,
+    /// The model that wrote an LLM draft.
+    pub model: Option<String>,
 }
 
 /// A draft to store.
@@ -38,6 +40,8 @@ pub struct NewDraft<'a> {
     pub findings_json: &'a str,
     /// Why the confidence is what it is.
     pub reasons: &'a [String],
+    /// The model that wrote an LLM draft.
+    pub model: Option<&'a str>,
 }
 
 /// Stores a draft and its audit record; returns its id.
@@ -48,8 +52,8 @@ pub fn insert_draft(
     now: DateTime<Utc>,
 ) -> Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO drafts (interaction_id, text, source, confidence, prompt_version, verdict, created_at, reasons)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO drafts (interaction_id, text, source, confidence, prompt_version, verdict, created_at, reasons, model)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         draft.interaction_id.0,
@@ -59,14 +63,15 @@ pub fn insert_draft(
         draft.prompt_version,
         draft.verdict,
         to_db_time(now),
-        serde_json::to_string(draft.reasons)?
+        serde_json::to_string(draft.reasons)?,
+        draft.model
     ])?;
     let id = conn.last_insert_rowid();
     conn.prepare_cached(
         "INSERT INTO audit_log (at, actor, action, interaction_id, detail)
          VALUES (?1, ?2, 'draft_created', ?3,
                  json_object('draft_id', ?4, 'source', ?5, 'confidence', ?6, 'prompt_version', ?7,
-                             'verdict', ?8, 'findings', json(?9), 'text', ?10))",
+                             'verdict', ?8, 'findings', json(?9), 'text', ?10, 'model', ?11))",
     )?
     .execute(params![
         to_db_time(now),
@@ -78,7 +83,8 @@ pub fn insert_draft(
         draft.prompt_version,
         draft.verdict,
         draft.findings_json,
-        draft.text
+        draft.text,
+        draft.model
     ])?;
     Ok(id)
 }
@@ -87,7 +93,8 @@ pub fn insert_draft(
 pub fn latest_draft(conn: &Connection, interaction: InteractionId) -> Result<Option<StoredDraft>> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, interaction_id, text, source, confidence, prompt_version, verdict, created_at, reasons
+            "SELECT id, interaction_id, text, source, confidence, prompt_version, verdict, created_at, reasons,
+                    model
              FROM drafts WHERE interaction_id = ?1 AND outcome IS NULL
              ORDER BY id DESC LIMIT 1",
         )?
@@ -105,6 +112,7 @@ pub fn latest_draft(conn: &Connection, interaction: InteractionId) -> Result<Opt
                     .get::<_, Option<String>>(8)?
                     .and_then(|j| serde_json::from_str(&j).ok())
                     .unwrap_or_default(),
+                model: r.get(9)?,
             })
         })
         .optional()?)

@@ -22,6 +22,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/018_experiments.sql"),
     include_str!("migrations/019_intent_corrections.sql"),
     include_str!("migrations/020_open_counts.sql"),
+    include_str!("migrations/021_fts_prefix_index.sql"),
+    include_str!("migrations/023_draft_model.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -95,5 +97,81 @@ mod tests {
             )
             .unwrap();
         assert_eq!(hits, 1, "ё and е match each other");
+    }
+
+    fn insert_item(conn: &Connection, external_id: &str, text: &str) {
+        conn.execute(
+            "INSERT INTO interactions (account_id, channel, external_id, source, text, product_name,
+                 created_at, waiting_since, synced_at, state, tier, at_risk_at, due_at, raw)
+             VALUES (1, 'review', ?1, 't', ?2, 'Плед флисовый', 0, 0, 0, 'open', 'low', 0, 0, '{}')",
+            [external_id, text],
+        )
+        .unwrap();
+    }
+
+    fn hits(conn: &Connection, expression: &str) -> Vec<i64> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH ?1 ORDER BY rowid",
+            )
+            .unwrap();
+        let rows = stmt.query_map([expression], |r| r.get(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
+    /// Migration 021 makes the full-text table again with prefix indexes: what was
+    /// indexed before is found as before (ё folded, every column), and the triggers keep
+    /// the new table current.
+    #[test]
+    fn the_prefix_index_migration_keeps_what_was_indexed() {
+        let before = MIGRATIONS
+            .iter()
+            .position(|sql| sql.contains("prefix = '2 3 4'"))
+            .expect("migration 021 is listed");
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, before).unwrap();
+        conn.execute(
+            "INSERT INTO accounts (name, marketplace, created_at) VALUES ('a', 'wb', 0)",
+            [],
+        )
+        .unwrap();
+        insert_item(&conn, "1", "Отличный плёд, ещё закажу");
+        insert_item(&conn, "2", "Пришёл с дыркой");
+        let asked = [
+            "\"еще\"*",
+            "\"пл\"*",
+            "\"зака\"*",
+            "\"пришел с ды\"*",
+            "\"флис\"*",
+        ];
+        let old: Vec<Vec<i64>> = asked.iter().map(|q| hits(&conn, q)).collect();
+        migrate(&mut conn).unwrap();
+        let sql: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'interactions_fts'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(sql.contains("prefix = '2 3 4'"), "{sql}");
+        let new: Vec<Vec<i64>> = asked.iter().map(|q| hits(&conn, q)).collect();
+        assert_eq!(new, old);
+        assert_eq!(new[0], vec![1]);
+        assert_eq!(
+            new[1],
+            vec![1, 2],
+            "«плёд» of the text, «Плед» of the product"
+        );
+        insert_item(&conn, "3", "Ещё один");
+        conn.execute(
+            "UPDATE interactions SET text = 'Нормально' WHERE id = 1",
+            [],
+        )
+        .unwrap();
+        conn.execute("DELETE FROM interactions WHERE id = 2", [])
+            .unwrap();
+        assert_eq!(hits(&conn, "\"ещ\"*"), vec![3]);
+        assert_eq!(hits(&conn, "\"норм\"*"), vec![1]);
+        assert_eq!(hits(&conn, "\"дыр\"*"), Vec::<i64>::new());
     }
 }

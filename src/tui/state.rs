@@ -7,7 +7,6 @@ use chrono::{DateTime, FixedOffset, Utc};
 use ratatui_textarea::TextArea;
 
 use crate::ai::guardrails::{Finding, ReplyGuard, ReplyWindow, Severity};
-use crate::analytics::Dashboard;
 /// One entry of the "learnt" tab (the protocol carries it, so it lives in the domain).
 pub use crate::domain::LearntEntry;
 use crate::domain::{char_count, Channel, ChatMessage, Interaction, InteractionId, Marketplace};
@@ -126,6 +125,8 @@ pub struct DraftOrigin {
     pub version: Option<String>,
     /// Why the confidence is what it is ("ответ из карточки").
     pub reasons: Vec<String>,
+    /// The model that wrote an LLM draft.
+    pub model: Option<String>,
 }
 
 impl DraftOrigin {
@@ -135,6 +136,7 @@ impl DraftOrigin {
             confidence: draft.confidence,
             version: draft.prompt_version.clone(),
             reasons: draft.reasons.clone(),
+            model: draft.model.clone(),
         }
     }
 }

@@ -51,6 +51,9 @@ pub struct Draft {
     /// Why the confidence is what it is ("ответ из карточки", "нет данных в карточке").
     #[serde(default)]
     pub reasons: Vec<String>,
+    /// The model that wrote an LLM draft (`[llm] model`); `None` for offline drafts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 /// What the seller's product card says.

@@ -206,6 +206,7 @@ pub fn read_detail(conn: &Connection, id: InteractionId) -> Result<Option<Detail
         confidence: d.confidence as f32,
         version: d.prompt_version.clone(),
         reasons: d.reasons.clone(),
+        model: d.model.clone(),
     });
     let prepared_draft = stored.map(|d| d.text);
     Ok(Some(Detail {

@@ -16,16 +16,12 @@ use crate::tui::{format, layout, sanitize};
 use super::ViewCtx;
 
 /// Where the draft came from, the drafter's confidence and why: `шаблон 76%`,
-/// `LLM drafts-ru-v1 82%`, `шаблон 84% · ответ из карточки`.
+/// `LLM gpt-4o-mini (drafts-ru-v1) 82%`, `шаблон 84% · ответ из карточки`.
 pub fn origin_label(
     origin: &crate::tui::state::DraftOrigin,
     s: &crate::tui::strings::Strings,
 ) -> String {
-    let version = origin
-        .version
-        .as_deref()
-        .map(|v| format!(" {v}"))
-        .unwrap_or_default();
+    let version = drafter_label(origin.model.as_deref(), origin.version.as_deref());
     let reasons = if origin.reasons.is_empty() {
         String::new()
     } else {
@@ -37,6 +33,16 @@ pub fn origin_label(
         (s.draft_source)(origin.source),
         f64::from(origin.confidence.clamp(0.0, 1.0)) * 100.0
     )
+}
+
+/// The model and prompt version after the source, each when known: ` gpt-4o-mini
+/// (drafts-ru-v1)`, ` drafts-ru-v1` for LLM drafts stored before the model was.
+fn drafter_label(model: Option<&str>, version: Option<&str>) -> String {
+    match (model, version) {
+        (Some(model), Some(version)) => format!(" {} ({version})", sanitize::line(model)),
+        (Some(one), None) | (None, Some(one)) => format!(" {}", sanitize::line(one)),
+        (None, None) => String::new(),
+    }
 }
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx<'_>) {

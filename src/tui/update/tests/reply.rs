@@ -185,6 +185,7 @@ fn a_prepared_draft_opens_with_its_own_origin() {
         confidence: 0.82,
         version: Some("drafts-ru-v1".into()),
         reasons: Vec::new(),
+        model: None,
     };
     if let Some(detail) = state.detail.as_mut() {
         detail.prepared_draft = Some("Спасибо за отзыв!".into());
@@ -201,12 +202,45 @@ fn a_prepared_draft_opens_with_its_own_origin() {
 }
 
 #[test]
+fn an_llm_draft_names_its_model_in_the_editor_header() {
+    let origin = crate::tui::state::DraftOrigin {
+        source: crate::ai::DraftSource::Llm,
+        confidence: 0.75,
+        version: Some("drafts-ru-v1".into()),
+        reasons: Vec::new(),
+        model: Some("qwen2.5:7b\u{1b}[31m".into()),
+    };
+    assert_eq!(
+        crate::tui::view::editor::origin_label(&origin, &crate::tui::strings::RU),
+        "LLM qwen2.5:7b (drafts-ru-v1) 75%",
+        "the model as the config names it, without its escape sequences"
+    );
+    let (mut state, mut fake) = started(3);
+    if let Some(detail) = state.detail.as_mut() {
+        detail.prepared_draft = Some("Спасибо за отзыв!".into());
+        detail.prepared_origin = Some(origin.clone());
+    }
+    fake.act(&mut state, Action::Reply);
+    let editor = state.editor.as_ref().expect("editor open");
+    assert_eq!(editor.origin.as_ref(), Some(&origin));
+    let stored_before_the_model = crate::tui::state::DraftOrigin {
+        model: None,
+        ..origin
+    };
+    assert_eq!(
+        crate::tui::view::editor::origin_label(&stored_before_the_model, &crate::tui::strings::EN),
+        "LLM drafts-ru-v1 75%"
+    );
+}
+
+#[test]
 fn the_origin_label_says_why_and_the_queue_marks_how_sure() {
     let origin = crate::tui::state::DraftOrigin {
         source: crate::ai::DraftSource::Template,
         confidence: 0.84,
         version: None,
         reasons: vec!["ответ из карточки".into(), "интент неуверенный".into()],
+        model: None,
     };
     assert_eq!(
         crate::tui::view::editor::origin_label(&origin, &crate::tui::strings::RU),
