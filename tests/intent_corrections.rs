@@ -24,20 +24,11 @@ fn json(dir: &Path, args: &[&str]) -> Value {
 
 /// A shop that files every question about a discount under `availability` (price and
 /// stock are one desk there); the shipped model reads most of them as `pre_purchase`.
-const DISCOUNT_QUESTIONS: [&str; 12] = [
-    "Скидку постоянным покупателям даёте?",
-    "Скидку на покрывало сделаете?",
-    "Будет ли скидка на одеяло к праздникам?",
-    "А скидку на наволочки дадите?",
-    "Скидка для многодетных есть?",
-    "Есть ли скидка на второй комплект?",
-    "Скидка на этот плед будет?",
-    "Какая скидка при покупке двух штук?",
-    "Скидка в чёрную пятницу будет?",
-    "Скидки на постельное бельё планируются?",
-    "Можно со скидкой купить плед?",
-    "Скидка на подушки будет?",
-];
+const DISCOUNT_QUESTIONS: &str = include_str!("fixtures/intents/discount_questions.txt");
+
+fn discount_questions() -> Vec<&'static str> {
+    DISCOUNT_QUESTIONS.lines().collect()
+}
 
 /// An item of the same kind the seller never corrected.
 const UNCORRECTED: &str = "Будет ли скидка на простыни?";
@@ -88,12 +79,12 @@ fn intent_of(dir: &Path, id: i64) -> String {
 #[test]
 fn corrections_retrain_a_model_that_is_kept_and_used() {
     let dir = tempfile::tempdir().unwrap();
-    let mut texts = DISCOUNT_QUESTIONS.to_vec();
+    let mut texts = discount_questions();
     texts.push(UNCORRECTED);
     store_with_questions(dir.path(), &texts);
     let extra = texts.len() as i64;
 
-    for id in 1..=DISCOUNT_QUESTIONS.len() as i64 {
+    for id in 1..=discount_questions().len() as i64 {
         let done = json(
             dir.path(),
             &["intent", &id.to_string(), "availability", "--json"],
@@ -125,7 +116,7 @@ fn corrections_retrain_a_model_that_is_kept_and_used() {
 #[test]
 fn too_few_corrections_train_nothing_and_keep_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    store_with_questions(dir.path(), &DISCOUNT_QUESTIONS[..4]);
+    store_with_questions(dir.path(), &discount_questions()[..4]);
     for id in 1..=4 {
         json(
             dir.path(),

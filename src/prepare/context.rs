@@ -282,13 +282,16 @@ const CANDIDATE_INNER: &str = "i.id, i.channel, i.text, i.answer_text, i.custome
 const CANDIDATE_COLUMNS: &str = "c.id, c.channel, c.text, c.answer_text, c.customer_name,
         c.product_external_id, c.product_name, c.intent, c.rating";
 
+/// Approved answers with the ids of the items they answered.
+type Candidates = Vec<(i64, ApprovedAnswer)>;
+
 /// The candidates for `item`'s approved answers, with their item ids, newest first of
 /// each: the account and channel's, the product's, the intent's; and the item's intent.
 fn approved_candidates(
     conn: &Connection,
     item: &Interaction,
     max_edit_distance: f64,
-) -> Result<(Vec<(i64, ApprovedAnswer)>, Option<String>)> {
+) -> Result<(Candidates, Option<String>)> {
     let mut candidates = approved_rows(
         conn,
         item.channel,

@@ -359,13 +359,15 @@ fn prepositional_group_before(tokens: &[Token], j: usize, clause: u32) -> Option
 fn noun_of_group(tokens: &[Token], j: usize, used: &[bool], clause: u32) -> usize {
     let w = tokens[j].norm.as_str();
     let prev_free = j > 0 && tokens[j - 1].clause == clause && !used[j - 1];
-    if words::is_adjective_like(w)
-        && prev_free
-        && !words::is_function_word(&tokens[j - 1].norm)
-        && !words::is_verb_like(&tokens[j - 1].norm)
-        && !words::is_adjective_like(&tokens[j - 1].norm)
-        && !(j > 1 && words::is_preposition(&tokens[j - 2].norm))
-    {
+    let prev_is_noun = prev_free && {
+        let prev = tokens[j - 1].norm.as_str();
+        let after_preposition = j > 1 && words::is_preposition(&tokens[j - 2].norm);
+        !words::is_function_word(prev)
+            && !words::is_verb_like(prev)
+            && !words::is_adjective_like(prev)
+            && !after_preposition
+    };
+    if words::is_adjective_like(w) && prev_is_noun {
         return j - 1;
     }
     if prev_free
