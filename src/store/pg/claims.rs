@@ -52,24 +52,57 @@ pub fn set_claim_ttl(client: &mut impl GenericClient, ttl: Duration) -> Result<(
 }
 
 /// Claims the next free open item for `operator`, or `None` when none is left. One
-/// statement: the item is chosen, locked and claimed atomically.
+/// statement per try: the item is chosen, locked and claimed atomically. An item a
+/// manager assigned to `operator` comes first; escalated items wait for a manager (or
+/// the owner), who gets them before the rest.
 pub fn claim_next(client: &mut impl GenericClient, operator: &str) -> Result<Option<ClaimedItem>> {
     let ttl = claim_ttl(client)?.as_secs_f64();
+    let role: String = client
+        .query_one("SELECT agentiq_role_of($1)", &[&operator])?
+        .get(0);
+    const ASSIGNED_TO_ME: &str =
+        "workflow = 'assigned' AND claimed_by = $1 AND claim_expires_at > now()";
+    const FREE: &str = "(claimed_by IS NULL OR claim_expires_at < now())";
+    const FREE_ESCALATED: &str =
+        "workflow = 'escalated' AND (claimed_by IS NULL OR claim_expires_at < now())";
+    const FREE_NOT_ESCALATED: &str =
+        "workflow <> 'escalated' AND (claimed_by IS NULL OR claim_expires_at < now())";
+    let tries: &[&str] = if role == "operator" {
+        &[ASSIGNED_TO_ME, FREE_NOT_ESCALATED]
+    } else {
+        &[ASSIGNED_TO_ME, FREE_ESCALATED, FREE]
+    };
+    for only in tries {
+        if let Some(item) = claim_where(client, operator, ttl, only)? {
+            return Ok(Some(item));
+        }
+    }
+    Ok(None)
+}
+
+/// Claims the earliest-due free open item meeting `only` (an SQL condition of ours).
+fn claim_where(
+    client: &mut impl GenericClient,
+    operator: &str,
+    ttl: f64,
+    only: &str,
+) -> Result<Option<ClaimedItem>> {
     let row = client
         .query_opt(
-            "UPDATE interactions i
-             SET claimed_by = $1, claimed_at = now(),
-                 claim_expires_at = now() + make_interval(secs => $2)
-             FROM accounts a
-             WHERE a.id = i.account_id
-               AND i.id = (SELECT id FROM interactions
-                           WHERE state = 'open'
-                             AND (claimed_by IS NULL OR claim_expires_at < now())
-                           ORDER BY due_at, id
-                           LIMIT 1
-                           FOR UPDATE SKIP LOCKED)
-             RETURNING i.id, a.name, i.channel, i.external_id, i.tier, i.due_at, i.text,
-                       i.claimed_by, i.claim_expires_at",
+            &format!(
+                "UPDATE interactions i
+                 SET claimed_by = $1, claimed_at = now(),
+                     claim_expires_at = now() + make_interval(secs => $2)
+                 FROM accounts a
+                 WHERE a.id = i.account_id
+                   AND i.id = (SELECT id FROM interactions
+                               WHERE state = 'open' AND {only}
+                               ORDER BY due_at, id
+                               LIMIT 1
+                               FOR UPDATE SKIP LOCKED)
+                 RETURNING i.id, a.name, i.channel, i.external_id, i.tier, i.due_at, i.text,
+                           i.claimed_by, i.claim_expires_at"
+            ),
             &[&operator, &ttl],
         )
         .with_context(|| format!("claiming the next item for {operator}"))?;

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod queue;
 mod schema;
 mod team;
+mod workflow;
 mod writer;
 
 use anyhow::{Context, Result};
@@ -21,6 +22,10 @@ pub use interactions::{
 };
 pub use schema::{latest_version, migrate};
 pub use team::{add_member, list_members, remove_member, set_role, Member, Role};
+pub use workflow::{
+    assign, auto_escalate, escalate, marks, renew, set_escalate_idle, Escalated, ItemMarks,
+    Renewal, Workflow, EFFECTIVE_WORKFLOW,
+};
 pub use writer::PgWriter;
 
 /// Where the shared database is; cheap to clone.
