@@ -457,3 +457,94 @@ fn escalation_by_hand_and_by_the_daemon_reaches_the_managers() {
         .unwrap()
         .starts_with("unclaimed and near its deadline"));
 }
+
+/// The marketplace of item `id`.
+fn marketplace_of(team: &Team, id: i64) -> String {
+    team.db()
+        .query_one(
+            "SELECT a.marketplace FROM interactions i JOIN accounts a ON a.id = i.account_id
+             WHERE i.id = $1",
+            &[&id],
+        )
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn routing_teams_disciplines_and_assigning_to_the_least_busy() {
+    let people = [
+        ("anna", "operator"),
+        ("boris", "operator"),
+        ("vera", "operator"),
+        ("mila", "manager"),
+    ];
+    let Some(team) = Team::start("team-route", &people) else {
+        return;
+    };
+    team.ok("postgres", &["team", "add-to", "ozon_desk", "vera"]);
+    let added = team.ok(
+        "postgres",
+        &[
+            "team",
+            "route",
+            "add",
+            "--marketplace",
+            "ozon",
+            "--to-team",
+            "ozon_desk",
+        ],
+    );
+    assert!(added.starts_with("rule "), "{added}");
+    let rules = team.ok("postgres", &["team", "route", "list", "--json"]);
+    let rule: Value = serde_json::from_str(rules.lines().next().unwrap()).unwrap();
+    assert_eq!(rule["marketplace"], "ozon");
+    assert_eq!(rule["to_team"], "ozon_desk");
+    let (code, _, _) = team.run("anna", &["team", "route", "add", "--to", "anna"]);
+    assert_ne!(code, 0, "an operator cannot write routing rules");
+
+    // Ozon items go to vera's team first and to nobody else; the rest is anyone's.
+    for _ in 0..3 {
+        let id = team.claim("vera");
+        assert_eq!(marketplace_of(&team, id), "ozon");
+    }
+    for _ in 0..3 {
+        let id = team.claim("anna");
+        assert_eq!(marketplace_of(&team, id), "wb");
+    }
+
+    // FIFO for the team: vera takes the longest-waiting free Ozon item.
+    team.ok("postgres", &["team", "discipline", "ozon_desk", "fifo"]);
+    let oldest: i64 = team
+        .db()
+        .query_one(
+            "SELECT i.id FROM interactions i JOIN accounts a ON a.id = i.account_id
+             WHERE i.state = 'open' AND a.marketplace = 'ozon' AND i.claimed_by IS NULL
+             ORDER BY i.waiting_since, i.id LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(team.claim("vera"), oldest);
+
+    // Assigning to a team picks its person with the fewest open claims.
+    team.ok("postgres", &["team", "add-to", "ozon_desk", "boris"]);
+    let free_ozon: i64 = team
+        .db()
+        .query_one(
+            "SELECT i.id FROM interactions i JOIN accounts a ON a.id = i.account_id
+             WHERE i.state = 'open' AND a.marketplace = 'ozon' AND i.claimed_by IS NULL
+             LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let item = free_ozon.to_string();
+    team.ok("mila", &["assign", &item, "ozon_desk"]);
+    let shown = team.json("mila", &["show", &item, "--json"]);
+    assert_eq!(shown["claimed_by"], "boris", "vera holds 4, boris none");
+    assert_eq!(shown["workflow"], "assigned");
+
+    let id = rule["id"].to_string();
+    team.ok("postgres", &["team", "route", "remove", &id]);
+    assert_eq!(team.ok("postgres", &["team", "route", "list"]), "");
+}

@@ -71,6 +71,16 @@ pub enum TeamCmd {
         /// Seconds.
         secs: u64,
     },
+    /// Put a person on a team (a named group; created when new).
+    AddTo { team: String, name: String },
+    /// The order a team's `claim` takes items in: sla (default), fifo or balanced.
+    Discipline {
+        team: String,
+        discipline: pg::Discipline,
+    },
+    /// Routing rules: which items go to whom first.
+    #[command(subcommand)]
+    Route(super::team_flow_cmd::RouteCmd),
 }
 
 /// The shared database's URL, or a configuration error saying how to set it.
@@ -148,6 +158,12 @@ pub fn release(url: &str, args: ReleaseArgs) -> Result<()> {
 
 pub fn team(url: &str, command: TeamCmd) -> Result<()> {
     let mut client = connect(url)?;
+    let command = match command {
+        TeamCmd::AddTo { .. } | TeamCmd::Discipline { .. } | TeamCmd::Route(_) => {
+            return super::team_flow_cmd::team_groups(&mut client, command)
+        }
+        other => other,
+    };
     match command {
         TeamCmd::Add {
             name,
@@ -198,6 +214,7 @@ pub fn team(url: &str, command: TeamCmd) -> Result<()> {
                 _ => format!("claims idle for {secs}s are escalated to the managers"),
             })?;
         }
+        TeamCmd::AddTo { .. } | TeamCmd::Discipline { .. } | TeamCmd::Route(_) => {}
     }
     Ok(())
 }

@@ -9,6 +9,8 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use postgres::GenericClient;
 
+use super::routing::{self, Discipline};
+
 /// The item a claim took.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ClaimedItem {
@@ -54,39 +56,28 @@ pub fn set_claim_ttl(client: &mut impl GenericClient, ttl: Duration) -> Result<(
 /// Claims the next free open item for `operator`, or `None` when none is left. One
 /// statement per try: the item is chosen, locked and claimed atomically. An item a
 /// manager assigned to `operator` comes first; escalated items wait for a manager (or
-/// the owner), who gets them before the rest.
+/// the owner), who gets them before the rest; then items routed to `operator` or their
+/// team, then unrouted ones (routing.rs), each in their team's discipline.
 pub fn claim_next(client: &mut impl GenericClient, operator: &str) -> Result<Option<ClaimedItem>> {
     let ttl = claim_ttl(client)?.as_secs_f64();
-    let role: String = client
-        .query_one("SELECT agentiq_role_of($1)", &[&operator])?
-        .get(0);
-    const ASSIGNED_TO_ME: &str =
-        "workflow = 'assigned' AND claimed_by = $1 AND claim_expires_at > now()";
-    const FREE: &str = "(claimed_by IS NULL OR claim_expires_at < now())";
-    const FREE_ESCALATED: &str =
-        "workflow = 'escalated' AND (claimed_by IS NULL OR claim_expires_at < now())";
-    const FREE_NOT_ESCALATED: &str =
-        "workflow <> 'escalated' AND (claimed_by IS NULL OR claim_expires_at < now())";
-    let tries: &[&str] = if role == "operator" {
-        &[ASSIGNED_TO_ME, FREE_NOT_ESCALATED]
-    } else {
-        &[ASSIGNED_TO_ME, FREE_ESCALATED, FREE]
-    };
-    for only in tries {
-        if let Some(item) = claim_where(client, operator, ttl, only)? {
+    let (tries, discipline) = routing::claim_plan(client, operator)?;
+    for only in &tries {
+        if let Some(item) = claim_where(client, operator, ttl, (only, discipline))? {
             return Ok(Some(item));
         }
     }
     Ok(None)
 }
 
-/// Claims the earliest-due free open item meeting `only` (an SQL condition of ours).
+/// Claims the first open item meeting `only` (an SQL condition of ours on
+/// `interactions i`) in `discipline`'s order.
 fn claim_where(
     client: &mut impl GenericClient,
     operator: &str,
     ttl: f64,
-    only: &str,
+    (only, discipline): (&str, Discipline),
 ) -> Result<Option<ClaimedItem>> {
+    let order = routing::order_of(discipline);
     let row = client
         .query_opt(
             &format!(
@@ -95,9 +86,9 @@ fn claim_where(
                      claim_expires_at = now() + make_interval(secs => $2)
                  FROM accounts a
                  WHERE a.id = i.account_id
-                   AND i.id = (SELECT id FROM interactions
-                               WHERE state = 'open' AND {only}
-                               ORDER BY due_at, id
+                   AND i.id = (SELECT i.id FROM interactions i
+                               WHERE i.state = 'open' AND {only}
+                               ORDER BY {order}
                                LIMIT 1
                                FOR UPDATE SKIP LOCKED)
                  RETURNING i.id, a.name, i.channel, i.external_id, i.tier, i.due_at, i.text,

@@ -9,6 +9,7 @@ mod claims;
 mod interactions;
 pub mod outbox;
 pub mod queue;
+mod routing;
 mod schema;
 mod team;
 mod workflow;
@@ -19,6 +20,9 @@ use anyhow::{Context, Result};
 pub use claims::{claim_next, claim_ttl, release, set_claim_ttl, ClaimedItem, Release};
 pub use interactions::{
     cursor, queue_page, record_sync_run, set_cursor, upsert_account, upsert_interactions, QueueItem,
+};
+pub use routing::{
+    add_route, add_to_team, list_routes, remove_route, set_discipline, Discipline, Route,
 };
 pub use schema::{latest_version, migrate};
 pub use team::{add_member, list_members, remove_member, set_role, Member, Role};

@@ -180,8 +180,33 @@ END
 $$;
 REVOKE ALL ON FUNCTION agentiq_auto_escalate(timestamptz) FROM PUBLIC;
 
--- Assigns item p_item to p_member (a person on its shop) for one claim lifetime, as the
--- connected manager or owner; an operator is refused. The assignee finds it first when
+-- Teams (named groups of people) with their queue discipline, and routing rules: an
+-- item of a rule's shop / marketplace / channel (each: any when null) is offered first
+-- to the rule's person or team, and not to others (managers and the owner excepted).
+CREATE TABLE team_groups (
+    name       text PRIMARY KEY,
+    discipline text NOT NULL DEFAULT 'sla' CHECK (discipline IN ('sla', 'fifo', 'balanced'))
+);
+CREATE TABLE team_group_members (
+    team   text NOT NULL REFERENCES team_groups (name) ON DELETE CASCADE,
+    member text NOT NULL REFERENCES team_members (member) ON DELETE CASCADE,
+    PRIMARY KEY (team, member)
+);
+CREATE TABLE team_routes (
+    id          bigserial PRIMARY KEY,
+    account_id  bigint REFERENCES accounts (id) ON DELETE CASCADE,
+    marketplace text,
+    channel     text,
+    to_member   text REFERENCES team_members (member) ON DELETE CASCADE,
+    to_team     text REFERENCES team_groups (name) ON DELETE CASCADE,
+    CHECK ((to_member IS NULL) <> (to_team IS NULL))
+);
+-- Everyone reads the rules (claim follows them); only the owner writes them.
+GRANT SELECT ON team_groups, team_group_members, team_routes TO agentiq_manager, agentiq_operator;
+
+-- Assigns item p_item to p_member (a person on its shop, or a team: its least busy
+-- person on the shop) for one claim lifetime, as the connected manager or owner; an
+-- operator is refused. The assignee finds it first when
 -- they next claim, and it is theirs alone until it expires or they release it.
 CREATE FUNCTION agentiq_assign(p_item bigint, p_member text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS
@@ -190,6 +215,7 @@ DECLARE
     me   text := session_user;
     role text := agentiq_role_of(session_user);
     item interactions%ROWTYPE;
+    target text;
     ttl  double precision := coalesce(
         (SELECT value::double precision FROM team_settings WHERE key = 'claim_ttl_secs'), 900);
 BEGIN
@@ -203,6 +229,21 @@ BEGIN
     IF item.state <> 'open' THEN
         RAISE EXCEPTION 'item #% is %: only an item waiting for an answer is assigned',
             p_item, item.state USING ERRCODE = 'AQ422';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM team_members WHERE member = p_member)
+       AND EXISTS (SELECT 1 FROM team_groups WHERE name = p_member) THEN
+        -- A team: its person on the shop with the fewest open claims.
+        SELECT g.member INTO target FROM team_group_members g
+        JOIN team_shops s ON s.member = g.member AND s.account_id = item.account_id
+        WHERE g.team = p_member
+        ORDER BY (SELECT count(*) FROM interactions c WHERE c.claimed_by = g.member
+                    AND c.state = 'open' AND c.claim_expires_at > now()), g.member
+        LIMIT 1;
+        IF target IS NULL THEN
+            RAISE EXCEPTION 'nobody of team % is on the shop of item #%', p_member, p_item
+                USING ERRCODE = 'AQ422';
+        END IF;
+        p_member := target;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM team_shops
                    WHERE member = p_member AND account_id = item.account_id) THEN
