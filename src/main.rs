@@ -59,6 +59,10 @@ enum Cmd {
     Claim(team_cmd::ClaimArgs),
     /// Team mode: give a claimed item back to the queue.
     Release(team_cmd::ReleaseArgs),
+    /// Team mode: hand an item to the managers, with a reason.
+    Escalate(agentiq::cli::team_flow_cmd::EscalateArgs),
+    /// Team mode: give an item to a person on its shop (a manager's or the owner's).
+    Assign(agentiq::cli::team_flow_cmd::AssignArgs),
     /// Team mode: the people on the shared database, their roles and shops.
     #[command(subcommand)]
     Team(team_cmd::TeamCmd),
@@ -411,6 +415,14 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Team(command) => {
             team_cmd::team(&team_cmd::required_url(&config_file, "team")?, command)
         }
+        Cmd::Escalate(args) => agentiq::cli::team_flow_cmd::escalate(
+            &team_cmd::required_url(&config_file, "escalate")?,
+            args,
+        ),
+        Cmd::Assign(args) => agentiq::cli::team_flow_cmd::assign(
+            &team_cmd::required_url(&config_file, "assign")?,
+            args,
+        ),
         Cmd::Sync(args) => sync(&runtime, &paths, &config_file, &args),
     };
     // Background tasks may be mid-request; do not wait for them on the way out.

@@ -82,6 +82,10 @@ pub struct ListArgs {
     /// Continue after this cursor (the `next` of the page before).
     #[arg(long)]
     pub after: Option<String>,
+    /// Team mode only: items in this workflow state (new, assigned, in_progress,
+    /// answered, escalated, waiting_buyer).
+    #[arg(long)]
+    pub workflow: Option<crate::store::pg::Workflow>,
     #[command(flatten)]
     pub style: Style,
 }
@@ -108,6 +112,12 @@ fn limit_arg(s: &str) -> Result<usize, String> {
 }
 
 pub fn list(args: &ListArgs, paths: &Paths) -> Result<()> {
+    if args.workflow.is_some() {
+        return Err(fail(
+            Failure::Usage,
+            "--workflow works on a team's shared database ([store] url, docs/team.md)",
+        ));
+    }
     let conn = existing_reader(paths)?;
     let now = Utc::now();
     let mut filter = list_filter(args, now);
@@ -228,12 +238,19 @@ fn print_page(
         style,
         |ids| store::item_texts(conn, ids),
         |accounts| crate::sla::Policies::load(conn, accounts),
+        &Marks::new(),
     )
 }
 
+/// What the team's shared store adds to a row: keys for its JSON object and a short text
+/// after its line (claims and workflow states, docs/team.md).
+pub(super) type Marks =
+    HashMap<InteractionId, (serde_json::Map<String, serde_json::Value>, String)>;
+
 /// Prints a page read with one row more than `limit` (which says whether there is a
 /// next page), as JSON lines or text, with the next cursor. `whole` reads the fields only
-/// whole items have (JSON); `policies` the SLA policies of the rows' accounts (text).
+/// whole items have (JSON); `policies` the SLA policies of the rows' accounts (text);
+/// `marks` what the shared store adds to rows.
 pub(super) fn print_rows(
     mut rows: Vec<QueueRow>,
     filter: &QueueFilter,
@@ -241,6 +258,7 @@ pub(super) fn print_rows(
     style: &Style,
     whole: impl FnOnce(&[InteractionId]) -> Result<HashMap<InteractionId, store::ItemText>>,
     policies: impl FnOnce(&[i64]) -> crate::sla::Policies,
+    marks: &Marks,
 ) -> Result<()> {
     let more = rows.len() > limit;
     rows.truncate(limit);
@@ -262,7 +280,11 @@ pub(super) fn print_rows(
         let whole = whole(&ids)?;
         let mut text = String::new();
         for row in &rows {
-            text.push_str(&row_json(row, whole.get(&row.id)).to_string());
+            let mut value = row_json(row, whole.get(&row.id));
+            if let (Some(object), Some((extra, _))) = (value.as_object_mut(), marks.get(&row.id)) {
+                object.extend(extra.clone());
+            }
+            text.push_str(&value.to_string());
             text.push('\n');
         }
         if let Some(next) = &next {
@@ -282,7 +304,14 @@ pub(super) fn print_rows(
     let policies = policies(&ids);
     let mut text = String::new();
     for row in &rows {
-        text.push_str(&row_text(row, &policies, now, width, labels));
+        match marks.get(&row.id) {
+            Some((_, mark)) => {
+                let room = width.saturating_sub(mark.chars().count() + 3).max(20);
+                text.push_str(&row_text(row, &policies, now, room, labels));
+                text.push_str(&format!("  [{mark}]"));
+            }
+            None => text.push_str(&row_text(row, &policies, now, width, labels)),
+        }
         text.push('\n');
     }
     if let Some(next) = &next {

@@ -20,6 +20,10 @@ pub struct ClaimArgs {
     /// One JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Instead of claiming another item, renew the claim on this one (another claim
+    /// lifetime from now).
+    #[arg(long, value_name = "ID")]
+    pub renew: Option<i64>,
 }
 
 #[derive(Args)]
@@ -62,6 +66,21 @@ pub enum TeamCmd {
         /// Seconds.
         secs: u64,
     },
+    /// How long a claim may sit idle before the owner's daemon escalates it (0: never).
+    EscalateIdle {
+        /// Seconds.
+        secs: u64,
+    },
+    /// Put a person on a team (a named group; created when new).
+    AddTo { team: String, name: String },
+    /// The order a team's `claim` takes items in: sla (default), fifo or balanced.
+    Discipline {
+        team: String,
+        discipline: pg::Discipline,
+    },
+    /// Routing rules: which items go to whom first.
+    #[command(subcommand)]
+    Route(super::team_flow_cmd::RouteCmd),
 }
 
 /// The shared database's URL, or a configuration error saying how to set it.
@@ -93,6 +112,9 @@ fn who(client: &mut postgres::Client, operator: Option<String>) -> Result<String
 pub fn claim(url: &str, args: ClaimArgs) -> Result<()> {
     let mut client = connect(url)?;
     let operator = who(&mut client, args.operator)?;
+    if let Some(id) = args.renew {
+        return super::team_flow_cmd::renew(&mut client, id, &operator, args.json);
+    }
     let Some(item) = pg::claim_next(&mut client, &operator)? else {
         return Err(fail(Failure::NothingLeft, "nothing left to claim"));
     };
@@ -136,6 +158,12 @@ pub fn release(url: &str, args: ReleaseArgs) -> Result<()> {
 
 pub fn team(url: &str, command: TeamCmd) -> Result<()> {
     let mut client = connect(url)?;
+    let command = match command {
+        TeamCmd::AddTo { .. } | TeamCmd::Discipline { .. } | TeamCmd::Route(_) => {
+            return super::team_flow_cmd::team_groups(&mut client, command)
+        }
+        other => other,
+    };
     match command {
         TeamCmd::Add {
             name,
@@ -179,6 +207,14 @@ pub fn team(url: &str, command: TeamCmd) -> Result<()> {
             pg::set_claim_ttl(&mut client, Duration::from_secs(secs))?;
             out::line(&format!("claims now last {secs}s without activity"))?;
         }
+        TeamCmd::EscalateIdle { secs } => {
+            pg::set_escalate_idle(&mut client, (secs > 0).then(|| Duration::from_secs(secs)))?;
+            out::line(&match secs {
+                0 => "idle claims are never escalated".to_string(),
+                _ => format!("claims idle for {secs}s are escalated to the managers"),
+            })?;
+        }
+        TeamCmd::AddTo { .. } | TeamCmd::Discipline { .. } | TeamCmd::Route(_) => {}
     }
     Ok(())
 }

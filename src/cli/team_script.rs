@@ -15,7 +15,7 @@ use super::script::{read_file_or_stdin, ScriptCmd};
 use super::show_cmd::ShowArgs;
 use crate::domain::InteractionId;
 use crate::store::pg::outbox::Refusal;
-use crate::store::pg::{self, PgStore};
+use crate::store::pg::{self, PgStore, Renewal, Workflow};
 use crate::store::{search, QueueFilter};
 use crate::team::{queue_reply, QueuedReply, TeamReply};
 
@@ -76,12 +76,20 @@ fn list(client: &mut postgres::Client, args: &ListArgs) -> Result<()> {
     if let Some(query) = &args.query {
         apply_query(client, query, &mut filter, "--query")?;
     }
+    // Answered workflow states are never open: the default --state would hide them all.
+    if matches!(
+        args.workflow,
+        Some(Workflow::Answered | Workflow::WaitingBuyer)
+    ) && args.state == list_cmd::StateArg::Open
+    {
+        filter.answered = crate::store::AnswerFilter::All;
+    }
     page(
         client,
         filter,
+        args.workflow,
         args.limit,
-        args.after.as_deref(),
-        &args.style,
+        (args.after.as_deref(), &args.style),
     )
 }
 
@@ -91,21 +99,26 @@ fn search(client: &mut postgres::Client, args: &SearchArgs) -> Result<()> {
     page(
         client,
         filter,
+        None,
         args.limit,
-        args.after.as_deref(),
-        &args.style,
+        (args.after.as_deref(), &args.style),
     )
 }
 
 fn page(
     client: &mut postgres::Client,
     mut filter: QueueFilter,
+    workflow: Option<Workflow>,
     limit: usize,
-    after: Option<&str>,
-    style: &super::script::Style,
+    (after, style): (Option<&str>, &super::script::Style),
 ) -> Result<()> {
     let seek = list_cmd::seek_after(&mut filter, after)?;
-    let (rows, whole) = pg::queue::queue_rows(client, &filter, seek, limit + 1)?;
+    let (rows, whole) = pg::queue::queue_rows_in(client, &filter, workflow, seek, limit + 1)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id.0).collect();
+    let marks: list_cmd::Marks = pg::marks(client, &ids)?
+        .into_iter()
+        .map(|(id, m)| (InteractionId(id), (m.json(), m.short())))
+        .collect();
     list_cmd::print_rows(
         rows,
         &filter,
@@ -113,6 +126,7 @@ fn page(
         style,
         |_| Ok(whole),
         |_| crate::sla::Policies::default(),
+        &marks,
     )
 }
 
@@ -122,7 +136,8 @@ fn show(client: &mut postgres::Client, args: &ShowArgs) -> Result<()> {
     let id = InteractionId(args.id);
     let item =
         pg::outbox::interaction(client, id.0)?.ok_or_else(|| super::show_cmd::no_such_item(id))?;
-    let value = json!({
+    renew_own_claim(client, id.0)?;
+    let mut value = json!({
         "id": item.id.0,
         "external_id": item.external_id,
         "account": item.account_name,
@@ -154,12 +169,39 @@ fn show(client: &mut postgres::Client, args: &ShowArgs) -> Result<()> {
         "outbox": pg::queue::outbox_rows(client, id.0)?,
         "audit": pg::queue::audit_rows(client, id.0)?,
     });
+    let marks = pg::marks(client, &[id.0])?.remove(&id.0);
+    if let (Some(object), Some(marks)) = (value.as_object_mut(), &marks) {
+        object.extend(marks.json());
+    }
     if args.style.json {
         out::line(&value.to_string())?;
     } else {
-        out::print(&super::show_cmd::item_text(&value, args.style.labels()))?;
+        let mut text = super::show_cmd::item_text(&value, args.style.labels());
+        if let Some(marks) = &marks {
+            text.push_str(&marks_text(marks));
+        }
+        out::print(&text)?;
     }
     Ok(())
+}
+
+/// The team's lines under `show`'s text: the workflow state, the claim, an escalation.
+fn marks_text(marks: &pg::ItemMarks) -> String {
+    let mut text = format!("{:<12} {}\n", "workflow", marks.text());
+    if let Some(reason) = &marks.escalation_reason {
+        text.push_str(&format!("{:<12} {reason}\n", "escalated"));
+    }
+    text
+}
+
+/// The connected person's activity on item `id` renews their claim on it, if they hold
+/// one; anyone else's claim is left alone.
+fn renew_own_claim(client: &mut postgres::Client, id: i64) -> Result<Option<Renewal>> {
+    let me: String = client.query_one("SELECT session_user::text", &[])?.get(0);
+    Ok(match pg::renew(client, id, &me)? {
+        Renewal::NotHeld(_) => None,
+        other => Some(other),
+    })
 }
 
 /// `reply` on the shared store: the guardrails, then the shared outbox (the database
@@ -182,6 +224,7 @@ fn reply(client: &mut postgres::Client, args: &ReplyArgs) -> Result<()> {
         return Err(fail(Failure::Usage, "the reply is empty"));
     }
     let id = InteractionId(args.id);
+    renew_own_claim(client, id.0)?;
     let queued = queue_reply(
         client,
         &TeamReply {

@@ -179,6 +179,7 @@ pub async fn run_daemon(
                     tracing::warn!(error = %format!("{err:#}"), "settling accepted replies")
                 }
             }
+            escalate_pass(&writer).await;
             wake.notify_one();
             tokio::time::sleep(poll_every).await;
         }
@@ -195,6 +196,19 @@ pub async fn run_daemon(
     delivering.abort();
     renewing.abort();
     Ok(())
+}
+
+/// Escalates what is due now, saying so on stderr.
+async fn escalate_pass(writer: &PgWriter) {
+    let now = Utc::now();
+    match super::escalate_due(writer, now).await {
+        Ok(items) => {
+            for item in &items {
+                eprintln!("{}", super::escalated_line(now, item));
+            }
+        }
+        Err(err) => eprintln!("{} escalation pass failed: {err:#}", now.format("%H:%M:%S")),
+    }
 }
 
 /// Delivers what is due, then waits for a notification or a second, for ever.

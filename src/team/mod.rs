@@ -3,11 +3,13 @@
 //! docs/team.md.
 
 mod daemon;
+mod escalation;
 mod outbox;
 mod reply;
 mod sync;
 
 pub use daemon::{deliver_and_sync_once, run_daemon, Delivered};
+pub use escalation::{escalate_due, escalated_line};
 pub use outbox::PgOutbox;
 pub use reply::{queue_reply, QueuedReply, TeamReply};
 pub use sync::{sync_once, SyncLine};

@@ -9,6 +9,8 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use postgres::GenericClient;
 
+use super::routing::{self, Discipline};
+
 /// The item a claim took.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ClaimedItem {
@@ -52,24 +54,46 @@ pub fn set_claim_ttl(client: &mut impl GenericClient, ttl: Duration) -> Result<(
 }
 
 /// Claims the next free open item for `operator`, or `None` when none is left. One
-/// statement: the item is chosen, locked and claimed atomically.
+/// statement per try: the item is chosen, locked and claimed atomically. An item a
+/// manager assigned to `operator` comes first; escalated items wait for a manager (or
+/// the owner), who gets them before the rest; then items routed to `operator` or their
+/// team, then unrouted ones (routing.rs), each in their team's discipline.
 pub fn claim_next(client: &mut impl GenericClient, operator: &str) -> Result<Option<ClaimedItem>> {
     let ttl = claim_ttl(client)?.as_secs_f64();
+    let (tries, discipline) = routing::claim_plan(client, operator)?;
+    for only in &tries {
+        if let Some(item) = claim_where(client, operator, ttl, (only, discipline))? {
+            return Ok(Some(item));
+        }
+    }
+    Ok(None)
+}
+
+/// Claims the first open item meeting `only` (an SQL condition of ours on
+/// `interactions i`) in `discipline`'s order.
+fn claim_where(
+    client: &mut impl GenericClient,
+    operator: &str,
+    ttl: f64,
+    (only, discipline): (&str, Discipline),
+) -> Result<Option<ClaimedItem>> {
+    let order = routing::order_of(discipline);
     let row = client
         .query_opt(
-            "UPDATE interactions i
-             SET claimed_by = $1, claimed_at = now(),
-                 claim_expires_at = now() + make_interval(secs => $2)
-             FROM accounts a
-             WHERE a.id = i.account_id
-               AND i.id = (SELECT id FROM interactions
-                           WHERE state = 'open'
-                             AND (claimed_by IS NULL OR claim_expires_at < now())
-                           ORDER BY due_at, id
-                           LIMIT 1
-                           FOR UPDATE SKIP LOCKED)
-             RETURNING i.id, a.name, i.channel, i.external_id, i.tier, i.due_at, i.text,
-                       i.claimed_by, i.claim_expires_at",
+            &format!(
+                "UPDATE interactions i
+                 SET claimed_by = $1, claimed_at = now(),
+                     claim_expires_at = now() + make_interval(secs => $2)
+                 FROM accounts a
+                 WHERE a.id = i.account_id
+                   AND i.id = (SELECT i.id FROM interactions i
+                               WHERE i.state = 'open' AND {only}
+                               ORDER BY {order}
+                               LIMIT 1
+                               FOR UPDATE SKIP LOCKED)
+                 RETURNING i.id, a.name, i.channel, i.external_id, i.tier, i.due_at, i.text,
+                           i.claimed_by, i.claim_expires_at"
+            ),
             &[&operator, &ttl],
         )
         .with_context(|| format!("claiming the next item for {operator}"))?;

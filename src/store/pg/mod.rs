@@ -9,8 +9,10 @@ mod claims;
 mod interactions;
 pub mod outbox;
 pub mod queue;
+mod routing;
 mod schema;
 mod team;
+mod workflow;
 mod writer;
 
 use anyhow::{Context, Result};
@@ -19,8 +21,15 @@ pub use claims::{claim_next, claim_ttl, release, set_claim_ttl, ClaimedItem, Rel
 pub use interactions::{
     cursor, queue_page, record_sync_run, set_cursor, upsert_account, upsert_interactions, QueueItem,
 };
+pub use routing::{
+    add_route, add_to_team, list_routes, remove_route, set_discipline, Discipline, Route,
+};
 pub use schema::{latest_version, migrate};
 pub use team::{add_member, list_members, remove_member, set_role, Member, Role};
+pub use workflow::{
+    assign, auto_escalate, escalate, marks, renew, set_escalate_idle, Escalated, ItemMarks,
+    Renewal, Workflow, EFFECTIVE_WORKFLOW,
+};
 pub use writer::PgWriter;
 
 /// Where the shared database is; cheap to clone.

@@ -10,6 +10,7 @@ use postgres::types::ToSql;
 use postgres::{GenericClient, Row};
 
 use super::whole_seconds;
+use super::workflow::{Workflow, EFFECTIVE_WORKFLOW};
 use crate::domain::{AnswerState, InteractionId, Marketplace, Rating, SlaTier};
 use crate::store::search::{fold_yo, TextField};
 use crate::store::{
@@ -174,8 +175,23 @@ pub fn queue_rows(
     seek: Seek,
     limit: usize,
 ) -> Result<(Vec<QueueRow>, HashMap<InteractionId, ItemText>)> {
+    queue_rows_in(client, filter, None, seek, limit)
+}
+
+/// [`queue_rows`] of the items in workflow state `workflow` only (when given).
+pub fn queue_rows_in(
+    client: &mut impl GenericClient,
+    filter: &QueueFilter,
+    workflow: Option<Workflow>,
+    seek: Seek,
+    limit: usize,
+) -> Result<(Vec<QueueRow>, HashMap<InteractionId, ItemText>)> {
     let mut params = Params::default();
     let mut where_sql = conditions(filter, &mut params);
+    if let Some(workflow) = workflow {
+        let mark = params.add(workflow.as_str().to_string());
+        where_sql.push_str(&format!(" AND {EFFECTIVE_WORKFLOW} = {mark}"));
+    }
     let (columns, descending) = order(filter, &mut params);
     let key = match seek {
         Seek::Start { skip: 0 } => None,
