@@ -6,11 +6,14 @@
 //! socket, or behind a tunnel the team sets up.
 
 mod claims;
+pub mod edits;
 mod interactions;
 pub mod outbox;
 pub mod queue;
 mod schema;
 mod team;
+pub mod trigram;
+mod words;
 mod writer;
 
 use anyhow::{Context, Result};
@@ -41,6 +44,11 @@ impl PgStore {
         let mut client = store.connect()?;
         migrate(&mut client).context("migrating the shared database")?;
         Ok(store)
+    }
+
+    /// Makes sure of search's trigram index (as the owner): whether searches use it.
+    pub fn search_index(&self) -> Result<trigram::SearchIndex> {
+        trigram::ensure_index(&mut self.connect()?)
     }
 
     /// A new connection.
