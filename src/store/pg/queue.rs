@@ -48,8 +48,10 @@ impl Params {
 }
 
 /// Seconds since the epoch, as the SQLite store keeps times and the cursors carry them.
+/// Written through `AT TIME ZONE 'UTC'` so the expression is immutable and the queue's
+/// indexes (migration 006) serve the order.
 fn seconds(column: &str) -> String {
-    format!("floor(extract(epoch FROM {column}))::bigint")
+    format!("floor(extract(epoch FROM ({column} AT TIME ZONE 'UTC')))::bigint")
 }
 
 fn conditions(filter: &QueueFilter, params: &mut Params) -> String {

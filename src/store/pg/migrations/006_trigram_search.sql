@@ -133,3 +133,10 @@ $$;
 REVOKE ALL ON FUNCTION agentiq_enqueue_edit(bigint, text, text, text, jsonb, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION agentiq_enqueue_edit(bigint, text, text, text, jsonb, boolean)
     TO agentiq_manager, agentiq_operator;
+
+-- The queue's pages in the order `list` reads them (store::pg::queue), to the second as
+-- the cursors count: open items by deadline, and everything newest first (search).
+CREATE INDEX interactions_open_by_due_second ON interactions
+    ((floor(extract(epoch FROM (due_at AT TIME ZONE 'UTC')))::bigint), id) WHERE state = 'open';
+CREATE INDEX interactions_by_created_second ON interactions
+    ((floor(extract(epoch FROM (created_at AT TIME ZONE 'UTC')))::bigint), id);
