@@ -9,7 +9,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use agentiq::cli::exit::{fail, Exit, Failure};
 use agentiq::cli::script::{self, ScriptCmd};
-use agentiq::cli::{inbox_cmd, out, setup_cmd, simulator_cmd, sync_cmd, team_cmd};
+use agentiq::cli::{inbox_cmd, out, setup_cmd, simulator_cmd, sync_cmd, team_cmd, team_export};
 use agentiq::config::{self, Paths};
 use agentiq::demo;
 use agentiq::domain::{Channel, Marketplace, Rating};
@@ -403,7 +403,7 @@ fn run(cli: Cli) -> Result<()> {
             excel,
             filter,
             output,
-        } => export(&paths, what, &format, excel, &filter, output),
+        } => export(&paths, &config_file, what, &format, excel, &filter, output),
         Cmd::Backup { file, check } => backup(&runtime, &paths, &file, check),
         Cmd::Experiment(command) => agentiq::cli::experiment_cmd::run(&paths, command),
         Cmd::Autoreply(command) => agentiq::cli::autoreply_cmd::run(&paths.database(), command),
@@ -471,6 +471,7 @@ fn metrics(paths: &Paths, filter: &FilterCli, json: bool, by_version: bool) -> R
 /// `export`: interactions or daily metrics as CSV, to a file or standard output.
 fn export(
     paths: &Paths,
+    config_file: &std::path::Path,
     what: ExportWhat,
     format: &str,
     excel: bool,
@@ -483,23 +484,22 @@ fn export(
             format!("--format {format}: only csv is supported"),
         ));
     }
+    let format = if excel {
+        agentiq::analytics::ExportFormat::Excel
+    } else {
+        agentiq::analytics::ExportFormat::Csv
+    };
+    let shared = config::store_url(config_file, &|name| std::env::var(name).ok())?;
+    if let (ExportWhat::Interactions, Some(url)) = (&what, shared) {
+        return team_export::export_interactions(&url, &filter.args(), format, output.as_deref());
+    }
     let reader = open_existing(paths)?;
     let now = chrono::Utc::now();
     let query = agentiq::analytics::ExportQuery::new(
         agentiq::analytics::resolve_query(&reader, &filter.args(), now)?,
         now,
     );
-    let format = if excel {
-        agentiq::analytics::ExportFormat::Excel
-    } else {
-        agentiq::analytics::ExportFormat::Csv
-    };
-    let mut out: Box<dyn std::io::Write> = match &output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        )),
-        None => Box::new(out::Stdout::lock()),
-    };
+    let mut out = team_export::export_sink(output.as_deref())?;
     let rows = match what {
         ExportWhat::Interactions => {
             agentiq::analytics::export_interactions(&reader, &query, format, &mut out)?

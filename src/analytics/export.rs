@@ -241,15 +241,30 @@ pub fn export_interactions(
     format: ExportFormat,
     out: &mut dyn Write,
 ) -> Result<usize> {
+    write_interactions(query, format, out, &mut |each| {
+        facts::each_created_with_reply(conn, &query.filter, each)
+    })
+}
+
+/// Hands each item of the period with its first reply, oldest first, as a store reads
+/// them; returns how many.
+pub(crate) type EachItem<'a> = dyn FnMut(&mut dyn FnMut(ItemRow, Option<facts::FirstReply>) -> Result<()>) -> Result<usize>
+    + 'a;
+
+/// The interactions export of the items `read` hands over, streamed as they come.
+pub(crate) fn write_interactions(
+    query: &ExportQuery,
+    format: ExportFormat,
+    out: &mut dyn Write,
+    read: &mut EachItem<'_>,
+) -> Result<usize> {
     let now = query.now.timestamp();
     let cells = Cells(format);
     let mut w = writer(format, out)?;
     w.write_record(INTERACTION_COLUMNS)?;
     let mut record = Record::default();
     let rows = if query.filter.from < query.filter.to {
-        facts::each_created_with_reply(conn, &query.filter, &mut |item, reply| {
-            record.interaction(&mut w, cells, &item, reply.as_ref(), now)
-        })?
+        read(&mut |item, reply| record.interaction(&mut w, cells, &item, reply.as_ref(), now))?
     } else {
         0
     };

@@ -20,6 +20,7 @@ mod metrics;
 mod period;
 mod report;
 mod revenue;
+mod team_export;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -34,12 +35,15 @@ pub use metrics::{
     compare, daily_metrics, metrics, AutoReplies, Change, DailyMetrics, Direction, Metric,
     MetricKind, MetricSet, PeriodComparison, Target, Trend,
 };
-pub use period::{local_day, local_midnight, parse_bound, resolve_query, FilterArgs, TIME_ZONE};
+pub use period::{
+    local_day, local_midnight, parse_bound, resolve_query, resolve_query_by, FilterArgs, TIME_ZONE,
+};
 pub use report::{metrics_report, roubles};
 pub use revenue::{
     revenue, revenue_for_item, ItemRevenue, ProductRevenue, RevenueKind, RevenueSettings,
     RevenueStatus, RevenueSummary, REVENUE_SECTION,
 };
+pub use team_export::export_interactions_pg;
 
 /// What to measure: the period `[from, to)` and the optional account, marketplace and
 /// channel filters (all of them must match when several are given).

@@ -107,6 +107,24 @@ pub fn resolve_query(
     args: &FilterArgs,
     now: DateTime<Utc>,
 ) -> Result<MetricsQuery> {
+    resolve_query_by(args, now, &mut |name| {
+        Ok(match store::account_by_name(conn, name)? {
+            Some(row) => Some(row.id),
+            None => match name.trim().parse::<i64>() {
+                Ok(id) if account_exists(conn, id)? => Some(id),
+                _ => None,
+            },
+        })
+    })
+}
+
+/// [`resolve_query`] with the account looked up by `account` (its name, or its numeric
+/// id, to the account's id): for a store other than the embedded one.
+pub fn resolve_query_by(
+    args: &FilterArgs,
+    now: DateTime<Utc>,
+    account: &mut dyn FnMut(&str) -> Result<Option<i64>>,
+) -> Result<MetricsQuery> {
     let default = MetricsQuery::last_days(now, DEFAULT_DAYS);
     let to = match &args.to {
         Some(s) => parse_bound(s, true).context("--to")?,
@@ -122,18 +140,12 @@ pub fn resolve_query(
     }
     let account_id = match &args.account {
         None => None,
-        Some(name) => Some(match store::account_by_name(conn, name)? {
-            Some(row) => row.id,
-            None => match name.trim().parse::<i64>() {
-                Ok(id) if account_exists(conn, id)? => id,
-                _ => {
-                    return Err(fail(
-                        Failure::Usage,
-                        format!("--account: no account named '{name}'"),
-                    ))
-                }
-            },
-        }),
+        Some(name) => Some(account(name)?.ok_or_else(|| {
+            fail(
+                Failure::Usage,
+                format!("--account: no account named '{name}'"),
+            )
+        })?),
     };
     let marketplace = args
         .marketplace

@@ -54,7 +54,7 @@ impl DraftArgs {
     }
 
     /// The stored item's id.
-    fn id(&self) -> Result<InteractionId> {
+    pub(super) fn id(&self) -> Result<InteractionId> {
         self.target
             .trim()
             .parse::<i64>()
@@ -218,7 +218,7 @@ fn read_card(path: &std::path::Path, marketplace: Marketplace) -> Result<Product
     })
 }
 
-fn print(
+pub(super) fn print(
     id: Option<InteractionId>,
     intent: &str,
     draft: &Draft,

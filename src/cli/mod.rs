@@ -25,5 +25,7 @@ pub mod simulator_cmd;
 pub mod sync_cmd;
 pub mod team_cmd;
 pub mod team_flow_cmd;
+pub mod team_export;
+pub mod team_reply;
 pub mod team_script;
 pub mod templates_cmd;

@@ -94,11 +94,7 @@ pub async fn run(args: &ReplyArgs, paths: &Paths) -> Result<()> {
         let conn = store.reader()?;
         let item = crate::store::interaction(&conn, id)?
             .ok_or_else(|| super::show_cmd::no_such_item(id))?;
-        if let Some(why) = crate::domain::edit_text_refusal(&item, &text) {
-            let strings = crate::tui::strings::Strings::for_lang(args.style.labels().lang);
-            let reason = (strings.notice)(&crate::tui::state::Notice::EditRefused(why));
-            return Err(fail(Failure::Data, format!("#{}: {reason}", id.0)));
-        }
+        refuse_edit(&item, &text, &args.style)?;
     }
     let verdict = inputs.check(&text);
     let request = ReplyRequest {
@@ -138,6 +134,20 @@ pub async fn run(args: &ReplyArgs, paths: &Paths) -> Result<()> {
         return Err(blocked(id));
     }
     Ok(())
+}
+
+/// Exit 65 with the reason when `text` may not replace `item`'s published answer.
+pub(super) fn refuse_edit(
+    item: &crate::domain::Interaction,
+    text: &str,
+    style: &Style,
+) -> Result<()> {
+    let Some(why) = crate::domain::edit_text_refusal(item, text) else {
+        return Ok(());
+    };
+    let strings = crate::tui::strings::Strings::for_lang(style.labels().lang);
+    let reason = (strings.notice)(&crate::tui::state::Notice::EditRefused(why));
+    Err(fail(Failure::Data, format!("#{}: {reason}", item.id.0)))
 }
 
 /// Prints what became of a reply: queued as `outbox_id`, or refused by the guardrails.

@@ -263,5 +263,9 @@ fn owner_store(url: &str, accounts: &[AccountConfig]) -> Result<PgStore> {
             "no accounts configured; add [[accounts]] to the config file (see docs/configuration.md)",
         ));
     }
-    PgStore::open(url).kind(Failure::Unavailable)
+    let store = PgStore::open(url).kind(Failure::Unavailable)?;
+    if let pg::trigram::SearchIndex::Scanning(reason) = store.search_index()? {
+        eprintln!("{}", pg::trigram::scanning_warning(&reason));
+    }
+    Ok(store)
 }

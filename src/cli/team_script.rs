@@ -10,21 +10,18 @@ use serde_json::json;
 use super::exit::{fail, Failure, FailureExt};
 use super::list_cmd::{self, ListArgs, SearchArgs};
 use super::out;
-use super::reply_cmd::ReplyArgs;
-use super::script::{read_file_or_stdin, ScriptCmd};
+use super::script::ScriptCmd;
 use super::show_cmd::ShowArgs;
 use crate::domain::InteractionId;
-use crate::store::pg::outbox::Refusal;
 use crate::store::pg::{self, PgStore, Renewal, Workflow};
 use crate::store::{search, QueueFilter};
-use crate::team::{queue_reply, QueuedReply, TeamReply};
 
 /// Whether the command runs on the shared store when there is one.
 pub fn shared(cmd: &ScriptCmd) -> bool {
     matches!(
         cmd,
         ScriptCmd::List(_) | ScriptCmd::Search(_) | ScriptCmd::Show(_) | ScriptCmd::Reply(_)
-    )
+    ) || matches!(cmd, ScriptCmd::Draft(args) if !args.is_free())
 }
 
 /// Runs one of the [`shared`] commands on the database at `url`.
@@ -34,7 +31,8 @@ pub fn run(cmd: ScriptCmd, url: &str) -> Result<()> {
         ScriptCmd::List(args) => list(&mut client, &args),
         ScriptCmd::Search(args) => search(&mut client, &args),
         ScriptCmd::Show(args) => show(&mut client, &args),
-        ScriptCmd::Reply(args) => reply(&mut client, &args),
+        ScriptCmd::Reply(args) => super::team_reply::reply(&mut client, &args),
+        ScriptCmd::Draft(args) => super::team_reply::draft(&mut client, &args),
         _ => Err(anyhow::anyhow!(
             "this command does not run on the shared database"
         )),
@@ -196,60 +194,10 @@ fn marks_text(marks: &pg::ItemMarks) -> String {
 
 /// The connected person's activity on item `id` renews their claim on it, if they hold
 /// one; anyone else's claim is left alone.
-fn renew_own_claim(client: &mut postgres::Client, id: i64) -> Result<Option<Renewal>> {
+pub(super) fn renew_own_claim(client: &mut postgres::Client, id: i64) -> Result<Option<Renewal>> {
     let me: String = client.query_one("SELECT session_user::text", &[])?.get(0);
     Ok(match pg::renew(client, id, &me)? {
         Renewal::NotHeld(_) => None,
         other => Some(other),
     })
-}
-
-/// `reply` on the shared store: the guardrails, then the shared outbox (the database
-/// checks the claim). Nothing is sent from this machine.
-fn reply(client: &mut postgres::Client, args: &ReplyArgs) -> Result<()> {
-    if args.edit || args.draft {
-        return Err(fail(
-            Failure::Usage,
-            "--edit and --draft do not work on the shared database yet; pass the reply's text",
-        ));
-    }
-    let override_block = super::reply_cmd::override_asked(args.override_block.as_deref())?;
-    let text = match (&args.text, &args.file) {
-        (Some(text), _) => text.clone(),
-        (None, Some(path)) => read_file_or_stdin(path)?,
-        (None, None) => String::new(),
-    };
-    let text = text.trim().to_string();
-    if text.is_empty() {
-        return Err(fail(Failure::Usage, "the reply is empty"));
-    }
-    let id = InteractionId(args.id);
-    renew_own_claim(client, id.0)?;
-    let queued = queue_reply(
-        client,
-        &TeamReply {
-            item: id.0,
-            text: text.clone(),
-            override_block,
-            idempotency_key: format!(
-                "cli-{}-{}-{}",
-                std::process::id(),
-                id.0,
-                Utc::now().timestamp_nanos_opt().unwrap_or_default()
-            ),
-        },
-    )?;
-    let (verdict, outbox_id) = match queued {
-        QueuedReply::Queued { outbox_id, verdict } => (verdict, Some(outbox_id)),
-        QueuedReply::Blocked { verdict } => (verdict, None),
-        QueuedReply::Refused(Refusal::NoSuchItem) => return Err(super::show_cmd::no_such_item(id)),
-        QueuedReply::Refused(Refusal::Claim(why) | Refusal::Answered(why)) => {
-            return Err(fail(Failure::Data, why))
-        }
-    };
-    super::reply_cmd::report(id, false, &text, &verdict, outbox_id, &args.style)?;
-    if outbox_id.is_none() {
-        return Err(super::reply_cmd::blocked(id));
-    }
-    Ok(())
 }

@@ -11,5 +11,7 @@ mod sync;
 pub use daemon::{deliver_and_sync_once, run_daemon, Delivered};
 pub use escalation::{escalate_due, escalated_line};
 pub use outbox::PgOutbox;
-pub use reply::{queue_reply, QueuedReply, TeamReply};
+pub use reply::{
+    check_reply, queue_drafted_reply, queue_edit, queue_reply, QueuedReply, TeamReply,
+};
 pub use sync::{sync_once, SyncLine};

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{Channel, Interaction, InteractionId};
 use crate::outbox::OutboxStorage;
-use crate::store::pg::{outbox as pg, PgStore, PgWriter};
+use crate::store::pg::{edits, outbox as pg, PgStore, PgWriter};
 use crate::store::{Claim, OutboxItem};
 
 /// The shared outbox on one connection, whose session holds the advisory lock `lock`
@@ -127,16 +127,22 @@ impl OutboxStorage for PgOutbox {
             .await
     }
 
-    /// Edits do not reach the shared outbox, so what WB says of one is not kept.
+    /// Shown: delivered, and what WB says of one edit of it is kept for `reply --edit`.
     async fn mark_visible(
         &self,
         claim: &Claim,
         now: DateTime<Utc>,
-        _editable: Option<bool>,
+        editable: Option<bool>,
     ) -> Result<bool> {
         let claim = claim.clone();
         self.writer
-            .call(move |client| pg::mark_visible(client, &claim, now))
+            .call(move |client| {
+                let moved = pg::mark_visible(client, &claim, now)?;
+                if let (true, Some(editable)) = (moved, editable) {
+                    edits::note_reply_editable(client, claim.outbox_id, editable)?;
+                }
+                Ok(moved)
+            })
             .await
     }
 

@@ -7,7 +7,8 @@
 use anyhow::Result;
 
 use crate::ai::guardrails::{default_banned_phrases, Level, ReplyGuard, Verdict};
-use crate::ai::DraftContext;
+use crate::ai::{Draft, DraftContext};
+use crate::store::pg::edits;
 use crate::store::pg::outbox::{self as pg, NewReply, Refusal};
 
 /// Replies of the shop a new reply should not repeat, as many as the SQLite path reads.
@@ -61,6 +62,32 @@ pub fn check_reply(
 }
 
 pub fn queue_reply(client: &mut postgres::Client, reply: &TeamReply) -> Result<QueuedReply> {
+    queue_checked(client, reply, None, pg::enqueue_reply)
+}
+
+/// A reply with the draft it started from (`draft_source`, `draft_text` and the edit
+/// distance go with it, as on SQLite).
+pub fn queue_drafted_reply(
+    client: &mut postgres::Client,
+    reply: &TeamReply,
+    draft: &Draft,
+) -> Result<QueuedReply> {
+    queue_checked(client, reply, Some(draft), pg::enqueue_reply)
+}
+
+/// An edit of the item's published answer (`reply --edit`): the same guardrails, then
+/// the database's `agentiq_enqueue_edit`.
+pub fn queue_edit(client: &mut postgres::Client, edit: &TeamReply) -> Result<QueuedReply> {
+    queue_checked(client, edit, None, edits::enqueue_edit)
+}
+
+/// The guardrails, then `write` unless they block (and no override was given).
+fn queue_checked(
+    client: &mut postgres::Client,
+    reply: &TeamReply,
+    draft: Option<&Draft>,
+    write: fn(&mut postgres::Client, &NewReply<'_>) -> Result<Result<i64, Refusal>>,
+) -> Result<QueuedReply> {
     let Some(verdict) = check_reply(client, reply.item, &reply.text)? else {
         return Ok(QueuedReply::Refused(Refusal::NoSuchItem));
     };
@@ -68,7 +95,7 @@ pub fn queue_reply(client: &mut postgres::Client, reply: &TeamReply) -> Result<Q
         return Ok(QueuedReply::Blocked { verdict });
     }
     let findings = crate::outbox::findings_value(&verdict);
-    let queued = pg::enqueue_reply(
+    let queued = write(
         client,
         &NewReply {
             item: reply.item,
@@ -77,9 +104,9 @@ pub fn queue_reply(client: &mut postgres::Client, reply: &TeamReply) -> Result<Q
             verdict: verdict.level.as_str(),
             findings,
             overridden: verdict.level == Level::Block && reply.override_block,
-            draft_source: None,
-            draft_text: None,
-            edit_distance: None,
+            draft_source: draft.map(|d| d.source.as_str()),
+            draft_text: draft.map(|d| d.text.as_str()),
+            edit_distance: draft.map(|d| crate::outbox::edit_distance(&d.text, &reply.text)),
         },
     )?;
     Ok(match queued {

@@ -6,6 +6,7 @@
 //! socket, or behind a tunnel the team sets up.
 
 mod claims;
+pub mod edits;
 mod interactions;
 pub mod outbox;
 pub mod queue;
@@ -13,6 +14,8 @@ mod routing;
 mod schema;
 mod team;
 mod workflow;
+pub mod trigram;
+mod words;
 mod writer;
 
 use anyhow::{Context, Result};
@@ -50,6 +53,11 @@ impl PgStore {
         let mut client = store.connect()?;
         migrate(&mut client).context("migrating the shared database")?;
         Ok(store)
+    }
+
+    /// Makes sure of search's trigram index (as the owner): whether searches use it.
+    pub fn search_index(&self) -> Result<trigram::SearchIndex> {
+        trigram::ensure_index(&mut self.connect()?)
     }
 
     /// A new connection.

@@ -285,6 +285,22 @@ pub fn mark_visible(
 }
 
 fn answer_item(client: &mut impl GenericClient, outbox_id: i64, now: DateTime<Utc>) -> Result<()> {
+    // An edit: the edited answer is the item's answer now (WB's one edit is spent, as
+    // the item's next sync says and agentiq_enqueue_edit checks).
+    let edited = client.execute(
+        "UPDATE interactions i SET answer_text = o.text, answer_editable = false FROM outbox o
+         WHERE o.id = $1 AND o.kind = 'edit' AND i.id = o.interaction_id",
+        &[&outbox_id],
+    )?;
+    if edited > 0 {
+        return audit(
+            client,
+            now,
+            "edit_visible",
+            outbox_id,
+            serde_json::json!({}),
+        );
+    }
     client.execute(
         "UPDATE interactions i SET state = 'answered',
                 answer_text = coalesce(i.answer_text, o.text),
@@ -433,7 +449,7 @@ pub fn interaction(client: &mut impl GenericClient, id: i64) -> Result<Option<In
         "SELECT i.id, i.account_id, a.name, a.marketplace, i.channel, i.external_id,
                 i.product_external_id, i.product_name, i.customer_name, i.text, i.pros, i.cons,
                 i.rating, i.created_at, i.waiting_since, i.state, i.answer_text, i.at_risk_at,
-                i.due_at, i.reply_handle
+                i.due_at, i.reply_handle, i.answer_editable
          FROM interactions i JOIN accounts a ON a.id = i.account_id WHERE i.id = $1",
         &[&id],
     )?;
@@ -479,7 +495,7 @@ fn interaction_of(r: &Row) -> Result<Interaction> {
         answer: r.get::<_, Option<String>>(16).map(|text| Answer {
             text,
             moderation: ModerationState::Published,
-            editable: false,
+            editable: r.get::<_, Option<bool>>(20) == Some(true),
         }),
         at_risk_at: whole_seconds(r.get(17)),
         due_at: whole_seconds(r.get(18)),
@@ -552,19 +568,22 @@ pub fn enqueue_reply(
     );
     match result {
         Ok(row) => Ok(Ok(row.get(0))),
-        Err(err) => {
-            let Some(db) = err.as_db_error() else {
-                return Err(err).context("queueing the reply");
-            };
-            let message = db.message().to_string();
-            let code = db.code().code();
-            Ok(Err(match code {
-                "AQ404" => Refusal::NoSuchItem,
-                "AQ409" => Refusal::Claim(message),
-                "AQ422" => Refusal::Answered(message),
-                _ if db.code() == &SqlState::INSUFFICIENT_PRIVILEGE => Refusal::Claim(message),
-                _ => return Err(err).context("queueing the reply"),
-            }))
-        }
+        Err(err) => refusal(err, "queueing the reply").map(Err),
     }
+}
+
+/// What the database's refusal of a write through `agentiq_enqueue_*` means, or the
+/// error itself when it is no refusal.
+pub(crate) fn refusal(err: postgres::Error, doing: &'static str) -> Result<Refusal> {
+    let Some(db) = err.as_db_error() else {
+        return Err(err).context(doing);
+    };
+    let message = db.message().to_string();
+    Ok(match db.code().code() {
+        "AQ404" => Refusal::NoSuchItem,
+        "AQ409" => Refusal::Claim(message),
+        "AQ422" => Refusal::Answered(message),
+        _ if db.code() == &SqlState::INSUFFICIENT_PRIVILEGE => Refusal::Claim(message),
+        _ => return Err(err).context(doing),
+    })
 }

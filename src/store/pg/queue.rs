@@ -1,7 +1,6 @@
 //! The queue and its search on the shared store, for `agentiq list`, `search` and `show`:
 //! the same filter (`store::QueueFilter`, which the query language fills in) and the same
-//! rows as on SQLite, read from PostgreSQL. Text terms match the Russian `tsvector` of
-//! the item (stemmed, the last word as a prefix); the customer's name as it is written.
+//! rows as on SQLite, read from PostgreSQL. Text terms match as on SQLite (`words`).
 
 use std::collections::HashMap;
 
@@ -9,10 +8,9 @@ use anyhow::{anyhow, Result};
 use postgres::types::ToSql;
 use postgres::{GenericClient, Row};
 
-use super::whole_seconds;
 use super::workflow::{Workflow, EFFECTIVE_WORKFLOW};
+use super::{whole_seconds, words};
 use crate::domain::{AnswerState, InteractionId, Marketplace, Rating, SlaTier};
-use crate::store::search::{fold_yo, TextField};
 use crate::store::{
     AccountRow, AnswerFilter, IntentFilter, ItemText, QueueFilter, QueueRow, QueueSort, Seek,
 };
@@ -50,23 +48,11 @@ impl Params {
     }
 }
 
-/// A `to_tsquery` text of a phrase: its words in order, the last one as a prefix. Words
-/// are letters and digits only, so nothing in them is tsquery syntax.
-fn phrase_query(text: &str) -> Option<String> {
-    let words: Vec<String> = fold_yo(text)
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    let (last, rest) = words.split_last()?;
-    let mut parts: Vec<String> = rest.to_vec();
-    parts.push(format!("{last}:*"));
-    Some(parts.join(" <-> "))
-}
-
 /// Seconds since the epoch, as the SQLite store keeps times and the cursors carry them.
+/// Written through `AT TIME ZONE 'UTC'` so the expression is immutable and the queue's
+/// indexes (migration 006) serve the order.
 fn seconds(column: &str) -> String {
-    format!("floor(extract(epoch FROM {column}))::bigint")
+    format!("floor(extract(epoch FROM ({column} AT TIME ZONE 'UTC')))::bigint")
 }
 
 fn conditions(filter: &QueueFilter, params: &mut Params) -> String {
@@ -125,22 +111,9 @@ fn conditions(filter: &QueueFilter, params: &mut Params) -> String {
         ));
     }
     for term in &filter.text {
-        let Some(query) = phrase_query(&term.text) else {
-            continue;
-        };
-        let q = params.add(query);
-        sql.push(match term.field {
-            TextField::Any => format!(
-                "(i.search @@ to_tsquery('russian', {q})
-                  OR to_tsvector('simple', coalesce(i.customer_name, '')) @@ to_tsquery('simple', {q}))"
-            ),
-            TextField::Product => format!(
-                "to_tsvector('russian', coalesce(i.product_name, '')) @@ to_tsquery('russian', {q})"
-            ),
-            TextField::Customer => format!(
-                "to_tsvector('simple', coalesce(i.customer_name, '')) @@ to_tsquery('simple', {q})"
-            ),
-        });
+        if let Some(pattern) = words::phrase_pattern(&term.text) {
+            sql.push(words::condition(term.field, &params.add(pattern)));
+        }
     }
     sql.join(" AND ")
 }
@@ -322,23 +295,4 @@ pub fn audit_rows(client: &mut impl GenericClient, id: i64) -> Result<Vec<serde_
             })
         })
         .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::phrase_query;
-
-    #[test]
-    fn a_phrase_becomes_words_in_order_the_last_a_prefix_and_nothing_else() {
-        assert_eq!(
-            phrase_query("Плед тёплый"),
-            Some("плед <-> теплый:*".to_string())
-        );
-        // tsquery's operators never reach it: only letters and digits do.
-        assert_eq!(
-            phrase_query("a'b | !c & (d)"),
-            Some("a <-> b <-> c <-> d:*".to_string())
-        );
-        assert_eq!(phrase_query(" ,; "), None);
-    }
 }
