@@ -24,5 +24,6 @@ pub mod show_cmd;
 pub mod simulator_cmd;
 pub mod sync_cmd;
 pub mod team_cmd;
+pub mod team_inbox;
 pub mod team_script;
 pub mod templates_cmd;

@@ -7,6 +7,7 @@ pub mod linking;
 mod marketplace;
 mod product;
 mod sla;
+pub mod team;
 mod text;
 
 pub use edit::{edit_refusal, edit_text_refusal, EditRefusal};

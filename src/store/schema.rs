@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/018_experiments.sql"),
     include_str!("migrations/019_intent_corrections.sql"),
     include_str!("migrations/020_open_counts.sql"),
+    include_str!("migrations/022_team_cache.sql"),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -3,11 +3,15 @@
 //! docs/team.md.
 
 mod daemon;
+mod desk;
+mod mirror;
 mod outbox;
 mod reply;
 mod sync;
 
 pub use daemon::{deliver_and_sync_once, run_daemon, Delivered};
+pub use desk::{spawn_desk, Answerer, DeskAnswer, DeskRequest};
+pub use mirror::{spawn_mirror, MirrorHandle, MirrorReport, Reporter};
 pub use outbox::PgOutbox;
 pub use reply::{queue_reply, QueuedReply, TeamReply};
 pub use sync::{sync_once, SyncLine};

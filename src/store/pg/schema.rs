@@ -7,6 +7,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_shared_inbox.sql"),
     include_str!("migrations/002_claims_and_roles.sql"),
     include_str!("migrations/003_shared_outbox.sql"),
+    include_str!("migrations/005_live_inbox.sql"),
 ];
 
 /// An arbitrary key of the advisory lock that serialises migrations ("agentiq" in ASCII).

@@ -118,6 +118,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             Mode::Help => screens::help_mode(state, action),
             Mode::Prompt => screens::prompt_mode(state, action, &mut fx),
             Mode::Screen => screens::screen_mode(state, action, &mut fx),
+            Mode::Picker if super::team::picking(state) => {
+                super::team::picker_key(state, &action, &mut fx);
+            }
             Mode::Picker if state.intent_picker.is_some() => {
                 intent::picker_mode(state, action, &mut fx)
             }
@@ -130,6 +133,22 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
 
 pub(super) fn notify(state: &mut AppState, notice: Notice) {
     state.notice = Some((notice, state.now));
+}
+
+/// A message in the status line (team mode's answers, in the UI's language).
+pub(super) fn notify_alert(state: &mut AppState, text: String) {
+    notify(state, Notice::Alert(text));
+}
+
+/// Re-reads the queue's page and the detail pane.
+pub(super) fn reload_all(state: &mut AppState, fx: &mut Vec<Effect>) {
+    queue::reload(state, fx);
+    queue::reload_detail(state, fx);
+}
+
+/// Shows the queue through `lens`, from the top.
+pub(super) fn set_lens(state: &mut AppState, lens: super::lens::Lens, fx: &mut Vec<Effect>) {
+    queue::set_lens(state, lens, fx);
 }
 
 fn paste(state: &mut AppState, text: &str, fx: &mut Vec<Effect>) {
@@ -283,6 +302,7 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             figures,
         } => settings::figures_loaded(state, account_id, figures),
         Event::AutoReplyWentLive { error, .. } => settings::went_live(state, error, fx),
+        Event::Team(news) => super::team::news(state, news, fx),
         Event::ExperimentLoaded(answer) => experiment::loaded(state, answer),
         Event::ExperimentChanged(answer) => experiment::changed(state, answer, fx),
         Event::AutoRepliesStopped { cancelled, error } => notify(
@@ -326,6 +346,9 @@ fn detail_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
 
 /// Actions that mean the same in the queue, the detail pane and the full screens.
 fn common(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
+    if super::team::key(state, &action, fx) {
+        return;
+    }
     match action {
         Action::SyncNow => {
             fx.push(Effect::Command(Command::SyncNow));

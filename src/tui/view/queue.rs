@@ -268,7 +268,11 @@ pub fn item_lines(
             sanitize::line(c.as_deref().unwrap_or("")),
         ),
     };
-    let preview = sanitize::line(first_line(&row.preview)).into_owned();
+    let preview = crate::tui::team::with_claim(
+        row.claimed_by.as_deref(),
+        state,
+        sanitize::line(first_line(&row.preview)).into_owned(),
+    );
     let confidence = row.draft_confidence.map(confidence_mark);
     let failed = row
         .send_error

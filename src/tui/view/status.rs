@@ -189,6 +189,12 @@ pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
             Slot::StatusError,
         ));
     }
+    if state.team.as_ref().is_some_and(|t| t.offline) {
+        parts.push((
+            crate::tui::team::offline_text(state.lang),
+            Slot::StatusError,
+        ));
+    }
     if state.presence.llm_down.is_some() {
         parts.push((s.llm_down.to_string(), Slot::StatusError));
     }

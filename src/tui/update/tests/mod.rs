@@ -54,6 +54,7 @@ pub(super) fn row(id: i64) -> QueueRow {
         prior_complaints: 0,
         unanswered_buyer_messages: 0,
         draft_confidence: None,
+        claimed_by: None,
     }
 }
 
