@@ -124,6 +124,16 @@ pub fn setup(inbox: &Inbox, env: &dyn Fn(&str) -> Option<String>) -> Result<Setu
     };
     let mut accounts = Vec::new();
     let mut problems = Vec::new();
+    if file.accounts.is_empty() {
+        return Ok(Setup {
+            file,
+            prefs,
+            lang,
+            accounts,
+            problems,
+            shared,
+        });
+    }
     let mut setups = config::resolve_accounts(&inbox.config_file, &file.accounts, env)?;
     config::accounts::with_network(&mut setups, &file.network.retry_policy(&inbox.config_file)?);
     for account in setups {

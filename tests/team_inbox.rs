@@ -1,0 +1,245 @@
+//! The inbox (TUI) in team mode on a real PostgreSQL cluster (tests/team_support): two
+//! operators' inboxes, the real binary in pseudo-terminals, each with its own data folder
+//! and only `AGENTIQ_DATABASE_URL`. What one does shows on the other's screen: a claim
+//! with `c` or `agentiq claim`, a release with `X`, a reply (pending), a new item the
+//! owner's `sync --once` brings in; and an inbox survives a restart of the database.
+
+mod common;
+mod team_support;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{PTY_COLS as COLS, PTY_ROWS as ROWS};
+use team_support::{PgCluster, DATABASE};
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+fn agentiq(dir: &Path, url: &str, args: &[&str]) -> (i32, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_agentiq"))
+        .args(args)
+        .env("AGENTIQ_DATA_DIR", dir.join("data"))
+        .env("AGENTIQ_LOG_DIR", dir.join("logs"))
+        .env("AGENTIQ_CONFIG_DIR", dir.join("config"))
+        .env_remove("AGENTIQ_LANG")
+        .env("AGENTIQ_DATABASE_URL", url)
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .output()
+        .expect("agentiq runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// One operator's inbox in a pseudo-terminal, and what it shows.
+struct Inbox {
+    pty: common::PtyDemo,
+    screen: vt100::Parser,
+}
+
+impl Inbox {
+    fn open(dir: &Path, url: &str) -> Inbox {
+        let data = dir.join("data");
+        let pty = common::agentiq_in_pty(
+            dir,
+            &["--poll-secs", "3600"],
+            &[
+                ("AGENTIQ_DATA_DIR", data.to_str().expect("a UTF-8 path")),
+                ("AGENTIQ_DATABASE_URL", url),
+            ],
+        );
+        let size = |n: u16| std::num::NonZeroU16::new(n).expect("non-zero size");
+        Inbox {
+            pty,
+            screen: vt100::Parser::new(size(ROWS), size(COLS), 0),
+        }
+    }
+
+    /// Reads the terminal until `done` holds; how long that took.
+    fn wait_for(&mut self, what: &str, done: impl Fn(&str) -> bool) -> Duration {
+        let start = Instant::now();
+        let deadline = start + PATIENCE;
+        loop {
+            let contents = self.screen.screen().contents();
+            if done(&contents) {
+                return start.elapsed();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "timed out waiting for {what}; screen:\n{contents}"
+            );
+            match self
+                .pty
+                .output
+                .recv_timeout(left.min(Duration::from_millis(50)))
+            {
+                Ok(chunk) => self.screen.process(&chunk),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    panic!("the inbox ended while waiting for {what}; screen:\n{contents}")
+                }
+            }
+        }
+    }
+
+    fn key(&mut self, bytes: &[u8]) {
+        self.pty.writer.write_all(bytes).unwrap();
+        self.pty.writer.flush().unwrap();
+    }
+}
+
+impl Drop for Inbox {
+    fn drop(&mut self) {
+        let _ = self.pty.child.kill();
+        let _ = self.pty.child.wait();
+    }
+}
+
+fn open_count(client: &mut postgres::Client) -> i64 {
+    client
+        .query_one(
+            "SELECT count(*) FROM interactions WHERE state = 'open'",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+}
+
+fn claimed_by(client: &mut postgres::Client, who: &str) -> Vec<i64> {
+    client
+        .query(
+            "SELECT id FROM interactions WHERE claimed_by = $1 AND claim_expires_at > now()",
+            &[&who],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[test]
+fn two_inboxes_see_each_others_claims_replies_and_new_items_and_survive_a_restart() {
+    let Some(pg) = PgCluster::start() else { return };
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let sim = common::process_simulator(&runtime, "team-inbox", 7, 0);
+    let owner = sim.dir.path().join("owner");
+    let config = sim.config.display().to_string();
+    let (code, _, err) = agentiq(&owner, &pg.url(), &["sync", "--once", "--config", &config]);
+    assert_eq!(code, 0, "sync --once: {err}");
+    let mut db = pg.superuser(DATABASE);
+    // Three open WB reviews and questions: a queue that fits on the screen.
+    db.execute(
+        "UPDATE interactions SET state = 'answered' WHERE state = 'open' AND id NOT IN
+             (SELECT i.id FROM interactions i JOIN accounts a ON a.id = i.account_id
+              WHERE i.state = 'open' AND a.marketplace = 'wb' AND i.channel <> 'chat'
+              ORDER BY i.due_at, i.id LIMIT 3)",
+        &[],
+    )
+    .unwrap();
+    let shops: Vec<String> = db
+        .query("SELECT name FROM accounts", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for person in ["maria", "ivan"] {
+        let mut args = vec!["team", "add", person, "--role", "operator"];
+        for shop in &shops {
+            args.extend(["--shop", shop.as_str()]);
+        }
+        let (code, _, err) = agentiq(&owner, &pg.url(), &args);
+        assert_eq!(code, 0, "team add {person}: {err}");
+    }
+
+    let mut a = Inbox::open(&sim.dir.path().join("a"), &pg.url_as("maria"));
+    let mut b = Inbox::open(&sim.dir.path().join("b"), &pg.url_as("ivan"));
+    for inbox in [&mut a, &mut b] {
+        inbox.wait_for("the mirrored queue", |s| {
+            s.contains("Все 3") && s.contains("Мои")
+        });
+    }
+
+    // `c` on A claims the selected item; B sees who answers it.
+    a.key(b"c");
+    a.wait_for("A's own claim", |s| s.contains("◆ вы"));
+    b.wait_for("maria's claim on B", |s| s.contains("отвечает maria"));
+    assert_eq!(claimed_by(&mut db, "maria").len(), 1);
+
+    // A claim made on another machine with the command shows on A's screen.
+    let ivan = sim.dir.path().join("ivan-cli");
+    let (code, out, err) = agentiq(&ivan, &pg.url_as("ivan"), &["claim", "--json"]);
+    assert_eq!(code, 0, "agentiq claim: {out}{err}");
+    let shown_after = a.wait_for("ivan's claim on A", |s| s.contains("отвечает ivan"));
+    eprintln!("a claim by `agentiq claim` showed on another inbox after {shown_after:?}");
+
+    // `X` releases A's claim: B's marker goes.
+    a.key(b"X");
+    a.wait_for("the release", |s| s.contains("возвращено в очередь"));
+    b.wait_for("maria's claim gone on B", |s| !s.contains("отвечает maria"));
+    assert!(claimed_by(&mut db, "maria").is_empty());
+
+    // Claim again and reply from A: the reply goes into the shared outbox, the item is
+    // pending, and it leaves B's queue of open items.
+    a.key(b"c");
+    a.wait_for("A's claim again", |s| s.contains("◆ вы"));
+    a.key(b"r");
+    a.wait_for("the editor", |s| s.contains("/5000"));
+    a.key(b"\x13");
+    a.wait_for("the confirmation", |s| s.contains("подтвердить"));
+    a.key(b"y");
+    b.wait_for("the answered item leaving B's queue", |s| {
+        s.contains("Все 2")
+    });
+    let pending: i64 = db
+        .query_one(
+            "SELECT count(*) FROM interactions i JOIN outbox o ON o.interaction_id = i.id
+             WHERE i.state = 'pending' AND o.author = 'maria' AND o.state = 'queued'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        pending, 1,
+        "one reply of maria's waits in the shared outbox"
+    );
+    b.key(b"u");
+    b.wait_for("the pending reply on B", |s| s.contains('→'));
+    b.key(b"u");
+    b.key(b"u");
+
+    // A new item the owner's sync brings in shows on both.
+    let before = open_count(&mut db);
+    assert!(sim.sim.sim.arrive_now() > 0, "the simulator has new items");
+    let (code, _, err) = agentiq(&owner, &pg.url(), &["sync", "--once", "--config", &config]);
+    assert_eq!(code, 0, "sync --once: {err}");
+    let after = open_count(&mut db);
+    assert!(after > before, "sync brought new open items");
+    let total = format!("Все {after}");
+    a.wait_for("the new items on A", |s| s.contains(&total));
+    b.wait_for("the new items on B", |s| s.contains(&total));
+
+    // The database restarts under open inboxes: they say so, then carry on.
+    drop(db);
+    pg.stop();
+    a.wait_for("the lost connection", |s| {
+        s.contains("нет связи с базой команды")
+    });
+    pg.start_again();
+    a.wait_for("the connection back", |s| {
+        !s.contains("нет связи с базой команды")
+    });
+    let held = claimed_by(&mut pg.superuser(DATABASE), "ivan");
+    let id = held.first().expect("ivan holds an item").to_string();
+    let (code, out, err) = agentiq(&ivan, &pg.url_as("ivan"), &["release", &id]);
+    assert_eq!(code, 0, "agentiq release: {out}{err}");
+    a.wait_for("ivan's claim gone after the restart", |s| {
+        !s.contains("отвечает ivan")
+    });
+}
