@@ -166,6 +166,17 @@ fn two_inboxes_see_each_others_claims_replies_and_new_items_and_survive_a_restar
         });
     }
 
+    // `agentiq doctor` on the operator's URL reports the shared database.
+    let (_, out, _) = agentiq(
+        &ivan_dir(&sim),
+        &pg.url_as("maria"),
+        &["doctor", "--lang", "en"],
+    );
+    assert!(
+        out.contains("✓ team database") && out.contains("connected as maria (operator)"),
+        "{out}"
+    );
+
     // `c` on A claims the selected item; B sees who answers it.
     a.key(b"c");
     a.wait_for("A's own claim", |s| s.contains("◆ вы"));
@@ -173,11 +184,17 @@ fn two_inboxes_see_each_others_claims_replies_and_new_items_and_survive_a_restar
     assert_eq!(claimed_by(&mut db, "maria").len(), 1);
 
     // A claim made on another machine with the command shows on A's screen.
-    let ivan = sim.dir.path().join("ivan-cli");
+    let ivan = ivan_dir(&sim);
+    let started = Instant::now();
     let (code, out, err) = agentiq(&ivan, &pg.url_as("ivan"), &["claim", "--json"]);
     assert_eq!(code, 0, "agentiq claim: {out}{err}");
     let shown_after = a.wait_for("ivan's claim on A", |s| s.contains("отвечает ivan"));
-    eprintln!("a claim by `agentiq claim` showed on another inbox after {shown_after:?}");
+    eprintln!(
+        "a claim by `agentiq claim` showed on another inbox {shown_after:?} after the \
+         command ended ({:?} after it started)",
+        started.elapsed()
+    );
+    assert!(shown_after < Duration::from_secs(1), "{shown_after:?}");
 
     // `X` releases A's claim: B's marker goes.
     a.key(b"X");
@@ -231,6 +248,8 @@ fn two_inboxes_see_each_others_claims_replies_and_new_items_and_survive_a_restar
     a.wait_for("the lost connection", |s| {
         s.contains("нет связи с базой команды")
     });
+    let (code, out, _) = agentiq(&ivan, &pg.url_as("ivan"), &["doctor", "--lang", "en"]);
+    assert!(code != 0 && out.contains("✗ team database"), "{code} {out}");
     pg.start_again();
     a.wait_for("the connection back", |s| {
         !s.contains("нет связи с базой команды")
@@ -242,4 +261,8 @@ fn two_inboxes_see_each_others_claims_replies_and_new_items_and_survive_a_restar
     a.wait_for("ivan's claim gone after the restart", |s| {
         !s.contains("отвечает ivan")
     });
+}
+
+fn ivan_dir(sim: &common::ProcessSimulator) -> std::path::PathBuf {
+    sim.dir.path().join("ivan-cli")
 }

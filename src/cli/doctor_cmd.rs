@@ -53,7 +53,7 @@ pub struct Line {
 }
 
 impl Line {
-    fn ok(check: impl Into<String>, detail: impl Into<String>) -> Line {
+    pub(super) fn ok(check: impl Into<String>, detail: impl Into<String>) -> Line {
         Line {
             status: Mark::Ok,
             check: check.into(),
@@ -63,7 +63,11 @@ impl Line {
         }
     }
 
-    fn warn(check: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Line {
+    pub(super) fn warn(
+        check: impl Into<String>,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Line {
         Line {
             status: Mark::Warn,
             fix: Some(fix.into()),
@@ -71,7 +75,11 @@ impl Line {
         }
     }
 
-    fn fail(check: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Line {
+    pub(super) fn fail(
+        check: impl Into<String>,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Line {
         Line {
             status: Mark::Fail,
             fix: Some(fix.into()),
@@ -145,6 +153,9 @@ pub async fn checks_in(
     l: Lang,
 ) -> Vec<Line> {
     let mut lines = Vec::new();
+    if let Ok(Some(url)) = config::store_url(config_file, env) {
+        lines.push(super::doctor_team::check(&url, l).await);
+    }
     let config = tr!(l, "config", "конфигурация");
     let file = match config::file::read(config_file) {
         Ok(Some(file)) if !file.accounts.is_empty() => {

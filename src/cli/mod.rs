@@ -2,6 +2,7 @@
 
 pub mod autoreply_cmd;
 pub mod doctor_cmd;
+mod doctor_team;
 pub mod draft_cmd;
 pub mod exit;
 pub mod experiment_cmd;

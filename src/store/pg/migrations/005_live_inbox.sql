@@ -52,3 +52,6 @@ CREATE FUNCTION agentiq_my_role() RETURNS text
 $$ SELECT coalesce((SELECT role FROM team_members WHERE member = session_user), 'owner') $$;
 REVOKE ALL ON FUNCTION agentiq_my_role() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION agentiq_my_role() TO agentiq_manager, agentiq_operator;
+
+-- `agentiq doctor` on a member's machine says whether the schema is current.
+GRANT SELECT ON agentiq_migrations TO agentiq_manager, agentiq_operator;
