@@ -183,6 +183,16 @@ fn two_inboxes_see_each_others_claims_replies_and_new_items_and_survive_a_restar
     b.wait_for("maria's claim on B", |s| s.contains("отвечает maria"));
     assert_eq!(claimed_by(&mut db, "maria").len(), 1);
 
+    // An operator may not assign: the picker lists the team, the database refuses.
+    b.key(b"A");
+    b.wait_for("the team picker", |s| {
+        s.contains("Кому передать") && s.contains("maria (operator)")
+    });
+    b.key(b"\r");
+    b.wait_for("the database's refusal", |s| {
+        s.contains("база команды отказала")
+    });
+
     // A claim made on another machine with the command shows on A's screen.
     let ivan = ivan_dir(&sim);
     let started = Instant::now();

@@ -255,9 +255,10 @@ impl Desk {
                     (self.answer)(DeskAnswer::CacheChanged);
                     TeamNews::Assigned { to: to.to_string() }
                 }
-                Ok(None) => {
-                    TeamNews::Refused(format!("item {} is not open, or not on your shops", item.0))
-                }
+                Ok(None) => TeamNews::Refused(format!(
+                    "item {} is not open, or not yours to assign",
+                    item.0
+                )),
                 Err(refusal) if !self.client.as_ref().is_some_and(|c| c.is_closed()) => {
                     TeamNews::Refused(format!("{refusal:#}"))
                 }

@@ -157,7 +157,8 @@ pub fn claim_item(client: &mut impl GenericClient, id: i64, member: &str) -> Res
 }
 
 /// Gives item `id` to `member` (a manager's or the owner's assignment): the database's
-/// policies refuse an operator, and an item of a shop the caller is not on.
+/// policies refuse an operator (an error for a free item; `None` for an item someone
+/// else holds, which the policy hides) and an item of a shop the caller is not on.
 pub fn assign(client: &mut impl GenericClient, id: i64, member: &str) -> Result<Option<Claim>> {
     let ttl = super::claim_ttl(client)?.as_secs_f64();
     let row = client

@@ -13,6 +13,7 @@ mod progress;
 mod queue;
 mod reply;
 mod screens;
+mod team;
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use ratatui_textarea::{Input, Key};
