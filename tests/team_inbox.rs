@@ -124,64 +124,110 @@ fn claimed_by(client: &mut postgres::Client, who: &str) -> Vec<i64> {
         .collect()
 }
 
-#[test]
-fn two_inboxes_see_each_others_claims_replies_and_new_items_and_survive_a_restart() {
-    let Some(pg) = PgCluster::start() else { return };
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let sim = common::process_simulator(&runtime, "team-inbox", 7, 0);
-    let owner = sim.dir.path().join("owner");
-    let config = sim.config.display().to_string();
-    let (code, _, err) = agentiq(&owner, &pg.url(), &["sync", "--once", "--config", &config]);
-    assert_eq!(code, 0, "sync --once: {err}");
-    let mut db = pg.superuser(DATABASE);
-    // Three open WB reviews and questions: a queue that fits on the screen.
-    db.execute(
-        "UPDATE interactions SET state = 'answered' WHERE state = 'open' AND id NOT IN
-             (SELECT i.id FROM interactions i JOIN accounts a ON a.id = i.account_id
-              WHERE i.state = 'open' AND a.marketplace = 'wb' AND i.channel <> 'chat'
-              ORDER BY i.due_at, i.id LIMIT 3)",
-        &[],
-    )
-    .unwrap();
-    let shops: Vec<String> = db
-        .query("SELECT name FROM accounts", &[])
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    for person in ["maria", "ivan"] {
-        let mut args = vec!["team", "add", person, "--role", "operator"];
-        for shop in &shops {
-            args.extend(["--shop", shop.as_str()]);
+/// The cluster with the simulator's shops synced in, three open items, and two
+/// operators on every shop.
+struct Scene {
+    pg: PgCluster,
+    sim: common::ProcessSimulator,
+    _runtime: tokio::runtime::Runtime,
+    owner: std::path::PathBuf,
+}
+
+impl Scene {
+    fn start() -> Option<Scene> {
+        let pg = PgCluster::start()?;
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let sim = common::process_simulator(&runtime, "team-inbox", 7, 0);
+        let owner = sim.dir.path().join("owner");
+        let scene = Scene {
+            pg,
+            sim,
+            _runtime: runtime,
+            owner,
+        };
+        scene.sync_once();
+        // Three open WB reviews and questions: a queue that fits on the screen.
+        scene
+            .db()
+            .execute(
+                "UPDATE interactions SET state = 'answered' WHERE state = 'open' AND id NOT IN
+                     (SELECT i.id FROM interactions i JOIN accounts a ON a.id = i.account_id
+                      WHERE i.state = 'open' AND a.marketplace = 'wb' AND i.channel <> 'chat'
+                      ORDER BY i.due_at, i.id LIMIT 3)",
+                &[],
+            )
+            .unwrap();
+        let shops: Vec<String> = scene
+            .db()
+            .query("SELECT name FROM accounts", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for person in ["maria", "ivan"] {
+            let mut args = vec!["team", "add", person, "--role", "operator"];
+            for shop in &shops {
+                args.extend(["--shop", shop.as_str()]);
+            }
+            let (code, _, err) = agentiq(&scene.owner, &scene.pg.url(), &args);
+            assert_eq!(code, 0, "team add {person}: {err}");
         }
-        let (code, _, err) = agentiq(&owner, &pg.url(), &args);
-        assert_eq!(code, 0, "team add {person}: {err}");
+        Some(scene)
     }
 
-    let mut a = Inbox::open(&sim.dir.path().join("a"), &pg.url_as("maria"));
-    let mut b = Inbox::open(&sim.dir.path().join("b"), &pg.url_as("ivan"));
+    fn sync_once(&self) {
+        let config = self.sim.config.display().to_string();
+        let (code, _, err) = agentiq(
+            &self.owner,
+            &self.pg.url(),
+            &["sync", "--once", "--config", &config],
+        );
+        assert_eq!(code, 0, "sync --once: {err}");
+    }
+
+    fn db(&self) -> postgres::Client {
+        self.pg.superuser(DATABASE)
+    }
+
+    /// `agentiq ARGS` as `who` on a machine of their own.
+    fn cli(&self, who: &str, args: &[&str]) -> (i32, String, String) {
+        let dir = self.sim.dir.path().join(format!("{who}-cli"));
+        agentiq(&dir, &self.pg.url_as(who), args)
+    }
+
+    fn inbox(&self, who: &str) -> Inbox {
+        Inbox::open(&self.sim.dir.path().join(who), &self.pg.url_as(who))
+    }
+}
+
+#[test]
+fn two_inboxes_see_each_others_claims_replies_and_new_items_and_survive_a_restart() {
+    let Some(scene) = Scene::start() else { return };
+    let mut a = scene.inbox("maria");
+    let mut b = scene.inbox("ivan");
     for inbox in [&mut a, &mut b] {
         inbox.wait_for("the mirrored queue", |s| {
             s.contains("Все 3") && s.contains("Мои")
         });
     }
-
     // `agentiq doctor` on the operator's URL reports the shared database.
-    let (_, out, _) = agentiq(
-        &ivan_dir(&sim),
-        &pg.url_as("maria"),
-        &["doctor", "--lang", "en"],
-    );
+    let (_, out, _) = scene.cli("maria", &["doctor", "--lang", "en"]);
     assert!(
         out.contains("✓ team database") && out.contains("connected as maria (operator)"),
         "{out}"
     );
+    claims(&scene, &mut a, &mut b);
+    reply_and_new_items(&scene, &mut a, &mut b);
+    restart(&scene, &mut a);
+}
 
+/// `c`, `A` and `X` in the inboxes, `agentiq claim` on a third machine.
+fn claims(scene: &Scene, a: &mut Inbox, b: &mut Inbox) {
     // `c` on A claims the selected item; B sees who answers it.
     a.key(b"c");
     a.wait_for("A's own claim", |s| s.contains("◆ вы"));
     b.wait_for("maria's claim on B", |s| s.contains("отвечает maria"));
-    assert_eq!(claimed_by(&mut db, "maria").len(), 1);
+    assert_eq!(claimed_by(&mut scene.db(), "maria").len(), 1);
 
     // An operator may not assign: the picker lists the team, the database refuses.
     b.key(b"A");
@@ -194,9 +240,8 @@ fn two_inboxes_see_each_others_claims_replies_and_new_items_and_survive_a_restar
     });
 
     // A claim made on another machine with the command shows on A's screen.
-    let ivan = ivan_dir(&sim);
     let started = Instant::now();
-    let (code, out, err) = agentiq(&ivan, &pg.url_as("ivan"), &["claim", "--json"]);
+    let (code, out, err) = scene.cli("ivan", &["claim", "--json"]);
     assert_eq!(code, 0, "agentiq claim: {out}{err}");
     let shown_after = a.wait_for("ivan's claim on A", |s| s.contains("отвечает ivan"));
     eprintln!(
@@ -210,10 +255,11 @@ fn two_inboxes_see_each_others_claims_replies_and_new_items_and_survive_a_restar
     a.key(b"X");
     a.wait_for("the release", |s| s.contains("возвращено в очередь"));
     b.wait_for("maria's claim gone on B", |s| !s.contains("отвечает maria"));
-    assert!(claimed_by(&mut db, "maria").is_empty());
+    assert!(claimed_by(&mut scene.db(), "maria").is_empty());
+}
 
-    // Claim again and reply from A: the reply goes into the shared outbox, the item is
-    // pending, and it leaves B's queue of open items.
+/// A reply from A is pending on B; items the owner's sync brings in show on both.
+fn reply_and_new_items(scene: &Scene, a: &mut Inbox, b: &mut Inbox) {
     a.key(b"c");
     a.wait_for("A's claim again", |s| s.contains("◆ вы"));
     a.key(b"r");
@@ -224,7 +270,8 @@ fn two_inboxes_see_each_others_claims_replies_and_new_items_and_survive_a_restar
     b.wait_for("the answered item leaving B's queue", |s| {
         s.contains("Все 2")
     });
-    let pending: i64 = db
+    let pending: i64 = scene
+        .db()
         .query_one(
             "SELECT count(*) FROM interactions i JOIN outbox o ON o.interaction_id = i.id
              WHERE i.state = 'pending' AND o.author = 'maria' AND o.state = 'queued'",
@@ -241,38 +288,36 @@ fn two_inboxes_see_each_others_claims_replies_and_new_items_and_survive_a_restar
     b.key(b"u");
     b.key(b"u");
 
-    // A new item the owner's sync brings in shows on both.
-    let before = open_count(&mut db);
-    assert!(sim.sim.sim.arrive_now() > 0, "the simulator has new items");
-    let (code, _, err) = agentiq(&owner, &pg.url(), &["sync", "--once", "--config", &config]);
-    assert_eq!(code, 0, "sync --once: {err}");
-    let after = open_count(&mut db);
+    let before = open_count(&mut scene.db());
+    assert!(
+        scene.sim.sim.sim.arrive_now() > 0,
+        "the simulator has new items"
+    );
+    scene.sync_once();
+    let after = open_count(&mut scene.db());
     assert!(after > before, "sync brought new open items");
     let total = format!("Все {after}");
     a.wait_for("the new items on A", |s| s.contains(&total));
     b.wait_for("the new items on B", |s| s.contains(&total));
+}
 
-    // The database restarts under open inboxes: they say so, then carry on.
-    drop(db);
-    pg.stop();
+/// The database restarts under an open inbox: it says so, then carries on.
+fn restart(scene: &Scene, a: &mut Inbox) {
+    scene.pg.stop();
     a.wait_for("the lost connection", |s| {
         s.contains("нет связи с базой команды")
     });
-    let (code, out, _) = agentiq(&ivan, &pg.url_as("ivan"), &["doctor", "--lang", "en"]);
+    let (code, out, _) = scene.cli("ivan", &["doctor", "--lang", "en"]);
     assert!(code != 0 && out.contains("✗ team database"), "{code} {out}");
-    pg.start_again();
+    scene.pg.start_again();
     a.wait_for("the connection back", |s| {
         !s.contains("нет связи с базой команды")
     });
-    let held = claimed_by(&mut pg.superuser(DATABASE), "ivan");
+    let held = claimed_by(&mut scene.db(), "ivan");
     let id = held.first().expect("ivan holds an item").to_string();
-    let (code, out, err) = agentiq(&ivan, &pg.url_as("ivan"), &["release", &id]);
+    let (code, out, err) = scene.cli("ivan", &["release", &id]);
     assert_eq!(code, 0, "agentiq release: {out}{err}");
     a.wait_for("ivan's claim gone after the restart", |s| {
         !s.contains("отвечает ivan")
     });
-}
-
-fn ivan_dir(sim: &common::ProcessSimulator) -> std::path::PathBuf {
-    sim.dir.path().join("ivan-cli")
 }

@@ -55,6 +55,7 @@ pub fn join(
         writer,
         Box::new(move |answer| answered.send(event_of(answer)).is_ok()),
     )?;
+    let refused = to_ui.clone();
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             if to_ui.send(event).is_err() {
@@ -67,6 +68,13 @@ pub fn join(
         while let Some(command) = from_ui.recv().await {
             let sent = match desk_request(command) {
                 Ok(request) => desk.send(request).is_ok(),
+                // The shared outbox has no edits of published answers yet; the local
+                // one would keep the edit for a sender that never comes.
+                Err(Command::EditAnswer { .. }) => refused
+                    .send(Event::Team(TeamNews::Refused(
+                        "editing a published answer is not shared in team mode yet".into(),
+                    )))
+                    .is_ok(),
                 Err(local) => commands.send(local).is_ok(),
             };
             if !sent {
@@ -118,10 +126,13 @@ fn event_of(answer: DeskAnswer) -> Event {
                     .map(|f| f.reason_ru.clone())
                     .collect(),
             },
-            QueuedReply::Refused(refusal) => Event::Team(TeamNews::Refused(match refusal {
-                Refusal::NoSuchItem => format!("no item {} in the shared inbox", item.0),
-                Refusal::Claim(why) | Refusal::Answered(why) => why,
-            })),
+            QueuedReply::Refused(refusal) => Event::ReplyRefused {
+                interaction_id: item,
+                reasons: vec![match refusal {
+                    Refusal::NoSuchItem => format!("no item {} in the shared inbox", item.0),
+                    Refusal::Claim(why) | Refusal::Answered(why) => why,
+                }],
+            },
         },
     }
 }

@@ -116,13 +116,13 @@ pub fn key(state: &mut AppState, action: &Action, fx: &mut Vec<Effect>) -> bool 
             fx.push(Effect::Command(Command::Release { interaction_id: id }))
         }
         (Action::Assign, Some(id)) => {
-            state.team.as_mut().map(|t| {
+            if let Some(t) = state.team.as_mut() {
                 t.picker = Some(AssignPicker {
                     item: id,
                     people: Vec::new(),
                     selected: 0,
-                })
-            });
+                });
+            }
             state.mode = Mode::Picker;
             fx.push(Effect::Command(Command::LoadColleagues));
         }

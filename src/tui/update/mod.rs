@@ -273,7 +273,12 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             state.presence.offline.retain(|(a, _)| *a != account);
         }
         Event::Notice { text, bell: _ } => notify(state, Notice::Alert(text)),
-        Event::ReplyRefused { reasons, .. } => {
+        Event::ReplyRefused {
+            reasons,
+            interaction_id,
+        } => {
+            // Nothing is on its way: the item may be answered again.
+            state.awaiting.remove(&interaction_id);
             notify(state, Notice::Refused(reasons.join("; ")));
             queue::reload(state, fx);
         }
