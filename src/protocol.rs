@@ -91,6 +91,9 @@ pub enum Event {
         account_id: i64,
         error: Option<String>,
     },
+    /// Team mode: the shared database's connection, and the answers to claims,
+    /// assignments and replies made on it.
+    Team(crate::domain::team::TeamNews),
     /// The answer to [`Command::LoadExperiment`].
     ExperimentLoaded(Result<Box<crate::experiments::Overview>, String>),
     /// The answer to [`Command::StartExperiment`] and [`Command::SetExperimentState`]:
@@ -163,6 +166,20 @@ pub enum Command {
     /// Start an experiment (`experiments::start`, checked against the catalog); the
     /// answer is [`Event::ExperimentChanged`].
     StartExperiment(crate::experiments::StartRequest),
+    /// Team mode: claim the item, or the next by the queue's order for `None`.
+    Claim {
+        interaction_id: Option<InteractionId>,
+    },
+    /// Team mode: give back one's claim on the item.
+    Release { interaction_id: InteractionId },
+    /// Team mode: give the item to a person (a manager's or the owner's).
+    Assign {
+        interaction_id: InteractionId,
+        to: String,
+    },
+    /// Team mode: the people one may assign items to; the answer is
+    /// `Event::Team(TeamNews::Colleagues)`.
+    LoadColleagues,
     /// Pause, resume or stop the active experiment (`experiments::set_state`); the answer
     /// is [`Event::ExperimentChanged`].
     SetExperimentState(crate::experiments::State),

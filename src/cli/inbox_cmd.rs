@@ -103,6 +103,9 @@ pub struct Setup {
     pub lang: Lang,
     pub accounts: Vec<AccountConfig>,
     pub problems: Vec<String>,
+    /// Team mode: the shared PostgreSQL database the inbox mirrors (`[store] url` or
+    /// `AGENTIQ_DATABASE_URL`).
+    pub shared: Option<String>,
 }
 
 /// Reads and checks the config. No file, or a file without accounts, is the first run:
@@ -111,12 +114,26 @@ pub fn setup(inbox: &Inbox, env: &dyn Fn(&str) -> Option<String>) -> Result<Setu
     let file = config::file::read(&inbox.config_file)?;
     let prefs = UiPrefs::resolve(&inbox.ui, file.as_ref().map(|f| &f.ui));
     let lang = prefs.language();
+    let shared = config::store_url(&inbox.config_file, env)?;
     let file = match file {
         Some(file) if !file.accounts.is_empty() => file,
+        // An operator's machine holds no shops of its own: the shared database has them.
+        Some(file) if shared.is_some() => file,
+        None if shared.is_some() => ConfigFile::default(),
         _ => return Err(fail(Failure::Config, first_run(&inbox.config_file, lang))),
     };
     let mut accounts = Vec::new();
     let mut problems = Vec::new();
+    if file.accounts.is_empty() {
+        return Ok(Setup {
+            file,
+            prefs,
+            lang,
+            accounts,
+            problems,
+            shared,
+        });
+    }
     let mut setups = config::resolve_accounts(&inbox.config_file, &file.accounts, env)?;
     config::accounts::with_network(&mut setups, &file.network.retry_policy(&inbox.config_file)?);
     for account in setups {
@@ -133,6 +150,7 @@ pub fn setup(inbox: &Inbox, env: &dyn Fn(&str) -> Option<String>) -> Result<Setu
         lang,
         accounts,
         problems,
+        shared,
     })
 }
 
@@ -187,7 +205,14 @@ pub async fn run(inbox: Inbox) -> Result<()> {
         lang,
         accounts,
         mut problems,
+        shared,
     } = setup(&inbox, &|name| std::env::var(name).ok())?;
+    // In team mode the owner's `sync --daemon` syncs and sends; this inbox only mirrors.
+    let accounts = if shared.is_some() {
+        Vec::new()
+    } else {
+        accounts
+    };
     let store = open_store(&inbox.paths.database(), lang)?;
     let llm = match (&file.llm, inbox.offline) {
         (Some(llm), false) => match crate::runtime::provider_for(Some(llm)) {
@@ -223,9 +248,16 @@ pub async fn run(inbox: Inbox) -> Result<()> {
     let Services {
         events,
         commands,
+        writer,
         guard: _guard,
-        ..
     } = services;
+    let (events, commands, _team) = match &shared {
+        Some(url) => {
+            let team = super::team_inbox::join(url, store.clone(), writer, events, commands)?;
+            (team.events, team.commands, Some(team.guard))
+        }
+        None => (events, commands, None),
+    };
     let (keymap, keymap_problem) = tui::load_keymap(&inbox.paths.config_dir, &prefs.keymap);
     let (theme, theme_problem) = tui::load_theme(&inbox.paths.config_dir, &prefs.theme);
     problems.extend([keymap_problem, theme_problem].into_iter().flatten());

@@ -2,6 +2,7 @@
 
 pub mod autoreply_cmd;
 pub mod doctor_cmd;
+mod doctor_team;
 pub mod draft_cmd;
 pub mod exit;
 pub mod experiment_cmd;
@@ -24,8 +25,9 @@ pub mod show_cmd;
 pub mod simulator_cmd;
 pub mod sync_cmd;
 pub mod team_cmd;
-pub mod team_flow_cmd;
 pub mod team_export;
+pub mod team_flow_cmd;
+pub mod team_inbox;
 pub mod team_reply;
 pub mod team_script;
 pub mod templates_cmd;

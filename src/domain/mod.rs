@@ -10,6 +10,7 @@ mod marketplace;
 mod product;
 mod shadow;
 mod sla;
+pub mod team;
 mod text;
 
 pub use edit::{edit_refusal, edit_text_refusal, EditRefusal};

@@ -85,6 +85,14 @@ impl Router {
             Command::LoadExperiment => self.load_experiment().await,
             Command::StartExperiment(request) => self.start_experiment(request).await,
             Command::SetExperimentState(state) => self.set_experiment_state(state).await,
+            // Carried out by the team desk (`team::spawn_desk`) in team mode; the UI
+            // sends none of these without it.
+            Command::Claim { .. }
+            | Command::Release { .. }
+            | Command::Assign { .. }
+            | Command::LoadColleagues => {
+                tracing::warn!("a team command without team mode was ignored")
+            }
         }
     }
 

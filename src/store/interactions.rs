@@ -75,6 +75,8 @@ pub struct QueueFilter {
     pub has_draft: Option<bool>,
     /// Full-text terms, all of which must match (see `store::search`).
     pub text: Vec<super::search::TextTerm>,
+    /// Team mode: only items this person holds a live claim on ("my items").
+    pub claimed_by: Option<String>,
     pub sort: QueueSort,
     /// The moment open items count as at risk for [`QueueSort::Priority`]; without it the
     /// tier alone ranks.
@@ -126,6 +128,11 @@ impl QueueFilter {
             }
             Some(IntentFilter::Unclassified) => sql.push_str(" AND i.intent IS NULL"),
             None => {}
+        }
+        if let Some(member) = &self.claimed_by {
+            sql.push_str(" AND i.claimed_by = ? AND ");
+            sql.push_str(LIVE_CLAIM_UNTIL);
+            args.push(Value::Text(member.clone()));
         }
         if let Some(product) = &self.product {
             sql.push_str(" AND i.product_external_id = ?");
@@ -287,6 +294,8 @@ pub struct QueueRow {
     pub unanswered_buyer_messages: u32,
     /// The confidence of the prepared draft not yet used, if there is one.
     pub draft_confidence: Option<f32>,
+    /// Team mode: who holds a live claim on the item (`store::team_cache`).
+    pub claimed_by: Option<String>,
 }
 
 /// An auto-reply held in the outbox until `undo_until`; until then it can be cancelled
@@ -326,6 +335,13 @@ const UNANSWERED_BUYER_MESSAGES: &str = "(SELECT count(*) FROM chat_messages m
 
 const UNDOABLE_AUTO: &str = "AND o.state = 'queued' AND o.attempts = 0 AND o.shadow = 0
      AND o.actor = 'auto' AND o.undo_until IS NOT NULL ORDER BY o.id DESC LIMIT 1";
+
+/// A team claim still running (the shared database's clock and ours agree to the second
+/// or so; a claim lasts minutes).
+const LIVE_CLAIM_UNTIL: &str = "i.claim_expires_at > CAST(strftime('%s', 'now') AS INTEGER)";
+/// Who holds a live team claim on the item.
+const LIVE_CLAIM: &str =
+    "CASE WHEN i.claim_expires_at > CAST(strftime('%s', 'now') AS INTEGER) THEN i.claimed_by END";
 
 /// Longest preview the queue reads per row; the list shows one line of it.
 const PREVIEW_CHARS: i64 = 240;
@@ -491,7 +507,8 @@ fn read_window(
                 (SELECT o.undo_until FROM outbox o WHERE o.interaction_id = i.id {UNDOABLE_AUTO}),
                 {PRIOR_COMPLAINTS}, {UNANSWERED_BUYER_MESSAGES},
                 (SELECT d.confidence FROM drafts d WHERE d.interaction_id = i.id
-                   AND d.outcome IS NULL ORDER BY d.id DESC LIMIT 1)
+                   AND d.outcome IS NULL ORDER BY d.id DESC LIMIT 1),
+                {LIVE_CLAIM}
          FROM interactions i JOIN accounts a ON a.id = i.account_id
          WHERE {where_sql}
          ORDER BY {order_by}
@@ -682,6 +699,7 @@ fn row_to_queue_row(r: &Row<'_>) -> rusqlite::Result<QueueRow> {
         prior_complaints: r.get(18)?,
         unanswered_buyer_messages: r.get(19)?,
         draft_confidence: r.get::<_, Option<f64>>(20)?.map(|c| c as f32),
+        claimed_by: r.get(21)?,
     })
 }
 

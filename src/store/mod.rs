@@ -26,6 +26,7 @@ pub mod schema;
 pub mod search;
 mod settings;
 mod sync_state;
+pub mod team_cache;
 mod text_test;
 mod upsert;
 mod writer;

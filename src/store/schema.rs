@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/019_intent_corrections.sql"),
     include_str!("migrations/020_open_counts.sql"),
     include_str!("migrations/021_fts_prefix_index.sql"),
+    include_str!("migrations/022_team_cache.sql"),
     include_str!("migrations/023_draft_model.sql"),
 ];
 

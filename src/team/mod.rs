@@ -4,12 +4,16 @@
 
 mod daemon;
 mod escalation;
+mod desk;
+mod mirror;
 mod outbox;
 mod reply;
 mod sync;
 
 pub use daemon::{deliver_and_sync_once, run_daemon, Delivered};
 pub use escalation::{escalate_due, escalated_line};
+pub use desk::{spawn_desk, Answerer, DeskAnswer, DeskRequest};
+pub use mirror::{spawn_mirror, MirrorHandle, MirrorReport, Reporter};
 pub use outbox::PgOutbox;
 pub use reply::{
     check_reply, queue_drafted_reply, queue_edit, queue_reply, QueuedReply, TeamReply,

@@ -97,6 +97,14 @@ pub enum Action {
     ExperimentStart,
     ExperimentPause,
     ExperimentStop,
+    /// Team mode: claim the selected item, or the next one when none is selected.
+    Claim,
+    /// Team mode: give back one's claim on the selected item.
+    Release,
+    /// Team mode: give the selected item to a person (a picker of the team).
+    Assign,
+    /// Team mode: only the items one holds ("my items"), or all again.
+    MyItems,
 
     /// The clock moved on (1 s tick).
     #[serde(skip)]
@@ -257,6 +265,10 @@ bindable! {
     ExperimentStart => "experiment_start",
     ExperimentPause => "experiment_pause",
     ExperimentStop => "experiment_stop",
+    Claim => "claim",
+    Release => "release",
+    Assign => "assign",
+    MyItems => "my_items",
 }
 
 impl Action {

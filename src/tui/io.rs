@@ -51,7 +51,7 @@ struct ReadSlot {
 /// A read run off the UI task.
 enum OffTask {
     /// The counts of a view, or a page with the counts it asks for.
-    Queue(QueueRequest),
+    Queue(Box<QueueRequest>),
     /// The detail pane's look-ups for an item, at a moment.
     Extras(InteractionId, chrono::DateTime<chrono::Utc>),
 }
@@ -137,7 +137,7 @@ impl Runner {
                 }
                 if kind == ReadKind::Page {
                     if let Some(counts) = self.counts_after_page.take() {
-                        self.read_off_task(ReadKind::Counts, OffTask::Queue(counts));
+                        self.read_off_task(ReadKind::Counts, OffTask::Queue(Box::new(counts)));
                     }
                 }
                 match *action {
@@ -209,7 +209,7 @@ impl Runner {
             (PageSeek::Nearest, None) => None,
         };
         let Some((seek, limit)) = page else {
-            self.read_off_task(ReadKind::Page, OffTask::Queue(request));
+            self.read_off_task(ReadKind::Page, OffTask::Queue(Box::new(request)));
             return None;
         };
         let searches = store::search::fts_expression(&request.filter.text).is_some();
@@ -218,7 +218,7 @@ impl Runner {
                 self.counts_after_page = Some(request.clone());
             } else {
                 self.counts_after_page = None;
-                self.read_off_task(ReadKind::Counts, OffTask::Queue(request.clone()));
+                self.read_off_task(ReadKind::Counts, OffTask::Queue(Box::new(request.clone())));
             }
         }
         let page = QueueRequest {
@@ -228,7 +228,7 @@ impl Runner {
             ..request
         };
         if searches {
-            self.read_off_task(ReadKind::Page, OffTask::Queue(page));
+            self.read_off_task(ReadKind::Page, OffTask::Queue(Box::new(page)));
             return None;
         }
         let read = reads::read_queue(&self.conn, page, &mut lock(&self.stats));
@@ -483,10 +483,10 @@ fn read_apart(
     let mut cost = ReadStats::default();
     let action = match request {
         OffTask::Queue(request) if kind == ReadKind::Counts => {
-            Action::CountsLoaded(Box::new(reads::read_counts(&conn, request, &mut cost)?))
+            Action::CountsLoaded(Box::new(reads::read_counts(&conn, *request, &mut cost)?))
         }
         OffTask::Queue(request) => {
-            Action::QueueLoaded(Box::new(reads::read_queue(&conn, request, &mut cost)?))
+            Action::QueueLoaded(Box::new(reads::read_queue(&conn, *request, &mut cost)?))
         }
         OffTask::Extras(id, now) => match reads::read_detail_extras(&conn, id, now)? {
             Some(extras) => Action::DetailExtrasLoaded {

@@ -67,6 +67,8 @@ pub struct Lens {
     pub marketplace: Option<Marketplace>,
     pub answered: AnswerFilter,
     pub sort: QueueSort,
+    /// Team mode's "my items": only the items this person (a database user) holds.
+    pub mine: Option<String>,
     /// The rest of a query: rating, intent, product, draft, text. Its own channel,
     /// account, marketplace, answered, breached and sort are always empty (they live in
     /// the fields above).
@@ -93,6 +95,7 @@ impl Lens {
             answered: self.answered,
             sort: self.sort,
             ranked_at: Some(at),
+            claimed_by: self.mine.clone(),
             ..QueueFilter::default()
         };
         f.rating = self.refine.rating;

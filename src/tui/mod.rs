@@ -39,6 +39,7 @@ pub mod settings_form;
 pub mod settings_sections;
 pub mod state;
 pub mod strings;
+pub mod team;
 pub mod templates;
 pub mod terminal;
 pub mod theme;

@@ -617,6 +617,9 @@ pub struct AppState {
     /// How the editor marks the text a guardrail finding points at (the theme's
     /// `editor.finding_span`; set by the event loop).
     pub finding_highlight: ratatui::style::Style,
+    /// Team mode (a shared PostgreSQL inbox): who this is and whether it answers;
+    /// `None` for a single seller.
+    pub team: Option<super::team::TeamView>,
 }
 
 impl AppState {
@@ -669,6 +672,7 @@ impl AppState {
             settings: SettingsView::default(),
             finding_highlight: ratatui::style::Style::default()
                 .add_modifier(ratatui::style::Modifier::UNDERLINED),
+            team: None,
         }
     }
 

@@ -197,6 +197,25 @@ impl PgCluster {
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
+
+    /// Stops the server (fast: connections are cut) and waits until it is down.
+    pub fn stop(&self) {
+        let mut stop = self.command("pg_ctl");
+        stop.arg("-D")
+            .arg(self.data())
+            .args(["-w", "-t", "30", "-m", "fast", "stop"]);
+        let out = self.run(stop, "pg_ctl stop");
+        assert!(out.status.success(), "pg_ctl stop: {}", self.server_log());
+    }
+
+    /// Starts a stopped server again on the same port.
+    pub fn start_again(&self) {
+        assert!(
+            self.try_start(),
+            "PostgreSQL did not start again:\n{}",
+            self.server_log()
+        );
+    }
 }
 
 impl Drop for PgCluster {

@@ -58,7 +58,7 @@ pub struct Line {
 }
 
 impl Line {
-    fn ok(check: impl Into<String>, detail: impl Into<String>) -> Line {
+    pub(in crate::cli) fn ok(check: impl Into<String>, detail: impl Into<String>) -> Line {
         Line {
             status: Mark::Ok,
             check: check.into(),
@@ -68,7 +68,7 @@ impl Line {
         }
     }
 
-    fn warn(check: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Line {
+    pub(in crate::cli) fn warn(check: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Line {
         Line {
             status: Mark::Warn,
             fix: Some(fix.into()),
@@ -76,7 +76,7 @@ impl Line {
         }
     }
 
-    fn fail(check: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Line {
+    pub(in crate::cli) fn fail(check: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Line {
         Line {
             status: Mark::Fail,
             fix: Some(fix.into()),
@@ -150,6 +150,9 @@ pub async fn checks_in(
     l: Lang,
 ) -> Vec<Line> {
     let mut lines = Vec::new();
+    if let Ok(Some(url)) = config::store_url(config_file, env) {
+        lines.push(super::doctor_team::check(&url, l).await);
+    }
     let file = config_check(&mut lines, config_file, l);
     if let Some(file) = &file {
         match config::resolve_accounts(config_file, &file.accounts, env) {

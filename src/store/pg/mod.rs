@@ -5,6 +5,7 @@
 //! plain TCP or a unix socket, without TLS: the database is expected on loopback, a
 //! socket, or behind a tunnel the team sets up.
 
+pub mod changes;
 mod claims;
 pub mod edits;
 mod interactions;

@@ -245,6 +245,7 @@ fn queue_row(r: &Row) -> Result<QueueRow> {
         prior_complaints: 0,
         unanswered_buyer_messages: 0,
         draft_confidence: None,
+        claimed_by: None,
     })
 }
 

@@ -8,6 +8,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_claims_and_roles.sql"),
     include_str!("migrations/003_shared_outbox.sql"),
     include_str!("migrations/004_workflow_escalation.sql"),
+    include_str!("migrations/005_live_inbox.sql"),
     include_str!("migrations/006_trigram_search.sql"),
 ];
 

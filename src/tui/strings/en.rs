@@ -499,6 +499,10 @@ fn action(a: &Action) -> &'static str {
         Action::ExperimentStart => "start an experiment with the chosen versions",
         Action::ExperimentPause => "pause or resume the experiment",
         Action::ExperimentStop => "stop the experiment (confirmed)",
+        Action::Claim => "team: claim the item (or the next one)",
+        Action::Release => "team: release your claim",
+        Action::Assign => "team: assign to a person",
+        Action::MyItems => "team: my items only",
         Action::CustomerHistory => "the customer's full history",
         _ => "",
     }

@@ -537,6 +537,10 @@ fn action(a: &Action) -> &'static str {
         Action::ExperimentStart => "начать эксперимент с выбранными версиями",
         Action::ExperimentPause => "приостановить или продолжить эксперимент",
         Action::ExperimentStop => "остановить эксперимент (с подтверждением)",
+        Action::Claim => "команда: взять в работу (или следующий)",
+        Action::Release => "команда: вернуть в очередь",
+        Action::Assign => "команда: передать сотруднику",
+        Action::MyItems => "команда: только мои",
         Action::CustomerHistory => "вся история покупателя",
         _ => "",
     }

@@ -128,6 +128,9 @@ fn by_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
         Mode::Help => screens::help_mode(state, action),
         Mode::Prompt => screens::prompt_mode(state, action, fx),
         Mode::Screen => screens::screen_mode(state, action, fx),
+        Mode::Picker if super::team::picking(state) => {
+            super::team::picker_key(state, &action, fx);
+        }
         Mode::Picker if state.intent_picker.is_some() => intent::picker_mode(state, action, fx),
         Mode::Picker => reply::picker_mode(state, action, fx),
         Mode::Override => reply::override_mode(state, action, fx),
@@ -136,6 +139,22 @@ fn by_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
 
 pub(super) fn notify(state: &mut AppState, notice: Notice) {
     state.notice = Some((notice, state.now));
+}
+
+/// A message in the status line (team mode's answers, in the UI's language).
+pub(super) fn notify_alert(state: &mut AppState, text: String) {
+    notify(state, Notice::Alert(text));
+}
+
+/// Re-reads the queue's page and the detail pane.
+pub(super) fn reload_all(state: &mut AppState, fx: &mut Vec<Effect>) {
+    queue::reload(state, fx);
+    queue::reload_detail(state, fx);
+}
+
+/// Shows the queue through `lens`, from the top.
+pub(super) fn set_lens(state: &mut AppState, lens: super::lens::Lens, fx: &mut Vec<Effect>) {
+    queue::set_lens(state, lens, fx);
 }
 
 fn paste(state: &mut AppState, text: &str, fx: &mut Vec<Effect>) {
@@ -220,7 +239,12 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
         }
         Event::Online { account } => online(state, &account),
         Event::Notice { text, bell: _ } => notify(state, Notice::Alert(text)),
-        Event::ReplyRefused { reasons, .. } => {
+        Event::ReplyRefused {
+            reasons,
+            interaction_id,
+        } => {
+            // Nothing is on its way: the item may be answered again.
+            state.awaiting.remove(&interaction_id);
             notify(state, Notice::Refused(reasons.join("; ")));
             queue::reload(state, fx);
         }
@@ -239,6 +263,7 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
             figures,
         } => settings::figures_loaded(state, account_id, figures),
         Event::AutoReplyWentLive { error, .. } => settings::went_live(state, error, fx),
+        Event::Team(news) => super::team::news(state, news, fx),
         Event::ExperimentLoaded(answer) => experiment::loaded(state, answer),
         Event::ExperimentChanged(answer) => experiment::changed(state, answer, fx),
         Event::AutoRepliesStopped { cancelled, error } => notify(
@@ -371,6 +396,9 @@ fn detail_mode(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
 
 /// Actions that mean the same in the queue, the detail pane and the full screens.
 fn common(state: &mut AppState, action: Action, fx: &mut Vec<Effect>) {
+    if super::team::key(state, &action, fx) {
+        return;
+    }
     match action {
         Action::SyncNow => {
             fx.push(Effect::Command(Command::SyncNow));

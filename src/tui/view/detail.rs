@@ -30,6 +30,10 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
         ),
         None => format!(" {} ", s.detail_title),
     };
+    let title = match detail {
+        Some(d) => crate::tui::team::detail_title(title, state, d.interaction.id),
+        None => title,
+    };
     let block = ctx
         .pane(state.mode == Mode::Detail)
         .title(Span::styled(title, ctx.style(Slot::TextTitle)));

@@ -19,6 +19,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     if state.intent_picker.is_some() {
         return render_intents(frame, area, state, ctx);
     }
+    if let Some(picker) = state.team.as_ref().and_then(|t| t.picker.as_ref()) {
+        return render_people(frame, area, picker, state, ctx);
+    }
     let Some(picker) = &state.picker else {
         return;
     };
@@ -134,4 +137,43 @@ fn popup(
     frame.render_widget(Clear, popup);
     frame.render_widget(block.style(ctx.style(Slot::Overlay)), popup);
     inner
+}
+
+/// The assignment picker (team mode, `A`): the team's people and their roles.
+fn render_people(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    picker: &crate::tui::team::AssignPicker,
+    state: &AppState,
+    ctx: &ViewCtx<'_>,
+) {
+    let title = match state.lang {
+        crate::tui::Lang::Ru => "Кому передать",
+        crate::tui::Lang::En => "Assign to",
+    };
+    let inner = popup(frame, area, ctx, picker.people.len().max(1), 40, title);
+    let lines: Vec<Line<'static>> = if picker.people.is_empty() {
+        vec![Line::styled(
+            ctx.strings.loading,
+            ctx.style(Slot::TextMuted),
+        )]
+    } else {
+        picker
+            .people
+            .iter()
+            .enumerate()
+            .map(|(i, (member, role))| {
+                let slot = if i == picker.selected {
+                    Slot::QueueSelected
+                } else {
+                    Slot::Text
+                };
+                Line::from(Span::styled(
+                    format!(" {} ({role})", sanitize::line(member)),
+                    ctx.style(slot),
+                ))
+            })
+            .collect()
+    };
+    frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -330,7 +330,11 @@ impl RowText {
         RowText {
             product: product.into_owned(),
             customer: customer.into_owned(),
-            preview: sanitize::line(first_line(&row.preview)).into_owned(),
+            preview: crate::tui::team::with_claim(
+                row.claimed_by.as_deref(),
+                state,
+                sanitize::line(first_line(&row.preview)).into_owned(),
+            ),
             confidence: row.draft_confidence.map(confidence_mark),
             failed,
             auto,

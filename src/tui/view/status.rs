@@ -215,6 +215,12 @@ pub fn parts(state: &AppState, ctx: &ViewCtx<'_>) -> Vec<(String, Slot)> {
     let s = ctx.strings;
     // Offline is the state everything else on screen depends on: it comes first.
     let mut parts = offline_parts(state, ctx);
+    if state.team.as_ref().is_some_and(|t| t.offline) {
+        parts.push((
+            crate::tui::team::offline_text(state.lang),
+            Slot::StatusError,
+        ));
+    }
     if state.presence.llm_down.is_some() {
         parts.push((s.llm_down.to_string(), Slot::StatusError));
     }

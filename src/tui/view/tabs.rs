@@ -134,6 +134,19 @@ fn tab_line(state: &AppState, ctx: &ViewCtx<'_>, keys: bool) -> Line<'static> {
         ));
         spans.push(Span::raw(gap));
     }
+    if state.team.is_some() {
+        let slot = if state.lens.mine.is_some() {
+            Slot::TabActive
+        } else {
+            Slot::TabInactive
+        };
+        let label = crate::tui::team::mine_label(state.lang);
+        spans.push(Span::styled(
+            format!(" {}{label} ", prefix(&Action::MyItems)),
+            ctx.style(slot),
+        ));
+        spans.push(Span::raw(gap));
+    }
     let breached_slot = if state.lens.breached_only {
         Slot::TabActive
     } else {

@@ -13,6 +13,7 @@ mod progress;
 mod queue;
 mod reply;
 mod screens;
+mod team;
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use ratatui_textarea::{Input, Key};
@@ -54,6 +55,7 @@ pub(super) fn row(id: i64) -> QueueRow {
         prior_complaints: 0,
         unanswered_buyer_messages: 0,
         draft_confidence: None,
+        claimed_by: None,
     }
 }
 
