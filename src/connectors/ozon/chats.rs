@@ -78,6 +78,29 @@ impl OzonChats {
         self
     }
 
+    /// The page the cursor points at, with the requests it took; a stale page cursor
+    /// starts the sweep over.
+    async fn page(&self, cur: &mut ChatCursor) -> Result<(ChatListResponse, u32), ConnectorError> {
+        let request = |page: &str| ChatListRequest {
+            filter: Some(ChatListFilter {
+                chat_status: Some("All".into()),
+                unread_only: false,
+            }),
+            limit: Some(i64::from(self.page_size)),
+            cursor: Some(page.to_string()).filter(|s| !s.is_empty()),
+        };
+        match self.api.call(LIST, &request(&cur.page)).await {
+            Ok(page) => Ok(page),
+            Err(ConnectorError::Rejected { status: 400, .. }) if !cur.page.is_empty() => {
+                tracing::warn!("ozon chats: stored cursor refused; restarting the sweep");
+                cur.page.clear();
+                let (list, n) = self.api.call(LIST, &request("")).await?;
+                Ok((list, n + 1))
+            }
+            Err(err) => Err(err),
+        }
+    }
+
     /// The newest messages of a chat, newest first, reading back until a seller message
     /// is among them (or [`MAX_HISTORY_PAGES`]).
     async fn thread(&self, chat_id: &str) -> Result<(Vec<serde_json::Value>, u32), ConnectorError> {
@@ -134,54 +157,16 @@ impl Connector for OzonChats {
 
     async fn pull(&self, cursor: Option<&str>) -> Result<Pull, ConnectorError> {
         let mut cur: ChatCursor = read_cursor(LIST, cursor)?;
-        let request = |page: &str| ChatListRequest {
-            filter: Some(ChatListFilter {
-                chat_status: Some("All".into()),
-                unread_only: false,
-            }),
-            limit: Some(i64::from(self.page_size)),
-            cursor: Some(page.to_string()).filter(|s| !s.is_empty()),
-        };
-        let mut requests = 0;
-        let list: ChatListResponse = match self.api.call(LIST, &request(&cur.page)).await {
-            Ok((list, n)) => {
-                requests += n;
-                list
-            }
-            // A stale page cursor: start the sweep over.
-            Err(ConnectorError::Rejected { status: 400, .. }) if !cur.page.is_empty() => {
-                tracing::warn!("ozon chats: stored cursor refused; restarting the sweep");
-                cur.page.clear();
-                let (list, n) = self.api.call(LIST, &request("")).await?;
-                requests += n + 1;
-                list
-            }
-            Err(err) => return Err(err),
-        };
+        let (list, mut requests) = self.page(&mut cur).await?;
         let mut pull = Pull::default();
         let page_len = list.chats.len();
         // Chats remembered in `seen` by this pull: what a page cut short keeps.
         let mut threads_read = 0;
         for raw in list.chats {
-            let info: ChatInfo = match lenient::from_raw(&raw) {
-                Ok(info) => info,
-                Err(e) => {
-                    pull.skipped.push(Skipped {
-                        external_id: raw.get("chat").and_then(|c| raw_id(c, "chat_id")),
-                        reason: format!("unreadable chat: {e}"),
-                    });
-                    continue;
-                }
-            };
-            if info.chat.chat_id.is_empty() || !is_buyer_chat(info.chat.chat_type.as_deref()) {
+            let Some(info) = chat_to_read(&raw, &cur, &mut pull.skipped) else {
                 continue;
-            }
+            };
             let chat_id = info.chat.chat_id.clone();
-            if let (Some(last), Some(seen)) = (&info.last_message_id, cur.seen.get(&chat_id)) {
-                if last == seen {
-                    continue;
-                }
-            }
             let (messages, n) = match self.thread(&chat_id).await {
                 Ok(thread) => thread,
                 // Keep the chats read so far (`seen` skips them next time) and read this
@@ -196,26 +181,9 @@ impl Connector for OzonChats {
                 Err(err) => return Err(err),
             };
             requests += n;
-            match parse_chat(raw, messages) {
-                Ok(parsed) => {
-                    pull.skipped.extend(parsed.skipped);
-                    if let Some(item) = parsed.item {
-                        pull.items.push(item);
-                    }
-                    let newest = info.last_message_id.or(parsed.newest_message_id);
-                    if let Some(newest) = newest {
-                        cur.seen.insert(chat_id, newest);
-                        threads_read += 1;
-                    }
-                }
-                Err(skipped) => {
-                    // Remember it anyway: it is read again when a new message arrives.
-                    if let Some(last) = info.last_message_id {
-                        cur.seen.insert(chat_id, last);
-                        threads_read += 1;
-                    }
-                    pull.skipped.push(skipped);
-                }
+            let parsed = parse_chat(raw, messages);
+            if remember_thread(&mut cur, &mut pull, chat_id, info.last_message_id, parsed) {
+                threads_read += 1;
             }
         }
         let next = list.cursor.unwrap_or_default();
@@ -366,6 +334,63 @@ fn read_thread_full(chat_id: &str, raw: Vec<serde_json::Value>) -> (Thread, Vec<
         newest_id: newest.map(|(_, _, id)| id),
     };
     (thread, skipped)
+}
+
+/// A listed chat whose thread is to be read: a buyer chat with a message not seen yet.
+/// An unreadable one is noted in `skipped`.
+fn chat_to_read(
+    raw: &serde_json::Value,
+    cur: &ChatCursor,
+    skipped: &mut Vec<Skipped>,
+) -> Option<ChatInfo> {
+    let info: ChatInfo = match lenient::from_raw(raw) {
+        Ok(info) => info,
+        Err(e) => {
+            skipped.push(Skipped {
+                external_id: raw.get("chat").and_then(|c| raw_id(c, "chat_id")),
+                reason: format!("unreadable chat: {e}"),
+            });
+            return None;
+        }
+    };
+    if info.chat.chat_id.is_empty() || !is_buyer_chat(info.chat.chat_type.as_deref()) {
+        return None;
+    }
+    let unchanged = matches!(
+        (&info.last_message_id, cur.seen.get(&info.chat.chat_id)),
+        (Some(last), Some(seen)) if last == seen
+    );
+    (!unchanged).then_some(info)
+}
+
+/// Adds a read chat to the pull and remembers its newest message in `seen`. Returns
+/// whether it was remembered.
+fn remember_thread(
+    cur: &mut ChatCursor,
+    pull: &mut Pull,
+    chat_id: String,
+    last_message_id: Option<String>,
+    parsed: Result<ParsedChat, Skipped>,
+) -> bool {
+    let newest = match parsed {
+        Ok(parsed) => {
+            pull.skipped.extend(parsed.skipped);
+            if let Some(item) = parsed.item {
+                pull.items.push(item);
+            }
+            last_message_id.or(parsed.newest_message_id)
+        }
+        Err(skipped) => {
+            // Remember it anyway: it is read again when a new message arrives.
+            pull.skipped.push(skipped);
+            last_message_id
+        }
+    };
+    let Some(newest) = newest else {
+        return false;
+    };
+    cur.seen.insert(chat_id, newest);
+    true
 }
 
 /// One chat from the wire (its `/v3/chat/list` entry and the messages read from
