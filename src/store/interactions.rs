@@ -942,9 +942,10 @@ mod tests {
         assert_eq!(queue_count_by_channel(&reader, &chats).unwrap(), [3, 0, 0]);
     }
 
-    #[test]
-    fn every_filter_and_sort_reads_and_keysets_agree_with_offsets() {
-        let (_dir, store) = temp_store();
+    /// 30 reviews of two accounts (20 WB, 10 Ozon), one answered, two of intent
+    /// `wrong_item`, one with a draft: what every filter and sort is read against.
+    fn filter_fixture() -> (tempfile::TempDir, crate::store::Store, i64) {
+        let (dir, store) = temp_store();
         let mut conn = rusqlite::Connection::open(store.path()).unwrap();
         let wb = upsert_account(&conn, "Уютный дом", Marketplace::Wb).unwrap();
         let ozon = upsert_account(&conn, "Альфа", Marketplace::Ozon).unwrap();
@@ -970,6 +971,12 @@ mod tests {
             [],
         )
         .unwrap();
+        (dir, store, wb)
+    }
+
+    #[test]
+    fn every_filter_counts_what_it_names() {
+        let (_dir, store, wb) = filter_fixture();
         let reader = store.reader().unwrap();
         let count = |f: QueueFilter| queue_count(&reader, &f).unwrap();
         let base = QueueFilter::default();
@@ -1044,6 +1051,14 @@ mod tests {
             }),
             29
         );
+    }
+
+    #[test]
+    fn text_filters_fold_case_and_yo() {
+        let (_dir, store, _) = filter_fixture();
+        let reader = store.reader().unwrap();
+        let count = |f: QueueFilter| queue_count(&reader, &f).unwrap();
+        let base = QueueFilter::default();
         let text = |words: &str| QueueFilter {
             text: vec![crate::store::search::TextTerm::any(words)],
             ..base.clone()
@@ -1054,6 +1069,13 @@ mod tests {
         assert_eq!(count(text("мят")), 1);
         assert_eq!(count(text("отзыв r1")), 11, "r1 is a prefix of r10 … r19");
         assert_eq!(count(text("отзыв r29")), 1);
+    }
+
+    #[test]
+    fn keyset_seeks_agree_with_offsets_for_every_sort() {
+        let (_dir, store, _) = filter_fixture();
+        let reader = store.reader().unwrap();
+        let base = QueueFilter::default();
         // Every sort: keyset seeks from any row agree with plain offsets.
         for sort in QueueSort::ALL {
             let f = QueueFilter {
@@ -1262,53 +1284,59 @@ mod tests {
         }
     }
 
+    /// Twelve reviews with ids `{prefix}0`…, every channel in turn.
+    fn channel_mix(prefix: &str) -> Vec<NewInteraction> {
+        (0..12)
+            .map(|i| {
+                let mut item = review(&format!("{prefix}{i}"), 3, t(i * 90));
+                item.channel = Channel::ALL[i as usize % 3];
+                item
+            })
+            .collect()
+    }
+
+    /// The kept counts agree with a full count, for a few filters of account `wb`.
+    fn assert_kept_counts_agree(conn: &Connection, wb: i64, step: &str) {
+        let filters = [
+            QueueFilter::default(),
+            QueueFilter {
+                account_id: Some(wb),
+                ..QueueFilter::default()
+            },
+            QueueFilter {
+                marketplace: Some(Marketplace::Ozon),
+                channel: Some(Channel::Question),
+                ..QueueFilter::default()
+            },
+        ];
+        for f in filters {
+            assert!(kept_open_counts(conn, &f).unwrap().is_some());
+            assert_eq!(
+                queue_count_by_channel(conn, &f).unwrap(),
+                counted_by_channel(conn, &f).unwrap(),
+                "{step}: {f:?}"
+            );
+            assert_eq!(queue_count(conn, &f).unwrap(), counted(conn, &f).unwrap());
+            let breached = QueueFilter {
+                breached_at: Some(t(500)),
+                ..f
+            };
+            assert_eq!(
+                queue_count(conn, &breached).unwrap(),
+                counted(conn, &breached).unwrap(),
+                "{step}: breached"
+            );
+        }
+    }
+
     #[test]
     fn kept_open_counts_equal_a_full_count_after_syncs_replies_and_other_writers() {
         let (_dir, store) = temp_store();
         let mut conn = rusqlite::Connection::open(store.path()).unwrap();
         let wb = upsert_account(&conn, "wb shop", Marketplace::Wb).unwrap();
         let ozon = upsert_account(&conn, "ozon shop", Marketplace::Ozon).unwrap();
-        let items = |prefix: &str| -> Vec<NewInteraction> {
-            (0..12)
-                .map(|i| {
-                    let mut item = review(&format!("{prefix}{i}"), 3, t(i * 90));
-                    item.channel = Channel::ALL[i as usize % 3];
-                    item
-                })
-                .collect()
-        };
-        let agree = |conn: &Connection, step: &str| {
-            let filters = [
-                QueueFilter::default(),
-                QueueFilter {
-                    account_id: Some(wb),
-                    ..QueueFilter::default()
-                },
-                QueueFilter {
-                    marketplace: Some(Marketplace::Ozon),
-                    channel: Some(Channel::Question),
-                    ..QueueFilter::default()
-                },
-            ];
-            for f in filters {
-                assert!(kept_open_counts(conn, &f).unwrap().is_some());
-                assert_eq!(
-                    queue_count_by_channel(conn, &f).unwrap(),
-                    counted_by_channel(conn, &f).unwrap(),
-                    "{step}: {f:?}"
-                );
-                assert_eq!(queue_count(conn, &f).unwrap(), counted(conn, &f).unwrap());
-                let breached = QueueFilter {
-                    breached_at: Some(t(500)),
-                    ..f
-                };
-                assert_eq!(
-                    queue_count(conn, &breached).unwrap(),
-                    counted(conn, &breached).unwrap(),
-                    "{step}: breached"
-                );
-            }
-        };
+        let items = channel_mix;
+        let agree = |conn: &Connection, step: &str| assert_kept_counts_agree(conn, wb, step);
         upsert(&mut conn, wb, &items("w"));
         upsert(&mut conn, ozon, &items("o"));
         agree(&conn, "synced");
