@@ -1,8 +1,9 @@
 //! The layers of `src/` import each other only in the directions docs/architecture.md
 //! shows. Every `crate::<layer>` path outside comments and `#[cfg(test)]` modules is an
 //! import of that layer (test code, a sibling `tests.rs` included, may set up data through
-//! any layer). A new import of a layer not in [`ALLOWED`] fails here: either it goes the wrong way (move the code to the
-//! layer that owns it, or pass the value in) or the table and the document change together.
+//! any layer). A new import of a layer not in [`ALLOWED`] fails here: either it goes the
+//! wrong way (move the code to the layer that owns it, or pass the value in) or the table
+//! and the document change together.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
