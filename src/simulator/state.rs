@@ -213,67 +213,10 @@ impl SimState {
         client_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> usize {
-        let mut reviews = Vec::with_capacity(shop.reviews.len());
-        for r in &shop.reviews {
-            let id = self.new_item_id(shop.shop.marketplace);
-            reviews.push(SimReview {
-                id,
-                product_id: r.product,
-                author: r.author.clone(),
-                rating: r.rating,
-                text: r.text.clone(),
-                pros: r.pros.clone(),
-                cons: r.cons.clone(),
-                photos: r.photos,
-                created_at: now - Duration::minutes(r.age_minutes.max(0)),
-                answer: r.answer.as_ref().map(|text| SimAnswer {
-                    text: text.clone(),
-                    state: "wbRu".into(),
-                    editable: false,
-                    at: now - Duration::minutes(r.age_minutes.max(0) / 2),
-                }),
-                viewed: r.answer.is_some(),
-            });
-        }
-        // Lists are served from creation order.
-        reviews.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
-        let mut questions = Vec::with_capacity(shop.questions.len());
-        for q in &shop.questions {
-            let id = self.new_item_id(shop.shop.marketplace);
-            let created_at = now - Duration::minutes(q.age_minutes.max(0));
-            questions.push(SimQuestion {
-                id,
-                product_id: q.product,
-                author: q.author.clone(),
-                text: q.text.clone(),
-                created_at,
-                answer: q.answer.as_ref().map(|text| SimAnswer {
-                    text: text.clone(),
-                    state: "wbRu".into(),
-                    editable: false,
-                    at: now - Duration::minutes(q.age_minutes.max(0) / 2),
-                }),
-                viewed: q.answer.is_some(),
-                rejected: false,
-            });
-        }
-        questions.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
-        let mut chats = Vec::with_capacity(shop.chats.len());
-        for c in &shop.chats {
-            let chat = self.new_chat(&c.client_name, c.product);
-            let mut chat = chat;
-            for m in &c.messages {
-                let id = self.new_item_id(shop.shop.marketplace);
-                chat.messages.push(SimMessage {
-                    id,
-                    from_buyer: m.from != "seller",
-                    text: m.text.clone(),
-                    at: now - Duration::minutes(m.age_minutes.max(0)),
-                });
-            }
-            chat.messages.sort_by_key(|m| m.at);
-            chats.push(chat);
-        }
+        // Ids are drawn in this order: reviews, questions, then the chats' messages.
+        let reviews = self.demo_reviews(shop, now);
+        let questions = self.demo_questions(shop, now);
+        let chats = self.demo_chats(shop, now);
         self.accounts.push(SimAccount {
             name: shop.shop.name.clone(),
             marketplace: shop.shop.marketplace,
@@ -292,6 +235,69 @@ impl SimState {
             next_arrival_kind: 0,
         });
         self.accounts.len() - 1
+    }
+
+    /// The shop's reviews, in creation order (lists are served from it).
+    fn demo_reviews(&mut self, shop: &DemoShop, now: DateTime<Utc>) -> Vec<SimReview> {
+        let mut reviews = Vec::with_capacity(shop.reviews.len());
+        for r in &shop.reviews {
+            let id = self.new_item_id(shop.shop.marketplace);
+            reviews.push(SimReview {
+                id,
+                product_id: r.product,
+                author: r.author.clone(),
+                rating: r.rating,
+                text: r.text.clone(),
+                pros: r.pros.clone(),
+                cons: r.cons.clone(),
+                photos: r.photos,
+                created_at: now - Duration::minutes(r.age_minutes.max(0)),
+                answer: demo_answer(r.answer.as_ref(), r.age_minutes, now),
+                viewed: r.answer.is_some(),
+            });
+        }
+        reviews.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        reviews
+    }
+
+    /// The shop's questions, in creation order.
+    fn demo_questions(&mut self, shop: &DemoShop, now: DateTime<Utc>) -> Vec<SimQuestion> {
+        let mut questions = Vec::with_capacity(shop.questions.len());
+        for q in &shop.questions {
+            let id = self.new_item_id(shop.shop.marketplace);
+            questions.push(SimQuestion {
+                id,
+                product_id: q.product,
+                author: q.author.clone(),
+                text: q.text.clone(),
+                created_at: now - Duration::minutes(q.age_minutes.max(0)),
+                answer: demo_answer(q.answer.as_ref(), q.age_minutes, now),
+                viewed: q.answer.is_some(),
+                rejected: false,
+            });
+        }
+        questions.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        questions
+    }
+
+    /// The shop's chats, each thread in time order.
+    fn demo_chats(&mut self, shop: &DemoShop, now: DateTime<Utc>) -> Vec<SimChat> {
+        let mut chats = Vec::with_capacity(shop.chats.len());
+        for c in &shop.chats {
+            let mut chat = self.new_chat(&c.client_name, c.product);
+            for m in &c.messages {
+                let id = self.new_item_id(shop.shop.marketplace);
+                chat.messages.push(SimMessage {
+                    id,
+                    from_buyer: m.from != "seller",
+                    text: m.text.clone(),
+                    at: now - Duration::minutes(m.age_minutes.max(0)),
+                });
+            }
+            chat.messages.sort_by_key(|m| m.at);
+            chats.push(chat);
+        }
+        chats
     }
 
     /// A 20-character id in WB's style, deterministic for the seed.
@@ -566,4 +572,14 @@ impl SimState {
         });
         true
     }
+}
+
+/// A demo item's seller answer, given halfway through the item's age.
+fn demo_answer(text: Option<&String>, age_minutes: i64, now: DateTime<Utc>) -> Option<SimAnswer> {
+    text.map(|text| SimAnswer {
+        text: text.clone(),
+        state: "wbRu".into(),
+        editable: false,
+        at: now - Duration::minutes(age_minutes.max(0) / 2),
+    })
 }

@@ -229,6 +229,7 @@ enum Action {
 }
 
 /// The action a patch body asks for, or the answer WB gives a malformed one.
+#[allow(clippy::result_large_err)] // the error is the response itself
 fn action_of(request: &PatchBody) -> Result<Action, Response> {
     match (
         &request.answer,
@@ -259,6 +260,7 @@ fn action_of(request: &PatchBody) -> Result<Action, Response> {
 
 /// Answers `question` with `text`, or edits its answer once. Returns whether the text is
 /// new (the same text again changes nothing and keeps the edit).
+#[allow(clippy::result_large_err)] // the error is the response itself
 fn answer_question(
     question: &mut SimQuestion,
     text: &str,

@@ -218,6 +218,30 @@ pub fn enqueue_edit(
     if let Some(id) = existing {
         return Ok(id);
     }
+    ensure_editable(conn, interaction_id)?;
+    let t = to_db_time(now);
+    conn.execute(
+        "INSERT INTO outbox (interaction_id, idempotency_key, text, state, next_attempt_at,
+                             created_at, updated_at, kind)
+         VALUES (?1, ?2, ?3, 'queued', ?4, ?4, ?4, 'edit')",
+        params![interaction_id.0, idempotency_key, text, t],
+    )?;
+    let id = conn.last_insert_rowid();
+    conn.execute(
+        "UPDATE interactions SET answer_editable = 0 WHERE id = ?1",
+        params![interaction_id.0],
+    )?;
+    conn.execute(
+        "INSERT INTO audit_log (at, actor, action, interaction_id, detail)
+         VALUES (?1, ?2, 'edit_queued', ?3, json_object('outbox_id', ?4, 'text', ?5))",
+        params![t, actor, interaction_id.0, id, text],
+    )?;
+    Ok(id)
+}
+
+/// Refuses an edit of an item that is no WB feedback, has no published answer, was
+/// edited already or that WB no longer lets be edited.
+fn ensure_editable(conn: &Connection, interaction_id: InteractionId) -> Result<()> {
     /// Marketplace, channel, state, answer text, and whether WB still allows an edit.
     type Editable = (String, String, String, Option<String>, Option<bool>);
     let item: Option<Editable> = conn
@@ -264,24 +288,7 @@ pub fn enqueue_edit(
             interaction_id.0
         );
     }
-    let t = to_db_time(now);
-    conn.execute(
-        "INSERT INTO outbox (interaction_id, idempotency_key, text, state, next_attempt_at,
-                             created_at, updated_at, kind)
-         VALUES (?1, ?2, ?3, 'queued', ?4, ?4, ?4, 'edit')",
-        params![interaction_id.0, idempotency_key, text, t],
-    )?;
-    let id = conn.last_insert_rowid();
-    conn.execute(
-        "UPDATE interactions SET answer_editable = 0 WHERE id = ?1",
-        params![interaction_id.0],
-    )?;
-    conn.execute(
-        "INSERT INTO audit_log (at, actor, action, interaction_id, detail)
-         VALUES (?1, ?2, 'edit_queued', ?3, json_object('outbox_id', ?4, 'text', ?5))",
-        params![t, actor, interaction_id.0, id, text],
-    )?;
-    Ok(id)
+    Ok(())
 }
 
 /// Replies due now, oldest first, whoever can send them.

@@ -78,6 +78,29 @@ impl OzonChats {
         self
     }
 
+    /// The page the cursor points at, with the requests it took; a stale page cursor
+    /// starts the sweep over.
+    async fn page(&self, cur: &mut ChatCursor) -> Result<(ChatListResponse, u32), ConnectorError> {
+        let request = |page: &str| ChatListRequest {
+            filter: Some(ChatListFilter {
+                chat_status: Some("All".into()),
+                unread_only: false,
+            }),
+            limit: Some(i64::from(self.page_size)),
+            cursor: Some(page.to_string()).filter(|s| !s.is_empty()),
+        };
+        match self.api.call(LIST, &request(&cur.page)).await {
+            Ok(page) => Ok(page),
+            Err(ConnectorError::Rejected { status: 400, .. }) if !cur.page.is_empty() => {
+                tracing::warn!("ozon chats: stored cursor refused; restarting the sweep");
+                cur.page.clear();
+                let (list, n) = self.api.call(LIST, &request("")).await?;
+                Ok((list, n + 1))
+            }
+            Err(err) => Err(err),
+        }
+    }
+
     /// The newest messages of a chat, newest first, reading back until a seller message
     /// is among them (or [`MAX_HISTORY_PAGES`]).
     async fn thread(&self, chat_id: &str) -> Result<(Vec<serde_json::Value>, u32), ConnectorError> {
@@ -134,54 +157,16 @@ impl Connector for OzonChats {
 
     async fn pull(&self, cursor: Option<&str>) -> Result<Pull, ConnectorError> {
         let mut cur: ChatCursor = read_cursor(LIST, cursor)?;
-        let request = |page: &str| ChatListRequest {
-            filter: Some(ChatListFilter {
-                chat_status: Some("All".into()),
-                unread_only: false,
-            }),
-            limit: Some(i64::from(self.page_size)),
-            cursor: Some(page.to_string()).filter(|s| !s.is_empty()),
-        };
-        let mut requests = 0;
-        let list: ChatListResponse = match self.api.call(LIST, &request(&cur.page)).await {
-            Ok((list, n)) => {
-                requests += n;
-                list
-            }
-            // A stale page cursor: start the sweep over.
-            Err(ConnectorError::Rejected { status: 400, .. }) if !cur.page.is_empty() => {
-                tracing::warn!("ozon chats: stored cursor refused; restarting the sweep");
-                cur.page.clear();
-                let (list, n) = self.api.call(LIST, &request("")).await?;
-                requests += n + 1;
-                list
-            }
-            Err(err) => return Err(err),
-        };
+        let (list, mut requests) = self.page(&mut cur).await?;
         let mut pull = Pull::default();
         let page_len = list.chats.len();
         // Chats remembered in `seen` by this pull: what a page cut short keeps.
         let mut threads_read = 0;
         for raw in list.chats {
-            let info: ChatInfo = match lenient::from_raw(&raw) {
-                Ok(info) => info,
-                Err(e) => {
-                    pull.skipped.push(Skipped {
-                        external_id: raw.get("chat").and_then(|c| raw_id(c, "chat_id")),
-                        reason: format!("unreadable chat: {e}"),
-                    });
-                    continue;
-                }
-            };
-            if info.chat.chat_id.is_empty() || !is_buyer_chat(info.chat.chat_type.as_deref()) {
+            let Some(info) = chat_to_read(&raw, &cur, &mut pull.skipped) else {
                 continue;
-            }
+            };
             let chat_id = info.chat.chat_id.clone();
-            if let (Some(last), Some(seen)) = (&info.last_message_id, cur.seen.get(&chat_id)) {
-                if last == seen {
-                    continue;
-                }
-            }
             let (messages, n) = match self.thread(&chat_id).await {
                 Ok(thread) => thread,
                 // Keep the chats read so far (`seen` skips them next time) and read this
@@ -196,26 +181,9 @@ impl Connector for OzonChats {
                 Err(err) => return Err(err),
             };
             requests += n;
-            match parse_chat(raw, messages) {
-                Ok(parsed) => {
-                    pull.skipped.extend(parsed.skipped);
-                    if let Some(item) = parsed.item {
-                        pull.items.push(item);
-                    }
-                    let newest = info.last_message_id.or(parsed.newest_message_id);
-                    if let Some(newest) = newest {
-                        cur.seen.insert(chat_id, newest);
-                        threads_read += 1;
-                    }
-                }
-                Err(skipped) => {
-                    // Remember it anyway: it is read again when a new message arrives.
-                    if let Some(last) = info.last_message_id {
-                        cur.seen.insert(chat_id, last);
-                        threads_read += 1;
-                    }
-                    pull.skipped.push(skipped);
-                }
+            let parsed = parse_chat(raw, messages);
+            if remember_thread(&mut cur, &mut pull, chat_id, info.last_message_id, parsed) {
+                threads_read += 1;
             }
         }
         let next = list.cursor.unwrap_or_default();
@@ -368,6 +336,63 @@ fn read_thread_full(chat_id: &str, raw: Vec<serde_json::Value>) -> (Thread, Vec<
     (thread, skipped)
 }
 
+/// A listed chat whose thread is to be read: a buyer chat with a message not seen yet.
+/// An unreadable one is noted in `skipped`.
+fn chat_to_read(
+    raw: &serde_json::Value,
+    cur: &ChatCursor,
+    skipped: &mut Vec<Skipped>,
+) -> Option<ChatInfo> {
+    let info: ChatInfo = match lenient::from_raw(raw) {
+        Ok(info) => info,
+        Err(e) => {
+            skipped.push(Skipped {
+                external_id: raw.get("chat").and_then(|c| raw_id(c, "chat_id")),
+                reason: format!("unreadable chat: {e}"),
+            });
+            return None;
+        }
+    };
+    if info.chat.chat_id.is_empty() || !is_buyer_chat(info.chat.chat_type.as_deref()) {
+        return None;
+    }
+    let unchanged = matches!(
+        (&info.last_message_id, cur.seen.get(&info.chat.chat_id)),
+        (Some(last), Some(seen)) if last == seen
+    );
+    (!unchanged).then_some(info)
+}
+
+/// Adds a read chat to the pull and remembers its newest message in `seen`. Returns
+/// whether it was remembered.
+fn remember_thread(
+    cur: &mut ChatCursor,
+    pull: &mut Pull,
+    chat_id: String,
+    last_message_id: Option<String>,
+    parsed: Result<ParsedChat, Skipped>,
+) -> bool {
+    let newest = match parsed {
+        Ok(parsed) => {
+            pull.skipped.extend(parsed.skipped);
+            if let Some(item) = parsed.item {
+                pull.items.push(item);
+            }
+            last_message_id.or(parsed.newest_message_id)
+        }
+        Err(skipped) => {
+            // Remember it anyway: it is read again when a new message arrives.
+            pull.skipped.push(skipped);
+            last_message_id
+        }
+    };
+    let Some(newest) = newest else {
+        return false;
+    };
+    cur.seen.insert(chat_id, newest);
+    true
+}
+
 /// One chat from the wire (its `/v3/chat/list` entry and the messages read from
 /// `/v3/chat/history`) into the domain. A malformed message is skipped with its reason;
 /// a malformed chat entry skips the chat.
@@ -446,169 +471,4 @@ pub fn parse_chat(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::AnswerState;
-    use serde_json::json;
-
-    fn info(chat_type: &str) -> serde_json::Value {
-        json!({
-            "chat": {
-                "chat_id": "7c1f0b2e-5d3a-4e8f-9a61-2b7c4d9e0f13",
-                "chat_status": "Opened",
-                "chat_type": chat_type,
-                "created_at": "2026-02-10T09:00:00Z"
-            },
-            "first_unread_message_id": "3000000000200000002",
-            "last_message_id": "3000000000200000003",
-            "unread_count": 1
-        })
-    }
-
-    fn message(id: &str, kind: &str, user: &str, at: &str, text: &str) -> serde_json::Value {
-        json!({
-            "message_id": id,
-            "created_at": at,
-            "data": [text],
-            "user": {"id": user, "type": kind},
-            "context": {"sku": "615220418", "order_number": "0112233-0001"},
-            "is_read": true,
-            "is_image": false
-        })
-    }
-
-    #[test]
-    fn parses_a_chat_waiting_for_the_seller() {
-        // Newest first, as /v3/chat/history returns by default.
-        let messages = vec![
-            message(
-                "3000000000200000003",
-                "Сustomer",
-                "8812",
-                "2026-02-10T09:20:00Z",
-                "Ау?",
-            ),
-            message(
-                "3000000000200000002",
-                "seller",
-                "55",
-                "2026-02-10T09:10:00Z",
-                "Проверим",
-            ),
-            message(
-                "3000000000200000001",
-                "customer",
-                "8812",
-                "2026-02-10T09:00:00Z",
-                "Где заказ?",
-            ),
-        ];
-        let parsed = parse_chat(info("Buyer_Seller"), messages).unwrap();
-        assert!(parsed.skipped.is_empty());
-        assert_eq!(
-            parsed.newest_message_id.as_deref(),
-            Some("3000000000200000003")
-        );
-        let item = parsed.item.unwrap();
-        assert_eq!(item.external_id, "7c1f0b2e-5d3a-4e8f-9a61-2b7c4d9e0f13");
-        assert_eq!(
-            item.reply_handle.as_deref(),
-            Some(item.external_id.as_str())
-        );
-        assert_eq!(item.customer_external_id.as_deref(), Some("8812"));
-        assert_eq!(item.product.as_ref().unwrap().external_id, "615220418");
-        let texts: Vec<_> = item.messages.iter().map(|m| m.text.as_str()).collect();
-        assert_eq!(texts, ["Где заказ?", "Проверим", "Ау?"], "oldest first");
-        assert_eq!(item.text, "Ау?");
-        assert_eq!(item.answer_state(), AnswerState::Open);
-        assert_eq!(
-            item.waiting_since().to_rfc3339(),
-            "2026-02-10T09:20:00+00:00"
-        );
-    }
-
-    #[test]
-    fn system_messages_do_not_answer_a_chat() {
-        let messages = vec![
-            message("3", "crm", "0", "2026-02-10T09:30:00Z", "Заказ доставлен"),
-            message(
-                "1",
-                "customer",
-                "8812",
-                "2026-02-10T09:00:00Z",
-                "Где заказ?",
-            ),
-        ];
-        let item = parse_chat(info("Buyer_Seller"), messages)
-            .unwrap()
-            .item
-            .unwrap();
-        assert_eq!(item.messages.len(), 1);
-        assert_eq!(item.answer_state(), AnswerState::Open);
-    }
-
-    #[test]
-    fn support_chats_and_empty_chats_are_not_items() {
-        let messages = vec![message(
-            "1",
-            "support",
-            "1",
-            "2026-02-10T09:00:00Z",
-            "Здравствуйте",
-        )];
-        assert!(parse_chat(info("Seller_Support"), messages)
-            .unwrap()
-            .item
-            .is_none());
-        assert!(parse_chat(info("Buyer_Seller"), Vec::new())
-            .unwrap()
-            .item
-            .is_none());
-        assert!(is_buyer_chat(None));
-        assert!(is_buyer_chat(Some("BUYER_SELLER")));
-        assert!(!is_buyer_chat(Some("Seller_Support")));
-    }
-
-    #[test]
-    fn a_malformed_message_is_skipped_the_chat_is_kept() {
-        let messages = vec![
-            message("2", "customer", "8812", "не время", "Ау?"),
-            json!({"message_id": "4", "data": "не массив"}),
-            message(
-                "1",
-                "customer",
-                "8812",
-                "2026-02-10T09:00:00Z",
-                "Где заказ?",
-            ),
-        ];
-        let parsed = parse_chat(info("Buyer_Seller"), messages).unwrap();
-        assert_eq!(parsed.skipped.len(), 2);
-        assert!(parsed.skipped.iter().all(|s| s.reason.contains("7c1f0b2e")));
-        assert_eq!(parsed.skipped[0].external_id.as_deref(), Some("2"));
-        assert_eq!(parsed.item.unwrap().messages.len(), 1);
-    }
-
-    #[test]
-    fn a_malformed_chat_entry_is_skipped() {
-        let err = parse_chat(json!({"chat": {"chat_status": "Opened"}}), Vec::new()).unwrap_err();
-        assert!(err.reason.contains("unreadable"), "{}", err.reason);
-        let err = parse_chat(json!({"chat": {"chat_id": ""}}), Vec::new()).unwrap_err();
-        assert!(err.reason.contains("empty"), "{}", err.reason);
-    }
-
-    #[test]
-    fn replies_go_to_the_chat_id() {
-        let target = ReplyTarget {
-            external_id: "c".into(),
-            reply_handle: Some("h".into()),
-            product_external_id: None,
-        };
-        assert_eq!(chat_id_of(&target), "h");
-        let bare = ReplyTarget {
-            reply_handle: None,
-            ..target
-        };
-        assert_eq!(chat_id_of(&bare), "c");
-    }
-}
+mod tests;

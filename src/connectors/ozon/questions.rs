@@ -60,6 +60,38 @@ pub struct QuestionCursor {
     pub newest: Option<DateTime<Utc>>,
 }
 
+impl QuestionCursor {
+    /// Notes a question of the sweep: the newest dated one, and the oldest open one still
+    /// worth re-reading.
+    fn note(&mut self, parsed: &ParsedQuestion, recheck_from: DateTime<Utc>) {
+        let at = parsed.item.created_at;
+        if parsed.dated {
+            self.newest = Some(self.newest.map_or(at, |n| n.max(at)));
+        }
+        if parsed.dated && !parsed.processed && at >= recheck_from {
+            self.oldest_open = Some(self.oldest_open.map_or(at, |o| o.min(at)));
+        }
+    }
+
+    /// Moves on after a page of `page_len` questions whose next page starts at `next`.
+    /// Returns whether there is more to read in this sweep; when there is not, the next
+    /// sweep starts at the oldest open question, else the newest.
+    fn advance(&mut self, page_len: usize, next: String) -> bool {
+        let more = page_len > 0 && !next.is_empty() && next != self.last_id;
+        if more {
+            self.last_id = next;
+        } else {
+            let anchor = self.oldest_open.take().or(self.newest.take());
+            if let Some(anchor) = anchor {
+                self.since = Some(anchor - chrono::Duration::minutes(OVERLAP_MINUTES));
+            }
+            self.newest = None;
+            self.last_id.clear();
+        }
+        more
+    }
+}
+
 pub struct OzonQuestions {
     api: OzonApi,
     /// Newest answer per question id, with the answer count it was read at.
@@ -136,6 +168,32 @@ impl OzonQuestions {
         Ok((newest_answer(&answers), requests))
     }
 
+    /// The page the cursor points at, with the requests it took; when the question the
+    /// cursor points at is gone, the sweep restarts.
+    async fn page(
+        &self,
+        cur: &mut QuestionCursor,
+    ) -> Result<(QuestionListResponse, u32), ConnectorError> {
+        let request = |cur: &QuestionCursor| QuestionListRequest {
+            filter: Some(QuestionFilter {
+                date_from: cur.since.map(format_time),
+                date_to: None,
+                status: Some("ALL".into()),
+            }),
+            last_id: Some(cur.last_id.clone()).filter(|s| !s.is_empty()),
+        };
+        match self.api.call(LIST, &request(cur)).await {
+            Ok(page) => Ok(page),
+            Err(ConnectorError::Rejected { status: 400, .. }) if !cur.last_id.is_empty() => {
+                tracing::warn!("ozon questions: stored last_id refused; restarting the sweep");
+                cur.last_id.clear();
+                let (list, n) = self.api.call(LIST, &request(cur)).await?;
+                Ok((list, n + 1))
+            }
+            Err(err) => Err(err),
+        }
+    }
+
     async fn cached_answer(
         &self,
         question_id: &str,
@@ -157,30 +215,7 @@ impl Connector for OzonQuestions {
 
     async fn pull(&self, cursor: Option<&str>) -> Result<Pull, ConnectorError> {
         let mut cur: QuestionCursor = read_cursor(LIST, cursor)?;
-        let request = |cur: &QuestionCursor| QuestionListRequest {
-            filter: Some(QuestionFilter {
-                date_from: cur.since.map(format_time),
-                date_to: None,
-                status: Some("ALL".into()),
-            }),
-            last_id: Some(cur.last_id.clone()).filter(|s| !s.is_empty()),
-        };
-        let mut requests = 0;
-        let list: QuestionListResponse = match self.api.call(LIST, &request(&cur)).await {
-            Ok((list, n)) => {
-                requests += n;
-                list
-            }
-            // The question the cursor points at is gone: restart this sweep.
-            Err(ConnectorError::Rejected { status: 400, .. }) if !cur.last_id.is_empty() => {
-                tracing::warn!("ozon questions: stored last_id refused; restarting the sweep");
-                cur.last_id.clear();
-                let (list, n) = self.api.call(LIST, &request(&cur)).await?;
-                requests += n + 1;
-                list
-            }
-            Err(err) => return Err(err),
-        };
+        let (list, mut requests) = self.page(&mut cur).await?;
         let mut pull = Pull::default();
         let recheck_from = Utc::now() - chrono::Duration::days(RECHECK_DAYS);
         let page_len = list.questions.len();
@@ -189,13 +224,7 @@ impl Connector for OzonQuestions {
             let id = raw_id(&raw, "id");
             match parse_question(raw) {
                 Ok(parsed) => {
-                    let at = parsed.item.created_at;
-                    if parsed.dated {
-                        cur.newest = Some(cur.newest.map_or(at, |n| n.max(at)));
-                    }
-                    if parsed.dated && !parsed.processed && at >= recheck_from {
-                        cur.oldest_open = Some(cur.oldest_open.map_or(at, |o| o.min(at)));
-                    }
+                    cur.note(&parsed, recheck_from);
                     let mut item = parsed.item;
                     if let (true, true, Some(sku)) =
                         (parsed.processed, parsed.answers_count > 0, parsed.sku)
@@ -233,19 +262,7 @@ impl Connector for OzonQuestions {
             }
         }
         let next = list.last_id.or(last_on_page).unwrap_or_default();
-        let advanced = !next.is_empty() && next != cur.last_id;
-        pull.more = page_len > 0 && advanced;
-        if pull.more {
-            cur.last_id = next;
-        } else {
-            // Sweep done: start the next one at the oldest open question, else the newest.
-            let anchor = cur.oldest_open.take().or(cur.newest.take());
-            if let Some(anchor) = anchor {
-                cur.since = Some(anchor - chrono::Duration::minutes(OVERLAP_MINUTES));
-            }
-            cur.newest = None;
-            cur.last_id.clear();
-        }
+        pull.more = cur.advance(page_len, next);
         pull.requests = requests;
         pull.cursor = write_cursor(LIST, &cur)?;
         Ok(pull)
