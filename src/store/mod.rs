@@ -5,6 +5,7 @@
 
 mod accounts;
 pub mod backup;
+pub mod cli;
 mod customers;
 mod deadline;
 mod drafts;
@@ -27,6 +28,7 @@ pub mod search;
 mod settings;
 mod sync_state;
 mod text_test;
+pub mod ui_reads;
 mod upsert;
 mod writer;
 
