@@ -26,6 +26,7 @@ use super::probe;
 use crate::config::{self, edit, wb_token, AccountEntry, Paths};
 use crate::connectors::AccountConfig;
 use crate::domain::Marketplace;
+use crate::store::cli::AccountStats;
 
 /// How long one live check waits for a host.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -503,9 +504,6 @@ pub fn list_in(paths: &Paths, config_file: &Path, l: crate::tui::Lang) -> Result
     }
     Ok(out)
 }
-
-/// The last successful sync and the number of items stored.
-type AccountStats = (Option<chrono::DateTime<chrono::Utc>>, i64);
 
 /// Per account name: its [`AccountStats`].
 fn account_stats(database: &Path) -> Result<BTreeMap<String, AccountStats>> {

@@ -10,8 +10,11 @@ use rusqlite::{params, Connection};
 use super::ui_reads::AuditRow;
 use crate::domain::InteractionId;
 
-/// Per account name: the end of its last successful sync, and the items stored for it.
-pub fn account_stats(conn: &Connection) -> Result<BTreeMap<String, (Option<DateTime<Utc>>, i64)>> {
+/// The end of an account's last successful sync, and the items stored for it.
+pub type AccountStats = (Option<DateTime<Utc>>, i64);
+
+/// Per account name: its [`AccountStats`].
+pub fn account_stats(conn: &Connection) -> Result<BTreeMap<String, AccountStats>> {
     let mut stmt = conn.prepare(
         "SELECT a.name,
                 (SELECT max(finished_at) FROM sync_runs r WHERE r.account_id = a.id AND r.ok),
