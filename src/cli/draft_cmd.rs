@@ -78,12 +78,7 @@ pub fn run_stored(args: &DraftArgs, paths: &Paths) -> Result<()> {
     let store = existing_store(paths)?;
     let conn = store.reader()?;
     let inputs = DraftInputs::load(&conn, id)?.ok_or_else(|| super::show_cmd::no_such_item(id))?;
-    let stored_intent: Option<String> = conn
-        .query_row(
-            "SELECT intent FROM interactions WHERE id = ?1",
-            [id.0],
-            |r| r.get(0),
-        )
+    let stored_intent = crate::store::intents::current_intent(&conn, id)
         .ok()
         .flatten();
     let intent = stored_intent.unwrap_or_else(|| {

@@ -91,15 +91,7 @@ fn items_in(path: &Path) -> Result<i64> {
     }
     let conn = rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .with_context(|| format!("opening {}", path.display()))?;
-    let has_table: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'interactions')",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_table {
-        return Ok(0);
-    }
-    conn.query_row("SELECT count(*) FROM interactions", [], |r| r.get(0))
+    crate::store::cli::items_stored(&conn)
         .with_context(|| format!("counting the items in {}", path.display()))
 }
 

@@ -26,6 +26,7 @@ use super::probe;
 use crate::config::{self, edit, wb_token, AccountEntry, Paths};
 use crate::connectors::AccountConfig;
 use crate::domain::Marketplace;
+use crate::store::cli::AccountStats;
 
 /// How long one live check waits for a host.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -504,9 +505,6 @@ pub fn list_in(paths: &Paths, config_file: &Path, l: crate::tui::Lang) -> Result
     Ok(out)
 }
 
-/// The last successful sync and the number of items stored.
-type AccountStats = (Option<chrono::DateTime<chrono::Utc>>, i64);
-
 /// Per account name: its [`AccountStats`].
 fn account_stats(database: &Path) -> Result<BTreeMap<String, AccountStats>> {
     if !database.exists() {
@@ -516,31 +514,7 @@ fn account_stats(database: &Path) -> Result<BTreeMap<String, AccountStats>> {
         database,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
     )?;
-    let mut stmt = conn.prepare(
-        "SELECT a.name,
-                (SELECT max(finished_at) FROM sync_runs r WHERE r.account_id = a.id AND r.ok),
-                (SELECT count(*) FROM interactions i WHERE i.account_id = a.id)
-         FROM accounts a",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, Option<i64>>(1)?,
-            r.get::<_, i64>(2)?,
-        ))
-    })?;
-    let mut out = BTreeMap::new();
-    for row in rows {
-        let (name, last, items) = row?;
-        out.insert(
-            name,
-            (
-                last.and_then(|s| chrono::DateTime::from_timestamp(s, 0)),
-                items,
-            ),
-        );
-    }
-    Ok(out)
+    crate::store::cli::account_stats(&conn)
 }
 
 async fn accounts(
@@ -629,11 +603,7 @@ fn rename_account(
     if database.exists() {
         let conn = rusqlite::Connection::open(&database)?;
         conn.busy_timeout(Duration::from_secs(5))?;
-        conn.execute(
-            "UPDATE accounts SET name = ?2 WHERE name = ?1",
-            rusqlite::params![old, new],
-        )
-        .map_err(|e| {
+        crate::store::cli::rename_account(&conn, old, new).map_err(|e| {
             fail(
                 Failure::Data,
                 format!(

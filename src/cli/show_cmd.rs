@@ -3,7 +3,7 @@
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use clap::Args;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde_json::{json, Value};
 
 use super::exit::{fail, Failure};
@@ -52,14 +52,7 @@ pub fn item_json(conn: &Connection, id: InteractionId) -> Result<Value> {
     let tx = conn.unchecked_transaction()?;
     let inputs = DraftInputs::load(&tx, id)?.ok_or_else(|| no_such_item(id))?;
     let item = &inputs.interaction;
-    let intent: Option<String> = tx
-        .query_row(
-            "SELECT intent FROM interactions WHERE id = ?1",
-            [id.0],
-            |r| r.get(0),
-        )
-        .optional()?
-        .flatten();
+    let intent = store::intents::current_intent(&tx, id)?;
     let thread: Vec<Value> = inputs.thread.iter().map(message_json).collect();
     let product = product_json(&tx, item)?;
     let customer = store::customer_profile(&tx, id)?.map(|p| {
@@ -152,45 +145,40 @@ fn draft_json(
 }
 
 fn outbox_rows(conn: &Connection, id: InteractionId) -> Result<Vec<Value>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, state, text, attempts, last_error, verdict, actor, created_at, sent_at,
-                confirmed_at, cancelled_at, shadow
-         FROM outbox WHERE interaction_id = ?1 ORDER BY id",
-    )?;
-    let when = |t: Option<i64>| t.and_then(|t| DateTime::from_timestamp(t, 0)).map(time);
-    let rows = stmt.query_map(params![id.0], |r| {
-        Ok(json!({
-            "id": r.get::<_, i64>(0)?,
-            "state": r.get::<_, String>(1)?,
-            "text": r.get::<_, String>(2)?,
-            "attempts": r.get::<_, i64>(3)?,
-            "last_error": r.get::<_, Option<String>>(4)?,
-            "verdict": r.get::<_, Option<String>>(5)?,
-            "actor": r.get::<_, String>(6)?,
-            "created_at": when(r.get(7)?),
-            "sent_at": when(r.get(8)?),
-            "confirmed_at": when(r.get(9)?),
-            "cancelled_at": when(r.get(10)?),
-            "shadow": r.get::<_, bool>(11)?,
-        }))
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let when = |t: Option<DateTime<Utc>>| t.map(time);
+    Ok(store::cli::outbox_of(conn, id)?
+        .into_iter()
+        .map(|e| {
+            json!({
+                "id": e.id,
+                "state": e.state,
+                "text": e.text,
+                "attempts": e.attempts,
+                "last_error": e.last_error,
+                "verdict": e.verdict,
+                "actor": e.actor,
+                "created_at": when(e.created_at),
+                "sent_at": when(e.sent_at),
+                "confirmed_at": when(e.confirmed_at),
+                "cancelled_at": when(e.cancelled_at),
+                "shadow": e.shadow,
+            })
+        })
+        .collect())
 }
 
 fn audit_rows(conn: &Connection, id: InteractionId) -> Result<Vec<Value>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT at, actor, action, detail FROM audit_log WHERE interaction_id = ?1 ORDER BY id",
-    )?;
-    let rows = stmt.query_map(params![id.0], |r| {
-        let detail: String = r.get(3)?;
-        Ok(json!({
-            "at": DateTime::from_timestamp(r.get(0)?, 0).map(time),
-            "actor": r.get::<_, String>(1)?,
-            "action": r.get::<_, String>(2)?,
-            "detail": serde_json::from_str::<Value>(&detail).unwrap_or(Value::String(detail)),
-        }))
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(store::cli::audit_of(conn, id)?
+        .into_iter()
+        .map(|r| {
+            json!({
+                "at": time(r.at),
+                "actor": r.actor,
+                "action": r.action,
+                "detail": serde_json::from_str::<Value>(&r.detail).unwrap_or(Value::String(r.detail)),
+            })
+        })
+        .collect())
 }
 
 /// A JSON scalar as text: strings bare, null as a dash.

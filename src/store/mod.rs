@@ -5,6 +5,7 @@
 
 mod accounts;
 pub mod backup;
+pub mod cli;
 mod customers;
 mod deadline;
 mod drafts;
@@ -28,6 +29,7 @@ mod settings;
 mod sync_state;
 pub mod team_cache;
 mod text_test;
+pub mod ui_reads;
 mod upsert;
 mod writer;
 

@@ -1,22 +1,11 @@
 //! The audit log, newest first, a page at a time.
 
 use anyhow::Result;
-use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 
+pub use crate::store::ui_reads::AuditRow;
+use crate::store::ui_reads::{audit_count, audit_entries};
 use crate::tui::action::AuditRequest;
-
-/// One audit entry as the screen shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditRow {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub action: String,
-    pub interaction_id: Option<i64>,
-    /// JSON, as written.
-    pub detail: String,
-}
 
 /// What one read of the audit log returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,49 +26,18 @@ pub fn read_audit(
 ) -> Result<AuditSnapshot> {
     let tx = conn.unchecked_transaction()?;
     let total = if request.with_total || known_total.is_none() {
-        let n: i64 = tx.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
-        usize::try_from(n).unwrap_or(0)
+        audit_count(&tx)?
     } else {
         known_total.unwrap_or(0)
     };
     let end = request.offset.saturating_add(request.limit).min(total);
     let from_oldest = total - end;
-    let read = |sql: &str, skip: usize, limit: usize| -> Result<Vec<AuditRow>> {
-        let mut stmt = tx.prepare_cached(sql)?;
-        let rows = stmt.query_map(
-            params![
-                i64::try_from(limit).unwrap_or(i64::MAX),
-                i64::try_from(skip).unwrap_or(i64::MAX)
-            ],
-            |r| {
-                Ok(AuditRow {
-                    id: r.get(0)?,
-                    at: DateTime::from_timestamp(r.get(1)?, 0).unwrap_or_default(),
-                    actor: r.get(2)?,
-                    action: r.get(3)?,
-                    interaction_id: r.get(4)?,
-                    detail: r.get(5)?,
-                })
-            },
-        )?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    };
     let rows = if request.offset < total && request.offset > from_oldest {
-        let mut rows = read(
-            "SELECT id, at, actor, action, interaction_id, detail FROM audit_log
-             ORDER BY id ASC LIMIT ?1 OFFSET ?2",
-            from_oldest,
-            end - request.offset,
-        )?;
+        let mut rows = audit_entries(&tx, from_oldest, end - request.offset, true)?;
         rows.reverse();
         rows
     } else {
-        read(
-            "SELECT id, at, actor, action, interaction_id, detail FROM audit_log
-             ORDER BY id DESC LIMIT ?1 OFFSET ?2",
-            request.offset,
-            request.limit,
-        )?
+        audit_entries(&tx, request.offset, request.limit, false)?
     };
     drop(tx);
     Ok(AuditSnapshot {
@@ -92,6 +50,7 @@ pub fn read_audit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::params;
 
     fn db(n: i64) -> Connection {
         let mut conn = Connection::open_in_memory().unwrap();

@@ -49,6 +49,43 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     let Some(editor) = &state.editor else {
         return;
     };
+    let block = frame_block(editor, state, ctx);
+    let inner = super::inner(area);
+    frame.render_widget(block, area);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    // Findings under the text: as many as fit while the text keeps two thirds.
+    let findings_height = (inner.height / 3)
+        .max(1)
+        .min(editor.findings.len().max(1) as u16)
+        .min(inner.height.saturating_sub(1));
+    let text_area = Rect {
+        height: inner.height - findings_height,
+        ..inner
+    };
+    let findings_area = Rect {
+        y: inner.y + text_area.height,
+        height: findings_height,
+        ..inner
+    };
+    frame.render_widget(Block::new().style(ctx.style(Slot::EditorText)), text_area);
+    frame.render_widget(&editor.textarea, text_area);
+    if findings_area.height > 0 {
+        let lines = finding_lines(
+            editor,
+            state.lang,
+            usize::from(findings_area.height),
+            usize::from(findings_area.width),
+            ctx,
+        );
+        frame.render_widget(Paragraph::new(lines), findings_area);
+    }
+}
+
+/// The editor's frame: what is being written (channel, marketplace, the draft's
+/// origin), the character count against the limit, and the reply window's time left.
+fn frame_block(editor: &Editor, state: &AppState, ctx: &ViewCtx<'_>) -> Block<'static> {
     let s = ctx.strings;
     let count = editor.char_count();
     let counter_slot = if editor.over_limit() {
@@ -87,7 +124,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
             .right_aligned(),
         );
     // Where the marketplace limits how long a reply can be sent: the time left.
-    let block = match editor.reply_window.as_of(state.now) {
+    match editor.reply_window.as_of(state.now) {
         ReplyWindow::Unlimited => block,
         ReplyWindow::Open { closes_at } => block.title_bottom(
             Line::from(Span::styled(
@@ -107,37 +144,6 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
             ))
             .right_aligned(),
         ),
-    };
-    let inner = super::inner(area);
-    frame.render_widget(block, area);
-    if inner.width == 0 || inner.height == 0 {
-        return;
-    }
-    // Findings under the text: as many as fit while the text keeps two thirds.
-    let findings_height = (inner.height / 3)
-        .max(1)
-        .min(editor.findings.len().max(1) as u16)
-        .min(inner.height.saturating_sub(1));
-    let text_area = Rect {
-        height: inner.height - findings_height,
-        ..inner
-    };
-    let findings_area = Rect {
-        y: inner.y + text_area.height,
-        height: findings_height,
-        ..inner
-    };
-    frame.render_widget(Block::new().style(ctx.style(Slot::EditorText)), text_area);
-    frame.render_widget(&editor.textarea, text_area);
-    if findings_area.height > 0 {
-        let lines = finding_lines(
-            editor,
-            state.lang,
-            usize::from(findings_area.height),
-            usize::from(findings_area.width),
-            ctx,
-        );
-        frame.render_widget(Paragraph::new(lines), findings_area);
     }
 }
 

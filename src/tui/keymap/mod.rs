@@ -10,23 +10,26 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::Arc;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use toml::Spanned;
 
 use super::action::Action;
 use super::load_error::LoadError;
 use super::state::Mode;
 
+mod key;
+
+use key::parse_chord;
+pub use key::{display_chord, KeyPress};
+
 /// A keymap file that cannot be loaded.
 pub type KeymapError = LoadError;
 
 /// The keymap shipped with the program (vim-style).
-pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
+pub const DEFAULT_KEYMAP: &str = include_str!("../../../keymaps/default.toml");
 /// The Emacs-style keymap shipped with the program.
-pub const EMACS_KEYMAP: &str = include_str!("../../keymaps/emacs.toml");
+pub const EMACS_KEYMAP: &str = include_str!("../../../keymaps/emacs.toml");
 
 /// Built-in keymaps by name: (name, file as shipped, text).
 pub const BUILTIN_KEYMAPS: [(&str, &str, &str); 2] = [
@@ -106,148 +109,6 @@ impl Layer {
             Mode::Override => &[Layer::Override],
         }
     }
-}
-
-/// One key with its modifiers, normalised so that what the terminal reports and what a
-/// keymap file names compare equal (`G` = `shift-g`; Shift is folded into characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct KeyPress {
-    pub code: KeyCode,
-    pub mods: KeyModifiers,
-}
-
-impl KeyPress {
-    pub fn new(code: KeyCode, mods: KeyModifiers) -> KeyPress {
-        let mut mods = mods & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
-        let mut code = code;
-        match code {
-            KeyCode::Char(c) => {
-                let mut c = c;
-                if mods.contains(KeyModifiers::SHIFT) {
-                    c = c.to_uppercase().next().unwrap_or(c);
-                }
-                if mods.contains(KeyModifiers::CONTROL) && c.is_ascii_alphabetic() {
-                    c = c.to_ascii_lowercase();
-                }
-                mods.remove(KeyModifiers::SHIFT);
-                code = KeyCode::Char(c);
-            }
-            KeyCode::BackTab => mods.remove(KeyModifiers::SHIFT),
-            KeyCode::Tab if mods.contains(KeyModifiers::SHIFT) => {
-                mods.remove(KeyModifiers::SHIFT);
-                code = KeyCode::BackTab;
-            }
-            _ => {}
-        }
-        KeyPress { code, mods }
-    }
-
-    /// The key of a terminal key event; `None` for key releases.
-    pub fn from_event(ev: &KeyEvent) -> Option<KeyPress> {
-        (ev.kind != KeyEventKind::Release).then(|| KeyPress::new(ev.code, ev.modifiers))
-    }
-
-    /// Parses one key name: `j`, `G`, `shift-g`, `ctrl-s`, `enter`, `esc`, `f5`, `space`.
-    pub fn parse(name: &str) -> Option<KeyPress> {
-        let mut rest = name;
-        let mut mods = KeyModifiers::NONE;
-        loop {
-            let lower = rest.to_ascii_lowercase();
-            let (prefix, m) = if lower.starts_with("ctrl-") {
-                ("ctrl-", KeyModifiers::CONTROL)
-            } else if lower.starts_with("alt-") {
-                ("alt-", KeyModifiers::ALT)
-            } else if lower.starts_with("shift-") {
-                ("shift-", KeyModifiers::SHIFT)
-            } else {
-                break;
-            };
-            if rest.len() == prefix.len() {
-                break;
-            }
-            mods |= m;
-            rest = &rest[prefix.len()..];
-        }
-        let mut chars = rest.chars();
-        let code = match (chars.next(), chars.next()) {
-            (Some(c), None) if !c.is_control() => KeyCode::Char(c),
-            _ => named_key(&rest.to_ascii_lowercase())?,
-        };
-        Some(KeyPress::new(code, mods))
-    }
-}
-
-fn named_key(name: &str) -> Option<KeyCode> {
-    Some(match name {
-        "enter" | "return" => KeyCode::Enter,
-        "esc" | "escape" => KeyCode::Esc,
-        "tab" => KeyCode::Tab,
-        "backtab" => KeyCode::BackTab,
-        "backspace" => KeyCode::Backspace,
-        "delete" | "del" => KeyCode::Delete,
-        "insert" | "ins" => KeyCode::Insert,
-        "up" => KeyCode::Up,
-        "down" => KeyCode::Down,
-        "left" => KeyCode::Left,
-        "right" => KeyCode::Right,
-        "home" => KeyCode::Home,
-        "end" => KeyCode::End,
-        "pageup" | "pgup" => KeyCode::PageUp,
-        "pagedown" | "pgdn" => KeyCode::PageDown,
-        "space" => KeyCode::Char(' '),
-        "minus" => KeyCode::Char('-'),
-        f if f.starts_with('f') => {
-            let n: u8 = f[1..].parse().ok()?;
-            if !(1..=24).contains(&n) {
-                return None;
-            }
-            KeyCode::F(n)
-        }
-        _ => return None,
-    })
-}
-
-impl fmt::Display for KeyPress {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.mods.contains(KeyModifiers::CONTROL) {
-            f.write_str("ctrl-")?;
-        }
-        if self.mods.contains(KeyModifiers::ALT) {
-            f.write_str("alt-")?;
-        }
-        if self.mods.contains(KeyModifiers::SHIFT) {
-            f.write_str("shift-")?;
-        }
-        match self.code {
-            KeyCode::Char(' ') => f.write_str("space"),
-            KeyCode::Char(c) => write!(f, "{c}"),
-            KeyCode::Enter => f.write_str("enter"),
-            KeyCode::Esc => f.write_str("esc"),
-            KeyCode::Tab => f.write_str("tab"),
-            KeyCode::BackTab => f.write_str("shift-tab"),
-            KeyCode::Backspace => f.write_str("backspace"),
-            KeyCode::Delete => f.write_str("delete"),
-            KeyCode::Insert => f.write_str("insert"),
-            KeyCode::Up => f.write_str("up"),
-            KeyCode::Down => f.write_str("down"),
-            KeyCode::Left => f.write_str("left"),
-            KeyCode::Right => f.write_str("right"),
-            KeyCode::Home => f.write_str("home"),
-            KeyCode::End => f.write_str("end"),
-            KeyCode::PageUp => f.write_str("pageup"),
-            KeyCode::PageDown => f.write_str("pagedown"),
-            KeyCode::F(n) => write!(f, "f{n}"),
-            other => write!(f, "{other:?}"),
-        }
-    }
-}
-
-/// A sequence of keys as written in a keymap file, e.g. `g g`.
-pub fn display_chord(keys: &[KeyPress]) -> String {
-    keys.iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Where a binding was written, for error messages.
@@ -555,14 +416,6 @@ fn parse_keys(
     (chords, problems)
 }
 
-fn parse_chord(text: &str) -> Option<Vec<KeyPress>> {
-    let keys: Vec<KeyPress> = text
-        .split_whitespace()
-        .map(KeyPress::parse)
-        .collect::<Option<_>>()?;
-    (!keys.is_empty()).then_some(keys)
-}
-
 /// Collects key presses into chords.
 #[derive(Debug, Clone, Default)]
 pub struct KeyInput {
@@ -602,209 +455,4 @@ impl KeyInput {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key(name: &str) -> KeyPress {
-        KeyPress::parse(name).expect(name)
-    }
-
-    fn err(text: &str) -> String {
-        Keymap::parse("my.toml", text)
-            .expect_err("should not load")
-            .to_string()
-    }
-
-    #[test]
-    fn embedded_default_parses_and_binds_the_basics() {
-        let map =
-            Keymap::parse("keymaps/default.toml", DEFAULT_KEYMAP).unwrap_or_else(|e| panic!("{e}"));
-        let q = Layer::for_mode(Mode::Queue);
-        for (name, action) in [
-            ("j", Action::MoveDown),
-            ("down", Action::MoveDown),
-            ("k", Action::MoveUp),
-            ("G", Action::Bottom),
-            ("ctrl-d", Action::PageDown),
-            ("ctrl-u", Action::PageUp),
-            ("r", Action::Reply),
-            ("enter", Action::Reply),
-            ("?", Action::Help),
-            ("1", Action::TabAll),
-            ("4", Action::TabChats),
-            ("b", Action::ToggleBreached),
-            ("q", Action::Quit),
-        ] {
-            assert_eq!(
-                map.resolve(q, &[key(name)]),
-                Resolution::Action(action),
-                "{name}"
-            );
-        }
-        let e = Layer::for_mode(Mode::Editor);
-        assert_eq!(
-            map.resolve(e, &[key("ctrl-s")]),
-            Resolution::Action(Action::Send)
-        );
-        assert_eq!(
-            map.resolve(e, &[key("esc")]),
-            Resolution::Action(Action::Cancel)
-        );
-        assert_eq!(map.resolve(e, &[key("q")]), Resolution::Unbound);
-        let c = Layer::for_mode(Mode::Confirm);
-        assert_eq!(
-            map.resolve(c, &[key("y")]),
-            Resolution::Action(Action::Confirm)
-        );
-        assert_eq!(
-            map.resolve(c, &[key("enter")]),
-            Resolution::Action(Action::Confirm)
-        );
-        assert_eq!(
-            map.resolve(c, &[key("n")]),
-            Resolution::Action(Action::Cancel)
-        );
-    }
-
-    #[test]
-    fn chord_g_g_goes_to_top() {
-        let map = Keymap::parse("t.toml", "[queue]\ntop = [\"g g\"]\nmove_down = [\"j\"]\n")
-            .unwrap_or_else(|e| panic!("{e}"));
-        let layers = Layer::for_mode(Mode::Queue);
-        let mut input = KeyInput::default();
-        assert_eq!(input.feed(&map, layers, key("g")), Resolution::Pending);
-        assert_eq!(input.pending(), &[key("g")]);
-        assert_eq!(
-            input.feed(&map, layers, key("g")),
-            Resolution::Action(Action::Top)
-        );
-        assert!(input.pending().is_empty());
-        // A key that breaks the chord counts on its own.
-        assert_eq!(input.feed(&map, layers, key("g")), Resolution::Pending);
-        assert_eq!(
-            input.feed(&map, layers, key("j")),
-            Resolution::Action(Action::MoveDown)
-        );
-    }
-
-    #[test]
-    fn key_names_normalise() {
-        assert_eq!(key("G"), key("shift-g"));
-        assert_eq!(
-            KeyPress::new(KeyCode::Char('G'), KeyModifiers::SHIFT),
-            key("G")
-        );
-        assert_eq!(
-            KeyPress::new(KeyCode::Char('s'), KeyModifiers::CONTROL),
-            key("ctrl-s")
-        );
-        assert_eq!(key("Ctrl-S"), key("ctrl-s"));
-        assert_eq!(
-            KeyPress::new(KeyCode::Char('?'), KeyModifiers::SHIFT),
-            key("?")
-        );
-        assert_eq!(
-            key("shift-tab"),
-            KeyPress::new(KeyCode::BackTab, KeyModifiers::NONE)
-        );
-        assert_eq!(key("space").to_string(), "space");
-        assert_eq!(key("ctrl-d").to_string(), "ctrl-d");
-        assert_eq!(key("f5").code, KeyCode::F(5));
-        assert_eq!(key("ctrl--").code, KeyCode::Char('-'));
-        assert!(KeyPress::parse("ctrl-foo").is_none());
-        assert!(KeyPress::parse("f99").is_none());
-    }
-
-    #[test]
-    fn unknown_action_names_file_and_line() {
-        assert_eq!(
-            err("[queue]\nmove_down = [\"j\"]\nfly = [\"x\"]\n"),
-            "my.toml:3: unknown action \"fly\" in [queue]"
-        );
-    }
-
-    #[test]
-    fn unknown_key_names_file_and_line() {
-        assert_eq!(
-            err("[queue]\nmove_down = [\"j\",\n  \"ctrl-foo\"]\n"),
-            "my.toml:3: unknown key \"ctrl-foo\" for move_down in [queue]"
-        );
-        assert_eq!(
-            err("[editor]\n\nsend = [\"\"]\n"),
-            "my.toml:3: unknown key \"\" for send in [editor]"
-        );
-    }
-
-    #[test]
-    fn key_bound_twice_names_both_actions() {
-        assert_eq!(
-            err("[queue]\nmove_down = [\"j\"]\nmove_up = [\"k\", \"j\"]\n"),
-            "my.toml:3: key \"j\" is bound twice in [queue]: to move_down (line 2) and to move_up"
-        );
-    }
-
-    #[test]
-    fn same_key_in_different_tables_is_fine() {
-        let map = Keymap::parse(
-            "t.toml",
-            "[queue]\nmove_down = [\"j\"]\n[detail]\nmove_down = [\"j\"]\n[help]\ncancel = [\"?\"]\n[global]\nhelp = [\"?\"]\n",
-        );
-        assert!(map.is_ok(), "{map:?}");
-    }
-
-    #[test]
-    fn key_that_starts_a_chord_is_an_error() {
-        assert_eq!(
-            err("[queue]\ntop = [\"g g\"]\nbottom = [\"g\"]\n"),
-            "my.toml:3: key \"g\" (bottom) in [queue] is also the start of \"g g\" (top); one of them could never be used"
-        );
-    }
-
-    #[test]
-    fn unknown_section_and_toml_syntax() {
-        assert_eq!(
-            err("[queue]\nmove_down = [\"j\"]\n\n[qeueu]\nmove_up = [\"k\"]\n"),
-            "my.toml:4: unknown section [qeueu]; expected one of [global], [queue], [detail], [editor], [confirm], [search], [screen], [picker], [help], [override]"
-        );
-        let syntax = err("[queue]\nmove_down = [\"j\"\n");
-        assert!(syntax.starts_with("my.toml:"), "{syntax}");
-        let wrong_type = err("[queue]\nmove_down = \"j\"\n");
-        assert!(wrong_type.starts_with("my.toml:2: "), "{wrong_type}");
-    }
-
-    #[test]
-    fn overlay_replaces_an_actions_keys_in_one_table() {
-        let base = Keymap::embedded_default();
-        let user = base
-            .overlay("user.toml", "[queue]\nmove_down = [\"x\"]\n")
-            .unwrap_or_else(|e| panic!("{e}"));
-        let q = Layer::for_mode(Mode::Queue);
-        assert_eq!(
-            user.resolve(q, &[key("x")]),
-            Resolution::Action(Action::MoveDown)
-        );
-        assert_eq!(user.resolve(q, &[key("j")]), Resolution::Unbound);
-        assert_eq!(
-            user.resolve(q, &[key("k")]),
-            Resolution::Action(Action::MoveUp)
-        );
-        // A clash with a default binding points at the user's line.
-        let clash = base
-            .overlay("user.toml", "\n[queue]\nmove_down = [\"k\"]\n")
-            .expect_err("k is move_up");
-        assert_eq!(clash.line, Some(3));
-        assert_eq!(clash.file, "user.toml");
-        assert!(clash.message.contains("move_up"), "{clash}");
-    }
-
-    #[test]
-    fn hints_use_live_bindings() {
-        let map = Keymap::parse("t.toml", "[queue]\nreply = [\"a\", \"enter\"]\n")
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(map.keys_for(Layer::Queue, &Action::Reply), ["a", "enter"]);
-        assert_eq!(
-            map.first_key(Layer::for_mode(Mode::Queue), &Action::Reply),
-            Some("a".to_string())
-        );
-    }
-}
+mod tests;
