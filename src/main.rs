@@ -408,26 +408,29 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Experiment(command) => agentiq::cli::experiment_cmd::run(&paths, command),
         Cmd::Autoreply(command) => agentiq::cli::autoreply_cmd::run(&paths.database(), command),
         Cmd::Templates { action } => templates(&paths, action),
-        Cmd::Claim(args) => team_cmd::claim(&team_cmd::required_url(&config_file, "claim")?, args),
-        Cmd::Release(args) => {
-            team_cmd::release(&team_cmd::required_url(&config_file, "release")?, args)
-        }
-        Cmd::Team(command) => {
-            team_cmd::team(&team_cmd::required_url(&config_file, "team")?, command)
-        }
-        Cmd::Escalate(args) => agentiq::cli::team_flow_cmd::escalate(
-            &team_cmd::required_url(&config_file, "escalate")?,
-            args,
-        ),
-        Cmd::Assign(args) => agentiq::cli::team_flow_cmd::assign(
-            &team_cmd::required_url(&config_file, "assign")?,
-            args,
-        ),
+        cmd @ (Cmd::Claim(_)
+        | Cmd::Release(_)
+        | Cmd::Team(_)
+        | Cmd::Escalate(_)
+        | Cmd::Assign(_)) => team_command(cmd, &config_file),
         Cmd::Sync(args) => sync(&runtime, &paths, &config_file, &args),
     };
     // Background tasks may be mid-request; do not wait for them on the way out.
     runtime.shutdown_timeout(Duration::from_millis(200));
     result
+}
+
+/// The team-mode commands, each on the shared database named by the configuration.
+fn team_command(cmd: Cmd, config_file: &std::path::Path) -> Result<()> {
+    let url = |name| team_cmd::required_url(config_file, name);
+    match cmd {
+        Cmd::Claim(args) => team_cmd::claim(&url("claim")?, args),
+        Cmd::Release(args) => team_cmd::release(&url("release")?, args),
+        Cmd::Team(command) => team_cmd::team(&url("team")?, command),
+        Cmd::Escalate(args) => agentiq::cli::team_flow_cmd::escalate(&url("escalate")?, args),
+        Cmd::Assign(args) => agentiq::cli::team_flow_cmd::assign(&url("assign")?, args),
+        _ => unreachable!("team_command is called with team commands only"),
+    }
 }
 
 /// The simulator's settings from its command line; an empty `--wb-token` mints one.

@@ -13,61 +13,20 @@ const MAX_FN_LINES: usize = 80;
 const MAX_FILE_LINES: usize = 600;
 
 /// `(file, function)` still over the limit; `(file, "")` is a file still over its limit.
+/// No function is left; the files below are.
 const STILL_LONG: &[(&str, &str)] = &[
-    ("src/ai/drafts.rs", "new"),
-    ("src/ai/complaint.rs", "problems"),
-    (
-        "src/store/interactions.rs",
-        "every_filter_and_sort_reads_and_keysets_agree_with_offsets",
-    ),
-    ("src/ai/guardrails/mod.rs", "check"),
-    ("src/simulator/scale.rs", "generate_for"),
-    ("src/store/customers.rs", "link_interaction"),
-    ("src/simulator/wb_questions.rs", "patch"),
-    ("src/prepare/context.rs", "approved_answers"),
-    ("src/connectors/wb/chats.rs", "apply_events"),
-    ("src/ai/complaint.rs", "subject_before"),
-    ("src/ai/classify.rs", "rule_scores"),
-    ("src/prepare/mod.rs", "classify_pending"),
-    ("src/kb/mod.rs", "parse_markdown"),
-    ("src/connectors/ozon/questions.rs", "pull"),
-    ("src/ai/templates.rs", "validate"),
-    ("src/analytics/revenue.rs", "revenue"),
-    ("src/connectors/ozon/chats.rs", "pull"),
-    ("src/simulator/state.rs", "add_shop"),
-    ("src/prepare/context.rs", "load"),
-    ("src/connectors/wb/chats.rs", "send_answer"),
-    ("src/ai/llm.rs", "user_prompt"),
-    ("src/ai/drafts.rs", "shipped_offline_draft"),
-    ("src/ai/answers.rs", "specific"),
-    ("src/store/pg/interactions.rs", "upsert_interactions"),
-    ("src/store/outbox.rs", "enqueue_edit"),
-    ("src/analytics/report.rs", "text_report"),
-    (
-        "src/store/interactions.rs",
-        "kept_open_counts_equal_a_full_count_after_syncs_replies_and_other_writers",
-    ),
-    ("src/prepare/mod.rs", "run"),
-    ("src/store/interactions.rs", ""),
-    ("src/ai/drafts.rs", ""),
+    // Files not yet split into modules by meaning; every function is within the limit.
     ("src/synthetic/mod.rs", ""),
     ("src/simulator/ozon.rs", ""),
+    ("src/tui/state.rs", ""),
+    ("src/store/interactions.rs", ""),
     ("src/connectors/wb/chats.rs", ""),
-    ("src/ai/complaint.rs", ""),
-    ("src/ai/llm.rs", ""),
     ("src/simulator/fixtures.rs", ""),
     ("src/store/outbox.rs", ""),
     ("src/store/search.rs", ""),
-    ("src/kb/mod.rs", ""),
-    ("src/connectors/http.rs", ""),
-    ("src/ai/classify.rs", ""),
-    ("src/connectors/ozon/wire.rs", ""),
-    ("src/connectors/ozon/chats.rs", ""),
-    ("src/ai/complaint/words.rs", ""),
-    // In the tui and cli layers, not yet split into modules.
-    ("src/tui/state.rs", ""),
-    ("src/tui/update/reply.rs", ""),
     ("src/cli/setup_cmd.rs", ""),
+    ("src/tui/update/reply.rs", ""),
+    ("src/main.rs", ""),
 ];
 
 /// A function found too long: where, its name, its length.

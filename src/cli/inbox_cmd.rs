@@ -198,6 +198,23 @@ pub fn open_store(path: &Path, lang: Lang) -> Result<Store> {
 }
 
 /// Runs the inbox until the user quits.
+/// The configured LLM when it can be used (not offline, a provider made from it); why
+/// not goes to the configuration problems.
+fn usable_llm(
+    llm: Option<&crate::ai::llm::LlmConfig>,
+    offline: bool,
+    problems: &mut Vec<String>,
+) -> Option<crate::ai::llm::LlmConfig> {
+    let llm = llm.filter(|_| !offline)?;
+    match crate::runtime::provider_for(Some(llm)) {
+        Ok(_) => Some(llm.clone()),
+        Err(e) => {
+            problems.push(format!("[llm]: {e:#}"));
+            None
+        }
+    }
+}
+
 pub async fn run(inbox: Inbox) -> Result<()> {
     let Setup {
         file,
@@ -214,16 +231,7 @@ pub async fn run(inbox: Inbox) -> Result<()> {
         accounts
     };
     let store = open_store(&inbox.paths.database(), lang)?;
-    let llm = match (&file.llm, inbox.offline) {
-        (Some(llm), false) => match crate::runtime::provider_for(Some(llm)) {
-            Ok(_) => Some(llm.clone()),
-            Err(e) => {
-                problems.push(format!("[llm]: {e:#}"));
-                None
-            }
-        },
-        _ => None,
-    };
+    let llm = usable_llm(file.llm.as_ref(), inbox.offline, &mut problems);
     for problem in &problems {
         tracing::warn!(problem, "configuration problem");
     }

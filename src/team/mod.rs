@@ -3,16 +3,16 @@
 //! docs/team.md.
 
 mod daemon;
-mod escalation;
 mod desk;
+mod escalation;
 mod mirror;
 mod outbox;
 mod reply;
 mod sync;
 
 pub use daemon::{deliver_and_sync_once, run_daemon, Delivered};
-pub use escalation::{escalate_due, escalated_line};
 pub use desk::{spawn_desk, Answerer, DeskAnswer, DeskRequest};
+pub use escalation::{escalate_due, escalated_line};
 pub use mirror::{spawn_mirror, MirrorHandle, MirrorReport, Reporter};
 pub use outbox::PgOutbox;
 pub use reply::{

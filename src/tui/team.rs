@@ -8,8 +8,8 @@ use crate::domain::InteractionId;
 use crate::protocol::Command;
 
 use super::action::{Action, Effect};
-use super::Lang;
 use super::state::{AppState, Mode, Notice};
+use super::Lang;
 
 /// The team as this inbox sees it; `None` in [`AppState::team`] outside team mode.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -68,7 +68,11 @@ impl Line {
         }
     }
 
-    pub(in crate::cli) fn warn(check: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Line {
+    pub(in crate::cli) fn warn(
+        check: impl Into<String>,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Line {
         Line {
             status: Mark::Warn,
             fix: Some(fix.into()),
@@ -76,7 +80,11 @@ impl Line {
         }
     }
 
-    pub(in crate::cli) fn fail(check: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) -> Line {
+    pub(in crate::cli) fn fail(
+        check: impl Into<String>,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Line {
         Line {
             status: Mark::Fail,
             fix: Some(fix.into()),

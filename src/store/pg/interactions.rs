@@ -25,27 +25,9 @@ pub fn upsert_account(
     Ok(row.get(0))
 }
 
-/// Inserts new items and updates changed ones, idempotently: an item whose raw payload is
-/// unchanged is not written (one statement per item, the comparison in its `WHERE`).
-///
-/// The SLA clock is the shipped default policy's: per-shop policies live in the SQLite
-/// settings, which team mode does not share yet.
-pub fn upsert_interactions(
-    client: &mut impl GenericClient,
-    account_id: i64,
-    source: &str,
-    items: &[NewInteraction],
-    now: DateTime<Utc>,
-) -> Result<UpsertSummary> {
-    let marketplace: Option<Marketplace> = client
-        .query_opt(
-            "SELECT marketplace FROM accounts WHERE id = $1",
-            &[&account_id],
-        )?
-        .and_then(|r| r.get::<_, String>(0).parse().ok());
-    let policy = sla::default_policy();
-    let upsert = client.prepare(
-        "INSERT INTO interactions AS i (
+/// One item in, or its changed fields over the stored row (nothing when its raw form is
+/// unchanged); `inserted` says which.
+const UPSERT: &str = "INSERT INTO interactions AS i (
             account_id, channel, external_id, source, product_external_id, product_name,
             customer_name, text, pros, cons, rating, created_at, waiting_since, synced_at,
             state, answer_text, tier, at_risk_at, due_at, reply_handle, raw)
@@ -67,8 +49,28 @@ pub fn upsert_interactions(
             reply_handle = coalesce(excluded.reply_handle, i.reply_handle),
             raw = excluded.raw
          WHERE i.raw IS DISTINCT FROM excluded.raw
-         RETURNING (xmax = 0) AS inserted",
-    )?;
+         RETURNING (xmax = 0) AS inserted";
+
+/// Inserts new items and updates changed ones, idempotently: an item whose raw payload is
+/// unchanged is not written (one statement per item, the comparison in its `WHERE`).
+///
+/// The SLA clock is the shipped default policy's: per-shop policies live in the SQLite
+/// settings, which team mode does not share yet.
+pub fn upsert_interactions(
+    client: &mut impl GenericClient,
+    account_id: i64,
+    source: &str,
+    items: &[NewInteraction],
+    now: DateTime<Utc>,
+) -> Result<UpsertSummary> {
+    let marketplace: Option<Marketplace> = client
+        .query_opt(
+            "SELECT marketplace FROM accounts WHERE id = $1",
+            &[&account_id],
+        )?
+        .and_then(|r| r.get::<_, String>(0).parse().ok());
+    let policy = sla::default_policy();
+    let upsert = client.prepare(UPSERT)?;
     let mut summary = UpsertSummary::default();
     for item in items {
         summary.seen += 1;

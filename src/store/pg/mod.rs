@@ -14,9 +14,9 @@ pub mod queue;
 mod routing;
 mod schema;
 mod team;
-mod workflow;
 pub mod trigram;
 mod words;
+mod workflow;
 mod writer;
 
 use anyhow::{Context, Result};

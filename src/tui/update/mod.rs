@@ -202,6 +202,18 @@ fn tick(state: &mut AppState, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     }
 }
 
+/// A reply the outbox refused: nothing is on its way, so the item may be answered again.
+fn reply_refused(
+    state: &mut AppState,
+    interaction_id: crate::domain::InteractionId,
+    reasons: &[String],
+    fx: &mut Vec<Effect>,
+) {
+    state.awaiting.remove(&interaction_id);
+    notify(state, Notice::Refused(reasons.join("; ")));
+    queue::reload(state, fx);
+}
+
 fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
     match event {
         Event::SyncStarted { account, connector } => sync_started(state, account, connector, fx),
@@ -242,12 +254,7 @@ fn background(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
         Event::ReplyRefused {
             reasons,
             interaction_id,
-        } => {
-            // Nothing is on its way: the item may be answered again.
-            state.awaiting.remove(&interaction_id);
-            notify(state, Notice::Refused(reasons.join("; ")));
-            queue::reload(state, fx);
-        }
+        } => reply_refused(state, interaction_id, &reasons, fx),
         Event::EditRefused { refusal, .. } => {
             notify(state, Notice::EditRefused(refusal));
             queue::reload(state, fx);
