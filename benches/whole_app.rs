@@ -591,10 +591,11 @@ fn measure_backup(
     let commits = writer.stop();
     eprintln!("backup: {commits} commits by the writer meanwhile");
     figures.insert("backup while a writer commits (ms)", median(backups));
-    bare.insert("backup while a writer commits (ms)", median(plain));
+    let plain = median(plain);
+    bare.insert("backup while a writer commits (ms)", plain);
     figures.insert(
         "backup interrupted: files left",
-        interrupted_backup_leftovers(agentiq, &target, median(plain)) as f64,
+        interrupted_backup_leftovers(agentiq, &target, plain) as f64,
     );
 }
 
