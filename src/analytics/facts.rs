@@ -74,15 +74,52 @@ pub(crate) enum ItemSelect {
     OpenComplaints,
 }
 
-/// The columns [`item_row`] reads, in order.
-const ITEM_SELECT: &str = "
+/// The columns [`item_row`] reads, in order, with `$ours_at` for [`ItemRow::ours_at`].
+macro_rules! item_select {
+    ($($ours_at:tt)+) => {
+        concat!(
+            "
     SELECT i.id, i.account_id, a.name, a.marketplace, i.channel, i.external_id,
            i.created_at, i.due_at, i.state, i.tier, i.first_answered_at,
-           (SELECT min(coalesce(o.sent_at, o.confirmed_at)) FROM outbox o
-             WHERE o.interaction_id = i.id AND o.state IN ('accepted', 'visible') AND o.shadow = 0
-               AND o.cancelled_at IS NULL),
+           ",
+            $($ours_at)+,
+            ",
            i.rating, i.intent, i.sentiment, i.product_external_id,
-           coalesce(i.product_name, p.name), p.price";
+           coalesce(i.product_name, p.name), p.price"
+        )
+    };
+}
+
+/// The columns [`item_row`] reads: our first delivery looked up among the item's replies
+/// and edits.
+const ITEM_SELECT: &str = item_select!(
+    "(SELECT min(coalesce(o.sent_at, o.confirmed_at)) FROM outbox o
+             WHERE o.interaction_id = i.id AND o.state IN ('accepted', 'visible') AND o.shadow = 0
+               AND o.cancelled_at IS NULL)"
+);
+
+/// When the item's first delivered edit went out: a probe of the partial index of edits
+/// (`outbox_edits`), which holds few rows.
+macro_rules! first_edit {
+    () => {
+        "(SELECT min(coalesce(o.sent_at, o.confirmed_at)) FROM outbox o
+             WHERE o.interaction_id = i.id AND o.kind = 'edit' AND o.state IN ('accepted', 'visible')
+               AND o.shadow = 0 AND o.cancelled_at IS NULL)"
+    };
+}
+
+/// [`ITEM_SELECT`] for a query that joins the first delivered reply as `fr`
+/// ([`FIRST_REPLY_JOIN`]): our first delivery is the earlier of that reply and the first
+/// delivered edit (a delivered row always has `sent_at` or `confirmed_at`), so each row
+/// costs one look-up among its replies and a probe of the small partial index of edits
+/// instead of a second walk of every outbox row of the item.
+const ITEM_SELECT_WITH_REPLY: &str = item_select!(concat!(
+    "min(coalesce(coalesce(fr.sent_at, fr.confirmed_at), ",
+    first_edit!(),
+    "), coalesce(",
+    first_edit!(),
+    ", coalesce(fr.sent_at, fr.confirmed_at)))"
+));
 
 const ITEM_FROM: &str = "
     FROM interactions i
@@ -269,7 +306,7 @@ pub(crate) fn items(
 fn created_with_reply_sql(q: &MetricsQuery) -> Option<(String, Vec<Value>)> {
     let (w, order) = item_filter(q, ItemSelect::CreatedIn, None)?;
     let sql = format!(
-        "{ITEM_SELECT}{FIRST_REPLY_SELECT} {ITEM_FROM}{FIRST_REPLY_JOIN} WHERE {} ORDER BY {order}",
+        "{ITEM_SELECT_WITH_REPLY}{FIRST_REPLY_SELECT} {ITEM_FROM}{FIRST_REPLY_JOIN} WHERE {} ORDER BY {order}",
         w.sql()
     );
     Some((sql, w.values))
@@ -582,5 +619,75 @@ mod tests {
         ));
         assert!(!findings_have_block("[]"));
         assert!(!findings_have_block("not json"));
+    }
+
+    #[test]
+    fn the_export_finds_our_first_delivery_as_the_item_read_does() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::migrate_for_tests(&mut conn);
+        conn.execute_batch(
+            "INSERT INTO accounts (id, name, marketplace, created_at) VALUES (1, 'Дом', 'wb', 0);
+             WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 7)
+             INSERT INTO interactions (id, account_id, channel, external_id, source, text, created_at,
+                 waiting_since, synced_at, state, tier, at_risk_at, due_at, raw)
+             SELECT k, 1, 'review', 'r' || k, 'test', 'текст', 1000 + k, 1000 + k, 1000 + k,
+                    'answered', 'normal', 5000, 9000, '{}' FROM n;",
+        )
+        .unwrap();
+        // (item, kind, state, sent_at, confirmed_at, shadow, cancelled_at)
+        let rows: [(i64, &str, &str, Option<i64>, Option<i64>, i64, Option<i64>); 10] = [
+            (2, "reply", "visible", Some(2000), Some(2100), 0, None),
+            (3, "edit", "accepted", Some(2500), None, 0, None),
+            (4, "reply", "visible", Some(3000), Some(3100), 0, None),
+            (4, "edit", "visible", None, Some(2900), 0, None),
+            (5, "reply", "accepted", Some(4000), None, 0, None),
+            (5, "edit", "visible", Some(4500), Some(4600), 0, None),
+            (6, "reply", "visible", Some(1500), Some(1600), 1, None),
+            (6, "edit", "accepted", Some(1700), None, 0, Some(1800)),
+            (7, "reply", "queued", None, None, 0, None),
+            (7, "reply", "accepted", Some(5000), None, 0, None),
+        ];
+        for (n, (item, kind, state, sent, confirmed, shadow, cancelled)) in rows.iter().enumerate()
+        {
+            conn.execute(
+                "INSERT INTO outbox (interaction_id, idempotency_key, text, state, next_attempt_at,
+                     created_at, updated_at, sent_at, confirmed_at, shadow, cancelled_at, kind)
+                 VALUES (?1, ?2, 'ответ', ?3, 0, 1000, 1000, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![
+                    item,
+                    format!("k{n}"),
+                    state,
+                    sent,
+                    confirmed,
+                    shadow,
+                    cancelled,
+                    kind
+                ],
+            )
+            .unwrap();
+        }
+        let from = Utc.timestamp_opt(0, 0).unwrap();
+        let q = MetricsQuery::new(from, Utc.timestamp_opt(100_000, 0).unwrap());
+        let items = items(&conn, &q, ItemSelect::CreatedIn, None).unwrap();
+        let mut exported = Vec::new();
+        each_created_with_reply(&conn, &q, &mut |item, _| {
+            exported.push(item);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(exported, items);
+        let ours: Vec<Option<i64>> = items.iter().map(|i| i.ours_at).collect();
+        assert_eq!(
+            ours,
+            [
+                None,
+                Some(2000),
+                Some(2500),
+                Some(2900),
+                Some(4000),
+                None,
+                Some(5000)
+            ]
+        );
     }
 }

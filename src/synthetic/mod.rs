@@ -3,8 +3,9 @@
 //!
 //! The items are recombined from the demo shops' Russian texts (`data/demo/`): reviews
 //! with a second sentence borrowed from another review of the same rating, questions,
-//! and chat threads of buyer and seller messages, spread over the past six months, older
-//! ones mostly answered, as `agentiq simulator --scale` makes them. Every column sync and
+//! and chat threads of buyer and seller messages, arriving at a constant rate up to now
+//! (so a bigger store has a longer history, [`ARRIVALS_PER_DAY`]), older ones mostly
+//! answered, as `agentiq simulator --scale` makes them. Every column sync and
 //! background preparation would fill is filled: the wire payload (`raw`), the SLA clock,
 //! the classification, the customer name key, product cards, chat threads, customers of
 //! chats, and replies sent through the outbox. Deterministic for a seed and a `now`.
@@ -31,8 +32,12 @@ use crate::simulator::demo_data::DemoProduct;
 use crate::simulator::DemoShop;
 use crate::store::{name_key, to_db_time, upsert_account, Store};
 
-/// How far back generated items go.
-const SPAN_DAYS: i64 = 180;
+/// Items arrive at this constant rate (all channels, both shops: a big seller), so a
+/// bigger store holds a longer history, not a denser one: the last week holds the same
+/// items at 10k as at 1M (1M items go back about four and a half years).
+pub const ARRIVALS_PER_DAY: usize = 600;
+/// Small stores still cover this many days (the metrics' week and the week before).
+const MIN_SPAN_DAYS: i64 = 14;
 /// The newest item is this many seconds old, plus up to [`NEWEST_JITTER_SECS`].
 const NEWEST_AGE_SECS: i64 = 60;
 const NEWEST_JITTER_SECS: i64 = 600;
@@ -180,6 +185,14 @@ pub fn accounts() -> Result<Vec<(String, Marketplace)>> {
         .collect())
 }
 
+/// Seconds between two of `n` generated items: [`ARRIVALS_PER_DAY`], or slower when
+/// `n` items would not cover [`MIN_SPAN_DAYS`].
+fn arrival_step_secs(n: usize) -> i64 {
+    let day = Duration::days(1).num_seconds();
+    let span = Duration::days(MIN_SPAN_DAYS).num_seconds();
+    (day / ARRIVALS_PER_DAY as i64).max(span / n.max(1) as i64)
+}
+
 /// `n` items, oldest first, as connectors would report them at `now`.
 pub fn items(n: usize, seed: u64, now: DateTime<Utc>) -> Result<Items> {
     Ok(Items {
@@ -211,8 +224,7 @@ impl Iterator for Items {
         self.next += 1;
         // Evenly over the span, oldest first, with a little jitter.
         // The newest item is a few minutes old whatever `n` is, as in a live shop.
-        let span = Duration::days(SPAN_DAYS).num_seconds();
-        let step = span / self.n.max(1) as i64;
+        let step = arrival_step_secs(self.n);
         let jitter = self
             .rng
             .random_range(0..step.max(1))
@@ -1000,8 +1012,9 @@ mod tests {
             ));
             assert!(n > 200, "{channel}: {n}");
         }
+        // 3 000 items cover the minimum 14 days: the last two days (open) hold a seventh.
         let open = queue_count(&conn, &QueueFilter::default()).unwrap();
-        assert!((300..900).contains(&open), "open: {open}");
+        assert!((600..1_100).contains(&open), "open: {open}");
         assert!(count("SELECT count(*) FROM chat_messages") > 400);
         assert_eq!(
             count("SELECT count(*) FROM interactions WHERE classified_at IS NULL OR product_name IS NULL"),
@@ -1019,5 +1032,27 @@ mod tests {
         let a: Vec<String> = items(50, 7, now).unwrap().map(|s| s.item.text).collect();
         let b: Vec<String> = items(50, 7, now).unwrap().map(|s| s.item.text).collect();
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn bigger_stores_have_a_longer_history_not_a_denser_week() {
+        let day = Duration::days(1).num_seconds();
+        for n in [10_000, 100_000, 1_000_000] {
+            assert_eq!(arrival_step_secs(n), day / ARRIVALS_PER_DAY as i64, "{n}");
+        }
+        // The last week holds the same items at every size the benchmarks build.
+        let week = |n: usize| (7 * day / arrival_step_secs(n)).min(n as i64);
+        assert_eq!(week(10_000), week(1_000_000));
+        // A small store still spreads over two weeks.
+        let span_days = |n: usize| arrival_step_secs(n) * n as i64 / day;
+        assert_eq!(span_days(600), MIN_SPAN_DAYS);
+        assert_eq!(span_days(1_000_000), 1_000_000 / ARRIVALS_PER_DAY as i64);
+        let now = Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).unwrap();
+        let oldest = items(600, 7, now).unwrap().next().unwrap().item.created_at;
+        let age_days = (now - oldest).num_days();
+        assert!(
+            (13..=14).contains(&age_days),
+            "the oldest item is {age_days} days old"
+        );
     }
 }
