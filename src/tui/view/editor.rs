@@ -49,7 +49,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     let Some(editor) = &state.editor else {
         return;
     };
-    let block = frame_block(editor, state, ctx);
+    let block = frame_block(editor, state, ctx, area.width);
     let inner = super::inner(area);
     frame.render_widget(block, area);
     if inner.width == 0 || inner.height == 0 {
@@ -83,11 +83,32 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &AppState, ctx: &ViewCtx
     }
 }
 
+/// What is being written and where the draft came from, cut with `…` to `room` cells so
+/// it never runs into the character counter on the same border.
+pub(crate) fn title_text(editor: &Editor, s: &crate::tui::strings::Strings, room: usize) -> String {
+    let what = if editor.edit.is_some() {
+        s.edit_title
+    } else {
+        s.editor_title
+    };
+    let origin = editor
+        .origin
+        .as_ref()
+        .map(|o| format!(" · {}", origin_label(o, s)))
+        .unwrap_or_default();
+    let title = format!(
+        "{what} · {} {}{origin}",
+        (s.channel_name)(editor.channel),
+        editor.marketplace.mark()
+    );
+    format!(" {} ", format::truncate(&title, room.saturating_sub(2)))
+}
+
 /// The editor's frame: what is being written (channel, marketplace, the draft's
 /// origin), the character count against the limit, and the reply window's time left.
-fn frame_block(editor: &Editor, state: &AppState, ctx: &ViewCtx<'_>) -> Block<'static> {
+fn frame_block(editor: &Editor, state: &AppState, ctx: &ViewCtx<'_>, width: u16) -> Block<'static> {
     let s = ctx.strings;
-    let count = editor.char_count();
+    let counter = format!(" {}/{} ", editor.char_count(), editor.max_chars);
     let counter_slot = if editor.over_limit() {
         Slot::EditorOverLimit
     } else {
@@ -99,30 +120,14 @@ fn frame_block(editor: &Editor, state: &AppState, ctx: &ViewCtx<'_>) -> Block<'s
             Mode::Editor | Mode::Confirm | Mode::Picker | Mode::Override
         ))
         .title(Span::styled(
-            format!(
-                " {} · {} {}{} ",
-                if editor.edit.is_some() {
-                    s.edit_title
-                } else {
-                    s.editor_title
-                },
-                (s.channel_name)(editor.channel),
-                editor.marketplace.mark(),
-                editor
-                    .origin
-                    .as_ref()
-                    .map(|o| format!(" · {}", origin_label(o, s)))
-                    .unwrap_or_default()
+            title_text(
+                editor,
+                s,
+                usize::from(width).saturating_sub(counter.len() + 4),
             ),
             ctx.style(Slot::TextTitle),
         ))
-        .title_top(
-            Line::from(Span::styled(
-                format!(" {count}/{} ", editor.max_chars),
-                ctx.style(counter_slot),
-            ))
-            .right_aligned(),
-        );
+        .title_top(Line::from(Span::styled(counter, ctx.style(counter_slot))).right_aligned());
     // Where the marketplace limits how long a reply can be sent: the time left.
     match editor.reply_window.as_of(state.now) {
         ReplyWindow::Unlimited => block,

@@ -234,6 +234,34 @@ fn an_llm_draft_names_its_model_in_the_editor_header() {
 }
 
 #[test]
+fn a_long_editor_title_is_cut_with_an_ellipsis_before_the_counter() {
+    let origin = crate::tui::state::DraftOrigin {
+        source: crate::ai::DraftSource::Template,
+        confidence: 0.8,
+        version: None,
+        reasons: vec!["проблема: доставка".into()],
+        model: None,
+    };
+    let (mut state, mut fake) = started(3);
+    if let Some(detail) = state.detail.as_mut() {
+        detail.prepared_draft = Some("Спасибо за отзыв!".into());
+        detail.prepared_origin = Some(origin);
+    }
+    fake.act(&mut state, Action::Reply);
+    let editor = state.editor.as_ref().expect("editor open");
+    let strings = &crate::tui::strings::RU;
+    let whole = crate::tui::view::editor::title_text(editor, strings, 200);
+    assert!(whole.contains("проблема: доставка"), "{whole}");
+    assert!(!whole.contains('…'), "{whole}");
+    let cut = crate::tui::view::editor::title_text(editor, strings, 30);
+    assert!(crate::tui::format::width(&cut) <= 30, "{cut}");
+    assert!(
+        cut.ends_with("… "),
+        "cut with an ellipsis, not mid-word: {cut:?}"
+    );
+}
+
+#[test]
 fn the_origin_label_says_why_and_the_queue_marks_how_sure() {
     let origin = crate::tui::state::DraftOrigin {
         source: crate::ai::DraftSource::Template,
