@@ -7,11 +7,11 @@ mod team_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use team_support::{PgCluster, DATABASE};
+use team_support::{agentiq_command, PgCluster, DATABASE};
 
 fn agentiq(dir: &Path, url: &str, args: &[&str]) -> (i32, String, String) {
     let output = agentiq_command(dir, url, args)
@@ -22,20 +22,6 @@ fn agentiq(dir: &Path, url: &str, args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
-}
-
-fn agentiq_command(dir: &Path, url: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_agentiq"));
-    command
-        .args(args)
-        .env("AGENTIQ_DATABASE_URL", url)
-        .env("AGENTIQ_DATA_DIR", dir.join("data"))
-        .env("AGENTIQ_LOG_DIR", dir.join("logs"))
-        .env("AGENTIQ_CONFIG_DIR", dir.join("config"))
-        .env_remove("AGENTIQ_LANG")
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null());
-    command
 }
 
 /// A cluster with both demo shops synced into it by `agentiq sync --once`.

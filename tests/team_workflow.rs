@@ -6,26 +6,12 @@ mod common;
 mod team_support;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use team_support::{PgCluster, DATABASE};
-
-fn agentiq_command(dir: &Path, url: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_agentiq"));
-    command
-        .args(args)
-        .env("AGENTIQ_DATABASE_URL", url)
-        .env("AGENTIQ_DATA_DIR", dir.join("data"))
-        .env("AGENTIQ_LOG_DIR", dir.join("logs"))
-        .env("AGENTIQ_CONFIG_DIR", dir.join("config"))
-        .env_remove("AGENTIQ_LANG")
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null());
-    command
-}
+use team_support::{agentiq_command, PgCluster, DATABASE};
 
 struct Team {
     pg: PgCluster,

@@ -227,3 +227,19 @@ impl Drop for PgCluster {
         let _ = stop.output();
     }
 }
+
+/// The real binary on the shared database `url`, with its own folders under `dir`, in
+/// English and reading no terminal.
+pub fn agentiq_command(dir: &Path, url: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_agentiq"));
+    command
+        .args(args)
+        .env("AGENTIQ_DATABASE_URL", url)
+        .env("AGENTIQ_DATA_DIR", dir.join("data"))
+        .env("AGENTIQ_LOG_DIR", dir.join("logs"))
+        .env("AGENTIQ_CONFIG_DIR", dir.join("config"))
+        .env_remove("AGENTIQ_LANG")
+        .env("LC_ALL", "C")
+        .stdin(std::process::Stdio::null());
+    command
+}
