@@ -215,16 +215,7 @@ fn an_operator_edits_an_answer_through_the_shared_outbox_and_the_owner_sends_it_
         let (code, _, err) = both.pg(&["sync", "--once", "--config", &both.config()]);
         assert_eq!(code, 0, "sync --once: {err}");
     };
-    let (code, out, err) = both.pg(&[
-        "list",
-        "--json",
-        "--marketplace",
-        "wb",
-        "--channel",
-        "review",
-        "--limit",
-        "1",
-    ]);
+    let (code, out, err) = both.pg(&FIRST_WB_REVIEW);
     assert_eq!(code, 0, "{err}");
     let id = first_id(&out);
     let (code, _, err) = both.pg(&["reply", &id, "--edit", "Новый текст ответа"]);
@@ -305,6 +296,18 @@ fn an_operator_edits_an_answer_through_the_shared_outbox_and_the_owner_sends_it_
     );
 }
 
+/// The first open WB review of the queue, as one JSON line.
+const FIRST_WB_REVIEW: [&str; 8] = [
+    "list",
+    "--json",
+    "--marketplace",
+    "wb",
+    "--channel",
+    "review",
+    "--limit",
+    "1",
+];
+
 /// The keys of a JSON object.
 fn keys(value: &Value) -> BTreeSet<String> {
     value.as_object().unwrap().keys().cloned().collect()
@@ -315,16 +318,7 @@ fn drafts_on_postgresql_have_sqlites_keys_and_reply_draft_queues_the_draft() {
     let Some(both) = Both::start("parity-draft") else {
         return;
     };
-    let list = [
-        "list",
-        "--json",
-        "--marketplace",
-        "wb",
-        "--channel",
-        "review",
-        "--limit",
-        "1",
-    ];
+    let list = FIRST_WB_REVIEW;
     let (_, pg_out, _) = both.pg(&list);
     let (_, lite_out, _) = both.sqlite(&list);
     let (pg_id, lite_id) = (first_id(&pg_out), first_id(&lite_out));
@@ -410,16 +404,7 @@ fn export_interactions_on_postgresql_writes_what_sqlite_writes() {
         return;
     };
     // One reply delivered on each store, so the reply columns are filled too.
-    let list = [
-        "list",
-        "--json",
-        "--marketplace",
-        "wb",
-        "--channel",
-        "review",
-        "--limit",
-        "1",
-    ];
+    let list = FIRST_WB_REVIEW;
     for (url, run) in [(Some(both.pg.url()), 0), (None, 1)] {
         let dir = both.dir();
         let (_, out, _) = agentiq(dir, url.as_deref(), &list);
